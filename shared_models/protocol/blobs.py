@@ -1,0 +1,21 @@
+"""Blob calls: which hashes the server still needs; uploads are tus-style
+``HEAD``/``PATCH`` with ``Upload-Offset`` and ``Upload-Length`` headers."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared_models.domain.types import Sha256Hex
+
+UPLOAD_OFFSET = "Upload-Offset"
+UPLOAD_LENGTH = "Upload-Length"
+
+
+class MissingBlobsRequest(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    sha256: list[Sha256Hex] = Field(max_length=1000)
+
+
+class MissingBlobsResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    missing: list[Sha256Hex]

@@ -1,0 +1,100 @@
+"""Request bodies: gzip-compressed uploads accepted, sizes bounded.
+
+Push is the uplink of a weak mobile connection, so devices may gzip it. The
+decompressed size is bounded too, so a small compressed body cannot expand
+into an unbounded one.
+"""
+
+import json
+import zlib
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared_models.protocol.errors import ErrorCode
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, max_bytes: int, exempt_prefixes: tuple[str, ...]) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.exempt_prefixes = exempt_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        if str(scope["path"]).startswith(self.exempt_prefixes):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        encoding = headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("identity", "gzip", ""):
+            await _refuse(send, 415, ErrorCode.UNSUPPORTED_MEDIA, "send bodies plain or gzip")
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body.extend(message.get("body", b""))
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                await self._too_large(send)
+                return
+        data = bytes(body)
+        if encoding == "gzip":
+            try:
+                inflater = zlib.decompressobj(wbits=31)
+                data = inflater.decompress(data, self.max_bytes + 1)
+                if len(data) > self.max_bytes or inflater.unconsumed_tail:
+                    await self._too_large(send)
+                    return
+            except zlib.error:
+                await _refuse(send, 400, ErrorCode.MALFORMED_REQUEST, "the gzip body is corrupt")
+                return
+            scope = {
+                **scope,
+                "headers": [
+                    (k, v)
+                    for k, v in scope["headers"]
+                    if k.lower() not in (b"content-encoding", b"content-length")
+                ]
+                + [(b"content-length", str(len(data)).encode())],
+            }
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()
+            delivered = True
+            return {"type": "http.request", "body": data, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send) -> None:
+        await _refuse(
+            send,
+            413,
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"the request body is larger than {self.max_bytes} bytes; send fewer changes at once",
+            {"max_bytes": self.max_bytes},
+        )
+
+
+async def _refuse(
+    send: Send, status: int, code: ErrorCode, message: str, details: dict[str, int] | None = None
+) -> None:
+    body = json.dumps({"error": {"code": code, "message": message, "details": details}}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

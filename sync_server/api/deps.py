@@ -1,0 +1,98 @@
+"""FastAPI dependencies: the database, the settings and the calling device."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, update
+from sqlmodel import Session, select
+
+from shared_models.protocol.errors import ErrorCode
+from sync_server.core.config import ServerSettings
+from sync_server.core.db import read_session, write_session
+from sync_server.core.errors import ApiError
+from sync_server.core.security import token_digest
+from sync_server.repositories.scope import JurisdictionScope, scope_for
+from sync_server.tables import DeviceToken, UserRow
+
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_settings(request: Request) -> ServerSettings:
+    settings: ServerSettings = request.app.state.settings
+    return settings
+
+
+def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    with read_session(engine) as session:
+        yield session
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user and device behind a request."""
+
+    user: UserRow
+    device_id: str
+    token_hash: str
+    scope: JurisdictionScope
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(
+            401,
+            ErrorCode.TOKEN_MISSING,
+            "sign in first: send Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return token.strip()
+
+
+def get_caller(request: Request, engine: EngineDep, session: SessionDep) -> Caller:
+    """Check the token on every request, so a revoked one fails at once."""
+    digest = token_digest(_bearer(request))
+    found = session.exec(
+        select(DeviceToken, UserRow)
+        .join(UserRow, UserRow.id == DeviceToken.user_id)  # type: ignore[arg-type]
+        .where(DeviceToken.token_hash == digest)
+    ).first()
+    if found is None or found[0].revoked_at is not None or not found[1].active:
+        raise ApiError(
+            401,
+            ErrorCode.TOKEN_REVOKED,
+            "this device's sign-in is no longer valid; sign in again (nothing unsynced is lost)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    token, user = found
+    now = datetime.now(UTC)
+    last_seen = token.last_seen_at
+    if last_seen.tzinfo is None:
+        last_seen = last_seen.replace(tzinfo=UTC)
+    if now - last_seen > LAST_SEEN_RESOLUTION:
+        with write_session(engine) as writer:
+            writer.execute(
+                update(DeviceToken)
+                .where(DeviceToken.token_hash == digest)  # type: ignore[arg-type]
+                .values(last_seen_at=now)
+            )
+    return Caller(
+        user=user, device_id=token.device_id, token_hash=digest, scope=scope_for(session, user)
+    )
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

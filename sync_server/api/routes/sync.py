@@ -1,0 +1,92 @@
+"""Push and pull: the heart of the protocol (docs/protocol.md)."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
+from shared_models.protocol.pull import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, PullPage
+from shared_models.protocol.push import PushRequest, PushResponse
+from shared_models.protocol.version import SUPPORTED_PROTOCOLS
+from sync_server.api.deps import CallerDep, EngineDep, SessionDep, SettingsDep
+from sync_server.core.audit import append_audit
+from sync_server.core.db import write_session
+from sync_server.core.errors import ApiError
+from sync_server.services.pull import PullRefusedError, pull_page
+from sync_server.services.push import apply_push
+
+router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
+
+_PULL_REFUSALS = {ErrorCode.CURSOR_INVALID: 400, ErrorCode.RESYNC_REQUIRED: 410}
+
+
+@router.post(
+    "/push",
+    responses={
+        401: {"model": ErrorEnvelope},
+        413: {"model": ErrorEnvelope, "description": "batch over the stated limits"},
+        422: {"model": ErrorEnvelope},
+        426: {"model": ErrorEnvelope, "description": "protocol version not served"},
+    },
+)
+def push(
+    body: PushRequest, caller: CallerDep, engine: EngineDep, settings: SettingsDep
+) -> PushResponse:
+    """Apply a device's mutations in order, one result each, in one transaction."""
+    if body.protocol not in SUPPORTED_PROTOCOLS:
+        raise ApiError(
+            426,
+            ErrorCode.PROTOCOL_UNSUPPORTED,
+            "this app speaks an older or newer protocol than the server; update the app",
+            {"supported": sorted(SUPPORTED_PROTOCOLS)},
+        )
+    if len(body.mutations) > settings.max_push_mutations:
+        raise ApiError(
+            413,
+            ErrorCode.BATCH_TOO_LARGE,
+            f"send at most {settings.max_push_mutations} mutations per push",
+            {"max_mutations": settings.max_push_mutations, "max_bytes": settings.max_push_bytes},
+        )
+    if body.device_id != caller.device_id:
+        raise ApiError(
+            422,
+            ErrorCode.VALIDATION_FAILED,
+            "device_id: does not match the device this token was issued to",
+        )
+    now = datetime.now(UTC)
+    with write_session(engine) as session:
+        response, summary = apply_push(session, caller.scope, caller.device_id, body, now)
+        append_audit(
+            session,
+            "push",
+            now,
+            actor_id=caller.user.id,
+            device_id=caller.device_id,
+            detail={"statuses": summary.by_status, "tables": summary.by_table},
+        )
+    return response
+
+
+@router.get(
+    "/pull",
+    response_model=PullPage,
+    responses={
+        400: {"model": ErrorEnvelope, "description": "cursor not issued by this server"},
+        401: {"model": ErrorEnvelope},
+        410: {"model": ErrorEnvelope, "description": "resync required"},
+    },
+)
+def pull(
+    caller: CallerDep,
+    session: SessionDep,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+) -> Response:
+    """The next page of changes in the caller's jurisdiction after ``cursor``."""
+    try:
+        page = pull_page(session, caller.scope, cursor, limit)
+    except PullRefusedError as refused:
+        raise ApiError(_PULL_REFUSALS[refused.code], refused.code, refused.message) from None
+    return Response(page.model_dump_json(), media_type="application/json")

@@ -1,0 +1,28 @@
+"""The sync server's one settings object (environment variables ``LASTMILE_*``)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared_models.protocol.push import MAX_MUTATIONS_PER_PUSH, MAX_PUSH_BYTES
+
+
+class ServerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LASTMILE_", extra="ignore")
+
+    db: str = Field(
+        default="sqlite:///./var/lastmile.db",
+        description="SQLAlchemy URL: sqlite:///./lastmile.db or "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/lastmile",
+    )
+    blobs: Path = Field(default=Path("./var/blobs"), description="folder of the blob store")
+    host: str = "127.0.0.1"
+    port: int = 8700
+    max_push_mutations: int = Field(default=MAX_MUTATIONS_PER_PUSH, ge=1)
+    max_push_bytes: int = Field(default=MAX_PUSH_BYTES, ge=1024)
+    tombstone_retention_days: int = Field(default=90, ge=1)
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_client: int = Field(default=20, ge=1)
+    login_failure_window_s: int = Field(default=900, ge=1)
+    token_idle_days: int = Field(default=30, ge=1)

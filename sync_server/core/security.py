@@ -1,0 +1,37 @@
+"""Passwords and device tokens.
+
+Passwords are argon2id hashes. A device token is 32 random bytes shown to
+the device once; the server keeps only its SHA-256, so a copy of the
+database does not let anyone sign in as a device.
+"""
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("lastmile-timing-equaliser")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; with no hash (unknown user) do the same work and fail,
+    so the answer takes about as long whether or not the user exists."""
+    try:
+        _hasher.verify(password_hash or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return password_hash is not None
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,36 @@
+"""The sync server application: ``create_app`` wires settings, database and routes."""
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from sqlalchemy import Engine
+
+from shared_models.protocol.version import PROTOCOL_VERSION
+from sync_server.api.body_limits import BodyLimitMiddleware
+from sync_server.api.routes import auth, health, sync
+from sync_server.core.config import ServerSettings
+from sync_server.core.db import make_engine
+from sync_server.core.errors import install_error_handlers
+
+API_VERSION = "0.1.0"
+
+
+def create_app(settings: ServerSettings | None = None, engine: Engine | None = None) -> FastAPI:
+    """A sync server for ``settings``; stateless, so any number may run on one database."""
+    settings = settings or ServerSettings()
+    app = FastAPI(
+        title="LastMile sync server",
+        version=API_VERSION,
+        description=f"Sync protocol version {PROTOCOL_VERSION}; see docs/protocol.md.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.db)
+    install_error_handlers(app)
+    for router in (health.router, auth.router, sync.router):
+        app.include_router(router)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_push_bytes,
+        exempt_prefixes=("/api/v1/blobs/",),
+    )
+    return app

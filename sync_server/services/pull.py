@@ -1,0 +1,159 @@
+"""Serving a pull: the caller's jurisdiction, in version order, resumable.
+
+The page is bounded by the committed high-water mark of the version counter
+read at its start: every version at or below it has committed (see
+``versions``), so "everything after my cursor up to there" has no holes, and
+when nothing more is pending the cursor jumps straight to it — a no-op pull
+costs a few index look-ups whatever the size of the database.
+"""
+
+import base64
+import binascii
+import heapq
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from pydantic import JsonValue
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from shared_models.protocol.errors import ErrorCode
+from shared_models.protocol.pull import Change, PullPage
+from shared_models.protocol.tables import TableName
+from sync_server.repositories.scope import JurisdictionScope
+from sync_server.services.records import ROWS, WIRE_FIELDS, to_json_value, wire_columns
+from sync_server.services.versions import ensure_sync_state
+from sync_server.tables import ScopeExit, SyncState
+
+
+class PullRefusedError(Exception):
+    """The cursor cannot be served; ``code`` says whether to fix or resync."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Cursor:
+    epoch: str
+    version: int
+
+    def encode(self) -> str:
+        raw = json.dumps({"e": self.epoch, "v": self.version}, separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> "Cursor":
+        try:
+            padded = text + "=" * (-len(text) % 4)
+            data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            return cls(epoch=str(data["e"]), version=int(data["v"]))
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            raise PullRefusedError(
+                ErrorCode.CURSOR_INVALID,
+                "the cursor is not one this server issued; pull again without a cursor",
+            ) from None
+
+
+def pull_page(
+    session: Session, scope: JurisdictionScope, cursor_text: str | None, limit: int
+) -> PullPage:
+    state = session.get(SyncState, 1) or ensure_sync_state(session)
+    epoch = str(state.epoch)
+    after = 0
+    if cursor_text:
+        cursor = Cursor.decode(cursor_text)
+        if cursor.epoch != epoch or cursor.version > state.last_version:
+            raise PullRefusedError(
+                ErrorCode.RESYNC_REQUIRED,
+                "this cursor belongs to another database; a full resync is required",
+            )
+        if cursor.version < state.purged_through:
+            raise PullRefusedError(
+                ErrorCode.RESYNC_REQUIRED,
+                "this device has not synced for longer than deleted records are kept; "
+                "a full resync is required",
+            )
+        after = cursor.version
+    high = state.last_version
+    candidates: list[tuple[int, Change]] = []
+    for table in TableName:
+        candidates.extend(_table_changes(session, scope, table, after, high, limit + 1))
+    if after > 0:
+        candidates.extend(_removals(session, scope, after, high, limit + 1))
+    page = heapq.nsmallest(limit + 1, candidates, key=lambda item: item[0])
+    more = len(page) > limit
+    page = page[:limit]
+    next_version = page[-1][0] if more else high
+    return PullPage(
+        changes=[change for _, change in page],
+        cursor=Cursor(epoch, next_version).encode(),
+        more=more,
+    )
+
+
+def _table_changes(
+    session: Session, scope: JurisdictionScope, table: TableName, after: int, high: int, limit: int
+) -> list[tuple[int, Change]]:
+    model: Any = ROWS[table]
+    query = (
+        select(*wire_columns(table))
+        .where(model.version > after, model.version <= high, scope.row_filter(table, model))
+        .order_by(model.version)
+        .limit(limit)
+    )
+    if after == 0:
+        query = query.where(model.deleted.is_(False))
+    names = WIRE_FIELDS[table]
+    changes: list[tuple[int, Change]] = []
+    for values in session.execute(query):
+        record = dict(zip(names, values, strict=True))
+        version = int(record["version"])
+        if record["deleted"]:
+            tombstone: dict[str, JsonValue] = {
+                key: to_json_value(record[key])
+                for key in ("id", "version", "updated_at", "deleted")
+            }
+            changes.append(
+                (version, Change.model_construct(table=table, op="delete", record=tombstone))
+            )
+        else:
+            wire = {key: to_json_value(value) for key, value in record.items()}
+            changes.append((version, Change.model_construct(table=table, op="upsert", record=wire)))
+    return changes
+
+
+def _removals(
+    session: Session, scope: JurisdictionScope, after: int, high: int, limit: int
+) -> list[tuple[int, Change]]:
+    """Records that left the caller's jurisdiction and are not visible now."""
+    owned = [ScopeExit.old_unit_id.in_(sorted(scope.unit_ids))]  # type: ignore[union-attr]
+    if scope.officer_id is not None:
+        owned.append(ScopeExit.old_officer_id == scope.officer_id)  # type: ignore[arg-type]
+    exits = session.scalars(
+        select(ScopeExit)
+        .where(ScopeExit.version > after, ScopeExit.version <= high, or_(*owned))
+        .order_by(ScopeExit.version)  # type: ignore[arg-type]
+        .limit(limit)
+    ).all()
+    latest: dict[tuple[str, UUID], ScopeExit] = {}
+    for exit_ in exits:  # ascending: a later exit of the same record replaces an earlier one
+        latest[(exit_.table_name, exit_.record_id)] = exit_
+    removals: list[tuple[int, Change]] = []
+    for (table_name, record_id), exit_ in latest.items():
+        table = TableName(table_name)
+        model: Any = ROWS[table]
+        row = session.execute(
+            select(model.scope_unit_id, model.scope_officer_id).where(model.id == record_id)
+        ).first()
+        if row is not None and scope.covers(row[0], row[1]):
+            continue
+        record: dict[str, JsonValue] = {"id": str(record_id), "version": exit_.version}
+        removals.append(
+            (exit_.version, Change.model_construct(table=table, op="remove", record=record))
+        )
+    return removals

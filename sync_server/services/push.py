@@ -1,0 +1,381 @@
+"""Applying a device's push: one transaction, one result per mutation.
+
+Each mutation is checked completely in memory (role, jurisdiction, schema,
+references, seal) before anything is written, so a rejected mutation leaves
+no trace and never disturbs the rest of the batch. Idempotency is checked
+after the version counter is locked, so two deliveries of the same mutation
+racing each other cannot both apply.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import JsonValue, ValidationError
+from sqlalchemy import select
+from sqlmodel import Session, SQLModel
+
+from shared_models.domain.agreements import AgreementStatus
+from shared_models.domain.base import SERVER_OWNED_FIELDS
+from shared_models.integrity import agreement_hash
+from shared_models.merge import MergeOutcome, MergeStatus, merge_delete, merge_upsert
+from shared_models.protocol.errors import ErrorCode, MutationError
+from shared_models.protocol.push import (
+    Mutation,
+    MutationResult,
+    MutationStatus,
+    PushRequest,
+    PushResponse,
+)
+from shared_models.protocol.tables import TABLES, TableName
+from sync_server.repositories.scope import JurisdictionScope
+from sync_server.services.records import ROWS, WRITABLE_FIELDS, row_to_wire, to_json_value
+from sync_server.services.rescope import Scope, owner_scope, rescope_dependents
+from sync_server.services.versions import VersionBlock
+from sync_server.services.workspace import Workspace
+from sync_server.tables import AppliedMutation, ConflictRow, ScopeExit
+
+
+class MutationRejectedError(Exception):
+    """A mutation that cannot be applied, with the code and field to show."""
+
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.error = MutationError(code=code, message=message, field=field)
+
+
+@dataclass
+class PushSummary:
+    """What the audit log keeps of a push: counts, no content."""
+
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_table: dict[str, int] = field(default_factory=dict)
+
+    def count(self, table: TableName, status: MutationStatus) -> None:
+        self.by_status[status] = self.by_status.get(status, 0) + 1
+        self.by_table[table] = self.by_table.get(table, 0) + 1
+
+
+_STATUS = {
+    MergeStatus.APPLIED: MutationStatus.APPLIED,
+    MergeStatus.MERGED: MutationStatus.MERGED,
+    MergeStatus.CONFLICT: MutationStatus.CONFLICT,
+}
+
+
+def apply_push(
+    session: Session,
+    scope: JurisdictionScope,
+    device_id: str,
+    request: PushRequest,
+    now: datetime,
+) -> tuple[PushResponse, PushSummary]:
+    """Apply every mutation of ``request`` in order; the caller commits."""
+    versions = VersionBlock(session)
+    versions.reserve(len(request.mutations))
+    earlier = _earlier_results([m.mutation_id for m in request.mutations], session)
+    workspace = Workspace(session)
+    workspace.prefetch(request.mutations)
+    applier = _Applier(session, scope, workspace, versions, now)
+    summary = PushSummary()
+    results: list[MutationResult] = []
+    for mutation in request.mutations:
+        previous = earlier.get(mutation.mutation_id)
+        if previous is not None:
+            result = previous.model_copy(update={"status": MutationStatus.DUPLICATE})
+        else:
+            result = applier.apply(mutation)
+            earlier[mutation.mutation_id] = result
+            if result.status is not MutationStatus.REJECTED:
+                session.add(
+                    AppliedMutation(
+                        mutation_id=mutation.mutation_id,
+                        user_id=scope.user_id,
+                        device_id=device_id,
+                        result=result.model_dump(mode="json"),
+                        applied_at=now,
+                    )
+                )
+        summary.count(mutation.table, result.status)
+        results.append(result)
+    session.flush()
+    return PushResponse(results=results, server_time=now), summary
+
+
+def _earlier_results(ids: list[UUID], session: Session) -> dict[UUID, MutationResult]:
+    found: dict[UUID, MutationResult] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in session.scalars(
+            select(AppliedMutation).where(AppliedMutation.mutation_id.in_(chunk))  # type: ignore[attr-defined]
+        ):
+            found[row.mutation_id] = MutationResult.model_validate(row.result)
+    return found
+
+
+class _Applier:
+    def __init__(
+        self,
+        session: Session,
+        scope: JurisdictionScope,
+        workspace: Workspace,
+        versions: VersionBlock,
+        now: datetime,
+    ) -> None:
+        self.session = session
+        self.scope = scope
+        self.workspace = workspace
+        self.versions = versions
+        self.now = now
+
+    def apply(self, mutation: Mutation) -> MutationResult:
+        try:
+            if mutation.op == "delete":
+                return self._delete(mutation)
+            return self._upsert(mutation)
+        except MutationRejectedError as rejection:
+            return MutationResult(
+                mutation_id=mutation.mutation_id,
+                status=MutationStatus.REJECTED,
+                error=rejection.error,
+            )
+
+    def _check_table(self, mutation: Mutation) -> None:
+        table = mutation.table
+        if not TABLES[table].device_writable:
+            raise MutationRejectedError(
+                ErrorCode.READ_ONLY_TABLE, f"{table} is written by the server only", "table"
+            )
+        if not self.scope.may_write(table):
+            raise MutationRejectedError(
+                ErrorCode.FORBIDDEN, f"a {self.scope.role} cannot change {table}", "table"
+            )
+
+    def _existing(self, mutation: Mutation) -> Any:
+        row = self.workspace.get(mutation.table, mutation.record_id)
+        if row is None:
+            return None
+        if not self.scope.covers(row.scope_unit_id, row.scope_officer_id):
+            raise MutationRejectedError(
+                ErrorCode.OUT_OF_SCOPE, "this record is outside your jurisdiction", "record_id"
+            )
+        if self._is_sealed(mutation.table, row):
+            raise MutationRejectedError(
+                ErrorCode.RECORD_SEALED,
+                "a signed agreement is sealed; record a correction as a new agreement",
+                "record_id",
+            )
+        return row
+
+    def _is_sealed(self, table: TableName, row: Any) -> bool:
+        if table is TableName.AGREEMENTS:
+            return bool(row.status == AgreementStatus.SIGNED)
+        if table is TableName.ATTACHMENTS and row.owner_table == TableName.AGREEMENTS:
+            owner = self.workspace.get(TableName.AGREEMENTS, row.owner_id)
+            return owner is not None and owner.status == AgreementStatus.SIGNED
+        return False
+
+    def _upsert(self, mutation: Mutation) -> MutationResult:
+        self._check_table(mutation)
+        table = mutation.table
+        writable = WRITABLE_FIELDS[table]
+        for name in mutation.fields:
+            if name in SERVER_OWNED_FIELDS or name == "countersignature":
+                raise MutationRejectedError(
+                    ErrorCode.VALIDATION_FAILED, f"{name} is set by the server", name
+                )
+            if name not in writable:
+                raise MutationRejectedError(
+                    ErrorCode.VALIDATION_FAILED, f"{table} has no field {name}", name
+                )
+        row = self._existing(mutation)
+        if row is not None and row.deleted:
+            raise MutationRejectedError(
+                ErrorCode.RECORD_DELETED,
+                "this record was deleted and cannot be changed",
+                "record_id",
+            )
+        current = None if row is None else _writable_values(table, row)
+        validated = _validate(table, {**(current or {}), **mutation.fields})
+        incoming = {name: to_json_value(getattr(validated, name)) for name in mutation.fields}
+        if row is None:
+            incoming = {name: to_json_value(getattr(validated, name)) for name in writable}
+        new_scope = self._resolve_references(table, validated)
+        if not self.scope.covers(*new_scope):
+            raise MutationRejectedError(
+                ErrorCode.OUT_OF_SCOPE, "the record would be outside your jurisdiction", None
+            )
+        if table is TableName.AGREEMENTS:
+            self._check_seal(validated)
+        outcome = merge_upsert(
+            current, {} if row is None else row.field_versions, mutation.base_version, incoming
+        )
+        version = self.versions.next()
+        if row is None:
+            row = self._create(table, mutation.record_id, validated, version, new_scope)
+        elif outcome.changed:
+            self._update(table, row, validated, outcome, version, new_scope)
+        else:
+            version = row.version
+        conflict_id = self._record_conflicts(mutation, row, outcome)
+        return MutationResult(
+            mutation_id=mutation.mutation_id,
+            status=_STATUS[outcome.status],
+            version=version,
+            conflict_id=conflict_id,
+        )
+
+    def _delete(self, mutation: Mutation) -> MutationResult:
+        self._check_table(mutation)
+        row = self._existing(mutation)
+        if row is None:
+            raise MutationRejectedError(
+                ErrorCode.NOT_FOUND, "there is no such record to delete", "record_id"
+            )
+        if row.deleted:
+            return MutationResult(
+                mutation_id=mutation.mutation_id, status=MutationStatus.APPLIED, version=row.version
+            )
+        outcome = merge_delete(
+            _writable_values(mutation.table, row), row.field_versions, mutation.base_version
+        )
+        version = self.versions.next()
+        row.deleted = True
+        row.version = version
+        row.updated_at = self.now
+        row.field_versions = {**row.field_versions, "deleted": version}
+        conflict_id = self._record_conflicts(mutation, row, outcome)
+        return MutationResult(
+            mutation_id=mutation.mutation_id,
+            status=_STATUS[outcome.status],
+            version=version,
+            conflict_id=conflict_id,
+        )
+
+    def _resolve_references(self, table: TableName, validated: SQLModel) -> Scope:
+        """Check every referenced record exists (and is visible); return the
+        jurisdiction the record belongs to."""
+        try:
+            return owner_scope(self.workspace, table, validated)
+        except LookupError as missing:
+            field_name = str(missing.args[0])
+            raise MutationRejectedError(
+                ErrorCode.UNKNOWN_REFERENCE,
+                f"{field_name} names a record the server does not have (sync it first?)",
+                field_name,
+            ) from None
+
+    def _check_seal(self, agreement: Any) -> None:
+        if agreement.status is not AgreementStatus.SIGNED:
+            return
+        if agreement.content_hash != agreement_hash(agreement):
+            raise MutationRejectedError(
+                ErrorCode.VALIDATION_FAILED,
+                "content_hash does not match the agreement's content",
+                "content_hash",
+            )
+
+    def _create(
+        self, table: TableName, record_id: UUID, validated: SQLModel, version: int, scope: Scope
+    ) -> Any:
+        values = _column_values(validated)
+        row = ROWS[table](
+            **values,
+            id=record_id,
+            version=version,
+            updated_at=self.now,
+            deleted=False,
+            created_by=self.scope.user_id,
+            scope_unit_id=scope[0],
+            scope_officer_id=scope[1],
+            field_versions=dict.fromkeys(values, version),
+        )
+        self.workspace.put(table, row)
+        return row
+
+    def _update(
+        self,
+        table: TableName,
+        row: Any,
+        validated: SQLModel,
+        outcome: MergeOutcome,
+        version: int,
+        scope: Scope,
+    ) -> None:
+        values = _column_values(validated)
+        for name in outcome.changed:
+            setattr(row, name, values[name])
+        row.version = version
+        row.updated_at = self.now
+        row.field_versions = {**row.field_versions, **dict.fromkeys(outcome.changed, version)}
+        old_scope = (row.scope_unit_id, row.scope_officer_id)
+        if old_scope != scope:
+            self.session.add(
+                ScopeExit(
+                    version=version,
+                    table_name=table,
+                    record_id=row.id,
+                    old_unit_id=old_scope[0],
+                    old_officer_id=old_scope[1],
+                )
+            )
+            row.scope_unit_id, row.scope_officer_id = scope
+            rescope_dependents(self.workspace, self.versions, table, row.id, scope, self.now)
+
+    def _record_conflicts(self, mutation: Mutation, row: Any, outcome: MergeOutcome) -> UUID | None:
+        first: UUID | None = None
+        for name, lost in outcome.overwritten.items():
+            conflict_id = uuid.uuid4()
+            first = first or conflict_id
+            current: JsonValue = True if mutation.op == "delete" else outcome.values.get(name)
+            self.session.add(
+                ConflictRow(
+                    id=conflict_id,
+                    version=self.versions.next(),
+                    updated_at=self.now,
+                    created_by=self.scope.user_id,
+                    table_name=mutation.table,
+                    record_id=row.id,
+                    field=name,
+                    overwritten_value=lost.value,
+                    current_value=current,
+                    base_version=mutation.base_version,
+                    overwritten_version=lost.version,
+                    mutation_id=mutation.mutation_id,
+                    scope_unit_id=row.scope_unit_id,
+                    scope_officer_id=row.scope_officer_id,
+                    field_versions={},
+                )
+            )
+        return first
+
+
+def _writable_values(table: TableName, row: Any) -> dict[str, JsonValue]:
+    wire = row_to_wire(table, row)
+    return {name: wire[name] for name in WRITABLE_FIELDS[table]}
+
+
+def _validate(table: TableName, values: dict[str, Any]) -> Any:
+    try:
+        return TABLES[table].fields.model_validate(values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        field_name = location or message.split(":", 1)[0]
+        if not location and ":" in message:
+            message = message.split(":", 1)[1].strip()
+        raise MutationRejectedError(
+            ErrorCode.VALIDATION_FAILED, message, field_name or None
+        ) from None
+
+
+def _column_values(validated: SQLModel) -> dict[str, Any]:
+    """Python values for the row: nested structures as JSON, the rest as is."""
+    values: dict[str, Any] = {}
+    for name in type(validated).model_fields:
+        value = getattr(validated, name)
+        values[name] = to_json_value(value) if isinstance(value, list | dict) else value
+    return values

@@ -1,0 +1,43 @@
+"""Every table of the district database (SQLModel metadata for Alembic)."""
+
+from sync_server.tables.bookkeeping import (
+    AppliedMutation,
+    AuditEntry,
+    DeviceToken,
+    LoginFailure,
+    ScopeExit,
+    SyncState,
+)
+from sync_server.tables.synced import (
+    AgreementRow,
+    AttachmentRow,
+    CaseRow,
+    ConflictRow,
+    OrgUnitRow,
+    PartyRow,
+    ReviewRow,
+    SubjectRow,
+    SyncColumns,
+    UserRow,
+    VisitRow,
+)
+
+__all__ = [
+    "AgreementRow",
+    "AppliedMutation",
+    "AttachmentRow",
+    "AuditEntry",
+    "CaseRow",
+    "ConflictRow",
+    "DeviceToken",
+    "LoginFailure",
+    "OrgUnitRow",
+    "PartyRow",
+    "ReviewRow",
+    "ScopeExit",
+    "SubjectRow",
+    "SyncColumns",
+    "SyncState",
+    "UserRow",
+    "VisitRow",
+]

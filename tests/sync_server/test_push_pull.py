@@ -1,0 +1,174 @@
+"""Push and pull end to end through the HTTP API, on both databases."""
+
+import uuid
+from typing import Any
+
+from tests.factories import (
+    District,
+    case_fields,
+    mutation,
+    party_fields,
+    subject_fields,
+    visit_fields,
+)
+
+
+def test_created_case_reaches_another_device_in_the_same_office(
+    device_for: Any, district: District
+) -> None:
+    author = device_for("mediator.baijia")
+    case_id = uuid.uuid4()
+    [result] = author.push([mutation("cases", case_id, case_fields(district.baijia_committee.id))])
+    assert result["status"] == "applied"
+    assert result["version"] > 0
+
+    supervisor = device_for("supervisor.baijia")
+    supervisor.pull()
+    record = supervisor.records[("cases", str(case_id))]
+    assert record["title"] == "煤棚损坏纠纷"
+    assert record["version"] == result["version"]
+    assert record["opened_at"] == "2026-11-20T01:00:00Z"
+
+
+def test_other_office_never_sees_the_case(device_for: Any, district: District) -> None:
+    author = device_for("mediator.baijia")
+    case_id = uuid.uuid4()
+    author.push([mutation("cases", case_id, case_fields(district.baijia_committee.id))])
+    other = device_for("mediator.xiyuan")
+    other.pull()
+    assert ("cases", str(case_id)) not in other.records
+    district_wide = device_for("supervisor.fuxing")
+    district_wide.pull()
+    assert ("cases", str(case_id)) in district_wide.records
+
+
+def test_replayed_mutation_is_applied_once(device_for: Any, district: District) -> None:
+    device = device_for("mediator.baijia")
+    case_id = uuid.uuid4()
+    m = mutation("cases", case_id, case_fields(district.baijia_committee.id))
+    [first] = device.push([m])
+    [again] = device.push([m])
+    assert again["status"] == "duplicate"
+    assert again["version"] == first["version"]
+    device.pull()
+    assert len(device.ids("cases")) == 1
+
+
+def test_concurrent_edits_of_different_fields_merge(device_for: Any, district: District) -> None:
+    a = device_for("mediator.baijia")
+    b = device_for("supervisor.baijia")
+    case_id = uuid.uuid4()
+    [created] = a.push([mutation("cases", case_id, case_fields(district.baijia_committee.id))])
+    base = created["version"]
+    [ra] = a.push([mutation("cases", case_id, {"title": "新标题"}, base_version=base)])
+    [rb] = b.push([mutation("cases", case_id, {"description": "补充说明"}, base_version=base)])
+    assert ra["status"] == "applied"
+    assert rb["status"] == "merged"
+    a.pull()
+    record = a.records[("cases", str(case_id))]
+    assert (record["title"], record["description"]) == ("新标题", "补充说明")
+
+
+def test_same_field_conflict_keeps_the_overwritten_value(
+    device_for: Any, district: District
+) -> None:
+    a = device_for("mediator.baijia")
+    b = device_for("supervisor.baijia")
+    case_id = uuid.uuid4()
+    [created] = a.push([mutation("cases", case_id, case_fields(district.baijia_committee.id))])
+    base = created["version"]
+    a.push([mutation("cases", case_id, {"title": "甲的标题"}, base_version=base)])
+    [rb] = b.push([mutation("cases", case_id, {"title": "乙的标题"}, base_version=base)])
+    assert rb["status"] == "conflict"
+    b.pull()
+    conflict = b.records[("conflicts", rb["conflict_id"])]
+    assert conflict["overwritten_value"] == "甲的标题"
+    assert conflict["current_value"] == "乙的标题"
+    assert b.records[("cases", str(case_id))]["title"] == "乙的标题"
+
+
+def test_one_bad_mutation_does_not_block_the_batch(device_for: Any, district: District) -> None:
+    device = device_for("mediator.baijia")
+    good, bad, later = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    results = device.push(
+        [
+            mutation("cases", good, case_fields(district.baijia_committee.id)),
+            mutation("cases", bad, case_fields(district.baijia_committee.id, category="gossip")),
+            mutation("parties", later, party_fields(good)),
+        ]
+    )
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
+    assert results[1]["error"]["code"] == "VALIDATION_FAILED"
+    assert results[1]["error"]["field"] == "category"
+
+
+def test_out_of_scope_write_is_refused(device_for: Any, district: District) -> None:
+    device = device_for("mediator.baijia")
+    [result] = device.push(
+        [mutation("cases", uuid.uuid4(), case_fields(district.xiyuan_committee.id))]
+    )
+    assert result["status"] == "rejected"
+    assert result["error"]["code"] == "OUT_OF_SCOPE"
+
+
+def test_server_tables_are_read_only(device_for: Any, district: District) -> None:
+    device = device_for("admin")
+    [result] = device.push([mutation("org_units", uuid.uuid4(), {"name": "x", "kind": "office"})])
+    assert result["error"]["code"] == "READ_ONLY_TABLE"
+
+
+def test_reassigned_subject_is_removed_from_the_old_officers_device(
+    device_for: Any, district: District
+) -> None:
+    old = device_for("officer.baijia")
+    new_officer = district.user("officer2.baijia")
+    other_office = district.xiyuan
+    subject_id, visit_id = uuid.uuid4(), uuid.uuid4()
+    old.push(
+        [
+            mutation(
+                "subjects",
+                subject_id,
+                subject_fields(district.baijia.id, district.user("officer.baijia").id),
+            ),
+            mutation("visits", visit_id, visit_fields(subject_id=subject_id)),
+        ]
+    )
+    old.pull()
+    assert ("visits", str(visit_id)) in old.records
+    supervisor = device_for("supervisor.fuxing")
+    supervisor.pull()
+    version = supervisor.records[("subjects", str(subject_id))]["version"]
+    [moved] = supervisor.push(
+        [
+            mutation(
+                "subjects",
+                subject_id,
+                {"org_unit_id": str(other_office.id), "officer_id": str(new_officer.id)},
+                base_version=version,
+            )
+        ]
+    )
+    assert moved["status"] == "applied", moved
+    old.pull()
+    assert ("subjects", str(subject_id)) not in old.records
+    assert ("visits", str(visit_id)) not in old.records
+
+
+def test_deleted_record_becomes_a_tombstone(device_for: Any, district: District) -> None:
+    device = device_for("mediator.baijia")
+    other = device_for("supervisor.baijia")
+    case_id = uuid.uuid4()
+    [created] = device.push([mutation("cases", case_id, case_fields(district.baijia_committee.id))])
+    other.pull()
+    assert ("cases", str(case_id)) in other.records
+    [deleted] = device.push(
+        [mutation("cases", case_id, op="delete", base_version=created["version"])]
+    )
+    assert deleted["status"] == "applied"
+    other.pull()
+    assert ("cases", str(case_id)) not in other.records
+    [again] = device.push(
+        [mutation("cases", case_id, {"title": "复活"}, base_version=deleted["version"])]
+    )
+    assert again["error"]["code"] == "RECORD_DELETED"
