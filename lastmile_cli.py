@@ -1,6 +1,111 @@
-"""The ``lastmile`` command: run the demo, the sync server, the field app,
-and the administration tasks."""
+"""The ``lastmile`` command: the demo, the sync server and its administration."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="LastMile: offline-first field work for mediators and correction officers.")
+from sync_server.cli import admin, server
+
+DEMO_PASSWORD = "demo-2026"  # noqa: S105  (the demo district only; printed on start)
+DEMO_LOGINS = [
+    ("mediator.baijia", "mediator, 百家 Baijia office"),
+    ("officer.baijia", "correction officer, 百家 Baijia office"),
+    ("supervisor.baijia", "supervisor, 百家 Baijia office"),
+    ("mediator.xiyuan", "mediator, 西苑 Xiyuan office"),
+    ("supervisor.fuxing", "district supervisor, 复兴区 Fuxing District"),
+    ("admin", "administrator"),
+]
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="LastMile: offline-first field work for people's mediators and correction officers.",
+)
+app.command(help="Run the sync server (applies pending migrations first).")(server)
+app.add_typer(admin, name="admin")
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline_s: float) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise typer.Exit(code=process.returncode or 1)
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    typer.echo(f"the server did not become ready at {url}", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="where the demo database and blobs live")] = Path(
+        "var/demo"
+    ),
+    port: Annotated[int, typer.Option(help="sync server port")] = 8700,
+    size: Annotated[int, typer.Option(help="synthetic records in the demo district")] = 3000,
+    reset: Annotated[bool, typer.Option(help="start again from fresh demo data")] = False,
+) -> None:
+    """Start LastMile on embedded defaults: the sync server on SQLite with the
+    demo district, on 127.0.0.1. Stop with Ctrl-C."""
+    database = data_dir / "lastmile.db"
+    if reset and data_dir.exists():
+        for path in data_dir.glob("lastmile.db*"):
+            path.unlink()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{database.resolve()}"
+    cli = [sys.executable, "-m", "lastmile_cli"]
+    if not database.exists():
+        typer.echo("preparing the demo district (first start only)…")
+        subprocess.run(
+            [
+                *cli,
+                "admin",
+                "seed-demo",
+                "--db",
+                db_url,
+                "--password",
+                DEMO_PASSWORD,
+                "--size",
+                str(size),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    env = {**os.environ, "LASTMILE_BLOBS": str((data_dir / "blobs").resolve())}
+    server_process = subprocess.Popen(
+        [*cli, "server", "--db", db_url, "--host", "127.0.0.1", "--port", str(port)], env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(f"{base}/readyz", server_process, deadline_s=60)
+        typer.echo("")
+        typer.echo("LastMile demo is running (Ctrl-C stops it)")
+        typer.echo(f"  sync server   {base}   (API reference: {base}/docs)")
+        typer.echo(f"  database      {database}")
+        typer.echo(f"  demo logins   password for every user: {DEMO_PASSWORD}")
+        for username, what in DEMO_LOGINS:
+            typer.echo(f"      {username:<20} {what}")
+        server_process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server_process.poll() is None:
+            server_process.send_signal(signal.SIGINT)
+            try:
+                server_process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server_process.kill()
+
+
+if __name__ == "__main__":
+    app()

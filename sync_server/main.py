@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 
 from shared_models.protocol.version import PROTOCOL_VERSION
 from sync_server.api.body_limits import BodyLimitMiddleware
-from sync_server.api.routes import auth, health, sync
+from sync_server.api.routes import admin, auth, blobs, export, health, review, sync
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
 from sync_server.core.errors import install_error_handlers
@@ -25,8 +25,8 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.db)
     install_error_handlers(app)
-    for router in (health.router, auth.router, sync.router):
-        app.include_router(router)
+    for module in (health, auth, sync, blobs, review, export, admin):
+        app.include_router(module.router)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.add_middleware(
         BodyLimitMiddleware,

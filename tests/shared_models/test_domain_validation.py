@@ -479,7 +479,7 @@ def test_accepted_mime_types(mime: str, validate: Validate) -> None:
     "mime", ["image/gif", "text/html", "image/svg+xml", "IMAGE/JPEG", "application/zip", ""]
 )
 def test_other_mime_types_are_rejected(mime: str, validate: Validate) -> None:
-    with pytest.raises(ValidationError, match="mime: .* is not accepted"):
+    with pytest.raises(ValidationError, match=r"mime: .* is not accepted"):
         validate(AttachmentFields, {**ATTACHMENT, "mime": mime})
 
 

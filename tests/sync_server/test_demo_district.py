@@ -10,8 +10,17 @@ from functools import cache
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
+from sqlmodel import SQLModel
 
+from shared_models.domain import (
+    CaseFields,
+    OrgUnitFields,
+    PartyFields,
+    SubjectFields,
+    UserProfileFields,
+    VisitFields,
+)
+from shared_models.domain.base import SERVER_OWNED_FIELDS, RecordMeta
 from shared_models.domain.cases import CaseRecord, CaseStatus, PartyKind, PartyRecord, PartyRole
 from shared_models.domain.org import OrgUnitKind, OrgUnitRecord, Role, UserRecord
 from shared_models.domain.people import Gender, resident_id_check_char
@@ -20,6 +29,14 @@ from shared_models.domain.visits import VisitKind, VisitRecord
 from sync_server.demo import DEFAULT_TODAY, DemoDistrict, generate_district
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+FIELDS_OF: dict[type[RecordMeta], type[SQLModel]] = {
+    OrgUnitRecord: OrgUnitFields,
+    UserRecord: UserProfileFields,
+    CaseRecord: CaseFields,
+    PartyRecord: PartyFields,
+    SubjectRecord: SubjectFields,
+    VisitRecord: VisitFields,
+}
 
 
 @cache
@@ -28,7 +45,7 @@ def district(size: int = 3000, seed: int = 1) -> DemoDistrict:
     return generate_district(size=size, seed=seed)
 
 
-def all_records(demo: DemoDistrict) -> list[BaseModel]:
+def all_records(demo: DemoDistrict) -> list[RecordMeta]:
     users = [user.record for user in demo.users]
     return [*demo.org_units, *users, *demo.cases, *demo.parties, *demo.subjects, *demo.visits]
 
@@ -37,13 +54,16 @@ def units_by_id(demo: DemoDistrict) -> dict[uuid.UUID, OrgUnitRecord]:
     return {unit.id: unit for unit in demo.org_units}
 
 
-def office_of(demo: DemoDistrict, unit_id: uuid.UUID) -> uuid.UUID:
-    unit = units_by_id(demo)[unit_id]
-    if unit.kind is OrgUnitKind.COMMITTEE:
-        assert unit.parent_id is not None
-        return unit.parent_id
-    assert unit.kind is OrgUnitKind.OFFICE
-    return unit.id
+def offices_of(demo: DemoDistrict) -> dict[uuid.UUID, uuid.UUID]:
+    """Each office and committee id → the id of its office."""
+    offices = {}
+    for unit in demo.org_units:
+        if unit.kind is OrgUnitKind.OFFICE:
+            offices[unit.id] = unit.id
+        elif unit.kind is OrgUnitKind.COMMITTEE:
+            assert unit.parent_id is not None
+            offices[unit.id] = unit.parent_id
+    return offices
 
 
 def users_by_name(demo: DemoDistrict) -> dict[str, UserRecord]:
@@ -61,37 +81,35 @@ def assert_id_number(id_number: str, birth_date: date | None = None) -> None:
 
 def assert_valid_and_linked(demo: DemoDistrict) -> None:
     """Every record re-validates from JSON, and every reference resolves."""
-    models: dict[type[BaseModel], type[BaseModel]] = {
-        OrgUnitRecord: OrgUnitRecord,
-        UserRecord: UserRecord,
-        CaseRecord: CaseRecord,
-        PartyRecord: PartyRecord,
-        SubjectRecord: SubjectRecord,
-        VisitRecord: VisitRecord,
-    }
     for record in all_records(demo):
-        model = models[type(record)]
-        assert model.model_validate(record.model_dump(mode="json")) == record
-        assert record.version == 0  # type: ignore[attr-defined]
-        assert record.deleted is False  # type: ignore[attr-defined]
-        assert record.updated_at is None  # type: ignore[attr-defined]
+        as_json = record.model_dump(mode="json")
+        assert type(record).model_validate(as_json) == record
+        # What a device would send: the fields without the server's bookkeeping.
+        FIELDS_OF[type(record)].model_validate(
+            {name: value for name, value in as_json.items() if name not in SERVER_OWNED_FIELDS}
+        )
+        assert record.version == 0
+        assert record.deleted is False
+        assert record.updated_at is None
 
-    ids = [record.id for record in all_records(demo)]  # type: ignore[attr-defined]
+    ids = [record.id for record in all_records(demo)]
     assert len(ids) == len(set(ids))
     users = {user.record.id: user.record for user in demo.users}
+    office_of = offices_of(demo)
     case_ids = {case.id for case in demo.cases}
     subject_ids = {subject.id for subject in demo.subjects}
     for case in demo.cases:
         assert case.mediator_id is not None
         mediator = users[case.mediator_id]
         assert mediator.role is Role.MEDIATOR
-        assert office_of(demo, mediator.org_unit_id) == office_of(demo, case.org_unit_id)
+        assert office_of[mediator.org_unit_id] == office_of[case.org_unit_id]
         # The mediator's jurisdiction (their unit and below) covers the case.
-        assert mediator.org_unit_id in {case.org_unit_id, office_of(demo, case.org_unit_id)}
+        assert mediator.org_unit_id in {case.org_unit_id, office_of[case.org_unit_id]}
     for party in demo.parties:
         assert party.case_id in case_ids
+    units = units_by_id(demo)
     for subject in demo.subjects:
-        assert units_by_id(demo)[subject.org_unit_id].kind is OrgUnitKind.OFFICE
+        assert units[subject.org_unit_id].kind is OrgUnitKind.OFFICE
         assert subject.officer_id is not None
         officer = users[subject.officer_id]
         assert officer.role is Role.OFFICER
@@ -173,6 +191,7 @@ def test_required_logins_exist_with_their_roles_and_units() -> None:
     demo = district()
     units = units_by_id(demo)
     users = users_by_name(demo)
+    office_of = offices_of(demo)
     district_id = demo.org_units[0].id
     offices = {unit.code: unit.id for unit in demo.org_units if unit.kind is OrgUnitKind.OFFICE}
     for office_key in ("baijia", "xiyuan"):
@@ -180,7 +199,7 @@ def test_required_logins_exist_with_their_roles_and_units() -> None:
         for role in (Role.MEDIATOR, Role.OFFICER, Role.SUPERVISOR):
             user = users[f"{role.value}.{office_key}"]
             assert user.role is role
-            assert office_of(demo, user.org_unit_id) == office_id
+            assert office_of[user.org_unit_id] == office_id
         assert users[f"officer.{office_key}"].org_unit_id == office_id
     assert users["supervisor.fuxing"].role is Role.SUPERVISOR
     assert users["supervisor.fuxing"].org_unit_id == district_id
