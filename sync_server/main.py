@@ -5,13 +5,15 @@ from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 
 from shared_models.protocol.version import PROTOCOL_VERSION
-from sync_server.api.body_limits import BodyLimitMiddleware
+from sync_server.api.body_limits import BodyLimitMiddleware, document_body_errors
 from sync_server.api.routes import admin, auth, blobs, export, health, review, sync
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
 from sync_server.core.errors import install_error_handlers
 
 API_VERSION = "0.1.0"
+BODY_LIMIT_EXEMPT = ("/api/v1/blobs/",)
+"""Blob chunks are streamed and bounded by the blob routes themselves."""
 
 
 def create_app(settings: ServerSettings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -31,6 +33,12 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_push_bytes,
-        exempt_prefixes=("/api/v1/blobs/",),
+        exempt_prefixes=BODY_LIMIT_EXEMPT,
     )
+    document_body_errors(app, BODY_LIMIT_EXEMPT)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory sync_server.main:app_from_env``: settings from LASTMILE_* env."""
+    return create_app()

@@ -1,5 +1,6 @@
 """The wire protocol, version 1: the normative definition of docs/protocol.md."""
 
+from shared_models.protocol.admin import DeviceInfo
 from shared_models.protocol.auth import LoginRequest, LoginResponse, Me, UserProfile
 from shared_models.protocol.blobs import MissingBlobsRequest, MissingBlobsResponse
 from shared_models.protocol.errors import ErrorBody, ErrorCode, ErrorEnvelope, MutationError
@@ -21,6 +22,7 @@ __all__ = [
     "TABLES",
     "Change",
     "ConflictResolve",
+    "DeviceInfo",
     "ErrorBody",
     "ErrorCode",
     "ErrorEnvelope",

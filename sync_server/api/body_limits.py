@@ -7,10 +7,18 @@ into an unbounded one.
 
 import json
 import zlib
+from typing import Any
 
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared_models.protocol.errors import ErrorCode
+from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
+
+_BODY_ERRORS = {
+    "400": "the body cannot be decoded (not UTF-8 JSON, or corrupt gzip)",
+    "413": "the body is larger than the server accepts",
+    "415": "the body is sent in an encoding other than plain or gzip",
+}
 
 
 class BodyLimitMiddleware:
@@ -50,6 +58,9 @@ class BodyLimitMiddleware:
                 if len(data) > self.max_bytes or inflater.unconsumed_tail:
                     await self._too_large(send)
                     return
+                if not inflater.eof:
+                    # zlib hands back what it could of a cut-off stream without complaint.
+                    raise zlib.error("the gzip stream ends early")
             except zlib.error:
                 await _refuse(send, 400, ErrorCode.MALFORMED_REQUEST, "the gzip body is corrupt")
                 return
@@ -98,3 +109,52 @@ async def _refuse(
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def document_body_errors(app: FastAPI, exempt_prefixes: tuple[str, ...]) -> None:
+    """List the answers every body-carrying operation may give in ``/openapi.json``.
+
+    They come from this middleware and from the framework's body decoding,
+    not from any one route, so no route's ``responses`` names them; without
+    this the document would contradict what the server does.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        envelope = ErrorEnvelope.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in envelope.pop("$defs", {}).items():
+            schemas.setdefault(name, schema)
+        schemas.setdefault("ErrorEnvelope", envelope)
+        reference = {"$ref": "#/components/schemas/ErrorEnvelope"}
+        for path, operations in document.get("paths", {}).items():
+            limited = not str(path).startswith(exempt_prefixes)
+            for method, operation in operations.items():
+                if method.upper() in ("GET", "HEAD", "OPTIONS"):
+                    continue
+                takes_json = "application/json" in operation.get("requestBody", {}).get(
+                    "content", {}
+                )
+                if limited:
+                    statuses = list(_BODY_ERRORS)
+                elif takes_json:
+                    statuses = ["400"]  # the framework cannot decode a non-UTF-8 body
+                else:
+                    continue
+                responses = operation.setdefault("responses", {})
+                for status in statuses:
+                    description = _BODY_ERRORS[status]
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": reference}},
+                        },
+                    )
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -442,11 +442,15 @@ class _Casework(_Drawer):
                 return clock + timedelta(minutes=self.between(20, 180))
             return self.work_time(clock.date() + timedelta(days=days))
 
-        def visit(kind: VisitKind, start: datetime, notes: str, outcome: str = "") -> datetime:
-            """Records the visit if it is over by ``now``; returns when it ended."""
+        def visit(
+            kind: VisitKind, start: datetime, notes: str, outcome: str = "", spread: float = 0.004
+        ) -> datetime:
+            """Records the visit if it is over by ``now``; returns when it ended.
+            ``spread`` (degrees) is how far from the unit's centre it happens."""
             end = start + timedelta(minutes=self.between(20, 120))
             if end < self.now:
-                self._case_visit(case_id, place, kind, start, end, notes.format_map(words), outcome)
+                text = notes.format_map(words)
+                self._case_visit(case_id, place, kind, start, end, text, outcome, spread)
             return end
 
         status, closed_at, due = CaseStatus.INTAKE, None, None
@@ -472,9 +476,11 @@ class _Casework(_Drawer):
                 outcome = names.OUTCOME_AGREED_ORAL if on_the_spot else names.OUTCOME_AGREED
             else:
                 outcome = names.OUTCOME_FAILED
-            clock = visit(
-                VisitKind.MEDIATION_SESSION, start, self.pick(names.SESSION_NOTES), outcome
-            )
+            if on_the_spot:
+                notes, spread = self.pick(names.SPOT_NOTES), 0.004
+            else:  # in the committee's mediation room
+                notes, spread = self.pick(names.SESSION_NOTES), 0.0005
+            clock = visit(VisitKind.MEDIATION_SESSION, start, notes, outcome, spread)
             if clock >= self.now:
                 return status, closed_at, due
             status = CaseStatus.MEDIATING
@@ -511,10 +517,11 @@ class _Casework(_Drawer):
         end: datetime,
         notes: str,
         outcome: str,
+        spread: float,
     ) -> None:
         lat = lon = accuracy = None
         if self.random() < 0.92:  # the rest were recorded indoors without a fix
-            lat, lon, accuracy = self.fix(place, 0.004)
+            lat, lon, accuracy = self.fix(place, spread)
         self.visits.append(
             VisitRecord(
                 id=self.new_id(),
@@ -543,7 +550,14 @@ class _Correction(_Drawer):
     def add_subject(self) -> None:
         rng = self.rng
         office = self.pick(self.offices)
-        home = self.pick(office.places[1:])
+        area = self.pick(office.places[1:])
+        home = _Place(
+            area.unit,
+            area.short_name,
+            office,
+            area.lat + self.uniform(-0.01, 0.01),
+            area.lon + self.uniform(-0.01, 0.01),
+        )
         person = self.person(20, 68, Gender.MALE if self.random() < 0.85 else Gender.FEMALE)
         correction_type = CORRECTION_TYPES.pick(rng)
         term_days = round(self.pick(TERM_MONTHS[correction_type]) * 30.44)
@@ -617,7 +631,9 @@ class _Correction(_Drawer):
                 method = CHECKIN_METHODS.pick(rng)
                 notes = self.pick(names.CHECKIN_NOTES)
                 outcome = self.pick(names.CHECKIN_OUTCOMES)
-            at = {CheckinMethod.OFFICE: office, CheckinMethod.HOME_VISIT: home}.get(method)
+            at = office if method is CheckinMethod.OFFICE else None
+            if method is CheckinMethod.HOME_VISIT:
+                at = home
             planned.append(self._visit(subject, VisitKind.CHECKIN, method, day, at, notes, outcome))
         home_visits = self.between(0, 2) + (1 if subject.key_person else 0)
         span = (last - window_start).days
@@ -642,7 +658,7 @@ class _Correction(_Drawer):
         start = self.work_time(day)
         lat = lon = accuracy = None
         if at is not None:  # phone and video check-ins have no place to fix
-            lat, lon, accuracy = self.fix(at, 0.002 if at is at.office.places[0] else 0.01)
+            lat, lon, accuracy = self.fix(at, 0.0005)
         return VisitRecord(
             id=self.new_id(),
             subject_id=subject.id,

@@ -112,7 +112,9 @@ def scope_for(session: Session, user: UserRow) -> JurisdictionScope:
     ]
     return JurisdictionScope(
         user_id=user.id,
-        role=user.role,
+        # The column is plain text: without the conversion ``role is Role.OFFICER``
+        # is never true and officers lose their subjects outside their unit.
+        role=Role(user.role),
         unit_id=user.org_unit_id,
         unit_ids=descendants(edges, user.org_unit_id),
     )

@@ -11,6 +11,7 @@ import base64
 import binascii
 import heapq
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -20,10 +21,10 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from shared_models.protocol.errors import ErrorCode
-from shared_models.protocol.pull import Change, PullPage
+from shared_models.protocol.pull import Change, ChangeOp, PullPage
 from shared_models.protocol.tables import TableName
 from sync_server.repositories.scope import JurisdictionScope
-from sync_server.services.records import ROWS, WIRE_FIELDS, to_json_value, wire_columns
+from sync_server.services.records import ROWS, WIRE_FIELDS, wire_columns, wire_converters
 from sync_server.services.versions import ensure_sync_state
 from sync_server.tables import ScopeExit, SyncState
 
@@ -80,6 +81,10 @@ def pull_page(
             )
         after = cursor.version
     high = state.last_version
+    if after == high:
+        # Nothing has committed since this cursor: no table can have a change
+        # for it, so a device that is up to date costs one look-up.
+        return PullPage(changes=[], cursor=Cursor(epoch, high).encode(), more=False)
     candidates: list[tuple[int, Change]] = []
     for table in TableName:
         candidates.extend(_table_changes(session, scope, table, after, high, limit + 1))
@@ -109,37 +114,54 @@ def _table_changes(
     if after == 0:
         query = query.where(model.deleted.is_(False))
     names = WIRE_FIELDS[table]
+    converters = wire_converters(table)
+    upsert = _change_factory(table, "upsert")
+    delete = _change_factory(table, "delete")
     changes: list[tuple[int, Change]] = []
-    for values in session.execute(query):
-        record = dict(zip(names, values, strict=True))
-        version = int(record["version"])
+    # Core, not the ORM: a page is thousands of plain tuples, no entities.
+    for values in session.connection().execute(query):
+        record: dict[str, Any] = dict(zip(names, values, strict=True))
+        for name, convert in converters:
+            value = record[name]
+            if value is not None:
+                record[name] = convert(value)
         if record["deleted"]:
-            tombstone: dict[str, JsonValue] = {
-                key: to_json_value(record[key])
-                for key in ("id", "version", "updated_at", "deleted")
-            }
-            changes.append(
-                (version, Change.model_construct(table=table, op="delete", record=tombstone))
-            )
+            tombstone = {key: record[key] for key in _TOMBSTONE_FIELDS}
+            changes.append((record["version"], delete(tombstone)))
         else:
-            wire = {key: to_json_value(value) for key, value in record.items()}
-            changes.append((version, Change.model_construct(table=table, op="upsert", record=wire)))
+            changes.append((record["version"], upsert(record)))
     return changes
+
+
+_TOMBSTONE_FIELDS = ("id", "version", "updated_at", "deleted")
+
+
+def _change_factory(table: TableName, op: ChangeOp) -> Callable[[dict[str, Any]], Change]:
+    """Changes built from values the server itself produced, so not validated
+    again (``model_construct``): a page holds thousands of them."""
+
+    def make(record: dict[str, Any]) -> Change:
+        return Change.model_construct(table=table, op=op, record=record)
+
+    return make
 
 
 def _removals(
     session: Session, scope: JurisdictionScope, after: int, high: int, limit: int
 ) -> list[tuple[int, Change]]:
     """Records that left the caller's jurisdiction and are not visible now."""
-    owned = [ScopeExit.old_unit_id.in_(sorted(scope.unit_ids))]  # type: ignore[union-attr]
+    exits_table: Any = ScopeExit  # its columns, untyped like the other tables' here
+    owned = [exits_table.old_unit_id.in_(sorted(scope.unit_ids))]
     if scope.officer_id is not None:
-        owned.append(ScopeExit.old_officer_id == scope.officer_id)  # type: ignore[arg-type]
-    exits = session.scalars(
-        select(ScopeExit)
-        .where(ScopeExit.version > after, ScopeExit.version <= high, or_(*owned))
-        .order_by(ScopeExit.version)  # type: ignore[arg-type]
-        .limit(limit)
-    ).all()
+        owned.append(exits_table.old_officer_id == scope.officer_id)
+    exits: list[ScopeExit] = list(
+        session.scalars(
+            select(ScopeExit)
+            .where(exits_table.version > after, exits_table.version <= high, or_(*owned))
+            .order_by(exits_table.version)
+            .limit(limit)
+        )
+    )
     latest: dict[tuple[str, UUID], ScopeExit] = {}
     for exit_ in exits:  # ascending: a later exit of the same record replaces an earlier one
         latest[(exit_.table_name, exit_.record_id)] = exit_

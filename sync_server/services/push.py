@@ -31,10 +31,10 @@ from shared_models.protocol.push import (
 )
 from shared_models.protocol.tables import TABLES, TableName
 from sync_server.repositories.scope import JurisdictionScope
-from sync_server.services.records import ROWS, WRITABLE_FIELDS, row_to_wire, to_json_value
+from sync_server.services.records import WRITABLE_FIELDS, row_to_wire, to_json_value
 from sync_server.services.rescope import Scope, owner_scope, rescope_dependents
 from sync_server.services.versions import VersionBlock
-from sync_server.services.workspace import Workspace
+from sync_server.services.workspace import Workspace, insert_rows
 from sync_server.tables import AppliedMutation, ConflictRow, ScopeExit
 
 
@@ -81,6 +81,7 @@ def apply_push(
     applier = _Applier(session, scope, workspace, versions, now)
     summary = PushSummary()
     results: list[MutationResult] = []
+    applied: list[dict[str, Any]] = []
     for mutation in request.mutations:
         previous = earlier.get(mutation.mutation_id)
         if previous is not None:
@@ -89,19 +90,37 @@ def apply_push(
             result = applier.apply(mutation)
             earlier[mutation.mutation_id] = result
             if result.status is not MutationStatus.REJECTED:
-                session.add(
-                    AppliedMutation(
-                        mutation_id=mutation.mutation_id,
-                        user_id=scope.user_id,
-                        device_id=device_id,
-                        result=result.model_dump(mode="json"),
-                        applied_at=now,
-                    )
+                applied.append(
+                    {
+                        "mutation_id": mutation.mutation_id,
+                        "user_id": scope.user_id,
+                        "device_id": device_id,
+                        "result": stored_result(result),
+                        "applied_at": now,
+                    }
                 )
         summary.count(mutation.table, result.status)
         results.append(result)
+    workspace.insert_new()
+    insert_rows(session, _APPLIED_TABLE, applied)
     session.flush()
     return PushResponse(results=results, server_time=now), summary
+
+
+_APPLIED_TABLE = AppliedMutation.__table__  # type: ignore[attr-defined]
+
+
+def stored_result(result: MutationResult) -> dict[str, JsonValue]:
+    """What ``applied_mutations`` keeps of an accepted result: the same as
+    ``result.model_dump(mode="json")``, built directly because it runs once
+    per mutation of every push."""
+    return {
+        "mutation_id": str(result.mutation_id),
+        "status": result.status.value,
+        "version": result.version,
+        "conflict_id": None if result.conflict_id is None else str(result.conflict_id),
+        "error": None,
+    }
 
 
 def _earlier_results(ids: list[UUID], session: Session) -> dict[UUID, MutationResult]:
@@ -199,9 +218,6 @@ class _Applier:
             )
         current = None if row is None else _writable_values(table, row)
         validated = _validate(table, {**(current or {}), **mutation.fields})
-        incoming = {name: to_json_value(getattr(validated, name)) for name in mutation.fields}
-        if row is None:
-            incoming = {name: to_json_value(getattr(validated, name)) for name in writable}
         new_scope = self._resolve_references(table, validated)
         if not self.scope.covers(*new_scope):
             raise MutationRejectedError(
@@ -209,13 +225,16 @@ class _Applier:
             )
         if table is TableName.AGREEMENTS:
             self._check_seal(validated)
-        outcome = merge_upsert(
-            current, {} if row is None else row.field_versions, mutation.base_version, incoming
-        )
         version = self.versions.next()
         if row is None:
-            row = self._create(table, mutation.record_id, validated, version, new_scope)
-        elif outcome.changed:
+            # A new record: merge_upsert(None, ...) applies every field, no conflict.
+            self._create(table, mutation.record_id, validated, version, new_scope)
+            return MutationResult(
+                mutation_id=mutation.mutation_id, status=MutationStatus.APPLIED, version=version
+            )
+        incoming = {name: to_json_value(getattr(validated, name)) for name in mutation.fields}
+        outcome = merge_upsert(current, row.field_versions, mutation.base_version, incoming)
+        if outcome.changed:
             self._update(table, row, validated, outcome, version, new_scope)
         else:
             version = row.version
@@ -279,10 +298,10 @@ class _Applier:
 
     def _create(
         self, table: TableName, record_id: UUID, validated: SQLModel, version: int, scope: Scope
-    ) -> Any:
+    ) -> None:
         values = _column_values(validated)
-        row = ROWS[table](
-            **values,
+        field_versions = dict.fromkeys(values, version)
+        values.update(
             id=record_id,
             version=version,
             updated_at=self.now,
@@ -290,10 +309,9 @@ class _Applier:
             created_by=self.scope.user_id,
             scope_unit_id=scope[0],
             scope_officer_id=scope[1],
-            field_versions=dict.fromkeys(values, version),
+            field_versions=field_versions,
         )
-        self.workspace.put(table, row)
-        return row
+        self.workspace.create(table, values)
 
     def _update(
         self,
@@ -322,6 +340,7 @@ class _Applier:
                 )
             )
             row.scope_unit_id, row.scope_officer_id = scope
+            self.workspace.insert_new()  # the dependents are found by a query
             rescope_dependents(self.workspace, self.versions, table, row.id, scope, self.now)
 
     def _record_conflicts(self, mutation: Mutation, row: Any, outcome: MergeOutcome) -> UUID | None:

@@ -1,7 +1,9 @@
 """Between rows of the district database and records on the wire."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
+from functools import cache
 from typing import Any, Final
 from uuid import UUID
 
@@ -52,6 +54,49 @@ def wire_columns(table: TableName) -> list[Column[Any]]:
     return [sa_table.c[name] for name in WIRE_FIELDS[table]]
 
 
+def datetime_json(value: datetime) -> str:
+    """A time as on the wire: ISO 8601, UTC written as ``Z`` (naive means UTC)."""
+    return value.isoformat().replace("+00:00", "Z") if value.tzinfo else value.isoformat() + "Z"
+
+
+def _uuid_json(value: UUID) -> str:
+    return str(value)
+
+
+def _date_json(value: date) -> str:
+    return value.isoformat()
+
+
+Converter = Callable[[Any], JsonValue]
+
+_PLAIN_TYPES = (str, int, float, bool)
+_CONVERTERS: dict[type[Any], Converter] = {
+    UUID: _uuid_json,
+    datetime: datetime_json,
+    date: _date_json,
+}
+
+
+@cache
+def wire_converters(table: TableName) -> tuple[tuple[str, Converter], ...]:
+    """The wire columns of ``table`` whose database values need converting,
+    each with its converter; every other column is already JSON as read.
+
+    Pull turns hundreds of thousands of column values into JSON, so the
+    type of each column is looked at once here, not once per value.
+    """
+    converters: list[tuple[str, Converter]] = []
+    for column in wire_columns(table):
+        try:
+            python_type = column.type.python_type
+        except NotImplementedError:
+            python_type = object
+        if python_type in _PLAIN_TYPES:
+            continue
+        converters.append((column.name, _CONVERTERS.get(python_type, to_json_value)))
+    return tuple(converters)
+
+
 def to_json_value(value: Any) -> JsonValue:
     """One column value as JSON (the same forms pydantic produces)."""
     if value is None or isinstance(value, str | bool | int | float):
@@ -59,7 +104,7 @@ def to_json_value(value: Any) -> JsonValue:
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z") if value.tzinfo else value.isoformat() + "Z"
+        return datetime_json(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, BaseModel):

@@ -286,6 +286,16 @@ def test_check_char_matches_the_standards_examples() -> None:
 
 
 @settings(max_examples=200)
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_char_is_iso_7064_mod_11_2(first17: str) -> None:
+    """GB 11643 in its own words: weights 2**(i-1) mod 11 counted from the
+    check position, check value (12 - sum mod 11) mod 11, with 10 written X."""
+    total = sum(int(d) * pow(2, 17 - k, 11) for k, d in enumerate(first17))
+    check = (12 - total % 11) % 11
+    assert resident_id_check_char(first17) == ("X" if check == 10 else str(check))
+
+
+@settings(max_examples=200)
 @given(resident_ids())
 def test_valid_id_numbers_are_accepted(number: str) -> None:
     assert id_number.validate_python(number) == number

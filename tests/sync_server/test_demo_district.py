@@ -129,11 +129,11 @@ def test_same_seed_gives_identical_output() -> None:
 
 
 def test_different_seed_gives_different_casework_but_the_same_units_and_logins() -> None:
-    one, two = district(), district(seed=2)
+    one, two = district(size=500), district(size=500, seed=2)
     assert one.cases != two.cases
     assert one.subjects != two.subjects
-    assert one.org_units == two.org_units == district(size=500).org_units
-    assert one.users == two.users == district(size=500).users
+    assert one.org_units == two.org_units == district().org_units
+    assert one.users == two.users == district().users
 
 
 def test_smaller_district_is_a_prefix_of_a_larger_one() -> None:
@@ -219,8 +219,8 @@ def test_every_record_validates_and_every_reference_resolves() -> None:
     assert_valid_and_linked(district())
 
 
-@settings(max_examples=8, deadline=None)
-@given(seed=st.integers(min_value=0, max_value=2**32), size=st.integers(0, 400))
+@settings(max_examples=5, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32), size=st.integers(0, 300))
 def test_any_seed_and_size_is_valid_and_linked(seed: int, size: int) -> None:
     assert_valid_and_linked(generate_district(size=size, seed=seed))
 

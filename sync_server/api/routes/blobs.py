@@ -1,5 +1,322 @@
-"""(being written)"""
+"""Blobs: resumable, content-addressed uploads and scoped downloads
+(docs/protocol.md "Blobs").
 
-from fastapi import APIRouter
+Any signed-in device may upload: a phone uploads a photo before or after it
+pushes the attachment record, and the bytes are useless without a record.
+Downloads are where jurisdiction bites: a blob is served only through an
+attachment record the caller may see.
+"""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated, BinaryIO
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response, StreamingResponse
+from sqlalchemy import Engine
+from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from shared_models.domain.attachments import MAX_BLOB_BYTES
+from shared_models.protocol.blobs import (
+    UPLOAD_LENGTH,
+    UPLOAD_OFFSET,
+    MissingBlobsRequest,
+    MissingBlobsResponse,
+)
+from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
+from shared_models.protocol.tables import TableName
+from sync_server.api.deps import CallerDep, EngineDep, SessionDep, SettingsDep, get_caller
+from sync_server.blobs.store import (
+    BlobAlreadyStoredError,
+    BlobStore,
+    BlobUpload,
+    FileBlobStore,
+    HashMismatchError,
+    UploadOffsetError,
+    UploadProgress,
+)
+from sync_server.core.audit import append_audit
+from sync_server.core.db import write_session
+from sync_server.core.errors import ApiError, error_response
+from sync_server.tables import AttachmentRow
 
 router = APIRouter(prefix="/api/v1", tags=["blobs"])
+
+MAX_CHUNK_BYTES = 8 * 1024 * 1024
+"""Largest body of one PATCH; a weak connection uploads in smaller chunks anyway."""
+WRITE_BUFFER_BYTES = 1024 * 1024
+"""Received bytes gathered before one write, so a chunk is not a thousand thread hops."""
+CHUNK_MEDIA_TYPES = frozenset({"application/offset+octet-stream", "application/octet-stream"})
+READ_BYTES = 64 * 1024
+
+BlobHash = Annotated[
+    str, PathParam(pattern=r"^[0-9a-f]{64}$", description="lowercase hex SHA-256 of the content")
+]
+_NOT_FOUND = "no such blob, or not one of your records' attachments"
+
+
+def get_blob_store(request: Request, settings: SettingsDep) -> BlobStore:
+    """The app's store; a deployment (or a test) may put another one on ``app.state``."""
+    store: BlobStore | None = getattr(request.app.state, "blob_store", None)
+    if store is None:
+        store = FileBlobStore(settings.blobs)
+        request.app.state.blob_store = store
+    return store
+
+
+BlobStoreDep = Annotated[BlobStore, Depends(get_blob_store)]
+
+
+def _offset_header(offset: int) -> dict[str, str]:
+    return {UPLOAD_OFFSET: str(offset), "Cache-Control": "no-store"}
+
+
+@router.post(
+    "/blobs/missing",
+    dependencies=[Depends(get_caller)],
+    responses={401: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope}},
+)
+def missing_blobs(body: MissingBlobsRequest, store: BlobStoreDep) -> MissingBlobsResponse:
+    """Which of these blobs the server still needs, so a device uploads only those."""
+    return MissingBlobsResponse(missing=store.missing(body.sha256))
+
+
+@router.head(
+    "/blobs/{sha256}",
+    dependencies=[Depends(get_caller)],
+    responses={
+        200: {"description": "stored completely"},
+        401: {"description": "not signed in"},
+        404: {"description": f"not stored; header {UPLOAD_OFFSET} = bytes held so far"},
+    },
+)
+def blob_status(sha256: BlobHash, store: BlobStoreDep) -> Response:
+    """Whether the blob is stored, else where to resume its upload."""
+    size = store.stored_size(sha256)
+    if size is not None:
+        return Response(status_code=200, headers={**_offset_header(size), UPLOAD_LENGTH: str(size)})
+    return Response(status_code=404, headers=_offset_header(store.held(sha256)))
+
+
+@router.patch(
+    "/blobs/{sha256}",
+    status_code=204,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/offset+octet-stream": {
+                    "schema": {"type": "string", "format": "binary"}
+                }
+            },
+        }
+    },
+    responses={
+        201: {"description": "the blob is complete and verified (or was already)"},
+        204: {"description": f"chunk kept; header {UPLOAD_OFFSET} = bytes held"},
+        400: {"model": ErrorEnvelope, "description": "the chunk was cut off (bytes kept)"},
+        401: {"model": ErrorEnvelope},
+        409: {"model": ErrorEnvelope, "description": "wrong offset; header has the right one"},
+        413: {"model": ErrorEnvelope, "description": "blob or chunk too large"},
+        415: {"model": ErrorEnvelope, "description": "send the chunk as raw bytes"},
+        422: {"model": ErrorEnvelope, "description": "bad headers, or content ≠ SHA-256"},
+    },
+)
+async def upload_chunk(
+    sha256: BlobHash,
+    request: Request,
+    caller: CallerDep,
+    engine: EngineDep,
+    store: BlobStoreDep,
+    upload_offset: Annotated[int, Header(alias=UPLOAD_OFFSET, ge=0)],
+    upload_length: Annotated[int, Header(alias=UPLOAD_LENGTH, ge=1)],
+) -> Response:
+    """Append one chunk at ``Upload-Offset``; the chunk that completes the blob
+    also has it verified and published."""
+    allowed = _chunk_allowance(request, upload_offset, upload_length)
+    try:
+        upload = await run_in_threadpool(store.begin, sha256, upload_offset, upload_length)
+    except BlobAlreadyStoredError as stored:
+        return Response(status_code=201, headers=_offset_header(stored.size))
+    except UploadOffsetError as wrong:
+        raise _offset_conflict(wrong) from None
+    progress = await _receive_chunk(request, upload, allowed)
+    if progress is None:
+        return error_response(
+            400,
+            ErrorCode.MALFORMED_REQUEST,
+            "the chunk was cut off; ask HEAD for the offset and resume",
+            headers=_offset_header(upload.offset),
+        )
+    if not progress.complete:
+        return Response(status_code=204, headers=_offset_header(progress.offset))
+    await run_in_threadpool(
+        _audit_stored, engine, caller.user.id, caller.device_id, sha256, progress.offset
+    )
+    return Response(status_code=201, headers=_offset_header(progress.offset))
+
+
+def _chunk_allowance(request: Request, offset: int, length: int) -> int:
+    """Refuse what the headers alone show to be wrong, before touching the store;
+    return how many body bytes this PATCH may carry."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if media_type not in CHUNK_MEDIA_TYPES or encoding not in ("", "identity"):
+        raise ApiError(
+            415,
+            ErrorCode.UNSUPPORTED_MEDIA,
+            "send the chunk as uncompressed Content-Type: application/offset+octet-stream",
+        )
+    if length > MAX_BLOB_BYTES:
+        raise ApiError(
+            413,
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"a blob may be at most {MAX_BLOB_BYTES} bytes",
+            {"max_bytes": MAX_BLOB_BYTES},
+        )
+    if offset > length:
+        raise ApiError(
+            422,
+            ErrorCode.VALIDATION_FAILED,
+            f"{UPLOAD_OFFSET}: lies beyond {UPLOAD_LENGTH}",
+            {"problems": [{"field": UPLOAD_OFFSET, "message": "lies beyond Upload-Length"}]},
+        )
+    allowed = min(MAX_CHUNK_BYTES, length - offset)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > allowed:
+        raise _chunk_too_large(allowed)
+    return allowed
+
+
+def _chunk_too_large(allowed: int) -> ApiError:
+    return ApiError(
+        413,
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        f"this chunk may be at most {allowed} bytes (at most {MAX_CHUNK_BYTES} per request, "
+        f"and no further than {UPLOAD_LENGTH})",
+        {"max_bytes": allowed, "max_chunk_bytes": MAX_CHUNK_BYTES},
+    )
+
+
+def _offset_conflict(wrong: UploadOffsetError) -> ApiError:
+    message = (
+        "another upload of this blob is in progress; ask HEAD for the offset later"
+        if wrong.busy
+        else f"the server holds {wrong.held} bytes of this blob; continue from there"
+    )
+    return ApiError(
+        409,
+        ErrorCode.UPLOAD_OFFSET_MISMATCH,
+        message,
+        {"offset": wrong.held, "busy": wrong.busy},
+        headers=_offset_header(wrong.held),
+    )
+
+
+async def _receive_chunk(
+    request: Request, upload: BlobUpload, allowed: int
+) -> UploadProgress | None:
+    """Stream the body to the store; ``None`` when the client went away.
+
+    The error paths end the upload without a thread hop: a cancelled request
+    cannot await one, and an upload left open would hold its lock forever.
+    """
+    buffer = bytearray()
+    received = 0
+    try:
+        async for part in request.stream():
+            received += len(part)
+            if received > allowed:
+                raise _chunk_too_large(allowed)
+            buffer += part
+            if len(buffer) >= WRITE_BUFFER_BYTES:
+                await run_in_threadpool(upload.write, bytes(buffer))
+                buffer.clear()
+        if buffer:
+            await run_in_threadpool(upload.write, bytes(buffer))
+    except ClientDisconnect:
+        # What arrived is kept: resuming continues from it instead of restarting.
+        try:
+            upload.write(bytes(buffer))
+        finally:
+            upload.abandon(keep=True)
+        return None
+    except BaseException:
+        upload.abandon(keep=False)
+        raise
+    try:
+        return await run_in_threadpool(upload.finish)
+    except HashMismatchError:
+        raise ApiError(
+            422,
+            ErrorCode.HASH_MISMATCH,
+            "the uploaded bytes do not match their SHA-256; they were discarded, "
+            "upload the blob again from offset 0",
+            {"offset": 0},
+            headers=_offset_header(0),
+        ) from None
+
+
+def _audit_stored(engine: Engine, actor_id: UUID, device_id: str, sha256: str, size: int) -> None:
+    """Written once the blob is durable, so the log never names a blob that is not there."""
+    now = datetime.now(UTC)
+    with write_session(engine) as session:
+        append_audit(
+            session,
+            "blob_stored",
+            now,
+            actor_id=actor_id,
+            device_id=device_id,
+            detail={"sha256": sha256, "size": size},
+        )
+
+
+@router.get(
+    "/blobs/{sha256}",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "the bytes"},
+        401: {"model": ErrorEnvelope},
+        404: {"model": ErrorEnvelope, "description": "unknown, or not in your jurisdiction"},
+    },
+)
+def download_blob(
+    sha256: BlobHash, caller: CallerDep, session: SessionDep, store: BlobStoreDep
+) -> StreamingResponse:
+    """The bytes, through an attachment record the caller may see.
+
+    Unknown, not yet uploaded and out-of-scope blobs get the same 404, so the
+    answer tells nothing about records in another jurisdiction.
+    """
+    mime = session.exec(
+        select(AttachmentRow.mime)
+        .where(
+            AttachmentRow.sha256 == sha256,
+            col(AttachmentRow.deleted).is_(False),
+            caller.scope.row_filter(TableName.ATTACHMENTS, AttachmentRow),
+        )
+        .order_by(col(AttachmentRow.version))
+        .limit(1)
+    ).first()
+    content = store.open(sha256) if mime is not None else None
+    if mime is None or content is None:
+        raise ApiError(404, ErrorCode.NOT_FOUND, _NOT_FOUND)
+    headers = {
+        "Content-Length": str(content.size),
+        # Photos and signatures are personal data: no HTTP cache may keep them
+        # (the app stores what it needs in its own encrypted store).
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return StreamingResponse(_chunks(content.stream), media_type=mime, headers=headers)
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    """Read in the worker thread, closing the file however the response ends."""
+    with stream:
+        while chunk := stream.read(READ_BYTES):
+            yield chunk

@@ -1,0 +1,379 @@
+"""The sync server benchmark: one command, one table.
+
+    .venv/bin/python -m bench.sync_bench            # the full run (about a minute)
+    .venv/bin/python -m bench.sync_bench --quick    # a smoke test in seconds
+
+It creates a fresh PostgreSQL database (or uses ``--db-url``), migrates it,
+loads a small district, starts the real server with uvicorn and talks to it
+over loopback TCP through a proxy that counts the bytes on the wire. One
+device pushes visits in gzip-compressed batches, a fresh device pulls them
+all, both then measure a sync with nothing to do; finally a large number of
+rows is loaded straight into the database to show that a no-op pull does
+not grow with its size.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import httpx
+from sqlalchemy import text
+
+from bench.data import insert_visits_directly, push_body, visit_mutations
+from bench.harness import CountingProxy, ServerProcess, fresh_postgres, running_server
+from sync_server.core.db import make_engine
+from sync_server.core.migrate import upgrade
+from tests.factories import PASSWORD, District, case_fields, load_district, mutation
+
+GZIP_ABOVE = 1024
+"""The app compresses push bodies larger than this; smaller ones go plain."""
+
+
+@dataclass
+class Row:
+    metric: str
+    measured: str
+    target: str
+    ok: bool | None = None
+    cpu: str = ""
+
+
+class BenchDevice:
+    """A signed-in device speaking the protocol the way the app does."""
+
+    def __init__(self, base_url: str, username: str) -> None:
+        self.http = httpx.Client(
+            base_url=base_url, timeout=300.0, headers={"Accept-Encoding": "gzip"}
+        )
+        self.device_id = f"bench-{uuid.uuid4().hex[:12]}"
+        response = self.http.post(
+            "/api/v1/auth/login",
+            json={
+                "username": username,
+                "password": PASSWORD,
+                "device_id": self.device_id,
+                "device_name": "bench",
+            },
+        )
+        response.raise_for_status()
+        self.http.headers["Authorization"] = f"Bearer {response.json()['token']}"
+        self.cursor: str | None = None
+
+    def push_encoded(self, body: bytes) -> list[dict[str, Any]]:
+        headers = {"Content-Type": "application/json"}
+        if len(body) > GZIP_ABOVE:
+            body = gzip.compress(body, compresslevel=6)
+            headers["Content-Encoding"] = "gzip"
+        response = self.http.post("/api/v1/sync/push", content=body, headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"push failed: {response.status_code} {response.text[:500]}")
+        results: list[dict[str, Any]] = response.json()["results"]
+        return results
+
+    def push(self, mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self.push_encoded(push_body(self.device_id, mutations))
+
+    def pull_page(self, limit: int) -> tuple[dict[str, Any], int]:
+        """One page and the size of its JSON once decompressed."""
+        params: dict[str, Any] = {"limit": limit}
+        if self.cursor:
+            params["cursor"] = self.cursor
+        response = self.http.get("/api/v1/sync/pull", params=params)
+        if response.status_code != 200:
+            raise RuntimeError(f"pull failed: {response.status_code} {response.text[:500]}")
+        page: dict[str, Any] = response.json()
+        self.cursor = page["cursor"]
+        return page, len(response.content)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@contextmanager
+def database(db_url: str | None) -> Iterator[str]:
+    if db_url:
+        yield db_url
+        return
+    with fresh_postgres() as url:
+        yield url
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def median_ms(action: Callable[[], object], repeat: int) -> float:
+    return statistics.median(timed(action) for _ in range(repeat)) * 1000
+
+
+def verdict(value: float, limit: float) -> bool:
+    return value <= limit
+
+
+def run(args: argparse.Namespace) -> list[Row]:
+    rows: list[Row] = []
+    with database(args.db_url) as db_url:
+        upgrade(db_url)
+        engine = make_engine(db_url)
+        district = load_district(engine)
+        with running_server(db_url, args.workers) as server, CountingProxy(server.port) as proxy:
+            base = f"http://127.0.0.1:{proxy.port}"
+            rows += _sync_rows(args, engine, district, server, proxy, base)
+        engine.dispose()
+    return rows
+
+
+def _sync_rows(
+    args: argparse.Namespace,
+    engine: Any,
+    district: District,
+    server: ServerProcess,
+    proxy: CountingProxy,
+    base: str,
+) -> list[Row]:
+    counter = proxy.counter
+    records = args.records
+    scale = records / 10_000
+    author = BenchDevice(base, "mediator.baijia")
+    case_id = uuid.uuid4()
+    [created] = author.push([mutation("cases", case_id, case_fields(district.baijia_committee.id))])
+    assert created["status"] == "applied", created
+
+    mutations = visit_mutations(records, case_id)
+    sample = mutations[:200]
+    raw_fields = sum(len(_json_bytes(m["fields"])) for m in sample) / len(sample)
+    bodies = [
+        push_body(author.device_id, mutations[start : start + args.batch])
+        for start in range(0, records, args.batch)
+    ]
+    raw_up = sum(len(body) for body in bodies)
+
+    up0, down0 = counter.snapshot()
+    statuses: dict[str, int] = {}
+
+    def push_all() -> None:
+        for body in bodies:
+            for result in author.push_encoded(body):
+                statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+
+    cpu0 = server.cpu_seconds()
+    push_s = timed(push_all)
+    push_cpu = server.cpu_seconds() - cpu0
+    up1, _ = counter.snapshot()
+    if statuses != {"applied": records}:
+        raise RuntimeError(f"push results were {statuses}, expected {records} applied")
+    push_up = up1 - up0
+
+    reader = BenchDevice(base, "supervisor.baijia")
+    seen: set[str] = set()
+    raw_down = 0
+
+    def pull_all() -> None:
+        nonlocal raw_down
+        while True:
+            page, size = reader.pull_page(args.pull_limit)
+            raw_down += size
+            seen.update(c["record"]["id"] for c in page["changes"] if c["table"] == "visits")
+            if not page["more"]:
+                return
+
+    _, down1 = counter.snapshot()
+    cpu0 = server.cpu_seconds()
+    pull_s = timed(pull_all)
+    pull_cpu = server.cpu_seconds() - cpu0
+    _, down2 = counter.snapshot()
+    pull_down = down2 - down1
+    expected = {m["record_id"] for m in mutations}
+    if seen != expected:
+        raise RuntimeError(f"the fresh device pulled {len(seen)} of {len(expected)} visits")
+
+    def noop_sync() -> None:
+        reader.push([])
+        page, _ = reader.pull_page(args.pull_limit)
+        assert not page["changes"] and not page["more"], page
+
+    noop_sync()  # warm
+    up3, down3 = counter.snapshot()
+    cpu0 = server.cpu_seconds()
+    noop_ms = median_ms(noop_sync, args.repeat)
+    noop_cpu = (server.cpu_seconds() - cpu0) / args.repeat
+    up4, down4 = counter.snapshot()
+    noop_bytes = ((up4 - up3) + (down4 - down3)) / args.repeat
+
+    def noop_pull() -> None:
+        page, _ = reader.pull_page(args.pull_limit)
+        assert not page["changes"], page
+
+    small_rows = _visit_count(engine)
+    cpu0 = server.cpu_seconds()
+    pull_small_ms = median_ms(noop_pull, args.repeat)
+    pull_small_cpu = (server.cpu_seconds() - cpu0) / args.repeat
+    big = _load_big_rows(args, engine, district, base)
+    catch_up_ms = timed(lambda: reader.pull_page(args.pull_limit)) * 1000
+    big_rows = _visit_count(engine)
+    cpu0 = server.cpu_seconds()
+    pull_big_ms = median_ms(noop_pull, args.repeat)
+    pull_big_cpu = (server.cpu_seconds() - cpu0) / args.repeat
+    author.close()
+    reader.close()
+    peak_mb = server.peak_rss_mb()
+
+    push_target, pull_target = 0.8 * scale, 0.25 * scale
+    return [
+        Row(
+            "records pushed / pulled",
+            f"{records:,} visits, ~{raw_fields:.0f} B of JSON fields each",
+            "",
+            None,
+        ),
+        Row(
+            "push: seconds",
+            f"{push_s:.3f} s ({records / push_s:,.0f} rec/s)",
+            f"≤ {push_target:.2f} s",
+            verdict(push_s, push_target),
+            f"{push_cpu:.2f} s",
+        ),
+        Row(
+            "pull: seconds",
+            f"{pull_s:.3f} s ({records / pull_s:,.0f} rec/s)",
+            f"≤ {pull_target:.2f} s",
+            verdict(pull_s, pull_target),
+            f"{pull_cpu:.2f} s",
+        ),
+        Row(
+            "push: bytes up / raw JSON",
+            f"{push_up:,} / {raw_up:,} = {push_up / raw_up:.2f}×",
+            "≤ 0.60×",
+            verdict(push_up / raw_up, 0.6),
+        ),
+        Row(
+            "pull: bytes down / raw JSON",
+            f"{pull_down:,} / {raw_down:,} = {pull_down / raw_down:.2f}×",
+            "≤ 0.60×",
+            verdict(pull_down / raw_down, 0.6),
+        ),
+        Row("no-op sync: ms", f"{noop_ms:.1f} ms", "≤ 20 ms", verdict(noop_ms, 20), _ms(noop_cpu)),
+        Row("no-op sync: bytes", f"{noop_bytes:,.0f} B", "≤ 2,048 B", verdict(noop_bytes, 2048)),
+        Row(
+            f"no-op pull, {small_rows:,} visits",
+            f"{pull_small_ms:.1f} ms",
+            "",
+            None,
+            _ms(pull_small_cpu),
+        ),
+        Row(
+            f"no-op pull, {big_rows:,} visits",
+            f"{pull_big_ms:.1f} ms ({pull_big_ms / pull_small_ms:.2f}×)",
+            "≤ 1.50×",
+            verdict(pull_big_ms / pull_small_ms, 1.5),
+            _ms(pull_big_cpu),
+        ),
+        Row("  (big rows loaded / catch-up pull)", f"{big:.1f} s / {catch_up_ms:.0f} ms", "", None),
+        Row("server peak RSS (VmHWM)", f"{peak_mb:.0f} MB", "≤ 250 MB", verdict(peak_mb, 250)),
+    ]
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def _visit_count(engine: Any) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM visits")).scalar_one())
+
+
+def _load_big_rows(args: argparse.Namespace, engine: Any, district: District, base: str) -> float:
+    """Fill the visits table up to ``--big-rows`` in another office's case."""
+    other = BenchDevice(base, "mediator.xiyuan")
+    case_id = uuid.uuid4()
+    [created] = other.push([mutation("cases", case_id, case_fields(district.xiyuan_committee.id))])
+    assert created["status"] == "applied", created
+    other.close()
+    missing = args.big_rows - _visit_count(engine)
+    creator: UUID = district.user("mediator.xiyuan").id
+    return timed(
+        lambda: insert_visits_directly(
+            engine, missing, case_id, district.xiyuan_committee.id, creator
+        )
+    )
+
+
+def print_table(rows: list[Row], args: argparse.Namespace, elapsed: float) -> None:
+    """A Markdown table, so it pastes straight into docs/performance.md."""
+    cells = [
+        (
+            r.metric,
+            r.measured,
+            r.cpu,
+            r.target,
+            "" if r.ok is None else ("PASS" if r.ok else "MISS"),
+        )
+        for r in rows
+    ]
+    header = ("metric", "measured (wall clock)", "server CPU", "target", "result")
+    widths = [max(len(c[i]) for c in [*cells, header]) for i in range(len(header))]
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print()
+    print(
+        f"LastMile sync bench: {os.cpu_count()} cores, {platform.machine()},"
+        f" Python {platform.python_version()}, {args.workers} uvicorn worker(s),"
+        f" push batches of {args.batch}, pull limit {args.pull_limit},"
+        f" load average {load}"
+    )
+    print()
+    for line in [header, tuple("-" * w for w in widths), *cells]:
+        print("| " + " | ".join(f"{c:<{w}}" for c, w in zip(line, widths, strict=True)) + " |")
+    print(f"\n(whole run {elapsed:.0f} s)")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.sync_bench", description=__doc__)
+    parser.add_argument(
+        "--db-url",
+        help="an existing, empty database (SQLAlchemy URL); default: a fresh PostgreSQL "
+        "database on 127.0.0.1:5432 (user postgres), created and dropped by the run",
+    )
+    parser.add_argument("--records", type=int, default=10_000, help="visits to push and pull")
+    parser.add_argument(
+        "--big-rows", type=int, default=1_000_000, help="visits in the database for the scale test"
+    )
+    parser.add_argument("--batch", type=int, default=500, help="mutations per push")
+    parser.add_argument("--pull-limit", type=int, default=5000, help="changes per pull page")
+    parser.add_argument("--repeat", type=int, default=30, help="runs of each no-op measurement")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--quick", action="store_true", help="1,000 records, 50,000 big rows: a smoke test"
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.records, args.big_rows, args.repeat = 1000, 50_000, 10
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    rows = run(args)
+    print_table(rows, args, time.perf_counter() - started)
+    return 0 if all(row.ok is not False for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

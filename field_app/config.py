@@ -1,0 +1,30 @@
+"""The field app's settings: where its data lives and how it behaves."""
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """On a phone ``flet run`` sets FLET_APP_STORAGE_DATA to the app's private
+    folder; elsewhere fall back to the user's data directory."""
+    flet_dir = os.environ.get("FLET_APP_STORAGE_DATA")
+    if flet_dir:
+        return Path(flet_dir)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "lastmile"
+
+
+class AppSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LASTMILE_APP_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    server_url: str = "http://127.0.0.1:8700"
+    idle_lock_seconds: int = Field(default=300, ge=30)
+    max_pin_attempts: int = Field(default=10, ge=3)
+    pin_warning_after: int = Field(default=5, ge=1)
+    push_batch_size: int = Field(default=200, ge=1)
+    pull_page_size: int = Field(default=1000, ge=1)
+    sync_interval_seconds: int = Field(default=60, ge=5)

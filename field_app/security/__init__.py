@@ -1,0 +1,1 @@
+"""Data at rest: the PIN-wrapped data key and the ciphers built on it."""

@@ -1,0 +1,58 @@
+"""AES-256-GCM with the device's data key: the ``FieldCipher`` of the app.
+
+Two subkeys are derived from the data key with HKDF, one for encryption and
+one for blind search tokens, so a search token never reveals anything about
+the encryption key and vice versa.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+TEXT_PREFIX = "e1."
+"""Marks an encrypted text value (and its format version) in a column."""
+_NONCE = 12
+
+
+def _subkey(data_key: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(data_key)
+
+
+class DataKeyCipher:
+    """Encrypts and decrypts with a 32-byte data key (never stored in clear)."""
+
+    def __init__(self, data_key: bytes) -> None:
+        if len(data_key) != 32:
+            raise ValueError("the data key must be 32 bytes")
+        self._aead = AESGCM(_subkey(data_key, b"lastmile field encryption v1"))
+        self._blind_key = _subkey(data_key, b"lastmile blind index v1")
+
+    def encrypt_bytes(self, plaintext: bytes, context: str) -> bytes:
+        nonce = os.urandom(_NONCE)
+        return nonce + self._aead.encrypt(nonce, plaintext, context.encode())
+
+    def decrypt_bytes(self, ciphertext: bytes, context: str) -> bytes:
+        try:
+            return self._aead.decrypt(ciphertext[:_NONCE], ciphertext[_NONCE:], context.encode())
+        except InvalidTag:
+            raise ValueError("encrypted data was altered or belongs elsewhere") from None
+
+    def encrypt_text(self, plaintext: str, context: str) -> str:
+        sealed = self.encrypt_bytes(plaintext.encode("utf-8"), context)
+        return TEXT_PREFIX + base64.urlsafe_b64encode(sealed).decode("ascii")
+
+    def decrypt_text(self, ciphertext: str, context: str) -> str:
+        if not ciphertext.startswith(TEXT_PREFIX):
+            raise ValueError("not an encrypted value")
+        sealed = base64.urlsafe_b64decode(ciphertext[len(TEXT_PREFIX) :].encode("ascii"))
+        return self.decrypt_bytes(sealed, context).decode("utf-8")
+
+    def blind_token(self, term: str) -> str:
+        digest = hmac.new(self._blind_key, term.encode("utf-8"), hashlib.sha256).digest()
+        return "b" + base64.b32encode(digest[:15]).decode("ascii").lower()

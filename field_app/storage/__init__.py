@@ -1,0 +1,1 @@
+"""The device's local store: records, the outbox, blobs, drafts and sync state."""

@@ -1,0 +1,460 @@
+"""The local store: every save is one transaction holding the record and its
+outbox entry (invariant 1), and the sync engine's side of the outbox.
+
+States of an outbox entry: ``pending`` (never sent; later edits of the same
+record fold into it), ``sent`` (in a push whose answer has not arrived; it
+is re-sent byte for byte, so the server's idempotency makes it apply once),
+``rejected`` (the server said why; kept and shown until fixed or discarded).
+"""
+
+import json
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import JsonValue, ValidationError
+from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlmodel import Session, col
+
+from field_app.security.cipher import FieldCipher
+from field_app.storage.codec import RecordCodec
+from field_app.storage.personal import SEARCHABLE_NAMES, SEARCHABLE_TEXT
+from field_app.storage.search import blind_tokens, index_tokens
+from field_app.storage.tables import LOCAL_TABLES, DeviceState, OutboxEntry
+from shared_models.domain.base import SERVER_OWNED_FIELDS
+from shared_models.protocol.pull import Change
+from shared_models.protocol.push import MutationResult, MutationStatus
+from shared_models.protocol.tables import TABLES, TableName
+from shared_models.wire import to_json_value
+
+ACKNOWLEDGED = frozenset(
+    {
+        MutationStatus.APPLIED,
+        MutationStatus.MERGED,
+        MutationStatus.CONFLICT,
+        MutationStatus.DUPLICATE,
+    }
+)
+
+
+class SaveRejectedError(ValueError):
+    """A save the app refuses before anything is written, naming the field."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """An outbox entry with its fields decrypted, as the sync engine sends it."""
+
+    seq: int
+    mutation_id: UUID
+    table: TableName
+    record_id: UUID
+    op: str
+    base_version: int | None
+    fields: dict[str, JsonValue]
+    client_time: datetime
+    state: str
+    error_code: str | None = None
+    error_message: str | None = None
+    error_field: str | None = None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LocalStore:
+    def __init__(
+        self, engine: Engine, cipher: FieldCipher, now: Callable[[], datetime] = utc_now
+    ) -> None:
+        self.engine = engine
+        self.cipher = cipher
+        self.codec = RecordCodec(cipher)
+        self.now = now
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One local transaction (BEGIN IMMEDIATE): all of it lands, or none."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    # -- reading -------------------------------------------------------------
+
+    def get(self, table: str, record_id: UUID) -> dict[str, JsonValue] | None:
+        """A live record as the user sees it (their unsynced edits included)."""
+        with self.transaction() as session:
+            row = session.get(LOCAL_TABLES[table], record_id)
+            if row is None or row.deleted:  # type: ignore[attr-defined]
+                return None
+            return self.codec.from_row(table, row)
+
+    def rows(self, session: Session, table: str, query: Any) -> list[dict[str, JsonValue]]:
+        return [self.codec.from_row(table, row) for row in session.scalars(query)]
+
+    # -- the user's saves ----------------------------------------------------
+
+    def save(
+        self, table: TableName, record_id: UUID, fields: dict[str, JsonValue]
+    ) -> dict[str, JsonValue]:
+        """Create or change a record: validated in full, then the row, its
+        outbox entry and its search entry commit together."""
+        spec = TABLES[table]
+        if not spec.device_writable:
+            raise SaveRejectedError("table", f"{table} cannot be changed on a device")
+        writable = set(spec.fields.model_fields)
+        for name in fields:
+            if name in SERVER_OWNED_FIELDS or name not in writable:
+                raise SaveRejectedError(name, f"{table} has no field {name} that can be set")
+        model = LOCAL_TABLES[table]
+        with self.transaction() as session:
+            row = session.get(model, record_id)
+            if row is not None and row.deleted:  # type: ignore[attr-defined]
+                raise SaveRejectedError(None, "this record was deleted")
+            current = None if row is None else self.codec.from_row(table, row)
+            merged = {name: current[name] for name in writable if current and name in current}
+            merged.update(fields)
+            try:
+                validated = spec.fields.model_validate(merged)
+            except ValidationError as error:
+                first = error.errors()[0]
+                where = ".".join(str(part) for part in first["loc"])
+                message = str(first["msg"]).removeprefix("Value error, ")
+                if not where and ":" in message:
+                    where, message = (part.strip() for part in message.split(":", 1))
+                raise SaveRejectedError(where or None, message) from None
+            normal = {name: to_json_value(getattr(validated, name)) for name in writable}
+            if current is None:
+                changed = normal
+                record: dict[str, JsonValue] = {
+                    "id": str(record_id),
+                    "version": 0,
+                    "updated_at": None,
+                    "deleted": False,
+                    "created_by": None,
+                    **normal,
+                }
+            else:
+                changed = {n: normal[n] for n in writable if normal[n] != current.get(n)}
+                if not changed:
+                    return current
+                record = {**current, **changed}
+            self._write_row(session, table, record, exists=row is not None)
+            base = None if row is None or not row.version else row.version  # type: ignore[attr-defined]
+            self._enqueue(session, table, record_id, "upsert", base, changed)
+            return record
+
+    def delete(self, table: TableName, record_id: UUID) -> None:
+        """Delete a record. One that never left the device just disappears."""
+        model = LOCAL_TABLES[table]
+        with self.transaction() as session:
+            row = session.get(model, record_id)
+            if row is None or row.deleted:  # type: ignore[attr-defined]
+                raise SaveRejectedError(None, "there is no such record")
+            entries = self._entries_for(session, table, record_id)
+            never_sent = row.version == 0 and all(e.state == "pending" for e in entries)  # type: ignore[attr-defined]
+            if never_sent:
+                session.delete(row)
+                for entry in entries:
+                    session.delete(entry)
+            else:
+                row.deleted = True
+                base = row.version or None  # type: ignore[attr-defined]
+                self._enqueue(session, table, record_id, "delete", base, {})
+            self._unindex(session, table, record_id)
+
+    # -- the outbox, for the sync engine -------------------------------------
+
+    def outbox(self, states: Sequence[str] = ("pending", "sent")) -> list[OutboxItem]:
+        with self.transaction() as session:
+            entries = session.scalars(
+                select(OutboxEntry)
+                .where(col(OutboxEntry.state).in_(states))
+                .order_by(col(OutboxEntry.seq))
+            ).all()
+            return [self._item(entry) for entry in entries]
+
+    def mark_sent(self, items: Sequence[OutboxItem]) -> None:
+        """Before a push leaves: from now on these entries are re-sent unchanged."""
+        with self.transaction() as session:
+            session.execute(
+                update(OutboxEntry)
+                .where(col(OutboxEntry.seq).in_([i.seq for i in items]))
+                .values(state="sent", attempts=OutboxEntry.attempts + 1)
+            )
+
+    def apply_results(self, results: Sequence[MutationResult]) -> None:
+        """Record the server's answers: acknowledged entries leave the outbox,
+        rejected ones stay with the reason."""
+        with self.transaction() as session:
+            for result in results:
+                entry = session.scalars(
+                    select(OutboxEntry).where(col(OutboxEntry.mutation_id) == result.mutation_id)
+                ).first()
+                if entry is None:
+                    continue
+                if result.status in ACKNOWLEDGED:
+                    self._acknowledge(session, entry, result)
+                else:
+                    entry.state = "rejected"
+                    entry.error_code = result.error.code if result.error else None
+                    entry.error_message = result.error.message if result.error else None
+                    entry.error_field = result.error.field if result.error else None
+
+    def _acknowledge(self, session: Session, entry: OutboxEntry, result: MutationResult) -> None:
+        session.delete(entry)
+        if result.status is not MutationStatus.APPLIED or result.version is None:
+            return
+        # The server now holds exactly what this device had: later edits of the
+        # same record may claim that version as the one they were based on.
+        for later in self._entries_for(session, entry.table_name, entry.record_id):
+            if (
+                later.seq != entry.seq
+                and later.state == "pending"
+                and later.base_version == entry.base_version
+            ):
+                later.base_version = result.version
+        row = session.get(LOCAL_TABLES[entry.table_name], entry.record_id)
+        if row is not None and row.version < result.version:  # type: ignore[attr-defined]
+            row.version = result.version
+
+    def retry(self, mutation_id: UUID, corrections: dict[str, JsonValue] | None = None) -> None:
+        """Send a rejected change again, optionally corrected (a new mutation)."""
+        with self.transaction() as session:
+            entry = self._rejected(session, mutation_id)
+            table, record_id = TableName(entry.table_name), entry.record_id
+            fields = self._decrypt_fields(entry)
+            session.delete(entry)
+        if corrections:
+            fields = {**fields, **corrections}
+        with self.transaction() as session:
+            row = session.get(LOCAL_TABLES[table], record_id)
+            if row is not None and fields:
+                current = self.codec.from_row(table, row)
+                self._write_row(session, table, {**current, **fields}, exists=True)
+            base = None if row is None or not row.version else row.version  # type: ignore[attr-defined]
+            self._enqueue(session, table, record_id, entry.op, base, fields, fold=False)
+
+    def discard(self, mutation_id: UUID) -> None:
+        """Give up a rejected change; a record the server never had goes too."""
+        with self.transaction() as session:
+            entry = self._rejected(session, mutation_id)
+            row = session.get(LOCAL_TABLES[entry.table_name], entry.record_id)
+            if row is not None and row.version == 0:  # type: ignore[attr-defined]
+                session.delete(row)
+                self._unindex(session, entry.table_name, entry.record_id)
+            session.delete(entry)
+
+    # -- pulled changes ------------------------------------------------------
+
+    def apply_pull_page(self, changes: Sequence[Change], cursor: str) -> None:
+        """Store a page of server changes and its cursor in one transaction.
+        Records with unsynced local edits keep them on top of the new server
+        state, so a pull never overwrites what the user typed."""
+        with self.transaction() as session:
+            ids = [UUID(str(c.record["id"])) for c in changes]
+            overlays = self._overlays(session, ids)
+            for change in changes:
+                table = change.table
+                record_id = UUID(str(change.record["id"]))
+                model = LOCAL_TABLES[table]
+                if change.op != "upsert":
+                    session.execute(delete(model).where(model.id == record_id))  # type: ignore[attr-defined]
+                    self._unindex(session, table, record_id)
+                    continue
+                record = dict(change.record)
+                deleted_locally = False
+                for entry in overlays.get((table, record_id), []):
+                    if entry.op == "delete":
+                        deleted_locally = True
+                    record.update(self._decrypt_fields(entry))
+                record["deleted"] = deleted_locally
+                exists = session.get(model, record_id) is not None
+                self._write_row(session, table, record, exists=exists)
+            self._state(session).cursor = cursor
+            self._state(session).last_sync_at = self.now()
+
+    def forget_synced_records(self) -> None:
+        """Before a full resync: drop what came from the server, keep unsynced work."""
+        with self.transaction() as session:
+            pending = {(e.table_name, e.record_id) for e in session.scalars(select(OutboxEntry))}
+            for table, model in LOCAL_TABLES.items():
+                for record_id in session.scalars(select(model.id)):  # type: ignore[attr-defined]
+                    if (table, record_id) not in pending:
+                        session.execute(delete(model).where(model.id == record_id))  # type: ignore[attr-defined]
+                        self._unindex(session, table, record_id)
+            self._state(session).cursor = None
+
+    # -- device state --------------------------------------------------------
+
+    def device_state(self) -> DeviceState:
+        with self.transaction() as session:
+            return self._state(session)
+
+    def update_device_state(self, **values: Any) -> None:
+        with self.transaction() as session:
+            state = self._state(session)
+            for name, value in values.items():
+                setattr(state, name, value)
+
+    def _state(self, session: Session) -> DeviceState:
+        state = session.get(DeviceState, 1)
+        if state is None:
+            state = DeviceState(id=1, device_id=f"dev-{uuid.uuid4().hex}")
+            session.add(state)
+            session.flush()
+        return state
+
+    # -- internals -----------------------------------------------------------
+
+    def _write_row(
+        self, session: Session, table: str, record: dict[str, JsonValue], exists: bool
+    ) -> None:
+        model = LOCAL_TABLES[table]
+        values = self.codec.to_row(table, record)
+        if exists:
+            session.execute(
+                update(model).where(model.id == values["id"]).values(**values)  # type: ignore[attr-defined]
+            )
+        else:
+            session.execute(insert(model).values(**values))
+        self._index(session, table, record)
+
+    def _enqueue(
+        self,
+        session: Session,
+        table: str,
+        record_id: UUID,
+        op: str,
+        base_version: int | None,
+        fields: dict[str, JsonValue],
+        fold: bool = True,
+    ) -> None:
+        if fold and op == "upsert":
+            for entry in reversed(self._entries_for(session, table, record_id)):
+                if entry.state == "pending" and entry.op == "upsert":
+                    merged = {**self._decrypt_fields(entry), **fields}
+                    entry.fields = self._encrypt_fields(entry.mutation_id, merged)
+                    entry.client_time = self.now()
+                    return
+                break
+        mutation_id = uuid.uuid4()
+        session.add(
+            OutboxEntry(
+                mutation_id=mutation_id,
+                table_name=table,
+                record_id=record_id,
+                op=op,
+                base_version=base_version,
+                fields=self._encrypt_fields(mutation_id, fields),
+                client_time=self.now(),
+            )
+        )
+        session.flush()
+
+    def _entries_for(self, session: Session, table: str, record_id: UUID) -> list[OutboxEntry]:
+        return list(
+            session.scalars(
+                select(OutboxEntry)
+                .where(
+                    col(OutboxEntry.table_name) == table, col(OutboxEntry.record_id) == record_id
+                )
+                .order_by(col(OutboxEntry.seq))
+            )
+        )
+
+    def _overlays(
+        self, session: Session, ids: list[UUID]
+    ) -> dict[tuple[str, UUID], list[OutboxEntry]]:
+        found: dict[tuple[str, UUID], list[OutboxEntry]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for entry in session.scalars(
+                select(OutboxEntry)
+                .where(col(OutboxEntry.record_id).in_(chunk))
+                .order_by(col(OutboxEntry.seq))
+            ):
+                found.setdefault((entry.table_name, entry.record_id), []).append(entry)
+        return found
+
+    def _rejected(self, session: Session, mutation_id: UUID) -> OutboxEntry:
+        entry = session.scalars(
+            select(OutboxEntry).where(
+                col(OutboxEntry.mutation_id) == mutation_id, col(OutboxEntry.state) == "rejected"
+            )
+        ).first()
+        if entry is None:
+            raise SaveRejectedError(None, "there is no rejected change with that id")
+        return entry
+
+    def _encrypt_fields(self, mutation_id: UUID, fields: dict[str, JsonValue]) -> str:
+        plain = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+        return self.cipher.encrypt_text(plain, f"outbox.{mutation_id}")
+
+    def _decrypt_fields(self, entry: OutboxEntry) -> dict[str, JsonValue]:
+        fields: dict[str, JsonValue] = json.loads(
+            self.cipher.decrypt_text(entry.fields, f"outbox.{entry.mutation_id}")
+        )
+        return fields
+
+    def _item(self, entry: OutboxEntry) -> OutboxItem:
+        assert entry.seq is not None
+        return OutboxItem(
+            seq=entry.seq,
+            mutation_id=entry.mutation_id,
+            table=TableName(entry.table_name),
+            record_id=entry.record_id,
+            op=entry.op,
+            base_version=entry.base_version,
+            fields=self._decrypt_fields(entry),
+            client_time=entry.client_time,
+            state=entry.state,
+            error_code=entry.error_code,
+            error_message=entry.error_message,
+            error_field=entry.error_field,
+        )
+
+    def _index(self, session: Session, table: str, record: dict[str, JsonValue]) -> None:
+        text_fields = SEARCHABLE_TEXT.get(table)
+        name_field = SEARCHABLE_NAMES.get(table)
+        if text_fields is None and name_field is None:
+            return
+        record_id = str(record["id"])
+        self._unindex(session, table, record_id)
+        if record.get("deleted"):
+            return
+        body = " ".join(
+            token
+            for name in text_fields or ()
+            for token in index_tokens(str(record.get(name) or ""))
+        )
+        blind = ""
+        if name_field and record.get(name_field):
+            blind = " ".join(blind_tokens(str(record[name_field]), self.cipher.blind_token))
+        session.execute(
+            text(
+                "INSERT INTO search_index (table_name, record_id, body, blind) "
+                "VALUES (:table, :record_id, :body, :blind)"
+            ),
+            {"table": table, "record_id": record_id, "body": body, "blind": blind},
+        )
+
+    def _unindex(self, session: Session, table: str, record_id: object) -> None:
+        if table in SEARCHABLE_TEXT or table in SEARCHABLE_NAMES:
+            session.execute(
+                text("DELETE FROM search_index WHERE table_name = :table AND record_id = :id"),
+                {"table": table, "id": str(record_id)},
+            )

@@ -1,0 +1,316 @@
+"""The blob store: content-addressed bytes of photos, signatures and documents.
+
+A blob is named by the lowercase hex SHA-256 of its content and becomes
+visible only once its whole content has been received AND hashed to that
+name, so a reader never sees half a blob or bytes under the wrong name.
+
+``BlobStore`` is the small interface the API uses, so that an S3-compatible
+store can replace ``FileBlobStore`` in large deployments. ``FileBlobStore``
+keeps nothing in memory between calls: any number of server processes may
+share its folder. Uploads of one hash are serialised by an exclusive,
+non-blocking ``flock`` on the partial file itself (per open file, so it
+excludes other threads as well as other processes; the shared folder must be
+a local file system or one with working ``flock``).
+
+Layout under the root::
+
+    ab/cd/abcd…   complete blobs, fanned out by the first two byte pairs
+    partial/abcd… uploads in progress; bytes held = file size
+"""
+
+import fcntl
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from shared_models.domain.attachments import MAX_BLOB_BYTES
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_READ_BYTES = 1024 * 1024
+
+
+class BlobStoreError(Exception):
+    """An upload the store refuses; the API turns each kind into its error code."""
+
+
+class UploadOffsetError(BlobStoreError):
+    """The upload cannot continue at the offset asked for.
+
+    ``held`` is what the store has; ``busy`` says another upload of the same
+    blob holds it right now (its offset is moving, so ask again later).
+    """
+
+    def __init__(self, held: int, *, busy: bool = False) -> None:
+        super().__init__(f"the store holds {held} bytes" + (" and is busy" if busy else ""))
+        self.held = held
+        self.busy = busy
+
+
+class BlobAlreadyStoredError(BlobStoreError):
+    """The blob is complete already; uploading it again changes nothing."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"the blob is stored ({size} bytes)")
+        self.size = size
+
+
+class HashMismatchError(BlobStoreError):
+    """The received content does not hash to the blob's name; it was discarded."""
+
+
+class ChunkOverrunError(BlobStoreError):
+    """A chunk would make the blob longer than the length announced for it."""
+
+
+@dataclass(frozen=True)
+class UploadProgress:
+    offset: int
+    complete: bool
+
+
+@dataclass(frozen=True)
+class BlobContent:
+    """An open, readable blob; the reader closes ``stream``."""
+
+    stream: BinaryIO
+    size: int
+
+
+class BlobUpload(Protocol):
+    """One chunk of an upload in progress, holding the blob's upload lock.
+
+    Exactly one of ``finish`` or ``abandon`` ends it and releases the lock.
+    """
+
+    @property
+    def offset(self) -> int:
+        """Bytes held so far, including what this chunk has written."""
+        ...
+
+    def write(self, data: bytes) -> None: ...
+
+    def finish(self) -> UploadProgress:
+        """Keep the chunk; when the blob is whole, verify and publish it.
+
+        Raises ``HashMismatchError`` (partial discarded) when it does not
+        hash to its name.
+        """
+        ...
+
+    def abandon(self, *, keep: bool) -> None:
+        """Stop early: ``keep`` what arrived (a dropped connection) or roll the
+        chunk back to where it started (a refused one). Idempotent."""
+        ...
+
+
+class BlobStore(Protocol):
+    def stored_size(self, sha256: str) -> int | None:
+        """The size of the complete blob, or ``None`` when it is not stored."""
+        ...
+
+    def held(self, sha256: str) -> int:
+        """Bytes of an unfinished upload the store holds (0 when none)."""
+        ...
+
+    def missing(self, hashes: Iterable[str]) -> list[str]:
+        """Those of ``hashes`` not stored completely, in order, each once."""
+        ...
+
+    def begin(self, sha256: str, offset: int, length: int) -> BlobUpload:
+        """Start receiving a chunk at ``offset`` of a blob of ``length`` bytes.
+
+        Raises ``BlobAlreadyStoredError`` or ``UploadOffsetError``.
+        """
+        ...
+
+    def open(self, sha256: str) -> BlobContent | None:
+        """The complete blob for reading, or ``None``."""
+        ...
+
+
+def check_sha256(sha256: str) -> str:
+    """Refuse anything but a lowercase hex SHA-256: it becomes a file name."""
+    if not _SHA256.fullmatch(sha256):
+        raise ValueError("a blob name is 64 lowercase hex digits")
+    return sha256
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename or a new entry in ``path`` survive a power loss."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FileBlobStore:
+    """``BlobStore`` on a local (or shared) folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.partial_dir = root / "partial"
+        self.partial_dir.mkdir(parents=True, exist_ok=True)
+
+    def blob_path(self, sha256: str) -> Path:
+        check_sha256(sha256)
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def partial_path(self, sha256: str) -> Path:
+        return self.partial_dir / check_sha256(sha256)
+
+    def stored_size(self, sha256: str) -> int | None:
+        try:
+            return self.blob_path(sha256).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def held(self, sha256: str) -> int:
+        try:
+            return self.partial_path(sha256).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def missing(self, hashes: Iterable[str]) -> list[str]:
+        unique = dict.fromkeys(hashes)
+        return [sha256 for sha256 in unique if self.stored_size(sha256) is None]
+
+    def open(self, sha256: str) -> BlobContent | None:
+        try:
+            stream = self.blob_path(sha256).open("rb")
+        except FileNotFoundError:
+            return None
+        return BlobContent(stream=stream, size=os.fstat(stream.fileno()).st_size)
+
+    def begin(self, sha256: str, offset: int, length: int) -> "FileUpload":
+        if not 1 <= length <= MAX_BLOB_BYTES or not 0 <= offset <= length:
+            raise ValueError(f"offset {offset} and length {length} do not describe a blob")
+        stored = self.stored_size(sha256)
+        if stored is not None:
+            raise BlobAlreadyStoredError(stored)
+        path = self.partial_path(sha256)
+        fd = self._lock_partial(path)
+        try:
+            stored = self.stored_size(sha256)
+            held = os.fstat(fd).st_size
+            if stored is not None:
+                # Completed since the caller looked; a partial is redundant now.
+                os.unlink(path)
+                raise BlobAlreadyStoredError(stored)
+            if held != offset:
+                if held == 0:
+                    os.unlink(path)
+                raise UploadOffsetError(held)
+        except BaseException:
+            os.close(fd)
+            raise
+        return FileUpload(self, sha256, fd, offset, length)
+
+    def _lock_partial(self, path: Path) -> int:
+        """Open and lock the partial file that is linked at ``path`` now.
+
+        A finished or discarded upload unlinks its partial while holding the
+        lock, so a lock won on a file no longer linked there is worthless:
+        start again with the file that is.
+        """
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held = os.fstat(fd).st_size
+                os.close(fd)
+                raise UploadOffsetError(held, busy=True) from None
+            try:
+                linked = os.stat(path)
+            except FileNotFoundError:
+                os.close(fd)
+                continue
+            mine = os.fstat(fd)
+            if (linked.st_dev, linked.st_ino) == (mine.st_dev, mine.st_ino):
+                return fd
+            os.close(fd)
+
+    def publish(self, sha256: str, fd: int) -> None:
+        """Move a verified partial into place so it is whole even after a crash:
+        its bytes reach the disk before its name, and the name before the answer."""
+        os.fsync(fd)
+        target = self.blob_path(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.partial_path(sha256), target)
+        for folder in (target.parent, target.parent.parent, self.root, self.partial_dir):
+            _fsync_dir(folder)
+
+
+class FileUpload:
+    """``BlobUpload`` for ``FileBlobStore``: appends to the locked partial file."""
+
+    def __init__(self, store: FileBlobStore, sha256: str, fd: int, offset: int, length: int):
+        self._store = store
+        self._sha256 = sha256
+        self._fd: int | None = fd
+        self._start = offset
+        self._offset = offset
+        self._length = length
+
+    @property
+    def offset(self) -> int:
+        return self._offset
+
+    def _open_fd(self) -> int:
+        if self._fd is None:
+            raise RuntimeError("this upload has ended")
+        return self._fd
+
+    def write(self, data: bytes) -> None:
+        fd = self._open_fd()
+        if self._offset + len(data) > self._length:
+            raise ChunkOverrunError(f"the blob is {self._length} bytes long")
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+            self._offset += written
+
+    def finish(self) -> UploadProgress:
+        fd = self._open_fd()
+        try:
+            if self._offset < self._length:
+                return UploadProgress(offset=self._offset, complete=False)
+            if self._content_hash(fd) != self._sha256:
+                os.unlink(self._store.partial_path(self._sha256))
+                raise HashMismatchError("the content does not match its SHA-256")
+            self._store.publish(self._sha256, fd)
+            return UploadProgress(offset=self._offset, complete=True)
+        finally:
+            self._release()
+
+    def abandon(self, *, keep: bool) -> None:
+        if self._fd is None:
+            return
+        try:
+            if not keep:
+                os.ftruncate(self._fd, self._start)
+                self._offset = self._start
+            if self._offset == 0:
+                os.unlink(self._store.partial_path(self._sha256))
+        finally:
+            self._release()
+
+    def _content_hash(self, fd: int) -> str:
+        digest = hashlib.sha256()
+        position = 0
+        while chunk := os.pread(fd, _READ_BYTES, position):
+            digest.update(chunk)
+            position += len(chunk)
+        return digest.hexdigest()
+
+    def _release(self) -> None:
+        """Closing the descriptor drops the lock."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,158 @@
+"""The local store: one transaction per save, outbox semantics, pull overlay."""
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from field_app.storage.store import LocalStore, SaveRejectedError
+from shared_models.protocol.pull import Change
+from shared_models.protocol.push import MutationResult, MutationStatus
+from shared_models.protocol.tables import TableName
+from tests.factories import case_fields, party_fields
+
+UNIT = uuid.uuid4()
+
+
+def test_save_writes_the_record_and_its_outbox_entry(store: LocalStore) -> None:
+    case_id = uuid.uuid4()
+    saved = store.save(TableName.CASES, case_id, case_fields(UNIT))
+    assert saved["title"] == "煤棚损坏纠纷"
+    assert store.get("cases", case_id) == saved
+    [item] = store.outbox()
+    assert (item.table, item.record_id, item.op, item.base_version) == (
+        "cases",
+        case_id,
+        "upsert",
+        None,
+    )
+    assert item.fields["title"] == "煤棚损坏纠纷"
+
+
+def test_invalid_save_writes_nothing_and_names_the_field(store: LocalStore) -> None:
+    with pytest.raises(SaveRejectedError) as error:
+        store.save(TableName.CASES, uuid.uuid4(), case_fields(UNIT, category="gossip"))
+    assert error.value.field == "category"
+    assert store.outbox() == []
+
+
+def test_edits_before_sending_fold_into_one_mutation(store: LocalStore) -> None:
+    case_id = uuid.uuid4()
+    store.save(TableName.CASES, case_id, case_fields(UNIT))
+    store.save(TableName.CASES, case_id, {"title": "改了标题"})
+    [item] = store.outbox()
+    assert item.fields["title"] == "改了标题"
+    assert item.fields["category"] == "neighbourhood"
+
+
+def test_sent_mutation_is_never_changed_afterwards(store: LocalStore) -> None:
+    case_id = uuid.uuid4()
+    store.save(TableName.CASES, case_id, case_fields(UNIT))
+    [sent] = store.outbox()
+    store.mark_sent([sent])
+    store.save(TableName.CASES, case_id, {"title": "发送后再改"})
+    first, second = store.outbox()
+    assert first.mutation_id == sent.mutation_id
+    assert first.fields == sent.fields
+    assert second.fields == {"title": "发送后再改"}
+
+
+def test_acknowledged_entries_leave_and_rebase_later_edits(store: LocalStore) -> None:
+    case_id = uuid.uuid4()
+    store.save(TableName.CASES, case_id, case_fields(UNIT))
+    [sent] = store.outbox()
+    store.mark_sent([sent])
+    store.save(TableName.CASES, case_id, {"title": "第二次"})
+    store.apply_results(
+        [MutationResult(mutation_id=sent.mutation_id, status=MutationStatus.APPLIED, version=7)]
+    )
+    [later] = store.outbox()
+    assert later.base_version == 7
+
+
+def test_rejected_entry_stays_with_reason_and_does_not_block(store: LocalStore) -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    store.save(TableName.CASES, first, case_fields(UNIT))
+    store.save(TableName.CASES, second, case_fields(UNIT))
+    a, b = store.outbox()
+    store.mark_sent([a, b])
+    store.apply_results(
+        [
+            MutationResult.model_validate(
+                {
+                    "mutation_id": str(a.mutation_id),
+                    "status": "rejected",
+                    "error": {"code": "OUT_OF_SCOPE", "message": "no", "field": None},
+                }
+            ),
+            MutationResult(mutation_id=b.mutation_id, status=MutationStatus.APPLIED, version=3),
+        ]
+    )
+    assert store.outbox() == []
+    [rejected] = store.outbox(states=["rejected"])
+    assert rejected.error_code == "OUT_OF_SCOPE"
+    store.retry(rejected.mutation_id)
+    [again] = store.outbox()
+    assert again.record_id == first and again.mutation_id != rejected.mutation_id
+
+
+def test_pull_never_overwrites_unsynced_edits(store: LocalStore) -> None:
+    case_id = uuid.uuid4()
+    server_record = {
+        "id": str(case_id),
+        "version": 5,
+        "updated_at": "2026-11-28T00:00:00Z",
+        "deleted": False,
+        "created_by": None,
+        **case_fields(UNIT),
+        "status": "intake",
+        "mediator_id": None,
+        "closed_at": None,
+        "follow_up_due": None,
+        "opened_at": "2026-11-20T01:00:00Z",
+    }
+    store.apply_pull_page([Change(table=TableName.CASES, record=server_record)], cursor="c1")
+    store.save(TableName.CASES, case_id, {"title": "本地修改"})
+    newer = {**server_record, "version": 9, "title": "服务器修改", "description": "服务器补充"}
+    store.apply_pull_page([Change(table=TableName.CASES, record=newer)], cursor="c2")
+    local = store.get("cases", case_id)
+    assert local is not None
+    assert local["title"] == "本地修改"
+    assert local["description"] == "服务器补充"
+    assert local["version"] == 9
+    [item] = store.outbox()
+    assert item.base_version == 5
+    assert store.device_state().cursor == "c2"
+
+
+def test_unknown_fields_from_a_newer_server_survive_an_edit(store: LocalStore) -> None:
+    case_id = uuid.uuid4()
+    record = {
+        "id": str(case_id),
+        "version": 5,
+        "updated_at": None,
+        "deleted": False,
+        "created_by": None,
+        **case_fields(UNIT),
+        "status": "intake",
+        "mediator_id": None,
+        "closed_at": None,
+        "follow_up_due": None,
+        "priority": "high",
+    }
+    store.apply_pull_page([Change(table=TableName.CASES, record=record)], cursor="c1")
+    store.save(TableName.CASES, case_id, {"title": "x"})
+    assert store.get("cases", case_id)["priority"] == "high"  # type: ignore[index]
+
+
+def test_personal_fields_are_not_in_the_database_file(store: LocalStore, tmp_path: Path) -> None:
+    case_id = uuid.uuid4()
+    store.save(TableName.CASES, case_id, case_fields(UNIT))
+    store.save(
+        TableName.PARTIES, uuid.uuid4(), party_fields(case_id, name="欧阳娜娜", phone="13912345678")
+    )
+    store.engine.dispose()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("field.db*"))
+    for secret in ("欧阳娜娜", "13912345678", "百家村3号"):
+        assert secret.encode() not in raw
+    assert "煤棚".encode() in raw  # non-personal text is stored in clear (sanity check of the scan)

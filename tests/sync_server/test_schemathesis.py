@@ -1,0 +1,153 @@
+"""The published contract holds against generated input, valid and hostile.
+
+Schemathesis reads the app's own ``/openapi.json`` and sends every operation
+generated requests, both schema-valid and deliberately invalid ones, with a
+real supervisor token so the routes behind sign-in are reached. Each answer
+must not be a 500, must use a status the document lists, must match the
+documented body, and every non-2xx body must be the error envelope, because
+the app decides what to tell the user from ``error.code`` alone.
+
+Sized for CI: SQLite only, a few dozen examples per operation.
+"""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from pydantic import ValidationError
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from shared_models.protocol.errors import ErrorEnvelope
+from sync_server.core.config import ServerSettings
+from sync_server.core.db import make_engine, write_session
+from sync_server.core.security import new_token, token_digest
+from sync_server.main import create_app
+from sync_server.tables import DeviceToken
+from tests.conftest import fresh_database_url
+from tests.factories import PASSWORD, District, load_district
+
+USERNAME = "supervisor.fuxing"
+DEVICE_ID = "schemathesis-device"
+MAX_EXAMPLES = 25
+
+
+@pytest.fixture
+def district_app(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[FastAPI, District]]:
+    """The server on a fresh SQLite district database. Generated sign-ins
+    fail by the dozen from one client address; the client throttle is raised
+    so it does not lock the test's own requests out."""
+    urls = fresh_database_url(request, "sqlite", tmp_path)
+    url = next(urls)
+    engine = make_engine(url)
+    try:
+        district = load_district(engine)
+        settings = ServerSettings(
+            db=url, blobs=tmp_path / "blobs", login_failures_per_client=100_000
+        )
+        yield create_app(settings, engine), district
+    finally:
+        engine.dispose()
+        urls.close()
+
+
+@pytest.fixture
+def token(district_app: tuple[FastAPI, District]) -> str:
+    app, _ = district_app
+    with TestClient(app) as client:
+        response = client.post(
+            "/api/v1/auth/login",
+            json={
+                "username": USERNAME,
+                "password": PASSWORD,
+                "device_id": DEVICE_ID,
+                "device_name": "schemathesis",
+            },
+        )
+    assert response.status_code == 200, response.text
+    value: str = response.json()["token"]
+    return value
+
+
+def throwaway_token(app: FastAPI, district: District) -> str:
+    """A token of its own for a request that revokes the one it carries
+    (sign-out), so the shared token stays valid for the other operations."""
+    token = new_token()
+    now = datetime.now(UTC)
+    with write_session(app.state.engine) as session:
+        session.add(
+            DeviceToken(
+                token_hash=token_digest(token),
+                user_id=district.user(USERNAME).id,
+                device_id=f"throwaway-{uuid.uuid4().hex[:12]}",
+                device_name="schemathesis",
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+    return token
+
+
+def load_schema() -> Any:
+    """The document as the app publishes it. It is read at import, before any
+    database exists, so it comes from an app that never opens its engine; the
+    requests then go to an app on the test's own database. (The lazy
+    ``from_fixture`` loader would avoid that, but it does not run on pytest 9.)"""
+    document = create_app(ServerSettings(db="sqlite://")).openapi()
+    loaded = schemathesis.openapi.from_dict(document)
+    loaded.config.generation.update(
+        modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],
+        max_examples=MAX_EXAMPLES,
+        database="none",
+    )
+    loaded.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+    return loaded
+
+
+def error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every non-2xx answer is ``{"error": {"code", "message", "details"}}``."""
+    if 200 <= response.status_code < 300 or case.method.upper() == "HEAD":
+        return None  # a HEAD answer has no body by definition
+    try:
+        ErrorEnvelope.model_validate_json(response.content)
+    except ValidationError as problem:
+        raise AssertionError(
+            f"{response.status_code} is not the error envelope: {response.content[:300]!r}"
+        ) from problem
+    return True
+
+
+# Blob chunks are plain bytes under tus's media type.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
+
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, error_envelope]
+
+schema = load_schema()
+
+
+@schema.parametrize()
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_generated_requests_get_documented_answers(
+    case: Any, token: str, district_app: tuple[FastAPI, District]
+) -> None:
+    """One database per operation, shared by its examples: state left by one
+    example (a created record, a failed sign-in) is what the next meets."""
+    app, district = district_app
+    if case.path == "/api/v1/auth/logout":
+        token = throwaway_token(app, district)
+    headers = {"Authorization": f"Bearer {token}"}
+    if case.headers and "Authorization" in case.headers:
+        headers = {}
+    case.call_and_validate(headers=headers, checks=CHECKS, app=app)
