@@ -12,7 +12,7 @@ from sync_server.core.db import make_engine
 from sync_server.core.errors import install_error_handlers
 
 API_VERSION = "0.1.0"
-BODY_LIMIT_EXEMPT = ("/api/v1/blobs/",)
+STREAMED_BODIES = (("PATCH", "/api/v1/blobs/"),)
 """Blob chunks are streamed and bounded by the blob routes themselves."""
 
 
@@ -33,9 +33,9 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_push_bytes,
-        exempt_prefixes=BODY_LIMIT_EXEMPT,
+        streamed=STREAMED_BODIES,
     )
-    document_body_errors(app, BODY_LIMIT_EXEMPT)
+    document_body_errors(app, STREAMED_BODIES)
     return app
 
 

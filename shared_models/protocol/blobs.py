@@ -7,6 +7,11 @@ from shared_models.domain.types import Sha256Hex
 
 UPLOAD_OFFSET = "Upload-Offset"
 UPLOAD_LENGTH = "Upload-Length"
+MAX_CHUNK_BYTES = 8 * 1024 * 1024
+"""The most one PATCH may carry; devices on weak links send far smaller chunks."""
+CHUNK_MEDIA_TYPES: frozenset[str] = frozenset(
+    {"application/offset+octet-stream", "application/octet-stream"}
+)
 
 
 class MissingBlobsRequest(BaseModel):

@@ -22,16 +22,18 @@ _BODY_ERRORS = {
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int, exempt_prefixes: tuple[str, ...]) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, streamed: tuple[tuple[str, str], ...]) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.exempt_prefixes = exempt_prefixes
+        self.streamed = streamed
+        """(method, path prefix) pairs whose routes stream and bound bodies themselves."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        if str(scope["path"]).startswith(self.exempt_prefixes):
+        method, path = scope["method"], str(scope["path"])
+        if any(method == m and path.startswith(prefix) for m, prefix in self.streamed):
             await self.app(scope, receive, send)
             return
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
@@ -111,7 +113,7 @@ async def _refuse(
     await send({"type": "http.response.body", "body": body})
 
 
-def document_body_errors(app: FastAPI, exempt_prefixes: tuple[str, ...]) -> None:
+def document_body_errors(app: FastAPI, streamed: tuple[tuple[str, str], ...]) -> None:
     """List the answers every body-carrying operation may give in ``/openapi.json``.
 
     They come from this middleware and from the framework's body decoding,
@@ -131,10 +133,12 @@ def document_body_errors(app: FastAPI, exempt_prefixes: tuple[str, ...]) -> None
         schemas.setdefault("ErrorEnvelope", envelope)
         reference = {"$ref": "#/components/schemas/ErrorEnvelope"}
         for path, operations in document.get("paths", {}).items():
-            limited = not str(path).startswith(exempt_prefixes)
             for method, operation in operations.items():
                 if method.upper() in ("GET", "HEAD", "OPTIONS"):
                     continue
+                limited = not any(
+                    method.upper() == m and str(path).startswith(prefix) for m, prefix in streamed
+                )
                 takes_json = "application/json" in operation.get("requestBody", {}).get(
                     "content", {}
                 )

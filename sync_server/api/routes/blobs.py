@@ -22,6 +22,8 @@ from starlette.requests import ClientDisconnect
 
 from shared_models.domain.attachments import MAX_BLOB_BYTES
 from shared_models.protocol.blobs import (
+    CHUNK_MEDIA_TYPES,
+    MAX_CHUNK_BYTES,
     UPLOAD_LENGTH,
     UPLOAD_OFFSET,
     MissingBlobsRequest,
@@ -46,11 +48,8 @@ from sync_server.tables import AttachmentRow
 
 router = APIRouter(prefix="/api/v1", tags=["blobs"])
 
-MAX_CHUNK_BYTES = 8 * 1024 * 1024
-"""Largest body of one PATCH; a weak connection uploads in smaller chunks anyway."""
 WRITE_BUFFER_BYTES = 1024 * 1024
 """Received bytes gathered before one write, so a chunk is not a thousand thread hops."""
-CHUNK_MEDIA_TYPES = frozenset({"application/offset+octet-stream", "application/octet-stream"})
 READ_BYTES = 64 * 1024
 
 BlobHash = Annotated[

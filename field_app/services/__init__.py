@@ -1,0 +1,1 @@
+"""What the screens call: small, typed domain services over the local store."""

@@ -1,0 +1,134 @@
+"""What the user should know about: work not yet on the server, changes the
+server refused (and why), and things a person must look at — conflicts
+where someone's value was overwritten and reviews asking for changes.
+
+This is the "k items need attention" of the sync status, in detail.
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from pydantic import JsonValue
+from sqlalchemy import select
+from sqlmodel import col
+
+from field_app.services.records import live, read_rows
+from field_app.storage.store import LocalStore, OutboxItem
+from field_app.storage.tables import BlobUpload, LocalConflict, LocalReview
+from shared_models.domain import ConflictRecord, ReviewRecord
+from shared_models.domain.review import ConflictState, ReviewState
+from shared_models.protocol.tables import TableName
+
+
+@dataclass(frozen=True)
+class PendingBlob:
+    sha256: str
+    size: int
+    mime: str
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class PendingUploads:
+    """Saved here, not yet acknowledged by the server."""
+
+    changes: list[OutboxItem]
+    blobs: list[PendingBlob]
+
+    @property
+    def count(self) -> int:
+        return len(self.changes) + len(self.blobs)
+
+
+@dataclass(frozen=True)
+class RejectedChange:
+    """A change the server refused: its reason, and what was sent, to fix it."""
+
+    mutation_id: UUID
+    table: TableName
+    record_id: UUID
+    op: str
+    code: str | None
+    message: str | None
+    field: str | None
+    fields: dict[str, JsonValue]
+
+
+@dataclass(frozen=True)
+class Attention:
+    pending: PendingUploads
+    rejected: list[RejectedChange]
+    conflicts: list[ConflictRecord]
+    needs_changes: list[ReviewRecord]
+
+    @property
+    def count(self) -> int:
+        """Items that need a person (pending uploads only need a network)."""
+        return len(self.rejected) + len(self.conflicts) + len(self.needs_changes)
+
+
+def pending_uploads(store: LocalStore) -> PendingUploads:
+    changes = store.outbox(states=["pending", "sent"])
+    with store.transaction() as session:
+        rows = session.scalars(
+            select(BlobUpload)
+            .where(col(BlobUpload.state) == "pending")
+            .order_by(col(BlobUpload.sha256))
+        ).all()
+        blobs = [PendingBlob(r.sha256, r.size, r.mime, r.attempts, r.last_error) for r in rows]
+    return PendingUploads(changes, blobs)
+
+
+def rejected_changes(store: LocalStore) -> list[RejectedChange]:
+    return [
+        RejectedChange(
+            mutation_id=item.mutation_id,
+            table=item.table,
+            record_id=item.record_id,
+            op=item.op,
+            code=item.error_code,
+            message=item.error_message,
+            field=item.error_field,
+            fields=item.fields,
+        )
+        for item in store.outbox(states=["rejected"])
+    ]
+
+
+def open_conflicts(store: LocalStore) -> list[ConflictRecord]:
+    with store.transaction() as session:
+        return read_rows(
+            store,
+            session,
+            TableName.CONFLICTS,
+            ConflictRecord,
+            live(TableName.CONFLICTS)
+            .where(col(LocalConflict.state) == ConflictState.OPEN.value)
+            .order_by(col(LocalConflict.version)),
+        )
+
+
+def reviews_needing_changes(store: LocalStore) -> list[ReviewRecord]:
+    """Per reviewed record, its latest review, when that asks for changes."""
+    with store.transaction() as session:
+        reviews = read_rows(
+            store,
+            session,
+            TableName.REVIEWS,
+            ReviewRecord,
+            live(TableName.REVIEWS).order_by(col(LocalReview.version)),
+        )
+    latest: dict[tuple[str, UUID], ReviewRecord] = {}
+    for review in reviews:
+        latest[(review.target_table.value, review.target_id)] = review
+    return [r for r in latest.values() if r.state is ReviewState.NEEDS_CHANGES]
+
+
+def attention(store: LocalStore) -> Attention:
+    return Attention(
+        pending=pending_uploads(store),
+        rejected=rejected_changes(store),
+        conflicts=open_conflicts(store),
+        needs_changes=reviews_needing_changes(store),
+    )

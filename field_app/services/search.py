@@ -1,0 +1,117 @@
+"""Full-text search over the device's records, names included, offline.
+
+The ``search_index`` (FTS5) holds non-personal text as tokens (Chinese as
+characters and pairs, so a word inside a sentence is found) and personal
+names only as blind tokens (keyed hashes): the query's tokens are blinded
+with the same key, so a name is found without the index holding it in clear.
+Each query token must match, either in the text or among the blind tokens.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import bindparam, text
+from sqlmodel import Session, SQLModel, col, select
+
+from field_app.services.records import live, typed
+from field_app.storage.personal import SEARCHABLE_NAMES, SEARCHABLE_TEXT
+from field_app.storage.search import fts_query, query_tokens
+from field_app.storage.store import LocalStore
+from field_app.storage.tables import LOCAL_TABLES
+from shared_models.protocol.tables import TableName
+
+SEARCHABLE: tuple[TableName, ...] = tuple(
+    TableName(name) for name in dict.fromkeys([*SEARCHABLE_TEXT, *SEARCHABLE_NAMES])
+)
+
+_MATCH_SQL = (
+    "SELECT table_name, record_id FROM search_index "
+    "WHERE search_index MATCH :match AND table_name IN :tables ORDER BY rank"
+)
+_MATCH = text(_MATCH_SQL).bindparams(bindparam("tables", expanding=True))
+_MATCH_LIMITED = text(_MATCH_SQL + " LIMIT :limit").bindparams(bindparam("tables", expanding=True))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A found record (a ``CaseRecord``, ``PartyRecord``, ``VisitRecord``…)."""
+
+    table: TableName
+    record_id: UUID
+    record: SQLModel
+
+
+def match_expression(store: LocalStore, query: str) -> str | None:
+    """The FTS5 expression for ``query``, or ``None`` when it has no words."""
+    tokens = query_tokens(query)
+    if not tokens:
+        return None
+    blind = store.cipher.blind_token
+    return " AND ".join(
+        f"(body : {fts_query([token])} OR blind : {fts_query([blind(token)])})"
+        for token in dict.fromkeys(tokens)
+    )
+
+
+def search_ids(
+    store: LocalStore,
+    session: Session,
+    query: str,
+    tables: Iterable[TableName] | None = None,
+    limit: int | None = None,
+) -> list[tuple[TableName, UUID]]:
+    """``(table, id)`` of the records matching ``query``, best match first."""
+    expression = match_expression(store, query)
+    if expression is None:
+        return []
+    wanted = [TableName(t).value for t in (tables if tables is not None else SEARCHABLE)]
+    if not wanted:
+        return []
+    sql = _MATCH_LIMITED if limit is not None else _MATCH
+    rows = session.execute(sql, {"match": expression, "tables": wanted, "limit": limit})
+    return [(TableName(table), UUID(record_id)) for table, record_id in rows]
+
+
+def search(
+    store: LocalStore,
+    query: str,
+    tables: Iterable[TableName] | None = None,
+    limit: int = 50,
+) -> list[SearchHit]:
+    """Records matching ``query`` (typed, personal fields decrypted), best first."""
+    with store.transaction() as session:
+        found = search_ids(store, session, query, tables, limit)
+        by_table: dict[TableName, list[UUID]] = {}
+        for table, record_id in found:
+            by_table.setdefault(table, []).append(record_id)
+        records: dict[tuple[TableName, UUID], SQLModel] = {}
+        for table, ids in by_table.items():
+            model: Any = LOCAL_TABLES[table]
+            for row in session.scalars(live(table).where(col(model.id).in_(ids))):
+                record = typed(table, store.codec.from_row(table, row))
+                records[(table, row.id)] = record
+    return [
+        SearchHit(table, record_id, records[(table, record_id)])
+        for table, record_id in found
+        if (table, record_id) in records
+    ]
+
+
+def rebuild_search_index(store: LocalStore, tables: Sequence[TableName] = SEARCHABLE) -> int:
+    """Index every live record again; returns how many were indexed.
+
+    Run after a local schema upgrade: a migration cannot index names (it has
+    no data key), and records written before the index existed are not in it.
+    """
+    count = 0
+    with store.transaction() as session:
+        session.execute(text("DELETE FROM search_index"))
+        for table in tables:
+            model: Any = LOCAL_TABLES[table]
+            for row in session.scalars(select(model).where(col(model.deleted).is_(False))):
+                # The store's own indexing, so rebuilt entries equal those of a save.
+                store._index(session, table, store.codec.from_row(table, row))
+                count += 1
+    return count

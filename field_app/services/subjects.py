@@ -1,0 +1,135 @@
+"""Persons under community correction on the officer's device: who must
+check in next, recording a check-in, and the few edits an officer may make.
+
+A subject is due ``checkin_interval_days`` after their last check-in (or on
+the first day of their term if they never checked in); dates are the
+officer's local calendar days, so "due today" means what it says on the
+phone. Overdue subjects come first, then by due date, key persons first.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+from pydantic import JsonValue
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from field_app.services.records import as_record, live, read_rows
+from field_app.services.visits import GpsFix, SavedVisit, record_visit
+from field_app.storage.blobs import LocalBlobStore
+from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.tables import LocalSubject, LocalVisit
+from shared_models.domain import SubjectRecord
+from shared_models.domain.subjects import SubjectStatus
+from shared_models.domain.visits import CheckinMethod, VisitKind
+from shared_models.protocol.tables import TableName
+
+OFFICER_EDITABLE: frozenset[str] = frozenset(
+    {"address", "phone", "key_person", "checkin_interval_days"}
+)
+"""What an officer may change on the device. Identity, sentence and term come
+from the court's documents, and the unit or officer from a reassignment: the
+district changes those, not the phone."""
+
+
+@dataclass(frozen=True)
+class SubjectDue:
+    """A subject with where their check-ins stand."""
+
+    subject: SubjectRecord
+    last_checkin_at: datetime | None
+    due_on: date
+    overdue: bool
+
+    @property
+    def key_person(self) -> bool:
+        return self.subject.key_person
+
+
+def _local_day(moment: datetime, today_zone: datetime) -> date:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(today_zone.tzinfo).date()
+
+
+def list_subjects(
+    store: LocalStore,
+    now: datetime | None = None,
+    officer_id: UUID | None = None,
+    include_ended: bool = False,
+) -> list[SubjectDue]:
+    """Subjects sorted by when their next check-in is due (overdue first)."""
+    if now is None:
+        now = store.now().astimezone()  # the phone's own time zone
+    elif now.tzinfo is None:
+        raise ValueError("now must carry a time zone")
+    today = now.date()
+    query = live(TableName.SUBJECTS)
+    if not include_ended:
+        query = query.where(col(LocalSubject.status) == SubjectStatus.UNDER_SUPERVISION.value)
+    if officer_id is not None:
+        query = query.where(col(LocalSubject.officer_id) == officer_id)
+    with store.transaction() as session:
+        subjects = read_rows(store, session, TableName.SUBJECTS, SubjectRecord, query)
+        last: dict[UUID, datetime] = {}
+        for subject_id, latest in session.execute(
+            select(col(LocalVisit.subject_id), func.max(col(LocalVisit.started_at)))
+            .where(
+                col(LocalVisit.kind) == VisitKind.CHECKIN.value,
+                col(LocalVisit.deleted).is_(False),
+                col(LocalVisit.subject_id).is_not(None),
+            )
+            .group_by(col(LocalVisit.subject_id))
+        ):
+            if subject_id is not None and latest is not None:
+                last[subject_id] = latest
+    rows = []
+    for subject in subjects:
+        last_at = last.get(subject.id)
+        if last_at is not None and last_at.tzinfo is None:
+            last_at = last_at.replace(tzinfo=UTC)
+        if last_at is None:
+            due = subject.term_start
+        else:
+            due = _local_day(last_at, now) + timedelta(days=subject.checkin_interval_days)
+        rows.append(SubjectDue(subject, last_at, due, overdue=due < today))
+    rows.sort(key=lambda row: (not row.overdue, row.due_on, not row.key_person, row.subject.name))
+    return rows
+
+
+def record_checkin(
+    store: LocalStore,
+    blobs: LocalBlobStore | None,
+    subject_id: UUID,
+    method: CheckinMethod,
+    fix: GpsFix | None = None,
+    notes: str = "",
+    photo: bytes | None = None,
+    at: datetime | None = None,
+    outcome: str = "",
+) -> SavedVisit:
+    """报到: one call for the check-in, its location and its photo."""
+    return record_visit(
+        store,
+        blobs,
+        kind=VisitKind.CHECKIN,
+        subject_id=subject_id,
+        method=method,
+        started_at=at,
+        fix=fix,
+        notes=notes,
+        outcome=outcome,
+        photos=[photo] if photo is not None else [],
+    )
+
+
+def update_subject(
+    store: LocalStore, subject_id: UUID, changes: Mapping[str, JsonValue]
+) -> SubjectRecord:
+    """Change what an officer may change (see ``OFFICER_EDITABLE``)."""
+    for name in changes:
+        if name not in OFFICER_EDITABLE:
+            raise SaveRejectedError(name, "this is changed by the district, not on the device")
+    record = store.save(TableName.SUBJECTS, subject_id, dict(changes))
+    return as_record(SubjectRecord, record)

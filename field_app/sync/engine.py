@@ -1,0 +1,388 @@
+"""The sync engine: push the outbox, upload blobs, pull changes — again and
+again, in the background, until the device and the server agree.
+
+One round (``sync_once``):
+
+1. Push. Pending outbox entries are marked ``sent`` before they leave and are
+   re-sent byte for byte until the server answers them, so a lost answer
+   costs a repeat that the server recognises (same ``mutation_id``), never a
+   second row. A batch over the server's limits is split in half until it
+   fits; a single change too large to send is kept as rejected with the
+   reason, so it never blocks the rest (invariant 8).
+2. Upload blobs, resumably: ask the server how much it holds and continue
+   from there, so a dropped connection costs at most one chunk.
+3. Pull pages until none is left; each page and its cursor land in one local
+   transaction, and records with unsynced local edits keep them on top
+   (``LocalStore.apply_pull_page``). A cursor the server no longer serves
+   means a full resync that keeps every unsynced change.
+
+A revoked sign-in stops sync and asks the user to sign in; nothing local is
+deleted. Network trouble and server failures are retried with exponential
+back-off and full jitter by the background loop.
+"""
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlmodel import col
+
+from field_app.config import AppSettings
+from field_app.storage.store import LocalStore, OutboxItem
+from field_app.storage.tables import SyncLogEntry
+from field_app.sync.backoff import Backoff
+from field_app.sync.blobs import BlobSource
+from field_app.sync.client import (
+    AuthRevoked,
+    BatchTooLarge,
+    Offline,
+    ProtocolUnsupported,
+    RequestRejected,
+    ResyncRequired,
+    SyncClient,
+    SyncError,
+)
+from field_app.sync.status import SyncPhase, SyncState, SyncStatus, count_attention
+from shared_models.protocol.errors import ErrorCode, MutationError
+from shared_models.protocol.push import Mutation, MutationResult, MutationStatus, PushRequest
+from shared_models.protocol.version import PROTOCOL_VERSION
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 256 * 1024
+"""One PATCH: small enough to get through a weak link, large enough to be few."""
+MISSING_QUERY_SIZE = 1000
+SYNC_LOG_KEEP = 500
+StatusListener = Callable[[SyncStatus], None]
+
+
+@dataclass
+class SyncResult:
+    """What one round did; ``outcome`` is the state it left the device in."""
+
+    outcome: SyncState = SyncState.UP_TO_DATE
+    acknowledged: int = 0
+    rejected: int = 0
+    uploaded: int = 0
+    pulled: int = 0
+    resynced: bool = False
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is SyncState.UP_TO_DATE
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: LocalStore,
+        client: SyncClient,
+        blobs: BlobSource,
+        clock: Callable[[], datetime],
+        rng: random.Random,
+        *,
+        settings: AppSettings | None = None,
+        app_version: str = "",
+        chunk_bytes: int = CHUNK_BYTES,
+        wake: threading.Event | None = None,
+    ) -> None:
+        """``wake`` is the event the background loop waits on between rounds;
+        tests pass one whose ``wait`` records the timeout instead of sleeping."""
+        self.store = store
+        self.client = client
+        self.blobs = blobs
+        self.clock = clock
+        self.settings = settings or AppSettings()
+        self.app_version = app_version
+        self.chunk_bytes = chunk_bytes
+        self.backoff = Backoff(rng)
+        self._max_batch = self.settings.push_batch_size
+        self._round = threading.Lock()
+        self._wake = wake or threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._listeners: list[StatusListener] = []
+        self._status = self._resting_status()
+
+    # -- status -----------------------------------------------------------------
+
+    @property
+    def status(self) -> SyncStatus:
+        return self._status
+
+    def add_listener(self, listener: StatusListener) -> Callable[[], None]:
+        """Call ``listener`` with every new status (from the sync thread: a UI
+        must hand it over to its own thread). Returns the way to unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _publish(self, state: SyncState, **values: object) -> None:
+        at = values.pop("at", self._status.at)
+        self._status = SyncStatus(
+            state=state,
+            at=at,  # type: ignore[arg-type]
+            attention=count_attention(self.store),
+            **values,  # type: ignore[arg-type]
+        )
+        for listener in list(self._listeners):
+            try:
+                listener(self._status)
+            except Exception:
+                log.exception("a sync status listener failed")
+
+    def _resting_status(self) -> SyncStatus:
+        device = self.store.device_state()
+        if device.needs_login:
+            state = SyncState.NEEDS_LOGIN
+        elif device.last_sync_at is not None:
+            state = SyncState.UP_TO_DATE
+        else:
+            state = SyncState.NEVER_SYNCED
+        return SyncStatus(state, at=device.last_sync_at, attention=count_attention(self.store))
+
+    # -- one round ----------------------------------------------------------------
+
+    def sync_once(self) -> SyncResult:
+        """Push, upload, pull. Never raises for network or server trouble:
+        the outcome says what happened, and the status tells the user."""
+        with self._round:
+            result = SyncResult()
+            if self.store.device_state().needs_login:
+                result.outcome = SyncState.NEEDS_LOGIN
+                self._publish(SyncState.NEEDS_LOGIN, reason="sign in again to sync")
+                return result
+            try:
+                self._push(result)
+                self._upload(result)
+                self._pull(result)
+            except AuthRevoked:
+                self.store.update_device_state(needs_login=True)
+                result.outcome, result.error = SyncState.NEEDS_LOGIN, "sign-in revoked"
+            except Offline as error:
+                result.outcome, result.error = SyncState.OFFLINE, str(error)
+            except ProtocolUnsupported as error:
+                result.outcome, result.error = SyncState.UPDATE_REQUIRED, str(error)
+            except SyncError as error:
+                result.outcome, result.error = SyncState.FAILED, str(error)
+            if result.ok:
+                self._publish(SyncState.UP_TO_DATE, at=self.clock())
+            else:
+                self._publish(result.outcome, reason=_REASONS[result.outcome])
+            self._log(result)
+            return result
+
+    # -- push ---------------------------------------------------------------------
+
+    def _push(self, result: SyncResult) -> None:
+        pending = self.store.outbox(("pending",))
+        if pending:
+            self.store.mark_sent(pending)
+        # Read again after marking: an edit that folded into a pending entry
+        # just before it was marked is part of what goes out, and from now on
+        # these entries are frozen.
+        items = self.store.outbox(("sent",))
+        total = len(items)
+        done = 0
+        self._publish(SyncState.SYNCING, phase=SyncPhase.PUSH, done=0, total=total)
+        while done < total:
+            batch = items[done : done + self._max_batch]
+            self._push_batch(batch, result)
+            done += len(batch)
+            self._publish(SyncState.SYNCING, phase=SyncPhase.PUSH, done=done, total=total)
+
+    def _push_batch(self, batch: Sequence[OutboxItem], result: SyncResult) -> None:
+        request = PushRequest(
+            device_id=self.store.device_state().device_id,
+            protocol=PROTOCOL_VERSION,
+            app_version=self.app_version,
+            mutations=[_mutation(item) for item in batch],
+        )
+        try:
+            response = self.client.push(request)
+        except BatchTooLarge as too_large:
+            if too_large.max_mutations:
+                self._max_batch = max(1, min(self._max_batch, too_large.max_mutations))
+            if len(batch) > 1:
+                half = len(batch) // 2
+                self._push_batch(batch[:half], result)
+                self._push_batch(batch[half:], result)
+                return
+            log.warning("one change is larger than the server accepts; kept as rejected")
+            response_results = [_too_large(batch[0], too_large)]
+        else:
+            response_results = response.results
+        self.store.apply_results(response_results)
+        for answer in response_results:
+            if answer.status is MutationStatus.REJECTED:
+                result.rejected += 1
+            else:
+                result.acknowledged += 1
+
+    # -- blobs --------------------------------------------------------------------
+
+    def _upload(self, result: SyncResult) -> None:
+        pending = list(self.blobs.pending())
+        if not pending:
+            return
+        missing: set[str] = set()
+        hashes = [sha for sha, _, _ in pending]
+        for start in range(0, len(hashes), MISSING_QUERY_SIZE):
+            missing.update(self.client.blobs_missing(hashes[start : start + MISSING_QUERY_SIZE]))
+        self._publish(SyncState.SYNCING, phase=SyncPhase.UPLOAD, done=0, total=len(pending))
+        for done, (sha256, size, _mime) in enumerate(pending, start=1):
+            if sha256 not in missing or self._upload_blob(sha256, size):
+                self.blobs.mark_uploaded(sha256)
+                result.uploaded += 1
+            self._publish(SyncState.SYNCING, phase=SyncPhase.UPLOAD, done=done, total=len(pending))
+
+    def _upload_blob(self, sha256: str, size: int) -> bool:
+        """Upload from wherever the server's copy ends; ``True`` once complete.
+        ``False`` leaves the blob for a later round (busy, or refused)."""
+        try:
+            progress = self.client.blob_head(sha256)
+            stalled = 0
+            while not progress.complete:
+                if progress.busy or progress.offset >= size or stalled > 2:
+                    log.info("blob upload paused at %d of %d bytes", progress.offset, size)
+                    return False
+                offset = progress.offset
+                chunk = self.blobs.read(sha256, offset, min(self.chunk_bytes, size - offset))
+                progress = self.client.blob_patch(sha256, offset, size, chunk)
+                stalled = stalled + 1 if progress.offset <= offset else 0
+        except RequestRejected as refused:
+            # Most likely HASH_MISMATCH: the local copy is damaged. The other
+            # blobs and the pull must not wait for it.
+            log.warning("blob upload refused: %s", refused.code)
+            return False
+        return True
+
+    # -- pull ---------------------------------------------------------------------
+
+    def _pull(self, result: SyncResult) -> None:
+        cursor = self.store.device_state().cursor
+        limit = self.settings.pull_page_size
+        done = 0
+        self._publish(SyncState.SYNCING, phase=SyncPhase.PULL, done=0, total=0)
+        while True:
+            try:
+                page = self.client.pull(cursor, limit)
+            except (ResyncRequired, RequestRejected) as refused:
+                if not _needs_resync(refused) or cursor is None or result.resynced:
+                    raise
+                log.info("the server asks for a full resync; unsynced changes are kept")
+                self.store.forget_synced_records()
+                cursor, result.resynced = None, True
+                continue
+            self.store.apply_pull_page(page.changes, page.cursor)
+            cursor = page.cursor
+            done += len(page.changes)
+            result.pulled += len(page.changes)
+            total = done + (limit if page.more else 0)
+            self._publish(SyncState.SYNCING, phase=SyncPhase.PULL, done=done, total=total)
+            if not page.more:
+                return
+
+    # -- the background loop ------------------------------------------------------
+
+    def start(self) -> None:
+        """Sync now and then every ``sync_interval_seconds``; after a failure,
+        again after a back-off delay; at once on ``request_sync``."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="lastmile-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the loop after the round in progress (a round is never cut short)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def request_sync(self) -> None:
+        """Wake the loop now (after a save, or when the user pulls to refresh)."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            # Cleared before the round: a request made during it runs another.
+            self._wake.clear()
+            try:
+                delay = self._next_delay(self.sync_once())
+            except Exception:
+                log.exception("sync round failed unexpectedly")
+                delay = self.backoff.next_delay()
+            if self._stopping.is_set():
+                return
+            self._wake.wait(delay)
+
+    def _next_delay(self, result: SyncResult) -> float | None:
+        """``None``: wait for ``request_sync`` (the user must act first)."""
+        if result.ok:
+            self.backoff.reset()
+            return float(self.settings.sync_interval_seconds)
+        if result.outcome in (SyncState.NEEDS_LOGIN, SyncState.UPDATE_REQUIRED):
+            return None
+        return self.backoff.next_delay()
+
+    def _log(self, result: SyncResult) -> None:
+        """Counts only: the log is shown to the user and never holds record data."""
+        detail = (
+            f"acknowledged={result.acknowledged} rejected={result.rejected} "
+            f"uploaded={result.uploaded} pulled={result.pulled} resynced={result.resynced}"
+        )
+        with self.store.transaction() as session:
+            session.add(SyncLogEntry(at=self.clock(), event=result.outcome.value, detail=detail))
+            session.flush()
+            top = session.scalar(select(func.max(col(SyncLogEntry.id))))
+            if top is not None and top > SYNC_LOG_KEEP:
+                session.execute(
+                    delete(SyncLogEntry).where(col(SyncLogEntry.id) <= top - SYNC_LOG_KEEP)
+                )
+
+
+_REASONS = {
+    SyncState.OFFLINE: "the server cannot be reached; changes are kept and sent later",
+    SyncState.FAILED: "the server could not complete the sync; trying again later",
+    SyncState.NEEDS_LOGIN: "sign in again to sync; nothing on this device is lost",
+    SyncState.UPDATE_REQUIRED: "update the app to keep syncing",
+}
+
+
+def _needs_resync(refused: SyncError) -> bool:
+    """410, or a cursor this server never issued (another or a rebuilt server)."""
+    return isinstance(refused, ResyncRequired) or (
+        isinstance(refused, RequestRejected) and refused.code is ErrorCode.CURSOR_INVALID
+    )
+
+
+def _mutation(item: OutboxItem) -> Mutation:
+    return Mutation.model_validate(
+        {
+            "mutation_id": item.mutation_id,
+            "table": item.table,
+            "record_id": item.record_id,
+            "op": item.op,
+            "base_version": item.base_version,
+            "fields": item.fields,
+            "client_time": item.client_time,
+        }
+    )
+
+
+def _too_large(item: OutboxItem, too_large: BatchTooLarge) -> MutationResult:
+    return MutationResult(
+        mutation_id=item.mutation_id,
+        status=MutationStatus.REJECTED,
+        error=MutationError(
+            code=too_large.code or ErrorCode.PAYLOAD_TOO_LARGE,
+            message="this change is larger than the server accepts; shorten it and send it again",
+        ),
+    )

@@ -1,0 +1,138 @@
+"""What the user is told about sync: one small value the UI observes.
+
+``state`` answers "is my work reaching the office?" (offline, syncing n/m,
+up to date at T, sign in again, update the app); ``waiting`` and
+``needs_attention`` answer "is anything of mine stuck?". Items that need
+attention are the device's own: changes the server rejected, open conflicts
+on its records, and records a supervisor sent back with "needs changes".
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from field_app.storage.store import LocalStore
+from field_app.storage.tables import LOCAL_TABLES, LocalConflict, LocalReview, OutboxEntry
+from shared_models.domain.review import ConflictState, ReviewState
+
+
+class SyncState(StrEnum):
+    NEVER_SYNCED = "never_synced"
+    SYNCING = "syncing"
+    UP_TO_DATE = "up_to_date"
+    OFFLINE = "offline"
+    FAILED = "failed"
+    """The server failed or refused the sync itself; retried with back-off."""
+    NEEDS_LOGIN = "needs_login"
+    UPDATE_REQUIRED = "update_required"
+
+
+class SyncPhase(StrEnum):
+    PUSH = "push"
+    UPLOAD = "upload"
+    PULL = "pull"
+
+
+@dataclass(frozen=True)
+class Attention:
+    waiting: int = 0
+    """Changes not yet acknowledged by the server (pending or sent)."""
+    rejected: int = 0
+    conflicts: int = 0
+    reviews: int = 0
+
+    @property
+    def needs_attention(self) -> int:
+        return self.rejected + self.conflicts + self.reviews
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    state: SyncState
+    at: datetime | None = None
+    """When the device was last completely in step with the server."""
+    phase: SyncPhase | None = None
+    done: int = 0
+    total: int = 0
+    attention: Attention = Attention()
+    reason: str = ""
+    """Why sync is not happening (a short, data-free explanation)."""
+
+    @property
+    def waiting(self) -> int:
+        return self.attention.waiting
+
+    @property
+    def needs_attention(self) -> int:
+        return self.attention.needs_attention
+
+
+def count_attention(store: LocalStore) -> Attention:
+    """Counted in one read of the local database (cheap: indexed and small)."""
+    state = store.device_state()
+    user_id = _user_id(state.user)
+    with store.transaction() as session:
+        by_state: dict[str, int] = {
+            str(state): int(count)
+            for state, count in session.execute(
+                select(col(OutboxEntry.state), func.count()).group_by(col(OutboxEntry.state))
+            ).all()
+        }
+        conflicts = session.scalar(
+            select(func.count())
+            .select_from(LocalConflict)
+            .where(
+                col(LocalConflict.state) == ConflictState.OPEN,
+                col(LocalConflict.deleted).is_(False),
+            )
+        )
+        reviews = _reviews_needing_changes(session, user_id)
+    return Attention(
+        waiting=by_state.get("pending", 0) + by_state.get("sent", 0),
+        rejected=by_state.get("rejected", 0),
+        conflicts=int(conflicts or 0),
+        reviews=reviews,
+    )
+
+
+def _user_id(user: dict[str, Any] | None) -> UUID | None:
+    try:
+        return UUID(str(user["id"])) if user else None
+    except (KeyError, ValueError):
+        return None
+
+
+def _reviews_needing_changes(session: Session, user_id: UUID | None) -> int:
+    """Records of this user whose latest review says "needs changes".
+
+    Only the latest review of a target counts: once a supervisor approves the
+    corrected record, the earlier verdict no longer asks anything of anyone.
+    """
+    latest: dict[tuple[str, UUID], tuple[int, str]] = {}
+    rows = session.execute(
+        select(
+            col(LocalReview.target_table),
+            col(LocalReview.target_id),
+            col(LocalReview.state),
+            col(LocalReview.version),
+        ).where(col(LocalReview.deleted).is_(False))
+    ).all()
+    for table, target_id, state, version in rows:
+        key = (str(table), target_id)
+        if key not in latest or version > latest[key][0]:
+            latest[key] = (version, str(state))
+    count = 0
+    for (table, target_id), (_, state) in latest.items():
+        if state != ReviewState.NEEDS_CHANGES or table not in LOCAL_TABLES:
+            continue
+        target = session.get(LOCAL_TABLES[table], target_id)
+        if target is None or target.deleted:  # type: ignore[attr-defined]
+            continue
+        if user_id is None or target.created_by == user_id:  # type: ignore[attr-defined]
+            count += 1
+    return count

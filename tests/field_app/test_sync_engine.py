@@ -1,0 +1,426 @@
+"""The sync engine against the real server in-process, on SQLite and
+PostgreSQL: what a mediator's phone does with its outbox, the office's
+records, a revoked sign-in, a resync, reviews and conflicts."""
+
+import gzip
+import json
+import random
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+from sqlmodel import Session
+
+from field_app.config import AppSettings
+from field_app.sync.backoff import Backoff
+from field_app.sync.status import SyncPhase, SyncState, SyncStatus
+from shared_models.protocol.tables import TableName
+from sync_server.tables import SyncState as ServerSyncState
+from tests.factories import case_fields, party_fields
+from tests.field_app.sync_fixtures import (
+    BASE_URL,
+    Link,
+    Phone,
+    Server,
+    migrated_local_template,
+    running_server,
+)
+
+CASES = TableName.CASES
+T0 = datetime(2026, 11, 28, 1, 30, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def local_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrated_local_template(tmp_path_factory.mktemp("local-template"))
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest, db_url: str, tmp_path: Path) -> Iterator[Server]:
+    """The server; ``indirect`` parametrization passes ServerSettings overrides."""
+    with running_server(db_url, tmp_path / "blobs", **getattr(request, "param", {})) as running:
+        yield running
+
+
+@pytest.fixture
+def phone_for(
+    server: Server, tmp_path: Path, local_template: Path
+) -> Iterator[Callable[..., tuple[Phone, Link]]]:
+    """``phone_for("mediator.baijia")``: a signed-in phone and its network link."""
+    made: list[tuple[Phone, httpx.Client]] = []
+
+    def make(username: str, **options: Any) -> tuple[Phone, Link]:
+        link = Link(server.http)
+        http = httpx.Client(transport=link, base_url=BASE_URL)
+        phone = Phone(http, tmp_path / f"phone-{len(made)}", local_template, **options)
+        phone.login(username)
+        made.append((phone, http))
+        return phone, link
+
+    yield make
+    for phone, http in made:
+        phone.close()
+        http.close()
+
+
+def office_case(server: Server, **overrides: Any) -> dict[str, Any]:
+    return case_fields(server.district.baijia.id, **overrides)
+
+
+def bearer(server: Server, username: str) -> dict[str, str]:
+    token = server.login(username, f"helper-{uuid.uuid4().hex[:8]}")["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_first_sync_pulls_the_office_and_nothing_else(server: Server, phone_for: Any) -> None:
+    colleague, _ = phone_for("mediator.baijia")
+    ours = [colleague.save(CASES, office_case(server, title=f"案件{n}")) for n in range(3)]
+    assert colleague.sync().ok
+    other, _ = phone_for("mediator.xiyuan")
+    theirs = other.save(CASES, case_fields(server.district.xiyuan.id))
+    assert other.sync().ok
+
+    clock = Clock()
+    fresh, _ = phone_for("mediator.baijia", clock=clock)
+    assert fresh.engine.status.state is SyncState.NEVER_SYNCED
+    result = fresh.sync()
+    assert result.ok
+    assert result.pulled > 0
+    assert set(fresh.live(CASES)) == set(ours)
+    assert theirs not in fresh.live(CASES)
+    for case_id, record in server.live(CASES).items():
+        if case_id in ours:
+            assert fresh.live(CASES)[case_id] == record
+    assert {u["username"] for u in fresh.live(TableName.USERS).values()} >= {"mediator.baijia"}
+    assert fresh.engine.status == SyncStatus(SyncState.UP_TO_DATE, at=T0)
+    assert fresh.store.device_state().cursor
+
+
+def test_offline_save_is_pushed_later_and_reaches_a_second_device(
+    server: Server, phone_for: Any
+) -> None:
+    phone, link = phone_for("mediator.baijia")
+    link.up = False
+    case_id = phone.save(CASES, office_case(server))
+    party_id = phone.save(TableName.PARTIES, party_fields(case_id, name="欧阳娜娜"))
+    result = phone.sync()
+    assert result.outcome is SyncState.OFFLINE
+    assert phone.engine.status.state is SyncState.OFFLINE
+    assert phone.engine.status.waiting == 2
+    assert server.count(CASES, case_id) == 0
+
+    link.up = True
+    assert phone.sync().ok
+    assert phone.store.outbox() == []
+    assert phone.engine.status.waiting == 0
+    second, _ = phone_for("mediator.baijia")
+    assert second.sync().ok
+    assert second.live(TableName.PARTIES)[party_id]["name"] == "欧阳娜娜"
+    assert second.live(CASES)[case_id] == phone.live(CASES)[case_id] == server.live(CASES)[case_id]
+
+
+def test_rejected_change_keeps_its_reason_and_the_rest_go_through(
+    server: Server, phone_for: Any
+) -> None:
+    phone, _ = phone_for("mediator.baijia")
+    good = [phone.save(CASES, office_case(server, title=f"好{n}")) for n in range(2)]
+    # Valid on the device, but another office's case: only the server can say no.
+    bad = phone.save(CASES, case_fields(server.district.xiyuan.id, title="越界"))
+    good.append(phone.save(CASES, office_case(server, title="好2")))
+
+    result = phone.sync()
+    assert result.ok
+    assert (result.acknowledged, result.rejected) == (3, 1)
+    assert all(server.count(CASES, case_id) == 1 for case_id in good)
+    assert server.count(CASES, bad) == 0
+    [rejected] = phone.store.outbox(states=("rejected",))
+    assert (rejected.record_id, rejected.error_code) == (bad, "OUT_OF_SCOPE")
+    assert rejected.error_message
+    assert phone.live(CASES)[bad]["title"] == "越界"
+    assert phone.engine.status.needs_attention == 1
+
+    phone.store.retry(rejected.mutation_id, {"org_unit_id": str(server.district.baijia.id)})
+    assert phone.sync().ok
+    assert server.live(CASES)[bad]["title"] == "越界"
+    assert phone.engine.status.needs_attention == 0
+
+
+@pytest.mark.parametrize("server", [{"max_push_mutations": 3}], indirect=True)
+def test_a_batch_over_the_limit_is_split_and_nothing_is_dropped(
+    server: Server, phone_for: Any
+) -> None:
+    phone, link = phone_for("mediator.baijia")
+    saved = [phone.save(CASES, office_case(server, title=f"第{n}件")) for n in range(11)]
+    result = phone.sync()
+    assert result.ok
+    assert result.acknowledged == 11
+    assert phone.store.outbox(states=("pending", "sent", "rejected")) == []
+    assert {case_id: server.count(CASES, case_id) for case_id in saved} == dict.fromkeys(saved, 1)
+    sizes = [len(_push_body(r)["mutations"]) for r in link.calls("POST", "/api/v1/sync/push")]
+    # 11 → 5 → 2 | 3 | 6 → 3 | 3: halves until it fits, later batches at the stated limit.
+    assert max(sizes) == 11
+    assert sorted(s for s in sizes if s <= 3) == [2, 3, 3, 3]
+    sent_ids = [
+        m["mutation_id"]
+        for r in link.calls("POST", "/api/v1/sync/push")
+        for m in _push_body(r)["mutations"]
+        if len(_push_body(r)["mutations"]) <= 3
+    ]
+    assert len(sent_ids) == len(set(sent_ids)) == 11
+
+
+@pytest.mark.parametrize("server", [{"max_push_bytes": 4096}], indirect=True)
+def test_one_change_too_large_to_send_is_rejected_and_does_not_block(
+    server: Server, phone_for: Any
+) -> None:
+    phone, _ = phone_for("mediator.baijia")
+    small = [phone.save(CASES, office_case(server, title=f"小{n}")) for n in range(3)]
+    huge = phone.save(CASES, office_case(server, description="很长的描述" * 400))
+    result = phone.sync()
+    assert result.ok
+    assert (result.acknowledged, result.rejected) == (3, 1)
+    assert all(server.count(CASES, case_id) == 1 for case_id in small)
+    [rejected] = phone.store.outbox(states=("rejected",))
+    assert (rejected.record_id, rejected.error_code) == (huge, "PAYLOAD_TOO_LARGE")
+
+
+def _push_body(request: httpx.Request) -> dict[str, Any]:
+    assert request.headers["content-encoding"] == "gzip"
+    body: dict[str, Any] = json.loads(gzip.decompress(request.content))
+    return body
+
+
+def test_revoked_sign_in_asks_for_login_and_keeps_everything(
+    server: Server, phone_for: Any
+) -> None:
+    phone, link = phone_for("mediator.baijia")
+    case_id = phone.save(CASES, office_case(server))
+    revoke = server.http.post(
+        "/api/v1/auth/logout", headers={"Authorization": f"Bearer {phone.token}"}
+    )
+    assert revoke.status_code == 204
+    result = phone.sync()
+    assert result.outcome is SyncState.NEEDS_LOGIN
+    assert phone.store.device_state().needs_login
+    assert phone.engine.status.state is SyncState.NEEDS_LOGIN
+    [kept] = phone.store.outbox()
+    assert kept.record_id == case_id
+    assert phone.live(CASES)[case_id]["title"]
+    before = len(link.delivered)
+    assert phone.sync().outcome is SyncState.NEEDS_LOGIN
+    assert len(link.delivered) == before, "a revoked device must not keep calling the server"
+
+    phone.login("mediator.baijia")
+    assert phone.sync().ok
+    assert server.count(CASES, case_id) == 1
+
+
+def test_resync_after_a_410_keeps_unsynced_work(server: Server, phone_for: Any) -> None:
+    phone, link = phone_for("mediator.baijia")
+    colleague, _ = phone_for("mediator.baijia")
+    kept = phone.save(CASES, office_case(server, title="保留"))
+    doomed = phone.save(CASES, office_case(server, title="将被删除"))
+    assert phone.sync().ok
+    assert colleague.sync().ok
+    colleague.store.delete(CASES, doomed)
+    assert colleague.sync().ok
+    unsent = phone.save(CASES, case_fields(server.district.xiyuan.id, title="被拒"))
+    assert phone.sync().ok  # pushes (rejected) and pulls the delete
+    assert doomed not in phone.live(CASES)
+    colleague.save(CASES, {"title": "同事改了"}, kept)
+    assert colleague.sync().ok
+    with Session(server.engine) as session:  # as if tombstones were purged long ago
+        session.execute(update(ServerSyncState).values(purged_through=ServerSyncState.last_version))
+        session.commit()
+
+    def edit_during_pull(request: httpx.Request) -> None:
+        if request.url.path.endswith("/sync/pull"):
+            link.before = None
+            phone.save(CASES, {"description": "拉取时的本地修改"}, kept)
+
+    link.before = edit_during_pull
+    result = phone.sync()
+    assert result.ok
+    assert result.resynced
+    local = phone.live(CASES)
+    assert local[kept]["title"] == "同事改了"
+    assert local[kept]["description"] == "拉取时的本地修改"
+    assert local[unsent]["title"] == "被拒"
+    assert [i.record_id for i in phone.store.outbox(states=("rejected",))] == [unsent]
+    assert phone.sync().ok
+    assert server.live(CASES)[kept]["description"] == "拉取时的本地修改"
+
+
+def test_reviews_and_conflicts_reach_the_owning_device(server: Server, phone_for: Any) -> None:
+    mine, _ = phone_for("mediator.baijia")
+    supervisor, _ = phone_for("supervisor.baijia")
+    case_id = mine.save(CASES, office_case(server))
+    assert mine.sync().ok
+    assert supervisor.sync().ok
+    mine.save(CASES, {"title": "调解员的标题"}, case_id)
+    supervisor.save(CASES, {"title": "所长的标题"}, case_id)
+    assert mine.sync().ok
+    assert supervisor.sync().ok  # later arrival: wins, and the overwritten value is kept
+    review = server.http.post(
+        "/api/v1/reviews",
+        json={
+            "target_table": "cases",
+            "target_id": str(case_id),
+            "state": "needs_changes",
+            "comment": "请补充当事人信息",
+        },
+        headers=bearer(server, "supervisor.baijia"),
+    )
+    assert review.status_code == 201, review.text
+
+    assert mine.sync().ok
+    attention = mine.engine.status.attention
+    assert (attention.conflicts, attention.reviews, attention.rejected) == (1, 1, 0)
+    [conflict] = mine.live(TableName.CONFLICTS).values()
+    assert conflict["overwritten_value"] == "调解员的标题"
+    assert mine.live(CASES)[case_id]["title"] == "所长的标题"
+    [verdict] = mine.live(TableName.REVIEWS).values()
+    assert verdict["comment"] == "请补充当事人信息"
+    # The supervisor's own device is not asked to act on the verdict it gave.
+    assert supervisor.sync().ok
+    assert supervisor.engine.status.attention.reviews == 0
+
+
+def test_status_goes_from_syncing_to_up_to_date_or_offline(server: Server, phone_for: Any) -> None:
+    clock = Clock()
+    phone, link = phone_for("mediator.baijia", clock=clock)
+    seen: list[SyncStatus] = []
+    phone.engine.add_listener(seen.append)
+    for n in range(3):
+        phone.save(CASES, office_case(server, title=f"状态{n}"))
+    assert phone.sync().ok
+    states = [(s.state, s.phase, s.done, s.total) for s in seen]
+    assert states[0] == (SyncState.SYNCING, SyncPhase.PUSH, 0, 3)
+    assert (SyncState.SYNCING, SyncPhase.PUSH, 3, 3) in states
+    assert any(s[:2] == (SyncState.SYNCING, SyncPhase.PULL) for s in states)
+    assert seen[-1] == SyncStatus(SyncState.UP_TO_DATE, at=T0)
+    assert seen[0].waiting == 3
+    assert seen[-1].waiting == 0
+
+    seen.clear()
+    link.up = False
+    clock.now = T0 + timedelta(hours=2)
+    phone.save(CASES, office_case(server, title="离线"))
+    assert phone.sync().outcome is SyncState.OFFLINE
+    last = seen[-1]
+    assert (last.state, last.at, last.waiting) == (SyncState.OFFLINE, T0, 1)
+    assert "later" in last.reason
+
+
+def test_a_local_edit_during_a_pull_is_not_overwritten(server: Server, phone_for: Any) -> None:
+    phone, link = phone_for("mediator.baijia", settings=AppSettings(pull_page_size=2))
+    colleague, _ = phone_for("mediator.baijia")
+    case_id = colleague.save(CASES, office_case(server, title="原标题"))
+    assert colleague.sync().ok
+    assert phone.sync().ok
+    for n in range(3):
+        colleague.save(CASES, office_case(server, title=f"新{n}"))
+    colleague.save(CASES, {"title": "同事的标题", "description": "同事补充"}, case_id)
+    assert colleague.sync().ok  # the edited case is now the newest change: on the last page
+    pulls = 0
+
+    def user_types(request: httpx.Request) -> None:
+        nonlocal pulls
+        if request.url.path.endswith("/sync/pull"):
+            pulls += 1
+            if pulls == 2:
+                phone.save(CASES, {"title": "我的标题"}, case_id)
+
+    link.before = user_types
+    assert phone.sync().ok
+    assert pulls >= 2
+    local = phone.live(CASES)[case_id]
+    assert local["title"] == "我的标题"
+    assert local["description"] == "同事补充"
+    [waiting] = phone.store.outbox()
+    assert waiting.fields == {"title": "我的标题"}
+    link.before = None
+    assert phone.sync().ok
+    assert server.live(CASES)[case_id]["title"] == "我的标题"
+    assert phone.live(CASES)[case_id] == server.live(CASES)[case_id]
+
+
+class MaxRandom(random.Random):
+    """Always draws the top of the range: shows the ceiling of each delay."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+def test_backoff_grows_is_jittered_and_capped() -> None:
+    ceilings = Backoff(MaxRandom())
+    assert [ceilings.next_delay() for _ in range(10)] == [2, 4, 8, 16, 32, 64, 128, 256, 300, 300]
+    jittered = Backoff(random.Random(7))
+    delays = [jittered.next_delay() for _ in range(200)]
+    assert all(0 <= d <= min(300, 2 * 2**n) for n, d in enumerate(delays))
+    assert len({round(d, 6) for d in delays}) == len(delays)
+    assert max(delays[8:]) <= 300
+    assert sum(delays[100:]) / 100 > 100
+    jittered.reset()
+    assert jittered.next_delay() <= 2
+
+
+class RecordingWake(threading.Event):
+    """The loop's wait: records the timeout asked for and returns only when
+    set (by the test or ``request_sync``), so no test waits for real time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: list[float | None] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.timeouts.append(timeout)
+        return super().wait(None)
+
+
+def poll(condition: Callable[[], bool], seconds: float = 20.0) -> None:
+    deadline = datetime.now(UTC) + timedelta(seconds=seconds)
+    while not condition():
+        assert datetime.now(UTC) < deadline, "timed out"
+        threading.Event().wait(0.01)
+
+
+def test_background_loop_backs_off_offline_and_syncs_on_request(
+    server: Server, phone_for: Any
+) -> None:
+    wake = RecordingWake()
+    phone, link = phone_for("mediator.baijia", rng=MaxRandom(), wake=wake)
+    link.up = False
+    phone.engine.start()
+    try:
+        for waits, expected in enumerate((2.0, 4.0, 8.0), start=1):
+            poll(lambda waits=waits: len(wake.timeouts) == waits)
+            assert wake.timeouts[-1] == expected
+            assert phone.engine.status.state is SyncState.OFFLINE
+            wake.set()  # the back-off delay has passed
+        poll(lambda: len(wake.timeouts) == 4)
+        link.up = True
+        case_id = phone.save(CASES, office_case(server))
+        phone.engine.request_sync()
+        poll(lambda: len(wake.timeouts) == 5)
+        assert wake.timeouts[-1] == phone.engine.settings.sync_interval_seconds
+        assert phone.engine.status.state is SyncState.UP_TO_DATE
+        assert server.count(CASES, case_id) == 1
+        assert phone.engine.backoff.failures == 0
+    finally:
+        phone.engine.stop()
+    assert phone.engine._thread is None
