@@ -1,6 +1,8 @@
 """``lastmile server`` and ``lastmile admin …``: running and administering the sync server."""
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -8,7 +10,7 @@ from uuid import UUID, uuid4
 
 import typer
 import uvicorn
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session
 
 from shared_models.domain.org import Role, UserRecord
@@ -18,7 +20,7 @@ from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.core.migrate import upgrade
 from sync_server.core.security import hash_password
-from sync_server.services.devices import revoke_device
+from sync_server.services.devices import UnknownDeviceError, revoke_device
 from sync_server.services.records import ROWS
 from sync_server.services.seeding import load_records, shared_password_hashes
 from sync_server.tables import OrgUnitRow, ScopeExit, SyncState, UserRow
@@ -36,6 +38,16 @@ def settings_for(db: str | None, **overrides: object) -> ServerSettings:
     if db:
         values["db"] = db
     return ServerSettings(**values)  # type: ignore[arg-type]
+
+
+@contextmanager
+def database(url: str) -> Iterator[Engine]:
+    """An engine for one command, closed when it is done."""
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def prepare_database(url: str) -> None:
@@ -96,31 +108,34 @@ def seed_demo(
 
     settings = settings_for(db)
     prepare_database(settings.db)
-    engine = make_engine(settings.db)
-    with read_session(engine) as session:
-        if session.scalar(select(func.count()).select_from(OrgUnitRow)):
-            typer.echo("this database already has org units; seed a fresh database", err=True)
-            raise typer.Exit(code=1)
-    demo = generate_district(size=size, seed=seed)
-    users = [user.record for user in demo.users]
-    with write_session(engine) as session:
-        load_records(session, TableName.ORG_UNITS, demo.org_units)
-        load_records(
-            session, TableName.USERS, users, password_hashes=shared_password_hashes(users, password)
-        )
-        for table, records in [
-            (TableName.CASES, demo.cases),
-            (TableName.PARTIES, demo.parties),
-            (TableName.SUBJECTS, demo.subjects),
-            (TableName.VISITS, demo.visits),
-        ]:
-            load_records(session, table, records)
-        append_audit(
-            session, "seed_demo", datetime.now(UTC), detail={"records": demo.record_count()}
-        )
-    typer.echo(f"loaded the demo district: {demo.record_count()} records, {len(users)} users")
-    for user in users:
-        typer.echo(f"  {user.username:<24} {user.role:<11} {user.display_name}")
+    with database(settings.db) as engine:
+        with read_session(engine) as session:
+            if session.scalar(select(func.count()).select_from(OrgUnitRow)):
+                typer.echo("this database already has org units; seed a fresh database", err=True)
+                raise typer.Exit(code=1)
+        demo = generate_district(size=size, seed=seed)
+        users = [user.record for user in demo.users]
+        with write_session(engine) as session:
+            load_records(session, TableName.ORG_UNITS, demo.org_units)
+            load_records(
+                session,
+                TableName.USERS,
+                users,
+                password_hashes=shared_password_hashes(users, password),
+            )
+            for table, records in [
+                (TableName.CASES, demo.cases),
+                (TableName.PARTIES, demo.parties),
+                (TableName.SUBJECTS, demo.subjects),
+                (TableName.VISITS, demo.visits),
+            ]:
+                load_records(session, table, records)
+            append_audit(
+                session, "seed_demo", datetime.now(UTC), detail={"records": demo.record_count()}
+            )
+        typer.echo(f"loaded the demo district: {demo.record_count()} records, {len(users)} users")
+        for user in users:
+            typer.echo(f"  {user.username:<24} {user.role:<11} {user.display_name}")
 
 
 @admin.command("create-user")
@@ -134,28 +149,33 @@ def create_user(
 ) -> None:
     """Add a user to an org unit."""
     settings = settings_for(db)
-    engine = make_engine(settings.db)
-    secret = password or getpass.getpass("password for the new user: ")
-    if len(secret) < 8:
-        typer.echo("choose a password of at least 8 characters", err=True)
-        raise typer.Exit(code=2)
-    with write_session(engine) as session:
-        org_unit = _find_unit(session, unit)
-        if session.scalar(select(UserRow.id).where(UserRow.username == username)):
-            typer.echo(f"a user named {username} already exists", err=True)
-            raise typer.Exit(code=1)
-        record = UserRecord(
-            id=uuid4(),
-            username=username,
-            display_name=display_name,
-            role=role,
-            org_unit_id=org_unit.id,
-        )
-        load_records(
-            session, TableName.USERS, [record], password_hashes={record.id: hash_password(secret)}
-        )
-        append_audit(session, "create_user", datetime.now(UTC), detail={"user_id": str(record.id)})
-    typer.echo(f"created {username} ({role}) in {org_unit.name}")
+    with database(settings.db) as engine:
+        secret = password or getpass.getpass("password for the new user: ")
+        if len(secret) < 8:
+            typer.echo("choose a password of at least 8 characters", err=True)
+            raise typer.Exit(code=2)
+        with write_session(engine) as session:
+            org_unit = _find_unit(session, unit)
+            if session.scalar(select(UserRow.id).where(UserRow.username == username)):
+                typer.echo(f"a user named {username} already exists", err=True)
+                raise typer.Exit(code=1)
+            record = UserRecord(
+                id=uuid4(),
+                username=username,
+                display_name=display_name,
+                role=role,
+                org_unit_id=org_unit.id,
+            )
+            load_records(
+                session,
+                TableName.USERS,
+                [record],
+                password_hashes={record.id: hash_password(secret)},
+            )
+            append_audit(
+                session, "create_user", datetime.now(UTC), detail={"user_id": str(record.id)}
+            )
+        typer.echo(f"created {username} ({role}) in {org_unit.name}")
 
 
 def _find_unit(session: Session, key: str) -> OrgUnitRow:
@@ -174,27 +194,31 @@ def _find_unit(session: Session, key: str) -> OrgUnitRow:
 @admin.command("revoke-device")
 def revoke_device_command(device_id: str, db: DbOption = None) -> None:
     """Revoke every sign-in of a device; it fails from its next request on."""
-    engine = make_engine(settings_for(db).db)
-    with write_session(engine) as session:
-        count = revoke_device(session, device_id, datetime.now(UTC))
-    if not count:
-        typer.echo(f"no active sign-in for device {device_id}", err=True)
-        raise typer.Exit(code=1)
-    typer.echo(f"revoked {count} sign-in(s) of device {device_id}")
+    with database(settings_for(db).db) as engine:
+        try:
+            with write_session(engine) as session:
+                count = revoke_device(session, device_id, datetime.now(UTC))
+        except UnknownDeviceError:
+            typer.echo(f"no device {device_id} ever signed in here", err=True)
+            raise typer.Exit(code=1) from None
+        if not count:
+            typer.echo(f"no active sign-in for device {device_id}", err=True)
+            raise typer.Exit(code=1)
+        typer.echo(f"revoked {count} sign-in(s) of device {device_id}")
 
 
 @admin.command("verify-audit")
 def verify_audit_command(db: DbOption = None) -> None:
     """Check the audit log's hash chain; exit 1 and say where it breaks."""
-    engine = make_engine(settings_for(db).db)
-    with read_session(engine) as session:
-        problems = verify_audit(session)
-        entries = session.scalar(select(SyncState.audit_seq)) or 0
-    if problems:
-        for problem in problems:
-            typer.echo(f"BROKEN: {problem}", err=True)
-        raise typer.Exit(code=1)
-    typer.echo(f"audit log intact: {entries} entries")
+    with database(settings_for(db).db) as engine:
+        with read_session(engine) as session:
+            problems = verify_audit(session)
+            entries = session.scalar(select(SyncState.audit_seq)) or 0
+        if problems:
+            for problem in problems:
+                typer.echo(f"BROKEN: {problem}", err=True)
+            raise typer.Exit(code=1)
+        typer.echo(f"audit log intact: {entries} entries")
 
 
 @admin.command("purge-tombstones")
@@ -209,19 +233,19 @@ def purge_tombstones(
     settings = settings_for(db)
     days = older_than_days or settings.tombstone_retention_days
     cutoff = datetime.now(UTC) - timedelta(days=days)
-    engine = make_engine(settings.db)
-    purged = 0
-    with write_session(engine) as session:
-        through = 0
-        for table in TableName:
-            model = ROWS[table]
-            where = (model.deleted.is_(True), model.updated_at < cutoff)  # type: ignore[attr-defined]
-            high = session.scalar(select(func.max(model.version)).where(*where))  # type: ignore[attr-defined]
-            through = max(through, int(high or 0))
-            purged += session.execute(delete(model).where(*where)).rowcount  # type: ignore[attr-defined]
-        state = session.get(SyncState, 1)
-        if through and state is not None and through > state.purged_through:
-            session.execute(delete(ScopeExit).where(ScopeExit.version <= through))  # type: ignore[arg-type]
-            state.purged_through = through
-        append_audit(session, "purge_tombstones", datetime.now(UTC), detail={"rows": purged})
-    typer.echo(f"purged {purged} tombstones older than {days} days")
+    with database(settings.db) as engine:
+        purged = 0
+        with write_session(engine) as session:
+            through = 0
+            for table in TableName:
+                model = ROWS[table]
+                where = (model.deleted.is_(True), model.updated_at < cutoff)  # type: ignore[attr-defined]
+                high = session.scalar(select(func.max(model.version)).where(*where))  # type: ignore[attr-defined]
+                through = max(through, int(high or 0))
+                purged += session.execute(delete(model).where(*where)).rowcount  # type: ignore[attr-defined]
+            state = session.get(SyncState, 1)
+            if through and state is not None and through > state.purged_through:
+                session.execute(delete(ScopeExit).where(ScopeExit.version <= through))  # type: ignore[arg-type]
+                state.purged_through = through
+            append_audit(session, "purge_tombstones", datetime.now(UTC), detail={"rows": purged})
+        typer.echo(f"purged {purged} tombstones older than {days} days")

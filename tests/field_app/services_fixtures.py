@@ -2,6 +2,7 @@
 JPEGs with real EXIF (orientation, time with offset, GPS, camera make)."""
 
 import io
+from functools import lru_cache
 
 from PIL import ExifTags, Image
 
@@ -12,6 +13,7 @@ LATITUDE = (36.0, 36.0, 18.0)  # 36.605 N
 LONGITUDE = (114.0, 26.0, 6.0)  # 114.435 E
 
 
+@lru_cache(maxsize=16)
 def camera_jpeg(
     size: tuple[int, int] = (1200, 900),
     orientation: int = 1,
@@ -24,7 +26,8 @@ def camera_jpeg(
     width, height = size
     image = Image.new("RGB", size, (30, 60, 220))
     image.paste((220, 40, 30), (0, 0, width // 2, height))
-    grain = Image.effect_noise(size, 24).convert("RGB")
+    # Sensor-like grain, so the JPEG has a photo's size (noise at full size is slow).
+    grain = Image.effect_noise((width // 2, height // 2), 24).resize(size).convert("RGB")
     image = Image.blend(image, grain, 0.15)
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = orientation

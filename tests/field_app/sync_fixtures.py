@@ -7,6 +7,7 @@ the local migrations for every one of hundreds of phones would dominate the
 run time); the server is ``create_app`` on a fresh district database.
 """
 
+import hashlib
 import os
 import random
 import shutil
@@ -131,6 +132,34 @@ class Link(httpx.BaseTransport):
 
     def calls(self, method: str, path: str) -> list[httpx.Request]:
         return [r for r in self.delivered if r.method == method and r.url.path == path]
+
+
+class MemoryBlobs:
+    """A ``BlobSource`` in memory, logging what the engine read."""
+
+    def __init__(self) -> None:
+        self.content: dict[str, tuple[bytes, str]] = {}
+        self.uploaded: set[str] = set()
+        self.reads: list[tuple[str, int, int]] = []
+
+    def add(self, data: bytes, mime: str = "image/jpeg") -> str:
+        sha256 = hashlib.sha256(data).hexdigest()
+        self.content[sha256] = (data, mime)
+        return sha256
+
+    def pending(self) -> list[tuple[str, int, str]]:
+        return [
+            (sha, len(data), mime)
+            for sha, (data, mime) in self.content.items()
+            if sha not in self.uploaded
+        ]
+
+    def read(self, sha256: str, offset: int, size: int) -> bytes:
+        self.reads.append((sha256, offset, size))
+        return self.content[sha256][0][offset : offset + size]
+
+    def mark_uploaded(self, sha256: str) -> None:
+        self.uploaded.add(sha256)
 
 
 class Phone:

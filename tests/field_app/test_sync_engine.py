@@ -4,6 +4,7 @@ records, a revoked sign-in, a resync, reviews and conflicts."""
 
 import gzip
 import json
+import os
 import random
 import threading
 import uuid
@@ -26,6 +27,7 @@ from tests.factories import case_fields, party_fields
 from tests.field_app.sync_fixtures import (
     BASE_URL,
     Link,
+    MemoryBlobs,
     Phone,
     Server,
     migrated_local_template,
@@ -357,6 +359,44 @@ def test_a_local_edit_during_a_pull_is_not_overwritten(server: Server, phone_for
     assert phone.sync().ok
     assert server.live(CASES)[case_id]["title"] == "我的标题"
     assert phone.live(CASES)[case_id] == server.live(CASES)[case_id]
+
+
+def test_blob_upload_resumes_where_the_dropped_connection_left_it(
+    server: Server, phone_for: Any
+) -> None:
+    blobs = MemoryBlobs()
+    photo = blobs.add(os.urandom(2500))
+    known = blobs.add(os.urandom(300), "image/png")
+    headers = bearer(server, "mediator.baijia")
+    stored = server.http.patch(
+        f"/api/v1/blobs/{known}",
+        content=blobs.content[known][0],
+        headers={
+            **headers,
+            "Content-Type": "application/offset+octet-stream",
+            "Upload-Offset": "0",
+            "Upload-Length": "300",
+        },
+    )
+    assert stored.status_code == 201, stored.text
+    phone, link = phone_for("mediator.baijia", blobs=blobs, chunk_bytes=1000)
+    patches: list[int] = []
+
+    def lose_second_answer(request: httpx.Request, response: httpx.Response) -> None:
+        if request.method == "PATCH":
+            patches.append(int(request.headers["Upload-Offset"]))
+            if len(patches) == 2:
+                raise httpx.ReadError("connection reset", request=request)
+
+    link.after = lose_second_answer
+    assert phone.sync().outcome is SyncState.OFFLINE
+    assert photo not in blobs.uploaded
+    assert phone.sync().ok
+    assert patches == [0, 1000, 2000], "resumed from what the server held, not from 0"
+    assert blobs.uploaded == {photo, known}
+    assert [r for r in blobs.reads if r[0] == known] == []
+    head = server.http.head(f"/api/v1/blobs/{photo}", headers=headers)
+    assert (head.status_code, head.headers["Upload-Offset"]) == (200, "2500")
 
 
 class MaxRandom(random.Random):

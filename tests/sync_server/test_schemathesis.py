@@ -40,7 +40,7 @@ from tests.factories import PASSWORD, District, load_district
 
 USERNAME = "supervisor.fuxing"
 DEVICE_ID = "schemathesis-device"
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 20
 FEWER_EXAMPLES = {"POST /api/v1/auth/login": 6}
 """A sign-in as an unknown user hashes a dummy password on purpose (same time
 as a real one), about a second each: a few examples say what matters there."""

@@ -68,6 +68,10 @@ def post_review(
     return outcome.review
 
 
+MAX_SQL_INTEGER = 2**63 - 1
+"""The largest integer the databases take; a bigger one is a 422, not a driver overflow."""
+
+
 @router.get("/conflicts", responses={401: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope}})
 def get_conflicts(
     caller: CallerDep,
@@ -75,9 +79,10 @@ def get_conflicts(
     state: ConflictState | None = None,
     table: TableName | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_SQL_INTEGER)] = 0,
     after: Annotated[
-        int | None, Query(ge=0, description="version of the last conflict already seen")
+        int | None,
+        Query(ge=0, le=MAX_SQL_INTEGER, description="version of the last conflict already seen"),
     ] = None,
 ) -> list[ConflictRecord]:
     """Conflicts in the caller's jurisdiction, oldest first.
