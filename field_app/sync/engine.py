@@ -25,7 +25,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -121,17 +121,21 @@ class SyncEngine:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def _publish(self, state: SyncState, **values: object) -> None:
-        at = values.pop("at", self._status.at)
-        self._status = SyncStatus(
-            state=state,
-            at=at,  # type: ignore[arg-type]
-            attention=count_attention(self.store),
-            **values,  # type: ignore[arg-type]
-        )
+    def _publish(self, state: SyncState, at: datetime | None = None, reason: str = "") -> None:
+        """A new resting or starting status, with the attention counts read afresh."""
+        attention = count_attention(self.store)
+        self._emit(SyncStatus(state, at=at or self._status.at, attention=attention, reason=reason))
+
+    def _progress(self, phase: SyncPhase, done: int, total: int) -> None:
+        """Progress within a round; the counts are refreshed when the round ends."""
+        status = replace(self._status, phase=phase, done=done, total=total)
+        self._emit(replace(status, state=SyncState.SYNCING))
+
+    def _emit(self, status: SyncStatus) -> None:
+        self._status = status
         for listener in list(self._listeners):
             try:
-                listener(self._status)
+                listener(status)
             except Exception:
                 log.exception("a sync status listener failed")
 
@@ -152,14 +156,16 @@ class SyncEngine:
         the outcome says what happened, and the status tells the user."""
         with self._round:
             result = SyncResult()
-            if self.store.device_state().needs_login:
+            device = self.store.device_state()
+            if device.needs_login:
                 result.outcome = SyncState.NEEDS_LOGIN
-                self._publish(SyncState.NEEDS_LOGIN, reason="sign in again to sync")
+                self._publish(SyncState.NEEDS_LOGIN, reason=_REASONS[SyncState.NEEDS_LOGIN])
                 return result
+            self._publish(SyncState.SYNCING)
             try:
-                self._push(result)
+                self._push(result, device.device_id)
                 self._upload(result)
-                self._pull(result)
+                self._pull(result, device.cursor)
             except AuthRevoked:
                 self.store.update_device_state(needs_login=True)
                 result.outcome, result.error = SyncState.NEEDS_LOGIN, "sign-in revoked"
@@ -178,7 +184,7 @@ class SyncEngine:
 
     # -- push ---------------------------------------------------------------------
 
-    def _push(self, result: SyncResult) -> None:
+    def _push(self, result: SyncResult, device_id: str) -> None:
         pending = self.store.outbox(("pending",))
         if pending:
             self.store.mark_sent(pending)
@@ -188,16 +194,16 @@ class SyncEngine:
         items = self.store.outbox(("sent",))
         total = len(items)
         done = 0
-        self._publish(SyncState.SYNCING, phase=SyncPhase.PUSH, done=0, total=total)
+        self._progress(SyncPhase.PUSH, 0, total)
         while done < total:
             batch = items[done : done + self._max_batch]
-            self._push_batch(batch, result)
+            self._push_batch(batch, device_id, result)
             done += len(batch)
-            self._publish(SyncState.SYNCING, phase=SyncPhase.PUSH, done=done, total=total)
+            self._progress(SyncPhase.PUSH, done, total)
 
-    def _push_batch(self, batch: Sequence[OutboxItem], result: SyncResult) -> None:
+    def _push_batch(self, batch: Sequence[OutboxItem], device_id: str, result: SyncResult) -> None:
         request = PushRequest(
-            device_id=self.store.device_state().device_id,
+            device_id=device_id,
             protocol=PROTOCOL_VERSION,
             app_version=self.app_version,
             mutations=[_mutation(item) for item in batch],
@@ -209,8 +215,8 @@ class SyncEngine:
                 self._max_batch = max(1, min(self._max_batch, too_large.max_mutations))
             if len(batch) > 1:
                 half = len(batch) // 2
-                self._push_batch(batch[:half], result)
-                self._push_batch(batch[half:], result)
+                self._push_batch(batch[:half], device_id, result)
+                self._push_batch(batch[half:], device_id, result)
                 return
             log.warning("one change is larger than the server accepts; kept as rejected")
             response_results = [_too_large(batch[0], too_large)]
@@ -233,12 +239,12 @@ class SyncEngine:
         hashes = [sha for sha, _, _ in pending]
         for start in range(0, len(hashes), MISSING_QUERY_SIZE):
             missing.update(self.client.blobs_missing(hashes[start : start + MISSING_QUERY_SIZE]))
-        self._publish(SyncState.SYNCING, phase=SyncPhase.UPLOAD, done=0, total=len(pending))
+        self._progress(SyncPhase.UPLOAD, 0, len(pending))
         for done, (sha256, size, _mime) in enumerate(pending, start=1):
             if sha256 not in missing or self._upload_blob(sha256, size):
                 self.blobs.mark_uploaded(sha256)
                 result.uploaded += 1
-            self._publish(SyncState.SYNCING, phase=SyncPhase.UPLOAD, done=done, total=len(pending))
+            self._progress(SyncPhase.UPLOAD, done, len(pending))
 
     def _upload_blob(self, sha256: str, size: int) -> bool:
         """Upload from wherever the server's copy ends; ``True`` once complete.
@@ -263,11 +269,10 @@ class SyncEngine:
 
     # -- pull ---------------------------------------------------------------------
 
-    def _pull(self, result: SyncResult) -> None:
-        cursor = self.store.device_state().cursor
+    def _pull(self, result: SyncResult, cursor: str | None) -> None:
         limit = self.settings.pull_page_size
         done = 0
-        self._publish(SyncState.SYNCING, phase=SyncPhase.PULL, done=0, total=0)
+        self._progress(SyncPhase.PULL, 0, 0)
         while True:
             try:
                 page = self.client.pull(cursor, limit)
@@ -283,7 +288,7 @@ class SyncEngine:
             done += len(page.changes)
             result.pulled += len(page.changes)
             total = done + (limit if page.more else 0)
-            self._publish(SyncState.SYNCING, phase=SyncPhase.PULL, done=done, total=total)
+            self._progress(SyncPhase.PULL, done, total)
             if not page.more:
                 return
 

@@ -13,18 +13,25 @@ import heapq
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
-from sqlalchemy import or_, select
+from sqlalchemy import Text, Uuid, cast, or_, select
 from sqlmodel import Session
 
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.pull import Change, ChangeOp, PullPage
 from shared_models.protocol.tables import TableName
 from sync_server.repositories.scope import JurisdictionScope
-from sync_server.services.records import ROWS, WIRE_FIELDS, wire_columns, wire_converters
+from sync_server.services.records import (
+    ROWS,
+    WIRE_FIELDS,
+    Converter,
+    wire_columns,
+    wire_converters,
+)
 from sync_server.services.versions import ensure_sync_state
 from sync_server.tables import ScopeExit, SyncState
 
@@ -105,8 +112,10 @@ def _table_changes(
     session: Session, scope: JurisdictionScope, table: TableName, after: int, high: int, limit: int
 ) -> list[tuple[int, Change]]:
     model: Any = ROWS[table]
+    connection = session.connection()
+    columns, converters = _wire_select(table, connection.dialect.name)
     query = (
-        select(*wire_columns(table))
+        select(*columns)
         .where(model.version > after, model.version <= high, scope.row_filter(table, model))
         .order_by(model.version)
         .limit(limit)
@@ -114,12 +123,11 @@ def _table_changes(
     if after == 0:
         query = query.where(model.deleted.is_(False))
     names = WIRE_FIELDS[table]
-    converters = wire_converters(table)
     upsert = _change_factory(table, "upsert")
     delete = _change_factory(table, "delete")
     changes: list[tuple[int, Change]] = []
     # Core, not the ORM: a page is thousands of plain tuples, no entities.
-    for values in session.connection().execute(query):
+    for values in connection.execute(query).all():
         record: dict[str, Any] = dict(zip(names, values, strict=True))
         for name, convert in converters:
             value = record[name]
@@ -131,6 +139,25 @@ def _table_changes(
         else:
             changes.append((record["version"], upsert(record)))
     return changes
+
+
+@cache
+def _wire_select(
+    table: TableName, dialect: str
+) -> tuple[list[Any], tuple[tuple[str, Converter], ...]]:
+    """The columns to select for ``table`` and the converters still needed
+    after. PostgreSQL hands ids over as text: parsing each into a ``UUID``
+    only to print it again is a large share of a page's cost."""
+    columns: list[Any] = wire_columns(table)
+    converters = wire_converters(table)
+    if dialect == "postgresql":
+        as_text = {column.name for column in columns if isinstance(column.type, Uuid)}
+        columns = [
+            cast(column, Text).label(column.name) if column.name in as_text else column
+            for column in columns
+        ]
+        converters = tuple(item for item in converters if item[0] not in as_text)
+    return columns, converters
 
 
 _TOMBSTONE_FIELDS = ("id", "version", "updated_at", "deleted")

@@ -8,7 +8,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from pydantic import BaseModel, JsonValue
-from sqlalchemy import Column
+from sqlalchemy import Column, TypeDecorator
 from sqlmodel import SQLModel
 
 from shared_models.protocol.tables import TABLES, TableName
@@ -87,8 +87,11 @@ def wire_converters(table: TableName) -> tuple[tuple[str, Converter], ...]:
     """
     converters: list[tuple[str, Converter]] = []
     for column in wire_columns(table):
+        column_type = column.type
+        if isinstance(column_type, TypeDecorator):
+            column_type = column_type.impl_instance
         try:
-            python_type = column.type.python_type
+            python_type = column_type.python_type
         except NotImplementedError:
             python_type = object
         if python_type in _PLAIN_TYPES:

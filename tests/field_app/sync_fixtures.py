@@ -94,10 +94,13 @@ class Server:
 
 
 @contextmanager
-def running_server(db_url: str, blob_dir: Path, **overrides: Any) -> Iterator[Server]:
-    """``create_app`` on the (fresh, migrated) database at ``db_url``."""
+def running_server(
+    db_url: str, blob_dir: Path, district: District | None = None, **overrides: Any
+) -> Iterator[Server]:
+    """``create_app`` on the (fresh, migrated) database at ``db_url``; the
+    test district is loaded unless the database already holds ``district``."""
     engine = make_engine(db_url)
-    district = load_district(engine)
+    district = district or load_district(engine)
     settings = ServerSettings(db=db_url, blobs=blob_dir, **overrides)
     try:
         with TestClient(create_app(settings, engine), base_url=BASE_URL) as http:

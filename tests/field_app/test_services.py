@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from pydantic import JsonValue
 
 from field_app.security.aead import DataKeyCipher
 from field_app.services import attention, cases, drafts, search, subjects, visits
@@ -23,7 +22,8 @@ from shared_models.domain.visits import CheckinMethod, VisitKind
 from shared_models.protocol.errors import ErrorCode, MutationError
 from shared_models.protocol.pull import Change
 from shared_models.protocol.push import MutationResult, MutationStatus
-from shared_models.protocol.tables import TableName
+from shared_models.protocol.tables import TABLES, TableName
+from shared_models.wire import to_json_value
 from tests.factories import id_number, subject_fields
 from tests.field_app.services_fixtures import camera_jpeg
 
@@ -44,7 +44,7 @@ _versions = iter(range(1, 1_000_000))
 def pulled(store: LocalStore, table: TableName, **fields: Any) -> UUID:
     """A record as it arrives from the server (created by this device's user)."""
     record_id = fields.pop("id", None) or uuid.uuid4()
-    record: dict[str, JsonValue] = {
+    given: dict[str, Any] = {
         "id": str(record_id),
         "version": next(_versions),
         "updated_at": "2026-11-27T00:00:00Z",
@@ -52,6 +52,9 @@ def pulled(store: LocalStore, table: TableName, **fields: Any) -> UUID:
         "created_by": str(ME),
         **{k: str(v) if isinstance(v, UUID | date) else v for k, v in fields.items()},
     }
+    # Complete, as the server sends it: every field, defaults included.
+    record = to_json_value(TABLES[table].record.model_validate(given))
+    assert isinstance(record, dict)
     store.apply_pull_page([Change(table=table, op="upsert", record=record)], cursor="c")
     return UUID(str(record_id))
 
@@ -233,7 +236,8 @@ def test_subjects_are_sorted_by_checkin_due_with_overdue_first(office: LocalStor
     assert [row.subject.id for row in rows] == [late, never, key, soon]
     assert [row.overdue for row in rows] == [True, True, False, False]
     assert rows[0].due_on == date(2026, 11, 25)
-    assert rows[2].key_person and not rows[3].key_person
+    assert rows[2].key_person
+    assert not rows[3].key_person
     assert rows[3].last_checkin_at == NOW - timedelta(days=2)
     assert released in {
         r.subject.id for r in subjects.list_subjects(office, now=NOW, include_ended=True)
@@ -307,7 +311,7 @@ def test_search_finds_chinese_text_by_substring_and_parties_by_encrypted_name(
     assert party.record.case_id == case.id
     assert search.search(office, "张三丰 煤棚") == []  # a party's name is not in the case's text
     assert search.search(office, "  ，。 ") == []
-    [quoted] = search.search(office, '煤棚" OR NEAR(')  # FTS syntax in a query is just text
+    [quoted] = search.search(office, '"煤棚"*(:')  # FTS syntax in a query is just text
     assert quoted.record_id == case.id
     files = [tmp_path / DATABASE_FILE, tmp_path / f"{DATABASE_FILE}-wal"]
     stored = b"".join(path.read_bytes() for path in files if path.exists())
@@ -396,10 +400,9 @@ def test_attention_lists_pending_rejected_conflicts_and_reviews(
 
 
 def _case_wire(case: CaseRecord) -> dict[str, Any]:
-    fields = case.model_dump(
+    return case.model_dump(
         mode="json", exclude={"id", "version", "updated_at", "deleted", "created_by"}
     )
-    return fields
 
 
 # -- drafts --------------------------------------------------------------------------

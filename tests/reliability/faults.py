@@ -93,6 +93,4 @@ class FaultyTransport(httpx.BaseTransport):
         response.close()
         cut = raw[: self.rng.randrange(len(raw))] if raw else raw
         headers = [(k, v) for k, v in response.headers.raw if k.lower() != b"content-length"]
-        return httpx.Response(
-            response.status_code, headers=headers, content=cut, request=request
-        )
+        return httpx.Response(response.status_code, headers=headers, content=cut, request=request)

@@ -12,6 +12,7 @@ Sized for CI: SQLite only, a few dozen examples per operation.
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -53,18 +54,17 @@ def district_app(
     """The server on a fresh SQLite district database. Generated sign-ins
     fail by the dozen from one client address; the client throttle is raised
     so it does not lock the test's own requests out."""
-    urls = fresh_database_url(request, "sqlite", tmp_path)
-    url = next(urls)
-    engine = make_engine(url)
-    try:
-        district = load_district(engine)
-        settings = ServerSettings(
-            db=url, blobs=tmp_path / "blobs", login_failures_per_client=100_000
-        )
-        yield create_app(settings, engine), district
-    finally:
-        engine.dispose()
-        urls.close()
+    database = contextmanager(fresh_database_url)(request, "sqlite", tmp_path)
+    with database as url:
+        engine = make_engine(url)
+        try:
+            district = load_district(engine)
+            settings = ServerSettings(
+                db=url, blobs=tmp_path / "blobs", login_failures_per_client=100_000
+            )
+            yield create_app(settings, engine), district
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture
@@ -143,7 +143,7 @@ def test_every_operation_of_the_document_can_be_generated() -> None:
 def _runs() -> list[Any]:
     """Every operation with valid data; with invalid data too where it takes
     any input to spoil."""
-    runs = []
+    runs: list[Any] = []
     for operation in OPERATIONS:
         modes = [schemathesis.GenerationMode.POSITIVE]
         if any(True for _ in operation.iter_parameters()) or any(True for _ in operation.body):

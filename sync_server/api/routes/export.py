@@ -17,7 +17,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from sqlalchemy import JSON, ColumnElement, Engine, Select, func, select
+from sqlalchemy import JSON, ColumnElement, Engine, Select, TypeDecorator, func, select
 from sqlmodel import Session
 
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
@@ -155,7 +155,7 @@ def _csv_stream(engine: Engine, table: TableName, query: Select[Any]) -> Iterato
     """
     names = WIRE_FIELDS[table]
     sa_table = ROWS[table].__table__  # type: ignore[attr-defined]
-    json_columns = [isinstance(sa_table.c[name].type, JSON) for name in names]
+    json_columns = [_is_json(sa_table.c[name].type) for name in names]
     yield (BOM + _csv_lines([list(names)])).encode("utf-8")
     with read_session(engine) as session:
         result = session.execute(query, execution_options={"yield_per": BATCH_ROWS})
@@ -165,6 +165,12 @@ def _csv_stream(engine: Engine, table: TableName, query: Select[Any]) -> Iterato
                 for values in batch
             ]
             yield _csv_lines(lines).encode("utf-8")
+
+
+def _is_json(column_type: Any) -> bool:
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    return isinstance(column_type, JSON)
 
 
 def _csv_lines(rows: Sequence[Sequence[str]]) -> str:

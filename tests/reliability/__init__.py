@@ -1,0 +1,1 @@
+"""Reliability: faults, concurrency, crashes and clocks against the real server."""
