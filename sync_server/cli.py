@@ -1,7 +1,7 @@
 """``lastmile server`` and ``lastmile admin …``: running and administering the sync server."""
 
 import getpass
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import typer
 import uvicorn
 from sqlalchemy import Engine, delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel, col
 
 from shared_models.domain.org import Role, UserRecord
 from shared_models.protocol.tables import TableName
@@ -123,12 +123,13 @@ def seed_demo(
                 users,
                 password_hashes=shared_password_hashes(users, password),
             )
-            for table, records in [
+            tables: list[tuple[TableName, Sequence[SQLModel]]] = [
                 (TableName.CASES, demo.cases),
                 (TableName.PARTIES, demo.parties),
                 (TableName.SUBJECTS, demo.subjects),
                 (TableName.VISITS, demo.visits),
-            ]:
+            ]
+            for table, records in tables:
                 load_records(session, table, records)
             append_audit(
                 session, "seed_demo", datetime.now(UTC), detail={"records": demo.record_count()}
@@ -156,7 +157,7 @@ def create_user(
             raise typer.Exit(code=2)
         with write_session(engine) as session:
             org_unit = _find_unit(session, unit)
-            if session.scalar(select(UserRow.id).where(UserRow.username == username)):
+            if session.scalar(select(col(UserRow.id)).where(col(UserRow.username) == username)):
                 typer.echo(f"a user named {username} already exists", err=True)
                 raise typer.Exit(code=1)
             record = UserRecord(
@@ -213,7 +214,7 @@ def verify_audit_command(db: DbOption = None) -> None:
     with database(settings_for(db).db) as engine:
         with read_session(engine) as session:
             problems = verify_audit(session)
-            entries = session.scalar(select(SyncState.audit_seq)) or 0
+            entries = session.scalar(select(col(SyncState.audit_seq))) or 0
         if problems:
             for problem in problems:
                 typer.echo(f"BROKEN: {problem}", err=True)

@@ -17,7 +17,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from field_app.storage.store import LocalStore
-from field_app.storage.tables import LOCAL_TABLES, LocalConflict, LocalReview, OutboxEntry
+from field_app.storage.tables import (
+    LOCAL_TABLES,
+    DeviceState,
+    LocalConflict,
+    LocalReview,
+    OutboxEntry,
+)
 from shared_models.domain.review import ConflictState, ReviewState
 
 
@@ -74,9 +80,9 @@ class SyncStatus:
 
 def count_attention(store: LocalStore) -> Attention:
     """Counted in one read of the local database (cheap: indexed and small)."""
-    state = store.device_state()
-    user_id = _user_id(state.user)
     with store.transaction() as session:
+        device = session.get(DeviceState, 1)
+        user_id = _user_id(device.user if device else None)
         by_state: dict[str, int] = {
             str(state): int(count)
             for state, count in session.execute(

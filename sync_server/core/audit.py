@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import JsonValue
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from shared_models.integrity import content_hash
 from sync_server.services.versions import ensure_sync_state
@@ -60,7 +60,7 @@ def append_audit(
         update(SyncState)
         .where(SyncState.id == 1)  # type: ignore[arg-type]
         .values(audit_seq=SyncState.audit_seq + 1)
-        .returning(SyncState.audit_seq, SyncState.audit_head)
+        .returning(col(SyncState.audit_seq), col(SyncState.audit_head))
     ).one()
     entry = AuditEntry(
         seq=seq,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, false, or_, select, true
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from shared_models.domain.org import Role
 from shared_models.protocol.tables import TableName
@@ -82,10 +82,10 @@ class JurisdictionScope:
         if table is TableName.ORG_UNITS:
             return true()
         conditions: list[ColumnElement[bool]] = [
-            model.scope_unit_id.in_(sorted(self.unit_ids))  # type: ignore[union-attr,attr-defined]
+            col(model.scope_unit_id).in_(sorted(self.unit_ids))
         ]
         if self.officer_id is not None:
-            conditions.append(model.scope_officer_id == self.officer_id)  # type: ignore[arg-type]
+            conditions.append(col(model.scope_officer_id) == self.officer_id)
         return or_(false(), *conditions)
 
 
@@ -108,7 +108,8 @@ def descendants(edges: Iterable[tuple[UUID, UUID | None]], root: UUID) -> frozen
 def scope_for(session: Session, user: UserRow) -> JurisdictionScope:
     """The jurisdiction of ``user``, read fresh from the org tree."""
     edges = [
-        (row[0], row[1]) for row in session.execute(select(OrgUnitRow.id, OrgUnitRow.parent_id))
+        (row[0], row[1])
+        for row in session.execute(select(col(OrgUnitRow.id), col(OrgUnitRow.parent_id)))
     ]
     return JurisdictionScope(
         user_id=user.id,

@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, select
-from sqlmodel import SQLModel
+from sqlalchemy import select
+from sqlmodel import SQLModel, col
 
 from shared_models.protocol.tables import TableName
 from sync_server.services.records import ROWS
@@ -85,19 +85,22 @@ def _dependents(
         found.extend((child_table, row) for row in rows)
     attachments = session.scalars(
         select(AttachmentRow).where(
-            and_(AttachmentRow.owner_table == table, AttachmentRow.owner_id == record_id)  # type: ignore[arg-type]
+            col(AttachmentRow.owner_table) == str(table),
+            col(AttachmentRow.owner_id) == record_id,
         )
     )
     found.extend((TableName.ATTACHMENTS, row) for row in attachments)
     reviews = session.scalars(
         select(ReviewRow).where(
-            and_(ReviewRow.target_table == table, ReviewRow.target_id == record_id)  # type: ignore[arg-type]
+            col(ReviewRow.target_table) == str(table),
+            col(ReviewRow.target_id) == record_id,
         )
     )
     found.extend((TableName.REVIEWS, row) for row in reviews)
     conflicts = session.scalars(
         select(ConflictRow).where(
-            and_(ConflictRow.table_name == table, ConflictRow.record_id == record_id)  # type: ignore[arg-type]
+            col(ConflictRow.table_name) == str(table),
+            col(ConflictRow.record_id) == record_id,
         )
     )
     found.extend((TableName.CONFLICTS, row) for row in conflicts)

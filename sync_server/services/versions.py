@@ -9,8 +9,8 @@ plain database sequences). Writers serialise only on this short tail.
 
 import uuid
 
-from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from sync_server.tables import SyncState
 
@@ -44,7 +44,7 @@ class VersionBlock:
             update(SyncState)
             .where(SyncState.id == 1)  # type: ignore[arg-type]
             .values(last_version=SyncState.last_version + count)
-            .returning(SyncState.last_version)
+            .returning(col(SyncState.last_version))
         ).scalar_one()
         self._end = int(last)
         self._next = self._end - count
@@ -53,9 +53,3 @@ class VersionBlock:
         """Lock the counter now for about ``count`` versions (one round trip)."""
         if self._end - self._next < count:
             self._take(max(count, 1))
-
-
-def committed_high_water(session: Session) -> int:
-    """The highest version whose transaction has committed (READ COMMITTED)."""
-    value = session.execute(select(SyncState.last_version).where(SyncState.id == 1)).scalar()
-    return int(value or 0)

@@ -71,12 +71,14 @@ class Server:
         return {k: v for k, v in self.rows(table).items() if not v["deleted"]}
 
     def count(self, table: TableName, record_id: UUID) -> int:
+        return self.counts(table, [record_id]).get(record_id, 0)
+
+    def counts(self, table: TableName, ids: list[UUID]) -> dict[UUID, int]:
+        """How many rows the server holds under each id (one query)."""
         model: Any = ROWS[table]
+        query = select(model.id, func.count()).where(model.id.in_(ids)).group_by(model.id)
         with Session(self.engine) as session:
-            return int(
-                session.scalar(select(func.count()).select_from(model).where(model.id == record_id))
-                or 0
-            )
+            return {record_id: int(n) for record_id, n in session.execute(query)}
 
     def login(self, username: str, device_id: str) -> dict[str, Any]:
         response = self.http.post(

@@ -31,7 +31,8 @@ from tests.reliability.faults import Fault, FaultyTransport
 from tests.reliability.soak import soak
 from tests.reliability.world import Figures, Workday
 
-RUNS = 30
+RUNS = 300
+RUNS_PER_PHONE = 10
 SOAK_RUNS = 3000
 FAULT_RATE = 0.25
 MAX_FINAL_ATTEMPTS = 80
@@ -61,10 +62,17 @@ def district_file(sqlite_template: Path, tmp_path: Path) -> DistrictFile:
     return DistrictFile(path, district, login["token"], login["user"])
 
 
-def working_day(
-    seed: int, template: DistrictFile, local_template: Path, folder: Path, figures: Figures
+def phone_lifetime(
+    first_seed: int,
+    runs: int,
+    template: DistrictFile,
+    local_template: Path,
+    folder: Path,
+    figures: Figures,
 ) -> None:
-    rng = random.Random(seed)
+    """One phone on a fresh district database living through ``runs`` working
+    days; the first includes its first sync, later ones pull incrementally."""
+    rng = random.Random(first_seed)
     folder.mkdir()
     database = folder / "district.db"
     shutil.copyfile(template.path, database)
@@ -80,31 +88,46 @@ def working_day(
             phone = Phone(http, folder / "phone", local_template, rng=rng, settings=settings)
             phone.adopt(template.token, template.user, DEVICE_ID)
             day = Workday(phone, rng, template.district.baijia.id, figures)
-            for _ in range(rng.randint(1, 4)):
-                for _ in range(rng.randint(1, 4)):
-                    day.act()
-                figures.sync_attempts += 1
-                figures.failed_attempts += not phone.sync().ok
-            for _ in range(MAX_FINAL_ATTEMPTS):
-                figures.sync_attempts += 1
-                result = phone.sync()
-                if result.ok and not phone.store.outbox():
-                    break
-                figures.failed_attempts += not result.ok
-            day.check(server)
+            for _ in range(runs):
+                working_day(day, figures)
+                day.check(server)
+                figures.runs += 1
+            day.settle()
             phone.close()
-        figures.runs += 1
+        figures.phones += 1
         figures.requests += transport.requests
         figures.add_faults(transport.injected)
     shutil.rmtree(folder)
+
+
+def working_day(day: Workday, figures: Figures) -> None:
+    """A few rounds of work, each followed by one sync attempt (which may
+    fail anywhere), then sync until the outbox is empty (bounded)."""
+    for _ in range(day.rng.randint(1, 3)):
+        for _ in range(day.rng.randint(1, 3)):
+            day.act()
+        attempt(day, figures)
+    for _ in range(MAX_FINAL_ATTEMPTS):
+        if attempt(day, figures) and not day.phone.store.outbox():
+            return
+
+
+def attempt(day: Workday, figures: Figures) -> bool:
+    result = day.phone.sync()
+    figures.sync_attempts += 1
+    figures.failed_attempts += not result.ok
+    figures.acknowledged += result.acknowledged
+    return result.ok
 
 
 def run_and_report(
     runs: int, name: str, template: DistrictFile, local_template: Path, tmp_path: Path
 ) -> Figures:
     figures = Figures()
-    for seed in range(runs):
-        working_day(seed, template, local_template, tmp_path / f"run-{seed}", figures)
+    for first in range(0, runs, RUNS_PER_PHONE):
+        count = min(RUNS_PER_PHONE, runs - first)
+        folder = tmp_path / f"phone-{first}"
+        phone_lifetime(first, count, template, local_template, folder, figures)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     report = {"fault_rate": FAULT_RATE, **asdict(figures)}
     (ARTIFACTS / f"{name}.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
@@ -116,6 +139,7 @@ def assert_nothing_lost(figures: Figures, runs: int) -> None:
     assert figures.runs == runs
     assert set(figures.faults) == set(Fault), "every kind of fault must have been injected"
     assert figures.records > runs, "the runs must have saved something"
+    assert figures.failed_attempts > 0, "the faults must have made some syncs fail"
     problems = {
         "lost": figures.lost,
         "duplicates": figures.duplicates,

@@ -29,6 +29,7 @@ class Figures:
     """What the issue note reports, summed over runs."""
 
     runs: int = 0
+    phones: int = 0
     requests: int = 0
     faults: dict[str, int] = field(default_factory=dict)
     saves: int = 0
@@ -36,6 +37,7 @@ class Figures:
     sync_attempts: int = 0
     failed_attempts: int = 0
     records: int = 0
+    acknowledged: int = 0
     lost: int = 0
     duplicates: int = 0
     resurrected: int = 0
@@ -59,6 +61,7 @@ class Workday:
     unit_id: UUID
     figures: Figures
     expected: dict[tuple[TableName, UUID], dict[str, str] | None] = field(default_factory=dict)
+    problems: set[tuple[str, TableName, UUID]] = field(default_factory=set)
 
     def live(self, table: TableName) -> list[UUID]:
         return sorted(
@@ -114,33 +117,41 @@ class Workday:
         self.figures.deletes += 1
 
     def check(self, server: Server) -> None:
-        """Count what the server lost, doubled or brought back, and what the
-        device still holds that the server never answered."""
-        figures = self.figures
+        """Note every record the server lost, doubled or brought back, or
+        holds differently from the device (each problem once per record)."""
         for table in WORK_TABLES:
             on_server = server.rows(table)
             on_device = self.phone.live(table)
-            mine = {rid for (t, rid) in self.expected if t is table}
-            figures.duplicates += len(set(on_server) - mine)
+            mine = [rid for (t, rid) in self.expected if t is table]
+            counts = server.counts(table, mine)
+            for record_id in set(on_server) - set(mine):
+                self.problems.add(("duplicates", table, record_id))
             for record_id in mine:
                 typed = self.expected[(table, record_id)]
-                rows = server.count(table, record_id)
                 row = on_server.get(record_id)
+                key = (table, record_id)
                 if typed is None:
-                    if row is not None and not row["deleted"]:
-                        figures.resurrected += 1
-                    if record_id in on_device:
-                        figures.resurrected += 1
+                    if (row is not None and not row["deleted"]) or record_id in on_device:
+                        self.problems.add(("resurrected", *key))
                     continue
-                figures.records += 1
-                figures.duplicates += max(0, rows - 1)
-                if row is None or row["deleted"]:
-                    figures.lost += 1
-                    continue
-                if any(row[name] != value for name, value in typed.items()):
-                    figures.lost += 1
-                if on_device.get(record_id) != row:
-                    figures.device_differs += 1
+                if counts.get(record_id, 0) > 1:
+                    self.problems.add(("duplicates", *key))
+                if (
+                    row is None
+                    or row["deleted"]
+                    or any(row[name] != value for name, value in typed.items())
+                ):
+                    self.problems.add(("lost", *key))
+                elif on_device.get(record_id) != row:
+                    self.problems.add(("device_differs", *key))
+
+    def settle(self) -> None:
+        """Add this phone's problems and leftovers to the figures (at its end)."""
+        figures = self.figures
+        figures.records += len(self.expected)
+        for kind in ("lost", "duplicates", "resurrected", "device_differs"):
+            setattr(
+                figures, kind, getattr(figures, kind) + sum(p[0] == kind for p in self.problems)
+            )
         figures.stuck += len(self.phone.store.outbox(("pending", "sent")))
         figures.rejected += len(self.phone.store.outbox(("rejected",)))
-        figures.conflict_records += len(server.rows(TableName.CONFLICTS))

@@ -1,10 +1,11 @@
 """Sign-in, sign-out and who am I."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy import func, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from shared_models.domain.org import OrgUnitRecord
 from shared_models.protocol.auth import LoginRequest, LoginResponse, Me, UserProfile
@@ -21,7 +22,7 @@ from sync_server.tables import DeviceToken, LoginFailure, OrgUnitRow, UserRow
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorEnvelope, "description": "wrong username or password"},
     422: {"model": ErrorEnvelope},
     429: {"model": ErrorEnvelope, "description": "too many failed attempts"},
@@ -48,11 +49,11 @@ def _check_throttle(
     since = now - timedelta(seconds=settings.login_failure_window_s)
     by_account, by_client = session.execute(
         select(
-            func.count().filter(LoginFailure.username == username),
-            func.count().filter(LoginFailure.client == client),
+            func.count().filter(col(LoginFailure.username) == username),
+            func.count().filter(col(LoginFailure.client) == client),
         ).where(
-            LoginFailure.at >= since,  # type: ignore[arg-type]
-            or_(LoginFailure.username == username, LoginFailure.client == client),  # type: ignore[arg-type]
+            col(LoginFailure.at) >= since,
+            or_(col(LoginFailure.username) == username, col(LoginFailure.client) == client),
         )
     ).one()
     if (
@@ -77,7 +78,9 @@ def login(
     client = _client(request)
     with write_session(engine) as session:
         _check_throttle(session, settings, body.username, client, now)
-        user = session.scalars(select(UserRow).where(UserRow.username == body.username)).first()
+        user = session.scalars(
+            select(UserRow).where(col(UserRow.username) == body.username)
+        ).first()
         valid = verify_password(user.password_hash if user else None, body.password)
         if user is None or not valid or not user.active:
             session.add(LoginFailure(username=body.username[:64], client=client[:64], at=now))

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import JsonValue
 
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
 from shared_models.protocol.pull import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, PullPage
@@ -40,7 +41,7 @@ def push(
             426,
             ErrorCode.PROTOCOL_UNSUPPORTED,
             "this app speaks an older or newer protocol than the server; update the app",
-            {"supported": sorted(SUPPORTED_PROTOCOLS)},
+            {"supported": list[JsonValue](sorted(SUPPORTED_PROTOCOLS))},
         )
     if len(body.mutations) > settings.max_push_mutations:
         raise ApiError(
