@@ -1,6 +1,7 @@
 """The ``lastmile`` command: the demo, the sync server and its administration."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -46,6 +47,41 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline_s: float) -
     raise typer.Exit(code=1)
 
 
+@app.command("app")
+def field_app_command(
+    host: Annotated[str, typer.Option(help="address to serve the app on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to serve the app on")] = 8550,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="the device's data folder (default: LASTMILE_APP_DATA_DIR)")
+    ] = None,
+    server_url: Annotated[
+        str | None, typer.Option(help="sync server address offered at the first sign-in")
+    ] = None,
+) -> None:
+    """Serve the field app to a browser (web mode; no CDN, fonts bundled).
+    The browser is the phone: one data folder is one device."""
+    from field_app.config import AppSettings
+    from field_app.main import serve
+
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir.resolve()
+    if server_url is not None:
+        overrides["server_url"] = server_url
+    settings = AppSettings(**overrides)  # type: ignore[arg-type]
+    typer.echo(f"LastMile field app on http://{host}:{port}/  (data: {settings.data_dir})")
+    serve(settings, host, port)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @app.command()
 def demo(
     data_dir: Annotated[Path, typer.Option(help="where the demo database and blobs live")] = Path(
@@ -54,13 +90,18 @@ def demo(
     port: Annotated[int, typer.Option(help="sync server port")] = 8700,
     size: Annotated[int, typer.Option(help="synthetic records in the demo district")] = 3000,
     reset: Annotated[bool, typer.Option(help="start again from fresh demo data")] = False,
+    app_port: Annotated[
+        int, typer.Option(help="first demo phone's port (the second uses the next one)")
+    ] = 8550,
 ) -> None:
     """Start LastMile on embedded defaults: the sync server on SQLite with the
-    demo district, on 127.0.0.1. Stop with Ctrl-C."""
+    demo district and the field app in web mode, both on 127.0.0.1. Stop with Ctrl-C."""
     database = data_dir / "lastmile.db"
+    phone_dir = data_dir / "phone"
     if reset and data_dir.exists():
         for path in data_dir.glob("lastmile.db*"):
             path.unlink()
+        shutil.rmtree(phone_dir, ignore_errors=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{database.resolve()}"
     cli = [sys.executable, "-m", "lastmile_cli"]
@@ -86,25 +127,38 @@ def demo(
         [*cli, "server", "--db", db_url, "--host", "127.0.0.1", "--port", str(port)], env=env
     )
     base = f"http://127.0.0.1:{port}"
+    phones = [
+        (phone_dir / "1", app_port, "mediator.baijia"),
+        (phone_dir / "2", app_port + 1, "officer.baijia"),
+    ]
+    app_processes: list[subprocess.Popen[bytes]] = []
     try:
         _wait_ready(f"{base}/readyz", server_process, deadline_s=60)
+        for folder, phone_port, _ in phones:
+            command = [*cli, "app", "--port", str(phone_port), "--data-dir", str(folder.resolve())]
+            app_processes.append(
+                subprocess.Popen([*command, "--server-url", base], stdout=subprocess.DEVNULL)
+            )
+        for process, (_, phone_port, _) in zip(app_processes, phones, strict=True):
+            _wait_ready(f"http://127.0.0.1:{phone_port}/", process, deadline_s=60)
         typer.echo("")
         typer.echo("LastMile demo is running (Ctrl-C stops it)")
+        for number, (_, phone_port, username) in enumerate(phones, start=1):
+            url = f"http://127.0.0.1:{phone_port}/"
+            typer.echo(f"  phone {number}       {url}   (e.g. sign in as {username})")
         typer.echo(f"  sync server   {base}   (API reference: {base}/docs)")
         typer.echo(f"  database      {database}")
         typer.echo(f"  demo logins   password for every user: {DEMO_PASSWORD}")
         for username, what in DEMO_LOGINS:
             typer.echo(f"      {username:<20} {what}")
+        typer.echo("  each phone holds one user's data: open it in a browser (phone-sized window)")
         server_process.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        if server_process.poll() is None:
-            server_process.send_signal(signal.SIGINT)
-            try:
-                server_process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server_process.kill()
+        for process in app_processes:
+            _stop(process)
+        _stop(server_process)
 
 
 if __name__ == "__main__":

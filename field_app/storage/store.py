@@ -7,6 +7,7 @@ is re-sent byte for byte, so the server's idempotency makes it apply once),
 ``rejected`` (the server said why; kept and shown until fixed or discarded).
 """
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue, ValidationError
-from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, text, update
 from sqlmodel import Session, col
 
 from field_app.security.cipher import FieldCipher
@@ -72,6 +73,22 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def search_rowid(record_id: object) -> int:
+    """The search index row of a record, found without a scan: FTS5 cannot
+    index ``record_id`` (UNINDEXED), so deleting by it would read the whole
+    index on every save. Record ids are random UUIDs; their first 64 bits
+    are as unique as the ids themselves."""
+    return int.from_bytes(UUID(str(record_id)).bytes[:8], "big", signed=True)
+
+
+_INDEX_INSERT = text(
+    "INSERT OR REPLACE INTO search_index (rowid, table_name, record_id, body, blind) "
+    "VALUES (:rowid, :table, :record_id, :body, :blind)"
+)
+_INDEX_DELETE = text("DELETE FROM search_index WHERE rowid = :rowid AND record_id = :record_id")
+_IN_CHUNK = 500
+
+
 class LocalStore:
     def __init__(
         self, engine: Engine, cipher: FieldCipher, now: Callable[[], datetime] = utc_now
@@ -80,6 +97,9 @@ class LocalStore:
         self.cipher = cipher
         self.codec = RecordCodec(cipher)
         self.now = now
+        # Names share most of their characters and pairs: a first sync of
+        # thousands of parties computes each keyed hash once, not per name.
+        self._blind = functools.lru_cache(maxsize=65536)(cipher.blind_token)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -216,7 +236,20 @@ class LocalStore:
 
     def _acknowledge(self, session: Session, entry: OutboxEntry, result: MutationResult) -> None:
         session.delete(entry)
-        if result.status is not MutationStatus.APPLIED or result.version is None:
+        row = session.get(LOCAL_TABLES[entry.table_name], entry.record_id)
+        # A create repeated after its answer was lost comes back "duplicate";
+        # a record with a fresh id cannot have existed before, so its first
+        # delivery was applied. Treated otherwise, the record would look
+        # never-sent (version 0) and a delete would not reach the server.
+        repeated_create = (
+            result.status is MutationStatus.DUPLICATE
+            and result.conflict_id is None
+            and entry.base_version is None
+            and row is not None
+            and row.version == 0  # type: ignore[attr-defined]
+        )
+        applied = result.status is MutationStatus.APPLIED or repeated_create
+        if not applied or result.version is None:
             return
         # The server now holds exactly what this device had: later edits of the
         # same record may claim that version as the one they were based on.
@@ -227,7 +260,6 @@ class LocalStore:
                 and later.base_version == entry.base_version
             ):
                 later.base_version = result.version
-        row = session.get(LOCAL_TABLES[entry.table_name], entry.record_id)
         if row is not None and row.version < result.version:  # type: ignore[attr-defined]
             row.version = result.version
 
@@ -263,27 +295,72 @@ class LocalStore:
     def apply_pull_page(self, changes: Sequence[Change], cursor: str) -> None:
         """Store a page of server changes and its cursor in one transaction.
         Records with unsynced local edits keep them on top of the new server
-        state, so a pull never overwrites what the user typed."""
+        state, so a pull never overwrites what the user typed.
+
+        A first sync brings tens of thousands of records: each page is
+        written with one statement per table and kind of write (executemany),
+        not several statements per record."""
+        latest: dict[tuple[str, UUID], Change] = {}
+        for change in changes:  # a record at most once per page; if twice, the later wins
+            latest[(change.table, UUID(str(change.record["id"])))] = change
+        by_table: dict[str, list[tuple[UUID, Change]]] = {}
+        for (table, record_id), change in latest.items():
+            by_table.setdefault(table, []).append((record_id, change))
         with self.transaction() as session:
-            ids = [UUID(str(c.record["id"])) for c in changes]
-            overlays = self._overlays(session, ids)
-            for change in changes:
-                table = change.table
-                record_id = UUID(str(change.record["id"]))
-                model = LOCAL_TABLES[table]
-                if change.op != "upsert":
-                    session.execute(delete(model).where(model.id == record_id))  # type: ignore[attr-defined]
-                    self._unindex(session, table, record_id)
-                    continue
-                record = dict(change.record)
-                deleted_locally = False
-                for entry in overlays.get((table, record_id), []):
-                    if entry.op == "delete":
-                        deleted_locally = True
-                    record.update(self._decrypt_fields(entry))
-                record["deleted"] = deleted_locally
-                exists = session.get(model, record_id) is not None
-                self._write_row(session, table, record, exists=exists)
+            overlays = self._overlays(session, [record_id for _, record_id in latest])
+            unindex: list[dict[str, Any]] = []
+            index: list[dict[str, Any]] = []
+            for table, items in by_table.items():
+                columns = LOCAL_TABLES[table].__table__  # type: ignore[attr-defined]
+                ids = [record_id for record_id, _ in items]
+                existing: set[UUID] = set()
+                for start in range(0, len(ids), _IN_CHUNK):
+                    chunk = ids[start : start + _IN_CHUNK]
+                    existing.update(
+                        session.scalars(select(columns.c.id).where(columns.c.id.in_(chunk)))
+                    )
+                gone = [record_id for record_id, c in items if c.op != "upsert"]
+                for start in range(0, len(gone), _IN_CHUNK):
+                    chunk = gone[start : start + _IN_CHUNK]
+                    session.execute(delete(columns).where(columns.c.id.in_(chunk)))
+                inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+                updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+                for record_id, change in items:
+                    if record_id in existing:
+                        unindex.append(
+                            {"rowid": search_rowid(record_id), "record_id": str(record_id)}
+                        )
+                    if change.op != "upsert":
+                        continue
+                    record = dict(change.record)
+                    deleted_locally = False
+                    for entry in overlays.get((table, record_id), []):
+                        if entry.op == "delete":
+                            deleted_locally = True
+                        record.update(self._decrypt_fields(entry))
+                    record["deleted"] = deleted_locally
+                    values = self.codec.to_row(table, record)
+                    if record_id in existing:
+                        updates.setdefault(tuple(sorted(values)), []).append(values)
+                    else:
+                        inserts.setdefault(tuple(sorted(values)), []).append(values)
+                    entry_row = self._index_entry(table, record)
+                    if entry_row is not None:
+                        index.append(entry_row)
+                # executemany needs the same columns in every row: group by them.
+                for rows in inserts.values():
+                    session.execute(insert(columns), rows)
+                for names, rows in updates.items():
+                    statement = (
+                        update(columns)
+                        .where(columns.c.id == bindparam("_id"))
+                        .values({name: bindparam(name) for name in names if name != "id"})
+                    )
+                    session.execute(statement, [{**row, "_id": row["id"]} for row in rows])
+            if unindex:
+                session.execute(_INDEX_DELETE, unindex)
+            if index:
+                session.execute(_INDEX_INSERT, index)
             self._state(session).cursor = cursor
             self._state(session).last_sync_at = self.now()
 
@@ -428,14 +505,19 @@ class LocalStore:
         )
 
     def _index(self, session: Session, table: str, record: dict[str, JsonValue]) -> None:
+        if table not in SEARCHABLE_TEXT and table not in SEARCHABLE_NAMES:
+            return
+        self._unindex(session, table, record["id"])
+        entry = self._index_entry(table, record)
+        if entry is not None:
+            session.execute(_INDEX_INSERT, entry)
+
+    def _index_entry(self, table: str, record: dict[str, JsonValue]) -> dict[str, Any] | None:
+        """The search index row of a live record of a searchable table."""
         text_fields = SEARCHABLE_TEXT.get(table)
         name_field = SEARCHABLE_NAMES.get(table)
-        if text_fields is None and name_field is None:
-            return
-        record_id = str(record["id"])
-        self._unindex(session, table, record_id)
-        if record.get("deleted"):
-            return
+        if (text_fields is None and name_field is None) or record.get("deleted"):
+            return None
         body = " ".join(
             token
             for name in text_fields or ()
@@ -443,18 +525,18 @@ class LocalStore:
         )
         blind = ""
         if name_field and record.get(name_field):
-            blind = " ".join(blind_tokens(str(record[name_field]), self.cipher.blind_token))
-        session.execute(
-            text(
-                "INSERT INTO search_index (table_name, record_id, body, blind) "
-                "VALUES (:table, :record_id, :body, :blind)"
-            ),
-            {"table": table, "record_id": record_id, "body": body, "blind": blind},
-        )
+            blind = " ".join(blind_tokens(str(record[name_field]), self._blind))
+        record_id = str(record["id"])
+        return {
+            "rowid": search_rowid(record_id),
+            "table": table,
+            "record_id": record_id,
+            "body": body,
+            "blind": blind,
+        }
 
     def _unindex(self, session: Session, table: str, record_id: object) -> None:
         if table in SEARCHABLE_TEXT or table in SEARCHABLE_NAMES:
             session.execute(
-                text("DELETE FROM search_index WHERE table_name = :table AND record_id = :id"),
-                {"table": table, "id": str(record_id)},
+                _INDEX_DELETE, {"rowid": search_rowid(record_id), "record_id": str(record_id)}
             )

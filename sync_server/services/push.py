@@ -34,7 +34,7 @@ from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.records import WRITABLE_FIELDS, row_to_wire, to_json_value
 from sync_server.services.rescope import Scope, owner_scope, rescope_dependents
 from sync_server.services.versions import VersionBlock
-from sync_server.services.workspace import Workspace, insert_rows
+from sync_server.services.workspace import Workspace, id_in, insert_rows
 from sync_server.tables import AppliedMutation, ConflictRow, ScopeExit
 
 
@@ -128,7 +128,7 @@ def _earlier_results(ids: list[UUID], session: Session) -> dict[UUID, MutationRe
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for row in session.scalars(
-            select(AppliedMutation).where(AppliedMutation.mutation_id.in_(chunk))  # type: ignore[attr-defined]
+            select(AppliedMutation).where(id_in(session, AppliedMutation.mutation_id, chunk))
         ):
             found[row.mutation_id] = MutationResult.model_validate(row.result)
     return found

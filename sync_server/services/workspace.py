@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from psycopg.types.json import Json
-from sqlalchemy import JSON, Table, insert, select
+from sqlalchemy import ARRAY, JSON, ColumnElement, Table, Uuid, any_, bindparam, insert, select
 from sqlmodel import Session, SQLModel
 
 from shared_models.protocol.push import Mutation
@@ -99,7 +99,8 @@ class Workspace:
         model: Any = ROWS[table]
         for start in range(0, len(missing), _CHUNK):
             chunk = missing[start : start + _CHUNK]
-            for row in self.session.scalars(select(model).where(model.id.in_(chunk))):
+            query = select(model).where(id_in(self.session, model.id, chunk))
+            for row in self.session.scalars(query):
                 known[row.id] = row
             for record_id in chunk:
                 known.setdefault(record_id, None)
@@ -162,3 +163,12 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([Json(row[n]) if n in as_json else row[n] for n in names])
+
+
+def id_in(session: Session, column: Any, ids: list[UUID]) -> ColumnElement[bool]:
+    """``column IN ids``. On PostgreSQL as ``= ANY(array)``: one parameter
+    instead of hundreds, so the statement text is the same for any count and
+    is neither re-rendered nor re-parsed per push."""
+    if session.connection().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Uuid())))  # type: ignore[no-any-return]
+    return column.in_(ids)  # type: ignore[no-any-return]

@@ -206,6 +206,35 @@ def _push_body(request: httpx.Request) -> dict[str, Any]:
     return body
 
 
+def test_a_create_whose_answer_was_lost_can_still_be_deleted(
+    server: Server, phone_for: Any
+) -> None:
+    phone, link = phone_for("mediator.baijia")
+    case_id = phone.save(CASES, office_case(server))
+    party_id = phone.save(TableName.PARTIES, party_fields(case_id))
+
+    def lose_push_answer(request: httpx.Request, response: httpx.Response) -> None:
+        if request.url.path.endswith("/sync/push"):
+            raise httpx.ReadError("connection reset", request=request)
+
+    link.after = lose_push_answer
+    assert phone.sync().outcome is SyncState.OFFLINE
+    assert server.count(TableName.PARTIES, party_id) == 1  # committed, answer lost
+
+    def refuse_pull(request: httpx.Request) -> None:
+        if request.url.path.endswith("/sync/pull"):
+            raise httpx.ConnectError("network gone", request=request)
+
+    link.after, link.before = None, refuse_pull
+    assert phone.sync().outcome is SyncState.OFFLINE  # "duplicate" answers, no pull
+    assert phone.store.outbox() == []
+    phone.store.delete(TableName.PARTIES, party_id)
+    link.before = None
+    assert phone.sync().ok
+    assert server.rows(TableName.PARTIES)[party_id]["deleted"] is True
+    assert party_id not in phone.live(TableName.PARTIES)
+
+
 def test_revoked_sign_in_asks_for_login_and_keeps_everything(
     server: Server, phone_for: Any
 ) -> None:

@@ -63,6 +63,10 @@ class Workday:
     expected: dict[tuple[TableName, UUID], dict[str, str] | None] = field(default_factory=dict)
     problems: set[tuple[str, TableName, UUID]] = field(default_factory=set)
 
+    def new_id(self) -> UUID:
+        """Ids from the run's generator, so a seed replays the same day."""
+        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+
     def live(self, table: TableName) -> list[UUID]:
         return sorted(
             rid for (t, rid), fields in self.expected.items() if t is table and fields is not None
@@ -73,12 +77,12 @@ class Workday:
         cases = self.live(TableName.CASES)
         roll = self.rng.random()
         if not cases or roll < 0.3:
-            self._create(TableName.CASES, case_fields(self.unit_id), uuid.uuid4())
+            self._create(TableName.CASES, case_fields(self.unit_id), self.new_id())
         elif roll < 0.45:
-            self._create(TableName.PARTIES, party_fields(self.rng.choice(cases)), uuid.uuid4())
+            self._create(TableName.PARTIES, party_fields(self.rng.choice(cases)), self.new_id())
         elif roll < 0.6:
             visit = visit_fields(case_id=self.rng.choice(cases))
-            self._create(TableName.VISITS, visit, uuid.uuid4())
+            self._create(TableName.VISITS, visit, self.new_id())
         elif roll < 0.9:
             self._edit()
         else:

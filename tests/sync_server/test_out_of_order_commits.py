@@ -150,9 +150,10 @@ class Puller:
         return bool(page["more"])
 
 
-def slow_for(devices: set[str]) -> Callable[..., Any]:
+def slow_for(devices: set[str], lingered: set[str]) -> Callable[..., Any]:
     """``apply_push`` that, for ``devices``, holds its transaction open after
-    applying, the way a slow disk or a long batch would, before the commit."""
+    applying, the way a slow disk or a long batch would, before the commit;
+    ``lingered`` collects the devices it actually held back."""
 
     def apply_then_linger(
         session: Session,
@@ -163,6 +164,7 @@ def slow_for(devices: set[str]) -> Callable[..., Any]:
     ) -> Any:
         outcome = apply_push(session, scope, device_id, request, now)
         if device_id in devices:
+            lingered.add(device_id)
             time.sleep(SLOW_COMMIT_S)
         return outcome
 
@@ -184,7 +186,8 @@ def test_concurrent_slow_commits_never_make_a_pull_skip_a_change(
         ("supervisor.xiyuan", "pusher-xiyuan-3", district.xiyuan.id),
     ]
     slow = {"pusher-baijia-1", "pusher-baijia-3", "pusher-xiyuan-2"}
-    monkeypatch.setattr(sync_routes, "apply_push", slow_for(slow))
+    lingered: set[str] = set()
+    monkeypatch.setattr(sync_routes, "apply_push", slow_for(slow, lingered))
     with (
         serving(create_app(settings, engine)) as base_url,
         httpx.Client(base_url=base_url, timeout=60) as http,
@@ -209,7 +212,8 @@ def test_concurrent_slow_commits_never_make_a_pull_skip_a_change(
         while puller.page(limit=3):
             assert time.monotonic() < deadline, "the final pull did not end"
 
-    assert pages_during_pushes > 10
+    assert lingered == slow
+    assert pages_during_pushes > 5
     versions = [version for version, _, _ in puller.stream]
     assert versions == sorted(set(versions)), "a version came twice or out of order"
     stale = {key: version for key, version in applied.items() if puller.cases.get(key) != version}

@@ -1,0 +1,69 @@
+"""Start the field app.
+
+On a phone, ``flet run`` / ``flet build`` call ``main``; here the app is
+served to a browser (``lastmile app``), which is also how the end-to-end
+tests drive it. Web mode must not reach any CDN (``no_cdn``): the field has
+no network to spare, and the Chinese font ships in ``assets/fonts``.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import flet as ft
+
+from field_app.config import AppSettings
+from field_app.i18n import DEFAULT_LANGUAGE, Translator
+from field_app.viewmodels.core import FieldAppCore
+from field_app.views.context import FilePickerPhotos, device_location
+from field_app.views.shell import FieldAppView
+from field_app.views.theme import FONTS, app_theme
+
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+log = logging.getLogger(__name__)
+
+
+def make_main(core: FieldAppCore) -> Callable[[ft.Page], Awaitable[None]]:
+    """The page handler. Every browser tab is a window onto the same device
+    (one ``core``: one sign-in, one lock, one sync loop)."""
+
+    async def main(page: ft.Page) -> None:
+        page.title = "LastMile"
+        page.fonts = FONTS
+        page.theme = app_theme()
+        page.theme_mode = ft.ThemeMode.LIGHT
+        page.padding = 0
+        translator = Translator(core.language or DEFAULT_LANGUAGE)
+        view = FieldAppView(page, core, translator, FilePickerPhotos(), device_location())
+        view.start()
+
+    return main
+
+
+def web_app(settings: AppSettings) -> Any:
+    """The app as an ASGI application (served by uvicorn in ``lastmile app``)."""
+    core = FieldAppCore(settings)
+    return ft.run(
+        make_main(core),
+        assets_dir=str(ASSETS_DIR),
+        no_cdn=True,
+        export_asgi_app=True,
+    )
+
+
+def serve(settings: AppSettings, host: str, port: int) -> None:
+    """Serve the app to browsers on ``host:port`` until interrupted."""
+    import uvicorn
+
+    uvicorn.run(web_app(settings), host=host, port=port, log_level="warning")
+
+
+def run() -> None:
+    """``flet run`` / packaged builds: settings from the environment."""
+    core = FieldAppCore(AppSettings())
+    ft.run(make_main(core), assets_dir=str(ASSETS_DIR), no_cdn=True)
+
+
+if __name__ == "__main__":
+    run()

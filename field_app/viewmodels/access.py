@@ -1,0 +1,155 @@
+"""Getting in: the first sign-in (server, username, password), choosing a
+PIN, unlocking with it, and signing in again when the server asks.
+
+The forms validate before anything is sent, and every failure becomes a
+sentence that says what to do next (check the address, the password, wait,
+update the app). Wrong PINs say how many tries are left before this
+phone's data is erased, from the keystore's warning threshold on.
+"""
+
+import itertools
+from enum import StrEnum
+
+from field_app.i18n import Msg, msg
+from field_app.security.keystore import DataWipedError, WrongPinError
+from field_app.services.session import DifferentUserError, LockedError, SessionState
+from field_app.sync.client import Offline, ProtocolUnsupported, RequestRejected, SyncError
+from field_app.viewmodels.base import Observable, sync_error_message
+from field_app.viewmodels.core import FieldAppCore, valid_server_url
+from shared_models.protocol.errors import ErrorCode
+
+
+class LoginForm(Observable):
+    """Sign in with the password. Again-mode (the server asked, or the user
+    signed out keeping the data) keeps the username of this phone's data."""
+
+    def __init__(self, core: FieldAppCore) -> None:
+        super().__init__()
+        self.core = core
+        self.again = core.state is SessionState.NEEDS_LOGIN
+        user = core.user if self.again else None
+        self.server_url = core.server_url
+        self.username = user.username if user else ""
+        self.password = ""
+        self.busy = False
+        self.error: Msg | None = None
+        self.field_errors: dict[str, Msg] = {}
+
+    def validate(self) -> bool:
+        errors: dict[str, Msg] = {}
+        if not valid_server_url(self.server_url):
+            errors["server"] = msg("login.error.server_format")
+        if not self.username.strip():
+            errors["username"] = msg("login.error.username_empty")
+        if not self.password:
+            errors["password"] = msg("login.error.password_empty")
+        self.field_errors = errors
+        self.error = None
+        self.notify()
+        return not errors
+
+    def submit(self) -> bool:
+        """Blocking (network): views run it off the UI thread. ``True`` = signed in."""
+        if not self.validate():
+            return False
+        self.busy = True
+        self.notify()
+        try:
+            self.core.login(self.username, self.password, self.server_url)
+        except DifferentUserError:
+            self.error = msg("login.error.different_user")
+        except LockedError:
+            self.error = msg("login.error.locked")
+        except Offline:
+            self.error = msg("login.error.offline", server=self.server_url)
+        except ProtocolUnsupported:
+            self.error = msg("login.error.update")
+        except RequestRejected as refused:
+            if refused.code is ErrorCode.INVALID_CREDENTIALS:
+                self.error = msg("login.error.credentials")
+            elif refused.code is ErrorCode.TOO_MANY_ATTEMPTS:
+                self.error = msg("login.error.too_many")
+            else:
+                self.error = sync_error_message(refused)
+        except SyncError as error:
+            self.error = sync_error_message(error)
+        else:
+            self.password = ""
+            return True
+        finally:
+            self.busy = False
+            self.notify()
+        return False
+
+
+class PinMode(StrEnum):
+    CHOOSE = "choose"
+    UNLOCK = "unlock"
+
+
+def pin_problem(pin: str) -> Msg | None:
+    """Why a new PIN is refused (the keystore's rule, said in the user's language)."""
+    if not pin.isdigit() or len(pin) < 6:
+        return msg("pin.error.short")
+    if len(set(pin)) == 1:
+        return msg("pin.error.repeated")
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(pin)}
+    if steps in ({1}, {9}):
+        return msg("pin.error.sequence")
+    return None
+
+
+class PinForm(Observable):
+    def __init__(self, core: FieldAppCore, mode: PinMode) -> None:
+        super().__init__()
+        self.core = core
+        self.mode = mode
+        self.pin = ""
+        self.confirm = ""
+        self.busy = False
+        self.error: Msg | None = None
+        self.warning: Msg | None = None
+        self.wiped = False
+
+    def submit(self) -> bool:
+        """Blocking (key derivation takes a moment). ``True`` = unlocked."""
+        self.error = None
+        if self.mode is PinMode.CHOOSE:
+            problem = pin_problem(self.pin)
+            if problem is None and self.pin != self.confirm:
+                problem = msg("pin.error.mismatch")
+            if problem is not None:
+                self.error = problem
+                self.notify()
+                return False
+        elif not self.pin:
+            self.error = msg("pin.error.empty")
+            self.notify()
+            return False
+        self.busy = True
+        self.notify()
+        try:
+            if self.mode is PinMode.CHOOSE:
+                self.core.choose_pin(self.pin)
+            else:
+                self.core.unlock(self.pin)
+        except WrongPinError as wrong:
+            self.error = msg("pin.error.wrong")
+            self.warning = (
+                msg("pin.warning.wipe", count=wrong.attempts_left) if wrong.warn else None
+            )
+            return False
+        except DataWipedError:
+            self.wiped = True
+            self.error = msg("pin.error.wiped")
+            return False
+        except LockedError:
+            self.error = msg("pin.error.sign_in_first")
+            return False
+        finally:
+            self.pin = ""
+            self.confirm = ""
+            self.busy = False
+            self.notify()
+        self.warning = None
+        return True

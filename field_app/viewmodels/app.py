@@ -1,0 +1,125 @@
+"""The app as a whole: which gate the user is at (sign in, choose a PIN,
+unlock, sign in again) or, once in, which tab and screen; the sync status
+line; locking and signing out.
+
+``screen_model`` builds the view-model of a route, so a test walks the
+same navigation the screens do.
+"""
+
+from datetime import UTC, datetime, tzinfo
+from enum import StrEnum
+from uuid import UUID
+
+from field_app.i18n import Translator
+from field_app.services.session import SessionState
+from field_app.sync.status import SyncStatus
+from field_app.viewmodels.access import LoginForm, PinForm, PinMode
+from field_app.viewmodels.base import Observable
+from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel
+from field_app.viewmodels.core import FieldAppCore
+from field_app.viewmodels.home import HomeViewModel
+from field_app.viewmodels.intake import CaseIntakeViewModel
+from field_app.viewmodels.nav import Navigator, Route, Screen, tabs_for
+from field_app.viewmodels.settings import SettingsViewModel
+from field_app.viewmodels.status import StatusLine, present_status
+from field_app.viewmodels.subjects import SubjectDetailViewModel, SubjectListViewModel
+from field_app.viewmodels.visits import CheckinViewModel, VisitFormViewModel
+from shared_models.domain.visits import VisitKind
+
+
+class Gate(StrEnum):
+    SIGN_IN = "sign_in"
+    CHOOSE_PIN = "choose_pin"
+    UNLOCK = "unlock"
+    SIGN_IN_AGAIN = "sign_in_again"
+    INSIDE = "inside"
+
+
+_GATES = {
+    SessionState.SIGNED_OUT: Gate.SIGN_IN,
+    SessionState.CHOOSE_PIN: Gate.CHOOSE_PIN,
+    SessionState.LOCKED: Gate.UNLOCK,
+    SessionState.NEEDS_LOGIN: Gate.SIGN_IN_AGAIN,
+    SessionState.READY: Gate.INSIDE,
+}
+
+
+class AppViewModel(Observable):
+    def __init__(
+        self, core: FieldAppCore, translator: Translator, zone: tzinfo | None = None
+    ) -> None:
+        super().__init__()
+        self.core = core
+        self.translator = translator
+        self.zone = zone
+        self.nav = Navigator()
+        self.nav.listeners.append(self.notify)
+        self.gate = _GATES[core.state]
+
+    # -- gates ------------------------------------------------------------------------
+
+    def refresh_gate(self) -> bool:
+        """Re-read the session state; ``True`` when the gate changed."""
+        gate = _GATES[self.core.state]
+        if gate == self.gate:
+            return False
+        if gate is Gate.INSIDE and self.gate is not Gate.INSIDE:
+            self.nav.stack = [Route(Screen.HOME)]
+        self.gate = gate
+        self.notify()
+        return True
+
+    def login_form(self) -> LoginForm:
+        return LoginForm(self.core)
+
+    def pin_form(self) -> PinForm:
+        mode = PinMode.CHOOSE if self.gate is Gate.CHOOSE_PIN else PinMode.UNLOCK
+        return PinForm(self.core, mode)
+
+    def check_idle(self) -> bool:
+        """Called by a timer: locks after idle time; ``True`` if the gate changed."""
+        if self.gate is Gate.INSIDE and self.core.check_idle():
+            return self.refresh_gate()
+        return False
+
+    def lock(self) -> None:
+        self.core.lock()
+        self.refresh_gate()
+
+    def logout(self, erase: bool = False) -> None:
+        """Blocking (tells the server, when it can be reached)."""
+        self.core.logout(erase=erase)
+        self.refresh_gate()
+
+    # -- inside -----------------------------------------------------------------------
+
+    @property
+    def tabs(self) -> list[Screen]:
+        return tabs_for(self.core.role)
+
+    def status_line(
+        self, status: SyncStatus | None = None, now: datetime | None = None
+    ) -> StatusLine:
+        return present_status(status or self.core.status, now or datetime.now(UTC), self.zone)
+
+    def screen_model(self, route: Route) -> object:
+        core = self.core
+        screen = route.screen
+        if screen is Screen.HOME:
+            return HomeViewModel(core)
+        if screen is Screen.CASES:
+            return CaseListViewModel(core)
+        if screen is Screen.CASE:
+            return CaseDetailViewModel(core, UUID(route.get("id")))
+        if screen is Screen.CASE_NEW:
+            return CaseIntakeViewModel(core)
+        if screen is Screen.VISIT_NEW:
+            kind = VisitKind(route.get("kind", VisitKind.MEDIATION_SESSION.value))
+            return VisitFormViewModel(core, UUID(route.get("case")), kind)
+        if screen is Screen.SUBJECTS:
+            return SubjectListViewModel(core)
+        if screen is Screen.SUBJECT:
+            return SubjectDetailViewModel(core, UUID(route.get("id")))
+        if screen is Screen.CHECKIN:
+            return CheckinViewModel(core, UUID(route.get("subject")))
+        return SettingsViewModel(core, self.translator)

@@ -1,0 +1,190 @@
+"""Today's work on one screen: check-ins due and overdue (officer), open
+cases and follow-ups due (mediator), unfinished forms, and what needs the
+user — changes the server refused, records a supervisor sent back, values
+overwritten in a conflict — each with what to do about it."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import JsonValue
+
+from field_app.i18n import Msg, msg
+from field_app.services.attention import attention
+from field_app.services.cases import list_cases
+from field_app.services.drafts import list_drafts
+from field_app.services.subjects import list_subjects
+from field_app.viewmodels.base import Observable
+from field_app.viewmodels.cases import CaseRow, case_row
+from field_app.viewmodels.core import FieldAppCore
+from field_app.viewmodels.intake import INTAKE_DRAFT
+from field_app.viewmodels.nav import Route, Screen
+from field_app.viewmodels.records import case_title, route_for, subject_of, unsent_ids
+from field_app.viewmodels.subjects import SubjectRow, subject_row
+from shared_models.domain.cases import OPEN_CASE_STATUSES
+from shared_models.domain.org import Role
+
+HOME_LIST = 8
+"""How many of each list the home screen shows before "see all"."""
+
+
+@dataclass(frozen=True)
+class DraftItem:
+    key: str
+    text: Msg
+    saved_at: datetime
+    route: Route
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    kind: str
+    """``rejected`` | ``sent_back`` | ``conflict``."""
+    title: Msg
+    detail: str
+    route: Route | None
+    mutation_id: UUID | None = None
+
+
+def _value_text(value: JsonValue) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+class HomeViewModel(Observable):
+    def __init__(self, core: FieldAppCore, now: datetime | None = None) -> None:
+        super().__init__()
+        self.core = core
+        self.now = now
+        self.role: Role | None = None
+        self.name = ""
+        self.checkins_due: list[SubjectRow] = []
+        self.overdue = 0
+        self.open_cases = 0
+        self.follow_ups: list[CaseRow] = []
+        self.recent_cases: list[CaseRow] = []
+        self.drafts: list[DraftItem] = []
+        self.attention: list[AttentionItem] = []
+        self.load()
+
+    @property
+    def works_on_subjects(self) -> bool:
+        return self.role in (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
+
+    @property
+    def works_on_cases(self) -> bool:
+        return self.role in (Role.MEDIATOR, Role.SUPERVISOR, Role.ADMIN)
+
+    def load(self) -> None:
+        store = self.core.data.store
+        user = self.core.user
+        self.role = user.role if user else None
+        self.name = user.display_name if user else ""
+        now = self.now or datetime.now().astimezone()
+        today = now.date()
+        if self.works_on_subjects:
+            due = [item for item in list_subjects(store, now) if item.due_on <= today]
+            self.overdue = sum(1 for item in due if item.overdue)
+            self.checkins_due = [subject_row(item, today) for item in due]
+        if self.works_on_cases:
+            unsent = unsent_ids(store)
+            open_cases = list_cases(store, status=OPEN_CASE_STATUSES)
+            self.open_cases = len(open_cases)
+            self.follow_ups = [
+                case_row(case, today, unsent)
+                for case in open_cases
+                if case.follow_up_due is not None and case.follow_up_due <= today
+            ]
+            self.recent_cases = [case_row(case, today, unsent) for case in open_cases[:HOME_LIST]]
+        self.drafts = self._drafts()
+        self.attention = self._attention()
+        self.notify()
+
+    def _drafts(self) -> list[DraftItem]:
+        store = self.core.data.store
+        items = []
+        for draft in list_drafts(store):
+            kind, _, ident = draft.key.partition(":")
+            if draft.key == INTAKE_DRAFT:
+                items.append(
+                    DraftItem(
+                        draft.key,
+                        msg("draft.case_intake"),
+                        draft.updated_at,
+                        Route(Screen.CASE_NEW),
+                    )
+                )
+            elif kind == "visit" and ident:
+                title = case_title(store, UUID(ident))
+                items.append(
+                    DraftItem(
+                        draft.key,
+                        msg("draft.visit", title=title),
+                        draft.updated_at,
+                        Route.to(Screen.VISIT_NEW, case=ident),
+                    )
+                )
+            elif kind == "checkin" and ident:
+                subject = subject_of(store, UUID(ident))
+                items.append(
+                    DraftItem(
+                        draft.key,
+                        msg("draft.checkin", name=subject.name if subject else ""),
+                        draft.updated_at,
+                        Route.to(Screen.CHECKIN, subject=ident),
+                    )
+                )
+        return items
+
+    def _attention(self) -> list[AttentionItem]:
+        store = self.core.data.store
+        found = attention(store)
+        items = [
+            AttentionItem(
+                "rejected",
+                msg("attention.rejected", what=msg(f"table.{change.table.value}")),
+                change.message or change.code or "",
+                route_for(store, change.table.value, change.record_id),
+                change.mutation_id,
+            )
+            for change in found.rejected
+        ]
+        items += [
+            AttentionItem(
+                "sent_back",
+                msg("attention.sent_back", what=msg(f"table.{review.target_table.value}")),
+                review.comment,
+                route_for(store, review.target_table.value, review.target_id),
+            )
+            for review in found.needs_changes
+        ]
+        items += [
+            AttentionItem(
+                "conflict",
+                msg("attention.conflict", field=conflict.field),
+                _value_text(conflict.overwritten_value)
+                + " → "
+                + _value_text(conflict.current_value),
+                route_for(store, conflict.table_name, conflict.record_id),
+            )
+            for conflict in found.conflicts
+        ]
+        return items
+
+    def send_again(self, item: AttentionItem) -> None:
+        """The server refused it; the user fixed what it pointed at elsewhere, or
+        the cause went away (a deleted reference restored): queue it again."""
+        if item.mutation_id is not None:
+            self.core.data.store.retry(item.mutation_id)
+            self.core.changed()
+            self.load()
+
+    def give_up(self, item: AttentionItem) -> None:
+        """Drop a refused change for good (the server keeps its own version)."""
+        if item.mutation_id is not None:
+            self.core.data.store.discard(item.mutation_id)
+            self.core.changed()
+            self.load()
+
+    @property
+    def today(self) -> date:
+        return (self.now or datetime.now().astimezone()).date()

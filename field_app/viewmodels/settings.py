@@ -1,0 +1,111 @@
+"""Settings: the language (switches at once), the server address, the PIN,
+signing out and locking, and what versions this is."""
+
+import platform
+from dataclasses import dataclass
+
+import flet
+
+from field_app.i18n import LANGUAGES, Msg, Translator, msg
+from field_app.security.keystore import DataWipedError, WrongPinError
+from field_app.viewmodels.access import pin_problem
+from field_app.viewmodels.base import Observable
+from field_app.viewmodels.core import FieldAppCore, app_version, valid_server_url
+from shared_models.protocol.version import PROTOCOL_VERSION
+
+
+@dataclass(frozen=True)
+class AboutLine:
+    label: Msg
+    value: str
+
+
+class SettingsViewModel(Observable):
+    def __init__(self, core: FieldAppCore, translator: Translator) -> None:
+        super().__init__()
+        self.core = core
+        self.translator = translator
+        self.server_url = core.server_url
+        self.server_message: Msg | None = None
+        self.server_ok = True
+        self.old_pin = ""
+        self.new_pin = ""
+        self.confirm_pin = ""
+        self.pin_message: Msg | None = None
+        self.pin_ok = False
+        self.wiped = False
+
+    languages = LANGUAGES
+
+    @property
+    def language(self) -> str:
+        return self.translator.language
+
+    def set_language(self, language: str) -> None:
+        self.translator.set_language(language)
+        self.core.set_language(language)
+        self.notify()
+
+    def save_server(self) -> bool:
+        url = self.server_url.strip()
+        if not valid_server_url(url):
+            self.server_ok = False
+            self.server_message = msg("login.error.server_format")
+            self.notify()
+            return False
+        self.core.set_server_url(url)
+        self.server_ok = True
+        self.server_message = msg("settings.server_saved")
+        self.core.sync_now()
+        self.notify()
+        return True
+
+    def change_pin(self) -> bool:
+        """Blocking (two key derivations)."""
+        self.pin_ok = False
+        problem = pin_problem(self.new_pin)
+        if problem is None and self.new_pin != self.confirm_pin:
+            problem = msg("pin.error.mismatch")
+        if problem is None and not self.old_pin:
+            problem = msg("pin.error.empty")
+        if problem is not None:
+            self.pin_message = problem
+            self.notify()
+            return False
+        try:
+            self.core.change_pin(self.old_pin, self.new_pin)
+        except WrongPinError as wrong:
+            self.pin_message = (
+                msg("pin.warning.wipe", count=wrong.attempts_left)
+                if wrong.warn
+                else msg("pin.error.wrong")
+            )
+            return False
+        except DataWipedError:
+            self.wiped = True
+            self.pin_message = msg("pin.error.wiped")
+            return False
+        finally:
+            self.old_pin = self.new_pin = self.confirm_pin = ""
+            self.notify()
+        self.pin_ok = True
+        self.pin_message = msg("settings.pin_changed")
+        self.notify()
+        return True
+
+    @property
+    def about(self) -> list[AboutLine]:
+        user = self.core.user
+        lines = [
+            AboutLine(msg("about.app"), app_version()),
+            AboutLine(msg("about.protocol"), str(PROTOCOL_VERSION)),
+            AboutLine(msg("about.flet"), flet.__version__),
+            AboutLine(msg("about.python"), platform.python_version()),
+            AboutLine(msg("about.device"), self.core.device_id),
+        ]
+        if user is not None:
+            lines.insert(0, AboutLine(msg("about.user"), f"{user.display_name} ({user.username})"))
+        return lines
+
+    def unsynced(self) -> int:
+        return self.core.unsynced_count()

@@ -1,0 +1,184 @@
+"""An officer's subjects: sorted by when their next check-in is due
+(overdue first, key persons first within a day), and a subject's page with
+their check-in history."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from sqlmodel import col
+
+from field_app.i18n import Msg, msg
+from field_app.services.records import live, read_rows
+from field_app.services.subjects import SubjectDue, list_subjects
+from field_app.storage.tables import LocalAttachment, LocalVisit
+from field_app.viewmodels.base import Observable
+from field_app.viewmodels.cases import location_text
+from field_app.viewmodels.core import FieldAppCore
+from field_app.viewmodels.records import due_text, subject_of, unsent_ids
+from shared_models.domain import AttachmentRecord, SubjectRecord, VisitRecord
+from shared_models.domain.visits import VisitKind
+from shared_models.protocol.tables import TableName
+
+
+@dataclass(frozen=True)
+class SubjectRow:
+    id: UUID
+    name: str
+    correction_type: Msg
+    due: Msg
+    due_on: date
+    overdue: bool
+    key_person: bool
+    last_checkin: datetime | None
+
+
+def subject_row(item: SubjectDue, today: date) -> SubjectRow:
+    return SubjectRow(
+        id=item.subject.id,
+        name=item.subject.name,
+        correction_type=msg(f"subject.type.{item.subject.correction_type.value}"),
+        due=due_text(item.due_on, today),
+        due_on=item.due_on,
+        overdue=item.overdue,
+        key_person=item.key_person,
+        last_checkin=item.last_checkin_at,
+    )
+
+
+class SubjectListViewModel(Observable):
+    def __init__(self, core: FieldAppCore, now: datetime | None = None) -> None:
+        super().__init__()
+        self.core = core
+        self.now = now
+        self.search = ""
+        self.all_rows: list[SubjectRow] = []
+        self.load()
+
+    def load(self) -> None:
+        now = self.now or datetime.now().astimezone()
+        today = now.date()
+        self.all_rows = [
+            subject_row(item, today) for item in list_subjects(self.core.data.store, now)
+        ]
+        self.notify()
+
+    @property
+    def rows(self) -> list[SubjectRow]:
+        text = self.search.strip()
+        if not text:
+            return self.all_rows
+        return [row for row in self.all_rows if text in row.name]
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for row in self.all_rows if row.overdue)
+
+    def set_search(self, text: str) -> None:
+        self.search = text
+        self.notify()
+
+
+@dataclass(frozen=True)
+class CheckinLine:
+    id: UUID
+    when: datetime
+    method: Msg | None
+    kind: Msg
+    notes: str
+    location: Msg | None
+    photos: list[str]
+    unsent: bool
+
+
+class SubjectDetailViewModel(Observable):
+    def __init__(self, core: FieldAppCore, subject_id: UUID, now: datetime | None = None) -> None:
+        super().__init__()
+        self.core = core
+        self.subject_id = subject_id
+        self.now = now
+        self.subject: SubjectRecord | None = None
+        self.due: SubjectRow | None = None
+        self.history: list[CheckinLine] = []
+        self.load()
+
+    def load(self) -> None:
+        store = self.core.data.store
+        self.subject = subject_of(store, self.subject_id)
+        now = self.now or datetime.now().astimezone()
+        self.due = next(
+            (
+                subject_row(item, now.date())
+                for item in list_subjects(store, now, include_ended=True)
+                if item.subject.id == self.subject_id
+            ),
+            None,
+        )
+        unsent = unsent_ids(store)
+        with store.transaction() as session:
+            visits = read_rows(
+                store,
+                session,
+                TableName.VISITS,
+                VisitRecord,
+                live(TableName.VISITS)
+                .where(col(LocalVisit.subject_id) == self.subject_id)
+                .order_by(col(LocalVisit.started_at).desc()),
+            )
+            photos: dict[UUID, list[str]] = {}
+            if visits:
+                for attachment in read_rows(
+                    store,
+                    session,
+                    TableName.ATTACHMENTS,
+                    AttachmentRecord,
+                    live(TableName.ATTACHMENTS).where(
+                        col(LocalAttachment.owner_id).in_([v.id for v in visits])
+                    ),
+                ):
+                    if attachment.mime.startswith("image/"):
+                        photos.setdefault(attachment.owner_id, []).append(attachment.sha256)
+        self.history = [
+            CheckinLine(
+                id=visit.id,
+                when=visit.started_at,
+                method=msg(f"checkin.method.{visit.method.value}") if visit.method else None,
+                kind=msg(f"visit.kind.{visit.kind.value}"),
+                notes=visit.notes,
+                location=location_text(visit.lat, visit.lon, visit.accuracy_m),
+                photos=photos.get(visit.id, []),
+                unsent=visit.id in unsent,
+            )
+            for visit in visits
+        ]
+        self.notify()
+
+    @property
+    def found(self) -> bool:
+        return self.subject is not None
+
+    @property
+    def checkins(self) -> list[CheckinLine]:
+        return [
+            line
+            for line in self.history
+            if line.kind.key == f"visit.kind.{VisitKind.CHECKIN.value}"
+        ]
+
+    @property
+    def term(self) -> Msg | None:
+        if self.subject is None:
+            return None
+        return msg("subject.term", start=self.subject.term_start, end=self.subject.term_end)
+
+    @property
+    def correction_type(self) -> Msg | None:
+        if self.subject is None:
+            return None
+        return msg(f"subject.type.{self.subject.correction_type.value}")
+
+    @property
+    def interval(self) -> Msg | None:
+        if self.subject is None:
+            return None
+        return msg("subject.interval", count=self.subject.checkin_interval_days)

@@ -1,0 +1,213 @@
+"""Sign in, choose a PIN, unlock: the screens before the data is open."""
+
+import flet as ft
+
+from field_app.i18n import LANGUAGES
+from field_app.viewmodels.access import LoginForm, PinForm, PinMode
+from field_app.views.context import ViewContext
+from field_app.views.theme import HEADLINE, PRIMARY, TEXT
+from field_app.views.widgets import (
+    choice_row,
+    error_line,
+    info_line,
+    label,
+    primary_button,
+    text_field,
+    tid,
+)
+
+
+def _frame(ctx: ViewContext, controls: list[ft.Control]) -> ft.Control:
+    """A centred column, 440 px at most: the same on a phone and a tablet."""
+    language = choice_row(
+        list(LANGUAGES.items()),
+        ctx.translator.language,
+        lambda code: _switch_language(ctx, code),
+    )
+    return ft.Container(
+        ft.Column(
+            [
+                ft.Row(
+                    [
+                        ft.Icon(ft.Icons.BALANCE, color=PRIMARY, size=40),
+                        ft.Text(
+                            ctx.t("app.name"),
+                            size=HEADLINE,
+                            weight=ft.FontWeight.W_700,
+                            color=PRIMARY,
+                        ),
+                    ],
+                ),
+                label(ctx.t("app.tagline")),
+                *controls,
+                ft.Divider(),
+                language,
+            ],
+            spacing=14,
+            scroll=ft.ScrollMode.AUTO,
+            width=440,
+        ),
+        alignment=ft.Alignment.TOP_CENTER,
+        padding=20,
+        expand=True,
+    )
+
+
+def _switch_language(ctx: ViewContext, code: str) -> None:
+    ctx.app.core.set_language(code)
+    ctx.translator.set_language(code)
+
+
+class LoginView:
+    def __init__(self, ctx: ViewContext, form: LoginForm) -> None:
+        self.ctx = ctx
+        self.form = form
+        t = ctx.t
+        self.server = text_field(
+            t("login.server"),
+            form.server_url,
+            self._set("server_url"),
+            keyboard=ft.KeyboardType.URL,
+        )
+        self.username = text_field(t("login.username"), form.username, self._set("username"))
+        self.username.read_only = form.again
+        self.password = text_field(
+            t("login.password"), "", self._set("password"), password=True, on_submit=self._submit
+        )
+        self.error = ft.Container()
+        self.busy = ft.ProgressRing(visible=False, width=28, height=28)
+        form.subscribe(self._render)
+
+    def _set(self, name: str):  # type: ignore[no-untyped-def]
+        def changed(e: ft.Event[ft.TextField]) -> None:
+            setattr(self.form, name, e.control.value or "")
+
+        return changed
+
+    def _render(self) -> None:
+        errors = self.form.field_errors
+        self.server.error = self.ctx.tr(errors.get("server")) or None
+        self.username.error = self.ctx.tr(errors.get("username")) or None
+        self.password.error = self.ctx.tr(errors.get("password")) or None
+        self.error.content = error_line(self.ctx.tr(self.form.error))
+        self.busy.visible = self.form.busy
+
+    async def _submit(self, _: ft.Event[ft.Control]) -> None:
+        if self.form.busy:
+            return
+        if await self.ctx.run(self.form.submit):
+            self.ctx.app.refresh_gate()
+
+    def control(self) -> ft.Control:
+        t = self.ctx.t
+        intro = t("login.again_intro") if self.form.again else t("login.intro")
+        self._render()
+        return _frame(
+            self.ctx,
+            [
+                ft.Text(t("login.title"), size=TEXT + 4, weight=ft.FontWeight.W_600),
+                label(intro, size=TEXT),
+                tid("login-server", self.server),
+                tid("login-username", self.username),
+                tid("login-password", self.password),
+                self.error,
+                ft.Row(
+                    [
+                        primary_button(
+                            t("login.submit"),
+                            self._submit,
+                            ft.Icons.LOGIN,
+                            "login-submit",
+                            expand=True,
+                        ),
+                        self.busy,
+                    ]
+                ),
+                info_line(t("login.network_needed"), ft.Icons.WIFI),
+            ],
+        )
+
+
+class PinView:
+    def __init__(self, ctx: ViewContext, form: PinForm) -> None:
+        self.ctx = ctx
+        self.form = form
+        choose = form.mode is PinMode.CHOOSE
+        self.pin = text_field(
+            ctx.t("pin.new") if choose else ctx.t("pin.enter"),
+            "",
+            self._set("pin"),
+            password=True,
+            keyboard=ft.KeyboardType.NUMBER,
+            on_submit=None if choose else self._submit,
+            autofocus=True,
+        )
+        self.confirm = text_field(
+            ctx.t("pin.confirm"),
+            "",
+            self._set("confirm"),
+            password=True,
+            keyboard=ft.KeyboardType.NUMBER,
+            on_submit=self._submit,
+        )
+        self.error = ft.Container()
+        self.busy = ft.ProgressRing(visible=False, width=28, height=28)
+        form.subscribe(self._render)
+
+    def _set(self, name: str):  # type: ignore[no-untyped-def]
+        def changed(e: ft.Event[ft.TextField]) -> None:
+            setattr(self.form, name, e.control.value or "")
+
+        return changed
+
+    def _render(self) -> None:
+        parts = [error_line(self.ctx.tr(self.form.error))]
+        if self.form.warning is not None:
+            parts.append(
+                info_line(self.ctx.tr(self.form.warning), ft.Icons.WARNING, ft.Colors.RED_800)
+            )
+        self.error.content = ft.Column(parts)
+        self.busy.visible = self.form.busy
+        if not self.form.busy:
+            self.pin.value = self.form.pin
+            self.confirm.value = self.form.confirm
+
+    async def _submit(self, _: ft.Event[ft.Control]) -> None:
+        if self.form.busy:
+            return
+        if await self.ctx.run(self.form.submit) or self.form.wiped:
+            self.ctx.app.refresh_gate()
+
+    def control(self) -> ft.Control:
+        t = self.ctx.t
+        choose = self.form.mode is PinMode.CHOOSE
+        fields: list[ft.Control] = [tid("pin-input", self.pin)]
+        if choose:
+            fields.append(tid("pin-confirm", self.confirm))
+        self._render()
+        return _frame(
+            self.ctx,
+            [
+                ft.Text(
+                    t("pin.choose_title") if choose else t("pin.unlock_title"),
+                    size=TEXT + 4,
+                    weight=ft.FontWeight.W_600,
+                ),
+                label(t("pin.choose_intro") if choose else t("pin.unlock_intro"), size=TEXT),
+                *fields,
+                self.error,
+                ft.Row(
+                    [
+                        primary_button(
+                            t("pin.save") if choose else t("pin.unlock"),
+                            self._submit,
+                            ft.Icons.LOCK_OPEN,
+                            "pin-submit",
+                            expand=True,
+                        ),
+                        self.busy,
+                    ]
+                ),
+                *([] if choose else [info_line(t("pin.offline_ok"), ft.Icons.WIFI_OFF)]),
+            ],
+        )

@@ -1,0 +1,238 @@
+"""Cases: the list with search and filters, and the case page."""
+
+import flet as ft
+
+from field_app.i18n import msg
+from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel, StatusFilter
+from field_app.viewmodels.nav import Route, Screen
+from field_app.views.screen import ScreenView
+from field_app.views.theme import OVERDUE, TEXT, UNSENT
+from field_app.views.widgets import (
+    badge,
+    card,
+    choice_row,
+    error_line,
+    heading,
+    label,
+    list_row,
+    primary_button,
+    secondary_button,
+    text_field,
+    thumbnails,
+    tid,
+)
+from shared_models.domain.cases import CaseCategory
+from shared_models.domain.visits import VisitKind
+
+
+class CaseListView(ScreenView):
+    vm: CaseListViewModel
+
+    def __init__(self, ctx, vm) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, vm)
+        self.search = text_field(ctx.t("cases.search"), vm.search, self._search)
+        self.search.prefix_icon = ft.Icons.SEARCH
+        self.rows = ft.Column(spacing=0)
+
+    def title(self) -> str:
+        return self.ctx.t("screen.cases")
+
+    def _search(self, e: ft.Event[ft.TextField]) -> None:
+        self.ctx.app.core.touch()
+        self.vm.set_search(e.control.value or "")
+
+    def _new(self, _: ft.Event[ft.Control]) -> None:
+        self.ctx.go(Route(Screen.CASE_NEW))
+
+    def _open(self, case_id: str):  # type: ignore[no-untyped-def]
+        def open_case(_: ft.Event[ft.Control]) -> None:
+            self.ctx.go(Route.to(Screen.CASE, id=case_id))
+
+        return open_case
+
+    def content(self) -> list[ft.Control]:
+        t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
+        rows: list[ft.Control] = []
+        for row in vm.rows:
+            badges = [badge(tr(row.status), ft.Colors.BLUE_800)]
+            if row.follow_up is not None:
+                badges.append(
+                    badge(tr(row.follow_up), OVERDUE if row.follow_up_due else ft.Colors.GREY_700)
+                )
+            if row.unsent:
+                badges.append(badge(t("record.unsent"), UNSENT))
+            rows.append(
+                list_row(
+                    row.title,
+                    f"{tr(row.category)} · {t('cases.opened_on', day=row.opened_on)}",
+                    badges,
+                    on_click=self._open(str(row.id)),
+                )
+            )
+        if not rows:
+            rows.append(ft.Container(label(tr(vm.empty_text), size=TEXT), padding=20))
+        self.rows.controls = rows
+        categories = [("", t("cases.all_categories"))] + [
+            (c.value, t(f"case.category.{c.value}")) for c in CaseCategory
+        ]
+        return [
+            primary_button(t("cases.new"), self._new, ft.Icons.ADD, "case-new"),
+            self.search,
+            choice_row(
+                [(f.value, t(f"cases.filter.{f.value}")) for f in StatusFilter],
+                vm.status_filter.value,
+                lambda value: vm.set_status_filter(StatusFilter(value)),
+                "cases-status-filter",
+            ),
+            ft.ExpansionTile(
+                title=ft.Text(t("cases.category_filter"), size=TEXT),
+                subtitle=ft.Text(
+                    t(f"case.category.{vm.category.value}")
+                    if vm.category
+                    else t("cases.all_categories")
+                ),
+                controls=[
+                    choice_row(
+                        categories,
+                        vm.category.value if vm.category else "",
+                        lambda value: vm.set_category(CaseCategory(value) if value else None),
+                    )
+                ],
+            ),
+            label(t("cases.count", count=len(vm.rows))),
+            self.rows,
+        ]
+
+
+class CaseDetailView(ScreenView):
+    vm: CaseDetailViewModel
+
+    def title(self) -> str:
+        return self.vm.title or self.ctx.t("screen.case")
+
+    def _visit(self, kind: VisitKind):  # type: ignore[no-untyped-def]
+        def record(_: ft.Event[ft.Control]) -> None:
+            self.ctx.go(Route.to(Screen.VISIT_NEW, case=str(self.vm.case_id), kind=kind.value))
+
+        return record
+
+    def _close(self, _: ft.Event[ft.Control]) -> None:
+        def close() -> None:
+            if self.vm.close():
+                self.ctx.toast(msg("case.closed_toast"))
+
+        self.ctx.confirm(
+            msg("case.close_title"),
+            msg("case.close_body", title=self.vm.title),
+            [(msg("case.close"), close, False)],
+        )
+
+    def _thumbs(self, hashes: list[str]) -> ft.Control:
+        blobs = self.ctx.app.core.data.blobs
+        return thumbnails([blobs.thumbnail(sha) if blobs.has(sha) else None for sha in hashes])
+
+    def content(self) -> list[ft.Control]:
+        t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
+        if not vm.found:
+            return [label(t("case.not_found"), size=TEXT)]
+        case = vm.case
+        assert case is not None
+        opened = case.opened_at.astimezone().date()
+        badges = [
+            badge(tr(vm.status), ft.Colors.BLUE_800),
+            badge(tr(vm.category), ft.Colors.TEAL_800),
+        ]
+        if vm.unsent:
+            badges.append(badge(t("record.unsent"), UNSENT))
+        parts: list[ft.Control] = [
+            ft.Row(badges, wrap=True, spacing=6),
+            label(f"{t('field.source')}: {tr(vm.source)} · {t('cases.opened_on', day=opened)}"),
+        ]
+        if case.description:
+            parts.append(ft.Text(case.description, size=TEXT))
+        if case.follow_up_due:
+            parts.append(label(t("case.follow_up_on", day=case.follow_up_due)))
+        parts.append(error_line(tr(vm.error)))
+        if vm.is_open:
+            parts.append(
+                ft.Row(
+                    [
+                        primary_button(
+                            t("visit.new"),
+                            self._visit(VisitKind.MEDIATION_SESSION),
+                            ft.Icons.ADD,
+                            "visit-new",
+                        ),
+                        secondary_button(
+                            t("visit.follow_up"),
+                            self._visit(VisitKind.FOLLOW_UP),
+                            ft.Icons.EVENT_REPEAT,
+                            "follow-up-new",
+                        ),
+                        secondary_button(
+                            t("case.close"), self._close, ft.Icons.TASK_ALT, "case-close"
+                        ),
+                    ],
+                    wrap=True,
+                    spacing=8,
+                    run_spacing=8,
+                )
+            )
+        parts.append(heading(t("case.parties", count=len(vm.parties))))
+        parts += [
+            list_row(p.name, f"{tr(p.role)}{' · ' + p.phone if p.phone else ''}")
+            for p in vm.parties
+        ] or [label(t("case.no_parties"))]
+        parts.append(heading(t("case.timeline", count=len(vm.timeline))))
+        if not vm.timeline:
+            parts.append(label(t("case.no_visits")))
+        for item in vm.timeline:
+            lines: list[ft.Control] = [
+                ft.Row(
+                    [
+                        ft.Text(tr(item.kind), weight=ft.FontWeight.W_600, size=TEXT),
+                        label(t("format.when", when=item.when.astimezone())),
+                        *([badge(t("record.unsent"), UNSENT)] if item.unsent else []),
+                    ],
+                    wrap=True,
+                )
+            ]
+            if item.notes:
+                lines.append(ft.Text(item.notes, size=TEXT))
+            if item.outcome:
+                lines.append(label(f"{t('field.outcome')}: {item.outcome}"))
+            if item.location is not None:
+                lines.append(label(tr(item.location)))
+            if item.photos:
+                lines.append(self._thumbs(item.photos))
+            parts.append(card(lines))
+        if vm.case_photos:
+            parts += [heading(t("case.photos")), self._thumbs(vm.case_photos)]
+        parts.append(heading(t("case.agreements", count=len(vm.agreements))))
+        if not vm.agreements:
+            parts.append(label(t("case.no_agreements")))
+        for agreement in vm.agreements:
+            signed = (
+                t("agreement.signed_at", when=agreement.signed_at.astimezone())
+                if agreement.signed_at
+                else ""
+            )
+            parts.append(
+                list_row(
+                    tr(agreement.status),
+                    f"{t('agreement.obligations', count=agreement.obligations)} {signed}",
+                )
+            )
+        if vm.reviews:
+            parts.append(heading(t("case.reviews")))
+            for review in vm.reviews:
+                color = ft.Colors.AMBER_900 if review.needs_changes else ft.Colors.GREY_800
+                parts.append(
+                    card(
+                        [
+                            ft.Text(tr(review.state), color=color, weight=ft.FontWeight.W_600),
+                            *([ft.Text(review.comment)] if review.comment else []),
+                        ]
+                    )
+                )
+        return [tid("case-detail", ft.Column(parts, spacing=10))]

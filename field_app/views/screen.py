@@ -1,0 +1,55 @@
+"""The shape of a screen: a title, optional actions, a scrolling body
+rendered from its view-model, and what happens when synced data arrives."""
+
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from field_app.views.context import ViewContext
+from field_app.views.theme import FORM_WIDTH
+
+
+class ScreenView:
+    editing = False
+    """Forms: data arriving from a sync must not re-render what is being typed."""
+
+    def __init__(self, ctx: ViewContext, vm: Any) -> None:
+        self.ctx = ctx
+        self.vm = vm
+        self.body = ft.Column(spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+        subscribe: Callable[[Callable[[], None]], Callable[[], None]] | None = getattr(
+            vm, "subscribe", None
+        )
+        self._unsubscribe = subscribe(self.render) if subscribe else None
+
+    def title(self) -> str:
+        return ""
+
+    def actions(self) -> list[ft.Control]:
+        return []
+
+    def content(self) -> list[ft.Control]:
+        return []
+
+    def render(self) -> None:
+        self.body.controls = self.content()
+
+    def control(self) -> ft.Control:
+        """The body, centred and width-limited on a tablet."""
+        self.render()
+        inner = ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=16, vertical=8))
+        if self.ctx.tablet:
+            inner.width = FORM_WIDTH + 32
+        return ft.Container(inner, alignment=ft.Alignment.TOP_CENTER, expand=True)
+
+    def data_changed(self) -> None:
+        """A sync brought new data: lists and pages read it again."""
+        load = getattr(self.vm, "load", None)
+        if load is not None and not self.editing:
+            load()
+
+    def dispose(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None

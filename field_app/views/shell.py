@@ -1,0 +1,225 @@
+"""The window: the gate screens (sign in, PIN) or, inside, a header, the
+sync status bar, the current screen and the navigation (a bar at the
+bottom of a phone, a rail on the left of a tablet)."""
+
+import asyncio
+import logging
+
+import flet as ft
+
+from field_app.i18n import Translator
+from field_app.services.session import LockedError
+from field_app.sync.status import SyncState, SyncStatus
+from field_app.viewmodels.app import AppViewModel, Gate
+from field_app.viewmodels.core import FieldAppCore
+from field_app.viewmodels.nav import Route, Screen
+from field_app.views.access import LoginView, PinView
+from field_app.views.context import LocationSource, PhotoSource, ViewContext
+from field_app.views.router import make_screen
+from field_app.views.screen import ScreenView
+from field_app.views.status_bar import StatusBar
+from field_app.views.theme import PRIMARY, TITLE, TOUCH
+from field_app.views.widgets import tid
+
+log = logging.getLogger(__name__)
+IDLE_CHECK_SECONDS = 10
+
+_NAV = {
+    Screen.HOME: (ft.Icons.HOME_OUTLINED, ft.Icons.HOME, "nav.home"),
+    Screen.CASES: (ft.Icons.FOLDER_OUTLINED, ft.Icons.FOLDER, "nav.cases"),
+    Screen.SUBJECTS: (ft.Icons.PEOPLE_OUTLINE, ft.Icons.PEOPLE, "nav.subjects"),
+    Screen.SETTINGS: (ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS, "nav.settings"),
+}
+
+
+class FieldAppView:
+    def __init__(
+        self,
+        page: ft.Page,
+        core: FieldAppCore,
+        translator: Translator,
+        photos: PhotoSource,
+        location: LocationSource,
+    ) -> None:
+        self.page = page
+        self.app = AppViewModel(core, translator)
+        self.ctx = ViewContext(page, self.app, translator, photos, location, self.rerender)
+        self.screen: ScreenView | None = None
+        self.shown: tuple[Gate, Route | None, bool] | None = None
+        self.root = ft.Container(expand=True)
+        self.status_bar: StatusBar | None = None
+        self.last_state = core.status.state
+        self._closed = False
+        self.app.subscribe(self._app_changed)
+        self._unsubscribe_language = translator.subscribe(self.rerender)
+        self._unsubscribe_status = core.add_status_listener(self._status_from_thread)
+        page.on_resize = self._resized
+        page.on_close = self._close
+
+    def start(self) -> None:
+        self.page.add(ft.SafeArea(self.root, expand=True))
+        self.rerender()
+        self.page.run_task(self._watch_idle)
+
+    # -- what is on screen --------------------------------------------------------------
+
+    def rerender(self) -> None:
+        """Everything again (gate, language or layout changed)."""
+        if self.screen is not None:
+            self.screen.dispose()
+            self.screen = None
+        self.status_bar = None
+        gate = self.app.gate
+        if gate in (Gate.SIGN_IN, Gate.SIGN_IN_AGAIN):
+            self.root.content = LoginView(self.ctx, self.app.login_form()).control()
+        elif gate in (Gate.CHOOSE_PIN, Gate.UNLOCK):
+            self.root.content = PinView(self.ctx, self.app.pin_form()).control()
+        else:
+            self.root.content = self._inside()
+        self.shown = (gate, self.app.nav.current if gate is Gate.INSIDE else None, self.ctx.tablet)
+
+    def _inside(self) -> ft.Control:
+        route = self.app.nav.current
+        try:
+            self.screen = make_screen(self.ctx, route, self.app.screen_model(route))
+        except LockedError:
+            self.app.refresh_gate()
+            return ft.Container()
+        self.status_bar = StatusBar(self.ctx, self._sync_now)
+        self.status_bar.show(self.app.status_line())
+        back: list[ft.Control] = []
+        if self.app.nav.can_go_back:
+            back.append(
+                tid(
+                    "nav-back",
+                    ft.IconButton(
+                        ft.Icons.ARROW_BACK,
+                        on_click=self._back,
+                        icon_size=28,
+                        width=TOUCH,
+                        height=TOUCH,
+                        tooltip=self.ctx.t("common.back"),
+                    ),
+                )
+            )
+        header = ft.Container(
+            ft.Row(
+                [
+                    *back,
+                    ft.Text(
+                        self.screen.title(),
+                        size=TITLE,
+                        weight=ft.FontWeight.W_600,
+                        expand=True,
+                        max_lines=1,
+                        overflow=ft.TextOverflow.ELLIPSIS,
+                    ),
+                    *self.screen.actions(),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+            padding=ft.Padding.only(left=12, right=8, top=6, bottom=2),
+            height=64,
+        )
+        main = ft.Column(
+            [header, self.status_bar.box, self.screen.control()], spacing=0, expand=True
+        )
+        nav = self._nav()
+        if self.ctx.tablet:
+            return ft.Row([nav, ft.VerticalDivider(width=1), main], spacing=0, expand=True)
+        return ft.Column([main, ft.Divider(height=1), nav], spacing=0, expand=True)
+
+    def _nav(self) -> ft.Control:
+        tablet = self.ctx.tablet
+        buttons: list[ft.Control] = []
+        for screen in self.app.tabs:
+            outline, filled, key = _NAV[screen]
+            selected = self.app.nav.tab is screen
+            color = PRIMARY if selected else ft.Colors.ON_SURFACE_VARIANT
+            item = ft.Container(
+                ft.Column(
+                    [
+                        ft.Icon(filled if selected else outline, color=color, size=28),
+                        ft.Text(
+                            self.ctx.t(key),
+                            size=15,
+                            color=color,
+                            weight=ft.FontWeight.W_600 if selected else None,
+                        ),
+                    ],
+                    spacing=2,
+                    horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                    alignment=ft.MainAxisAlignment.CENTER,
+                ),
+                on_click=self._tab_handler(screen),
+                ink=True,
+                height=68,
+                width=104 if tablet else None,
+                expand=not tablet,
+                bgcolor=ft.Colors.with_opacity(0.12, PRIMARY) if selected else None,
+                border_radius=12,
+            )
+            buttons.append(tid(f"nav-{screen.value}", item))
+        if tablet:
+            return ft.Container(
+                ft.Column(buttons, spacing=8),
+                padding=ft.Padding.symmetric(vertical=12, horizontal=6),
+            )
+        return ft.Container(
+            ft.Row(buttons, spacing=4), padding=ft.Padding.symmetric(horizontal=6, vertical=4)
+        )
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _tab_handler(self, screen: Screen):  # type: ignore[no-untyped-def]
+        def go(_: ft.Event[ft.Container]) -> None:
+            self.ctx.tab(screen)
+
+        return go
+
+    def _back(self, _: ft.Event[ft.IconButton]) -> None:
+        self.ctx.back()
+
+    def _sync_now(self, _: ft.Event[ft.IconButton]) -> None:
+        self.app.core.touch()
+        self.app.core.sync_now()
+
+    def _app_changed(self) -> None:
+        gate = self.app.gate
+        route = self.app.nav.current if gate is Gate.INSIDE else None
+        if self.shown != (gate, route, self.ctx.tablet):
+            self.rerender()
+
+    def _resized(self, _: ft.PageResizeEvent) -> None:
+        if self.shown is not None and self.shown[2] != self.ctx.tablet:
+            self.rerender()
+
+    def _status_from_thread(self, status: SyncStatus) -> None:
+        if not self._closed:
+            self.page.run_task(self._apply_status, status)
+
+    async def _apply_status(self, status: SyncStatus) -> None:
+        finished = self.last_state is SyncState.SYNCING and status.state is not SyncState.SYNCING
+        self.last_state = status.state
+        if status.state is SyncState.NEEDS_LOGIN and self.app.refresh_gate():
+            self.page.update()
+            return
+        if self.status_bar is not None:
+            self.status_bar.show(self.app.status_line(status))
+        if finished and self.screen is not None:
+            try:
+                self.screen.data_changed()
+            except LockedError:
+                self.app.refresh_gate()
+        self.page.update()
+
+    async def _watch_idle(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(IDLE_CHECK_SECONDS)
+            if self.app.check_idle():
+                self.page.update()
+
+    def _close(self, _: ft.Event[ft.Page] | None = None) -> None:
+        self._closed = True
+        self._unsubscribe_status()
+        self._unsubscribe_language()

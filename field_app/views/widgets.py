@@ -1,0 +1,263 @@
+"""Building blocks every screen uses, sized for thumbs and older eyes."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import flet as ft
+
+from field_app.views.theme import PRIMARY, SMALL, TEXT, TITLE, TOUCH
+
+Handler = Callable[..., Any]
+
+
+def tid(identifier: str, control: ft.Control) -> ft.Semantics:
+    """A stable test/automation identifier (docs/ui.md lists them)."""
+    return ft.Semantics(identifier=identifier, content=control)
+
+
+def _style() -> ft.ButtonStyle:
+    return ft.ButtonStyle(
+        padding=ft.Padding.symmetric(horizontal=20, vertical=12),
+        text_style=ft.TextStyle(size=TEXT, weight=ft.FontWeight.W_600),
+        shape=ft.RoundedRectangleBorder(radius=10),
+    )
+
+
+def primary_button(
+    text: str,
+    on_click: Handler | None,
+    icon: ft.IconData | None = None,
+    identifier: str | None = None,
+    disabled: bool = False,
+    expand: bool = False,
+) -> ft.Control:
+    button = ft.FilledButton(
+        content=text,
+        icon=icon,
+        on_click=on_click,
+        disabled=disabled,
+        height=TOUCH,
+        style=_style(),
+        expand=expand,
+    )
+    return tid(identifier, button) if identifier else button
+
+
+def secondary_button(
+    text: str,
+    on_click: Handler | None,
+    icon: ft.IconData | None = None,
+    identifier: str | None = None,
+    disabled: bool = False,
+    danger: bool = False,
+    expand: bool = False,
+) -> ft.Control:
+    style = _style()
+    if danger:
+        style.color = ft.Colors.RED_800
+    button = ft.OutlinedButton(
+        content=text,
+        icon=icon,
+        on_click=on_click,
+        disabled=disabled,
+        height=TOUCH,
+        style=style,
+        expand=expand,
+    )
+    return tid(identifier, button) if identifier else button
+
+
+def text_field(
+    label: str,
+    value: str,
+    on_change: Handler | None,
+    *,
+    password: bool = False,
+    multiline: bool = False,
+    keyboard: ft.KeyboardType = ft.KeyboardType.TEXT,
+    error: str | None = None,
+    on_submit: Handler | None = None,
+    autofocus: bool = False,
+    max_length: int | None = None,
+) -> ft.TextField:
+    return ft.TextField(
+        label=label,
+        value=value,
+        on_change=on_change,
+        on_submit=on_submit,
+        password=password,
+        can_reveal_password=password,
+        multiline=multiline,
+        min_lines=3 if multiline else None,
+        max_lines=8 if multiline else None,
+        keyboard_type=keyboard,
+        error=error or None,
+        text_size=TEXT,
+        label_style=ft.TextStyle(size=SMALL),
+        autofocus=autofocus,
+        max_length=max_length,
+        content_padding=ft.Padding.symmetric(horizontal=14, vertical=16),
+    )
+
+
+def choice_row(
+    options: Sequence[tuple[str, str]],
+    selected: str | None,
+    on_select: Callable[[str], Any],
+    identifier: str | None = None,
+) -> ft.Control:
+    """Few choices as big toggle buttons: one tap, no menu to open."""
+
+    def handler(value: str) -> Handler:
+        async def select(_: ft.Event[ft.Button]) -> None:
+            result = on_select(value)
+            if hasattr(result, "__await__"):
+                await result
+
+        return select
+
+    buttons: list[ft.Control] = []
+    for value, label in options:
+        if value == selected:
+            buttons.append(
+                ft.FilledButton(
+                    content=label,
+                    icon=ft.Icons.CHECK,
+                    on_click=handler(value),
+                    height=TOUCH - 4,
+                    style=_style(),
+                )
+            )
+        else:
+            buttons.append(
+                ft.OutlinedButton(
+                    content=label, on_click=handler(value), height=TOUCH - 4, style=_style()
+                )
+            )
+    row = ft.Row(buttons, wrap=True, spacing=8, run_spacing=8)
+    return tid(identifier, row) if identifier else row
+
+
+def heading(text: str) -> ft.Text:
+    return ft.Text(text, size=TITLE, weight=ft.FontWeight.W_600)
+
+
+def label(text: str, color: str | None = None, size: int = SMALL) -> ft.Text:
+    return ft.Text(text, size=size, color=color or ft.Colors.ON_SURFACE_VARIANT)
+
+
+def error_line(text: str) -> ft.Control:
+    if not text:
+        return ft.Container(height=0)
+    return ft.Container(
+        ft.Row(
+            [
+                ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.RED_800),
+                ft.Text(text, color=ft.Colors.RED_800, size=TEXT, expand=True),
+            ]
+        ),
+        bgcolor=ft.Colors.RED_50,
+        padding=12,
+        border_radius=8,
+    )
+
+
+def info_line(
+    text: str, icon: ft.IconData = ft.Icons.INFO_OUTLINE, color: str = PRIMARY
+) -> ft.Control:
+    return ft.Row([ft.Icon(icon, color=color), ft.Text(text, size=TEXT, color=color, expand=True)])
+
+
+def badge(text: str, color: str) -> ft.Control:
+    return ft.Container(
+        ft.Text(text, size=SMALL, color=ft.Colors.WHITE, weight=ft.FontWeight.W_600),
+        bgcolor=color,
+        padding=ft.Padding.symmetric(horizontal=8, vertical=2),
+        border_radius=12,
+    )
+
+
+def card(controls: list[ft.Control], on_click: Handler | None = None) -> ft.Control:
+    return ft.Card(
+        ft.Container(
+            ft.Column(controls, spacing=6),
+            padding=14,
+            on_click=on_click,
+            ink=on_click is not None,
+            border_radius=12,
+        ),
+        margin=ft.Margin.symmetric(vertical=4),
+    )
+
+
+def list_row(
+    title: str,
+    subtitle: str = "",
+    badges: Sequence[ft.Control] = (),
+    on_click: Handler | None = None,
+    trailing: ft.Control | None = None,
+    leading: ft.Control | None = None,
+) -> ft.Control:
+    """A row of a list: at least ``TOUCH`` high, the whole row tappable."""
+    texts: list[ft.Control] = [ft.Text(title, size=TEXT, weight=ft.FontWeight.W_600)]
+    if subtitle:
+        texts.append(label(subtitle))
+    if badges:
+        texts.append(ft.Row(list(badges), spacing=6, wrap=True))
+    parts: list[ft.Control] = []
+    if leading is not None:
+        parts.append(leading)
+    parts.append(ft.Column(texts, spacing=4, expand=True))
+    if trailing is not None:
+        parts.append(trailing)
+    elif on_click is not None:
+        parts.append(ft.Icon(ft.Icons.CHEVRON_RIGHT))
+    return ft.Container(
+        ft.Row(parts, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+        padding=ft.Padding.symmetric(horizontal=12, vertical=10),
+        on_click=on_click,
+        ink=on_click is not None,
+        border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
+        # Never shorter than a thumb: two lines of text keep it well above 48 px.
+    )
+
+
+def thumbnails(
+    images: Sequence[bytes | None], on_remove: Callable[[int], Any] | None = None, size: int = 96
+) -> ft.Control:
+    tiles: list[ft.Control] = []
+    for index, data in enumerate(images):
+        picture: ft.Control = (
+            ft.Image(src=data, width=size, height=size, fit=ft.BoxFit.COVER, border_radius=8)
+            if data
+            else ft.Container(
+                ft.Icon(ft.Icons.PHOTO), width=size, height=size, bgcolor=ft.Colors.GREY_200
+            )
+        )
+        if on_remove is not None:
+
+            def remover(position: int) -> Handler:
+                def remove(_: ft.Event[ft.IconButton]) -> None:
+                    on_remove(position)
+
+                return remove
+
+            picture = ft.Stack(
+                [
+                    picture,
+                    ft.Container(
+                        ft.IconButton(
+                            ft.Icons.CLOSE,
+                            on_click=remover(index),
+                            bgcolor=ft.Colors.WHITE,
+                            icon_size=20,
+                        ),
+                        right=0,
+                        top=0,
+                    ),
+                ],
+                width=size,
+                height=size,
+            )
+        tiles.append(picture)
+    return ft.Row(tiles, wrap=True, spacing=8, run_spacing=8)

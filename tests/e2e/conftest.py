@@ -1,0 +1,209 @@
+"""The real thing, end to end: the sync server (uvicorn, SQLite, a small
+demo district) and the field app in web mode, each a subprocess on a free
+loopback port, driven by Debian's Chromium through Playwright.
+
+The server is started once per session (seeding takes a few seconds) and
+can be stopped and started again on the same port and database — that is
+what "the server is down" means here. Every test gets its own app process
+and data folder: a fresh phone.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.e2e.driver import PHONE, SCREENSHOTS, Screenshots
+
+DEMO_PASSWORD = "demo-2026"
+DEMO_SIZE = 300
+CHROMIUM = os.environ.get("LASTMILE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+GEOLOCATION = {"latitude": 36.6052, "longitude": 114.4781, "accuracy": 12}
+"""Where the test phone "is": Baijia street, Fuxing District, Handan."""
+CLI = [sys.executable, "-m", "lastmile_cli"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_http(url: str, process: subprocess.Popen[bytes], deadline_s: float) -> None:
+    """Poll ``url`` until it answers 200 (or the process dies, or time is up)."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {deadline_s}s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@dataclass
+class SyncServer:
+    """``lastmile server`` on a SQLite file; stoppable and restartable."""
+
+    folder: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.folder / 'district.db'}"
+
+    @property
+    def blobs(self) -> Path:
+        return self.folder / "blobs"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def seed(self) -> None:
+        subprocess.run(
+            [*CLI, "admin", "seed-demo", "--db", self.db_url, "--password", DEMO_PASSWORD]
+            + ["--size", str(DEMO_SIZE)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
+
+    def start(self) -> None:
+        env = {**os.environ, "LASTMILE_BLOBS": str(self.blobs)}
+        command = [*CLI, "server", "--db", self.db_url, "--host", "127.0.0.1"]
+        self.process = subprocess.Popen(
+            [*command, "--port", str(self.port)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_http(f"{self.url}/readyz", self.process, 60)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+
+@dataclass
+class FieldAppProcess:
+    """``lastmile app``: one phone (one data folder) served to the browser."""
+
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def sync_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncServer]:
+    server = SyncServer(tmp_path_factory.mktemp("district"))
+    server.seed()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(sync_server: SyncServer) -> Iterator[SyncServer]:
+    """The session's server, running at the start and the end of each test."""
+    if not sync_server.running:
+        sync_server.start()
+    yield sync_server
+    if not sync_server.running:
+        sync_server.start()
+
+
+@pytest.fixture
+def field_app(server: SyncServer, tmp_path: Path) -> Iterator[FieldAppProcess]:
+    port = free_port()
+    data_dir = tmp_path / "phone"
+    log = tmp_path / "app.log"
+    env = {**os.environ, "LASTMILE_APP_SYNC_INTERVAL_SECONDS": "5"}
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [*CLI, "app", "--port", str(port), "--data-dir", str(data_dir)]
+            + ["--server-url", server.url],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    app = FieldAppProcess(f"http://127.0.0.1:{port}/", data_dir, process, log)
+    try:
+        wait_http(app.url, process, 60)
+        yield app
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not at {CHROMIUM}: scripts/test installs Debian's chromium")
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport=PHONE,
+        geolocation=GEOLOCATION,
+        permissions=["geolocation"],
+        locale="en-US",
+    )
+    context.set_default_timeout(30_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def shots(page: Page, request: pytest.FixtureRequest) -> Screenshots:
+    """Screenshots into ``artifacts/screenshots/<test name>/`` for a person to look at."""
+    return Screenshots(page, SCREENSHOTS / request.node.name)

@@ -1,0 +1,115 @@
+"""Driving the Flutter web client: wait for it to boot, turn on its
+semantics tree, find controls by their ``ft.Semantics(identifier=…)``, type,
+and wait for what should appear (never a fixed sleep).
+
+Flutter draws on a canvas; what Playwright can see is the semantics tree
+(``flt-semantics`` elements), so every check here reads labels and
+identifiers there.
+"""
+
+import shutil
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 1024, "height": 768}
+BOOT_MS = 90_000
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function("() => !document.getElementById('loading')", timeout=BOOT_MS)
+    enable_semantics(page)
+
+
+def enable_semantics(page: Page) -> None:
+    """The web client builds its accessibility tree only when asked to."""
+    page.locator("flt-semantics-placeholder").wait_for(state="attached", timeout=BOOT_MS)
+    page.evaluate("() => document.querySelector('flt-semantics-placeholder').click()")
+    page.locator("flt-semantics").first.wait_for(state="attached", timeout=BOOT_MS)
+
+
+def by_id(page: Page, identifier: str) -> Locator:
+    return page.locator(f"[flt-semantics-identifier='{identifier}']")
+
+
+def click(page: Page, identifier: str) -> None:
+    target = by_id(page, identifier).first
+    target.wait_for()
+    target.click()
+
+
+def type_into(page: Page, identifier: str, text: str) -> None:
+    """Focus the text field under ``identifier`` and type (as a person would)."""
+    field = by_id(page, identifier).first
+    field.wait_for()
+    field.click()
+    field.locator("input, textarea").first.wait_for(state="attached")
+    page.keyboard.type(text)
+
+
+def text(page: Page, identifier: str) -> str:
+    node = by_id(page, identifier).first
+    node.wait_for()
+    return node.inner_text() + " " + " ".join(
+        node.locator("[aria-label]").evaluate_all("nodes => nodes.map(n => n.ariaLabel)")
+    )
+
+
+def wait_for_text(page: Page, needle: str, timeout_ms: int = 30_000) -> None:
+    """Until ``needle`` shows somewhere in the semantics tree (label or text)."""
+    page.wait_for_function(
+        """needle => Array.from(document.querySelectorAll('flt-semantics, [aria-label]'))
+            .some(n => (n.getAttribute('aria-label') || '').includes(needle)
+                    || (n.textContent || '').includes(needle))""",
+        arg=needle,
+        timeout=timeout_ms,
+    )
+
+
+def wait_for_id_text(page: Page, identifier: str, needle: str, timeout_ms: int = 30_000) -> None:
+    """Until the node ``identifier`` (or something inside it) says ``needle``."""
+    page.wait_for_function(
+        """([ident, needle]) => Array.from(
+                document.querySelectorAll(`[flt-semantics-identifier='${ident}']`))
+            .some(root => [root, ...root.querySelectorAll('*')].some(n =>
+                (n.getAttribute('aria-label') || '').includes(needle)
+                || (n.textContent || '').includes(needle)))""",
+        arg=[identifier, needle],
+        timeout=timeout_ms,
+    )
+
+
+def settle(page: Page) -> None:
+    """Two animation frames: what the semantics tree says is also painted."""
+    page.evaluate(
+        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    )
+
+
+class Screenshots:
+    """Each main screen at phone and tablet size, for a person to look at."""
+
+    def __init__(self, page: Page, folder: Path) -> None:
+        self.page = page
+        self.folder = folder
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def take(self, name: str, sizes: tuple[str, ...] = ("phone", "tablet")) -> list[Path]:
+        taken = []
+        original = self.page.viewport_size
+        for size in sizes:
+            self.page.set_viewport_size(PHONE if size == "phone" else TABLET)
+            settle(self.page)
+            self.page.wait_for_timeout(400)  # the layout switch animates; let it finish
+            path = self.folder / f"{name}-{size}.png"
+            self.page.screenshot(path=path)
+            taken.append(path)
+        if original is not None:
+            self.page.set_viewport_size(original)
+            settle(self.page)
+        return taken
