@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from psycopg import sql
 
 PG_ADMIN_DSN = os.environ.get("LASTMILE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REPO = Path(__file__).resolve().parent.parent
@@ -34,13 +35,15 @@ def fresh_postgres() -> Iterator[str]:
     info = psycopg.conninfo.conninfo_to_dict(PG_ADMIN_DSN)
     name = f"lastmile_bench_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         host, port = info.get("host", "127.0.0.1"), info.get("port", "5432")
         yield f"postgresql+psycopg://{info.get('user', 'postgres')}@{host}:{port}/{name}"
     finally:
         with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def free_port() -> int:

@@ -30,8 +30,8 @@ from uuid import UUID
 import httpx
 from sqlalchemy import text
 
-from bench.data import insert_visits_directly, push_body, visit_mutations
 from bench.harness import CountingProxy, ServerProcess, fresh_postgres, running_server
+from bench.visits import insert_visits_directly, push_body, visit_mutations
 from sync_server.core.db import make_engine
 from sync_server.core.migrate import upgrade
 from tests.factories import PASSWORD, District, case_fields, load_district, mutation
@@ -161,7 +161,7 @@ def _sync_rows(
     ]
     raw_up = sum(len(body) for body in bodies)
 
-    up0, down0 = counter.snapshot()
+    up0, _ = counter.snapshot()
     statuses: dict[str, int] = {}
 
     def push_all() -> None:
@@ -203,7 +203,8 @@ def _sync_rows(
     def noop_sync() -> None:
         reader.push([])
         page, _ = reader.pull_page(args.pull_limit)
-        assert not page["changes"] and not page["more"], page
+        assert not page["changes"], page
+        assert not page["more"], page
 
     noop_sync()  # warm
     up3, down3 = counter.snapshot()
@@ -359,11 +360,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=30, help="runs of each no-op measurement")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
-        "--quick", action="store_true", help="1,000 records, 50,000 big rows: a smoke test"
+        "--quick", action="store_true", help="500 records, 5,000 big rows: a smoke test"
     )
     args = parser.parse_args(argv)
     if args.quick:
-        args.records, args.big_rows, args.repeat = 1000, 50_000, 10
+        args.records, args.big_rows, args.repeat = 500, 5000, 5
     return args
 
 

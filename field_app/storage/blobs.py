@@ -85,14 +85,19 @@ class LocalBlobStore:
         return self.path(sha256).exists()
 
     def put_thumbnail(self, sha256: str, data: bytes) -> None:
-        """A small preview of blob ``sha256``, kept on the device only."""
-        self._write(self._thumb_path(sha256), self.cipher.encrypt_bytes(data, f"thumb.{sha256}"))
+        """A small preview of blob ``sha256``, kept on the device only. Not
+        synced to disk before returning: a preview lost in a crash is made
+        again from the photo, and the save of a visit stays quick."""
+        sealed = self.cipher.encrypt_bytes(data, f"thumb.{sha256}")
+        self._write(self._thumb_path(sha256), sealed, durable=False)
 
     def thumbnail(self, sha256: str) -> bytes | None:
+        """The preview, or ``None`` if there is none (or it did not survive a crash)."""
         path = self._thumb_path(sha256)
-        if not path.exists():
+        try:
+            return self.cipher.decrypt_bytes(path.read_bytes(), f"thumb.{sha256}")
+        except (FileNotFoundError, ValueError):
             return None
-        return self.cipher.decrypt_bytes(path.read_bytes(), f"thumb.{sha256}")
 
     def path(self, sha256: str) -> Path:
         sha256 = _checked(sha256)
@@ -141,12 +146,14 @@ class LocalBlobStore:
         return self.folder / "thumbs" / sha256[:2] / f"{sha256}.bin"
 
     @staticmethod
-    def _write(path: Path, sealed: bytes) -> None:
+    def _write(path: Path, sealed: bytes, durable: bool = True) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         with temp.open("wb") as handle:
             handle.write(sealed)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temp, path)
-        _fsync_dir(path.parent)
+        if durable:
+            _fsync_dir(path.parent)

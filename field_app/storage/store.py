@@ -518,11 +518,10 @@ class LocalStore:
         name_field = SEARCHABLE_NAMES.get(table)
         if (text_fields is None and name_field is None) or record.get("deleted"):
             return None
-        body = " ".join(
-            token
-            for name in text_fields or ()
-            for token in index_tokens(str(record.get(name) or ""))
-        )
+        tokens: list[str] = []
+        for name in text_fields or ():
+            tokens += index_tokens(str(record.get(name) or ""))
+        body = " ".join(tokens)
         blind = ""
         if name_field and record.get(name_field):
             blind = " ".join(blind_tokens(str(record[name_field]), self._blind))

@@ -185,13 +185,14 @@ class SyncEngine:
     # -- push ---------------------------------------------------------------------
 
     def _push(self, result: SyncResult, device_id: str) -> None:
-        pending = self.store.outbox(("pending",))
+        items = self.store.outbox(("pending", "sent"))
+        pending = [item for item in items if item.state == "pending"]
         if pending:
             self.store.mark_sent(pending)
-        # Read again after marking: an edit that folded into a pending entry
-        # just before it was marked is part of what goes out, and from now on
-        # these entries are frozen.
-        items = self.store.outbox(("sent",))
+            # Read again after marking: an edit that folded into a pending
+            # entry just before it was marked goes out with it, and from now
+            # on these entries are frozen.
+            items = self.store.outbox(("sent",))
         total = len(items)
         done = 0
         self._progress(SyncPhase.PUSH, 0, total)
@@ -338,7 +339,12 @@ class SyncEngine:
         return self.backoff.next_delay()
 
     def _log(self, result: SyncResult) -> None:
-        """Counts only: the log is shown to the user and never holds record data."""
+        """Counts only: the log is shown to the user and never holds record data.
+        A round that changed nothing is not logged: a phone checking every
+        minute would otherwise write (and flush to flash) every minute forever."""
+        quiet = not (result.acknowledged or result.rejected or result.uploaded or result.pulled)
+        if result.ok and quiet and not result.resynced:
+            return
         detail = (
             f"acknowledged={result.acknowledged} rejected={result.rejected} "
             f"uploaded={result.uploaded} pulled={result.pulled} resynced={result.resynced}"

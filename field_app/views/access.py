@@ -23,6 +23,7 @@ def _frame(ctx: ViewContext, controls: list[ft.Control]) -> ft.Control:
         list(LANGUAGES.items()),
         ctx.translator.language,
         lambda code: _switch_language(ctx, code),
+        "language-select",
     )
     return ft.Container(
         ft.Column(
@@ -46,6 +47,7 @@ def _frame(ctx: ViewContext, controls: list[ft.Control]) -> ft.Control:
             spacing=14,
             scroll=ft.ScrollMode.AUTO,
             width=440,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         ),
         alignment=ft.Alignment.TOP_CENTER,
         padding=20,

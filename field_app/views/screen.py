@@ -17,7 +17,12 @@ class ScreenView:
     def __init__(self, ctx: ViewContext, vm: Any) -> None:
         self.ctx = ctx
         self.vm = vm
-        self.body = ft.Column(spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+        self.body = ft.Column(
+            spacing=12,
+            scroll=ft.ScrollMode.AUTO,
+            expand=True,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        )
         subscribe: Callable[[Callable[[], None]], Callable[[], None]] | None = getattr(
             vm, "subscribe", None
         )

@@ -38,18 +38,24 @@ KEY_PERSON = ft.Colors.DEEP_ORANGE_800
 UNSENT = ft.Colors.AMBER_900
 
 
+def text_style(size: int = TEXT, weight: ft.FontWeight | None = None) -> ft.TextStyle:
+    """Always with the bundled family: a style without one falls back to a
+    Latin-only font on the web client and Chinese turns into boxes."""
+    return ft.TextStyle(size=size, weight=weight, font_family=FONT_FAMILY)
+
+
 def app_theme() -> ft.Theme:
     return ft.Theme(
         font_family=FONT_FAMILY,
         color_scheme_seed=PRIMARY,
         text_theme=ft.TextTheme(
-            body_large=ft.TextStyle(size=TEXT),
-            body_medium=ft.TextStyle(size=TEXT),
-            body_small=ft.TextStyle(size=SMALL),
-            label_large=ft.TextStyle(size=TEXT, weight=ft.FontWeight.W_600),
-            label_medium=ft.TextStyle(size=SMALL),
-            title_large=ft.TextStyle(size=HEADLINE, weight=ft.FontWeight.W_600),
-            title_medium=ft.TextStyle(size=TITLE, weight=ft.FontWeight.W_600),
-            title_small=ft.TextStyle(size=TEXT, weight=ft.FontWeight.W_600),
+            body_large=text_style(TEXT),
+            body_medium=text_style(TEXT),
+            body_small=text_style(SMALL),
+            label_large=text_style(TEXT, ft.FontWeight.W_600),
+            label_medium=text_style(SMALL),
+            title_large=text_style(HEADLINE, ft.FontWeight.W_600),
+            title_medium=text_style(TITLE, ft.FontWeight.W_600),
+            title_small=text_style(TEXT, ft.FontWeight.W_600),
         ),
     )

@@ -5,7 +5,7 @@ from typing import Any
 
 import flet as ft
 
-from field_app.views.theme import PRIMARY, SMALL, TEXT, TITLE, TOUCH
+from field_app.views.theme import PRIMARY, SMALL, TEXT, TITLE, TOUCH, text_style
 
 Handler = Callable[..., Any]
 
@@ -18,7 +18,7 @@ def tid(identifier: str, control: ft.Control) -> ft.Semantics:
 def _style() -> ft.ButtonStyle:
     return ft.ButtonStyle(
         padding=ft.Padding.symmetric(horizontal=20, vertical=12),
-        text_style=ft.TextStyle(size=TEXT, weight=ft.FontWeight.W_600),
+        text_style=text_style(TEXT, ft.FontWeight.W_600),
         shape=ft.RoundedRectangleBorder(radius=10),
     )
 
@@ -93,7 +93,7 @@ def text_field(
         keyboard_type=keyboard,
         error=error or None,
         text_size=TEXT,
-        label_style=ft.TextStyle(size=SMALL),
+        label_style=text_style(SMALL),
         autofocus=autofocus,
         max_length=max_length,
         content_padding=ft.Padding.symmetric(horizontal=14, vertical=16),

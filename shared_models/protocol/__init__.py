@@ -13,6 +13,17 @@ from shared_models.protocol.push import (
     PushResponse,
 )
 from shared_models.protocol.review import ConflictResolve, ReviewCreate
+from shared_models.protocol.supervision import (
+    Dashboard,
+    DashboardFigures,
+    DeviceSync,
+    OfficeDashboard,
+    OpenCaseAges,
+    OverdueCheckin,
+    ReviewQueueItem,
+    ReviewQueueKind,
+    ReviewQueuePage,
+)
 from shared_models.protocol.tables import TABLES, TableName, TableSpec
 from shared_models.protocol.version import PROTOCOL_VERSION, SUPPORTED_PROTOCOLS
 
@@ -22,7 +33,10 @@ __all__ = [
     "TABLES",
     "Change",
     "ConflictResolve",
+    "Dashboard",
+    "DashboardFigures",
     "DeviceInfo",
+    "DeviceSync",
     "ErrorBody",
     "ErrorCode",
     "ErrorEnvelope",
@@ -35,10 +49,16 @@ __all__ = [
     "MutationError",
     "MutationResult",
     "MutationStatus",
+    "OfficeDashboard",
+    "OpenCaseAges",
+    "OverdueCheckin",
     "PullPage",
     "PushRequest",
     "PushResponse",
     "ReviewCreate",
+    "ReviewQueueItem",
+    "ReviewQueueKind",
+    "ReviewQueuePage",
     "TableName",
     "TableSpec",
     "UserProfile",

@@ -127,10 +127,38 @@ class SyncServer:
 class FieldAppProcess:
     """``lastmile app``: one phone (one data folder) served to the browser."""
 
-    url: str
+    port: int
     data_dir: Path
-    process: subprocess.Popen[bytes]
+    server_url: str
     log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> None:
+        env = {**os.environ, "LASTMILE_APP_SYNC_INTERVAL_SECONDS": "5"}
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(
+                [*CLI, "app", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+                + ["--server-url", self.server_url],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        wait_http(self.url, self.process, 60)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+    def restart(self) -> None:
+        """The phone's app is closed and opened again (same data folder)."""
+        self.stop()
+        self.start()
 
 
 @pytest.fixture(scope="session")
@@ -154,25 +182,12 @@ def server(sync_server: SyncServer) -> Iterator[SyncServer]:
 
 @pytest.fixture
 def field_app(server: SyncServer, tmp_path: Path) -> Iterator[FieldAppProcess]:
-    port = free_port()
-    data_dir = tmp_path / "phone"
-    log = tmp_path / "app.log"
-    env = {**os.environ, "LASTMILE_APP_SYNC_INTERVAL_SECONDS": "5"}
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [*CLI, "app", "--port", str(port), "--data-dir", str(data_dir)]
-            + ["--server-url", server.url],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    app = FieldAppProcess(f"http://127.0.0.1:{port}/", data_dir, process, log)
+    app = FieldAppProcess(free_port(), tmp_path / "phone", server.url, tmp_path / "app.log")
     try:
-        wait_http(app.url, process, 60)
+        app.start()
         yield app
     finally:
-        stop(process)
+        app.stop()
 
 
 @pytest.fixture(scope="session")
@@ -190,8 +205,21 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[None]:
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(
         viewport=PHONE,
         geolocation=GEOLOCATION,
@@ -199,7 +227,13 @@ def page(browser: Browser) -> Iterator[Page]:
         locale="en-US",
     )
     context.set_default_timeout(30_000)
-    yield context.new_page()
+    page = context.new_page()
+    yield page
+    if request.node.stash.get(FAILED, False):
+        # What the screen showed when the test failed, beside the other screenshots.
+        folder = SCREENSHOTS / request.node.name
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=folder / "failure.png")
     context.close()
 
 

@@ -59,6 +59,25 @@ def text(page: Page, identifier: str) -> str:
     )
 
 
+def value(page: Page, identifier: str) -> str:
+    """What is typed in the text field under ``identifier``."""
+    node = by_id(page, identifier).first
+    node.click()  # the web client fills the input's value while it has focus
+    field = node.locator("input, textarea").first
+    field.wait_for(state="attached")
+    return field.input_value()
+
+
+def choose(page: Page, identifier: str, label: str) -> None:
+    """Tap the option ``label`` of the choice row ``identifier``."""
+    by_id(page, identifier).first.get_by_role("button", name=label).first.click()
+
+
+def use_english(page: Page) -> None:
+    choose(page, "language-select", "English")
+    wait_for_text(page, "Sign in")
+
+
 def wait_for_text(page: Page, needle: str, timeout_ms: int = 30_000) -> None:
     """Until ``needle`` shows somewhere in the semantics tree (label or text)."""
     page.wait_for_function(
@@ -105,7 +124,6 @@ class Screenshots:
         for size in sizes:
             self.page.set_viewport_size(PHONE if size == "phone" else TABLET)
             settle(self.page)
-            self.page.wait_for_timeout(400)  # the layout switch animates; let it finish
             path = self.folder / f"{name}-{size}.png"
             self.page.screenshot(path=path)
             taken.append(path)

@@ -39,7 +39,9 @@ from shared_models.protocol.tables import TableName
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
 from sync_server.main import create_app
+from sync_server.repositories.scope import scope_for
 from sync_server.services.records import ROWS, row_to_wire
+from sync_server.tables import UserRow
 from tests.factories import PASSWORD, District, load_district
 
 BASE_URL = "http://testserver"
@@ -80,6 +82,16 @@ class Server:
         with Session(self.engine) as session:
             return {record_id: int(n) for record_id, n in session.execute(query)}
 
+    def visible(self, username: str, table: TableName) -> dict[UUID, dict[str, JsonValue]]:
+        """The live rows of ``table`` in ``username``'s jurisdiction, as the
+        server's own scoping decides it."""
+        model: Any = ROWS[table]
+        with Session(self.engine) as session:
+            user = session.scalars(select(UserRow).where(UserRow.username == username)).one()
+            scope = scope_for(session, user)
+            query = select(model).where(scope.row_filter(table, model), model.deleted.is_(False))
+            return {row.id: row_to_wire(table, row) for row in session.scalars(query)}
+
     def login(self, username: str, device_id: str) -> dict[str, Any]:
         response = self.http.post(
             "/api/v1/auth/login",
@@ -109,6 +121,44 @@ def running_server(
             yield Server(http, engine, district, settings)
     finally:
         engine.dispose()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    user: dict[str, Any]
+    device_id: str
+
+
+@dataclass(frozen=True)
+class DistrictFile:
+    """A district database with phones already signed in, to copy per run:
+    each copy is a fresh server on which those sign-ins are valid."""
+
+    path: Path
+    district: District
+    logins: dict[str, SignedIn]
+
+    def copy(self, folder: Path) -> str:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "district.db"
+        shutil.copyfile(self.path, target)
+        return f"sqlite:///{target}"
+
+
+def signed_in_district(migrated: Path, folder: Path, usernames: list[str]) -> DistrictFile:
+    """The test district on a copy of the migrated SQLite template ``migrated``,
+    with one phone signed in for each of ``usernames``."""
+    path = folder / "district.db"
+    shutil.copyfile(migrated, path)
+    logins: dict[str, SignedIn] = {}
+    with running_server(f"sqlite:///{path}", folder / "blobs") as server:
+        for n, username in enumerate(usernames):
+            device_id = f"phone-{n:04d}-{username}"
+            answer = server.login(username, device_id)
+            logins[username] = SignedIn(answer["token"], answer["user"], device_id)
+        district = server.district
+    return DistrictFile(path, district, logins)
 
 
 class Link(httpx.BaseTransport):
@@ -213,6 +263,10 @@ class Phone:
         """Sign in through the client, the way the app's first start does."""
         answer = self.client.login(username, PASSWORD, self.device_id, "test phone")
         self.adopt(answer.token, answer.user.model_dump(mode="json"))
+
+    def restore(self, login: SignedIn) -> None:
+        """Become the phone of ``login`` (its identity and token)."""
+        self.adopt(login.token, login.user, login.device_id)
 
     def adopt(self, token: str, user: dict[str, Any], device_id: str | None = None) -> None:
         """Take over a sign-in made elsewhere (a restored phone keeps its identity)."""

@@ -115,6 +115,8 @@ def test_thumbnails_are_encrypted_and_never_queued(blobs: LocalBlobStore) -> Non
     assert blobs.thumbnail(sha256) == b"tiny preview"
     assert blobs.pending() == []
     assert blobs.thumbnail("1" * 64) is None
+    blobs._thumb_path(sha256).write_bytes(b"")  # what a crash may leave: made again later
+    assert blobs.thumbnail(sha256) is None
 
 
 @pytest.fixture

@@ -96,6 +96,8 @@ _VISIT_FIELDS = (
     "notes",
     "outcome",
 )
+_VERSIONS = ", ".join(f"'{name}', :base + g" for name in _VISIT_FIELDS)
+"""Every field's version is the row's version, as for a record created by a push."""
 
 
 def insert_visits_directly(
@@ -130,14 +132,13 @@ def insert_visits_directly(
 def _insert_postgres(
     connection: Any, count: int, base: int, case_id: UUID, unit: UUID, creator: UUID
 ) -> None:
-    versions = ", ".join(f"'{name}', :base + g" for name in _VISIT_FIELDS)
     connection.execute(
-        text(
-            "INSERT INTO visits (id, version, updated_at, deleted, created_by, scope_unit_id,"
+        text(  # the only text put in is _VERSIONS, built from constant column names
+            "INSERT INTO visits (id, version, updated_at, deleted, created_by, scope_unit_id,"  # noqa: S608
             " scope_officer_id, field_versions, case_id, subject_id, kind, method, started_at,"
             " ended_at, lat, lon, accuracy_m, notes, outcome)"
             " SELECT gen_random_uuid(), :base + g, now(), false, :creator, :unit, NULL,"
-            f" json_build_object({versions}), :case_id, NULL, 'home_visit', NULL,"
+            f" json_build_object({_VERSIONS}), :case_id, NULL, 'home_visit', NULL,"
             " timestamptz '2025-01-01 08:00+00' + g * interval '1 minute', NULL,"
             " 36.6 + (g % 1000) * 0.0001, 114.5 + (g % 997) * 0.0001, 10.0,"
             " '入户走访，了解家庭情况，第' || g || '次', ''"
@@ -150,15 +151,14 @@ def _insert_postgres(
 def _insert_sqlite(
     connection: Any, count: int, base: int, case_id: UUID, unit: UUID, creator: UUID
 ) -> None:
-    versions = ", ".join(f"'{name}', :base + g" for name in _VISIT_FIELDS)
     connection.execute(
-        text(
-            "INSERT INTO visits (id, version, updated_at, deleted, created_by, scope_unit_id,"
+        text(  # the only text put in is _VERSIONS, built from constant column names
+            "INSERT INTO visits (id, version, updated_at, deleted, created_by, scope_unit_id,"  # noqa: S608
             " scope_officer_id, field_versions, case_id, subject_id, kind, method, started_at,"
             " ended_at, lat, lon, accuracy_m, notes, outcome)"
             " WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < :n)"
             " SELECT lower(hex(randomblob(16))), :base + g, :now, 0, :creator, :unit, NULL,"
-            f" json_object({versions}), :case_id, NULL, 'home_visit', NULL,"
+            f" json_object({_VERSIONS}), :case_id, NULL, 'home_visit', NULL,"
             " strftime('%Y-%m-%d %H:%M:%S.000000', '2025-01-01 08:00:00', '+' || g || ' minutes'),"
             " NULL, 36.6 + (g % 1000) * 0.0001, 114.5 + (g % 997) * 0.0001, 10.0,"
             " '入户走访，了解家庭情况，第' || g || '次', '' FROM s"

@@ -1,0 +1,195 @@
+"""The supervisor workspace: the review queue and the office dashboard.
+
+Supervisors and admins only. Everything here is computed by the server for
+the caller's jurisdiction; a device never derives these figures from what it
+happens to hold.
+"""
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared_models.domain.review import ReviewState, ReviewTarget
+from shared_models.domain.types import RecordId, UtcDatetime
+from shared_models.domain.visits import VisitKind
+
+_RESPONSE = ConfigDict(extra="forbid")
+
+
+class ReviewQueueKind(StrEnum):
+    """What a queued record is, as the queue filters it."""
+
+    CASE = "case"
+    VISIT = "visit"
+    """Any visit but a check-in: mediation sessions, investigations, home visits, follow-ups."""
+    CHECKIN = "checkin"
+    AGREEMENT = "agreement"
+
+
+class ReviewQueueItem(BaseModel):
+    """A record that arrived (or changed) since it was last reviewed.
+
+    ``title`` is the case title, or for a subject's visit the subject's name;
+    ``summary`` the start of the notes, description or facts. Both are what
+    the supervisor sees of the record anyway; ID numbers, phone numbers and
+    addresses are never part of a queue item.
+    """
+
+    model_config = _RESPONSE
+
+    table: ReviewTarget
+    record_id: RecordId
+    kind: ReviewQueueKind
+    visit_kind: VisitKind | None = None
+    title: str
+    summary: str
+    case_id: RecordId | None = None
+    subject_id: RecordId | None = None
+    author_id: RecordId | None = None
+    """Who created the record (``created_by``)."""
+    author_name: str = ""
+    org_unit_id: RecordId | None = None
+    """The unit whose jurisdiction the record is in."""
+    version: int
+    arrived_at: UtcDatetime | None = None
+    """When the server stored the current version."""
+    latest_review_state: ReviewState | None = None
+    latest_review_comment: str = ""
+    reviewed_version: int | None = None
+    """The record version the latest review judged."""
+    resubmitted: bool = False
+    """Reviewed before and changed since (after "needs changes": the resubmission)."""
+
+
+class ReviewQueuePage(BaseModel):
+    """Newest first. ``next_before`` is the ``before`` of the next page, or
+    ``None`` on the last page; versions never repeat, so pages never overlap."""
+
+    model_config = _RESPONSE
+
+    items: list[ReviewQueueItem]
+    next_before: int | None = None
+
+
+class OpenCaseAges(BaseModel):
+    """Open cases by days since they were opened (district calendar days)."""
+
+    model_config = _RESPONSE
+
+    days_0_7: int = 0
+    days_8_30: int = 0
+    days_31_90: int = 0
+    over_90: int = 0
+
+
+class OverdueCheckin(BaseModel):
+    """A subject under supervision whose next check-in is past due."""
+
+    model_config = _RESPONSE
+
+    subject_id: RecordId
+    name: str
+    """Supervisors may see subjects' names; nothing else personal is listed."""
+    office_id: RecordId
+    officer_id: RecordId | None = None
+    officer_name: str = ""
+    key_person: bool
+    checkin_interval_days: int
+    last_checkin_at: UtcDatetime | None = None
+    """``None``: no check-in since the term started."""
+    due: date
+    """The day the check-in was due (last check-in's day, or term start, plus the interval)."""
+    days_overdue: int
+
+
+class DeviceSync(BaseModel):
+    """A signed-in device (one per device and user) and when it last talked to the server."""
+
+    model_config = _RESPONSE
+
+    device_id: str
+    device_name: str
+    user_id: RecordId
+    display_name: str
+    office_id: RecordId
+    last_seen_at: UtcDatetime
+    """The device's latest request (recorded to the minute)."""
+    silent: bool
+    """No request for more than ``Dashboard.silent_after_days`` days: a warning."""
+
+
+class DashboardFigures(BaseModel):
+    """The numbers of one office, or their sum over a district.
+
+    Definitions (district calendar, UTC+8; ``month`` and ``today`` of the
+    ``Dashboard``):
+
+    - open cases: not deleted, status intake, investigating, mediating,
+      agreed or follow_up; aged by ``today`` minus the day ``opened_at`` fell on.
+    - ``closed_this_month``: status closed with ``closed_at`` in the month.
+    - ``agreements_signed_this_month``: signed agreements with ``signed_at``
+      in the month, corrections (``supersedes_id`` set) not counted again.
+    - mediation outcomes: a case *concluded* in the month when its latest
+      mediation session (a visit of kind mediation_session, not deleted)
+      started in the month and its status is past mediation. It counts as
+      ``mediations_agreed`` when its status is agreed or follow_up, or closed
+      with a follow-up date or a signed agreement (only an agreement is
+      followed up); as ``mediations_failed`` when its status is failed, or
+      closed with neither. ``success_rate`` = agreed / (agreed + failed),
+      ``None`` when no mediation concluded.
+    - ``follow_ups_due``: open cases whose ``follow_up_due`` is on or before today.
+    - ``subjects_under_supervision``: subjects with status under_supervision.
+    - ``checkins_overdue``: of those, the subjects whose latest check-in
+      (visit of kind checkin, not deleted) fell on a day that, plus
+      ``checkin_interval_days``, is before today; without any check-in,
+      ``term_start`` plus the interval is.
+    - devices: each (device, user) with a live sign-in, by the user's office.
+    """
+
+    model_config = _RESPONSE
+
+    open_cases: OpenCaseAges = Field(default_factory=OpenCaseAges)
+    open_cases_total: int = 0
+    closed_this_month: int = 0
+    agreements_signed_this_month: int = 0
+    mediations_agreed: int = 0
+    mediations_failed: int = 0
+    success_rate: float | None = None
+    follow_ups_due: int = 0
+    subjects_under_supervision: int = 0
+    checkins_overdue: int = 0
+    devices: int = 0
+    devices_silent: int = 0
+
+
+class OfficeDashboard(DashboardFigures):
+    """One office's figures with the lists behind two of them.
+
+    In a district roll-up, records and devices of the district level itself
+    (no office above them) form a row of their own, the district unit, shown
+    only when it has any.
+    """
+
+    office_id: RecordId
+    office_name: str
+    overdue_checkins: list[OverdueCheckin] = Field(default_factory=list)
+    """Most overdue first."""
+    device_list: list[DeviceSync] = Field(default_factory=list)
+    """Longest silent first."""
+
+
+class Dashboard(BaseModel):
+    """The dashboard of one office, or a district roll-up (one row per office in scope)."""
+
+    model_config = _RESPONSE
+
+    unit_id: RecordId
+    unit_name: str
+    month: str
+    """``YYYY-MM``: the month of the monthly figures."""
+    today: date
+    """The day the current-state figures (open cases, overdue, devices) are as of."""
+    silent_after_days: int
+    offices: list[OfficeDashboard]
+    total: DashboardFigures

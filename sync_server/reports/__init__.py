@@ -1,0 +1,1 @@
+"""Printable documents the server renders: the monthly office report."""

@@ -1,0 +1,273 @@
+"""The office dashboard on known data, on both databases: every figure of
+every office checked against a hand count (tests/sync_server/supervision_data.py),
+the district roll-up, and the jurisdiction of each view."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from shared_models.protocol.supervision import Dashboard
+from sync_server.api.routes import supervision
+from sync_server.core.config import ServerSettings
+from sync_server.core.errors import ApiError
+from sync_server.main import create_app
+from sync_server.repositories.scope import scope_for
+from sync_server.services.dashboard import DashboardQuery, dashboard
+from sync_server.tables import UserRow
+from tests.factories import District
+from tests.sync_server.conftest import Device
+from tests.sync_server.supervision_data import (
+    EXPECTED_BAIJIA,
+    EXPECTED_BAIJIA_OVERDUE,
+    EXPECTED_DISTRICT_LEVEL,
+    EXPECTED_XIYUAN,
+    EXPECTED_XIYUAN_OVERDUE,
+    MONTH,
+    NOW,
+    TODAY,
+    Known,
+    figures_of,
+    load_known_data,
+)
+
+
+@pytest.fixture
+def known(engine: Engine, district: District) -> Known:
+    return load_known_data(engine, district)
+
+
+def _dashboard(engine: Engine, district: District, username: str, unit: Any = None) -> Dashboard:
+    with Session(engine) as session:
+        user = session.get(UserRow, district.user(username).id)
+        assert user is not None
+        scope = scope_for(session, user)
+        return dashboard(session, scope, DashboardQuery(MONTH, TODAY, NOW, unit))
+
+
+def _overdue(row: Any, known: Known) -> list[tuple[str, int, Any]]:
+    names = {subject_id: key for key, subject_id in known.subjects.items()}
+    return [(names[item.subject_id], item.days_overdue, item.due) for item in row.overdue_checkins]
+
+
+def test_office_figures_on_known_data(engine: Engine, district: District, known: Known) -> None:
+    board = _dashboard(engine, district, "supervisor.baijia")
+
+    assert board.unit_id == district.baijia.id
+    assert (board.month, board.today, board.silent_after_days) == ("2026-11", TODAY, 3)
+    [office] = board.offices
+    assert office.office_id == district.baijia.id
+    assert office.office_name == district.baijia.name
+    assert figures_of(office) == EXPECTED_BAIJIA
+    assert figures_of(board.total) == EXPECTED_BAIJIA
+
+
+def test_overdue_checkins_most_overdue_first(
+    engine: Engine, district: District, known: Known
+) -> None:
+    [office] = _dashboard(engine, district, "supervisor.baijia").offices
+
+    assert _overdue(office, known) == EXPECTED_BAIJIA_OVERDUE
+    b4, b3, b1 = office.overdue_checkins
+    assert [b4.key_person, b3.key_person, b1.key_person] == [False, True, False]
+    assert b3.last_checkin_at is None  # never checked in: due from the term start
+    assert b4.checkin_interval_days == 30
+    assert b1.last_checkin_at is not None
+    assert b1.last_checkin_at.isoformat() == "2026-11-20T01:00:00+00:00"
+    for item in office.overdue_checkins:
+        assert item.name == f"对象{_key(known, item.subject_id)}"
+        assert item.officer_id == district.user("officer.baijia").id
+        assert item.officer_name == "officer.baijia"
+        assert item.office_id == district.baijia.id
+
+
+def _key(known: Known, subject_id: Any) -> str:
+    return next(key for key, value in known.subjects.items() if value == subject_id)
+
+
+def test_devices_with_last_sync_and_silence(
+    engine: Engine, district: District, known: Known
+) -> None:
+    [office] = _dashboard(engine, district, "supervisor.baijia").offices
+
+    listed = [(d.device_id, d.display_name, d.silent) for d in office.device_list]
+    # Longest silent first; the revoked phone is not listed; the mediator's two
+    # sign-ins on one phone are one device, last seen at the newer one.
+    assert listed == [
+        ("phone-off-b", "officer.baijia", True),
+        ("tablet-sup-b", "supervisor.baijia", False),
+        ("phone-med-b", "mediator.baijia", False),
+    ]
+    mediator_phone = office.device_list[2]
+    assert (NOW - mediator_phone.last_seen_at).total_seconds() == 3600
+    assert {d.office_id for d in office.device_list} == {district.baijia.id}
+
+
+def test_district_roll_up_has_one_row_per_office(
+    engine: Engine, district: District, known: Known
+) -> None:
+    board = _dashboard(engine, district, "supervisor.fuxing")
+
+    assert board.unit_id == district.district.id
+    rows = {row.office_id: row for row in board.offices}
+    assert [row.office_id for row in board.offices] == [
+        district.baijia.id,
+        district.xiyuan.id,
+        district.district.id,  # the district's own level: its supervisor's tablet
+    ]
+    assert figures_of(rows[district.baijia.id]) == EXPECTED_BAIJIA
+    assert figures_of(rows[district.xiyuan.id]) == EXPECTED_XIYUAN
+    assert figures_of(rows[district.district.id]) == EXPECTED_DISTRICT_LEVEL
+    assert _overdue(rows[district.xiyuan.id], known) == EXPECTED_XIYUAN_OVERDUE
+    assert figures_of(board.total) == {
+        "open_cases": {"days_0_7": 3, "days_8_30": 2, "days_31_90": 1, "over_90": 2},
+        "open_cases_total": 8,
+        "closed_this_month": 3,
+        "agreements_signed_this_month": 2,
+        "mediations_agreed": 5,
+        "mediations_failed": 2,
+        "success_rate": 5 / 7,
+        "follow_ups_due": 2,
+        "subjects_under_supervision": 7,
+        "checkins_overdue": 4,
+        "devices": 5,
+        "devices_silent": 2,
+    }
+
+
+def test_district_user_picks_one_office(engine: Engine, district: District, known: Known) -> None:
+    board = _dashboard(engine, district, "supervisor.fuxing", district.xiyuan.id)
+
+    [office] = board.offices
+    assert office.office_id == district.xiyuan.id
+    assert figures_of(office) == EXPECTED_XIYUAN
+    assert figures_of(_dashboard(engine, district, "admin").total) == figures_of(
+        _dashboard(engine, district, "supervisor.fuxing").total
+    )
+
+
+def test_a_month_without_activity_has_no_monthly_figures(
+    engine: Engine, district: District, known: Known
+) -> None:
+    with Session(engine) as session:
+        user = session.get(UserRow, district.user("supervisor.baijia").id)
+        assert user is not None
+        query = DashboardQuery(MONTH.parse("2026-09"), TODAY, NOW)
+        [office] = dashboard(session, scope_for(session, user), query).offices
+    assert office.closed_this_month == 0
+    assert office.agreements_signed_this_month == 0
+    assert (office.mediations_agreed, office.mediations_failed) == (0, 0)
+    assert office.success_rate is None
+    assert office.open_cases_total == EXPECTED_BAIJIA["open_cases_total"]
+
+
+def test_a_baijia_supervisor_never_sees_xiyuan(
+    engine: Engine, district: District, known: Known
+) -> None:
+    board = _dashboard(engine, district, "supervisor.baijia")
+
+    text = board.model_dump_json()
+    xiyuan_ids = [
+        district.xiyuan.id,
+        district.xiyuan_committee.id,
+        known.subjects["x1"],
+        known.subjects["x2"],
+        district.user("mediator.xiyuan").id,
+        district.user("officer.xiyuan").id,
+    ]
+    for record_id in xiyuan_ids:
+        assert str(record_id) not in text
+    assert "phone-med-x" not in text
+    assert "tablet-fuxing" not in text
+    for unit in (district.xiyuan.id, district.district.id, district.xiyuan_committee.id):
+        with pytest.raises(ApiError) as raised:
+            _dashboard(engine, district, "supervisor.baijia", unit)
+        assert raised.value.status == 404
+
+
+def test_a_committee_is_not_an_office(engine: Engine, district: District, known: Known) -> None:
+    with pytest.raises(ApiError) as raised:
+        _dashboard(engine, district, "supervisor.fuxing", district.baijia_committee.id)
+    assert raised.value.status == 404
+
+
+# --- through HTTP ------------------------------------------------------------------
+
+
+@pytest.fixture
+def supervision_client(
+    settings: ServerSettings, engine: Engine, district: District
+) -> Iterator[TestClient]:
+    """The server with the supervision routes (added here until main.py includes them)."""
+    app = create_app(settings, engine)
+    if not any(getattr(route, "path", "") == "/api/v1/dashboard" for route in app.routes):
+        app.include_router(supervision.router)
+    with TestClient(app) as client:
+        yield client
+
+
+def test_dashboard_over_http(
+    supervision_client: TestClient, district: District, known: Known
+) -> None:
+    baijia = Device(supervision_client, "supervisor.baijia", "sup-baijia-1")
+
+    response = supervision_client.get(
+        "/api/v1/dashboard", params={"month": "2026-11"}, headers=baijia.headers
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["month"] == "2026-11"
+    [office] = body["offices"]
+    assert office["office_id"] == str(district.baijia.id)
+    # Figures that do not depend on the day the test runs.
+    assert office["subjects_under_supervision"] == 5
+    assert office["open_cases_total"] == 7
+    assert office["agreements_signed_this_month"] == 1
+    assert office["closed_this_month"] == 2
+    assert str(district.xiyuan.id) not in json.dumps(body)
+    assert "sup-baijia-1" in {device["device_id"] for device in office["device_list"]}
+
+
+def test_dashboard_errors_over_http(
+    supervision_client: TestClient, district: District, known: Known
+) -> None:
+    baijia = Device(supervision_client, "supervisor.baijia", "sup-baijia-1")
+    mediator = Device(supervision_client, "mediator.baijia", "med-baijia-1")
+    officer = Device(supervision_client, "officer.baijia", "off-baijia-1")
+
+    for device in (mediator, officer):
+        denied = supervision_client.get("/api/v1/dashboard", headers=device.headers)
+        assert denied.status_code == 403
+        assert denied.json()["error"]["code"] == "FORBIDDEN"
+    foreign = supervision_client.get(
+        "/api/v1/dashboard", params={"office_id": str(district.xiyuan.id)}, headers=baijia.headers
+    )
+    assert foreign.status_code == 404
+    assert foreign.json()["error"]["code"] == "NOT_FOUND"
+    for month in ("2026-13", "November", "2026-1"):
+        bad = supervision_client.get(
+            "/api/v1/dashboard", params={"month": month}, headers=baijia.headers
+        )
+        assert bad.status_code == 422, month
+        assert bad.json()["error"]["code"] == "VALIDATION_FAILED"
+    assert supervision_client.get("/api/v1/dashboard").status_code == 401
+
+
+def test_district_roll_up_over_http(
+    supervision_client: TestClient, district: District, known: Known
+) -> None:
+    admin = Device(supervision_client, "admin", "admin-desktop")
+
+    response = supervision_client.get("/api/v1/dashboard", headers=admin.headers)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    offices = [row["office_id"] for row in body["offices"]]
+    assert offices[:2] == [str(district.baijia.id), str(district.xiyuan.id)]
+    assert body["total"]["subjects_under_supervision"] == 7
+    assert body["total"]["open_cases_total"] == 8
