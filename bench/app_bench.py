@@ -258,13 +258,17 @@ def first_sync_rows(records: int, postgres: bool) -> list[Row]:
 # -- 2. search and 3. a visit with a photo, on a full phone ------------------------------
 
 
-def timings_ms(action: Any, repeat: int) -> list[float]:
-    found = []
+def timings_ms(action: Any, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of each run. On a busy machine the
+    wall clock includes waiting for a CPU; the CPU time is what the work costs."""
+    wall: list[float] = []
+    cpu: list[float] = []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         action()
-        found.append((time.perf_counter() - started) * 1000)
-    return found
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - used) * 1000)
+    return wall, cpu
 
 
 def p95(values: list[float]) -> float:
@@ -305,21 +309,24 @@ def local_rows(records: int, repeat: int) -> tuple[list[Row], list[str]]:
         }
         medians: dict[str, float] = {}
         worst: dict[str, float] = {}
+        cpu: dict[str, float] = {}
         hits: dict[str, int] = {}
         for label, query in queries.items():
             hits[label] = len(search.search(store, query))
-            times = timings_ms(lambda query=query: search.search(store, query), repeat)
-            medians[label], worst[label] = statistics.median(times), p95(times)
+            wall, used = timings_ms(lambda query=query: search.search(store, query), repeat)
+            medians[label], worst[label] = statistics.median(wall), p95(wall)
+            cpu[label] = statistics.median(used)
         slowest = max(medians, key=lambda label: medians[label])
         for label in queries:
             notes.append(
-                f"search {label}: median {medians[label]:.1f} ms, p95 {worst[label]:.1f} ms, "
-                f"{hits[label]} hits (limit 50)"
+                f"search {label}: median {medians[label]:.1f} ms (CPU {cpu[label]:.1f} ms), "
+                f"p95 {worst[label]:.1f} ms, {hits[label]} hits (limit 50)"
             )
         rows = [
             Row(
                 f"full-text search over {count:,} local records (slowest query, median)",
-                f"{medians[slowest]:.1f} ms (p95 {worst[slowest]:.1f} ms: {slowest})",
+                f"{medians[slowest]:.1f} ms (CPU {cpu[slowest]:.1f} ms, "
+                f"p95 {worst[slowest]:.1f} ms: {slowest})",
                 "≤ 50 ms",
                 medians[slowest] <= 50,
             )
@@ -339,12 +346,13 @@ def local_rows(records: int, repeat: int) -> tuple[list[Row], list[str]]:
             )
 
         save_visit()  # warm up imports and caches once
-        times = timings_ms(save_visit, repeat)
+        times, used = timings_ms(save_visit, repeat)
         median = statistics.median(times)
         rows.append(
             Row(
                 f"save a visit with a 4000×3000 photo ({len(raw) / 1e6:.1f} MB JPEG, re-encoded)",
-                f"{median:.0f} ms median (p95 {p95(times):.0f} ms, {repeat} saves)",
+                f"{median:.0f} ms median (CPU {statistics.median(used):.0f} ms, "
+                f"p95 {p95(times):.0f} ms, {repeat} saves)",
                 "≤ 300 ms",
                 median <= 300,
             )

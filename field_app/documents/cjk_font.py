@@ -47,7 +47,8 @@ class _Source:
     """The bundled font, parsed once; its glyphs converted to TrueType as needed."""
 
     def __init__(self, path: Path) -> None:
-        self.font = TTFont(str(path), lazy=True)
+        # From memory: a lazily read font keeps its file open for good.
+        self.font = TTFont(io.BytesIO(path.read_bytes()), lazy=True)
         self.cmap: dict[int, str] = self.font.getBestCmap()
         self.glyph_set: Any = self.font.getGlyphSet()
         self.metrics: dict[str, tuple[int, int]] = self.font["hmtx"].metrics

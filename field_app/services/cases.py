@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from field_app.services.records import as_record, live, read_rows, units_below, validate_fields
@@ -40,6 +41,9 @@ from shared_models.domain import (
 from shared_models.domain.cases import CaseCategory, CaseSource, CaseStatus, PartyKind, PartyRole
 from shared_models.protocol.tables import TableName
 from shared_models.wire import to_json_value
+
+
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -153,10 +157,22 @@ def list_cases(
         if org_unit is not None:
             query = query.where(col(LocalCase.org_unit_id).in_(units_below(session, org_unit)))
         if search is not None:
-            ids = _matching_case_ids(store, session, search)
-            if not ids:
-                return []
-            query = query.where(col(LocalCase.id).in_(ids))
+            # A common word matches thousands of cases: read them in chunks
+            # (SQLite bounds the parameters of one statement), order here.
+            ids = sorted(_matching_case_ids(store, session, search))
+            found = [
+                case
+                for start in range(0, len(ids), _CHUNK)
+                for case in read_rows(
+                    store,
+                    session,
+                    TableName.CASES,
+                    CaseRecord,
+                    query.where(col(LocalCase.id).in_(ids[start : start + _CHUNK])),
+                )
+            ]
+            found.sort(key=lambda case: (-case.opened_at.timestamp(), str(case.id)))
+            return found if limit is None else found[:limit]
         query = query.order_by(col(LocalCase.opened_at).desc(), col(LocalCase.id))
         if limit is not None:
             query = query.limit(limit)
@@ -226,17 +242,16 @@ def _matching_case_ids(store: LocalStore, session: Session, text: str) -> set[UU
     hits = search_ids(store, session, text, (TableName.CASES, TableName.PARTIES, TableName.VISITS))
     ids = {record_id for table, record_id in hits if table is TableName.CASES}
     others = [record_id for table, record_id in hits if table is not TableName.CASES]
-    if others:
-        for chunk_start in range(0, len(others), 500):
-            chunk = others[chunk_start : chunk_start + 500]
-            for party_case in session.scalars(
-                live(TableName.PARTIES).where(col(LocalParty.id).in_(chunk))
-            ):
-                ids.add(party_case.case_id)
-            for visit in session.scalars(
-                live(TableName.VISITS).where(
-                    col(LocalVisit.id).in_(chunk), col(LocalVisit.case_id).is_not(None)
+    for start in range(0, len(others), _CHUNK):
+        chunk = others[start : start + _CHUNK]
+        for owner in (LocalParty, LocalVisit):
+            ids.update(
+                case_id
+                for case_id in session.scalars(
+                    select(col(owner.case_id)).where(
+                        col(owner.id).in_(chunk), col(owner.deleted).is_(False)
+                    )
                 )
-            ):
-                ids.add(visit.case_id)
+                if case_id is not None
+            )
     return ids

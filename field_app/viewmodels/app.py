@@ -55,6 +55,8 @@ class AppViewModel(Observable):
         self.nav = Navigator()
         self.nav.listeners.append(self.notify)
         self.gate = _GATES[core.state]
+        self._gate_form: LoginForm | PinForm | None = None
+        self._screen: tuple[Route, object] | None = None
 
     # -- gates ------------------------------------------------------------------------
 
@@ -66,15 +68,22 @@ class AppViewModel(Observable):
         if gate is Gate.INSIDE and self.gate is not Gate.INSIDE:
             self.nav.stack = [Route(Screen.HOME)]
         self.gate = gate
+        self._gate_form = None
+        self._screen = None
         self.notify()
         return True
 
     def login_form(self) -> LoginForm:
-        return LoginForm(self.core)
+        """The same form until the gate changes (a re-render keeps what was typed)."""
+        if not isinstance(self._gate_form, LoginForm):
+            self._gate_form = LoginForm(self.core)
+        return self._gate_form
 
     def pin_form(self) -> PinForm:
-        mode = PinMode.CHOOSE if self.gate is Gate.CHOOSE_PIN else PinMode.UNLOCK
-        return PinForm(self.core, mode)
+        if not isinstance(self._gate_form, PinForm):
+            mode = PinMode.CHOOSE if self.gate is Gate.CHOOSE_PIN else PinMode.UNLOCK
+            self._gate_form = PinForm(self.core, mode)
+        return self._gate_form
 
     def check_idle(self) -> bool:
         """Called by a timer: locks after idle time; ``True`` if the gate changed."""
@@ -103,6 +112,16 @@ class AppViewModel(Observable):
         return present_status(status or self.core.status, now or datetime.now(UTC), self.zone)
 
     def screen_model(self, route: Route) -> object:
+        """The view-model of ``route``: the same one while the route stays on
+        screen (re-rendering for a language or a rotation keeps its state),
+        a fresh one (fresh data) when the user comes to it again."""
+        if self._screen is not None and self._screen[0] == route:
+            return self._screen[1]
+        model = self._build(route)
+        self._screen = (route, model)
+        return model
+
+    def _build(self, route: Route) -> object:
         core = self.core
         screen = route.screen
         if screen is Screen.HOME:

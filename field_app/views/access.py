@@ -99,6 +99,7 @@ class LoginView:
             return
         if await self.ctx.run(self.form.submit):
             self.ctx.app.refresh_gate()
+        self.ctx.page.update()
 
     def control(self) -> ft.Control:
         t = self.ctx.t
@@ -179,6 +180,7 @@ class PinView:
             return
         if await self.ctx.run(self.form.submit) or self.form.wiped:
             self.ctx.app.refresh_gate()
+        self.ctx.page.update()
 
     def control(self) -> ft.Control:
         t = self.ctx.t

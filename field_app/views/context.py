@@ -123,7 +123,11 @@ class ViewContext:
         self.app.nav.go_tab(screen)
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
-        """Blocking work (network, key derivation, photo re-encoding) off the UI loop."""
+        """Blocking work (network, key derivation, photo re-encoding) off the UI loop.
+
+        The screen is updated first (to show that something is happening);
+        since that counts as the handler's update, a handler that awaits
+        this must call ``page.update()`` again when it is done."""
         self.app.core.touch()
         self.page.update()
         return await asyncio.to_thread(work, *args)

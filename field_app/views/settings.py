@@ -75,6 +75,7 @@ class SettingsView(ScreenView):
             self.render()
         if self.vm.wiped:
             self.ctx.app.refresh_gate()
+        self.ctx.page.update()
 
     def _lock(self, _: ft.Event[ft.Control]) -> None:
         self.ctx.app.lock()

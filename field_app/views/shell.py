@@ -187,11 +187,12 @@ class FieldAppView:
     def _app_changed(self) -> None:
         gate = self.app.gate
         route = self.app.nav.current if gate is Gate.INSIDE else None
-        if self.shown != (gate, route, self.ctx.tablet):
+        if self.shown is None or self.shown[:2] != (gate, route):
             self.rerender()
 
     def _resized(self, _: ft.PageResizeEvent) -> None:
-        if self.shown is not None and self.shown[2] != self.ctx.tablet:
+        # Only the inside has a phone and a tablet layout; the gate screens are one column.
+        if self.shown is not None and self.shown[0] is Gate.INSIDE and self.shown[2] != self.ctx.tablet:
             self.rerender()
 
     def _status_from_thread(self, status: SyncStatus) -> None:

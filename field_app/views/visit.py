@@ -139,6 +139,7 @@ class ContactFormView(ScreenView):
         if saved:
             self.ctx.toast(msg("visit.saved"))
             self.ctx.replace(self.after_save())
+        self.ctx.page.update()
 
     def after_save(self) -> Route:
         raise NotImplementedError

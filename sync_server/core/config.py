@@ -26,3 +26,8 @@ class ServerSettings(BaseSettings):
     login_failures_per_client: int = Field(default=20, ge=1)
     login_failure_window_s: int = Field(default=900, ge=1)
     token_idle_days: int = Field(default=30, ge=1)
+    signing_key: Path | None = Field(
+        default=None,
+        description="PEM file of the district's Ed25519 signing key (countersignatures, "
+        "signed PDFs); unset: one is generated beside the blob store (demo, tests)",
+    )

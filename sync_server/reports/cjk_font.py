@@ -7,14 +7,18 @@ TrueType font holding just the characters it uses, converted from the
 bundled font on the spot (a tenth of a second; converted glyphs are kept for
 the next document). Characters outside GB 2312 show as the empty box.
 
-reportlab keeps fonts in a process-wide registry by name. Every document
-registers its own font under one name and is drawn while ``font_lock`` is
-held, so the registry holds one such font at a time and concurrent reports
-never draw with each other's glyphs.
+reportlab keeps fonts in a process-wide registry by name and never
+replaces a TrueType font registered under a name it knows. ``document_font``
+therefore registers the document's font, lets the caller draw with it while
+a lock is held, and takes it out of the registry again: the registry never
+grows with the number of reports, and concurrent reports never draw with
+each other's glyphs.
 """
 
 import io
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,8 +41,15 @@ FONT_NAME = "LastMileCJK"
 MAX_CURVE_ERROR = 1.0
 """Font units (of 1000 per em) a converted quadratic curve may stray from the cubic."""
 
-font_lock = threading.Lock()
-"""Held while a document registers its font and draws with it."""
+_lock = threading.Lock()
+
+_STAND_INS = str.maketrans({"—": "―", "–": "-", "·": "・", "•": "・", "“": '"', "”": '"'})
+"""Common punctuation outside GB 2312, with the nearest character the font has."""
+
+
+def printable(text: str) -> str:
+    """``text`` with punctuation the font lacks replaced by a look-alike it has."""
+    return text.translate(_STAND_INS)
 
 
 class _Source:
@@ -71,7 +82,9 @@ class _Source:
         builder.setupHorizontalMetrics({name: self.metrics[name] for name in names})
         hhea, os2 = self.font["hhea"], self.font["OS/2"]
         builder.setupHorizontalHeader(ascent=hhea.ascent, descent=hhea.descent)
-        builder.setupNameTable({"familyName": FONT_NAME, "styleName": "Regular"})
+        builder.setupNameTable(
+            {"familyName": FONT_NAME, "styleName": "Regular", "psName": f"{FONT_NAME}-Regular"}
+        )
         builder.setupOS2(
             sTypoAscender=os2.sTypoAscender,
             sTypoDescender=os2.sTypoDescender,
@@ -89,9 +102,16 @@ def _source() -> _Source:
     return _Source(BUNDLED_FONT)
 
 
-def register_font_for(text: str) -> str:
-    """Register a font covering ``text`` under ``FONT_NAME`` and return the
-    name. Call with ``font_lock`` held, and draw before releasing it."""
-    data = _source().truetype_for(text)
-    pdfmetrics.registerFont(ReportlabFont(FONT_NAME, io.BytesIO(data)))
-    return FONT_NAME
+@contextmanager
+def document_font(text: str) -> Iterator[str]:
+    """The name of a registered font covering ``text``, for drawing inside the block."""
+    with _lock:  # also guards the glyph cache: fontTools parses lazily, not thread-safely
+        data = _source().truetype_for(text)
+        font = ReportlabFont(FONT_NAME, io.BytesIO(data))
+        pdfmetrics.registerFont(font)
+        try:
+            yield FONT_NAME
+        finally:
+            # reportlab has no call to unregister a font; these are its two registries.
+            pdfmetrics._fonts.pop(FONT_NAME, None)
+            pdfmetrics._dynFaceNames.pop(font.face.name, None)

@@ -21,7 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from shared_models.protocol.supervision import Dashboard, DashboardFigures
-from sync_server.reports.cjk_font import font_lock, register_font_for
+from sync_server.reports.cjk_font import document_font, printable
 from sync_server.services.district_calendar import DISTRICT_TZ
 
 MAX_LIST_ROWS = 60
@@ -45,7 +45,7 @@ class _Section:
 
 
 def _percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
+    return "－" if rate is None else f"{rate * 100:.1f}%"
 
 
 def _key_figures(total: DashboardFigures, silent_days: int) -> list[list[str]]:
@@ -54,13 +54,13 @@ def _key_figures(total: DashboardFigures, silent_days: int) -> list[list[str]]:
         f"{_percent(total.success_rate)}（成功 {total.mediations_agreed}，"
         f"不成 {total.mediations_failed}）"
         if total.success_rate is not None
-        else "—（本月无结束的调解）"
+        else "－（本月无结束的调解）"
     )
     return [
         ["指标", "数值"],
         ["在办案件", str(total.open_cases_total)],
         [
-            "  其中受理 0–7 天 / 8–30 天 / 31–90 天 / 90 天以上",
+            "  其中受理 0～7 天 / 8～30 天 / 31～90 天 / 90 天以上",
             f"{ages.days_0_7} / {ages.days_8_30} / {ages.days_31_90} / {ages.over_90}",
         ],
         ["本月结案", str(total.closed_this_month)],
@@ -161,19 +161,20 @@ def _sections(board: Dashboard) -> list[_Section]:
 def monthly_report_pdf(board: Dashboard, generated_at: datetime) -> bytes:
     """The report of ``board`` (an office or a district roll-up) as PDF bytes."""
     year, month = board.month.split("-")
-    title = f"{board.unit_name} 月度工作报告"
+    title = printable(f"{board.unit_name} 月度工作报告")
     subtitle = (
-        f"{year}年{int(month)}月 · 当前数字截至 {board.today.isoformat()} · "
+        f"{year}年{int(month)}月　｜　当前数字截至 {board.today.isoformat()}　｜　"
         f"生成于 {generated_at.astimezone(DISTRICT_TZ):%Y-%m-%d %H:%M}"
     )
     sections = _sections(board)
+    for section in sections:
+        section.rows = [[printable(cell) for cell in row] for row in section.rows]
     text = "".join(
-        [title, subtitle, "第页共0123456789"]
+        [title, subtitle, "第页0123456789"]
         + [s.heading + s.empty + s.note + "".join("".join(row) for row in s.rows) for s in sections]
     )
     out = io.BytesIO()
-    with font_lock:
-        font = register_font_for(text)
+    with document_font(text) as font:
         styles = _styles(font)
         story: list[object] = [
             Paragraph(escape(title), styles["title"]),

@@ -9,11 +9,11 @@ dashboard"). The figures are defined in ``shared_models.protocol.supervision``.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Date, DateTime, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlmodel import Session, col
 
 from shared_models.domain.agreements import AgreementStatus
@@ -31,24 +31,10 @@ from shared_models.protocol.supervision import (
 )
 from shared_models.protocol.tables import TableName
 from sync_server.repositories.scope import JurisdictionScope
-from sync_server.services.district_calendar import (
-    Month,
-    day_start,
-    days_after_before,
-    district_day,
-)
+from sync_server.services.dashboard_lists import SILENT_AFTER, overdue_checkins, signed_in_devices
+from sync_server.services.district_calendar import Month, day_start
 from sync_server.services.offices import OfficeGrouping, office_grouping
-from sync_server.tables import (
-    AgreementRow,
-    CaseRow,
-    DeviceToken,
-    SubjectRow,
-    UserRow,
-    VisitRow,
-)
-
-SILENT_AFTER = timedelta(days=3)
-"""A device with no request for longer than this is flagged silent."""
+from sync_server.tables import AgreementRow, CaseRow, SubjectRow, VisitRow
 
 _OPEN = sorted(status.value for status in OPEN_CASE_STATUSES)
 _CONCLUDED_AGREED = [CaseStatus.AGREED.value, CaseStatus.FOLLOW_UP.value]
@@ -85,8 +71,10 @@ def dashboard(session: Session, scope: JurisdictionScope, query: DashboardQuery)
         _mediation_outcomes(session, scope, grouping, query, rows)
         _agreements_signed(session, scope, grouping, query, rows)
         _subjects(session, scope, grouping, rows)
-        _overdue_checkins(session, scope, grouping, query, rows)
-        _devices(session, scope, grouping, query, rows)
+        for group, items in overdue_checkins(session, scope, grouping, query.today).items():
+            rows[group].overdue = items
+        for group, found in signed_in_devices(session, scope, grouping, query.now).items():
+            rows[group].devices = found
     offices: list[OfficeDashboard] = []
     for unit, row in zip(grouping.rows, rows, strict=True):
         figures = _figures(row)
@@ -170,17 +158,6 @@ def _total(offices: list[OfficeDashboard]) -> DashboardFigures:
     )
 
 
-def _in_scope(
-    scope: JurisdictionScope, grouping: OfficeGrouping, table: TableName, model: Any
-) -> list[ColumnElement[bool]]:
-    """The caller's jurisdiction, narrowed to the units of the requested office or district."""
-    return [
-        scope.row_filter(table, model),
-        col(model.scope_unit_id).in_(grouping.unit_ids),
-        col(model.deleted).is_(False),
-    ]
-
-
 def _store(rows: list[_Row], result: Any, names: list[str]) -> None:
     for values in result:
         group = values[0]
@@ -210,7 +187,7 @@ def _case_figures(
             cases.closed_at,
             cases.follow_up_due,
         )
-        .where(*_in_scope(scope, grouping, TableName.CASES, cases))
+        .where(*grouping.in_scope(scope, TableName.CASES, cases))
         .subquery()
     )
     c = inner.c
@@ -251,7 +228,7 @@ def _mediation_outcomes(
             func.max(visit.started_at).label("last_session"),
         )
         .where(
-            *_in_scope(scope, grouping, TableName.VISITS, visit),
+            *grouping.in_scope(scope, TableName.VISITS, visit),
             col(visit.kind) == VisitKind.MEDIATION_SESSION.value,
             col(visit.case_id).is_not(None),
         )
@@ -261,7 +238,7 @@ def _mediation_outcomes(
     signed = (
         select(col(agreement.case_id).label("case_id"))
         .where(
-            *_in_scope(scope, grouping, TableName.AGREEMENTS, agreement),
+            *grouping.in_scope(scope, TableName.AGREEMENTS, agreement),
             col(agreement.status) == AgreementStatus.SIGNED.value,
         )
         .group_by(agreement.case_id)
@@ -278,7 +255,7 @@ def _mediation_outcomes(
         .join(sessions, sessions.c.case_id == cases.id)
         .outerjoin(signed, signed.c.case_id == cases.id)
         .where(
-            *_in_scope(scope, grouping, TableName.CASES, cases),
+            *grouping.in_scope(scope, TableName.CASES, cases),
             sessions.c.last_session >= month.starts,
             sessions.c.last_session < month.ends,
         )
@@ -306,7 +283,7 @@ def _agreements_signed(
     inner = (
         select(grouping.group(agreement.scope_unit_id).label("grp"))
         .where(
-            *_in_scope(scope, grouping, TableName.AGREEMENTS, agreement),
+            *grouping.in_scope(scope, TableName.AGREEMENTS, agreement),
             col(agreement.status) == AgreementStatus.SIGNED.value,
             col(agreement.supersedes_id).is_(None),
             col(agreement.signed_at) >= query.month.starts,
@@ -325,146 +302,10 @@ def _subjects(
     inner = (
         select(grouping.group(subject.scope_unit_id).label("grp"))
         .where(
-            *_in_scope(scope, grouping, TableName.SUBJECTS, subject),
+            *grouping.in_scope(scope, TableName.SUBJECTS, subject),
             col(subject.status) == SubjectStatus.UNDER_SUPERVISION.value,
         )
         .subquery()
     )
     statement = select(inner.c.grp, func.count()).group_by(inner.c.grp)
     _store(rows, session.execute(statement), ["supervised"])
-
-
-def _overdue_checkins(
-    session: Session,
-    scope: JurisdictionScope,
-    grouping: OfficeGrouping,
-    query: DashboardQuery,
-    rows: list[_Row],
-) -> None:
-    """Subjects whose next check-in is past due: the latest check-in per
-    subject comes from one grouped subquery, the cut-off is compared in SQL."""
-    subject: Any = SubjectRow
-    visit: Any = VisitRow
-    officer: Any = UserRow
-    latest = (
-        select(
-            col(visit.subject_id).label("subject_id"),
-            func.max(visit.started_at).label("last_checkin"),
-        )
-        .where(
-            *_in_scope(scope, grouping, TableName.VISITS, visit),
-            col(visit.kind) == VisitKind.CHECKIN.value,
-            col(visit.subject_id).is_not(None),
-        )
-        .group_by(visit.subject_id)
-        .subquery()
-    )
-    last = latest.c.last_checkin
-    interval: Any = subject.checkin_interval_days
-    today_starts = literal(day_start(query.today), type_=DateTime(timezone=True))
-    overdue = or_(
-        and_(last.is_not(None), days_after_before(last, interval, today_starts)),
-        and_(
-            last.is_(None),
-            days_after_before(subject.term_start, interval, literal(query.today, type_=Date())),
-        ),
-    )
-    statement = (
-        select(
-            grouping.group(subject.scope_unit_id).label("grp"),
-            subject.id,
-            subject.name,
-            subject.officer_id,
-            officer.display_name,
-            subject.key_person,
-            subject.checkin_interval_days,
-            subject.term_start,
-            last,
-        )
-        .outerjoin(latest, latest.c.subject_id == subject.id)
-        .outerjoin(officer, officer.id == subject.officer_id)
-        .where(
-            *_in_scope(scope, grouping, TableName.SUBJECTS, subject),
-            col(subject.status) == SubjectStatus.UNDER_SUPERVISION.value,
-            overdue,
-        )
-    )
-    for group, subject_id, name, officer_id, officer_name, key, days, start, at in session.execute(
-        statement
-    ):
-        if not 0 <= group < len(rows):
-            continue
-        due = (start if at is None else district_day(at)) + timedelta(days=days)
-        rows[group].overdue.append(
-            OverdueCheckin(
-                subject_id=subject_id,
-                name=name,
-                office_id=grouping.rows[group].id,
-                officer_id=officer_id,
-                officer_name=officer_name or "",
-                key_person=key,
-                checkin_interval_days=days,
-                last_checkin_at=at,
-                due=due,
-                days_overdue=(query.today - due).days,
-            )
-        )
-
-
-def _devices(
-    session: Session,
-    scope: JurisdictionScope,
-    grouping: OfficeGrouping,
-    query: DashboardQuery,
-    rows: list[_Row],
-) -> None:
-    """Each device (per user) with a live sign-in, by its user's office."""
-    token: Any = DeviceToken
-    user: Any = UserRow
-    inner = (
-        select(
-            grouping.group(user.scope_unit_id).label("grp"),
-            token.device_id,
-            token.user_id,
-            user.display_name,
-            token.device_name,
-            token.last_seen_at,
-        )
-        .join(user, user.id == token.user_id)
-        .where(
-            *_in_scope(scope, grouping, TableName.USERS, user),
-            col(user.active).is_(True),
-            col(token.revoked_at).is_(None),
-        )
-        .subquery()
-    )
-    c = inner.c
-    statement = select(
-        c.grp,
-        c.device_id,
-        c.user_id,
-        c.display_name,
-        func.max(c.device_name),
-        func.max(c.last_seen_at),
-    ).group_by(c.grp, c.device_id, c.user_id, c.display_name)
-    silent_before = query.now - SILENT_AFTER
-    for group, device_id, user_id, display_name, device_name, seen in session.execute(statement):
-        if not 0 <= group < len(rows):
-            continue
-        seen_at = _aware(seen)
-        rows[group].devices.append(
-            DeviceSync(
-                device_id=device_id,
-                device_name=device_name or "",
-                user_id=user_id,
-                display_name=display_name,
-                office_id=grouping.rows[group].id,
-                last_seen_at=seen_at,
-                silent=seen_at < silent_before,
-            )
-        )
-
-
-def _aware(at: datetime) -> datetime:
-    """SQLite hands times back without their zone; they are stored in UTC."""
-    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 
 from shared_models.domain.org import OrgUnitKind
 from shared_models.protocol.errors import ErrorCode
+from shared_models.protocol.tables import TableName
 from sync_server.core.errors import ApiError
 from sync_server.repositories.scope import JurisdictionScope, descendants
 from sync_server.tables import OrgUnitRow
@@ -43,6 +44,16 @@ class OfficeGrouping:
     @property
     def unit_ids(self) -> list[UUID]:
         return sorted(self.group_of)
+
+    def in_scope(
+        self, scope: JurisdictionScope, table: TableName, model: Any
+    ) -> list[ColumnElement[bool]]:
+        """SQL: live rows of ``model`` in the caller's jurisdiction and below the requested unit."""
+        return [
+            scope.row_filter(table, model),
+            col(model.scope_unit_id).in_(self.unit_ids),
+            col(model.deleted).is_(False),
+        ]
 
     def group(self, column: Any) -> ColumnElement[int]:
         """SQL: the group number of a row whose unit is in ``column``."""

@@ -157,6 +157,12 @@ class SyncWorld(RuleBasedStateMachine):
     def sync(self, phone: int) -> None:
         self.phones[phone].sync()
 
+    @rule()
+    def everyone_syncs(self) -> None:
+        """Spreads records to every phone, so that later edits can collide."""
+        for phone in self.phones:
+            phone.sync()
+
     # -- after the final round ----------------------------------------------------
 
     def teardown(self) -> None:
@@ -252,7 +258,7 @@ def district(sqlite_template: Path, tmp_path: Path) -> DistrictFile:
 def test_phones_converge_and_nothing_acknowledged_is_lost(
     district: DistrictFile, local_template: Path, tmp_path: Path
 ) -> None:
-    run_world(district, local_template, tmp_path, examples=12, steps=20)
+    run_world(district, local_template, tmp_path, examples=10, steps=30)
 
 
 @soak

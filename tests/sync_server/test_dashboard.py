@@ -12,10 +12,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from shared_models.protocol.supervision import Dashboard
-from sync_server.api.routes import supervision
 from sync_server.core.config import ServerSettings
 from sync_server.core.errors import ApiError
-from sync_server.main import create_app
 from sync_server.repositories.scope import scope_for
 from sync_server.services.dashboard import DashboardQuery, dashboard
 from sync_server.tables import UserRow
@@ -33,6 +31,7 @@ from tests.sync_server.supervision_data import (
     Known,
     figures_of,
     load_known_data,
+    supervision_app,
 )
 
 
@@ -202,11 +201,7 @@ def test_a_committee_is_not_an_office(engine: Engine, district: District, known:
 def supervision_client(
     settings: ServerSettings, engine: Engine, district: District
 ) -> Iterator[TestClient]:
-    """The server with the supervision routes (added here until main.py includes them)."""
-    app = create_app(settings, engine)
-    if not any(getattr(route, "path", "") == "/api/v1/dashboard" for route in app.routes):
-        app.include_router(supervision.router)
-    with TestClient(app) as client:
+    with TestClient(supervision_app(settings, engine)) as client:
         yield client
 
 

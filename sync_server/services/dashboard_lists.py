@@ -1,0 +1,156 @@
+"""The two lists behind dashboard figures: overdue check-ins and devices.
+
+Like the counts in ``services.dashboard``, each is one query grouped by
+office (``OfficeGrouping.group``) and scoped by ``JurisdictionScope``; the
+rows come back per dashboard group, for the dashboard to attach.
+"""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Date, DateTime, and_, func, literal, or_, select
+from sqlmodel import Session, col
+
+from shared_models.domain.subjects import SubjectStatus
+from shared_models.domain.visits import VisitKind
+from shared_models.protocol.supervision import DeviceSync, OverdueCheckin
+from shared_models.protocol.tables import TableName
+from sync_server.repositories.scope import JurisdictionScope
+from sync_server.services.district_calendar import day_start, days_after_before, district_day
+from sync_server.services.offices import OfficeGrouping
+from sync_server.tables import DeviceToken, SubjectRow, UserRow, VisitRow
+
+SILENT_AFTER = timedelta(days=3)
+"""A device with no request for longer than this is flagged silent."""
+
+
+def overdue_checkins(
+    session: Session, scope: JurisdictionScope, grouping: OfficeGrouping, today: date
+) -> dict[int, list[OverdueCheckin]]:
+    """Subjects whose next check-in is past due: the latest check-in per
+    subject comes from one grouped subquery, the cut-off is compared in SQL."""
+    subject: Any = SubjectRow
+    visit: Any = VisitRow
+    officer: Any = UserRow
+    latest = (
+        select(
+            col(visit.subject_id).label("subject_id"),
+            func.max(visit.started_at).label("last_checkin"),
+        )
+        .where(
+            *grouping.in_scope(scope, TableName.VISITS, visit),
+            col(visit.kind) == VisitKind.CHECKIN.value,
+            col(visit.subject_id).is_not(None),
+        )
+        .group_by(visit.subject_id)
+        .subquery()
+    )
+    last = latest.c.last_checkin
+    interval: Any = subject.checkin_interval_days
+    today_starts = literal(day_start(today), type_=DateTime(timezone=True))
+    overdue = or_(
+        and_(last.is_not(None), days_after_before(last, interval, today_starts)),
+        and_(
+            last.is_(None),
+            days_after_before(subject.term_start, interval, literal(today, type_=Date())),
+        ),
+    )
+    statement = (
+        select(
+            grouping.group(subject.scope_unit_id).label("grp"),
+            subject.id,
+            subject.name,
+            subject.officer_id,
+            officer.display_name,
+            subject.key_person,
+            subject.checkin_interval_days,
+            subject.term_start,
+            last,
+        )
+        .outerjoin(latest, latest.c.subject_id == subject.id)
+        .outerjoin(officer, officer.id == subject.officer_id)
+        .where(
+            *grouping.in_scope(scope, TableName.SUBJECTS, subject),
+            col(subject.status) == SubjectStatus.UNDER_SUPERVISION.value,
+            overdue,
+        )
+    )
+    found: dict[int, list[OverdueCheckin]] = {}
+    for group, subject_id, name, officer_id, officer_name, key, days, start, at in session.execute(
+        statement
+    ):
+        if not 0 <= group < len(grouping.rows):
+            continue
+        due = (start if at is None else district_day(at)) + timedelta(days=days)
+        found.setdefault(group, []).append(
+            OverdueCheckin(
+                subject_id=subject_id,
+                name=name,
+                office_id=grouping.rows[group].id,
+                officer_id=officer_id,
+                officer_name=officer_name or "",
+                key_person=key,
+                checkin_interval_days=days,
+                last_checkin_at=at,
+                due=due,
+                days_overdue=(today - due).days,
+            )
+        )
+    return found
+
+
+def signed_in_devices(
+    session: Session, scope: JurisdictionScope, grouping: OfficeGrouping, now: datetime
+) -> dict[int, list[DeviceSync]]:
+    """Each device (per user) with a live sign-in, by its user's office."""
+    token: Any = DeviceToken
+    user: Any = UserRow
+    inner = (
+        select(
+            grouping.group(user.scope_unit_id).label("grp"),
+            token.device_id,
+            token.user_id,
+            user.display_name,
+            token.device_name,
+            token.last_seen_at,
+        )
+        .join(user, user.id == token.user_id)
+        .where(
+            *grouping.in_scope(scope, TableName.USERS, user),
+            col(user.active).is_(True),
+            col(token.revoked_at).is_(None),
+        )
+        .subquery()
+    )
+    c = inner.c
+    statement = select(
+        c.grp,
+        c.device_id,
+        c.user_id,
+        c.display_name,
+        func.max(c.device_name),
+        func.max(c.last_seen_at),
+    ).group_by(c.grp, c.device_id, c.user_id, c.display_name)
+    silent_before = now - SILENT_AFTER
+    found: dict[int, list[DeviceSync]] = {}
+    for group, device_id, user_id, display_name, device_name, seen in session.execute(statement):
+        if not 0 <= group < len(grouping.rows):
+            continue
+        seen_at = _aware(seen)
+        found.setdefault(group, []).append(
+            DeviceSync(
+                device_id=device_id,
+                device_name=device_name or "",
+                user_id=user_id,
+                display_name=display_name,
+                office_id=grouping.rows[group].id,
+                last_seen_at=seen_at,
+                silent=seen_at < silent_before,
+            )
+        )
+    return found
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands times back without their zone; they are stored in UTC."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -1,0 +1,148 @@
+"""The district's signature on agreement PDFs (PAdES), and checking one.
+
+A PDF the server hands out is signed with the district key (``pyHanko``,
+PAdES baseline, SHA-512 with Ed25519), so a PDF tool shows whether the file
+is exactly as issued. Verification here insists on more than "a valid
+signature": the signer must be the district's certificate, the signature
+must cover the whole file (an update appended after signing could change
+what is shown), and the bytes of the signature field must be exactly what
+was signed, padding included, so that *any* changed byte is caught.
+
+Device printouts are not signed (the device does not hold the district
+key); verification says so rather than pretending they were checked.
+"""
+
+import io
+import logging
+from dataclasses import dataclass
+from typing import Any, Final
+from uuid import UUID
+
+from asn1crypto import cms
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from shared_models.agreement_text import parse_agreement_reference
+from shared_models.protocol.verify import CheckName, VerifyCheck
+from sync_server.services.countersign import DistrictKey
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_FIELD: Final = "DistrictSeal"
+
+
+@dataclass(frozen=True)
+class PdfInspection:
+    """What a PDF says it is (``reference``: agreement id and content hash,
+    ``None`` when it names none) and whether the district's signature shows
+    it unaltered."""
+
+    reference: tuple[UUID, str] | None
+    unaltered: VerifyCheck
+
+
+def _asn1_certificate(key: DistrictKey) -> Any:
+    return asn1_x509.Certificate.load(key.certificate.public_bytes(serialization.Encoding.DER))
+
+
+def sign_pdf(pdf: bytes, key: DistrictKey, reason: str) -> bytes:
+    """``pdf`` with the district's PAdES signature over the whole file."""
+    certificate = _asn1_certificate(key)
+    signer = signers.SimpleSigner(
+        signing_cert=certificate,
+        signing_key=asn1_keys.PrivateKeyInfo.load(key.private_key_der()),
+        cert_registry=SimpleCertificateStore.from_certs([certificate]),
+    )
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        md_algorithm="sha512",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    out = signers.sign_pdf(writer, metadata, signer=signer)
+    return bytes(out.getvalue())
+
+
+def _reference(reader: Any) -> tuple[UUID, str] | None:
+    try:
+        info = reader.trailer["/Info"]
+        keywords = str(info.get("/Keywords", ""))
+        return parse_agreement_reference(keywords)
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def _slot_problem(pdf: bytes, signature: Any) -> str | None:
+    """The signature value sits in a fixed-size slot, written as hex and
+    padded with zeros, outside what the signature covers. The CMS parser
+    accepts lengths longer than needed, ignores what follows the signature,
+    and reads hex digits in either case, so a changed length, padding digit
+    or letter case would go unnoticed. The slot must read exactly as the
+    signer writes it: the signature re-encoded as DER, then zeros, in
+    upper-case hex."""
+    byte_range = [int(value) for value in signature.byte_range]
+    slot = pdf[byte_range[0] + byte_range[1] : byte_range[2]]
+    contents = bytes(signature.pkcs7_content)
+    canonical = cms.ContentInfo.load(contents).dump(force=True)
+    padded = canonical + bytes(max(len(contents) - len(canonical), 0))
+    if slot != b"<" + padded.hex().upper().encode("ascii") + b">":
+        return "the PDF's signature field holds more than the district's signature"
+    return None
+
+
+def _unaltered(pdf: bytes, reader: Any, key: DistrictKey) -> VerifyCheck:
+    def failed(detail: str) -> VerifyCheck:
+        return VerifyCheck(name=CheckName.PDF_UNALTERED, ok=False, detail=detail)
+
+    signatures = reader.embedded_signatures
+    if not signatures:
+        return failed(
+            "the PDF carries no district signature (a printout made on a device): "
+            "its content cannot be shown unaltered; download the signed copy from the server"
+        )
+    if len(signatures) != 1:
+        return failed(f"the PDF carries {len(signatures)} signatures; an issued one carries one")
+    signature = signatures[0]
+    certificate = _asn1_certificate(key)
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[certificate]))
+    if not status.intact:
+        return failed("the PDF was changed after the district signed it")
+    if not status.valid:
+        return failed("the PDF's signature is not a valid signature of its content")
+    if status.signing_cert.dump() != certificate.dump() or not status.trusted:
+        return failed(f"the PDF was not signed with the district key {key.key_id}")
+    if status.coverage is not SignatureCoverageLevel.ENTIRE_FILE:
+        return failed("content was added to the PDF after the district signed it")
+    slot = _slot_problem(pdf, signature)
+    if slot is not None:
+        return failed(slot)
+    return VerifyCheck(
+        name=CheckName.PDF_UNALTERED,
+        ok=True,
+        detail=f"signed with the district key {key.key_id}; unchanged since",
+    )
+
+
+def inspect_pdf(pdf: bytes, key: DistrictKey) -> PdfInspection:
+    """Read ``pdf``'s agreement reference and check its district signature."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        reference = _reference(reader)
+        unaltered = _unaltered(pdf, reader, key)
+    except Exception as error:
+        log.info("PDF could not be read: %s", type(error).__name__)
+        detail = "the file is not a readable PDF (damaged, or changed after signing)"
+        return PdfInspection(
+            reference=None,
+            unaltered=VerifyCheck(name=CheckName.PDF_UNALTERED, ok=False, detail=detail),
+        )
+    return PdfInspection(reference=reference, unaltered=unaltered)
