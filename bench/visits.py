@@ -16,6 +16,7 @@ from uuid import UUID
 
 from sqlalchemy import Engine, text
 
+from shared_models.domain.visits import VisitFields
 from shared_models.protocol.version import PROTOCOL_VERSION
 
 _PLACES = ["村委会", "司法所", "当事人家中", "田间地头", "社区服务站", "调解室", "镇政府"]
@@ -83,19 +84,7 @@ def push_body(device_id: str, mutations: list[dict[str, Any]]) -> bytes:
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-_VISIT_FIELDS = (
-    "case_id",
-    "subject_id",
-    "kind",
-    "method",
-    "started_at",
-    "ended_at",
-    "lat",
-    "lon",
-    "accuracy_m",
-    "notes",
-    "outcome",
-)
+_VISIT_FIELDS = tuple(VisitFields.model_fields)
 _VERSIONS = ", ".join(f"'{name}', :base + g" for name in _VISIT_FIELDS)
 """Every field's version is the row's version, as for a record created by a push."""
 

@@ -131,9 +131,7 @@ def _signature_slot(
     slot: SignatureSlot, images: Mapping[str, bytes], styles: _Styles, width: float
 ) -> Table:
     """One signer: who, the signature (or a line to sign on), when."""
-    label = Paragraph(
-        _markup(f"{slot.label}{slot.instruction}：{slot.signer_name}"), styles.label
-    )
+    label = Paragraph(_markup(f"{slot.label}{slot.instruction}：{slot.signer_name}"), styles.label)
     image = _signature_image(slot, images) or Spacer(1, SIGNATURE_BOX[1])
     rows = [[label], [image], [Paragraph(_markup(slot.signed_at), styles.small)]]
     table = Table(rows, colWidths=[width], hAlign="LEFT")

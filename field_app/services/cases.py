@@ -42,7 +42,6 @@ from shared_models.domain.cases import CaseCategory, CaseSource, CaseStatus, Par
 from shared_models.protocol.tables import TableName
 from shared_models.wire import to_json_value
 
-
 _CHUNK = 500
 
 

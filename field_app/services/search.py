@@ -7,13 +7,13 @@ with the same key, so a name is found without the index holding it in clear.
 Each query token must match, either in the text or among the blind tokens.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import bindparam, text
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col
 
 from field_app.services.records import live, typed
 from field_app.storage.personal import SEARCHABLE_NAMES, SEARCHABLE_TEXT
@@ -109,21 +109,3 @@ def search(
         for table, record_id in found
         if (table, record_id) in records
     ]
-
-
-def rebuild_search_index(store: LocalStore, tables: Sequence[TableName] = SEARCHABLE) -> int:
-    """Index every live record again; returns how many were indexed.
-
-    Run after a local schema upgrade: a migration cannot index names (it has
-    no data key), and records written before the index existed are not in it.
-    """
-    count = 0
-    with store.transaction() as session:
-        session.execute(text("DELETE FROM search_index"))
-        for table in tables:
-            model: Any = LOCAL_TABLES[table]
-            for row in session.scalars(select(model).where(col(model.deleted).is_(False))):
-                # The store's own indexing, so rebuilt entries equal those of a save.
-                store._index(session, table, store.codec.from_row(table, row))
-                count += 1
-    return count

@@ -33,7 +33,6 @@ from field_app.security.aead import DataKeyCipher
 from field_app.security.keystore import KdfParams, Keystore
 from field_app.security.lock import IdleLock
 from field_app.services.attention import pending_uploads, rejected_changes
-from field_app.services.search import rebuild_search_index
 from field_app.storage.blobs import BLOB_FOLDER, LocalBlobStore
 from field_app.storage.db import DATABASE_FILE, make_local_engine, migrate
 from field_app.storage.store import LocalStore
@@ -87,7 +86,7 @@ def open_local_data(data_dir: Path, cipher: DataKeyCipher) -> OpenData:
     migrate(engine)
     store = LocalStore(engine, cipher)
     if before is not None and before != _revision(engine):
-        rebuild_search_index(store)
+        store.rebuild_search_index()
     return OpenData(store, LocalBlobStore(data_dir / BLOB_FOLDER, cipher, store), cipher)
 
 

@@ -364,6 +364,23 @@ class LocalStore:
             self._state(session).cursor = cursor
             self._state(session).last_sync_at = self.now()
 
+    def rebuild_search_index(self) -> int:
+        """Index every live record again; returns how many were indexed. For
+        after a schema upgrade: a migration has no data key to index names
+        with, and records written before the index existed are not in it."""
+        with self.transaction() as session:
+            session.execute(text("DELETE FROM search_index"))
+            entries: list[dict[str, Any]] = []
+            for table in dict.fromkeys([*SEARCHABLE_TEXT, *SEARCHABLE_NAMES]):
+                model: Any = LOCAL_TABLES[table]
+                for row in session.scalars(select(model).where(model.deleted.is_(False))):
+                    entry = self._index_entry(table, self.codec.from_row(table, row))
+                    if entry is not None:
+                        entries.append(entry)
+            if entries:
+                session.execute(_INDEX_INSERT, entries)
+            return len(entries)
+
     def forget_synced_records(self) -> None:
         """Before a full resync: drop what came from the server, keep unsynced work."""
         with self.transaction() as session:

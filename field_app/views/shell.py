@@ -159,7 +159,7 @@ class FieldAppView:
                 bgcolor=ft.Colors.with_opacity(0.12, PRIMARY) if selected else None,
                 border_radius=12,
             )
-            buttons.append(tid(f"nav-{screen.value}", item))
+            buttons.append(tid(f"nav-{screen.value}", item, expand=not tablet or None))
         if tablet:
             return ft.Container(
                 ft.Column(buttons, spacing=8),
@@ -192,7 +192,11 @@ class FieldAppView:
 
     def _resized(self, _: ft.PageResizeEvent) -> None:
         # Only the inside has a phone and a tablet layout; the gate screens are one column.
-        if self.shown is not None and self.shown[0] is Gate.INSIDE and self.shown[2] != self.ctx.tablet:
+        if (
+            self.shown is not None
+            and self.shown[0] is Gate.INSIDE
+            and self.shown[2] != self.ctx.tablet
+        ):
             self.rerender()
 
     def _status_from_thread(self, status: SyncStatus) -> None:

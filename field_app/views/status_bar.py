@@ -48,8 +48,8 @@ class StatusBar:
                             tid(
                                 "sync-status",
                                 ft.Column([self.text, self.chips, self.hint], spacing=2),
+                                expand=True,
                             ),
-                            ft.Container(expand=True),
                             self.sync_button,
                         ],
                         vertical_alignment=ft.CrossAxisAlignment.CENTER,

@@ -10,9 +10,9 @@ from field_app.views.theme import PRIMARY, SMALL, TEXT, TITLE, TOUCH, text_style
 Handler = Callable[..., Any]
 
 
-def tid(identifier: str, control: ft.Control) -> ft.Semantics:
+def tid(identifier: str, control: ft.Control, expand: bool | None = None) -> ft.Semantics:
     """A stable test/automation identifier (docs/ui.md lists them)."""
-    return ft.Semantics(identifier=identifier, content=control)
+    return ft.Semantics(identifier=identifier, content=control, expand=expand)
 
 
 def _style() -> ft.ButtonStyle:
@@ -40,7 +40,7 @@ def primary_button(
         style=_style(),
         expand=expand,
     )
-    return tid(identifier, button) if identifier else button
+    return tid(identifier, button, expand or None) if identifier else button
 
 
 def secondary_button(
@@ -64,7 +64,7 @@ def secondary_button(
         style=style,
         expand=expand,
     )
-    return tid(identifier, button) if identifier else button
+    return tid(identifier, button, expand or None) if identifier else button
 
 
 def text_field(

@@ -198,8 +198,9 @@ def district_key(settings: ServerSettings) -> DistrictKey:
     return load_district_key((settings.blobs.parent / GENERATED_KEY_FILE).resolve(), generate=True)
 
 
-def _sealed_fields(row: Any) -> AgreementFields:
-    """The row's device-written fields as the model, exactly as on the wire."""
+def agreement_fields(row: Any) -> AgreementFields:
+    """The row's device-written fields as the shared model, exactly as on the
+    wire (``ValidationError`` when the stored record is no longer valid)."""
     wire = row_to_wire(TableName.AGREEMENTS, row)
     return AgreementFields.model_validate(
         {name: wire[name] for name in WRITABLE_FIELDS[TableName.AGREEMENTS]}
@@ -208,7 +209,7 @@ def _sealed_fields(row: Any) -> AgreementFields:
 
 def countersign(row: AgreementRow, key: DistrictKey) -> str:
     """The countersignature for a sealed agreement row (``key_id:base64``)."""
-    message = countersignature_message(row.id, _sealed_fields(row), key.key_id)
+    message = countersignature_message(row.id, agreement_fields(row), key.key_id)
     return format_countersignature(key.key_id, base64.b64encode(key.sign(message)).decode())
 
 
@@ -262,7 +263,7 @@ def countersign_pushed(
     ).all()
     signed: list[UUID] = []
     for row in rows:
-        if not seal_is_intact(_sealed_fields(row)):
+        if not seal_is_intact(agreement_fields(row)):
             # Push refuses such a record; one found here was written around it.
             log.error("agreement %s is sealed but its hash does not match; not signed", row.id)
             continue

@@ -10,6 +10,7 @@ racing each other cannot both apply.
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -394,7 +395,16 @@ def _validate(table: TableName, values: dict[str, Any]) -> Any:
 def _column_values(validated: SQLModel) -> dict[str, Any]:
     """Python values for the row: nested structures as JSON, the rest as is."""
     values: dict[str, Any] = {}
-    for name in type(validated).model_fields:
+    for name in _field_names(type(validated)):
         value = getattr(validated, name)
-        values[name] = to_json_value(value) if isinstance(value, list | dict) else value
+        values[name] = to_json_value(value) if isinstance(value, _NESTED) else value
     return values
+
+
+_NESTED = (list, dict)  # a tuple: ``list | dict`` would be built on every call
+
+
+@cache
+def _field_names(model: type[SQLModel]) -> tuple[str, ...]:
+    """``model.model_fields`` is a computed property: read it once per schema."""
+    return tuple(model.model_fields)

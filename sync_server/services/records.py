@@ -100,9 +100,15 @@ def wire_converters(table: TableName) -> tuple[tuple[str, Converter], ...]:
     return tuple(converters)
 
 
+# Tuples, not ``str | int``: a union in ``isinstance`` is built anew on every
+# call, and this runs for every nested value of every pushed and pulled row.
+_SCALARS = (str, bool, int, float)
+_SEQUENCES = (list, tuple)
+
+
 def to_json_value(value: Any) -> JsonValue:
     """One column value as JSON (the same forms pydantic produces)."""
-    if value is None or isinstance(value, str | bool | int | float):
+    if value is None or isinstance(value, _SCALARS):
         return value
     if isinstance(value, UUID):
         return str(value)
@@ -114,7 +120,7 @@ def to_json_value(value: Any) -> JsonValue:
         return to_json_value(value.model_dump())
     if isinstance(value, Enum):
         return to_json_value(value.value)
-    if isinstance(value, list | tuple):
+    if isinstance(value, _SEQUENCES):
         return [to_json_value(item) for item in value]
     if isinstance(value, dict):
         return {str(key): to_json_value(item) for key, item in value.items()}

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from tests.e2e.district import add_field_work
 from tests.e2e.driver import PHONE, SCREENSHOTS, Screenshots
 
 DEMO_PASSWORD = "demo-2026"
@@ -94,8 +95,17 @@ class SyncServer:
 
     def seed(self) -> None:
         subprocess.run(
-            [*CLI, "admin", "seed-demo", "--db", self.db_url, "--password", DEMO_PASSWORD]
-            + ["--size", str(DEMO_SIZE)],
+            [
+                *CLI,
+                "admin",
+                "seed-demo",
+                "--db",
+                self.db_url,
+                "--password",
+                DEMO_PASSWORD,
+                "--size",
+                str(DEMO_SIZE),
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
             cwd=ROOT,
@@ -141,8 +151,16 @@ class FieldAppProcess:
         env = {**os.environ, "LASTMILE_APP_SYNC_INTERVAL_SECONDS": "5"}
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
-                [*CLI, "app", "--port", str(self.port), "--data-dir", str(self.data_dir)]
-                + ["--server-url", self.server_url],
+                [
+                    *CLI,
+                    "app",
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                    "--server-url",
+                    self.server_url,
+                ],
                 cwd=ROOT,
                 env=env,
                 stdout=output,
@@ -156,8 +174,11 @@ class FieldAppProcess:
             self.process = None
 
     def restart(self) -> None:
-        """The phone's app is closed and opened again (same data folder)."""
-        self.stop()
+        """The phone's app is killed and opened again (same data folder)."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=15)
+            self.process = None
         self.start()
 
 
@@ -166,6 +187,7 @@ def sync_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncServer
     server = SyncServer(tmp_path_factory.mktemp("district"))
     server.seed()
     server.start()
+    add_field_work(server.url, DEMO_PASSWORD)
     yield server
     server.stop()
 
@@ -206,9 +228,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
     if report.when == "call":
         item.stash[FAILED] = report.failed

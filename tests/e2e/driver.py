@@ -54,8 +54,12 @@ def type_into(page: Page, identifier: str, text: str) -> None:
 def text(page: Page, identifier: str) -> str:
     node = by_id(page, identifier).first
     node.wait_for()
-    return node.inner_text() + " " + " ".join(
-        node.locator("[aria-label]").evaluate_all("nodes => nodes.map(n => n.ariaLabel)")
+    return (
+        node.inner_text()
+        + " "
+        + " ".join(
+            node.locator("[aria-label]").evaluate_all("nodes => nodes.map(n => n.ariaLabel)")
+        )
     )
 
 
@@ -104,9 +108,7 @@ def wait_for_id_text(page: Page, identifier: str, needle: str, timeout_ms: int =
 
 def settle(page: Page) -> None:
     """Two animation frames: what the semantics tree says is also painted."""
-    page.evaluate(
-        "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
-    )
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 class Screenshots:

@@ -1,0 +1,158 @@
+"""Sealed agreements: the district's public key, verification, printing.
+
+The public key is published without sign-in: anyone holding an agreement (a
+court, a party) may check its countersignature. Verification and printing
+are scoped like every other read: an agreement outside the caller's
+jurisdiction is 404, exactly like one that does not exist.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi.responses import Response
+
+from field_app.documents.agreement_pdf import SignatureImageError
+from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
+from shared_models.protocol.verify import DistrictKeyInfo, VerifyReport
+from shared_models.sealing import COUNTERSIGNATURE_ALGORITHM
+from sync_server.api.deps import CallerDep, EngineDep, SessionDep, SettingsDep
+from sync_server.api.routes.blobs import BlobStoreDep
+from sync_server.core.audit import append_audit
+from sync_server.core.db import write_session
+from sync_server.core.errors import ApiError
+from sync_server.services.countersign import DistrictKey, district_key
+from sync_server.services.printing import MissingImagesError, print_agreement
+from sync_server.services.review import supervises
+from sync_server.services.verification import AgreementVerifier
+
+router = APIRouter(prefix="/api/v1", tags=["agreements"])
+
+_NOT_FOUND = "no such agreement in your jurisdiction"
+_MESSAGE_DOC = (
+    "shared_models.sealing.countersignature_message: canonical JSON "
+    "(keys sorted, no white space, UTF-8) of "
+    '{"agreement_id", "content_hash", "key_id", "signed_at"}; '
+    "countersignature = <key_id>:<base64 Ed25519 signature>"
+)
+
+
+def get_district_key(settings: SettingsDep) -> DistrictKey:
+    return district_key(settings)
+
+
+DistrictKeyDep = Annotated[DistrictKey, Depends(get_district_key)]
+
+
+def _verifier(
+    caller: CallerDep, session: SessionDep, key: DistrictKeyDep, blobs: BlobStoreDep
+) -> AgreementVerifier:
+    return AgreementVerifier(session=session, scope=caller.scope, key=key, blobs=blobs)
+
+
+VerifierDep = Annotated[AgreementVerifier, Depends(_verifier)]
+
+_SCOPED: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorEnvelope},
+    404: {"model": ErrorEnvelope, "description": _NOT_FOUND},
+    422: {"model": ErrorEnvelope},
+}
+
+
+@router.get("/keys/district")
+def district_public_key(key: DistrictKeyDep) -> DistrictKeyInfo:
+    """The district's public key and certificate: what countersignatures and
+    signed agreement PDFs are checked with."""
+    return DistrictKeyInfo(
+        key_id=key.key_id,
+        algorithm=COUNTERSIGNATURE_ALGORITHM,
+        public_key_pem=key.public_key_pem(),
+        certificate_pem=key.certificate_pem(),
+        countersigned_message=_MESSAGE_DOC,
+    )
+
+
+@router.get("/agreements/{agreement_id}/verify", responses=_SCOPED)
+def verify_agreement(agreement_id: UUID, verifier: VerifierDep) -> VerifyReport:
+    """Check a stored agreement: its seal, countersignature, signature images
+    and the chain of agreements it corrects; each check says what failed."""
+    if verifier.visible(agreement_id) is None:
+        raise ApiError(404, ErrorCode.NOT_FOUND, _NOT_FOUND)
+    return verifier.verify_id(agreement_id)
+
+
+@router.post(
+    "/verify",
+    responses={401: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope}},
+)
+def verify_pdf(
+    verifier: VerifierDep,
+    file: Annotated[UploadFile, File(description="the agreement PDF to check")],
+) -> VerifyReport:
+    """Check a PDF of an agreement: that the district signed it and it is
+    unchanged since, that it names the agreement at its recorded hash, and
+    every check of the stored agreement. A damaged or unsigned PDF is an
+    answer (failing checks), not an error."""
+    return verifier.verify_pdf(file.file.read())
+
+
+@router.get(
+    "/agreements/{agreement_id}.pdf",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "signed when sealed"},
+        **_SCOPED,
+        403: {"model": ErrorEnvelope, "description": "only supervisors and admins"},
+        409: {
+            "model": ErrorEnvelope,
+            "description": "a signature image is not on the server yet, or is not the sealed one",
+        },
+    },
+)
+def agreement_pdf(
+    agreement_id: UUID,
+    caller: CallerDep,
+    engine: EngineDep,
+    verifier: VerifierDep,
+) -> Response:
+    """The printed agreement (customary layout, signature images, content
+    hash and QR code), signed with the district key when sealed."""
+    if not supervises(caller.scope):
+        raise ApiError(
+            403, ErrorCode.FORBIDDEN, f"a {caller.scope.role} cannot download agreements"
+        )
+    row = verifier.visible(agreement_id)
+    if row is None or row.deleted:
+        raise ApiError(404, ErrorCode.NOT_FOUND, _NOT_FOUND)
+    try:
+        printed = print_agreement(row, verifier.key, verifier.blobs)
+    except MissingImagesError as missing:
+        raise ApiError(
+            409,
+            ErrorCode.UNKNOWN_REFERENCE,
+            "signature images of this agreement have not reached the server yet",
+            {"missing_sha256": list(missing.sha256)},
+        ) from None
+    except SignatureImageError as wrong:
+        raise ApiError(
+            409,
+            ErrorCode.HASH_MISMATCH,
+            "a stored signature image is not the one sealed; verify the agreement",
+            {"sha256": list(wrong.sha256)},
+        ) from None
+    now = datetime.now(UTC)
+    with write_session(engine) as session:
+        append_audit(
+            session,
+            "print_agreement",
+            now,
+            actor_id=caller.user.id,
+            device_id=caller.device_id,
+            detail={"agreement_id": str(agreement_id), "signed": printed.signed},
+        )
+    return Response(
+        printed.pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{printed.file_name}"'},
+    )

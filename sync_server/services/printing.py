@@ -1,0 +1,69 @@
+"""Printing an agreement on the server: the same PDF the device draws, from
+the stored record and its signature images, then signed with the district
+key when the agreement is sealed (a draft is printed marked as a draft and
+not signed: the district vouches only for what was sealed)."""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from field_app.documents.agreement_pdf import render_agreement_pdf
+from shared_models.agreement_text import agreement_document
+from shared_models.domain.agreements import AgreementStatus
+from sync_server.blobs.store import BlobStore
+from sync_server.services.countersign import DistrictKey, agreement_fields
+from sync_server.services.pades import sign_pdf
+from sync_server.tables import AgreementRow
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+"""A signature image is a small PNG; a larger blob is not printed."""
+
+
+class MissingImagesError(Exception):
+    """Signature images the server does not hold (yet); ``sha256`` lists them."""
+
+    def __init__(self, sha256: list[str]) -> None:
+        super().__init__(f"{len(sha256)} signature images are not on the server")
+        self.sha256 = sha256
+
+
+@dataclass(frozen=True)
+class PrintedAgreement:
+    pdf: bytes
+    signed: bool
+    file_name: str
+
+
+def _images(blobs: BlobStore, hashes: list[str]) -> dict[str, bytes]:
+    images: dict[str, bytes] = {}
+    missing: list[str] = []
+    for sha256 in dict.fromkeys(hashes):
+        content = blobs.open(sha256)
+        if content is None or content.size > MAX_IMAGE_BYTES:
+            missing.append(sha256)
+            if content is not None:
+                content.stream.close()
+            continue
+        with content.stream as stream:
+            images[sha256] = stream.read()
+    if missing:
+        raise MissingImagesError(missing)
+    return images
+
+
+def print_agreement(row: AgreementRow, key: DistrictKey, blobs: BlobStore) -> PrintedAgreement:
+    """The agreement's PDF. Raises ``MissingImagesError`` while a signature
+    image has not been uploaded: a printed agreement without its signatures
+    would mislead. An image that does not hash to its sealed value is
+    refused by the renderer (``SignatureImageError``)."""
+    fields = agreement_fields(row)
+    images = _images(blobs, [s.sha256 for s in fields.signatures])
+    document = agreement_document(row.id, fields)
+    pdf = render_agreement_pdf(document, images)
+    sealed = fields.status is AgreementStatus.SIGNED and document.reference is not None
+    if sealed:
+        pdf = sign_pdf(pdf, key, reason=f"sealed mediation agreement {document.reference}")
+    return PrintedAgreement(pdf=pdf, signed=sealed, file_name=_file_name(row.id, sealed))
+
+
+def _file_name(agreement_id: UUID, sealed: bool) -> str:
+    return f"agreement-{agreement_id}{'' if sealed else '-draft'}.pdf"
