@@ -97,7 +97,7 @@ class IntakeView(ScreenView):
         if vm.step == 0:
             self.title_field.error = tr(errors.get("title")) or None
             parts += [
-                self.title_field,
+                tid("case-title", self.title_field),
                 label(t("field.category")),
                 choice_row(
                     [(c.value, t(f"case.category.{c.value}")) for c in CaseCategory],

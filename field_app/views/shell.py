@@ -126,8 +126,10 @@ class FieldAppView:
         )
         nav = self._nav()
         if self.ctx.tablet:
-            return ft.Row([nav, ft.VerticalDivider(width=1), main], spacing=0, expand=True)
-        return ft.Column([main, ft.Divider(height=1), nav], spacing=0, expand=True)
+            layout = ft.Row([nav, ft.VerticalDivider(width=1), main], spacing=0, expand=True)
+            return tid("layout-tablet", layout, expand=True)
+        layout = ft.Column([main, ft.Divider(height=1), nav], spacing=0, expand=True)
+        return tid("layout-phone", layout, expand=True)
 
     def _nav(self) -> ft.Control:
         tablet = self.ctx.tablet

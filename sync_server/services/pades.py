@@ -59,7 +59,8 @@ def sign_pdf(pdf: bytes, key: DistrictKey, reason: str) -> bytes:
     signer = signers.SimpleSigner(
         signing_cert=certificate,
         signing_key=asn1_keys.PrivateKeyInfo.load(key.private_key_der()),
-        cert_registry=SimpleCertificateStore.from_certs([certificate]),
+        # The signing certificate goes in once, and nothing else: see _slot_problem.
+        cert_registry=SimpleCertificateStore(),
     )
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
@@ -81,20 +82,50 @@ def _reference(reader: Any) -> tuple[UUID, str] | None:
         return None
 
 
-def _slot_problem(pdf: bytes, signature: Any) -> str | None:
-    """The signature value sits in a fixed-size slot, written as hex and
-    padded with zeros, outside what the signature covers. The CMS parser
-    accepts lengths longer than needed, ignores what follows the signature,
-    and reads hex digits in either case, so a changed length, padding digit
-    or letter case would go unnoticed. The slot must read exactly as the
-    signer writes it: the signature re-encoded as DER, then zeros, in
-    upper-case hex."""
+def _expected_container(signature: Any, certificate: Any) -> bytes:
+    """The CMS container the district writes around a signature value: one
+    signer (the district certificate, by issuer and serial), SHA-512 and
+    Ed25519, no unsigned parts. Only the signed attributes and the
+    signature value come from the file, and both are verified."""
+    signer_info = signature.signer_info
+    identifier = cms.IssuerAndSerialNumber(
+        {"issuer": certificate.issuer, "serial_number": certificate.serial_number}
+    )
+    signed_data = cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [{"algorithm": "sha512"}],
+            "encap_content_info": {"content_type": "data"},
+            "certificates": [certificate],
+            "signer_infos": [
+                {
+                    "version": "v1",
+                    "sid": cms.SignerIdentifier({"issuer_and_serial_number": identifier}),
+                    "digest_algorithm": {"algorithm": "sha512"},
+                    "signed_attrs": signer_info["signed_attrs"],
+                    "signature_algorithm": {"algorithm": "ed25519"},
+                    "signature": signer_info["signature"].native,
+                }
+            ],
+        }
+    )
+    container = cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
+    return bytes(container.dump())
+
+
+def _slot_problem(pdf: bytes, signature: Any, certificate: Any) -> str | None:
+    """The signature container sits in a fixed-size slot, written as hex and
+    padded with zeros, outside what the signature covers; parts of it (its
+    version numbers, the certificate list, the padding, the letter case of
+    the hex digits) are not covered by the signature value at all. A valid
+    signature therefore does not show that *every* byte is as issued, so the
+    slot must read exactly as the district writes it."""
     byte_range = [int(value) for value in signature.byte_range]
     slot = pdf[byte_range[0] + byte_range[1] : byte_range[2]]
     contents = bytes(signature.pkcs7_content)
-    canonical = cms.ContentInfo.load(contents).dump(force=True)
-    padded = canonical + bytes(max(len(contents) - len(canonical), 0))
-    if slot != b"<" + padded.hex().upper().encode("ascii") + b">":
+    expected = _expected_container(signature, certificate)
+    padded = expected + bytes(len(contents) - len(expected))
+    if len(contents) < len(expected) or slot != b"<" + padded.hex().upper().encode("ascii") + b">":
         return "the PDF's signature field holds more than the district's signature"
     return None
 
@@ -122,7 +153,7 @@ def _unaltered(pdf: bytes, reader: Any, key: DistrictKey) -> VerifyCheck:
         return failed(f"the PDF was not signed with the district key {key.key_id}")
     if status.coverage is not SignatureCoverageLevel.ENTIRE_FILE:
         return failed("content was added to the PDF after the district signed it")
-    slot = _slot_problem(pdf, signature)
+    slot = _slot_problem(pdf, signature, certificate)
     if slot is not None:
         return failed(slot)
     return VerifyCheck(

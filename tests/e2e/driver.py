@@ -124,12 +124,17 @@ class Screenshots:
         taken = []
         original = self.page.viewport_size
         for size in sizes:
-            self.page.set_viewport_size(PHONE if size == "phone" else TABLET)
-            settle(self.page)
+            self.resize(size)
             path = self.folder / f"{name}-{size}.png"
             self.page.screenshot(path=path)
             taken.append(path)
         if original is not None:
-            self.page.set_viewport_size(original)
-            settle(self.page)
+            self.resize("tablet" if original["width"] >= TABLET["width"] else "phone")
         return taken
+
+    def resize(self, size: str) -> None:
+        """Phone or tablet size, and wait until the app has laid itself out for it."""
+        self.page.set_viewport_size(PHONE if size == "phone" else TABLET)
+        if by_id(self.page, "layout-phone").count() or by_id(self.page, "layout-tablet").count():
+            by_id(self.page, f"layout-{size}").first.wait_for(state="attached")
+        settle(self.page)

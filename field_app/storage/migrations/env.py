@@ -1,6 +1,6 @@
 """Alembic environment of the device's local database.
 
-Run by ``field_app.storage.db.open_store`` at every start, so an app upgrade
+Run by ``field_app.services.session.open_local_data`` at every start, so an app upgrade
 brings an existing database (with its unsynced outbox) forward in place.
 """
 

@@ -57,6 +57,9 @@ def push(
             "device_id: does not match the device this token was issued to",
         )
     now = datetime.now(UTC)
+    if not body.mutations:
+        # A device with nothing to send still pushes first; that writes nothing.
+        return PushResponse(results=[], server_time=now)
     with write_session(engine) as session:
         response, summary = apply_push(session, caller.scope, caller.device_id, body, now)
         append_audit(
