@@ -235,4 +235,5 @@ class CaseDetailView(ScreenView):
                         ]
                     )
                 )
-        return [tid("case-detail", ft.Column(parts, spacing=10))]
+        column = ft.Column(parts, spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        return [tid("case-detail", column)]

@@ -126,10 +126,8 @@ class FieldAppView:
         )
         nav = self._nav()
         if self.ctx.tablet:
-            layout = ft.Row([nav, ft.VerticalDivider(width=1), main], spacing=0, expand=True)
-            return tid("layout-tablet", layout, expand=True)
-        layout = ft.Column([main, ft.Divider(height=1), nav], spacing=0, expand=True)
-        return tid("layout-phone", layout, expand=True)
+            return ft.Row([nav, ft.VerticalDivider(width=1), main], spacing=0, expand=True)
+        return ft.Column([main, ft.Divider(height=1), nav], spacing=0, expand=True)
 
     def _nav(self) -> ft.Control:
         tablet = self.ctx.tablet
@@ -162,14 +160,14 @@ class FieldAppView:
                 border_radius=12,
             )
             buttons.append(tid(f"nav-{screen.value}", item, expand=not tablet or None))
+        # The identifier tells tests (and screen readers' users) which layout is on.
         if tablet:
-            return ft.Container(
-                ft.Column(buttons, spacing=8),
-                padding=ft.Padding.symmetric(vertical=12, horizontal=6),
-            )
-        return ft.Container(
-            ft.Row(buttons, spacing=4), padding=ft.Padding.symmetric(horizontal=6, vertical=4)
-        )
+            rail = ft.Column(buttons, spacing=8)
+            padding = ft.Padding.symmetric(vertical=12, horizontal=6)
+            return tid("nav-rail", ft.Container(rail, padding=padding))
+        bar = ft.Row(buttons, spacing=4)
+        padding = ft.Padding.symmetric(horizontal=6, vertical=4)
+        return tid("nav-bar", ft.Container(bar, padding=padding))
 
     # -- events ------------------------------------------------------------------------------
 

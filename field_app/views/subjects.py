@@ -144,4 +144,5 @@ class SubjectDetailView(ScreenView):
                     )
                 )
             parts.append(card(rows))
-        return [tid("subject-detail", ft.Column(parts, spacing=10))]
+        column = ft.Column(parts, spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        return [tid("subject-detail", column)]

@@ -191,11 +191,25 @@ def load_district_key(path: Path, *, generate: bool = False) -> DistrictKey:
     return _parse_key_file(path)
 
 
+def key_path(settings: ServerSettings) -> Path:
+    """Where the district key of these settings is (or will be generated)."""
+    if settings.signing_key is not None:
+        return settings.signing_key.resolve()
+    return (settings.blobs.parent / GENERATED_KEY_FILE).resolve()
+
+
 def district_key(settings: ServerSettings) -> DistrictKey:
     """The district key for these settings (see the module's description)."""
-    if settings.signing_key is not None:
-        return load_district_key(settings.signing_key.resolve())
-    return load_district_key((settings.blobs.parent / GENERATED_KEY_FILE).resolve(), generate=True)
+    return load_district_key(key_path(settings), generate=settings.signing_key is None)
+
+
+def existing_district_key(settings: ServerSettings) -> DistrictKey:
+    """The district key, never generated: checking agreements with a fresh
+    key would only report every countersignature as someone else's."""
+    path = key_path(settings)
+    if not path.exists():
+        raise SigningKeyError(f"no district signing key at {path} (set LASTMILE_SIGNING_KEY)")
+    return load_district_key(path)
 
 
 def agreement_fields(row: Any) -> AgreementFields:

@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from shared_models.domain.agreements import AgreementStatus
@@ -158,11 +159,38 @@ def _total(offices: list[OfficeDashboard]) -> DashboardFigures:
     )
 
 
-def _store(rows: list[_Row], result: Any, names: list[str]) -> None:
-    for values in result:
-        group = values[0]
+def _by_office(
+    session: Session,
+    grouping: OfficeGrouping,
+    model: Any,
+    where: list[ColumnElement[bool]],
+    counts: dict[str, ColumnElement[bool]],
+    rows: list[_Row],
+) -> None:
+    """Count the rows of ``model`` meeting each of ``counts``, per office.
+
+    Rows are grouped by their unit first, an ordinary GROUP BY, and only the
+    hundred-odd unit totals are mapped to offices and grouped again: mapping
+    every row to its office cost more than the whole scan.
+    """
+    per_unit = (
+        select(
+            col(model.scope_unit_id).label("unit"),
+            *(_count(condition).label(name) for name, condition in counts.items()),
+        )
+        .where(*where)
+        .group_by(model.scope_unit_id)
+        .subquery()
+    )
+    mapped = select(
+        grouping.group(per_unit.c.unit).label("grp"), *(per_unit.c[name] for name in counts)
+    ).subquery()
+    statement = select(mapped.c.grp, *(func.sum(mapped.c[name]) for name in counts)).group_by(
+        mapped.c.grp
+    )
+    for group, *values in session.execute(statement):
         if 0 <= group < len(rows):
-            for name, value in zip(names, values[1:], strict=True):
+            for name, value in zip(counts, values, strict=True):
                 rows[group].figures[name] = rows[group].figures.get(name, 0) + int(value or 0)
 
 
@@ -179,36 +207,23 @@ def _case_figures(
         day_start(query.today - timedelta(days=days)) for days in (7, 30, 90)
     )
     month = query.month
-    inner = (
-        select(
-            grouping.group(cases.scope_unit_id).label("grp"),
-            cases.status,
-            cases.opened_at,
-            cases.closed_at,
-            cases.follow_up_due,
-        )
-        .where(*grouping.in_scope(scope, TableName.CASES, cases))
-        .subquery()
-    )
-    c = inner.c
-    is_open = c.status.in_(_OPEN)
-    names = ["age_0_7", "age_8_30", "age_31_90", "age_over_90", "closed", "follow_ups_due"]
-    statement = select(
-        c.grp,
-        _count(and_(is_open, c.opened_at >= since_7)),
-        _count(and_(is_open, c.opened_at < since_7, c.opened_at >= since_30)),
-        _count(and_(is_open, c.opened_at < since_30, c.opened_at >= since_90)),
-        _count(and_(is_open, c.opened_at < since_90)),
-        _count(
-            and_(
-                c.status == CaseStatus.CLOSED.value,
-                c.closed_at >= month.starts,
-                c.closed_at < month.ends,
-            )
+    is_open = col(cases.status).in_(_OPEN)
+    opened = col(cases.opened_at)
+    closed = col(cases.closed_at)
+    counts = {
+        "age_0_7": and_(is_open, opened >= since_7),
+        "age_8_30": and_(is_open, opened < since_7, opened >= since_30),
+        "age_31_90": and_(is_open, opened < since_30, opened >= since_90),
+        "age_over_90": and_(is_open, opened < since_90),
+        "closed": and_(
+            col(cases.status) == CaseStatus.CLOSED.value,
+            closed >= month.starts,
+            closed < month.ends,
         ),
-        _count(and_(is_open, c.follow_up_due <= query.today)),
-    ).group_by(c.grp)
-    _store(rows, session.execute(statement), names)
+        "follow_ups_due": and_(is_open, col(cases.follow_up_due) <= query.today),
+    }
+    where = grouping.in_scope(scope, TableName.CASES, cases)
+    _by_office(session, grouping, cases, where, counts, rows)
 
 
 def _mediation_outcomes(
@@ -218,58 +233,62 @@ def _mediation_outcomes(
     query: DashboardQuery,
     rows: list[_Row],
 ) -> None:
-    """Mediations concluded in the month, agreed and failed (see DashboardFigures)."""
+    """Mediations concluded in the month, agreed and failed (see DashboardFigures).
+
+    "The latest session started in the month" is asked as: a session in the
+    month, and none after it; both are index look-ups (``ix_visits_kind_started``),
+    where a grouped maximum over every session of the district would read
+    them all. The cases are scoped; their sessions and agreements are in the
+    same jurisdiction as they are (a dependant carries its owner's scope), so
+    the correlated look-ups need no scope condition of their own, which also
+    keeps the planner from intersecting them with the whole scope index.
+    """
     cases: Any = CaseRow
-    visit: Any = VisitRow
-    agreement: Any = AgreementRow
-    sessions = (
-        select(
-            col(visit.case_id).label("case_id"),
-            func.max(visit.started_at).label("last_session"),
-        )
-        .where(
-            *grouping.in_scope(scope, TableName.VISITS, visit),
-            col(visit.kind) == VisitKind.MEDIATION_SESSION.value,
-            col(visit.case_id).is_not(None),
-        )
-        .group_by(visit.case_id)
-        .subquery()
-    )
-    signed = (
-        select(col(agreement.case_id).label("case_id"))
-        .where(
-            *grouping.in_scope(scope, TableName.AGREEMENTS, agreement),
-            col(agreement.status) == AgreementStatus.SIGNED.value,
-        )
-        .group_by(agreement.case_id)
-        .subquery()
-    )
     month = query.month
-    inner = (
-        select(
-            grouping.group(cases.scope_unit_id).label("grp"),
-            cases.status,
-            cases.follow_up_due,
-            signed.c.case_id.label("signed_case"),
+
+    def sessions_from(start: datetime, end: datetime | None) -> ColumnElement[bool]:
+        """SQL: the case has a mediation session starting in [start, end)."""
+        visit: Any = aliased(VisitRow)
+        when = [col(visit.started_at) >= start]
+        if end is not None:
+            when.append(col(visit.started_at) < end)
+        return (
+            select(visit.id)
+            .where(
+                visit.case_id == cases.id,
+                col(visit.kind) == VisitKind.MEDIATION_SESSION.value,
+                col(visit.deleted).is_(False),
+                *when,
+            )
+            .correlate(cases)
+            .exists()
         )
-        .join(sessions, sessions.c.case_id == cases.id)
-        .outerjoin(signed, signed.c.case_id == cases.id)
+
+    agreement: Any = AgreementRow
+    signed = (
+        select(agreement.id)
         .where(
-            *grouping.in_scope(scope, TableName.CASES, cases),
-            sessions.c.last_session >= month.starts,
-            sessions.c.last_session < month.ends,
+            agreement.case_id == cases.id,
+            col(agreement.status) == AgreementStatus.SIGNED.value,
+            col(agreement.deleted).is_(False),
         )
-        .subquery()
+        .correlate(cases)
+        .exists()
     )
-    c = inner.c
-    closed = c.status == CaseStatus.CLOSED.value
-    agreed_evidence = or_(c.follow_up_due.is_not(None), c.signed_case.is_not(None))
-    statement = select(
-        c.grp,
-        _count(or_(c.status.in_(_CONCLUDED_AGREED), and_(closed, agreed_evidence))),
-        _count(or_(c.status == CaseStatus.FAILED.value, and_(closed, ~agreed_evidence))),
-    ).group_by(c.grp)
-    _store(rows, session.execute(statement), ["agreed", "failed"])
+    status = col(cases.status)
+    closed = status == CaseStatus.CLOSED.value
+    agreed_evidence = or_(col(cases.follow_up_due).is_not(None), signed)
+    where = [
+        *grouping.in_scope(scope, TableName.CASES, cases),
+        status.in_([*_CONCLUDED_AGREED, CaseStatus.CLOSED.value, CaseStatus.FAILED.value]),
+        sessions_from(month.starts, month.ends),
+        ~sessions_from(month.ends, None),
+    ]
+    counts = {
+        "agreed": or_(status.in_(_CONCLUDED_AGREED), and_(closed, agreed_evidence)),
+        "failed": or_(status == CaseStatus.FAILED.value, and_(closed, ~agreed_evidence)),
+    }
+    _by_office(session, grouping, cases, where, counts, rows)
 
 
 def _agreements_signed(
@@ -280,32 +299,22 @@ def _agreements_signed(
     rows: list[_Row],
 ) -> None:
     agreement: Any = AgreementRow
-    inner = (
-        select(grouping.group(agreement.scope_unit_id).label("grp"))
-        .where(
-            *grouping.in_scope(scope, TableName.AGREEMENTS, agreement),
-            col(agreement.status) == AgreementStatus.SIGNED.value,
-            col(agreement.supersedes_id).is_(None),
-            col(agreement.signed_at) >= query.month.starts,
-            col(agreement.signed_at) < query.month.ends,
-        )
-        .subquery()
-    )
-    statement = select(inner.c.grp, func.count()).group_by(inner.c.grp)
-    _store(rows, session.execute(statement), ["signed"])
+    where = [
+        *grouping.in_scope(scope, TableName.AGREEMENTS, agreement),
+        col(agreement.status) == AgreementStatus.SIGNED.value,
+        col(agreement.supersedes_id).is_(None),
+        col(agreement.signed_at) >= query.month.starts,
+        col(agreement.signed_at) < query.month.ends,
+    ]
+    _by_office(session, grouping, agreement, where, {"signed": true()}, rows)
 
 
 def _subjects(
     session: Session, scope: JurisdictionScope, grouping: OfficeGrouping, rows: list[_Row]
 ) -> None:
     subject: Any = SubjectRow
-    inner = (
-        select(grouping.group(subject.scope_unit_id).label("grp"))
-        .where(
-            *grouping.in_scope(scope, TableName.SUBJECTS, subject),
-            col(subject.status) == SubjectStatus.UNDER_SUPERVISION.value,
-        )
-        .subquery()
-    )
-    statement = select(inner.c.grp, func.count()).group_by(inner.c.grp)
-    _store(rows, session.execute(statement), ["supervised"])
+    where = [
+        *grouping.in_scope(scope, TableName.SUBJECTS, subject),
+        col(subject.status) == SubjectStatus.UNDER_SUPERVISION.value,
+    ]
+    _by_office(session, grouping, subject, where, {"supervised": true()}, rows)

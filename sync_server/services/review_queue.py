@@ -132,21 +132,25 @@ def _common(
     return conditions
 
 
-def _latest_review(scope: JurisdictionScope, table: TableName) -> Any:
-    """Per target of ``table``: the version of its newest review (a grouped subquery)."""
-    review: Any = ReviewRow
+def _latest_review_version(scope: JurisdictionScope, table: TableName, model: Any) -> Any:
+    """SQL: the version of the newest review of the record in ``model`` (correlated).
+
+    Correlated rather than one grouped subquery over every review: the queue
+    walks records newest first and stops after a page, so only the records
+    on that page are looked up (by ``ix_reviews_target_id``), however many
+    reviews the district holds.
+    """
+    review: Any = aliased(ReviewRow)
     return (
-        select(
-            col(review.target_id).label("target_id"),
-            func.max(review.version).label("review_version"),
-        )
+        select(func.max(review.version))
         .where(
-            scope.row_filter(TableName.REVIEWS, ReviewRow),
-            col(review.deleted).is_(False),
+            review.target_id == model.id,
             col(review.target_table) == ReviewTarget(table.value).value,
+            col(review.deleted).is_(False),
+            scope.row_filter(TableName.REVIEWS, review),
         )
-        .group_by(review.target_id)
-        .subquery()
+        .correlate(model)
+        .scalar_subquery()
     )
 
 
@@ -154,7 +158,6 @@ def _queued(
     scope: JurisdictionScope, table: TableName, columns: list[Any], model: Any
 ) -> Select[Any]:
     """``columns`` of the records of ``table`` that are newer than their latest review."""
-    latest = _latest_review(scope, table)
     review: Any = aliased(ReviewRow)
     author: Any = aliased(UserRow)
     judged = func.coalesce(review.target_version, review.version)
@@ -171,8 +174,8 @@ def _queued(
             review.comment.label("review_comment"),
             judged.label("reviewed_version"),
         )
-        .outerjoin(latest, latest.c.target_id == model.id)
-        .outerjoin(review, review.version == latest.c.review_version)
+        .select_from(model)
+        .outerjoin(review, review.version == _latest_review_version(scope, table, model))
         .outerjoin(author, author.id == model.created_by)
         .where(or_(review.id.is_(None), model.version > judged))
         .order_by(model.version.desc())

@@ -3,7 +3,7 @@ server's bookkeeping for scoping and field-level merge."""
 
 from uuid import UUID
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
 
 from shared_models.domain import (
@@ -59,6 +59,18 @@ class SubjectRow(RecordMeta, SubjectFields, SyncColumns, table=True):
 
 class VisitRow(RecordMeta, VisitFields, SyncColumns, table=True):
     __tablename__ = "visits"
+    __table_args__ = (
+        # Supervisor dashboard: each subject's latest check-in, from the index
+        # alone (PostgreSQL), and the mediation sessions of one month.
+        Index(
+            "ix_visits_kind_subject_started",
+            "kind",
+            "subject_id",
+            "started_at",
+            postgresql_include=["deleted", "scope_unit_id"],
+        ),
+        Index("ix_visits_kind_started", "kind", "started_at"),
+    )
 
 
 class AttachmentRow(RecordMeta, AttachmentFields, SyncColumns, table=True):
@@ -67,6 +79,7 @@ class AttachmentRow(RecordMeta, AttachmentFields, SyncColumns, table=True):
 
 class AgreementRow(RecordMeta, AgreementFields, SyncColumns, table=True):
     __tablename__ = "agreements"
+    __table_args__ = (Index("ix_agreements_signed_at", "signed_at"),)  # signed in a month
 
     countersignature: str | None = None
 

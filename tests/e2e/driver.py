@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -40,6 +41,22 @@ def click(page: Page, identifier: str) -> None:
     target = by_id(page, identifier).first
     target.wait_for()
     target.click()
+
+
+def click_until(page: Page, identifier: str, shown: str, attempts: int = 3) -> None:
+    """Tap ``identifier`` until ``shown`` appears (navigation taps are safe to repeat).
+
+    A tap that lands while the web client is rebuilding its semantics tree
+    (a sync finished and the screen re-read its data) can be dropped by the
+    client; a person would tap again, and so does this."""
+    for attempt in range(attempts):
+        click(page, identifier)
+        try:
+            by_id(page, shown).first.wait_for(timeout=10_000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
 
 
 def type_into(page: Page, identifier: str, text: str) -> None:
@@ -135,6 +152,7 @@ class Screenshots:
     def resize(self, size: str) -> None:
         """Phone or tablet size, and wait until the app has laid itself out for it."""
         self.page.set_viewport_size(PHONE if size == "phone" else TABLET)
-        if by_id(self.page, "layout-phone").count() or by_id(self.page, "layout-tablet").count():
-            by_id(self.page, f"layout-{size}").first.wait_for(state="attached")
+        if by_id(self.page, "nav-bar").count() or by_id(self.page, "nav-rail").count():
+            marker = "nav-bar" if size == "phone" else "nav-rail"
+            by_id(self.page, marker).first.wait_for(state="attached")
         settle(self.page)

@@ -16,10 +16,12 @@ from tests.e2e.driver import (
     Screenshots,
     by_id,
     click,
+    click_until,
     open_app,
     type_into,
     use_english,
     wait_for_id_text,
+    wait_for_text,
 )
 from tests.e2e.test_sign_in import sign_in
 from tests.field_app.services_fixtures import camera_jpeg
@@ -38,10 +40,9 @@ def test_offline_checkin_with_photo_reaches_the_server(
     open_app(page, field_app.url)
     use_english(page)
     sign_in(page, "officer.baijia")
-    wait_for_id_text(page, "layout-phone", "Check-ins due")
+    wait_for_text(page, "Check-ins due")
     shots.take("01-home")
-    click(page, "nav-subjects")
-    by_id(page, "checkin-start").first.wait_for()
+    click_until(page, "nav-subjects", "checkin-start")
     shots.take("02-subjects")
 
     server.stop()
