@@ -13,6 +13,7 @@ import httpx
 import typer
 
 from sync_server.cli import admin, server
+from sync_server.cli_verify import verify
 
 DEMO_PASSWORD = "demo-2026"  # noqa: S105  (the demo district only; printed on start)
 DEMO_LOGINS = [
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 app.command(help="Run the sync server (applies pending migrations first).")(server)
 app.add_typer(admin, name="admin")
+app.command()(verify)
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline_s: float) -> None:

@@ -53,10 +53,15 @@ class AppViewModel(Observable):
         self.translator = translator
         self.zone = zone
         self.nav = Navigator()
-        self.nav.listeners.append(self.notify)
+        self.nav.listeners.append(self._navigated)
         self.gate = _GATES[core.state]
         self._gate_form: LoginForm | PinForm | None = None
         self._screen: tuple[Route, object] | None = None
+
+    def _navigated(self) -> None:
+        if self._screen is not None and self._screen[0] != self.nav.current:
+            self._screen = None
+        self.notify()
 
     # -- gates ------------------------------------------------------------------------
 

@@ -11,7 +11,6 @@ not get a fix.
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -58,7 +57,6 @@ class FieldContactForm(Observable):
         self.photos: list[PhotoItem] = []
         self.error: Msg | None = None
         self.saved_id: UUID | None = None
-        self.started_at: datetime | None = None
 
     # -- editing --------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ class SubjectListView(ScreenView):
                 ),
             )
             last = (
-                t("subjects.last_checkin", when=row.last_checkin.astimezone())
+                t("subjects.last_checkin", when=row.last_checkin.astimezone().date())
                 if row.last_checkin
                 else t("subjects.never_checked_in")
             )

@@ -118,22 +118,17 @@ def choice_row(
 
     buttons: list[ft.Control] = []
     for value, label in options:
-        if value == selected:
-            buttons.append(
-                ft.FilledButton(
-                    content=label,
-                    icon=ft.Icons.CHECK,
-                    on_click=handler(value),
-                    height=TOUCH - 4,
-                    style=_style(),
-                )
-            )
-        else:
-            buttons.append(
-                ft.OutlinedButton(
-                    content=label, on_click=handler(value), height=TOUCH - 4, style=_style()
-                )
-            )
+        chosen = value == selected
+        kind = ft.FilledButton if chosen else ft.OutlinedButton
+        button = kind(
+            content=label,
+            icon=ft.Icons.CHECK if chosen else None,
+            on_click=handler(value),
+            height=TOUCH - 4,
+            style=_style(),
+        )
+        # "selected" is what a screen reader announces (and what tests wait for).
+        buttons.append(ft.Semantics(content=button, selected=chosen, button=True))
     row = ft.Row(buttons, wrap=True, spacing=8, run_spacing=8)
     return tid(identifier, row) if identifier else row
 

@@ -222,7 +222,12 @@ def _case_figures(
         ),
         "follow_ups_due": and_(is_open, col(cases.follow_up_due) <= query.today),
     }
-    where = grouping.in_scope(scope, TableName.CASES, cases)
+    where = [
+        *grouping.in_scope(scope, TableName.CASES, cases),
+        # Only these rows count for anything: the old closed cases of a
+        # district (most of them) are not aggregated at all.
+        or_(is_open, counts["closed"]),
+    ]
     _by_office(session, grouping, cases, where, counts, rows)
 
 

@@ -60,7 +60,7 @@ def sign_pdf(pdf: bytes, key: DistrictKey, reason: str) -> bytes:
         signing_cert=certificate,
         signing_key=asn1_keys.PrivateKeyInfo.load(key.private_key_der()),
         # The signing certificate goes in once, and nothing else: see _slot_problem.
-        cert_registry=SimpleCertificateStore(),
+        cert_registry=SimpleCertificateStore.from_certs([]),  # type: ignore[no-untyped-call]
     )
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,

@@ -25,7 +25,12 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from shared_models.domain.agreements import AgreementFields, AgreementStatus, SignatureRef
-from shared_models.integrity import agreement_hash, seal_is_intact
+from shared_models.integrity import (
+    SEALED_AGREEMENT_FIELDS,
+    agreement_hash,
+    content_hash,
+    seal_is_intact,
+)
 from shared_models.protocol.tables import TableName
 from shared_models.protocol.verify import CheckName, VerifyCheck, VerifyReport
 from sync_server.blobs.store import BlobStore
@@ -36,6 +41,7 @@ from sync_server.services.countersign import (
     countersignature_problem,
 )
 from sync_server.services.pades import inspect_pdf
+from sync_server.services.records import row_to_wire
 from sync_server.tables import AgreementRow, AttachmentRow
 
 MAX_CHAIN = 1000
@@ -121,9 +127,7 @@ class AgreementVerifier:
         try:
             fields = agreement_fields(row)
         except ValidationError as error:
-            reason = error.errors()[0]["msg"].removeprefix("Value error, ")
-            detail = f"the stored record is no longer a complete signed agreement: {reason}"
-            checks.append(VerifyCheck(name=CheckName.CONTENT_HASH, ok=False, detail=detail))
+            checks.append(_invalid_record(row, error))
             return checks, values
         checks.append(self._content_hash(fields))
         problem = countersignature_problem(row.id, fields, row.countersignature, self.key)
@@ -145,10 +149,7 @@ class AgreementVerifier:
         actual = agreement_hash(fields)
         problems = []
         if actual != fields.content_hash:
-            problems.append(
-                "the agreement's text, parties or signatures were changed after signing: "
-                f"they hash to {actual}, the recorded hash is {fields.content_hash}"
-            )
+            problems.append(_changed_detail(actual, fields.content_hash))
         return _check(CheckName.CONTENT_HASH, problems, "the content matches its recorded hash")
 
     def _signature_images(self, agreement_id: UUID, signatures: list[SignatureRef]) -> VerifyCheck:
@@ -212,12 +213,31 @@ class AgreementVerifier:
         return _check(CheckName.SUPERSESSION_CHAIN, problems, detail), chain
 
     def _superseded_by(self, agreement_id: UUID) -> list[UUID]:
-        query = select(AgreementRow.id).where(
+        query = select(col(AgreementRow.id)).where(
             col(AgreementRow.supersedes_id) == agreement_id, col(AgreementRow.deleted).is_(False)
         )
         if self.scope is not None:
             query = query.where(self.scope.row_filter(TableName.AGREEMENTS, AgreementRow))
         return sorted(self.session.scalars(query))
+
+
+def _changed_detail(actual: str, recorded: str | None) -> str:
+    return (
+        "the agreement's text, parties or signatures were changed after signing: "
+        f"they hash to {actual}, the recorded hash is {recorded}"
+    )
+
+
+def _invalid_record(row: AgreementRow, error: ValidationError) -> VerifyCheck:
+    """A stored record that is no longer even a complete signed agreement
+    (a party renamed so its signature matches no one, say) was changed after
+    signing: its stored values, hashed as they are, show it."""
+    reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+    wire = row_to_wire(TableName.AGREEMENTS, row)
+    actual = content_hash({name: wire[name] for name in SEALED_AGREEMENT_FIELDS})
+    problems = [] if actual == row.content_hash else [_changed_detail(actual, row.content_hash)]
+    problems.append(f"the record is no longer a complete signed agreement: {reason}")
+    return VerifyCheck(name=CheckName.CONTENT_HASH, ok=False, detail="; ".join(problems))
 
 
 def _intact(row: AgreementRow) -> bool:

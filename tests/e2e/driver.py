@@ -63,8 +63,23 @@ def type_into(page: Page, identifier: str, text: str) -> None:
     """Focus the text field under ``identifier`` and type (as a person would)."""
     field = by_id(page, identifier).first
     field.wait_for()
-    field.click()
-    field.locator("input, textarea").first.wait_for(state="attached")
+    for attempt in range(3):
+        field.click()
+        try:
+            page.wait_for_function(
+                """ident => {
+                    const node = document.activeElement;
+                    const root = document.querySelector(`[flt-semantics-identifier='${ident}']`);
+                    return root && node && root.contains(node)
+                        && ['INPUT', 'TEXTAREA'].includes(node.tagName);
+                }""",
+                arg=identifier,
+                timeout=10_000,
+            )
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     page.keyboard.type(text)
 
 
@@ -89,9 +104,19 @@ def value(page: Page, identifier: str) -> str:
     return field.input_value()
 
 
-def choose(page: Page, identifier: str, label: str) -> None:
-    """Tap the option ``label`` of the choice row ``identifier``."""
-    by_id(page, identifier).first.get_by_role("button", name=label).first.click()
+def choose(page: Page, identifier: str, label: str, attempts: int = 3) -> None:
+    """Tap the option ``label`` of the choice row ``identifier`` until it is
+    the selected one (``aria-current``; see ``click_until`` for why again)."""
+    row = by_id(page, identifier).first
+    chosen = row.locator("[aria-current='true']").filter(has_text=label)
+    for attempt in range(attempts):
+        row.get_by_role("button", name=label, exact=True).last.click()
+        try:
+            chosen.first.wait_for(state="attached", timeout=10_000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
 
 
 def use_english(page: Page) -> None:

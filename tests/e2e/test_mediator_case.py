@@ -70,7 +70,8 @@ def test_case_intake_and_visit_sync(
     click(page, "sync-now")
     wait_for_id_text(page, "sync-status", "Up to date", timeout_ms=60_000)
     page.wait_for_function(
-        """() => !Array.from(document.querySelectorAll('[flt-semantics-identifier="case-detail"] *'))
+        """() => !Array.from(
+                document.querySelectorAll('[flt-semantics-identifier="case-detail"] *'))
             .some(n => (n.textContent || '').includes('Not sent yet'))"""
     )
     shots.take("07-case-synced")

@@ -26,7 +26,12 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    rule,
+    run_state_machine_as_test,
+)
 from pydantic import JsonValue
 
 from shared_models.protocol.tables import TableName
@@ -93,6 +98,15 @@ class SyncWorld(RuleBasedStateMachine):
 
     # -- what the users do ------------------------------------------------------
 
+    @initialize()
+    def a_case_each_on_every_phone(self) -> None:
+        """Start from shared records, so that edits and races have material."""
+        for phone in range(len(USERS)):
+            typed = {name: self._value(phone) for name in TEXT[CASES]}
+            self._create(phone, CASES, case_fields(self.server.district.baijia.id, **typed), typed)
+        self.everyone_syncs()
+        self.everyone_syncs()
+
     def _value(self, phone: int) -> str:
         return f"p{phone}-{next(self.values)}"
 
@@ -138,13 +152,20 @@ class SyncWorld(RuleBasedStateMachine):
         either has seen the other's change: the server must keep both values."""
         first, second = data.draw(st.permutations(range(3)))[:2]
         table = data.draw(st.sampled_from([CASES, PARTIES]))
-        shared = sorted(set(self.phones[first].live(table)) & set(self.phones[second].live(table)))
+        shared = self._shared(first, second, table)
+        if not shared:  # let the two phones exchange what they have (if online)
+            for phone in (first, second, first):
+                self.phones[phone].sync()
+            shared = self._shared(first, second, table)
         if not shared:
             return
         record_id = data.draw(st.sampled_from(shared))
         name = data.draw(st.sampled_from(TEXT[table]))
         for phone in (first, second):
             self._edit(phone, table, record_id, name)
+
+    def _shared(self, first: int, second: int, table: TableName) -> list[UUID]:
+        return sorted(set(self.phones[first].live(table)) & set(self.phones[second].live(table)))
 
     def _edit(self, phone: int, table: TableName, record_id: UUID, name: str) -> None:
         value = self._value(phone)

@@ -1,0 +1,146 @@
+"""A mediator's cases: intake in three steps with a draft, the list's
+search and filters, the case page and closing a case."""
+
+from datetime import date
+from uuid import UUID
+
+from field_app.services.drafts import load_draft
+from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel, StatusFilter
+from field_app.viewmodels.core import FieldAppCore
+from field_app.viewmodels.intake import INTAKE_DRAFT, CaseIntakeViewModel
+from shared_models.domain.cases import CaseCategory, PartyRole
+from shared_models.protocol.tables import TableName
+from tests.field_app.viewmodel_fixtures import (
+    Phones,
+    phones_fixture,  # noqa: F401  (the fixture)
+    say,
+)
+
+
+def new_case(core: FieldAppCore, title: str, category: str = "neighbourhood") -> UUID:
+    intake = CaseIntakeViewModel(core)
+    intake.set("title", title)
+    intake.set("category", category)
+    assert intake.next()
+    intake.set_party(0, "name", "王桂芳")
+    intake.set_party(1, "name", "李建军")
+    assert intake.next()
+    assert intake.save(), say(intake.error)
+    assert intake.saved_id is not None
+    return intake.saved_id
+
+
+def test_each_step_names_what_is_missing(phones: Phones) -> None:
+    core = phones.signed_in("mediator.baijia")
+    intake = CaseIntakeViewModel(core)
+    assert intake.step == 0
+    assert [u.name for u in intake.units] == ["百家街道司法所", "百家村调委会"]
+    assert not intake.next()
+    assert {k: say(v) for k, v in intake.field_errors.items()} == {
+        "title": "Give the case a short title",
+        "category": "Choose a category",
+    }
+    intake.set("title", "煤棚损坏")
+    intake.set("category", CaseCategory.NEIGHBOURHOOD.value)
+    assert intake.next()
+    assert intake.step == 1
+    assert not intake.next()
+    assert say(intake.error) == "Name at least one party"
+
+
+def test_an_intake_left_half_way_comes_back_from_its_draft(phones: Phones) -> None:
+    core = phones.signed_in("mediator.baijia")
+    intake = CaseIntakeViewModel(core)
+    intake.set("title", "加装电梯意见不一")
+    intake.set("category", "property_management")
+    intake.set("source", "wechat")
+    intake.next()
+    intake.set_party(0, "name", "赵大爷")
+    intake.add_party(PartyRole.OTHER)
+    intake.set_party(2, "phone", "13800138000")
+    assert load_draft(core.data.store, INTAKE_DRAFT) is not None
+
+    again = CaseIntakeViewModel(core)  # navigation away and back, or a restarted app
+    assert again.resumed
+    assert (again.step, again.title, again.category, again.source.value) == (
+        1,
+        "加装电梯意见不一",
+        CaseCategory.PROPERTY_MANAGEMENT,
+        "wechat",
+    )
+    assert [p["name"] for p in again.parties] == ["赵大爷", "", ""]
+    assert again.parties[2]["phone"] == "13800138000"
+
+
+def test_a_bad_party_detail_points_at_the_party_and_nothing_is_saved(phones: Phones) -> None:
+    core = phones.signed_in("mediator.baijia")
+    intake = CaseIntakeViewModel(core)
+    intake.set("title", "拖欠工钱")
+    intake.set("category", "labour")
+    intake.next()
+    intake.set_party(1, "name", "孙师傅")  # the first row stays blank: not a party
+    intake.set_party(1, "phone", "call me")
+    intake.next()
+    assert not intake.save()
+    assert intake.step == 1
+    assert list(intake.field_errors) == ["parties.1.phone"]
+    assert say(intake.error).startswith("Check “Phone”:")
+    assert core.data.store.outbox() == []
+    intake.set_party(1, "phone", "13900139000")
+    assert intake.save()
+    assert load_draft(core.data.store, INTAKE_DRAFT) is None
+
+
+def test_a_saved_case_waits_in_the_outbox_then_syncs(phones: Phones) -> None:
+    core = phones.signed_in("mediator.baijia")
+    case_id = new_case(core, "楼道堆放杂物")
+    assert core.status.waiting == 3
+    assert CaseListViewModel(core).rows[0].unsent
+    core.sync_once()
+    assert case_id in phones.server.live(TableName.CASES)
+    assert core.status.waiting == 0
+    assert not CaseListViewModel(core).rows[0].unsent
+
+
+def test_search_and_filters(phones: Phones) -> None:
+    core = phones.signed_in("mediator.baijia")
+    shed = new_case(core, "煤棚损坏纠纷")
+    new_case(core, "拖欠装修工钱", category="labour")
+    cases = CaseListViewModel(core, today=date(2026, 11, 28))
+    assert len(cases.rows) == 2
+    cases.set_search("煤棚")
+    assert [r.id for r in cases.rows] == [shed]
+    cases.set_search("王桂芳")  # a party's name (blind-indexed) finds its case
+    assert len(cases.rows) == 2
+    cases.set_search("没有这个")
+    assert cases.rows == []
+    assert say(cases.empty_text) == "No case matches. Try fewer words."
+    cases.set_search("")
+    cases.set_category(CaseCategory.LABOUR)
+    assert [say(r.category) for r in cases.rows] == ["Labour"]
+    cases.set_category(None)
+    CaseDetailViewModel(core, shed).close()
+    assert len(cases.rows) == 2  # not re-read yet
+    cases.load()
+    assert [r.title for r in cases.rows] == ["拖欠装修工钱"]
+    cases.set_status_filter(StatusFilter.CLOSED)
+    assert [(r.title, say(r.status)) for r in cases.rows] == [("煤棚损坏纠纷", "Closed")]
+
+
+def test_the_case_page_shows_parties_visits_and_can_close_once(phones: Phones) -> None:
+    core = phones.signed_in("mediator.baijia")
+    case_id = new_case(core, "宅基地边界争议", category="land")
+    page = CaseDetailViewModel(core, case_id)
+    assert page.found
+    assert page.is_open
+    assert [(say(p.role), p.name) for p in page.parties] == [
+        ("Applicant", "王桂芳"),
+        ("Respondent", "李建军"),
+    ]
+    assert (say(page.status), say(page.category), say(page.source)) == ("Intake", "Land", "Walk-in")
+    assert page.timeline == []
+    assert page.close()
+    assert not page.is_open
+    assert say(page.status) == "Closed"
+    assert not page.close()
+    assert not CaseDetailViewModel(core, UUID(int=1)).found

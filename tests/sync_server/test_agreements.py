@@ -1,0 +1,264 @@
+"""Sealed agreements on the server: nothing of a signed agreement changes,
+the district countersigns it and the signature syncs back, corrections are
+new agreements that point at the sealed one, follow-ups mark obligations.
+Run on SQLite and PostgreSQL (the ``engine`` fixture)."""
+
+import base64
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from shared_models.sealing import countersignature_message, parse_countersignature
+from sync_server.core.config import ServerSettings
+from sync_server.services.countersign import (
+    SigningKeyError,
+    district_key,
+    existing_district_key,
+    load_district_key,
+)
+from tests.factories import District, mutation, visit_fields
+from tests.sync_server.agreement_data import (
+    agreement_app,
+    countersign_now,
+    push_case,
+    push_signed,
+)
+
+
+@pytest.fixture
+def client(settings: ServerSettings, engine: Engine, district: District) -> Iterator[TestClient]:
+    with TestClient(agreement_app(settings, engine)) as test_client:
+        yield test_client
+
+
+def _record(device: Any, agreement_id: uuid.UUID) -> dict[str, Any]:
+    device.pull()
+    record: dict[str, Any] = device.records[("agreements", str(agreement_id))]
+    return record
+
+
+def test_a_sealed_agreement_is_countersigned_and_the_signature_syncs_back(
+    client: TestClient,
+    device_for: Any,
+    district: District,
+    engine: Engine,
+    settings: ServerSettings,
+) -> None:
+    mediator = device_for("mediator.baijia")
+    signed = push_signed(client, mediator, district)
+    before = _record(mediator, signed.agreement_id)
+    assert before["countersignature"] is None
+
+    assert countersign_now(engine, settings, signed.agreement_id) == [signed.agreement_id]
+
+    after = _record(mediator, signed.agreement_id)
+    assert after["version"] > before["version"]
+    published = client.get("/api/v1/keys/district").json()
+    public_key = serialization.load_pem_public_key(published["public_key_pem"].encode())
+    assert isinstance(public_key, Ed25519PublicKey)
+    key_id, encoded = parse_countersignature(after["countersignature"])
+    assert key_id == published["key_id"]
+    message = countersignature_message(signed.agreement_id, signed.fields, key_id)
+    public_key.verify(base64.b64decode(encoded), message)  # raises when invalid
+    other_agreement = countersignature_message(uuid.uuid4(), signed.fields, key_id)
+    with pytest.raises(InvalidSignature):
+        public_key.verify(base64.b64decode(encoded), other_agreement)
+
+
+def test_countersigning_signs_each_sealed_agreement_once_and_never_a_draft(
+    client: TestClient,
+    device_for: Any,
+    district: District,
+    engine: Engine,
+    settings: ServerSettings,
+) -> None:
+    mediator = device_for("mediator.baijia")
+    signed = push_signed(client, mediator, district)
+    draft_id = uuid.uuid4()
+    mediator.push([mutation("agreements", draft_id, {"case_id": str(signed.case_id)})])
+
+    first = countersign_now(engine, settings, signed.agreement_id, draft_id)
+    again = countersign_now(engine, settings, signed.agreement_id, draft_id)
+
+    assert first == [signed.agreement_id]
+    assert again == []
+    assert _record(mediator, draft_id)["countersignature"] is None
+
+
+def test_the_public_key_is_published_without_sign_in(client: TestClient) -> None:
+    response = client.get("/api/v1/keys/district")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["algorithm"] == "Ed25519"
+    assert body["public_key_pem"].startswith("-----BEGIN PUBLIC KEY-----")
+    assert body["certificate_pem"].startswith("-----BEGIN CERTIFICATE-----")
+    assert len(body["key_id"]) == 16
+
+
+def test_nothing_of_a_sealed_agreement_can_change(
+    client: TestClient, device_for: Any, district: District
+) -> None:
+    mediator = device_for("mediator.baijia")
+    supervisor = device_for("supervisor.baijia")
+    signed = push_signed(client, mediator, district)
+    version = _record(mediator, signed.agreement_id)["version"]
+    attachment = signed.attachment_ids[0]
+    attachment_version = mediator.records[("attachments", str(attachment))]["version"]
+
+    attempts = [
+        mutation("agreements", signed.agreement_id, {"facts": "改过的事实"}, base_version=version),
+        mutation("agreements", signed.agreement_id, {"status": "void"}, base_version=version),
+        mutation("agreements", signed.agreement_id, op="delete", base_version=version),
+        mutation("attachments", attachment, {"sha256": "0" * 64}, base_version=attachment_version),
+        mutation("attachments", attachment, {"caption": "改"}, base_version=attachment_version),
+        mutation("attachments", attachment, op="delete", base_version=attachment_version),
+    ]
+    for device in (mediator, supervisor):
+        results = device.push(attempts)
+        assert [r["status"] for r in results] == ["rejected"] * len(attempts)
+        assert {r["error"]["code"] for r in results} == {"RECORD_SEALED"}
+    assert _record(mediator, signed.agreement_id)["version"] == version
+
+
+def test_a_correction_is_a_new_agreement_pointing_at_the_sealed_one(
+    client: TestClient,
+    device_for: Any,
+    district: District,
+    engine: Engine,
+    settings: ServerSettings,
+) -> None:
+    mediator = device_for("mediator.baijia")
+    original = push_signed(client, mediator, district)
+    correction = push_signed(
+        client,
+        mediator,
+        district,
+        case_id=original.case_id,
+        supersedes_id=original.agreement_id,
+        facts="更正：损坏发生在2026年11月9日。",
+    )
+    countersign_now(engine, settings, original.agreement_id, correction.agreement_id)
+    supervisor = device_for("supervisor.baijia")
+
+    newer = client.get(
+        f"/api/v1/agreements/{correction.agreement_id}/verify", headers=supervisor.headers
+    ).json()
+    older = client.get(
+        f"/api/v1/agreements/{original.agreement_id}/verify", headers=supervisor.headers
+    ).json()
+
+    assert newer["ok"] is True, newer
+    assert newer["supersedes"] == [str(original.agreement_id)]
+    assert older["ok"] is True, older
+    assert older["superseded_by"] == [str(correction.agreement_id)]
+    mediator.pull()
+    assert mediator.records[("agreements", str(original.agreement_id))]["status"] == "signed"
+
+
+def test_a_follow_up_marks_the_agreement_obligations(
+    client: TestClient, device_for: Any, district: District
+) -> None:
+    mediator = device_for("mediator.baijia")
+    signed = push_signed(client, mediator, district)
+    follow_up = uuid.uuid4()
+    plain = uuid.uuid4()
+    marks = [
+        {"obligation_index": 0, "honoured": True, "note": "已当面付清800元"},
+        {"obligation_index": 1, "honoured": False, "note": ""},
+    ]
+
+    results = mediator.push(
+        [
+            mutation(
+                "visits",
+                follow_up,
+                visit_fields(
+                    case_id=signed.case_id,
+                    kind="follow_up",
+                    agreement_id=str(signed.agreement_id),
+                    obligation_checks=marks,
+                ),
+            ),
+            mutation("visits", plain, visit_fields(case_id=signed.case_id)),
+            mutation(
+                "visits",
+                uuid.uuid4(),
+                visit_fields(case_id=signed.case_id, obligation_checks=marks),
+            ),
+        ]
+    )
+
+    assert [r["status"] for r in results] == ["applied", "applied", "rejected"]
+    assert results[2]["error"]["field"] == "obligation_checks"
+    supervisor = device_for("supervisor.baijia")
+    supervisor.pull()
+    stored = supervisor.records[("visits", str(follow_up))]
+    assert stored["agreement_id"] == str(signed.agreement_id)
+    assert stored["obligation_checks"] == marks
+    assert supervisor.records[("visits", str(plain))]["obligation_checks"] == []
+    assert supervisor.records[("visits", str(plain))]["agreement_id"] is None
+
+
+def test_a_follow_up_of_a_case_without_agreement_needs_no_marks(
+    device_for: Any, district: District
+) -> None:
+    mediator = device_for("mediator.baijia")
+    case_id = push_case(mediator, district)
+
+    [result] = mediator.push(
+        [mutation("visits", uuid.uuid4(), visit_fields(case_id=case_id, kind="follow_up"))]
+    )
+
+    assert result["status"] == "applied", result
+
+
+# --- the district key --------------------------------------------------------------
+
+
+def test_a_generated_key_is_kept_and_reused(tmp_path: Path) -> None:
+    settings = ServerSettings(db="sqlite://", blobs=tmp_path / "data" / "blobs")
+
+    first = district_key(settings)
+    load_district_key.cache_clear()
+    second = district_key(settings)
+
+    assert first.key_id == second.key_id
+    assert (tmp_path / "data" / "district-signing-key.pem").stat().st_mode & 0o077 == 0
+    assert existing_district_key(settings).key_id == first.key_id
+
+
+def test_a_configured_key_file_that_is_missing_is_an_error(tmp_path: Path) -> None:
+    settings = ServerSettings(db="sqlite://", signing_key=tmp_path / "nowhere.pem")
+
+    with pytest.raises(SigningKeyError, match=r"nowhere\.pem"):
+        district_key(settings)
+    assert not (tmp_path / "nowhere.pem").exists()
+
+
+def test_checking_never_generates_a_key(tmp_path: Path) -> None:
+    settings = ServerSettings(db="sqlite://", blobs=tmp_path / "blobs")
+
+    with pytest.raises(SigningKeyError, match="no district signing key"):
+        existing_district_key(settings)
+
+
+def test_a_configured_key_with_another_keys_certificate_is_refused(tmp_path: Path) -> None:
+    generated = ServerSettings(db="sqlite://", blobs=tmp_path / "other" / "blobs")
+    other_certificate = district_key(generated).certificate_pem()
+    own = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path = tmp_path / "district.pem"
+    path.write_bytes(own + other_certificate.encode())
+
+    with pytest.raises(SigningKeyError, match="not for its key"):
+        district_key(ServerSettings(db="sqlite://", signing_key=path))
