@@ -136,23 +136,29 @@ class IntakeView(ScreenView):
             )
         else:
             parts += self._summary()
-        parts.append(error_line(tr(vm.error)))
-        buttons: list[ft.Control] = []
-        if vm.step > 0:
-            buttons.append(secondary_button(t("common.back"), self._back, ft.Icons.ARROW_BACK))
-        if vm.step < STEPS - 1:
-            buttons.append(
-                primary_button(t("common.next"), self._next, ft.Icons.ARROW_FORWARD, "intake-next")
-            )
-        else:
-            buttons.append(primary_button(t("intake.save"), self._save, ft.Icons.SAVE, "case-save"))
-        parts.append(ft.Row(buttons, wrap=True, spacing=8))
         parts.append(
             secondary_button(
                 t("draft.discard"), self._discard, ft.Icons.DELETE_OUTLINE, danger=True
             )
         )
         return parts
+
+    def footer(self) -> list[ft.Control]:
+        t, vm = self.ctx.t, self.vm
+        buttons: list[ft.Control] = []
+        if vm.step > 0:
+            back = secondary_button(t("common.back"), self._back, ft.Icons.ARROW_BACK, expand=True)
+            buttons.append(back)
+        if vm.step < STEPS - 1:
+            step = primary_button(
+                t("common.next"), self._next, ft.Icons.ARROW_FORWARD, "intake-next", expand=True
+            )
+        else:
+            step = primary_button(
+                t("intake.save"), self._save, ft.Icons.SAVE, "case-save", expand=True
+            )
+        buttons.append(step)
+        return [error_line(self.ctx.tr(vm.error)), ft.Row(buttons, spacing=8)]
 
     def _party(self, index: int, party: dict[str, str]) -> ft.Control:
         t, tr = self.ctx.t, self.ctx.tr

@@ -23,6 +23,7 @@ class ScreenView:
             expand=True,
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         )
+        self.bottom = ft.Column(spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         subscribe: Callable[[Callable[[], None]], Callable[[], None]] | None = getattr(
             vm, "subscribe", None
         )
@@ -37,13 +38,26 @@ class ScreenView:
     def content(self) -> list[ft.Control]:
         return []
 
+    def footer(self) -> list[ft.Control]:
+        """Controls that stay under the scrolling body (a form's save button:
+        always in reach of the thumb, never scrolled away)."""
+        return []
+
     def render(self) -> None:
         self.body.controls = self.content()
+        self.bottom.controls = self.footer()
+        self.bottom.visible = bool(self.bottom.controls)
 
     def control(self) -> ft.Control:
-        """The body, centred and width-limited on a tablet."""
+        """The body (and footer), centred and width-limited on a tablet."""
         self.render()
-        inner = ft.Container(self.body, padding=ft.Padding.symmetric(horizontal=16, vertical=8))
+        column = ft.Column(
+            [self.body, self.bottom],
+            spacing=8,
+            expand=True,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        )
+        inner = ft.Container(column, padding=ft.Padding.symmetric(horizontal=16, vertical=8))
         if self.ctx.tablet:
             inner.width = FORM_WIDTH + 32
         return ft.Container(inner, alignment=ft.Alignment.TOP_CENTER, expand=True)

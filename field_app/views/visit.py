@@ -155,24 +155,27 @@ class ContactFormView(ScreenView):
             [(msg("draft.discard"), discard, True)],
         )
 
-    def footer(self, save_text: str) -> list[ft.Control]:
+    save_key = "visit.save"
+
+    def footer(self) -> list[ft.Control]:
         parts: list[ft.Control] = [error_line(self.ctx.tr(self.vm.error))]
         if self.busy:
-            parts.append(
-                ft.Row([ft.ProgressRing(width=24, height=24), ft.Text(self.busy_text, size=TEXT)])
+            busy = ft.Row(
+                [ft.ProgressRing(width=24, height=24), ft.Text(self.busy_text, size=TEXT)]
             )
-        parts.append(
-            primary_button(
-                save_text, self._save, ft.Icons.SAVE, self.save_id, disabled=self.busy, expand=False
-            )
-        )
-        parts.append(label(self.ctx.t("visit.saved_offline")))
-        parts.append(
+            parts.append(busy)
+        save = self.ctx.t(self.save_key)
+        parts.append(primary_button(save, self._save, ft.Icons.SAVE, self.save_id, self.busy))
+        return parts
+
+    def after_form(self) -> list[ft.Control]:
+        """Under the fields, in the scrolling part: the offline note and discarding."""
+        return [
+            label(self.ctx.t("visit.saved_offline")),
             secondary_button(
                 self.ctx.t("draft.discard"), self._discard, ft.Icons.DELETE_OUTLINE, danger=True
-            )
-        )
-        return parts
+            ),
+        ]
 
 
 class VisitView(ContactFormView):
@@ -213,7 +216,7 @@ class VisitView(ContactFormView):
             self.outcome,
             *self._location(),
             *self._photos(),
-            *self.footer(t("visit.save")),
+            *self.after_form(),
         ]
         return parts
 
@@ -221,6 +224,7 @@ class VisitView(ContactFormView):
 class CheckinView(ContactFormView):
     vm: CheckinViewModel
     save_id = "checkin-save"
+    save_key = "checkin.save"
     notes_id = "checkin-notes"
 
     def title(self) -> str:
@@ -253,6 +257,6 @@ class CheckinView(ContactFormView):
             *self._location(),
             *self._photos(),
             self.notes,
-            *self.footer(t("checkin.save")),
+            *self.after_form(),
         ]
         return parts

@@ -63,11 +63,13 @@ def wait_http(url: str, process: subprocess.Popen[bytes], deadline_s: float) -> 
     raise TimeoutError(f"{url} did not answer within {deadline_s}s")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes], grace_s: float = 5) -> None:
+    """Terminate; kill what does not stop in ``grace_s`` (an app server waits
+    for its browsers' websockets to close before it exits)."""
     if process.poll() is None:
         process.terminate()
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=grace_s)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
@@ -170,7 +172,7 @@ class FieldAppProcess:
 
     def stop(self) -> None:
         if self.process is not None:
-            stop(self.process)
+            stop(self.process, grace_s=2)
             self.process = None
 
     def restart(self) -> None:

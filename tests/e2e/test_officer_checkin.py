@@ -47,8 +47,7 @@ def test_offline_checkin_with_photo_reaches_the_server(
 
     server.stop()
     # From the list to a saved check-in: three taps (check in, photo, save) and the notes.
-    click(page, "checkin-start")
-    by_id(page, "checkin-save").wait_for()
+    click_until(page, "checkin-start", "checkin-method")
     with page.expect_file_chooser() as chooser:
         click(page, "photo-add")
     chooser.value.set_files(photo)

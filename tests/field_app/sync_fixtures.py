@@ -149,6 +149,7 @@ class DistrictFile:
 def signed_in_district(migrated: Path, folder: Path, usernames: list[str]) -> DistrictFile:
     """The test district on a copy of the migrated SQLite template ``migrated``,
     with one phone signed in for each of ``usernames``."""
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "district.db"
     shutil.copyfile(migrated, path)
     logins: dict[str, SignedIn] = {}
@@ -171,6 +172,7 @@ class Link(httpx.BaseTransport):
         self.inner: httpx.BaseTransport = server_http._transport
         self.up = True
         self.delivered: list[httpx.Request] = []
+        self.answered: list[tuple[httpx.Request, httpx.Response]] = []
         self.before: Callable[[httpx.Request], None] | None = None
         self.after: Callable[[httpx.Request, httpx.Response], None] | None = None
 
@@ -181,6 +183,7 @@ class Link(httpx.BaseTransport):
             raise httpx.ConnectError("the network is down", request=request)
         self.delivered.append(request)
         response = self.inner.handle_request(request)
+        self.answered.append((request, response))
         if self.after is not None:
             self.after(request, response)
         return response
