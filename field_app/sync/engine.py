@@ -175,6 +175,12 @@ class SyncEngine:
                 result.outcome, result.error = SyncState.UPDATE_REQUIRED, str(error)
             except SyncError as error:
                 result.outcome, result.error = SyncState.FAILED, str(error)
+            except BaseException:
+                # A bug or a local database failure: say so instead of
+                # "syncing" forever, and let the caller (the loop) log it.
+                reason = _REASONS[SyncState.FAILED]
+                self._emit(replace(self._status, state=SyncState.FAILED, reason=reason))
+                raise
             if result.ok:
                 self._publish(SyncState.UP_TO_DATE, at=self.clock())
             else:
@@ -298,11 +304,16 @@ class SyncEngine:
     def start(self) -> None:
         """Sync now and then every ``sync_interval_seconds``; after a failure,
         again after a back-off delay; at once on ``request_sync``."""
-        if self._thread is not None and self._thread.is_alive():
+        if self.running:
             return
         self._stopping.clear()
         self._thread = threading.Thread(target=self._run, name="lastmile-sync", daemon=True)
         self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        """Whether the background loop is on."""
+        return self._thread is not None and self._thread.is_alive()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the loop after the round in progress (a round is never cut short)."""

@@ -76,6 +76,7 @@ class DistrictKeyInfo(BaseModel):
     algorithm: str
     public_key_pem: str
     certificate_pem: str
-    """The X.509 certificate of the key, as embedded in signed PDFs."""
+    """The X.509 certificate the district signs PDFs with (its key derives
+    from the district key; PDF readers check ECDSA, not Ed25519)."""
     countersigned_message: str
     """How the countersigned message is built (see shared_models.sealing)."""

@@ -1,8 +1,9 @@
 """The district's signature on agreement PDFs (PAdES), and checking one.
 
-A PDF the server hands out is signed with the district key (``pyHanko``,
-PAdES baseline, SHA-512 with Ed25519), so a PDF tool shows whether the file
-is exactly as issued. Verification here insists on more than "a valid
+A PDF the server hands out is signed with the district's PDF key
+(``pyHanko``, PAdES baseline, ECDSA P-256 with SHA-256: see
+``district_key.py``), so any PDF reader shows whether the file is exactly as
+issued. Verification here insists on more than "a valid
 signature": the signer must be the district's certificate, the signature
 must cover the whole file (an update appended after signing could change
 what is shown), and the bytes of the signature field must be exactly what
@@ -32,11 +33,14 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from shared_models.agreement_text import parse_agreement_reference
 from shared_models.protocol.verify import CheckName, VerifyCheck
-from sync_server.services.countersign import DistrictKey
+from sync_server.services.district_key import DistrictKey
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_FIELD: Final = "DistrictSeal"
+DIGEST: Final = "sha256"
+SIGNATURE_ALGORITHM: Final = "sha256_ecdsa"
+"""What the district's PDF signatures use, and so all verification accepts."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class PdfInspection:
 
 
 def _asn1_certificate(key: DistrictKey) -> Any:
-    return asn1_x509.Certificate.load(key.certificate.public_bytes(serialization.Encoding.DER))
+    return asn1_x509.Certificate.load(key.pdf_certificate.public_bytes(serialization.Encoding.DER))
 
 
 def sign_pdf(pdf: bytes, key: DistrictKey, reason: str) -> bytes:
@@ -58,13 +62,13 @@ def sign_pdf(pdf: bytes, key: DistrictKey, reason: str) -> bytes:
     certificate = _asn1_certificate(key)
     signer = signers.SimpleSigner(
         signing_cert=certificate,
-        signing_key=asn1_keys.PrivateKeyInfo.load(key.private_key_der()),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key.pdf_key_der()),
         # The signing certificate goes in once, and nothing else: see _slot_problem.
         cert_registry=SimpleCertificateStore.from_certs([]),  # type: ignore[no-untyped-call]
     )
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
-        md_algorithm="sha512",
+        md_algorithm=DIGEST,
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason,
     )
@@ -84,8 +88,8 @@ def _reference(reader: Any) -> tuple[UUID, str] | None:
 
 def _expected_container(signature: Any, certificate: Any) -> bytes:
     """The CMS container the district writes around a signature value: one
-    signer (the district certificate, by issuer and serial), SHA-512 and
-    Ed25519, no unsigned parts. Only the signed attributes and the
+    signer (the district certificate, by issuer and serial), SHA-256 and
+    ECDSA, no unsigned parts. Only the signed attributes and the
     signature value come from the file, and both are verified."""
     signer_info = signature.signer_info
     identifier = cms.IssuerAndSerialNumber(
@@ -94,16 +98,16 @@ def _expected_container(signature: Any, certificate: Any) -> bytes:
     signed_data = cms.SignedData(
         {
             "version": "v1",
-            "digest_algorithms": [{"algorithm": "sha512"}],
+            "digest_algorithms": [{"algorithm": DIGEST}],
             "encap_content_info": {"content_type": "data"},
             "certificates": [certificate],
             "signer_infos": [
                 {
                     "version": "v1",
                     "sid": cms.SignerIdentifier({"issuer_and_serial_number": identifier}),
-                    "digest_algorithm": {"algorithm": "sha512"},
+                    "digest_algorithm": {"algorithm": DIGEST},
                     "signed_attrs": signer_info["signed_attrs"],
-                    "signature_algorithm": {"algorithm": "ed25519"},
+                    "signature_algorithm": {"algorithm": SIGNATURE_ALGORITHM},
                     "signature": signer_info["signature"].native,
                 }
             ],

@@ -10,7 +10,8 @@ from field_app.documents.agreement_pdf import render_agreement_pdf
 from shared_models.agreement_text import agreement_document
 from shared_models.domain.agreements import AgreementStatus
 from sync_server.blobs.store import BlobStore
-from sync_server.services.countersign import DistrictKey, agreement_fields
+from sync_server.services.countersign import agreement_fields
+from sync_server.services.district_key import DistrictKey
 from sync_server.services.pades import sign_pdf
 from sync_server.tables import AgreementRow
 

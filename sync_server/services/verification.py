@@ -35,11 +35,8 @@ from shared_models.protocol.tables import TableName
 from shared_models.protocol.verify import CheckName, VerifyCheck, VerifyReport
 from sync_server.blobs.store import BlobStore
 from sync_server.repositories.scope import JurisdictionScope
-from sync_server.services.countersign import (
-    DistrictKey,
-    agreement_fields,
-    countersignature_problem,
-)
+from sync_server.services.countersign import agreement_fields, countersignature_problem
+from sync_server.services.district_key import DistrictKey
 from sync_server.services.pades import inspect_pdf
 from sync_server.services.records import row_to_wire
 from sync_server.tables import AgreementRow, AttachmentRow

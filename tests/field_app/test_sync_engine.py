@@ -6,7 +6,6 @@ import gzip
 import json
 import os
 import random
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -449,50 +448,3 @@ def test_backoff_grows_is_jittered_and_capped() -> None:
     assert sum(delays[100:]) / 100 > 100
     jittered.reset()
     assert jittered.next_delay() <= 2
-
-
-class RecordingWake(threading.Event):
-    """The loop's wait: records the timeout asked for and returns only when
-    set (by the test or ``request_sync``), so no test waits for real time."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.timeouts: list[float | None] = []
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self.timeouts.append(timeout)
-        return super().wait(None)
-
-
-def poll(condition: Callable[[], bool], seconds: float = 20.0) -> None:
-    deadline = datetime.now(UTC) + timedelta(seconds=seconds)
-    while not condition():
-        assert datetime.now(UTC) < deadline, "timed out"
-        threading.Event().wait(0.01)
-
-
-def test_background_loop_backs_off_offline_and_syncs_on_request(
-    server: Server, phone_for: Any
-) -> None:
-    wake = RecordingWake()
-    phone, link = phone_for("mediator.baijia", rng=MaxRandom(), wake=wake)
-    link.up = False
-    phone.engine.start()
-    try:
-        for waits, expected in enumerate((2.0, 4.0, 8.0), start=1):
-            poll(lambda waits=waits: len(wake.timeouts) == waits)
-            assert wake.timeouts[-1] == expected
-            assert phone.engine.status.state is SyncState.OFFLINE
-            wake.set()  # the back-off delay has passed
-        poll(lambda: len(wake.timeouts) == 4)
-        link.up = True
-        case_id = phone.save(CASES, office_case(server))
-        phone.engine.request_sync()
-        poll(lambda: len(wake.timeouts) == 5)
-        assert wake.timeouts[-1] == phone.engine.settings.sync_interval_seconds
-        assert phone.engine.status.state is SyncState.UP_TO_DATE
-        assert server.count(CASES, case_id) == 1
-        assert phone.engine.backoff.failures == 0
-    finally:
-        phone.engine.stop()
-    assert phone.engine._thread is None

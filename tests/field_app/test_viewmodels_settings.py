@@ -122,3 +122,25 @@ def test_a_refused_change_shows_why_and_can_be_dropped(phones: Phones) -> None:
     assert home.attention == []
     assert core.status.needs_attention == 0
     assert core.data.store.get(TableName.CASES, intake.saved_id) is None
+
+
+def test_idle_time_locks_and_erasing_on_sign_out_leaves_nothing(phones: Phones) -> None:
+    now = [1000.0]
+    core = phones.signed_in("officer.baijia", name="phone", clock=lambda: now[0])
+    app = AppViewModel(core, Translator("en"))
+    assert app.gate is Gate.INSIDE
+    now[0] += 299
+    assert not app.check_idle()
+    core.touch()
+    now[0] += 299
+    assert not app.check_idle()  # a touch started the idle time again
+    now[0] += 2
+    assert app.check_idle()
+    assert app.gate is Gate.UNLOCK
+    pin = app.pin_form()
+    pin.pin = PIN
+    assert pin.submit()
+    app.refresh_gate()
+    app.logout(erase=True)
+    assert app.gate is Gate.SIGN_IN
+    assert sorted(p.name for p in (phones.folder / "phone").iterdir()) == ["ui.json"]

@@ -2,7 +2,7 @@
 store, sync engine) against the real server in-process, SQLite only (the
 server's backends are covered by its own suite), no browser, no page."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,9 @@ class Phones:
     folder: Path
     cores: list[FieldAppCore]
 
-    def new(self, name: str = "phone", **settings: Any) -> FieldAppCore:
+    def new(
+        self, name: str = "phone", clock: Callable[[], float] | None = None, **settings: Any
+    ) -> FieldAppCore:
         """The app opened on a phone (again, for the same ``name``)."""
         options: dict[str, Any] = {
             "data_dir": self.folder / name,
@@ -50,13 +52,16 @@ class Phones:
             kdf=CHEAP_KDF,
             device_name="test phone",
             background_sync=False,
+            **({"clock": clock} if clock else {}),
         )
         self.cores.append(core)
         return core
 
-    def signed_in(self, username: str, name: str | None = None) -> FieldAppCore:
+    def signed_in(
+        self, username: str, name: str | None = None, clock: Callable[[], float] | None = None
+    ) -> FieldAppCore:
         """A phone of ``username``: signed in, PIN chosen, first sync done."""
-        core = self.new(name or username)
+        core = self.new(name or username, clock)
         form = LoginForm(core)
         form.username, form.password = username, PASSWORD
         assert form.submit(), say(form.error)

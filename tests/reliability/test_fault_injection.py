@@ -35,8 +35,8 @@ from tests.reliability.faults import Fault, FaultyTransport
 from tests.reliability.soak import soak
 from tests.reliability.world import Figures, Workday
 
-RUNS = 300
-RUNS_PER_PHONE = 10
+RUNS = 200
+RUNS_PER_PHONE = 20
 SOAK_RUNS = 3000
 FAULT_RATE = 0.2
 MAX_FINAL_ATTEMPTS = 80
@@ -96,7 +96,7 @@ def working_day(day: Workday, figures: Figures) -> None:
             day.act()
         attempt(day, figures)
     for _ in range(MAX_FINAL_ATTEMPTS):
-        if attempt(day, figures) and not day.phone.store.outbox():
+        if attempt(day, figures) and day.phone.engine.status.waiting == 0:
             return
 
 

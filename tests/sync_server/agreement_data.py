@@ -25,7 +25,8 @@ from sync_server.api.routes import agreements
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
 from sync_server.main import create_app
-from sync_server.services.countersign import countersign_pushed, district_key
+from sync_server.services.countersign import countersign_pushed
+from sync_server.services.district_key import district_key
 from sync_server.services.versions import VersionBlock
 from sync_server.tables import AgreementRow, AttachmentRow
 from tests.factories import District, case_fields, id_number, mutation

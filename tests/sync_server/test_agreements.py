@@ -12,14 +12,16 @@ from typing import Any
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from shared_models.sealing import countersignature_message, parse_countersignature
 from sync_server.core.config import ServerSettings
-from sync_server.services.countersign import (
+from sync_server.services.district_key import (
     SigningKeyError,
+    derived_certificate,
     district_key,
     existing_district_key,
     load_district_key,
@@ -251,14 +253,62 @@ def test_checking_never_generates_a_key(tmp_path: Path) -> None:
         existing_district_key(settings)
 
 
-def test_a_configured_key_with_another_keys_certificate_is_refused(tmp_path: Path) -> None:
-    generated = ServerSettings(db="sqlite://", blobs=tmp_path / "other" / "blobs")
-    other_certificate = district_key(generated).certificate_pem()
-    own = Ed25519PrivateKey.generate().private_bytes(
+def _pem(key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    path = tmp_path / "district.pem"
-    path.write_bytes(own + other_certificate.encode())
 
-    with pytest.raises(SigningKeyError, match="not for its key"):
+
+def test_the_pdf_certificate_derives_from_the_key_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "district.pem"
+    path.write_bytes(_pem(Ed25519PrivateKey.generate()))
+    settings = ServerSettings(db="sqlite://", signing_key=path)
+
+    first = district_key(settings)
+    load_district_key.cache_clear()
+    second = district_key(settings)
+
+    assert first.certificate_pem() == second.certificate_pem()
+    assert first.key_id in first.pdf_certificate.subject.rfc4514_string()
+
+
+def test_a_pdf_certificate_issued_for_the_district_is_used(tmp_path: Path) -> None:
+    derived = district_key(ServerSettings(db="sqlite://", blobs=tmp_path / "a" / "blobs"))
+    issued_key = ec.generate_private_key(ec.SECP256R1())
+    issued = derived_certificate("0123456789abcdef", issued_key)
+    path = tmp_path / "district.pem"
+    path.write_bytes(
+        _pem(Ed25519PrivateKey.generate())
+        + _pem(issued_key)
+        + issued.public_bytes(serialization.Encoding.PEM)
+        + derived.pdf_certificate.public_bytes(serialization.Encoding.PEM)
+    )
+
+    key = district_key(ServerSettings(db="sqlite://", signing_key=path))
+
+    assert key.pdf_certificate == issued
+
+
+@pytest.mark.parametrize(
+    ("parts", "problem"),
+    [
+        (["ed", "certificate"], "comes with exactly one EC private key"),
+        (["ed", "ec", "certificate"], "is for its EC private key"),
+        (["ec"], "exactly one Ed25519 private key"),
+        (["ed", "ed"], "exactly one Ed25519 private key"),
+    ],
+)
+def test_a_key_file_that_does_not_fit_together_is_refused(
+    tmp_path: Path, parts: list[str], problem: str
+) -> None:
+    other = district_key(ServerSettings(db="sqlite://", blobs=tmp_path / "other" / "blobs"))
+    pieces = {
+        "ed": lambda: _pem(Ed25519PrivateKey.generate()),
+        "ec": lambda: _pem(ec.generate_private_key(ec.SECP256R1())),
+        "certificate": lambda: other.pdf_certificate.public_bytes(serialization.Encoding.PEM),
+    }
+    path = tmp_path / "district.pem"
+    path.write_bytes(b"".join(pieces[part]() for part in parts))
+
+    with pytest.raises(SigningKeyError, match=problem):
         district_key(ServerSettings(db="sqlite://", signing_key=path))

@@ -22,7 +22,7 @@ from sync_server.api.routes.blobs import BlobStoreDep
 from sync_server.core.audit import append_audit
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
-from sync_server.services.countersign import DistrictKey, district_key
+from sync_server.services.district_key import DistrictKey, district_key
 from sync_server.services.printing import MissingImagesError, print_agreement
 from sync_server.services.review import supervises
 from sync_server.services.verification import AgreementVerifier
