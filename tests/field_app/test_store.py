@@ -93,7 +93,8 @@ def test_rejected_entry_stays_with_reason_and_does_not_block(store: LocalStore) 
     assert rejected.error_code == "OUT_OF_SCOPE"
     store.retry(rejected.mutation_id)
     [again] = store.outbox()
-    assert again.record_id == first and again.mutation_id != rejected.mutation_id
+    assert again.record_id == first
+    assert again.mutation_id != rejected.mutation_id
 
 
 def test_pull_never_overwrites_unsynced_edits(store: LocalStore) -> None:
