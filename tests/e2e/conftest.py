@@ -263,3 +263,11 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 def shots(page: Page, request: pytest.FixtureRequest) -> Screenshots:
     """Screenshots into ``artifacts/screenshots/<test name>/`` for a person to look at."""
     return Screenshots(page, SCREENSHOTS / request.node.name)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests share one xdist worker: each starts a server, an app and
+    Chromium, and two at once on a 2-core machine only make both slower."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
