@@ -39,12 +39,13 @@ LINE_TIMEOUT_S = 60.0
 
 @dataclass
 class Ledger:
-    """What the writer acknowledged: the last value of each record, and the
-    save that was under way when it died (which may or may not have landed)."""
+    """What the writers acknowledged: the last value of each record, and the
+    save that was under way when one died (which may or may not have landed)."""
 
     acknowledged: dict[tuple[str, UUID], str] = field(default_factory=dict)
     in_flight: tuple[str, UUID, str] | None = None
     saves: int = 0
+    landed_unacknowledged: int = 0
 
 
 class Writers:
@@ -147,8 +148,21 @@ def check_after_crash(folder: Path, key: bytes, ledger: Ledger) -> None:
                 allowed.add(ledger.in_flight[2])
             assert stored[NAME_FIELD[table]] in allowed, (table, record_id, stored, allowed)
         check_outbox_matches_records(store, records)
+        settle_in_flight(ledger, records)
     finally:
         engine.dispose()
+
+
+def settle_in_flight(ledger: Ledger, records: dict[tuple[str, UUID], dict[str, JsonValue]]) -> None:
+    """The save under way at the kill either landed or not; if it did, it is
+    on disk now and later checks must find it as surely as an acknowledged one."""
+    if ledger.in_flight is not None:
+        table, record_id, value = ledger.in_flight
+        stored = records.get((table, record_id))
+        if stored is not None and stored[NAME_FIELD[table]] == value:
+            ledger.acknowledged[(table, record_id)] = value
+            ledger.landed_unacknowledged += 1
+        ledger.in_flight = None
 
 
 def read_records(store: LocalStore) -> dict[tuple[str, UUID], dict[str, JsonValue]]:

@@ -312,4 +312,4 @@ def test_phones_converge_and_nothing_acknowledged_is_lost(
 
 @soak
 def test_phones_converge_soak(district: DistrictFile, local_template: Path, tmp_path: Path) -> None:
-    run_world(district, local_template, tmp_path, examples=300, steps=60)
+    run_world(district, local_template, tmp_path, examples=100, steps=50)

@@ -17,8 +17,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from shared_models.domain.visits import VisitFields
 from shared_models.sealing import countersignature_message, parse_countersignature
 from sync_server.core.config import ServerSettings
+from sync_server.core.db import write_session
 from sync_server.services.district_key import (
     SigningKeyError,
     derived_certificate,
@@ -26,6 +28,8 @@ from sync_server.services.district_key import (
     existing_district_key,
     load_district_key,
 )
+from sync_server.services.follow_ups import follow_up_problem
+from sync_server.services.workspace import Workspace
 from tests.factories import District, mutation, visit_fields
 from tests.sync_server.agreement_data import (
     agreement_app,
@@ -221,6 +225,41 @@ def test_a_follow_up_of_a_case_without_agreement_needs_no_marks(
     )
 
     assert result["status"] == "applied", result
+
+
+def test_follow_up_marks_are_checked_against_their_agreement(
+    client: TestClient, device_for: Any, district: District, engine: Engine
+) -> None:
+    mediator = device_for("mediator.baijia")
+    signed = push_signed(client, mediator, district)
+    draft_id = uuid.uuid4()
+    mediator.push([mutation("agreements", draft_id, {"case_id": str(signed.case_id)})])
+    other_case = push_case(mediator, district)
+
+    def visit(agreement_id: uuid.UUID, index: int = 0, case_id: uuid.UUID = signed.case_id) -> Any:
+        marks = [{"obligation_index": index, "honoured": True}]
+        fields = visit_fields(
+            case_id=case_id,
+            kind="follow_up",
+            agreement_id=str(agreement_id),
+            obligation_checks=marks,
+        )
+        return VisitFields.model_validate(fields)
+
+    with write_session(engine) as session:
+        workspace = Workspace(session)
+        fits = follow_up_problem(workspace, visit(signed.agreement_id, index=1))
+        too_far = follow_up_problem(workspace, visit(signed.agreement_id, index=2))
+        elsewhere = follow_up_problem(workspace, visit(signed.agreement_id, case_id=other_case))
+        of_a_draft = follow_up_problem(workspace, visit(draft_id))
+        unknown = follow_up_problem(workspace, visit(uuid.uuid4()))
+
+    assert fits is None
+    assert too_far == ("obligation_checks", "the agreement has 2 obligations, not 3")
+    assert elsewhere == ("agreement_id", "the agreement belongs to another case")
+    assert of_a_draft == ("agreement_id", "only a signed agreement's obligations are followed up")
+    assert unknown is not None
+    assert unknown[0] == "agreement_id"
 
 
 # --- the district key --------------------------------------------------------------
