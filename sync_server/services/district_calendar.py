@@ -21,7 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 DISTRICT_TZ = timezone(timedelta(hours=8), "CST")
 """China Standard Time, the district's clock."""
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^([1-9]\d{3})-(0[1-9]|1[0-2])$")
 
 
 def district_today(now: datetime) -> date:

@@ -23,7 +23,7 @@ from sync_server.services.review_queue import MAX_PAGE, QueueFilter, review_queu
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"])
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"
 MAX_SQL_INTEGER = 2**63 - 1
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
