@@ -227,7 +227,7 @@ def agreement_document(agreement_id: UUID, agreement: AgreementFields) -> Agreem
     signed_on = (
         chinese_date(china_day(agreement.signed_at))
         if sealed and agreement.signed_at is not None
-        else "      年    月    日"
+        else "________年_____月_____日"
     )
     content_hash = agreement.content_hash if sealed else None
     seal_lines = [f"协议编号：{agreement_id}"]

@@ -21,6 +21,8 @@ from sync_server.cli import DbOption, database, settings_for
 from sync_server.core.db import read_session
 
 TIMEOUT_S = 60.0
+http_client = httpx.Client
+"""How the command reaches a server (tests put an in-process one here)."""
 
 
 def _target(value: str) -> UUID | Path:
@@ -42,7 +44,7 @@ def _from_server(target: UUID | Path, server: str, token: str | None) -> VerifyR
     headers = {"Authorization": f"Bearer {token}"}
     base = server.rstrip("/")
     try:
-        with httpx.Client(timeout=TIMEOUT_S, headers=headers) as client:
+        with http_client(timeout=TIMEOUT_S, headers=headers) as client:
             if isinstance(target, UUID):
                 response = client.get(f"{base}/api/v1/agreements/{target}/verify")
             else:

@@ -225,7 +225,7 @@ def test_a_draft_prints_as_a_draft_with_empty_places_to_sign() -> None:
     assert document.reference is None
     assert all(slot.sha256 is None for slot in document.party_slots)
     assert document.mediator_slots[0].signer_name == "王桂兰"
-    assert document.date_line == "签署日期：      年    月    日"
+    assert document.date_line == "签署日期：________年_____月_____日"
 
 
 def test_the_reference_carries_the_id_and_the_hash() -> None:

@@ -92,15 +92,16 @@ def test_an_agreement_not_countersigned_yet_says_exactly_that(
 
 
 def _one_character_changed(row: AgreementRow, where: str) -> dict[str, Any]:
+    # The row's JSON columns hold plain lists of dicts, whatever the model says.
     if where == "facts":
         return {"facts": row.facts.replace("煤棚", "煤房", 1)}
     if where == "obligation":
-        obligations = copy.deepcopy(row.obligations)
-        obligations[0]["action"] = obligations[0]["action"].replace("800", "300")  # type: ignore[index]
+        obligations: Any = copy.deepcopy(row.obligations)
+        obligations[0]["action"] = obligations[0]["action"].replace("800", "300")
         return {"obligations": obligations}
     if where == "party":
-        parties = copy.deepcopy(row.parties)
-        parties[1]["name"] = "张杲"  # type: ignore[index]  (was 张某)
+        parties: Any = copy.deepcopy(row.parties)
+        parties[1]["name"] = "张杲"  # was 张某
         return {"parties": parties}
     return {"committee_name": row.committee_name.replace("百", "白")}
 

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from field_app.documents.agreement_pdf import render_agreement_pdf
 from lastmile_cli import app as lastmile
 from shared_models.agreement_text import agreement_document
+from sync_server import cli_verify
 from sync_server.core.config import ServerSettings
 from sync_server.services.district_key import district_key
 from sync_server.services.pades import inspect_pdf
@@ -252,3 +253,63 @@ def test_the_command_verifies_a_pdf_and_names_what_fails(
     assert bad.exit_code == 1, bad.output
     assert "FAIL content_hash" in bad.output
     assert bad.output.strip().endswith("NOT VERIFIED: content_hash")
+
+
+class _InProcess:
+    """Stands in for ``httpx.Client`` in the command: requests go to the test app."""
+
+    def __init__(self, client: TestClient, headers: dict[str, str], **_: Any) -> None:
+        self.client = client
+        self.headers = headers
+
+    def __enter__(self) -> "_InProcess":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def get(self, url: str) -> Any:
+        return self.client.get(url, headers=self.headers)
+
+    def post(self, url: str, files: Any) -> Any:
+        return self.client.post(url, files=files, headers=self.headers)
+
+
+def test_the_command_asks_the_server_with_the_callers_jurisdiction(
+    client: TestClient,
+    supervisor: Any,
+    device_for: Any,
+    sealed: Signed,
+    signed_pdf: bytes,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cli_verify, "http_client", lambda **options: _InProcess(client, **options))
+    path = tmp_path / "agreement.pdf"
+    path.write_bytes(signed_pdf)
+    runner = CliRunner()
+    server = ["--server", "http://testserver"]
+
+    by_file = runner.invoke(lastmile, ["verify", str(path), *server, "--token", supervisor.token])
+    as_json = runner.invoke(
+        lastmile, ["verify", str(path), *server, "--json"], env={"LASTMILE_TOKEN": supervisor.token}
+    )
+    outside = runner.invoke(
+        lastmile,
+        [
+            "verify",
+            str(sealed.agreement_id),
+            *server,
+            "--token",
+            device_for("supervisor.xiyuan").token,
+        ],
+    )
+    no_token = runner.invoke(lastmile, ["verify", str(path), *server], env={"LASTMILE_TOKEN": ""})
+
+    assert by_file.exit_code == 0, by_file.output
+    assert "ok   pdf_unaltered" in by_file.output
+    assert as_json.exit_code == 0, as_json.output
+    assert '"ok": true' in as_json.output
+    assert outside.exit_code == 2
+    assert "404" in outside.output
+    assert no_token.exit_code == 2
