@@ -35,7 +35,7 @@ from tests.reliability.faults import Fault, FaultyTransport
 from tests.reliability.soak import soak
 from tests.reliability.world import Figures, Workday
 
-RUNS = 200
+RUNS = 300
 RUNS_PER_PHONE = 20
 SOAK_RUNS = 3000
 FAULT_RATE = 0.2
