@@ -6,7 +6,17 @@ from sqlalchemy import Engine
 
 from shared_models.protocol.version import PROTOCOL_VERSION
 from sync_server.api.body_limits import BodyLimitMiddleware, document_body_errors
-from sync_server.api.routes import admin, auth, blobs, export, health, review, supervision, sync
+from sync_server.api.routes import (
+    admin,
+    agreements,
+    auth,
+    blobs,
+    export,
+    health,
+    review,
+    supervision,
+    sync,
+)
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
 from sync_server.core.errors import install_error_handlers
@@ -27,7 +37,7 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.db)
     install_error_handlers(app)
-    for module in (health, auth, sync, blobs, review, export, admin, supervision):
+    for module in (health, auth, sync, blobs, review, export, admin, supervision, agreements):
         app.include_router(module.router)
     # Level 3 compresses a pull page to within a few percent of level 5 in
     # half the time (docs/performance.md); pages are megabytes, so it shows.

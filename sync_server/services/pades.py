@@ -13,10 +13,13 @@ Device printouts are not signed (the device does not hold the district
 key); verification says so rather than pretending they were checked.
 """
 
+import asyncio
 import io
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from uuid import UUID
 
 from asn1crypto import cms
@@ -53,6 +56,22 @@ class PdfInspection:
     unaltered: VerifyCheck
 
 
+_T = TypeVar("_T")
+
+
+def _outside_event_loop(work: Callable[[], _T]) -> _T:
+    """pyHanko's synchronous entry points call ``asyncio.run``, which refuses
+    to start in a thread whose event loop is running (an async caller, or a
+    process that also drives a browser). There the work runs on a short-lived
+    thread of its own; everywhere else, right here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pades") as pool:
+        return pool.submit(work).result()
+
+
 def _asn1_certificate(key: DistrictKey) -> Any:
     return asn1_x509.Certificate.load(key.pdf_certificate.public_bytes(serialization.Encoding.DER))
 
@@ -73,7 +92,7 @@ def sign_pdf(pdf: bytes, key: DistrictKey, reason: str) -> bytes:
         reason=reason,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    out = signers.sign_pdf(writer, metadata, signer=signer)
+    out = _outside_event_loop(lambda: signers.sign_pdf(writer, metadata, signer=signer))
     return bytes(out.getvalue())
 
 
@@ -148,7 +167,8 @@ def _unaltered(pdf: bytes, reader: Any, key: DistrictKey) -> VerifyCheck:
         return failed(f"the PDF carries {len(signatures)} signatures; an issued one carries one")
     signature = signatures[0]
     certificate = _asn1_certificate(key)
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[certificate]))
+    context = ValidationContext(trust_roots=[certificate])
+    status = _outside_event_loop(lambda: validate_pdf_signature(signature, context))
     if not status.intact:
         return failed("the PDF was changed after the district signed it")
     if not status.valid:

@@ -32,6 +32,9 @@ from shared_models.protocol.push import (
 )
 from shared_models.protocol.tables import TABLES, TableName
 from sync_server.repositories.scope import JurisdictionScope
+from sync_server.services.countersign import countersign_pushed
+from sync_server.services.district_key import DistrictKey
+from sync_server.services.follow_ups import follow_up_problem
 from sync_server.services.records import WRITABLE_FIELDS, row_to_wire, to_json_value
 from sync_server.services.rescope import Scope, owner_scope, rescope_dependents
 from sync_server.services.versions import VersionBlock
@@ -72,8 +75,13 @@ def apply_push(
     device_id: str,
     request: PushRequest,
     now: datetime,
+    signer: DistrictKey | None = None,
 ) -> tuple[PushResponse, PushSummary]:
-    """Apply every mutation of ``request`` in order; the caller commits."""
+    """Apply every mutation of ``request`` in order; the caller commits.
+
+    With ``signer``, every agreement the push sealed is countersigned in the
+    same transaction (``countersign.py``), so the signature is never missing
+    from a sealed agreement another device pulls."""
     versions = VersionBlock(session)
     versions.reserve(len(request.mutations))
     earlier = _earlier_results([m.mutation_id for m in request.mutations], session)
@@ -103,6 +111,8 @@ def apply_push(
         summary.count(mutation.table, result.status)
         results.append(result)
     workspace.insert_new()
+    if signer is not None:
+        countersign_pushed(session, versions, signer, request.mutations, now)
     insert_rows(session, _APPLIED_TABLE, applied)
     session.flush()
     return PushResponse(results=results, server_time=now), summary
@@ -220,6 +230,10 @@ class _Applier:
         current = None if row is None else _writable_values(table, row)
         validated = _validate(table, {**(current or {}), **mutation.fields})
         new_scope = self._resolve_references(table, validated)
+        if table is TableName.VISITS:
+            problem = follow_up_problem(self.workspace, validated)
+            if problem is not None:
+                raise MutationRejectedError(ErrorCode.VALIDATION_FAILED, problem[1], problem[0])
         if not self.scope.covers(*new_scope):
             raise MutationRejectedError(
                 ErrorCode.OUT_OF_SCOPE, "the record would be outside your jurisdiction", None

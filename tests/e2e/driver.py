@@ -80,6 +80,9 @@ def type_into(page: Page, identifier: str, text: str) -> None:
         except PlaywrightTimeoutError:
             if attempt == 2:
                 raise
+            # A field the client focused by itself (autofocus) before the
+            # semantics tree existed can swallow the tap; tap away, then back.
+            page.mouse.click(1, 1)
     page.keyboard.type(text)
 
 

@@ -21,7 +21,6 @@ from sqlalchemy import Engine, update
 from shared_models.domain.agreements import AgreementFields
 from shared_models.protocol.push import Mutation
 from shared_models.sealing import seal_agreement
-from sync_server.api.routes import agreements
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
 from sync_server.main import create_app
@@ -36,13 +35,8 @@ SIGNERS = (("party", "李某"), ("party", "张某"), ("mediator", "王桂兰"))
 
 
 def agreement_app(settings: ServerSettings, engine: Engine) -> FastAPI:
-    """The sync server with the agreement routes (included here until main.py
-    includes them itself; then this adds nothing)."""
-    app = create_app(settings, engine)
-    paths = {getattr(route, "path", None) for route in app.routes}
-    if "/api/v1/keys/district" not in paths:
-        app.include_router(agreements.router)
-    return app
+    """The sync server, agreement routes included."""
+    return create_app(settings, engine)
 
 
 def signature_png(seed: str, size: tuple[int, int] = (360, 120)) -> bytes:
@@ -202,8 +196,8 @@ def push_signed(
 
 
 def countersign_now(engine: Engine, settings: ServerSettings, *agreement_ids: UUID) -> list[UUID]:
-    """What the push will do once the hook is wired: countersign in a write
-    transaction, as ``apply_push`` would right after writing the rows."""
+    """Countersign in a write transaction, as ``apply_push`` does right after
+    writing the rows (for records that lost their countersignature)."""
     mutations = [
         Mutation.model_validate(mutation("agreements", agreement_id, {}))
         for agreement_id in agreement_ids

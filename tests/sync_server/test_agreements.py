@@ -36,6 +36,7 @@ from tests.sync_server.agreement_data import (
     countersign_now,
     push_case,
     push_signed,
+    tamper_agreement,
 )
 
 
@@ -60,13 +61,9 @@ def test_a_sealed_agreement_is_countersigned_and_the_signature_syncs_back(
 ) -> None:
     mediator = device_for("mediator.baijia")
     signed = push_signed(client, mediator, district)
-    before = _record(mediator, signed.agreement_id)
-    assert before["countersignature"] is None
-
-    assert countersign_now(engine, settings, signed.agreement_id) == [signed.agreement_id]
 
     after = _record(mediator, signed.agreement_id)
-    assert after["version"] > before["version"]
+    assert after["status"] == "signed"
     published = client.get("/api/v1/keys/district").json()
     public_key = serialization.load_pem_public_key(published["public_key_pem"].encode())
     assert isinstance(public_key, Ed25519PublicKey)
@@ -90,6 +87,9 @@ def test_countersigning_signs_each_sealed_agreement_once_and_never_a_draft(
     signed = push_signed(client, mediator, district)
     draft_id = uuid.uuid4()
     mediator.push([mutation("agreements", draft_id, {"case_id": str(signed.case_id)})])
+
+    assert _record(mediator, signed.agreement_id)["countersignature"] is not None
+    tamper_agreement(engine, signed.agreement_id, countersignature=None)
 
     first = countersign_now(engine, settings, signed.agreement_id, draft_id)
     again = countersign_now(engine, settings, signed.agreement_id, draft_id)
@@ -152,7 +152,6 @@ def test_a_correction_is_a_new_agreement_pointing_at_the_sealed_one(
         supersedes_id=original.agreement_id,
         facts="更正：损坏发生在2026年11月9日。",
     )
-    countersign_now(engine, settings, original.agreement_id, correction.agreement_id)
     supervisor = device_for("supervisor.baijia")
 
     newer = client.get(
@@ -212,6 +211,31 @@ def test_a_follow_up_marks_the_agreement_obligations(
     assert stored["obligation_checks"] == marks
     assert supervisor.records[("visits", str(plain))]["obligation_checks"] == []
     assert supervisor.records[("visits", str(plain))]["agreement_id"] is None
+
+
+def test_a_push_refuses_marks_that_do_not_fit_the_agreement(
+    client: TestClient, device_for: Any, district: District
+) -> None:
+    mediator = device_for("mediator.baijia")
+    signed = push_signed(client, mediator, district)
+    visit_id = uuid.uuid4()
+    fields = visit_fields(
+        case_id=signed.case_id,
+        kind="follow_up",
+        agreement_id=str(signed.agreement_id),
+        obligation_checks=[{"obligation_index": 2, "honoured": True}],
+    )
+
+    [result] = mediator.push([mutation("visits", visit_id, fields)])
+
+    assert result["status"] == "rejected", result
+    assert result["error"] == {
+        "code": "VALIDATION_FAILED",
+        "message": "the agreement has 2 obligations, not 3",
+        "field": "obligation_checks",
+    }
+    mediator.pull()
+    assert ("visits", str(visit_id)) not in mediator.records
 
 
 def test_a_follow_up_of_a_case_without_agreement_needs_no_marks(

@@ -7,6 +7,7 @@ import random
 import subprocess
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,10 @@ def send_cut_off_chunk(
     async def run() -> None:
         await client.app(scope, receive, send)  # type: ignore[arg-type]
 
-    anyio.run(run)
+    # On its own thread: a worker that also drives a browser has an event
+    # loop running on this one, and anyio.run refuses to nest in it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(anyio.run, run).result()
     status: int = sent[0]["status"]
     return status
 
@@ -521,6 +525,7 @@ def test_two_stores_on_one_folder_take_turns(tmp_path: Path) -> None:
 
 HOLDER = """
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from sync_server.blobs.store import FileBlobStore
 

@@ -20,7 +20,6 @@ from tests.sync_server.agreement_data import (
     Signed,
     agreement_app,
     blob_path,
-    countersign_now,
     detail,
     failed,
     flip_one_pixel,
@@ -61,9 +60,7 @@ def supervisor(device_for: Any) -> Any:
 def sealed(
     client: TestClient, mediator: Any, district: District, engine: Engine, settings: ServerSettings
 ) -> Signed:
-    signed = push_signed(client, mediator, district)
-    countersign_now(engine, settings, signed.agreement_id)
-    return signed
+    return push_signed(client, mediator, district)
 
 
 # --- verifying the stored agreement --------------------------------------------------
@@ -81,9 +78,12 @@ def test_a_sealed_countersigned_agreement_verifies(
 
 
 def test_an_agreement_not_countersigned_yet_says_exactly_that(
-    client: TestClient, mediator: Any, supervisor: Any, district: District
+    client: TestClient, mediator: Any, supervisor: Any, district: District, engine: Engine
 ) -> None:
+    """Sealed before this server countersigned at push (or restored from a
+    backup without it): verification names exactly the missing signature."""
     signed = push_signed(client, mediator, district)
+    tamper_agreement(engine, signed.agreement_id, countersignature=None)
 
     report = verify_id(client, supervisor, signed)
 
@@ -206,7 +206,6 @@ def test_a_correction_of_a_draft_breaks_the_chain(
     draft_id = uuid.uuid4()
     mediator.push([mutation("agreements", draft_id, {"case_id": str(sealed.case_id)})])
     correction = push_signed(client, mediator, None, case_id=sealed.case_id, supersedes_id=draft_id)
-    countersign_now(engine, settings, correction.agreement_id)
 
     report = verify_id(client, supervisor, correction)
 
@@ -227,7 +226,6 @@ def test_a_loop_of_corrections_is_reported(
     correction = push_signed(
         client, mediator, None, case_id=sealed.case_id, supersedes_id=sealed.agreement_id
     )
-    countersign_now(engine, settings, correction.agreement_id)
     tamper_agreement(engine, sealed.agreement_id, supersedes_id=correction.agreement_id)
 
     report = verify_id(client, supervisor, correction)

@@ -15,6 +15,7 @@ from sync_server.api.deps import CallerDep, EngineDep, SessionDep, SettingsDep
 from sync_server.core.audit import append_audit
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
+from sync_server.services.district_key import district_key
 from sync_server.services.pull import PullRefusedError, pull_page
 from sync_server.services.push import apply_push
 
@@ -61,7 +62,9 @@ def push(
         # A device with nothing to send still pushes first; that writes nothing.
         return PushResponse(results=[], server_time=now)
     with write_session(engine) as session:
-        response, summary = apply_push(session, caller.scope, caller.device_id, body, now)
+        response, summary = apply_push(
+            session, caller.scope, caller.device_id, body, now, signer=district_key(settings)
+        )
         append_audit(
             session,
             "push",
