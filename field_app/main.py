@@ -16,7 +16,7 @@ import flet as ft
 from field_app.config import AppSettings
 from field_app.i18n import DEFAULT_LANGUAGE, Translator
 from field_app.viewmodels.core import FieldAppCore
-from field_app.views.context import FilePickerPhotos, device_location
+from field_app.views.context import FilePickerPhotos, GeolocatorLocation
 from field_app.views.shell import FieldAppView
 from field_app.views.theme import FONTS, app_theme
 
@@ -35,7 +35,7 @@ def make_main(core: FieldAppCore) -> Callable[[ft.Page], Awaitable[None]]:
         page.theme_mode = ft.ThemeMode.LIGHT
         page.padding = 0
         translator = Translator(core.language or DEFAULT_LANGUAGE)
-        view = FieldAppView(page, core, translator, FilePickerPhotos(), device_location())
+        view = FieldAppView(page, core, translator, FilePickerPhotos(), GeolocatorLocation())
         view.start()
 
     return main

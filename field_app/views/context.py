@@ -3,13 +3,13 @@ translator, and the device's camera/gallery and GPS behind small adapters
 (so a phone, a browser and a test can each supply their own)."""
 
 import asyncio
-import importlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import flet as ft
+from flet_geolocator import Geolocator
 
 from field_app.i18n import Msg, Translator
 from field_app.viewmodels.app import AppViewModel
@@ -54,38 +54,22 @@ class FilePickerPhotos:
 
 
 class GeolocatorLocation:
-    """The phone's (or browser's) position through the flet-geolocator extension."""
+    """The phone's (or browser's) position through the flet-geolocator service."""
 
     def __init__(self) -> None:
-        # An optional extension: imported by name, so the app runs without it.
-        module: Any = importlib.import_module("flet_geolocator")
-        self.geolocator = module.Geolocator()
+        self.geolocator = Geolocator()
 
     async def locate(self) -> tuple[float, float, float | None]:
         try:
             position = await asyncio.wait_for(self.geolocator.get_current_position(), 30)
         except Exception as error:
+            # Permission refused, location off, no fix in time: all "no location".
             log.info("no location fix: %s", type(error).__name__)
             raise LocationUnavailableError from None
         if position.latitude is None or position.longitude is None:
             raise LocationUnavailableError
         accuracy = float(position.accuracy) if position.accuracy is not None else None
         return float(position.latitude), float(position.longitude), accuracy
-
-
-class NoLocation:
-    """A build without the geolocator extension: the form says so."""
-
-    async def locate(self) -> tuple[float, float, float | None]:
-        raise LocationUnavailableError
-
-
-def device_location() -> LocationSource:
-    try:
-        return GeolocatorLocation()
-    except ImportError:
-        log.warning("flet-geolocator is not installed: visits are saved without GPS")
-        return NoLocation()
 
 
 @dataclass

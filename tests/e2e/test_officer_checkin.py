@@ -3,7 +3,6 @@ the status shows it waiting; the server comes back, a sync sends it, and
 the check-in and the photo's bytes are on the server."""
 
 import hashlib
-import importlib.util
 import uuid
 from pathlib import Path
 
@@ -27,7 +26,6 @@ from tests.e2e.test_sign_in import sign_in
 from tests.field_app.services_fixtures import camera_jpeg
 
 pytestmark = pytest.mark.browser
-HAS_GEOLOCATOR = importlib.util.find_spec("flet_geolocator") is not None
 
 
 def test_offline_checkin_with_photo_reaches_the_server(
@@ -53,8 +51,7 @@ def test_offline_checkin_with_photo_reaches_the_server(
     chooser.value.set_files(photo)
     by_id(page, "photo-list").wait_for()
     type_into(page, "checkin-notes", marker)
-    if HAS_GEOLOCATOR:
-        wait_for_id_text(page, "gps-status", "± 12 m")
+    wait_for_id_text(page, "gps-status", "± 12 m")  # the browser's position, granted
     shots.take("03-checkin-form")
     click(page, "checkin-save")
     by_id(page, "subject-detail").wait_for()
@@ -76,9 +73,9 @@ def test_offline_checkin_with_photo_reaches_the_server(
     visit = visits[0]
     assert visit["kind"] == "checkin"
     assert visit["method"] == "office"
-    if HAS_GEOLOCATOR:
-        assert visit["lat"] == pytest.approx(GEOLOCATION["latitude"])
-        assert visit["accuracy_m"] == pytest.approx(GEOLOCATION["accuracy"])
+    assert visit["lat"] == pytest.approx(GEOLOCATION["latitude"])
+    assert visit["lon"] == pytest.approx(GEOLOCATION["longitude"])
+    assert visit["accuracy_m"] == pytest.approx(GEOLOCATION["accuracy"])
     photos = [a for a in office["attachments"].values() if a["owner_id"] == visit["id"]]
     assert len(photos) == 1
     blob = ServerClient(server.url, "officer.baijia", DEMO_PASSWORD).blob(photos[0]["sha256"])
