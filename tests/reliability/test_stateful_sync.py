@@ -256,8 +256,14 @@ class SyncWorld(RuleBasedStateMachine):
                 continue
             row = rows[write.table].get(write.record_id)
             if row is None:
-                # Created and deleted on the phone before it was ever sent.
-                assert key in self.deleted, write
+                # Never reached the server: deleted on the phone before it was
+                # sent, or its creation was refused and the phone still holds it
+                # for the user, with a later value that knowingly replaced this one.
+                refused_then_edited = (
+                    key in unacknowledged[write.phone]
+                    and write.value in self.replaced[(*key, write.field)]
+                )
+                assert key in self.deleted or refused_then_edited, write
                 continue
             accounted = (
                 (not row["deleted"] and row[write.field] == write.value)
