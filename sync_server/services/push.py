@@ -91,11 +91,20 @@ def apply_push(
     summary = PushSummary()
     results: list[MutationResult] = []
     applied: list[dict[str, Any]] = []
+    # The version each record reached through this push's earlier mutations.
+    # The device made its mutations in this order, so a later one was made
+    # knowing the earlier ones' values: its base is at least that version,
+    # even when the device never heard the answer to the earlier one (lost,
+    # now a duplicate) and could not say so itself.
+    reached: dict[tuple[TableName, UUID], int] = {}
     for mutation in request.mutations:
+        key = (mutation.table, mutation.record_id)
         previous = earlier.get(mutation.mutation_id)
         if previous is not None:
             result = previous.model_copy(update={"status": MutationStatus.DUPLICATE})
         else:
+            if key in reached and (mutation.base_version or 0) < reached[key]:
+                mutation = mutation.model_copy(update={"base_version": reached[key]})
             result = applier.apply(mutation)
             earlier[mutation.mutation_id] = result
             if result.status is not MutationStatus.REJECTED:
@@ -108,6 +117,8 @@ def apply_push(
                         "applied_at": now,
                     }
                 )
+        if result.version is not None and result.status is not MutationStatus.REJECTED:
+            reached[key] = max(reached.get(key, 0), result.version)
         summary.count(mutation.table, result.status)
         results.append(result)
     workspace.insert_new()

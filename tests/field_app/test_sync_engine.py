@@ -448,3 +448,33 @@ def test_backoff_grows_is_jittered_and_capped() -> None:
     assert sum(delays[100:]) / 100 > 100
     jittered.reset()
     assert jittered.next_delay() <= 2
+
+
+def test_editing_again_after_a_lost_answer_is_no_conflict_with_oneself(
+    server: Server, phone_for: Any
+) -> None:
+    """The phone's first edit reached the server but its answer was lost; the
+    user edits the same field again. The second edit was made *after* the
+    first on this phone, so it must simply win: no conflict for a
+    supervisor to settle, and the server ends with the latest value."""
+    phone, link = phone_for("mediator.baijia")
+    case_id = phone.save(CASES, office_case(server))
+    assert phone.sync().ok
+
+    phone.save(CASES, {"description": "第一次修改"}, case_id)
+
+    def lose_push_answer(request: httpx.Request, response: httpx.Response) -> None:
+        if request.url.path.endswith("/sync/push"):
+            raise httpx.ReadError("connection reset", request=request)
+
+    link.after = lose_push_answer
+    assert phone.sync().outcome is SyncState.OFFLINE
+    assert server.live(CASES)[case_id]["description"] == "第一次修改"  # committed
+    link.after = None
+
+    phone.save(CASES, {"description": "第二次修改"}, case_id)
+    assert phone.sync().ok
+
+    assert server.live(CASES)[case_id]["description"] == "第二次修改"
+    assert server.rows(TableName.CONFLICTS) == {}
+    assert phone.live(CASES)[case_id]["description"] == "第二次修改"

@@ -54,6 +54,40 @@ def test_replayed_mutation_is_applied_once(device_for: Any, district: District) 
     assert len(device.ids("cases")) == 1
 
 
+def test_a_later_edit_in_the_same_push_builds_on_the_earlier_ones(
+    device_for: Any, district: District
+) -> None:
+    """The device never heard the answer to its first edit, so its second
+    edit still names the old base; it was made after the first on the same
+    device, so it is no conflict. An edit from another device in between
+    still is one."""
+    a = device_for("mediator.baijia")
+    b = device_for("supervisor.baijia")
+    case_id = uuid.uuid4()
+    [created] = a.push([mutation("cases", case_id, case_fields(district.baijia_committee.id))])
+    base = created["version"]
+    first = mutation("cases", case_id, {"title": "第一次"}, base_version=base)
+    a.push([first])  # the answer is lost on the way back
+
+    second = mutation("cases", case_id, {"title": "第二次"}, base_version=base)
+    [again, later] = a.push([first, second])
+
+    assert again["status"] == "duplicate"
+    assert later["status"] == "applied", later
+    third = mutation("cases", case_id, {"title": "第三次"}, base_version=later["version"])
+    [theirs] = b.push([mutation("cases", case_id, {"title": "他人改"}, base_version=base)])
+    assert theirs["status"] == "conflict"  # b had not seen a's edits
+    fourth = mutation("cases", case_id, {"title": "第四次"}, base_version=base)
+    [overwrote, built_on] = a.push([third, fourth])
+    assert overwrote["status"] == "conflict"  # b's edit came between: a had not seen it
+    assert built_on["status"] == "applied"  # b's value is kept once, by the conflict above
+    a.pull()
+    assert a.records[("cases", str(case_id))]["title"] == "第四次"
+    b.pull()
+    conflicts = [r for (t, _), r in b.records.items() if t == "conflicts"]
+    assert sorted(c["overwritten_value"] for c in conflicts) == ["他人改", "第二次"]
+
+
 def test_concurrent_edits_of_different_fields_merge(device_for: Any, district: District) -> None:
     a = device_for("mediator.baijia")
     b = device_for("supervisor.baijia")
