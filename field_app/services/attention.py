@@ -6,7 +6,6 @@ This is the "k items need attention" of the sync status, in detail.
 """
 
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
@@ -14,10 +13,11 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from field_app.services.records import live, read_rows
+from field_app.storage.reviews import reviews_asking_changes
 from field_app.storage.store import LocalStore, OutboxItem
-from field_app.storage.tables import LOCAL_TABLES, BlobUpload, LocalConflict, LocalReview
+from field_app.storage.tables import BlobUpload, LocalConflict, LocalReview
 from shared_models.domain import ConflictRecord, ReviewRecord
-from shared_models.domain.review import ConflictState, ReviewState
+from shared_models.domain.review import ConflictState
 from shared_models.protocol.tables import TableName
 
 
@@ -111,36 +111,23 @@ def open_conflicts(store: LocalStore) -> list[ConflictRecord]:
 
 
 def reviews_needing_changes(store: LocalStore) -> list[ReviewRecord]:
-    """This user's records whose latest review asks for changes.
-
-    Only the latest review of a record counts (an approval after the fix
-    settles it), and only records this user created: a supervisor's phone
-    holds the whole office's reviews, but the fixes are each author's work.
-    The sync status counts the same way.
-    """
+    """This user's records whose latest review asks for changes
+    (``storage/reviews.py`` has the rule; the sync status counts the same)."""
     user = store.device_state().user or {}
-    user_id = str(user["id"]) if "id" in user else None
+    user_id = UUID(str(user["id"])) if "id" in user else None
     with store.transaction() as session:
+        ids = reviews_asking_changes(session, user_id)
+        if not ids:
+            return []
         reviews = read_rows(
             store,
             session,
             TableName.REVIEWS,
             ReviewRecord,
-            live(TableName.REVIEWS).order_by(col(LocalReview.version)),
+            live(TableName.REVIEWS).where(col(LocalReview.id).in_(ids)),
         )
-        latest: dict[tuple[str, UUID], ReviewRecord] = {}
-        for review in reviews:
-            latest[(review.target_table.value, review.target_id)] = review
-        found = []
-        for (table, target_id), review in latest.items():
-            if review.state is not ReviewState.NEEDS_CHANGES:
-                continue
-            target: Any = session.get(LOCAL_TABLES[table], target_id)
-            if target is None or target.deleted:
-                continue
-            if user_id is None or str(target.created_by) == user_id:
-                found.append(review)
-    return found
+    order = {review_id: n for n, review_id in enumerate(ids)}
+    return sorted(reviews, key=lambda review: order[review.id])
 
 
 def attention(store: LocalStore) -> Attention:

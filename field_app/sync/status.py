@@ -14,17 +14,16 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlmodel import col
 
+from field_app.storage.reviews import reviews_asking_changes
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import (
-    LOCAL_TABLES,
     DeviceState,
     LocalConflict,
-    LocalReview,
     OutboxEntry,
 )
-from shared_models.domain.review import ConflictState, ReviewState
+from shared_models.domain.review import ConflictState
 
 
 class SyncState(StrEnum):
@@ -97,7 +96,7 @@ def count_attention(store: LocalStore) -> Attention:
                 col(LocalConflict.deleted).is_(False),
             )
         )
-        reviews = _reviews_needing_changes(session, user_id)
+        reviews = len(reviews_asking_changes(session, user_id))
     return Attention(
         waiting=by_state.get("pending", 0) + by_state.get("sent", 0),
         rejected=by_state.get("rejected", 0),
@@ -111,34 +110,3 @@ def _user_id(user: dict[str, Any] | None) -> UUID | None:
         return UUID(str(user["id"])) if user else None
     except (KeyError, ValueError):
         return None
-
-
-def _reviews_needing_changes(session: Session, user_id: UUID | None) -> int:
-    """Records of this user whose latest review says "needs changes".
-
-    Only the latest review of a target counts: once a supervisor approves the
-    corrected record, the earlier verdict no longer asks anything of anyone.
-    """
-    latest: dict[tuple[str, UUID], tuple[int, str]] = {}
-    rows = session.execute(
-        select(
-            col(LocalReview.target_table),
-            col(LocalReview.target_id),
-            col(LocalReview.state),
-            col(LocalReview.version),
-        ).where(col(LocalReview.deleted).is_(False))
-    ).all()
-    for table, target_id, state, version in rows:
-        key = (str(table), target_id)
-        if key not in latest or version > latest[key][0]:
-            latest[key] = (version, str(state))
-    count = 0
-    for (table, target_id), (_, state) in latest.items():
-        if state != ReviewState.NEEDS_CHANGES or table not in LOCAL_TABLES:
-            continue
-        target = session.get(LOCAL_TABLES[table], target_id)
-        if target is None or target.deleted:  # type: ignore[attr-defined]
-            continue
-        if user_id is None or target.created_by == user_id:  # type: ignore[attr-defined]
-            count += 1
-    return count
