@@ -93,7 +93,8 @@ def demo(
     size: Annotated[int, typer.Option(help="synthetic records in the demo district")] = 3000,
     reset: Annotated[bool, typer.Option(help="start again from fresh demo data")] = False,
     app_port: Annotated[
-        int, typer.Option(help="first demo phone's port (the second uses the next one)")
+        int,
+        typer.Option(help="first demo phone's port (the second phone and the desk use the next)"),
     ] = 8550,
 ) -> None:
     """Start LastMile on embedded defaults: the sync server on SQLite with the
@@ -130,30 +131,32 @@ def demo(
     )
     base = f"http://127.0.0.1:{port}"
     phones = [
-        (phone_dir / "1", app_port, "mediator.baijia"),
-        (phone_dir / "2", app_port + 1, "officer.baijia"),
+        ("phone 1", phone_dir / "1", app_port, "mediator.baijia"),
+        ("phone 2", phone_dir / "2", app_port + 1, "officer.baijia"),
+        ("desk", phone_dir / "desk", app_port + 2, "supervisor.baijia"),
     ]
     app_processes: list[subprocess.Popen[bytes]] = []
     try:
         _wait_ready(f"{base}/readyz", server_process, deadline_s=60)
-        for folder, phone_port, _ in phones:
+        for _, folder, phone_port, _ in phones:
             command = [*cli, "app", "--port", str(phone_port), "--data-dir", str(folder.resolve())]
             app_processes.append(
                 subprocess.Popen([*command, "--server-url", base], stdout=subprocess.DEVNULL)
             )
-        for process, (_, phone_port, _) in zip(app_processes, phones, strict=True):
+        for process, (_, _, phone_port, _) in zip(app_processes, phones, strict=True):
             _wait_ready(f"http://127.0.0.1:{phone_port}/", process, deadline_s=60)
         typer.echo("")
         typer.echo("LastMile demo is running (Ctrl-C stops it)")
-        for number, (_, phone_port, username) in enumerate(phones, start=1):
+        for name, _, phone_port, username in phones:
             url = f"http://127.0.0.1:{phone_port}/"
-            typer.echo(f"  phone {number}       {url}   (e.g. sign in as {username})")
+            typer.echo(f"  {name:<13} {url}   (e.g. sign in as {username})")
         typer.echo(f"  sync server   {base}   (API reference: {base}/docs)")
         typer.echo(f"  database      {database}")
         typer.echo(f"  demo logins   password for every user: {DEMO_PASSWORD}")
         for username, what in DEMO_LOGINS:
             typer.echo(f"      {username:<20} {what}")
-        typer.echo("  each phone holds one user's data: open it in a browser (phone-sized window)")
+        typer.echo("  each phone holds one user's data: open it in a browser (phone-sized window);")
+        typer.echo("  the desk is a supervisor's: open it in a wide window")
         server_process.wait()
     except KeyboardInterrupt:
         pass

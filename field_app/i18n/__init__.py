@@ -12,9 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from field_app.i18n import en, zh_cn
+from field_app.i18n import en, supervision_en, supervision_zh_cn, zh_cn
 
-TABLES: dict[str, Mapping[str, str]] = {"zh_CN": zh_cn.STRINGS, "en": en.STRINGS}
+TABLES: dict[str, Mapping[str, str]] = {
+    "zh_CN": {**zh_cn.STRINGS, **supervision_zh_cn.STRINGS},
+    "en": {**en.STRINGS, **supervision_en.STRINGS},
+}
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}
 """Language code → its own name (a language is always offered in itself)."""
 DEFAULT_LANGUAGE = "zh_CN"

@@ -23,6 +23,7 @@ from uuid import UUID
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
 from field_app.services.records import validate_fields
+from field_app.services.sealed import refuse_new_attachment
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore, SaveRejectedError
 from shared_models.domain.attachments import (
@@ -211,6 +212,14 @@ def prepare_photo(raw: bytes, local_tz: tzinfo | None = None) -> PreparedPhoto:
     )
 
 
+def thumbnail_of(image_bytes: bytes) -> bytes:
+    """The list thumbnail of a stored photo (one another device took)."""
+    with _open(image_bytes) as image:
+        thumb = _to_rgb(image, None)
+        thumb.thumbnail((THUMB_LONG_SIDE, THUMB_LONG_SIDE), Image.Resampling.LANCZOS)
+        return _encode(thumb, THUMB_QUALITY)
+
+
 def _attachment(
     owner_table: AttachmentOwner,
     owner_id: UUID,
@@ -259,6 +268,7 @@ def save_photo(
     except ValueError:
         owners = ", ".join(AttachmentOwner)
         raise SaveRejectedError("owner_table", f"photos belong to one of: {owners}") from None
+    refuse_new_attachment(store, owner, owner_id)
     fields = _attachment(
         owner,
         owner_id,

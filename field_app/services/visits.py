@@ -18,10 +18,16 @@ from uuid import UUID
 from field_app.services.photos import AttachedPhoto, PreparedPhoto, prepare_photo, save_photo
 from field_app.services.records import as_record, validate_fields
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import LocalStore
+from field_app.storage.store import LocalStore, SaveRejectedError
 from shared_models.domain import VisitFields, VisitRecord
+from shared_models.domain.agreements import AgreementFields
 from shared_models.domain.attachments import AttachmentOwner
-from shared_models.domain.visits import CheckinMethod, VisitKind
+from shared_models.domain.visits import (
+    CheckinMethod,
+    ObligationCheck,
+    VisitKind,
+    obligation_check_problems,
+)
 from shared_models.protocol.tables import TableName
 from shared_models.wire import to_json_value
 
@@ -56,8 +62,11 @@ def record_visit(
     outcome: str = "",
     photos: Sequence[bytes] = (),
     caption: str = "",
+    agreement_id: UUID | None = None,
+    obligation_checks: Sequence[ObligationCheck] = (),
 ) -> SavedVisit:
-    """Save a visit of a case or a subject, with optional photos."""
+    """Save a visit of a case or a subject, with optional photos; a
+    follow-up may mark the obligations of the agreement it checks on."""
     if photos and blobs is None:
         raise ValueError("photos need a blob store")
     prepared: list[PreparedPhoto] = [prepare_photo(raw) for raw in photos]
@@ -76,8 +85,12 @@ def record_visit(
         "accuracy_m": fix.accuracy_m if fix else None,
         "notes": notes,
         "outcome": outcome,
+        "agreement_id": str(agreement_id) if agreement_id else None,
+        "obligation_checks": [check.model_dump(mode="json") for check in obligation_checks],
     }
     validate_fields(VisitFields, fields)
+    if agreement_id is not None:
+        _check_follow_up(store, VisitFields.model_validate(fields), agreement_id)
     visit_id = uuid.uuid4()
     record = store.save(TableName.VISITS, visit_id, fields)
     attached = [
@@ -86,3 +99,14 @@ def record_visit(
         if blobs is not None
     ]
     return SavedVisit(as_record(VisitRecord, record), attached)
+
+
+def _check_follow_up(store: LocalStore, visit: VisitFields, agreement_id: UUID) -> None:
+    """The server's rule for a follow-up's marks, applied before saving."""
+    agreement = store.get(TableName.AGREEMENTS, agreement_id)
+    if agreement is None:
+        raise SaveRejectedError("agreement_id", "there is no such agreement on this phone")
+    problems = obligation_check_problems(visit, as_record(AgreementFields, agreement))
+    if problems:
+        field, _, message = problems[0].partition(": ")
+        raise SaveRejectedError(field, message)

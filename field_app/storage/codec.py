@@ -6,13 +6,15 @@ unchanged, so a record from a newer server survives an edit here.
 """
 
 import json
+import re
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
-from sqlalchemy import JSON, Date, DateTime, Uuid
+from sqlalchemy import JSON, Date, DateTime, Dialect, Uuid
 
 from field_app.security.cipher import FieldCipher
 from field_app.storage.personal import PERSONAL_FIELDS, context
@@ -28,6 +30,22 @@ def _identity(value: Any) -> Any:
 
 def _uuid(value: Any) -> Any:
     return None if value is None else UUID(str(value))
+
+
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
+def uuid_hex(value: Any) -> str:
+    """``UUID(value).hex``, without building a ``UUID`` for the canonical
+    text form every id on the wire has (anything else is parsed, and
+    refused if it is no UUID)."""
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return value.replace("-", "").lower()
+    return UUID(str(value)).hex
+
+
+def _uuid_hex_or_none(value: Any) -> str | None:
+    return None if value is None else uuid_hex(value)
 
 
 def _datetime(value: Any) -> Any:
@@ -61,6 +79,44 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+@cache
+def stored_converters(table: str, dialect: Dialect) -> dict[str, Converter]:
+    """Per column of ``table``: a wire value to the value the database keeps,
+    that is the column's converter followed by SQLAlchemy's bind processor
+    for ``dialect``, composed once. Writing a pulled page through the DBAPI
+    with these stores exactly what ``insert``/``update`` of ``to_row``
+    values would, without SQLAlchemy's per-row parameter handling."""
+    stored: dict[str, Converter] = {}
+    for column in LOCAL_TABLES[table].__table__.columns:  # type: ignore[attr-defined]
+        convert = CONVERTERS[table][column.name]
+        process = column.type._cached_bind_processor(dialect)
+        stored[column.name] = _composed(convert, process)
+        if convert is _uuid and process is not None and process(_SAMPLE_ID) == _SAMPLE_ID.hex:
+            stored[column.name] = _uuid_hex_or_none  # the same text, one step
+    return stored
+
+
+_SAMPLE_ID = UUID("0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9")
+
+
+def _composed(convert: Converter, process: Converter | None) -> Converter:
+    if process is None:
+        return convert
+    if convert is _identity:
+        return process
+    return lambda value: process(convert(value))
+
+
+@cache
+def stored_processors(table: str, dialect: Dialect) -> dict[str, Converter]:
+    """Per column: SQLAlchemy's bind processor alone (identity where it has
+    none), for values that are already column values (ciphertext, ``extra``)."""
+    return {
+        column.name: column.type._cached_bind_processor(dialect) or _identity
+        for column in LOCAL_TABLES[table].__table__.columns  # type: ignore[attr-defined]
+    }
+
+
 class RecordCodec:
     def __init__(self, cipher: FieldCipher) -> None:
         self.cipher = cipher
@@ -81,6 +137,29 @@ class RecordCodec:
             else:
                 row[name] = converters[name](value)
         row["extra"] = extra
+        return row
+
+    def to_stored(
+        self, table: str, record: dict[str, JsonValue], dialect: Dialect
+    ) -> dict[str, Any]:
+        """``to_row`` as the database stores it (see ``stored_converters``)."""
+        converters = stored_converters(table, dialect)
+        processors = stored_processors(table, dialect)
+        personal = PERSONAL_FIELDS.get(table, frozenset())
+        record_id = record["id"]
+        row: dict[str, Any] = {}
+        extra: dict[str, JsonValue] = {}
+        for name, value in record.items():
+            convert = converters.get(name)
+            if convert is None or name == "extra":
+                extra[name] = value
+            elif name in personal and value is not None:
+                plain = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                cipher = self.cipher.encrypt_text(plain, context(table, name, record_id))
+                row[name] = processors[name](cipher)
+            else:
+                row[name] = convert(value)
+        row["extra"] = processors["extra"](extra)
         return row
 
     def from_row(self, table: str, row: Any) -> dict[str, JsonValue]:

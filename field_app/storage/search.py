@@ -10,42 +10,41 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(r"[0-9a-z]+")
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(f"([{_CJK}]+)|[0-9a-z]+")
+"""A run of CJK characters (group 1), or a word of another script."""
 
 
-def _runs(text: str) -> Iterable[tuple[bool, str]]:
-    text = unicodedata.normalize("NFKC", text).lower()
-    position = 0
-    for match in _CJK.finditer(text):
-        yield False, text[position : match.start()]
-        yield True, match.group()
-        position = match.end()
-    yield False, text[position:]
+def _normal(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
 
 
 def index_tokens(text: str) -> list[str]:
-    """Tokens to index for ``text``: every CJK character and pair, every word."""
+    """Tokens to index for ``text``: every CJK character and pair, every word.
+
+    One regular expression finds CJK runs and words in text order; a first
+    sync tokenises every visit note, so this stays a single C-level scan."""
     tokens: list[str] = []
-    for is_cjk, run in _runs(text):
-        if is_cjk:
-            tokens.extend(run)
-            # Pairs by joining each character with the next, in C: a first sync
-            # tokenises every visit note, and a generator here was its largest cost.
-            tokens.extend(map(str.__add__, run, run[1:]))
+    for match in _TOKEN.finditer(_normal(text)):
+        run = match.group()
+        if match.start(1) == -1:
+            tokens.append(run)
         else:
-            tokens.extend(_WORD.findall(run))
+            tokens.extend(run)
+            # Pairs by joining each character with the next, in C.
+            tokens.extend(map(str.__add__, run, run[1:]))
     return tokens
 
 
 def query_tokens(text: str) -> list[str]:
     """Tokens a query must all match: CJK pairs (or the single character), words."""
     tokens: list[str] = []
-    for is_cjk, run in _runs(text):
-        if is_cjk:
-            tokens.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+    for match in _TOKEN.finditer(_normal(text)):
+        run = match.group()
+        if match.start(1) == -1 or len(run) == 1:
+            tokens.append(run)
         else:
-            tokens.extend(_WORD.findall(run))
+            tokens.extend(map(str.__add__, run, run[1:]))
     return tokens
 
 

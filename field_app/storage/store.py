@@ -18,15 +18,17 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue, ValidationError
-from sqlalchemy import Engine, bindparam, delete, insert, select, text, update
+from sqlalchemy import Dialect, Engine, delete, insert, select, text, update
 from sqlmodel import Session, col
 
 from field_app.security.cipher import FieldCipher
-from field_app.storage.codec import RecordCodec
+from field_app.storage.codec import RecordCodec, stored_processors, uuid_hex
 from field_app.storage.personal import SEARCHABLE_NAMES, SEARCHABLE_TEXT
 from field_app.storage.search import blind_tokens, index_tokens
-from field_app.storage.tables import LOCAL_TABLES, DeviceState, OutboxEntry
+from field_app.storage.tables import LOCAL_TABLES, DeviceState, LocalAgreement, OutboxEntry
+from shared_models.domain.agreements import AgreementStatus
 from shared_models.domain.base import SERVER_OWNED_FIELDS
+from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.pull import Change
 from shared_models.protocol.push import MutationResult, MutationStatus
 from shared_models.protocol.tables import TABLES, TableName
@@ -40,6 +42,10 @@ ACKNOWLEDGED = frozenset(
         MutationStatus.DUPLICATE,
     }
 )
+
+
+SEALED_MESSAGE = "a signed agreement is sealed; record a correction as a new agreement"
+"""The server's words for the same refusal (``RECORD_SEALED``)."""
 
 
 class SaveRejectedError(ValueError):
@@ -78,7 +84,8 @@ def search_rowid(record_id: object) -> int:
     index ``record_id`` (UNINDEXED), so deleting by it would read the whole
     index on every save. Record ids are random UUIDs; their first 64 bits
     are as unique as the ids themselves."""
-    return int.from_bytes(UUID(str(record_id)).bytes[:8], "big", signed=True)
+    value = int(uuid_hex(record_id)[:16], 16)
+    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 _INDEX_INSERT = text(
@@ -86,7 +93,42 @@ _INDEX_INSERT = text(
     "VALUES (:rowid, :table, :record_id, :body, :blind)"
 )
 _INDEX_DELETE = text("DELETE FROM search_index WHERE rowid = :rowid AND record_id = :record_id")
+_RAW_INDEX_INSERT = (
+    "INSERT OR REPLACE INTO search_index (rowid, table_name, record_id, body, blind) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+_RAW_INDEX_DELETE = "DELETE FROM search_index WHERE rowid = ? AND record_id = ?"
 _IN_CHUNK = 500
+
+
+@functools.cache
+def _insert_plan(
+    table: str, names: tuple[str, ...], dialect: Dialect
+) -> tuple[str, tuple[Any, ...]]:
+    """The DBAPI insert of a row with columns ``names``, and the stored
+    defaults of the table's other columns that have one, appended to every
+    row: what SQLAlchemy's ``insert`` would write for the same values.
+    ``names`` are the table's own columns (``to_stored`` yields no other)."""
+    processors = stored_processors(table, dialect)
+    more: list[str] = []
+    defaults: list[Any] = []
+    for column in LOCAL_TABLES[table].__table__.columns:  # type: ignore[attr-defined]
+        default = column.default
+        if column.name in names or default is None:
+            continue
+        value = default.arg(None) if default.is_callable else default.arg
+        more.append(column.name)
+        defaults.append(processors[column.name](value))
+    listed = ", ".join(f'"{name}"' for name in (*names, *more))
+    marks = ", ".join("?" * (len(names) + len(more)))
+    return f'INSERT INTO "{table}" ({listed}) VALUES ({marks})', tuple(defaults)  # noqa: S608
+
+
+@functools.cache
+def _update_sql(table: str, names: tuple[str, ...]) -> str:
+    """The DBAPI update of columns ``names`` (the table's own) by id."""
+    assignments = ", ".join(f'"{name}" = ?' for name in names)
+    return f'UPDATE "{table}" SET {assignments} WHERE id = ?'  # noqa: S608
 
 
 class LocalStore:
@@ -147,6 +189,7 @@ class LocalStore:
             current = None if row is None else self.codec.from_row(table, row)
             merged = {name: current[name] for name in writable if current and name in current}
             merged.update(fields)
+            self._refuse_if_sealed(session, table, row, merged)
             try:
                 validated = spec.fields.model_validate(merged)
             except ValidationError as error:
@@ -178,15 +221,21 @@ class LocalStore:
             return record
 
     def delete(self, table: TableName, record_id: UUID) -> None:
-        """Delete a record. One that never left the device just disappears."""
+        """Delete a record. One the server never had just disappears: never
+        sent, or its creation refused (a refused change leaves no trace
+        there, and a "sent" one might have arrived, so it does not count)."""
         model = LOCAL_TABLES[table]
         with self.transaction() as session:
             row = session.get(model, record_id)
             if row is None or row.deleted:  # type: ignore[attr-defined]
                 raise SaveRejectedError(None, "there is no such record")
+            current = self.codec.from_row(table, row)
+            self._refuse_if_sealed(session, table, row, current)
             entries = self._entries_for(session, table, record_id)
-            never_sent = row.version == 0 and all(e.state == "pending" for e in entries)  # type: ignore[attr-defined]
-            if never_sent:
+            server_never_had = row.version == 0 and all(  # type: ignore[attr-defined]
+                e.state in ("pending", "rejected") for e in entries
+            )
+            if server_never_had:
                 session.delete(row)
                 for entry in entries:
                     session.delete(entry)
@@ -228,11 +277,40 @@ class LocalStore:
                     continue
                 if result.status in ACKNOWLEDGED:
                     self._acknowledge(session, entry, result)
+                elif _server_never_had(entry, result):
+                    self._forget_unsent_record(session, entry)
                 else:
                     entry.state = "rejected"
                     entry.error_code = result.error.code if result.error else None
                     entry.error_message = result.error.message if result.error else None
                     entry.error_field = result.error.field if result.error else None
+
+    @staticmethod
+    def _refuse_if_sealed(
+        session: Session, table: TableName, row: Any, record: dict[str, JsonValue]
+    ) -> None:
+        """Invariant 6 on the device: a signed agreement, and every attachment
+        it owns (its signature images), never change, and it gains none."""
+        if table is TableName.AGREEMENTS:
+            agreement_id = row.id if row is not None else None
+        elif table is TableName.ATTACHMENTS and record.get("owner_table") == "agreements":
+            agreement_id = UUID(str(record["owner_id"]))
+        else:
+            return
+        agreement = None if agreement_id is None else session.get(LocalAgreement, agreement_id)
+        if agreement is not None and agreement.status == AgreementStatus.SIGNED:
+            raise SaveRejectedError("status", SEALED_MESSAGE)
+
+    def _forget_unsent_record(self, session: Session, entry: OutboxEntry) -> None:
+        """A delete of a record the server never had (its creation was sent,
+        then refused): the delete has nothing left to do, and neither has the
+        refused creation of a record the user deleted."""
+        for other in self._entries_for(session, entry.table_name, entry.record_id):
+            if other.state == "rejected" or other.seq == entry.seq:
+                session.delete(other)
+        row = session.get(LOCAL_TABLES[entry.table_name], entry.record_id)
+        if row is not None and row.deleted and row.version == 0:  # type: ignore[attr-defined]
+            session.delete(row)
 
     def _acknowledge(self, session: Session, entry: OutboxEntry, result: MutationResult) -> None:
         session.delete(entry)
@@ -298,8 +376,10 @@ class LocalStore:
         state, so a pull never overwrites what the user typed.
 
         A first sync brings tens of thousands of records: each page is
-        written with one statement per table and kind of write (executemany),
-        not several statements per record."""
+        written with one statement per table and kind of write, executed
+        many times by the DBAPI cursor itself. The values are what SQLAlchemy
+        would bind (``RecordCodec.to_stored``); its per-row parameter
+        handling cost more than SQLite's own work."""
         latest: dict[tuple[str, UUID], Change] = {}
         for change in changes:  # a record at most once per page; if twice, the later wins
             latest[(change.table, UUID(str(change.record["id"])))] = change
@@ -307,9 +387,12 @@ class LocalStore:
         for (table, record_id), change in latest.items():
             by_table.setdefault(table, []).append((record_id, change))
         with self.transaction() as session:
+            connection = session.connection()
+            dialect = connection.dialect
+            cursor_ = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
             overlays = self._overlays(session, [record_id for _, record_id in latest])
-            unindex: list[dict[str, Any]] = []
-            index: list[dict[str, Any]] = []
+            unindex: list[tuple[int, str]] = []
+            index: list[tuple[int, str, str, str, str]] = []
             for table, items in by_table.items():
                 columns = LOCAL_TABLES[table].__table__  # type: ignore[attr-defined]
                 ids = [record_id for record_id, _ in items]
@@ -323,13 +406,11 @@ class LocalStore:
                 for start in range(0, len(gone), _IN_CHUNK):
                     chunk = gone[start : start + _IN_CHUNK]
                     session.execute(delete(columns).where(columns.c.id.in_(chunk)))
-                inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-                updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+                inserts: dict[str, list[tuple[Any, ...]]] = {}
+                updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
                 for record_id, change in items:
                     if record_id in existing:
-                        unindex.append(
-                            {"rowid": search_rowid(record_id), "record_id": str(record_id)}
-                        )
+                        unindex.append((search_rowid(record_id), str(record_id)))
                     if change.op != "upsert":
                         continue
                     record = dict(change.record)
@@ -339,28 +420,36 @@ class LocalStore:
                             deleted_locally = True
                         record.update(self._decrypt_fields(entry))
                     record["deleted"] = deleted_locally
-                    values = self.codec.to_row(table, record)
+                    values = self.codec.to_stored(table, record, dialect)
+                    # executemany needs the same columns in every row: group by them.
                     if record_id in existing:
-                        updates.setdefault(tuple(sorted(values)), []).append(values)
+                        names = tuple(name for name in values if name != "id")
+                        updates.setdefault(names, []).append(
+                            (*(values[name] for name in names), values["id"])
+                        )
                     else:
-                        inserts.setdefault(tuple(sorted(values)), []).append(values)
+                        sql, defaults = _insert_plan(table, tuple(values), dialect)
+                        inserts.setdefault(sql, []).append((*values.values(), *defaults))
                     entry_row = self._index_entry(table, record)
                     if entry_row is not None:
-                        index.append(entry_row)
-                # executemany needs the same columns in every row: group by them.
-                for rows in inserts.values():
-                    session.execute(insert(columns), rows)
+                        index.append(
+                            (
+                                entry_row["rowid"],
+                                entry_row["table"],
+                                entry_row["record_id"],
+                                entry_row["body"],
+                                entry_row["blind"],
+                            )
+                        )
+                for sql, rows in inserts.items():
+                    cursor_.executemany(sql, rows)
                 for names, rows in updates.items():
-                    statement = (
-                        update(columns)
-                        .where(columns.c.id == bindparam("_id"))
-                        .values({name: bindparam(name) for name in names if name != "id"})
-                    )
-                    session.execute(statement, [{**row, "_id": row["id"]} for row in rows])
+                    cursor_.executemany(_update_sql(table, names), rows)
             if unindex:
-                session.execute(_INDEX_DELETE, unindex)
+                cursor_.executemany(_RAW_INDEX_DELETE, unindex)
             if index:
-                session.execute(_INDEX_INSERT, index)
+                cursor_.executemany(_RAW_INDEX_INSERT, index)
+            cursor_.close()
             self._state(session).cursor = cursor
             self._state(session).last_sync_at = self.now()
 
@@ -556,3 +645,14 @@ class LocalStore:
             session.execute(
                 _INDEX_DELETE, {"rowid": search_rowid(record_id), "record_id": str(record_id)}
             )
+
+
+def _server_never_had(entry: OutboxEntry, result: MutationResult) -> bool:
+    """A delete answered "no such record": the server never had it (not even
+    as a tombstone), which is all the delete asked for."""
+    return (
+        entry.op == "delete"
+        and result.status is MutationStatus.REJECTED
+        and result.error is not None
+        and result.error.code == ErrorCode.NOT_FOUND
+    )

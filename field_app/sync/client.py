@@ -148,11 +148,15 @@ class SyncClient:
         )
         return _parse(response, PushResponse)
 
-    def pull(self, cursor: str | None, limit: int) -> PullPage:
+    def pull(self, cursor: str | None, limit: int, *, token: str | None = None) -> PullPage:
+        """The page after ``cursor``. ``token``, when given, is sent instead of
+        asking ``token_provider``: the sync engine fetches the next page from
+        another thread while it writes this one, and reading the token takes
+        a local transaction that would wait for that write to commit."""
         params: dict[str, str | int] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
-        return _parse(self._send("GET", "/sync/pull", params=params), PullPage)
+        return _parse(self._send("GET", "/sync/pull", params=params, token=token), PullPage)
 
     def blobs_missing(self, sha256s: list[str]) -> list[str]:
         body = MissingBlobsRequest(sha256=sha256s).model_dump(mode="json")
@@ -166,6 +170,10 @@ class SyncClient:
         if offset is None:
             raise Offline(f"HEAD /blobs answered {response.status_code} without {UPLOAD_OFFSET}")
         return BlobProgress(offset=offset, complete=response.status_code == 200)
+
+    def blob_get(self, sha256: str) -> bytes:
+        """A stored blob's bytes (the caller checks they hash to ``sha256``)."""
+        return self._send("GET", f"/blobs/{sha256}").content
 
     def blob_patch(self, sha256: str, offset: int, length: int, chunk: bytes) -> BlobProgress:
         """Append ``chunk`` at ``offset``. A wrong offset (409) or a chunk the
@@ -203,11 +211,12 @@ class SyncClient:
         auth: bool = True,
         expected: tuple[int, ...] = (200,),
         headers: dict[str, str] | None = None,
+        token: str | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
         all_headers = dict(headers or {})
         if auth:
-            token = self.token_provider()
+            token = token or self.token_provider()
             if not token:
                 raise AuthRevoked("this device is not signed in")
             all_headers["Authorization"] = f"Bearer {token}"

@@ -13,8 +13,9 @@ One round (``sync_once``):
    from there, so a dropped connection costs at most one chunk.
 3. Pull pages until none is left; each page and its cursor land in one local
    transaction, and records with unsynced local edits keep them on top
-   (``LocalStore.apply_pull_page``). A cursor the server no longer serves
-   means a full resync that keeps every unsynced change.
+   (``LocalStore.apply_pull_page``); the next page is fetched while one is
+   written. A cursor the server no longer serves means a full resync that
+   keeps every unsynced change.
 
 A revoked sign-in stops sync and asks the user to sign in; nothing local is
 deleted. Network trouble and server failures are retried with exponential
@@ -25,6 +26,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -48,6 +50,7 @@ from field_app.sync.client import (
 )
 from field_app.sync.status import SyncPhase, SyncState, SyncStatus, count_attention
 from shared_models.protocol.errors import ErrorCode, MutationError
+from shared_models.protocol.pull import PullPage
 from shared_models.protocol.push import Mutation, MutationResult, MutationStatus, PushRequest
 from shared_models.protocol.version import PROTOCOL_VERSION
 
@@ -277,27 +280,40 @@ class SyncEngine:
     # -- pull ---------------------------------------------------------------------
 
     def _pull(self, result: SyncResult, cursor: str | None) -> None:
+        """Pull pages until none is left. While a page is being written, the
+        next one is already being fetched (and parsed) on a second thread:
+        the server's work and the network overlap the local write instead of
+        following it. Only one request is ever in flight, a page is written
+        only after the one before it, and the cursor is stored with its page,
+        so an interrupted pull resumes exactly as a sequential one would."""
         limit = self.settings.pull_page_size
         done = 0
         self._progress(SyncPhase.PULL, 0, 0)
-        while True:
-            try:
-                page = self.client.pull(cursor, limit)
-            except (ResyncRequired, RequestRejected) as refused:
-                if not _needs_resync(refused) or cursor is None or result.resynced:
-                    raise
-                log.info("the server asks for a full resync; unsynced changes are kept")
-                self.store.forget_synced_records()
-                cursor, result.resynced = None, True
-                continue
-            self.store.apply_pull_page(page.changes, page.cursor)
-            cursor = page.cursor
-            done += len(page.changes)
-            result.pulled += len(page.changes)
-            total = done + (limit if page.more else 0)
-            self._progress(SyncPhase.PULL, done, total)
-            if not page.more:
-                return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lastmile-pull") as fetcher:
+            ahead: Future[PullPage] | None = None
+            while True:
+                try:
+                    page = self.client.pull(cursor, limit) if ahead is None else ahead.result()
+                except (ResyncRequired, RequestRejected) as refused:
+                    if not _needs_resync(refused) or cursor is None or result.resynced:
+                        raise
+                    log.info("the server asks for a full resync; unsynced changes are kept")
+                    self.store.forget_synced_records()
+                    cursor, result.resynced, ahead = None, True, None
+                    continue
+                cursor, ahead = page.cursor, None
+                if page.more:
+                    # The token is read here: in the fetching thread, reading it
+                    # would wait for the write below to commit.
+                    token = self.client.token_provider()
+                    ahead = fetcher.submit(self.client.pull, cursor, limit, token=token)
+                self.store.apply_pull_page(page.changes, page.cursor)
+                done += len(page.changes)
+                result.pulled += len(page.changes)
+                total = done + (limit if page.more else 0)
+                self._progress(SyncPhase.PULL, done, total)
+                if not page.more:
+                    return
 
     # -- the background loop ------------------------------------------------------
 

@@ -14,15 +14,23 @@ from field_app.i18n import Translator
 from field_app.services.session import SessionState
 from field_app.sync.status import SyncStatus
 from field_app.viewmodels.access import LoginForm, PinForm, PinMode
+from field_app.viewmodels.agreement_form import AgreementFormViewModel
+from field_app.viewmodels.agreements import AgreementViewModel, SignatureViewModel
 from field_app.viewmodels.base import Observable
 from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel
 from field_app.viewmodels.core import FieldAppCore
+from field_app.viewmodels.correction import CorrectionViewModel
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.intake import CaseIntakeViewModel
-from field_app.viewmodels.nav import Navigator, Route, Screen, tabs_for
+from field_app.viewmodels.nav import SUPERVISING, Navigator, Route, Screen, tabs_for
 from field_app.viewmodels.settings import SettingsViewModel
 from field_app.viewmodels.status import StatusLine, present_status
 from field_app.viewmodels.subjects import SubjectDetailViewModel, SubjectListViewModel
+from field_app.viewmodels.supervision import sits_at_district
+from field_app.viewmodels.supervision_conflicts import ConflictsViewModel
+from field_app.viewmodels.supervision_dashboard import DashboardViewModel
+from field_app.viewmodels.supervision_devices import DevicesViewModel
+from field_app.viewmodels.supervision_review import ReviewQueueViewModel
 from field_app.viewmodels.visits import CheckinViewModel, VisitFormViewModel
 from shared_models.domain.visits import VisitKind
 
@@ -55,6 +63,8 @@ class AppViewModel(Observable):
         self.nav = Navigator()
         self.nav.listeners.append(self._navigated)
         self.gate = _GATES[core.state]
+        if self.gate is Gate.INSIDE:
+            self.nav.stack = [Route(self.tabs[0])]
         self._gate_form: LoginForm | PinForm | None = None
         self._screen: tuple[Route, object] | None = None
 
@@ -71,7 +81,8 @@ class AppViewModel(Observable):
         if gate == self.gate:
             return False
         if gate is Gate.INSIDE and self.gate is not Gate.INSIDE:
-            self.nav.stack = [Route(Screen.HOME)]
+            # The first tab: Home in the field, the review queue at a desk.
+            self.nav.stack = [Route(self.tabs[0])]
         self.gate = gate
         self._gate_form = None
         self._screen = None
@@ -109,7 +120,8 @@ class AppViewModel(Observable):
 
     @property
     def tabs(self) -> list[Screen]:
-        return tabs_for(self.core.role)
+        role = self.core.role
+        return tabs_for(role, role in SUPERVISING and sits_at_district(self.core))
 
     def status_line(
         self, status: SyncStatus | None = None, now: datetime | None = None
@@ -140,10 +152,32 @@ class AppViewModel(Observable):
         if screen is Screen.VISIT_NEW:
             kind = VisitKind(route.get("kind", VisitKind.MEDIATION_SESSION.value))
             return VisitFormViewModel(core, UUID(route.get("case")), kind)
+        if screen is Screen.AGREEMENT_EDIT:
+            existing, corrected = route.get("id"), route.get("supersedes")
+            return AgreementFormViewModel(
+                core,
+                UUID(route.get("case")),
+                UUID(existing) if existing else None,
+                UUID(corrected) if corrected else None,
+            )
+        if screen is Screen.AGREEMENT:
+            return AgreementViewModel(core, UUID(route.get("id")))
+        if screen is Screen.AGREEMENT_SIGN:
+            return SignatureViewModel(core, UUID(route.get("id")), int(route.get("signer")))
         if screen is Screen.SUBJECTS:
             return SubjectListViewModel(core)
         if screen is Screen.SUBJECT:
             return SubjectDetailViewModel(core, UUID(route.get("id")))
         if screen is Screen.CHECKIN:
             return CheckinViewModel(core, UUID(route.get("subject")))
+        if screen is Screen.CORRECTION:
+            return CorrectionViewModel(core, UUID(route.get("mutation")))
+        if screen is Screen.REVIEW:
+            return ReviewQueueViewModel(core)
+        if screen is Screen.CONFLICTS:
+            return ConflictsViewModel(core)
+        if screen is Screen.DASHBOARD:
+            return DashboardViewModel(core)
+        if screen is Screen.DEVICES:
+            return DevicesViewModel(core)
         return SettingsViewModel(core, self.translator)

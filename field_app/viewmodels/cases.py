@@ -8,8 +8,11 @@ from enum import StrEnum
 from uuid import UUID
 
 from field_app.i18n import Msg, msg
+from field_app.services.agreements import case_agreements
 from field_app.services.cases import case_detail, close_case, list_cases
+from field_app.services.photo_fetch import fetch_photos
 from field_app.storage.store import SaveRejectedError
+from field_app.viewmodels.agreements import short_number
 from field_app.viewmodels.base import Observable, rejected_message
 from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import unsent_ids
@@ -126,9 +129,14 @@ class PartyLine:
 
 @dataclass(frozen=True)
 class AgreementLine:
+    id: UUID
+    number: str
     status: Msg
     obligations: int
     signed_at: datetime | None
+    corrects: str | None = None
+    """The number of the agreement this one corrects (its chain)."""
+    corrected_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,7 @@ class CaseDetailViewModel(Observable):
         self.parties: list[PartyLine] = []
         self.timeline: list[TimelineItem] = []
         self.case_photos: list[str] = []
+        self.photo_mimes: dict[str, str] = {}
         self.agreements: list[AgreementLine] = []
         self.reviews: list[ReviewLine] = []
         self.unsent = False
@@ -164,6 +173,21 @@ class CaseDetailViewModel(Observable):
     @property
     def found(self) -> bool:
         return self.case is not None
+
+    @property
+    def missing_photos(self) -> list[str]:
+        """Photos on this page the phone does not hold (another device took them)."""
+        blobs = self.core.data.blobs
+        return [sha for sha in self.photo_mimes if not blobs.has(sha)]
+
+    def fetch_photos(self) -> bool:
+        """Fetch the missing photos (slow: call off the UI thread); ``True``
+        when any arrived, so the page shows them again."""
+        wanted = [(sha, self.photo_mimes[sha]) for sha in self.missing_photos]
+        if not wanted:
+            return False
+        report = fetch_photos(self.core.data.blobs, self.core.session.client, wanted)
+        return bool(report.fetched)
 
     @property
     def is_open(self) -> bool:
@@ -203,6 +227,7 @@ class CaseDetailViewModel(Observable):
         for attachment in detail.attachments:
             if attachment.mime.startswith("image/"):
                 photos_by_owner.setdefault(attachment.owner_id, []).append(attachment.sha256)
+                self.photo_mimes[attachment.sha256] = attachment.mime
         self.case_photos = photos_by_owner.get(self.case_id, [])
         self.timeline = [
             TimelineItem(
@@ -219,9 +244,18 @@ class CaseDetailViewModel(Observable):
         ]
         self.agreements = [
             AgreementLine(
-                msg(f"agreement.status.{a.status.value}"), len(a.obligations), a.signed_at
+                a.id,
+                short_number(a.id),
+                msg(f"agreement.status.{a.status.value}"),
+                len(a.obligations),
+                a.signed_at,
+                short_number(a.supersedes_id) if a.supersedes_id else None,
+                next(
+                    (short_number(b.id) for b in detail.agreements if b.supersedes_id == a.id),
+                    None,
+                ),
             )
-            for a in detail.agreements
+            for a in case_agreements(store, self.case_id)
         ]
         self.reviews = [
             ReviewLine(

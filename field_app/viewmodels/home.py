@@ -123,6 +123,17 @@ class HomeViewModel(Observable):
                         Route.to(Screen.VISIT_NEW, case=ident),
                     )
                 )
+            elif kind == "agreement" and ident:
+                case, _, agreement = ident.partition(":")
+                params = {"case": case, **({"id": agreement} if agreement else {})}
+                items.append(
+                    DraftItem(
+                        draft.key,
+                        msg("draft.agreement", title=case_title(store, UUID(case))),
+                        draft.updated_at,
+                        Route.to(Screen.AGREEMENT_EDIT, **params),
+                    )
+                )
             elif kind == "checkin" and ident:
                 subject = subject_of(store, UUID(ident))
                 items.append(

@@ -17,10 +17,18 @@ class Screen(StrEnum):
     CASE = "case"
     CASE_NEW = "case_new"
     VISIT_NEW = "visit_new"
+    AGREEMENT_EDIT = "agreement_edit"
+    AGREEMENT = "agreement"
+    AGREEMENT_SIGN = "agreement_sign"
     SUBJECTS = "subjects"
     SUBJECT = "subject"
     CHECKIN = "checkin"
     SETTINGS = "settings"
+    CORRECTION = "correction"
+    REVIEW = "review"
+    CONFLICTS = "conflicts"
+    DASHBOARD = "dashboard"
+    DEVICES = "devices"
 
 
 @dataclass(frozen=True)
@@ -36,15 +44,33 @@ class Route:
         return dict(self.params).get(name, default)
 
 
-TAB_ROOTS = (Screen.HOME, Screen.CASES, Screen.SUBJECTS, Screen.SETTINGS)
+TAB_ROOTS = (
+    Screen.HOME,
+    Screen.REVIEW,
+    Screen.CONFLICTS,
+    Screen.DASHBOARD,
+    Screen.CASES,
+    Screen.SUBJECTS,
+    Screen.DEVICES,
+    Screen.SETTINGS,
+)
+
+SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 
 
-def tabs_for(role: Role | None) -> list[Screen]:
-    """Mediators work on cases, officers on subjects; supervisors see both."""
+def tabs_for(role: Role | None, district: bool = False) -> list[Screen]:
+    """Mediators work on cases, officers on subjects. Supervisors and admins
+    work at a desk: the review queue first, then conflicts, the dashboard and
+    both lists; admins and district supervisors also look after devices."""
+    if role in SUPERVISING:
+        desk = [Screen.REVIEW, Screen.CONFLICTS, Screen.DASHBOARD, Screen.CASES, Screen.SUBJECTS]
+        if role is Role.ADMIN or district:
+            desk.append(Screen.DEVICES)
+        return [*desk, Screen.SETTINGS]
     tabs = [Screen.HOME]
-    if role in (Role.MEDIATOR, Role.SUPERVISOR, Role.ADMIN, None):
+    if role in (Role.MEDIATOR, None):
         tabs.append(Screen.CASES)
-    if role in (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN):
+    if role is Role.OFFICER:
         tabs.append(Screen.SUBJECTS)
     tabs.append(Screen.SETTINGS)
     return tabs

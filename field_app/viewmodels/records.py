@@ -27,6 +27,8 @@ def route_for(store: LocalStore, table: str, record_id: UUID) -> Route | None:
             return Route.to(Screen.CASE, id=str(record_id))
         if table == TableName.SUBJECTS:
             return Route.to(Screen.SUBJECT, id=str(record_id))
+        if table == TableName.AGREEMENTS:
+            return Route.to(Screen.AGREEMENT, id=str(record_id))
         if table == TableName.PARTIES:
             party = session.get(LocalParty, record_id)
             return Route.to(Screen.CASE, id=str(party.case_id)) if party else None

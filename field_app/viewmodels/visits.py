@@ -11,12 +11,14 @@ not get a fix.
 
 import base64
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
 
 from field_app.i18n import Msg, msg
+from field_app.services.agreements import agreement_in_effect
 from field_app.services.drafts import delete_draft, load_draft, save_draft
 from field_app.services.photos import PhotoRejectedError, prepare_photo
 from field_app.services.subjects import record_checkin
@@ -26,11 +28,22 @@ from field_app.viewmodels.base import Observable, rejected_message
 from field_app.viewmodels.cases import location_text
 from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import case_title, subject_of
-from shared_models.domain.visits import CheckinMethod, VisitKind
+from shared_models.domain.visits import CheckinMethod, ObligationCheck, VisitKind
 
 MAX_PHOTOS = 6
 GOOD_ACCURACY_M = 50.0
 """A fix worse than this is kept but flagged (indoors, a weak GPS)."""
+
+
+@dataclass(frozen=True)
+class ObligationLine:
+    index: int
+    obligor: str
+    action: str
+    due: date | None
+    method: str
+    honoured: bool | None
+    """This visit's mark: honoured, not honoured, or not marked yet."""
 
 
 @dataclass(frozen=True)
@@ -203,10 +216,16 @@ class VisitFormViewModel(FieldContactForm):
         self.case_id = case_id
         self.kind = kind
         self.case_title = case_title(core.data.store, case_id)
+        self.agreement = agreement_in_effect(core.data.store, case_id)
+        self.marks: dict[int, bool] = {}
         draft = self._restore()
         self.resumed = draft is not None
         if draft and draft.get("kind") in VisitKind.__members__.values():
             self.kind = VisitKind(draft["kind"])
+        if draft and self.agreement is not None:
+            count = len(self.agreement.obligations)
+            marks = draft.get("marks") or {}
+            self.marks = {int(i): bool(v) for i, v in marks.items() if 0 <= int(i) < count}
 
     kinds = (
         VisitKind.MEDIATION_SESSION,
@@ -222,14 +241,40 @@ class VisitFormViewModel(FieldContactForm):
         self._keep()
         self.notify()
 
+    # -- a follow-up checks the agreement's obligations (回访) ------------------------
+
+    @property
+    def checks_obligations(self) -> bool:
+        return self.kind is VisitKind.FOLLOW_UP and self.agreement is not None
+
+    @property
+    def obligations(self) -> list[ObligationLine]:
+        """The obligations of the agreement in effect, with this visit's marks."""
+        if self.agreement is None:
+            return []
+        return [
+            ObligationLine(index, o.obligor, o.action, o.due, o.method, self.marks.get(index))
+            for index, o in enumerate(self.agreement.obligations)
+        ]
+
+    def set_mark(self, index: int, honoured: bool) -> None:
+        """Obligation ``index`` is honoured (履行) or not (未履行)."""
+        if self.agreement is None or not 0 <= index < len(self.agreement.obligations):
+            raise IndexError(index)
+        self.marks[index] = honoured
+        self._keep()
+        self.notify()
+
     def _ready(self) -> bool:
-        if not self.notes.strip() and not self.outcome.strip() and not self.photos:
+        marked = self.checks_obligations and bool(self.marks)
+        if not self.notes.strip() and not self.outcome.strip() and not self.photos and not marked:
             self.error = msg("visit.error.empty")
             return False
         return True
 
     def _record(self) -> UUID:
         data = self.core.data
+        follow_up = self.checks_obligations and self.agreement is not None
         saved = record_visit(
             data.store,
             data.blobs,
@@ -239,11 +284,19 @@ class VisitFormViewModel(FieldContactForm):
             notes=self.notes.strip(),
             outcome=self.outcome.strip(),
             photos=[p.jpeg for p in self.photos],
+            agreement_id=self.agreement.id if follow_up and self.agreement else None,
+            obligation_checks=[
+                ObligationCheck(obligation_index=index, honoured=honoured)
+                for index, honoured in sorted(self.marks.items())
+            ]
+            if follow_up
+            else (),
         )
         return saved.visit.id
 
     def _payload(self) -> dict[str, JsonValue]:
-        return {**super()._payload(), "kind": self.kind.value}
+        marks: dict[str, JsonValue] = {str(i): v for i, v in self.marks.items()}
+        return {**super()._payload(), "kind": self.kind.value, "marks": marks}
 
 
 class CheckinViewModel(FieldContactForm):

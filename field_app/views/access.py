@@ -143,7 +143,10 @@ class PinView:
             password=True,
             keyboard=ft.KeyboardType.NUMBER,
             on_submit=None if choose else self._submit,
-            autofocus=True,
+            # On a phone the keyboard opens at once. In a browser, focus given
+            # before the accessibility tree exists is not in that tree, so a
+            # screen reader (or an automated tap) cannot find the field.
+            autofocus=not ctx.page.web,
         )
         self.confirm = text_field(
             ctx.t("pin.confirm"),

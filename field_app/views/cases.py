@@ -1,12 +1,14 @@
 """Cases: the list with search and filters, and the case page."""
 
+import asyncio
+
 import flet as ft
 
 from field_app.i18n import msg
 from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel, StatusFilter
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.screen import ScreenView
-from field_app.views.theme import OVERDUE, TEXT, UNSENT
+from field_app.views.theme import OVERDUE, PRIMARY, TEXT, UNSENT
 from field_app.views.widgets import (
     badge,
     card,
@@ -106,6 +108,20 @@ class CaseListView(ScreenView):
 
 class CaseDetailView(ScreenView):
     vm: CaseDetailViewModel
+    fetching = False
+
+    def control(self) -> ft.Control:
+        if self.vm.missing_photos and not self.fetching:
+            self.fetching = True
+            self.ctx.page.run_task(self._fetch_photos)
+        return super().control()
+
+    async def _fetch_photos(self) -> None:
+        """Photos another device took arrive after the page is shown (a
+        placeholder until then, and when there is no network)."""
+        if await asyncio.to_thread(self.vm.fetch_photos):
+            self.render()
+            self.ctx.page.update()
 
     def title(self) -> str:
         return self.vm.title or self.ctx.t("screen.case")
@@ -115,6 +131,15 @@ class CaseDetailView(ScreenView):
             self.ctx.go(Route.to(Screen.VISIT_NEW, case=str(self.vm.case_id), kind=kind.value))
 
         return record
+
+    def _agreement(self, agreement_id: str):  # type: ignore[no-untyped-def]
+        def open_agreement(_: ft.Event[ft.Control]) -> None:
+            self.ctx.go(Route.to(Screen.AGREEMENT, id=agreement_id))
+
+        return open_agreement
+
+    def _new_agreement(self, _: ft.Event[ft.Control]) -> None:
+        self.ctx.go(Route.to(Screen.AGREEMENT_EDIT, case=str(self.vm.case_id)))
 
     def _close(self, _: ft.Event[ft.Control]) -> None:
         def close() -> None:
@@ -217,10 +242,25 @@ class CaseDetailView(ScreenView):
                 if agreement.signed_at
                 else ""
             )
+            chain = []
+            if agreement.corrects:
+                chain.append(badge(t("agreement.corrects", number=agreement.corrects), PRIMARY))
+            if agreement.corrected_by:
+                chain.append(
+                    badge(t("agreement.corrected_by", number=agreement.corrected_by), OVERDUE)
+                )
             parts.append(
                 list_row(
-                    tr(agreement.status),
+                    f"{tr(agreement.status)} {agreement.number}",
                     f"{t('agreement.obligations', count=agreement.obligations)} {signed}",
+                    chain,
+                    on_click=self._agreement(str(agreement.id)),
+                )
+            )
+        if vm.is_open:
+            parts.append(
+                secondary_button(
+                    t("agreement.new"), self._new_agreement, ft.Icons.HANDSHAKE, "agreement-new"
                 )
             )
         if vm.reviews:

@@ -137,8 +137,12 @@ class HomeView(ScreenView):
                     [(msg("attention.discard"), lambda: self.vm.give_up(item), True)],
                 )
 
+            correct = Route.to(Screen.CORRECTION, mutation=str(item.mutation_id))
             buttons += [
-                primary_button(t("attention.send_again"), again, ft.Icons.SEND),
+                primary_button(
+                    t("attention.correct"), self._go(correct), ft.Icons.EDIT, "attention-correct"
+                ),
+                secondary_button(t("attention.send_again"), again, ft.Icons.SEND),
                 secondary_button(t("attention.discard"), drop, danger=True),
             ]
         controls.append(ft.Row(buttons, wrap=True, spacing=8))

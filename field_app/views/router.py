@@ -3,13 +3,20 @@
 from typing import Any
 
 from field_app.viewmodels.nav import Route, Screen
+from field_app.views.agreements import AgreementFormView, AgreementView
 from field_app.views.cases import CaseDetailView, CaseListView
 from field_app.views.context import ViewContext
+from field_app.views.correction import CorrectionView
 from field_app.views.home import HomeView
 from field_app.views.intake import IntakeView
 from field_app.views.screen import ScreenView
 from field_app.views.settings import SettingsView
+from field_app.views.signature_pad import SignatureView
 from field_app.views.subjects import SubjectDetailView, SubjectListView
+from field_app.views.supervision_conflicts import ConflictsView
+from field_app.views.supervision_dashboard import DashboardView
+from field_app.views.supervision_devices import DevicesView
+from field_app.views.supervision_review import ReviewQueueView
 from field_app.views.visit import CheckinView, VisitView
 
 _VIEWS: dict[Screen, type[ScreenView]] = {
@@ -18,10 +25,18 @@ _VIEWS: dict[Screen, type[ScreenView]] = {
     Screen.CASE: CaseDetailView,
     Screen.CASE_NEW: IntakeView,
     Screen.VISIT_NEW: VisitView,
+    Screen.AGREEMENT_EDIT: AgreementFormView,
+    Screen.AGREEMENT: AgreementView,
+    Screen.AGREEMENT_SIGN: SignatureView,
     Screen.SUBJECTS: SubjectListView,
     Screen.SUBJECT: SubjectDetailView,
     Screen.CHECKIN: CheckinView,
     Screen.SETTINGS: SettingsView,
+    Screen.REVIEW: ReviewQueueView,
+    Screen.CONFLICTS: ConflictsView,
+    Screen.DASHBOARD: DashboardView,
+    Screen.DEVICES: DevicesView,
+    Screen.CORRECTION: CorrectionView,
 }
 
 

@@ -10,6 +10,7 @@ from field_app.views.screen import ScreenView
 from field_app.views.theme import KEY_PERSON, TEXT
 from field_app.views.widgets import (
     badge,
+    card,
     choice_row,
     error_line,
     heading,
@@ -212,12 +213,42 @@ class VisitView(ContactFormView):
                 self._kind,
                 "visit-kind",
             ),
+            *self._obligations(),
             self.notes,
             self.outcome,
             *self._location(),
             *self._photos(),
             *self.after_form(),
         ]
+        return parts
+
+    def _obligations(self) -> list[ft.Control]:
+        """At a follow-up (回访): each agreed obligation, honoured or not."""
+        t, vm = self.ctx.t, self.vm
+        if not vm.checks_obligations:
+            return []
+        parts: list[ft.Control] = [heading(t("followup.obligations"))]
+        for line in vm.obligations:
+            due = f" · {t('followup.due', day=line.due)}" if line.due else ""
+            chosen = None if line.honoured is None else ("yes" if line.honoured else "no")
+
+            def mark(value: str, index: int = line.index) -> None:
+                vm.set_mark(index, value == "yes")
+
+            parts.append(
+                card(
+                    [
+                        ft.Text(f"{line.index + 1}. {line.obligor}：{line.action}", size=TEXT),
+                        label(f"{line.method}{due}".strip(" ·")),
+                        choice_row(
+                            [("yes", t("followup.honoured")), ("no", t("followup.not_honoured"))],
+                            chosen,
+                            mark,
+                            f"obligation-{line.index}-mark",
+                        ),
+                    ]
+                )
+            )
         return parts
 
 

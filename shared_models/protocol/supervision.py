@@ -10,9 +10,12 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared_models.domain.review import ReviewState, ReviewTarget
+from shared_models.domain.agreements import AgreementRecord
+from shared_models.domain.attachments import AttachmentRecord
+from shared_models.domain.cases import CaseRecord
+from shared_models.domain.review import ReviewRecord, ReviewState, ReviewTarget
 from shared_models.domain.types import RecordId, UtcDatetime
-from shared_models.domain.visits import VisitKind
+from shared_models.domain.visits import VisitKind, VisitRecord
 
 _RESPONSE = ConfigDict(extra="forbid")
 
@@ -193,3 +196,47 @@ class Dashboard(BaseModel):
     silent_after_days: int
     offices: list[OfficeDashboard]
     total: DashboardFigures
+
+
+class GpsFix(BaseModel):
+    """Where the device was when the visit was recorded; ``accuracy_m`` is the
+    radius the phone was sure of (``None``: it did not say)."""
+
+    model_config = _RESPONSE
+
+    lat: float
+    lon: float
+    accuracy_m: float | None = None
+
+
+class ReviewDetail(BaseModel):
+    """One queued record with what a supervisor needs to judge it.
+
+    ``case`` is the record itself for a case, otherwise the case the visit or
+    agreement belongs to; a check-in or home visit of a subject names the
+    subject (``subject_name``) and nothing else personal about them.
+    ``attachments`` are the record's own photos and documents (their bytes
+    at ``/api/v1/blobs/{sha256}``); ``reviews`` are its earlier verdicts,
+    newest first; ``agreement_pdf`` is the path of the printed agreement
+    (the agreement itself, or the case's latest signed one).
+    """
+
+    model_config = _RESPONSE
+
+    table: ReviewTarget
+    record_id: RecordId
+    kind: ReviewQueueKind
+    version: int
+    arrived_at: UtcDatetime | None = None
+    author_id: RecordId | None = None
+    author_name: str = ""
+    org_unit_id: RecordId | None = None
+    org_unit_name: str = ""
+    case: CaseRecord | None = None
+    visit: VisitRecord | None = None
+    agreement: AgreementRecord | None = None
+    subject_name: str = ""
+    gps: GpsFix | None = None
+    attachments: list[AttachmentRecord] = Field(default_factory=list)
+    reviews: list[ReviewRecord] = Field(default_factory=list)
+    agreement_pdf: str | None = None

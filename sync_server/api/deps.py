@@ -1,9 +1,12 @@
 """FastAPI dependencies: the database, the settings and the calling device."""
 
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, update
@@ -20,12 +23,14 @@ from sync_server.tables import DeviceToken, UserRow
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
-def get_engine(request: Request) -> Engine:
+# ``async``: FastAPI runs a plain ``def`` dependency in its thread pool, and a
+# hop to a worker thread and back costs more than reading an attribute.
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_settings(request: Request) -> ServerSettings:
+async def get_settings(request: Request) -> ServerSettings:
     settings: ServerSettings = request.app.state.settings
     return settings
 
@@ -90,9 +95,57 @@ def get_caller(request: Request, engine: EngineDep, session: SessionDep) -> Call
                 .where(DeviceToken.token_hash == digest)  # type: ignore[arg-type]
                 .values(last_seen_at=now)
             )
-    return Caller(
-        user=user, device_id=token.device_id, token_hash=digest, scope=scope_for(session, user)
-    )
+    scope = _scope_cache(request).scope(session, user)
+    return Caller(user=user, device_id=token.device_id, token_hash=digest, scope=scope)
+
+
+SCOPE_CACHE_SECONDS = 10.0
+"""How long a computed jurisdiction is reused for the same user, role and unit."""
+
+
+class ScopeCache:
+    """Jurisdictions computed in the last ``SCOPE_CACHE_SECONDS``.
+
+    ``scope_for`` reads the whole org tree; a device syncing every minute (and
+    a sync is at least two requests) would read it again and again. The token
+    and the user row are still read on every request, so a revoked token, a
+    deactivated user or a user moved to another unit or role takes effect on
+    the next request: those are part of the key. Only a change of the org
+    tree itself (units are added by the admin CLI, never moved by the API) is
+    seen up to ``SCOPE_CACHE_SECONDS`` late."""
+
+    def __init__(self, seconds: float = SCOPE_CACHE_SECONDS) -> None:
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._scopes: dict[tuple[UUID, str, UUID], tuple[float, JurisdictionScope]] = {}
+
+    def scope(self, session: Session, user: UserRow) -> JurisdictionScope:
+        key = (user.id, str(user.role), user.org_unit_id)
+        now = time.monotonic()
+        with self._lock:
+            found = self._scopes.get(key)
+        if found is not None and found[0] > now:
+            return found[1]
+        scope = scope_for(session, user)
+        with self._lock:
+            if len(self._scopes) >= _SCOPE_CACHE_SIZE:
+                self._scopes = {k: v for k, v in self._scopes.items() if v[0] > now}
+            self._scopes[key] = (now + self.seconds, scope)
+        return scope
+
+
+_SCOPE_CACHE_SIZE = 10_000
+_SCOPE_CACHES = threading.Lock()
+
+
+def _scope_cache(request: Request) -> ScopeCache:
+    """The app's cache (one per app: tests run several apps in one process)."""
+    state = request.app.state
+    with _SCOPE_CACHES:
+        cache: ScopeCache | None = getattr(state, "scope_cache", None)
+        if cache is None:
+            cache = state.scope_cache = ScopeCache()
+    return cache
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
-from sqlalchemy import DateTime, Text, Uuid, cast, func, or_, select
+from sqlalchemy import DateTime, Text, Uuid, cast, func, or_, select, type_coerce
 from sqlmodel import Session
 
 from shared_models.protocol.errors import ErrorCode
@@ -148,21 +148,22 @@ def _wire_select(
 ) -> tuple[list[Any], tuple[tuple[str, Converter], ...]]:
     """The columns to select for ``table`` and the converters still needed.
 
-    PostgreSQL writes ids and times as wire text itself: parsing each value
-    into a ``UUID`` or a zone-aware ``datetime`` only to print it again was
-    most of the cost of a page.
+    The database writes ids and times as wire text itself: parsing each
+    value into a ``UUID`` or a zone-aware ``datetime`` only to print it
+    again was most of the cost of a page.
     """
     columns: list[Any] = wire_columns(table)
     converters = wire_converters(table)
-    if dialect != "postgresql":
+    texts = _WIRE_TEXT.get(dialect)
+    if texts is None:
         return columns, converters
     as_text = set()
     selected = []
     for column in columns:
         if isinstance(column.type, Uuid):
-            selected.append(cast(column, Text).label(column.name))
+            selected.append(texts[0](column).label(column.name))
         elif isinstance(column.type, DateTime) and column.type.timezone:
-            selected.append(_utc_text(column).label(column.name))
+            selected.append(texts[1](column).label(column.name))
         else:
             selected.append(column)
             continue
@@ -170,11 +171,42 @@ def _wire_select(
     return selected, tuple(item for item in converters if item[0] not in as_text)
 
 
-def _utc_text(column: Any) -> Any:
+def _pg_uuid_text(column: Any) -> Any:
+    return cast(column, Text)
+
+
+def _pg_utc_text(column: Any) -> Any:
     """``datetime_json`` in SQL: ISO 8601 in UTC with ``Z``, the fraction
     left out when it is zero (as ``datetime.isoformat`` does)."""
     text = func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
     return func.replace(text, ".000000Z", "Z")
+
+
+def _sqlite_uuid_text(column: Any) -> Any:
+    """SQLAlchemy keeps a UUID in SQLite as 32 hex digits: put the dashes in."""
+    raw = type_coerce(column, Text)
+    parts = [func.substr(raw, start, length) for start, length in _UUID_GROUPS]
+    dashed: Any = parts[0]
+    for part in parts[1:]:
+        dashed = dashed.op("||")("-").op("||")(part)
+    return func.lower(dashed)
+
+
+_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+
+
+def _sqlite_utc_text(column: Any) -> Any:
+    """SQLAlchemy keeps a time in SQLite as naive UTC text
+    ``YYYY-MM-DD HH:MM:SS.ffffff``; on the wire it is ``datetime_json``."""
+    raw = func.replace(type_coerce(column, Text), " ", "T").op("||")("Z")
+    return func.replace(raw, ".000000Z", "Z")
+
+
+_WIRE_TEXT: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "postgresql": (_pg_uuid_text, _pg_utc_text),
+    "sqlite": (_sqlite_uuid_text, _sqlite_utc_text),
+}
+"""Per dialect: SQL that reads a UUID column, and a time column, as wire text."""
 
 
 _TOMBSTONE_FIELDS = ("id", "version", "updated_at", "deleted")

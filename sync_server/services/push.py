@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue, ValidationError
+from pydantic_core import SchemaValidator
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
@@ -91,21 +92,20 @@ def apply_push(
     summary = PushSummary()
     results: list[MutationResult] = []
     applied: list[dict[str, Any]] = []
-    # The version each record reached through this push's earlier mutations.
+    # Fields this push's earlier mutations wrote, and the version each got.
     # The device made its mutations in this order, so a later one was made
-    # knowing the earlier ones' values: its base is at least that version,
-    # even when the device never heard the answer to the earlier one (lost,
-    # now a duplicate) and could not say so itself.
-    reached: dict[tuple[TableName, UUID], int] = {}
+    # knowing those values, even when the device never heard the answer to
+    # the earlier one (lost, now a duplicate) and still names an older base.
+    # Only those fields: other fields another device changed meanwhile stay
+    # concurrent, so their values are never overwritten unnoticed.
+    own: dict[tuple[TableName, UUID], dict[str, int]] = {}
     for mutation in request.mutations:
         key = (mutation.table, mutation.record_id)
         previous = earlier.get(mutation.mutation_id)
         if previous is not None:
             result = previous.model_copy(update={"status": MutationStatus.DUPLICATE})
         else:
-            if key in reached and (mutation.base_version or 0) < reached[key]:
-                mutation = mutation.model_copy(update={"base_version": reached[key]})
-            result = applier.apply(mutation)
+            result = applier.apply(mutation, own.get(key, {}))
             earlier[mutation.mutation_id] = result
             if result.status is not MutationStatus.REJECTED:
                 applied.append(
@@ -118,7 +118,9 @@ def apply_push(
                     }
                 )
         if result.version is not None and result.status is not MutationStatus.REJECTED:
-            reached[key] = max(reached.get(key, 0), result.version)
+            written = own.setdefault(key, {})
+            for name in mutation.fields:
+                written[name] = result.version
         summary.count(mutation.table, result.status)
         results.append(result)
     workspace.insert_new()
@@ -171,11 +173,14 @@ class _Applier:
         self.versions = versions
         self.now = now
 
-    def apply(self, mutation: Mutation) -> MutationResult:
+    def apply(self, mutation: Mutation, own: dict[str, int]) -> MutationResult:
+        """``own``: fields this device wrote earlier in the push, with the
+        version each got; where a field still has that version, the device
+        knew its value (see ``apply_push``)."""
         try:
             if mutation.op == "delete":
-                return self._delete(mutation)
-            return self._upsert(mutation)
+                return self._delete(mutation, own)
+            return self._upsert(mutation, own)
         except MutationRejectedError as rejection:
             return MutationResult(
                 mutation_id=mutation.mutation_id,
@@ -218,7 +223,7 @@ class _Applier:
             return owner is not None and owner.status == AgreementStatus.SIGNED
         return False
 
-    def _upsert(self, mutation: Mutation) -> MutationResult:
+    def _upsert(self, mutation: Mutation, own: dict[str, int]) -> MutationResult:
         self._check_table(mutation)
         table = mutation.table
         writable = WRITABLE_FIELDS[table]
@@ -259,7 +264,8 @@ class _Applier:
                 mutation_id=mutation.mutation_id, status=MutationStatus.APPLIED, version=version
             )
         incoming = {name: to_json_value(getattr(validated, name)) for name in mutation.fields}
-        outcome = merge_upsert(current, row.field_versions, mutation.base_version, incoming)
+        known = _known_to_device(row.field_versions, own)
+        outcome = merge_upsert(current, known, mutation.base_version, incoming)
         if outcome.changed:
             self._update(table, row, validated, outcome, version, new_scope)
         else:
@@ -272,7 +278,7 @@ class _Applier:
             conflict_id=conflict_id,
         )
 
-    def _delete(self, mutation: Mutation) -> MutationResult:
+    def _delete(self, mutation: Mutation, own: dict[str, int]) -> MutationResult:
         self._check_table(mutation)
         row = self._existing(mutation)
         if row is None:
@@ -283,9 +289,8 @@ class _Applier:
             return MutationResult(
                 mutation_id=mutation.mutation_id, status=MutationStatus.APPLIED, version=row.version
             )
-        outcome = merge_delete(
-            _writable_values(mutation.table, row), row.field_versions, mutation.base_version
-        )
+        known = _known_to_device(row.field_versions, own)
+        outcome = merge_delete(_writable_values(mutation.table, row), known, mutation.base_version)
         version = self.versions.next()
         row.deleted = True
         row.version = version
@@ -402,9 +407,26 @@ def _writable_values(table: TableName, row: Any) -> dict[str, JsonValue]:
     return {name: wire[name] for name in WRITABLE_FIELDS[table]}
 
 
+def _known_to_device(field_versions: dict[str, int], own: dict[str, int]) -> dict[str, int]:
+    """``field_versions`` with the fields the device itself last wrote (in
+    this push) counted as seen: version 0, never concurrent."""
+    if not own:
+        return field_versions
+    return {
+        name: 0 if own.get(name) == version else version for name, version in field_versions.items()
+    }
+
+
 def _validate(table: TableName, values: dict[str, Any]) -> Any:
     try:
-        return TABLES[table].fields.model_validate(values)
+        # The schema's validator, filling a new instance directly: what
+        # ``SQLModel.model_validate`` does, without copying the instance's
+        # state around it, and without the validator calling SQLModel's
+        # ``__init__``, which would run the validation a second time.
+        schema = TABLES[table].fields
+        validated = schema.__new__(schema)
+        _VALIDATORS[table].validate_python(values, self_instance=validated)
+        return validated
     except ValidationError as error:
         first = error.errors()[0]
         location = ".".join(str(part) for part in first["loc"])
@@ -425,6 +447,11 @@ def _column_values(validated: SQLModel) -> dict[str, Any]:
         values[name] = to_json_value(value) if isinstance(value, _NESTED) else value
     return values
 
+
+_VALIDATORS: dict[TableName, SchemaValidator] = {
+    name: spec.fields.__pydantic_validator__  # type: ignore[misc]
+    for name, spec in TABLES.items()
+}
 
 _NESTED = (list, dict)  # a tuple: ``list | dict`` would be built on every call
 

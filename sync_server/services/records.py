@@ -8,7 +8,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from pydantic import BaseModel, JsonValue
-from sqlalchemy import Column, TypeDecorator
+from sqlalchemy import JSON, Column, TypeDecorator
 from sqlmodel import SQLModel
 
 from shared_models.protocol.tables import TABLES, TableName
@@ -90,6 +90,8 @@ def wire_converters(table: TableName) -> tuple[tuple[str, Converter], ...]:
         column_type = column.type
         if isinstance(column_type, TypeDecorator):
             column_type = column_type.impl_instance
+        if isinstance(column_type, JSON):
+            continue  # the driver parsed it from JSON: JSON values already
         try:
             python_type = column_type.python_type
         except NotImplementedError:

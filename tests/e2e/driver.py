@@ -43,20 +43,57 @@ def click(page: Page, identifier: str) -> None:
     target.click()
 
 
-def click_until(page: Page, identifier: str, shown: str, attempts: int = 3) -> None:
-    """Tap ``identifier`` until ``shown`` appears (navigation taps are safe to repeat).
+def click_until(
+    page: Page, identifier: str, shown: str, attempts: int = 3, timeout_ms: int = 10_000
+) -> None:
+    """Tap ``identifier`` until ``shown`` appears (see ``press_until``)."""
+    press_until(by_id(page, identifier).first, by_id(page, shown).first, attempts, timeout_ms)
+
+
+def press_until(
+    target: Locator, shown: Locator, attempts: int = 3, timeout_ms: int = 10_000
+) -> None:
+    """Tap ``target`` until ``shown`` appears (navigation taps are safe to repeat).
 
     A tap that lands while the web client is rebuilding its semantics tree
     (a sync finished and the screen re-read its data) can be dropped by the
     client; a person would tap again, and so does this."""
     for attempt in range(attempts):
-        click(page, identifier)
+        target.wait_for()
+        target.click()
         try:
-            by_id(page, shown).first.wait_for(timeout=10_000)
+            shown.wait_for(timeout=timeout_ms)
             return
         except PlaywrightTimeoutError:
             if attempt == attempts - 1:
                 raise
+
+
+def click_until_text(page: Page, identifier: str, needle: str, attempts: int = 3) -> None:
+    """``click_until`` for an effect that has no identifier (a dialog's text)."""
+    for attempt in range(attempts):
+        click(page, identifier)
+        try:
+            wait_for_text(page, needle, timeout_ms=10_000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
+
+
+def choose_file(page: Page, identifier: str, path: Path, attempts: int = 3) -> None:
+    """Tap ``identifier`` (a picker button) and hand the file chooser ``path``;
+    the tap is repeated when it was dropped (see ``click_until``)."""
+    for attempt in range(attempts):
+        try:
+            with page.expect_file_chooser(timeout=10_000) as chooser:
+                click(page, identifier)
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
+            continue
+        chooser.value.set_files(path)
+        return
 
 
 def type_into(page: Page, identifier: str, text: str) -> None:
@@ -80,9 +117,6 @@ def type_into(page: Page, identifier: str, text: str) -> None:
         except PlaywrightTimeoutError:
             if attempt == 2:
                 raise
-            # A field the client focused by itself (autofocus) before the
-            # semantics tree existed can swallow the tap; tap away, then back.
-            page.mouse.click(1, 1)
     page.keyboard.type(text)
 
 

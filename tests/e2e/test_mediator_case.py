@@ -15,6 +15,7 @@ from tests.e2e.driver import (
     click,
     click_until,
     open_app,
+    press_until,
     type_into,
     use_english,
     value,
@@ -45,8 +46,7 @@ def test_case_intake_and_visit_sync(
     # Leaving the form half-way keeps what was typed: home offers to continue it.
     click_until(page, "nav-home", "sync-status")
     wait_for_text(page, "New case (not saved yet)")
-    page.get_by_text("New case (not saved yet)").first.click()
-    by_id(page, "case-title").wait_for()
+    press_until(page.get_by_text("New case (not saved yet)").first, by_id(page, "case-title").first)
     assert value(page, "case-title") == title
 
     choose(page, "intake-category", "Neighbours")

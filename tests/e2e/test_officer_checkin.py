@@ -14,6 +14,7 @@ from tests.e2e.district import ServerClient
 from tests.e2e.driver import (
     Screenshots,
     by_id,
+    choose_file,
     click,
     click_until,
     open_app,
@@ -46,9 +47,7 @@ def test_offline_checkin_with_photo_reaches_the_server(
     server.stop()
     # From the list to a saved check-in: three taps (check in, photo, save) and the notes.
     click_until(page, "checkin-start", "checkin-method")
-    with page.expect_file_chooser() as chooser:
-        click(page, "photo-add")
-    chooser.value.set_files(photo)
+    choose_file(page, "photo-add", photo)
     by_id(page, "photo-list").wait_for()
     type_into(page, "checkin-notes", marker)
     wait_for_id_text(page, "gps-status", "± 12 m")  # the browser's position, granted

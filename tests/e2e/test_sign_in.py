@@ -9,12 +9,13 @@ from tests.e2e.driver import (
     Screenshots,
     by_id,
     click,
+    click_until,
+    click_until_text,
     open_app,
     type_into,
     use_english,
     value,
     wait_for_id_text,
-    wait_for_text,
 )
 
 PIN = "258147"
@@ -29,14 +30,13 @@ def sign_in(page: Page, username: str, shots: Screenshots | None = None) -> None
         shots.take("01-sign-in")
     type_into(page, "login-username", username)
     type_into(page, "login-password", DEMO_PASSWORD)
-    click(page, "login-submit")
-    by_id(page, "pin-confirm").wait_for()
+    # Signing in asks the server and derives keys: slow on a busy machine.
+    click_until(page, "login-submit", "pin-confirm", timeout_ms=30_000)
     if shots is not None:
         shots.take("02-choose-pin")
     type_into(page, "pin-input", PIN)
     type_into(page, "pin-confirm", PIN)
-    click(page, "pin-submit")
-    by_id(page, "nav-home").wait_for()
+    click_until(page, "pin-submit", "nav-home", timeout_ms=30_000)
     wait_for_id_text(page, "sync-status", "Up to date", timeout_ms=60_000)
 
 
@@ -55,12 +55,10 @@ def test_first_sign_in_then_pin_unlock_offline(
     by_id(page, "pin-input").wait_for()
     assert by_id(page, "pin-confirm").count() == 0
     type_into(page, "pin-input", "111111")
-    click(page, "pin-submit")
-    wait_for_text(page, "Wrong PIN")
+    click_until_text(page, "pin-submit", "Wrong PIN")
     shots.take("04-unlock-wrong-pin")
     type_into(page, "pin-input", PIN)
-    click(page, "pin-submit")
-    by_id(page, "nav-home").wait_for()
+    click_until(page, "pin-submit", "nav-home", timeout_ms=30_000)
     click(page, "sync-now")
     wait_for_id_text(page, "sync-status", "Offline")
     shots.take("05-home-offline")

@@ -97,6 +97,73 @@ def test_rejected_entry_stays_with_reason_and_does_not_block(store: LocalStore) 
     assert again.mutation_id != rejected.mutation_id
 
 
+def refuse(store: LocalStore, item_id: uuid.UUID, code: str = "RECORD_DELETED") -> None:
+    store.apply_results(
+        [
+            MutationResult.model_validate(
+                {
+                    "mutation_id": str(item_id),
+                    "status": "rejected",
+                    "error": {"code": code, "message": "no", "field": None},
+                }
+            )
+        ]
+    )
+
+
+def test_deleting_a_record_whose_creation_was_refused_sends_nothing(store: LocalStore) -> None:
+    """The server never had it, so there is nothing to delete there: a
+    delete sent anyway would only come back refused ("no such record")."""
+    case_id = uuid.uuid4()
+    store.save(TableName.CASES, case_id, case_fields(UNIT))
+    [create] = store.outbox()
+    store.mark_sent([create])
+    refuse(store, create.mutation_id)
+
+    store.delete(TableName.CASES, case_id)
+
+    assert store.get("cases", case_id) is None
+    assert store.outbox(states=["pending", "sent", "rejected"]) == []
+
+
+def test_deleting_a_record_whose_creation_may_have_arrived_sends_the_delete(
+    store: LocalStore,
+) -> None:
+    """Sent without an answer yet (it may have been applied, the answer
+    lost), then a later edit refused: the delete must still go out."""
+    case_id = uuid.uuid4()
+    store.save(TableName.CASES, case_id, case_fields(UNIT))
+    [create] = store.outbox()
+    store.mark_sent([create])
+    store.save(TableName.CASES, case_id, {"title": "再改"})
+    [_, edit] = store.outbox()
+    store.mark_sent([edit])
+    refuse(store, edit.mutation_id, "VALIDATION_FAILED")
+
+    store.delete(TableName.CASES, case_id)
+
+    assert [item.op for item in store.outbox()] == ["upsert", "delete"]
+
+
+def test_a_delete_of_a_record_the_server_never_had_is_done(store: LocalStore) -> None:
+    """Sent (no answer: it might have arrived), deleted by the user, then the
+    creation is refused and the delete answered "no such record": both are
+    settled, nothing is left for the user to look at."""
+    case_id = uuid.uuid4()
+    store.save(TableName.CASES, case_id, case_fields(UNIT))
+    [create] = store.outbox()
+    store.mark_sent([create])
+    store.delete(TableName.CASES, case_id)
+    [_, delete] = store.outbox()
+    store.mark_sent([delete])
+
+    refuse(store, create.mutation_id, "UNKNOWN_REFERENCE")
+    refuse(store, delete.mutation_id, "NOT_FOUND")
+
+    assert store.outbox(states=["pending", "sent", "rejected"]) == []
+    assert store.get("cases", case_id) is None
+
+
 def test_pull_never_overwrites_unsynced_edits(store: LocalStore) -> None:
     case_id = uuid.uuid4()
     server_record = {

@@ -148,6 +148,43 @@ def test_filters_by_time_and_org_unit(
     assert outside.json()["error"]["code"] == "NOT_FOUND"
 
 
+def test_a_change_window_selects_by_updated_at(
+    device_for: Any, district: District, two_offices: dict[str, uuid.UUID]
+) -> None:
+    """``updated_since`` and ``updated_before`` together are a month on the
+    dashboard: the start is included, the end is not."""
+    district_wide = device_for("supervisor.fuxing")
+    _, everything = _rows(_get(district_wide, "cases"))
+    stamps = sorted(row["updated_at"] for row in everything)
+    first, last = stamps[0], stamps[-1]
+
+    _, before_last = _rows(_get(district_wide, "cases", updated_before=last))
+    _, window = _rows(_get(district_wide, "cases", updated_since=first, updated_before=last))
+    _, empty = _rows(
+        _get(
+            district_wide,
+            "cases",
+            updated_since="2020-02-01T00:00:00+08:00",
+            updated_before="2020-03-01T00:00:00+08:00",
+        )
+    )
+    _, baijia_window = _rows(
+        _get(
+            district_wide,
+            "cases",
+            org_unit_id=str(district.baijia.id),
+            updated_before="2999-01-01T00:00:00+08:00",
+        )
+    )
+
+    assert len(everything) == 2
+    assert first != last
+    assert [row["updated_at"] for row in before_last] == [first]
+    assert [row["updated_at"] for row in window] == [first]
+    assert empty == []
+    assert [row["id"] for row in baijia_window] == [str(two_offices["baijia"])]
+
+
 def test_json_columns_are_json_text(device_for: Any, district: District) -> None:
     mediator = device_for("mediator.baijia")
     case_id = _case(mediator, district.baijia_committee.id)

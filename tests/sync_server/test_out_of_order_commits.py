@@ -35,6 +35,7 @@ from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
 from sync_server.main import create_app
 from sync_server.repositories.scope import JurisdictionScope, scope_for
+from sync_server.services.district_key import DistrictKey
 from sync_server.services.pull import Cursor, pull_page
 from sync_server.services.push import apply_push
 from sync_server.tables import UserRow
@@ -161,8 +162,9 @@ def slow_for(devices: set[str], lingered: set[str]) -> Callable[..., Any]:
         device_id: str,
         request: PushRequest,
         now: datetime,
+        signer: DistrictKey | None = None,
     ) -> Any:
-        outcome = apply_push(session, scope, device_id, request, now)
+        outcome = apply_push(session, scope, device_id, request, now, signer)
         if device_id in devices:
             lingered.add(device_id)
             time.sleep(SLOW_COMMIT_S)

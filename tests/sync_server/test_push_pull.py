@@ -88,6 +88,33 @@ def test_a_later_edit_in_the_same_push_builds_on_the_earlier_ones(
     assert sorted(c["overwritten_value"] for c in conflicts) == ["他人改", "第二次"]
 
 
+def test_a_later_edit_in_the_same_push_knows_only_the_fields_it_wrote(
+    device_for: Any, district: District
+) -> None:
+    """b changed the description; a's first edit (title) then reached the
+    server, merged, its answer lost; a's second edit (description, still on
+    the old base) never saw b's value: that is a conflict, although it comes
+    after a's own edit of the record."""
+    a = device_for("mediator.baijia")
+    b = device_for("supervisor.baijia")
+    case_id = uuid.uuid4()
+    [created] = a.push([mutation("cases", case_id, case_fields(district.baijia_committee.id))])
+    base = created["version"]
+    [theirs] = b.push([mutation("cases", case_id, {"description": "b补充"}, base_version=base)])
+    assert theirs["status"] == "applied"
+    first = mutation("cases", case_id, {"title": "a改标题"}, base_version=base)
+    [merged] = a.push([first])  # the answer is lost
+    assert merged["status"] == "merged"
+
+    second = mutation("cases", case_id, {"description": "a改说明"}, base_version=base)
+    [_, later] = a.push([first, second])
+
+    assert later["status"] == "conflict"
+    b.pull()
+    conflicts = [r for (t, _), r in b.records.items() if t == "conflicts"]
+    assert [c["overwritten_value"] for c in conflicts] == ["b补充"]
+
+
 def test_concurrent_edits_of_different_fields_merge(device_for: Any, district: District) -> None:
     a = device_for("mediator.baijia")
     b = device_for("supervisor.baijia")

@@ -63,6 +63,10 @@ def export_table(
     updated_since: Annotated[
         datetime | None, Query(description="only rows changed at or after this time")
     ] = None,
+    updated_before: Annotated[
+        datetime | None,
+        Query(description="only rows changed before this time (with updated_since: a month)"),
+    ] = None,
     org_unit_id: Annotated[
         UUID | None, Query(description="only rows of this org unit and the units below it")
     ] = None,
@@ -79,7 +83,12 @@ def export_table(
         )
     name = TableName(table)
     conditions = _conditions(
-        session, caller.scope, name, include_deleted, updated_since, org_unit_id
+        session,
+        caller.scope,
+        name,
+        include_deleted,
+        (updated_since, updated_before),
+        org_unit_id,
     )
     model: Any = ROWS[name]
     rows = session.execute(select(func.count()).select_from(model).where(*conditions)).scalar_one()
@@ -111,26 +120,30 @@ def _conditions(
     scope: JurisdictionScope,
     table: TableName,
     include_deleted: bool,
-    updated_since: datetime | None,
+    changed: tuple[datetime | None, datetime | None],
     org_unit_id: UUID | None,
 ) -> list[ColumnElement[bool]]:
+    """``changed`` is the window ``[updated_since, updated_before)``, either end open."""
     model: Any = ROWS[table]
     conditions: list[ColumnElement[bool]] = [scope.row_filter(table, model)]
     if not include_deleted:
         conditions.append(model.deleted.is_(False))
-    if updated_since is not None:
-        # SQLite keeps UTC times without their zone, so compare in UTC.
-        since = (
-            updated_since.astimezone(UTC)
-            if updated_since.tzinfo
-            else updated_since.replace(tzinfo=UTC)
-        )
-        conditions.append(model.updated_at >= since)
+    since, before = changed
+    if since is not None:
+        conditions.append(model.updated_at >= _utc(since))
+    if before is not None:
+        conditions.append(model.updated_at < _utc(before))
     if org_unit_id is not None:
         conditions.append(
             model.scope_unit_id.in_(sorted(_units_below(session, scope, org_unit_id)))
         )
     return conditions
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite keeps UTC times without their zone, so compare in UTC (a time
+    without a zone is taken as UTC)."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _units_below(session: Session, scope: JurisdictionScope, org_unit_id: UUID) -> frozenset[UUID]:

@@ -8,8 +8,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
+from shared_models.domain.review import ReviewTarget
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
-from shared_models.protocol.supervision import Dashboard, ReviewQueueKind, ReviewQueuePage
+from shared_models.protocol.supervision import (
+    Dashboard,
+    ReviewDetail,
+    ReviewQueueKind,
+    ReviewQueuePage,
+)
 from sync_server.api.deps import CallerDep, EngineDep, SessionDep
 from sync_server.core.audit import append_audit
 from sync_server.core.db import write_session
@@ -19,6 +25,7 @@ from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.dashboard import DashboardQuery, dashboard
 from sync_server.services.district_calendar import Month, district_today
 from sync_server.services.review import supervises
+from sync_server.services.review_detail import review_detail
 from sync_server.services.review_queue import MAX_PAGE, QueueFilter, review_queue
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"])
@@ -76,6 +83,17 @@ def get_review_queue(
         limit=limit,
     )
     return review_queue(session, caller.scope, wanted)
+
+
+@router.get("/review-queue/{table}/{record_id}", responses=_RESPONSES)
+def get_review_detail(
+    table: ReviewTarget, record_id: UUID, caller: CallerDep, session: SessionDep
+) -> ReviewDetail:
+    """One queued record (or one reviewed before): the record, its case, photos,
+    GPS fix, author, earlier reviews and the agreement's PDF. 404 outside the
+    caller's jurisdiction."""
+    _supervisor(caller.scope)
+    return review_detail(session, caller.scope, table, record_id)
 
 
 def _dashboard(

@@ -26,6 +26,7 @@ _PULL_REFUSALS = {ErrorCode.CURSOR_INVALID: 400, ErrorCode.RESYNC_REQUIRED: 410}
 
 @router.post(
     "/push",
+    response_model=PushResponse,
     responses={
         401: {"model": ErrorEnvelope},
         413: {"model": ErrorEnvelope, "description": "batch over the stated limits"},
@@ -35,8 +36,11 @@ _PULL_REFUSALS = {ErrorCode.CURSOR_INVALID: 400, ErrorCode.RESYNC_REQUIRED: 410}
 )
 def push(
     body: PushRequest, caller: CallerDep, engine: EngineDep, settings: SettingsDep
-) -> PushResponse:
-    """Apply a device's mutations in order, one result each, in one transaction."""
+) -> Response:
+    """Apply a device's mutations in order, one result each, in one transaction.
+
+    The answer is serialised here: returned as a model, FastAPI would dump
+    it to Python objects, validate those again and only then write JSON."""
     if body.protocol not in SUPPORTED_PROTOCOLS:
         raise ApiError(
             426,
@@ -60,7 +64,7 @@ def push(
     now = datetime.now(UTC)
     if not body.mutations:
         # A device with nothing to send still pushes first; that writes nothing.
-        return PushResponse(results=[], server_time=now)
+        return _json(PushResponse(results=[], server_time=now))
     with write_session(engine) as session:
         response, summary = apply_push(
             session, caller.scope, caller.device_id, body, now, signer=district_key(settings)
@@ -73,7 +77,11 @@ def push(
             device_id=caller.device_id,
             detail={"statuses": summary.by_status, "tables": summary.by_table},
         )
-    return response
+    return _json(response)
+
+
+def _json(response: PushResponse) -> Response:
+    return Response(response.model_dump_json(), media_type="application/json")
 
 
 @router.get(

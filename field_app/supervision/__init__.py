@@ -1,0 +1,1 @@
+"""The supervisor workspace's calls to the district server (online only)."""
