@@ -6,6 +6,7 @@ from sqlalchemy import Engine
 
 from shared_models.protocol.version import PROTOCOL_VERSION
 from sync_server.api.body_limits import BodyLimitMiddleware, document_body_errors
+from sync_server.api.deps import ScopeCache
 from sync_server.api.routes import (
     admin,
     agreements,
@@ -36,6 +37,7 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.db)
+    app.state.scope_cache = ScopeCache()
     install_error_handlers(app)
     for module in (health, auth, sync, blobs, review, export, admin, supervision, agreements):
         app.include_router(module.router)

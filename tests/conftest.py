@@ -24,7 +24,7 @@ PG_ADMIN_DSN = os.environ.get("LASTMILE_TEST_PG", "postgresql://postgres@127.0.0
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def _pg_available() -> str | None:
+def pg_available() -> str | None:
     try:
         with psycopg.connect(PG_ADMIN_DSN, connect_timeout=3):
             return None
@@ -32,7 +32,7 @@ def _pg_available() -> str | None:
         return str(error)
 
 
-def _sqlalchemy_url(database: str) -> str:
+def sqlalchemy_url(database: str) -> str:
     info = psycopg.conninfo.conninfo_to_dict(PG_ADMIN_DSN)
     host = info.get("host", "127.0.0.1")
     port = info.get("port", "5432")
@@ -40,7 +40,7 @@ def _sqlalchemy_url(database: str) -> str:
     return f"postgresql+psycopg://{user}@{host}:{port}/{database}"
 
 
-def _pg_admin(sql: str) -> None:
+def pg_admin(sql: str) -> None:
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as connection:
         connection.execute(sql)  # type: ignore[arg-type]
 
@@ -54,18 +54,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
-    problem = _pg_available()
+    problem = pg_available()
     if problem is not None:
         if IN_CI:
             pytest.fail(f"CI needs PostgreSQL on 127.0.0.1:5432: {problem}")
         pytest.skip(f"PostgreSQL not reachable: {problem}")
     name = f"lastmile_test_tmpl_{uuid.uuid4().hex[:12]}"
-    _pg_admin(f'CREATE DATABASE "{name}"')
+    pg_admin(f'CREATE DATABASE "{name}"')
     try:
-        upgrade(_sqlalchemy_url(name))
+        upgrade(sqlalchemy_url(name))
         yield name
     finally:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def fresh_database_url(
@@ -79,11 +79,11 @@ def fresh_database_url(
         return
     template_name: str = request.getfixturevalue("pg_template")
     name = f"lastmile_test_{uuid.uuid4().hex[:16]}"
-    _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+    pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
     try:
-        yield _sqlalchemy_url(name)
+        yield sqlalchemy_url(name)
     finally:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

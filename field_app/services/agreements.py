@@ -43,22 +43,14 @@ from shared_models.domain.agreements import (
     signing_problems,
 )
 from shared_models.domain.attachments import AttachmentFields, AttachmentKind, AttachmentOwner
+from shared_models.integrity import SEALED_AGREEMENT_FIELDS
 from shared_models.protocol.auth import UserProfile
 from shared_models.protocol.tables import TableName
 from shared_models.sealing import NotReadyToSealError, seal_agreement
 from shared_models.wire import to_json_value
 
-TERM_FIELDS: Final = (
-    "case_id",
-    "committee_name",
-    "mediator_id",
-    "mediator_name",
-    "parties",
-    "facts",
-    "obligations",
-    "performance_method",
-    "performance_deadline",
-    "supersedes_id",
+TERM_FIELDS: Final = tuple(
+    name for name in SEALED_AGREEMENT_FIELDS if name not in ("signatures", "signed_at")
 )
 """What the drafting form writes; signatures and the seal are written by
 ``add_signature`` and ``seal`` only."""

@@ -194,14 +194,20 @@ class FieldAppView:
         if self.shown is None or self.shown[:2] != (gate, route):
             self.rerender()
 
-    def _resized(self, _: ft.PageResizeEvent) -> None:
-        # Only the inside has a phone and a tablet layout; the gate screens are one column.
-        if (
+    async def _resized(self, _: ft.PageResizeEvent) -> None:
+        # ``async``: it runs on the UI loop like ``_apply_status``, never on a
+        # worker thread at the same time as a rebuild after a sync.
+        if self._wrong_layout():
+            self.rerender()
+
+    def _wrong_layout(self) -> bool:
+        """The inside is laid out for another width than the window has now
+        (only the inside has a phone and a tablet layout)."""
+        return (
             self.shown is not None
             and self.shown[0] is Gate.INSIDE
             and self.shown[2] != self.ctx.tablet
-        ):
-            self.rerender()
+        )
 
     def _status_from_thread(self, status: SyncStatus) -> None:
         if not self._closed:
@@ -226,6 +232,11 @@ class FieldAppView:
         while not self._closed:
             await asyncio.sleep(IDLE_CHECK_SECONDS)
             if self.app.check_idle():
+                self.page.update()
+            elif self._wrong_layout():
+                # A resize that arrived while the window was being rebuilt
+                # (a sync finishing) can be missed; the next check catches it.
+                self.rerender()
                 self.page.update()
 
     def _close(self, _: ft.Event[ft.Page] | None = None) -> None:

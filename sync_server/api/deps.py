@@ -135,16 +135,11 @@ class ScopeCache:
 
 
 _SCOPE_CACHE_SIZE = 10_000
-_SCOPE_CACHES = threading.Lock()
 
 
 def _scope_cache(request: Request) -> ScopeCache:
-    """The app's cache (one per app: tests run several apps in one process)."""
-    state = request.app.state
-    with _SCOPE_CACHES:
-        cache: ScopeCache | None = getattr(state, "scope_cache", None)
-        if cache is None:
-            cache = state.scope_cache = ScopeCache()
+    """The app's cache (``create_app`` makes one per app)."""
+    cache: ScopeCache = request.app.state.scope_cache
     return cache
 
 

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from tests.conftest import IN_CI, pg_admin, pg_available, sqlalchemy_url
 from tests.e2e.district import add_field_work
 from tests.e2e.driver import PHONE, SCREENSHOTS, Screenshots
 
@@ -77,15 +79,17 @@ def stop(process: subprocess.Popen[bytes], grace_s: float = 5) -> None:
 
 @dataclass
 class SyncServer:
-    """``lastmile server`` on a SQLite file; stoppable and restartable."""
+    """``lastmile server`` on ``database`` (a SQLite file in ``folder`` when
+    none is given); stoppable and restartable."""
 
     folder: Path
+    database: str | None = None
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.folder / 'district.db'}"
+        return self.database or f"sqlite:///{self.folder / 'district.db'}"
 
     @property
     def blobs(self) -> Path:
@@ -185,8 +189,28 @@ class FieldAppProcess:
 
 
 @pytest.fixture(scope="session")
-def sync_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncServer]:
-    server = SyncServer(tmp_path_factory.mktemp("district"))
+def district_database() -> Iterator[str | None]:
+    """A database of its own on PostgreSQL, as a district runs it (always in
+    CI); SQLite (``None``) only where PostgreSQL is not reachable locally."""
+    problem = pg_available()
+    if problem is not None:
+        if IN_CI:
+            pytest.fail(f"CI needs PostgreSQL on 127.0.0.1:5432: {problem}")
+        yield None
+        return
+    name = f"lastmile_e2e_{uuid.uuid4().hex[:16]}"
+    pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield sqlalchemy_url(name)
+    finally:
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sync_server(
+    tmp_path_factory: pytest.TempPathFactory, district_database: str | None
+) -> Iterator[SyncServer]:
+    server = SyncServer(tmp_path_factory.mktemp("district"), district_database)
     server.seed()
     server.start()
     add_field_work(server.url, DEMO_PASSWORD)

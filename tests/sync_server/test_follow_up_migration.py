@@ -16,7 +16,7 @@ from shared_models.protocol.tables import TableName
 from sync_server.core.db import make_engine
 from sync_server.core.migrate import alembic_config
 from sync_server.services.records import ROWS, row_to_wire
-from tests.conftest import _pg_admin, _sqlalchemy_url
+from tests.conftest import pg_admin, sqlalchemy_url
 
 VISIT = uuid.uuid4()
 CASE = uuid.uuid4()
@@ -44,11 +44,11 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         return
     request.getfixturevalue("pg_template")  # skips, or fails in CI, without PostgreSQL
     name = f"lastmile_test_{uuid.uuid4().hex[:16]}"
-    _pg_admin(f'CREATE DATABASE "{name}"')
+    pg_admin(f'CREATE DATABASE "{name}"')
     try:
-        yield _sqlalchemy_url(name)
+        yield sqlalchemy_url(name)
     finally:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_visits_stored_before_the_upgrade_read_as_without_marks(empty_database: str) -> None:
