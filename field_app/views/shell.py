@@ -52,6 +52,7 @@ class FieldAppView:
         self.shown: tuple[Gate, Route | None, bool] | None = None
         self.root = ft.Container(expand=True)
         self.status_bar: StatusBar | None = None
+        self.tabs_shown: list[Screen] = []
         self.last_state = core.status.state
         self._closed = False
         self.app.subscribe(self._app_changed)
@@ -135,6 +136,7 @@ class FieldAppView:
 
     def _nav(self) -> ft.Control:
         tablet = self.ctx.tablet
+        self.tabs_shown = list(self.app.tabs)
         buttons: list[ft.Control] = []
         for screen in self.app.tabs:
             outline, filled, key = _NAV[screen]
@@ -221,12 +223,25 @@ class FieldAppView:
             return
         if self.status_bar is not None:
             self.status_bar.show(self.app.status_line(status))
-        if finished and self.screen is not None:
+        if finished and self._tabs_changed():
+            # The first sync brought the user's own unit: a district
+            # supervisor's desk gains its Devices tab.
+            self.rerender()
+        elif finished and self.screen is not None:
             try:
                 self.screen.data_changed()
             except LockedError:
                 self.app.refresh_gate()
         self.page.update()
+
+    def _tabs_changed(self) -> bool:
+        inside = self.shown is not None and self.shown[0] is Gate.INSIDE
+        if not inside or not self.tabs_shown:
+            return False
+        try:
+            return self.tabs_shown != self.app.tabs
+        except LockedError:  # locked meanwhile: the unlock screen comes next anyway
+            return False
 
     async def _watch_idle(self) -> None:
         while not self._closed:
