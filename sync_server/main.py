@@ -21,6 +21,7 @@ from sync_server.api.routes import (
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
 from sync_server.core.errors import install_error_handlers
+from sync_server.core.runtime import tune_garbage_collection
 
 API_VERSION = "0.1.0"
 STREAMED_BODIES = (("PATCH", "/api/v1/blobs/"),)
@@ -54,5 +55,8 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
 
 
 def app_from_env() -> FastAPI:
-    """For ``uvicorn --factory sync_server.main:app_from_env``: settings from LASTMILE_* env."""
-    return create_app()
+    """For ``uvicorn --factory sync_server.main:app_from_env``: settings from
+    LASTMILE_* env; each worker process is a server process (``runtime.py``)."""
+    app = create_app()
+    tune_garbage_collection()
+    return app

@@ -5,6 +5,8 @@ characters and pairs, so a word inside a sentence is found) and personal
 names only as blind tokens (keyed hashes): the query's tokens are blinded
 with the same key, so a name is found without the index holding it in clear.
 Each query token must match, either in the text or among the blind tokens.
+Records a large pull stored unindexed are indexed before a search looks
+(``LocalStore.index_pending``), so no search misses them.
 """
 
 from collections.abc import Iterable
@@ -76,6 +78,9 @@ def search_ids(
     expression = match_expression(store, query)
     if expression is None:
         return []
+    # Right after a first sync the index may still be being built: finish
+    # it here (under this transaction's lock) rather than miss records.
+    store.index_pending(session)
     wanted = [TableName(t).value for t in (tables if tables is not None else SEARCHABLE)]
     if not wanted:
         return []

@@ -35,12 +35,18 @@ def _uuid(value: Any) -> Any:
 _CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 
+_STORED_UUID = re.compile(r"[0-9a-f]{32}")
+
+
 def uuid_hex(value: Any) -> str:
     """``UUID(value).hex``, without building a ``UUID`` for the canonical
-    text form every id on the wire has (anything else is parsed, and
-    refused if it is no UUID)."""
-    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
-        return value.replace("-", "").lower()
+    text form every id on the wire has, or the 32 digits SQLite stores
+    (anything else is parsed, and refused if it is no UUID)."""
+    if isinstance(value, str):
+        if _STORED_UUID.fullmatch(value):
+            return value
+        if _CANONICAL_UUID.fullmatch(value):
+            return value.replace("-", "").lower()
     return UUID(str(value)).hex
 
 

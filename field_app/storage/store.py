@@ -18,12 +18,12 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue, ValidationError
-from sqlalchemy import Dialect, Engine, delete, insert, select, text, update
+from sqlalchemy import Dialect, Engine, delete, event, insert, select, text, update
 from sqlmodel import Session, col
 
 from field_app.security.cipher import FieldCipher
 from field_app.storage.codec import RecordCodec, stored_processors, uuid_hex
-from field_app.storage.personal import SEARCHABLE_NAMES, SEARCHABLE_TEXT
+from field_app.storage.personal import SEARCHABLE_NAMES, SEARCHABLE_TEXT, context
 from field_app.storage.search import blind_tokens, index_tokens
 from field_app.storage.tables import LOCAL_TABLES, DeviceState, LocalAgreement, OutboxEntry
 from shared_models.domain.agreements import AgreementStatus
@@ -99,6 +99,17 @@ _RAW_INDEX_INSERT = (
 )
 _RAW_INDEX_DELETE = "DELETE FROM search_index WHERE rowid = ? AND record_id = ?"
 _IN_CHUNK = 500
+_SEARCHABLE_TABLES = tuple(dict.fromkeys([*SEARCHABLE_TEXT, *SEARCHABLE_NAMES]))
+
+INDEX_LATER_FROM = 200
+"""A pulled page of at least this many records is stored without its search
+entries; ``index_pending`` adds them after the pull. A first sync's FTS5
+entries are about half of its CPU: the records are usable that much sooner,
+and a search meanwhile completes the index before it looks (so it is never
+wrong, at worst slow once). Small pages, the everyday case, index inline."""
+INDEX_CHUNK = 2000
+"""Records indexed per transaction by ``index_pending``: the screens' reads
+(every local transaction takes the write lock) wait for one chunk at most."""
 
 
 @functools.cache
@@ -142,6 +153,13 @@ class LocalStore:
         # Names share most of their characters and pairs: a first sync of
         # thousands of parties computes each keyed hash once, not per name.
         self._blind = functools.lru_cache(maxsize=65536)(cipher.blind_token)
+        # Generations of deferred indexing: a pull page that leaves records
+        # unindexed bumps ``_deferred`` (inside its transaction); a catch-up
+        # that found nothing left records the generation it started from.
+        # Unknown when the store opens (a crash may have left records
+        # unindexed), so the first search or sync looks.
+        self._deferred = 1
+        self._indexed = 0
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -391,6 +409,9 @@ class LocalStore:
             dialect = connection.dialect
             cursor_ = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
             overlays = self._overlays(session, [record_id for _, record_id in latest])
+            index_later = len(latest) >= INDEX_LATER_FROM
+            if index_later:
+                self._deferred += 1
             unindex: list[tuple[int, str]] = []
             index: list[tuple[int, str, str, str, str]] = []
             for table, items in by_table.items():
@@ -430,7 +451,7 @@ class LocalStore:
                     else:
                         sql, defaults = _insert_plan(table, tuple(values), dialect)
                         inserts.setdefault(sql, []).append((*values.values(), *defaults))
-                    entry_row = self._index_entry(table, record)
+                    entry_row = None if index_later else self._index_entry(table, record)
                     if entry_row is not None:
                         index.append(
                             (
@@ -458,6 +479,8 @@ class LocalStore:
         after a schema upgrade: a migration has no data key to index names
         with, and records written before the index existed are not in it."""
         with self.transaction() as session:
+            generation = self._deferred
+            event.listen(session, "after_commit", lambda _: self._caught_up(generation), once=True)
             session.execute(text("DELETE FROM search_index"))
             entries: list[dict[str, Any]] = []
             for table in dict.fromkeys([*SEARCHABLE_TEXT, *SEARCHABLE_NAMES]):
@@ -469,6 +492,109 @@ class LocalStore:
             if entries:
                 session.execute(_INDEX_INSERT, entries)
             return len(entries)
+
+    @property
+    def search_index_pending(self) -> bool:
+        """Whether some live records may be missing from the search index."""
+        return self._indexed < self._deferred
+
+    def index_pending(self, session: Session | None = None) -> int:
+        """Index the live records a large pull page stored unindexed (or a
+        crash left so); returns how many. Without ``session``, in
+        transactions of ``INDEX_CHUNK`` records, so the screens are not held
+        up; with one (a search's), in it, so the search then sees them all.
+        Names are decrypted in memory only, as when indexing inline."""
+        if not self.search_index_pending:
+            return 0
+        if session is not None:
+            generation = self._deferred
+            done = self._index_records(session, self._unindexed(session))
+            event.listen(session, "after_commit", lambda _: self._caught_up(generation), once=True)
+            return done
+        with self.transaction() as session:
+            generation = self._deferred
+            missing = self._unindexed(session)
+        done = 0
+        for start in range(0, len(missing), INDEX_CHUNK):
+            with self.transaction() as session:
+                done += self._index_records(session, missing[start : start + INDEX_CHUNK])
+        self._caught_up(generation)
+        return done
+
+    def _caught_up(self, generation: int) -> None:
+        self._indexed = max(self._indexed, generation)
+
+    def _unindexed(self, session: Session) -> list[tuple[str, str]]:
+        """``(table, stored id)`` of every live searchable record not in the index.
+
+        Every live searchable record has an entry, and a record leaves the
+        index in the transaction that deletes it, so equal counts mean
+        nothing is missing: a few milliseconds on a full phone, where
+        comparing the ids takes half a second. FTS5 keeps one
+        ``search_index_docsize`` row per entry, counted without reading the
+        text (counting ``search_index`` itself reads all of it)."""
+        cursor_ = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        [(entries,)] = cursor_.execute("SELECT count(*) FROM search_index_docsize")
+        live = 0
+        for table in _SEARCHABLE_TABLES:
+            [(count,)] = cursor_.execute(f'SELECT count(*) FROM "{table}" WHERE NOT deleted')  # noqa: S608
+            live += count
+        if entries == live:
+            cursor_.close()
+            return []
+        indexed = {rowid for (rowid,) in cursor_.execute("SELECT id FROM search_index_docsize")}
+        missing = [
+            (table, stored_id)
+            for table in _SEARCHABLE_TABLES
+            for (stored_id,) in cursor_.execute(f'SELECT id FROM "{table}" WHERE NOT deleted')  # noqa: S608
+            if search_rowid(stored_id) not in indexed
+        ]
+        cursor_.close()
+        return missing
+
+    def _index_records(self, session: Session, records: Sequence[tuple[str, str]]) -> int:
+        """Index these records (stored ids) if still live and unindexed, reading
+        only the columns the index needs; the same rows ``_index_entry`` makes."""
+        cursor_ = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        by_table: dict[str, list[str]] = {}
+        for table, stored_id in records:
+            by_table.setdefault(table, []).append(stored_id)
+        rows: list[tuple[Any, ...]] = []
+        for table, ids in by_table.items():
+            name_field = SEARCHABLE_NAMES.get(table)
+            fields = [*SEARCHABLE_TEXT.get(table, ()), *([name_field] if name_field else [])]
+            listed = "".join(f', "{name}"' for name in fields)
+            for start in range(0, len(ids), _IN_CHUNK):
+                chunk = ids[start : start + _IN_CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                indexed = {
+                    rowid
+                    for (rowid,) in cursor_.execute(
+                        f"SELECT rowid FROM search_index WHERE rowid IN ({marks})",  # noqa: S608
+                        [search_rowid(stored_id) for stored_id in chunk],
+                    )
+                }
+                found = cursor_.execute(
+                    f'SELECT id{listed} FROM "{table}" WHERE NOT deleted AND id IN ({marks})',  # noqa: S608
+                    chunk,
+                ).fetchall()
+                for stored_id, *values in found:
+                    if search_rowid(stored_id) in indexed:
+                        continue
+                    record_id = str(UUID(stored_id))
+                    record: dict[str, JsonValue] = dict(zip(fields, values, strict=True))
+                    record["id"] = record_id
+                    if name_field and record[name_field] is not None:
+                        record[name_field] = self.cipher.decrypt_text(
+                            str(record[name_field]), context(table, name_field, record_id)
+                        )
+                    entry = self._index_entry(table, record)
+                    if entry is not None:
+                        rows.append(tuple(entry.values()))
+        if rows:
+            cursor_.executemany(_RAW_INDEX_INSERT, rows)
+        cursor_.close()
+        return len(rows)
 
     def forget_synced_records(self) -> None:
         """Before a full resync: drop what came from the server, keep unsynced work."""

@@ -16,6 +16,9 @@ One round (``sync_once``):
    (``LocalStore.apply_pull_page``); the next page is fetched while one is
    written. A cursor the server no longer serves means a full resync that
    keeps every unsynced change.
+4. Index what large pages stored unindexed (``LocalStore.index_pending``),
+   after the round's status is published: a first sync's records are
+   usable before their search entries exist.
 
 A revoked sign-in stops sync and asks the user to sign in; nothing local is
 deleted. Network trouble and server failures are retried with exponential
@@ -189,6 +192,9 @@ class SyncEngine:
             else:
                 self._publish(result.outcome, reason=_REASONS[result.outcome])
             self._log(result)
+            # After the status is out: the pulled records are usable already,
+            # and a search before this is done completes the index itself.
+            self.store.index_pending()
             return result
 
     # -- push ---------------------------------------------------------------------

@@ -81,7 +81,8 @@ def push(
 
 
 def _json(response: PushResponse) -> Response:
-    return Response(response.model_dump_json(), media_type="application/json")
+    body = PushResponse.__pydantic_serializer__.to_json(response)  # model_dump_json, as bytes
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -104,4 +105,5 @@ def pull(
         page = pull_page(session, caller.scope, cursor, limit)
     except PullRefusedError as refused:
         raise ApiError(_PULL_REFUSALS[refused.code], refused.code, refused.message) from None
-    return Response(page.model_dump_json(), media_type="application/json")
+    # ``model_dump_json`` as bytes: a page is megabytes, not copied again to encode it.
+    return Response(PullPage.__pydantic_serializer__.to_json(page), media_type="application/json")
