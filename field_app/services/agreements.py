@@ -8,7 +8,7 @@ attachment record the agreement owns, then named in ``signatures``; when
 everyone has signed, ``seal`` applies the shared rule
 (``shared_models.sealing.seal_agreement``), so the hash the device records
 is the one the server checks and countersigns. From then on nothing of the
-agreement changes (``services/sealed.py``); a correction is a new agreement
+agreement changes (the local store refuses it); a correction is a new agreement
 whose ``supersedes_id`` names the sealed one.
 """
 
@@ -27,7 +27,6 @@ from field_app.documents.agreement_pdf import render_agreement_pdf
 from field_app.services.cases import case_detail
 from field_app.services.photos import prepare_photo
 from field_app.services.records import as_record, live, read_rows, validate_fields
-from field_app.services.sealed import refuse_if_sealed
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore, SaveRejectedError
 from field_app.storage.tables import LocalAgreement, LocalOrgUnit
@@ -211,7 +210,7 @@ def save_terms(store: LocalStore, agreement_id: UUID, terms: AgreementFields) ->
     Signatures given to other terms are void: when the terms change, they
     are removed with their images' attachment records, and everyone signs
     the new text again."""
-    refuse_if_sealed(store, TableName.AGREEMENTS, agreement_id)
+    store.refuse_if_sealed(TableName.AGREEMENTS, agreement_id)
     problems = content_problems(terms)
     if problems:
         raise AgreementIncompleteError(problems)
@@ -249,7 +248,7 @@ def add_signature(
     """Record signer ``signer_index``'s signature (a PNG from the pad) or
     fingerprint (a photo, re-encoded like every photo). Signing again
     replaces that signer's earlier image."""
-    refuse_if_sealed(store, TableName.AGREEMENTS, agreement_id)
+    store.refuse_if_sealed(TableName.AGREEMENTS, agreement_id)
     record = agreement_record(store, agreement_id)
     if record is None:
         raise SaveRejectedError(None, "there is no such agreement")
@@ -309,7 +308,7 @@ def add_signature(
 def seal(store: LocalStore, agreement_id: UUID, at: datetime | None = None) -> AgreementRecord:
     """签署完成: status signed, ``signed_at`` and the content hash, by the
     shared rule. Refuses while anyone has not signed (``AgreementIncompleteError``)."""
-    refuse_if_sealed(store, TableName.AGREEMENTS, agreement_id)
+    store.refuse_if_sealed(TableName.AGREEMENTS, agreement_id)
     record = agreement_record(store, agreement_id)
     if record is None:
         raise SaveRejectedError(None, "there is no such agreement")

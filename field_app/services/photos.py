@@ -23,7 +23,6 @@ from uuid import UUID
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
 from field_app.services.records import validate_fields
-from field_app.services.sealed import refuse_new_attachment
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore, SaveRejectedError
 from shared_models.domain.attachments import (
@@ -268,7 +267,8 @@ def save_photo(
     except ValueError:
         owners = ", ".join(AttachmentOwner)
         raise SaveRejectedError("owner_table", f"photos belong to one of: {owners}") from None
-    refuse_new_attachment(store, owner, owner_id)
+    if owner is AttachmentOwner.AGREEMENTS:  # a sealed agreement gains no attachment
+        store.refuse_if_sealed(TableName.AGREEMENTS, owner_id)
     fields = _attachment(
         owner,
         owner_id,

@@ -57,6 +57,13 @@ class SaveRejectedError(ValueError):
         self.message = message
 
 
+class AgreementSealedError(SaveRejectedError):
+    """A change to a sealed agreement, to an attachment it owns, or a new one."""
+
+    def __init__(self) -> None:
+        super().__init__("status", SEALED_MESSAGE)
+
+
 @dataclass(frozen=True)
 class OutboxItem:
     """An outbox entry with its fields decrypted, as the sync engine sends it."""
@@ -207,7 +214,7 @@ class LocalStore:
             current = None if row is None else self.codec.from_row(table, row)
             merged = {name: current[name] for name in writable if current and name in current}
             merged.update(fields)
-            self._refuse_if_sealed(session, table, row, merged)
+            self._refuse_if_sealed(session, table, record_id, merged)
             try:
                 validated = spec.fields.model_validate(merged)
             except ValidationError as error:
@@ -248,7 +255,7 @@ class LocalStore:
             if row is None or row.deleted:  # type: ignore[attr-defined]
                 raise SaveRejectedError(None, "there is no such record")
             current = self.codec.from_row(table, row)
-            self._refuse_if_sealed(session, table, row, current)
+            self._refuse_if_sealed(session, table, record_id, current)
             entries = self._entries_for(session, table, record_id)
             server_never_had = row.version == 0 and all(  # type: ignore[attr-defined]
                 e.state in ("pending", "rejected") for e in entries
@@ -303,21 +310,31 @@ class LocalStore:
                     entry.error_message = result.error.message if result.error else None
                     entry.error_field = result.error.field if result.error else None
 
+    def refuse_if_sealed(self, table: TableName, record_id: UUID) -> None:
+        """``AgreementSealedError`` when ``record_id`` of ``table`` is a sealed
+        agreement or an attachment of one. Every write below checks this
+        itself; a service asks first when it has work to do before the write
+        (a blob to store)."""
+        with self.transaction() as session:
+            row = session.get(LOCAL_TABLES[table], record_id)
+            record = {} if row is None else self.codec.from_row(table, row)
+            self._refuse_if_sealed(session, table, record_id, record)
+
     @staticmethod
     def _refuse_if_sealed(
-        session: Session, table: TableName, row: Any, record: dict[str, JsonValue]
+        session: Session, table: TableName, record_id: UUID, record: dict[str, JsonValue]
     ) -> None:
         """Invariant 6 on the device: a signed agreement, and every attachment
         it owns (its signature images), never change, and it gains none."""
         if table is TableName.AGREEMENTS:
-            agreement_id = row.id if row is not None else None
+            agreement_id = record_id
         elif table is TableName.ATTACHMENTS and record.get("owner_table") == "agreements":
             agreement_id = UUID(str(record["owner_id"]))
         else:
             return
-        agreement = None if agreement_id is None else session.get(LocalAgreement, agreement_id)
+        agreement = session.get(LocalAgreement, agreement_id)
         if agreement is not None and agreement.status == AgreementStatus.SIGNED:
-            raise SaveRejectedError("status", SEALED_MESSAGE)
+            raise AgreementSealedError
 
     def _forget_unsent_record(self, session: Session, entry: OutboxEntry) -> None:
         """A delete of a record the server never had (its creation was sent,

@@ -22,7 +22,6 @@ from field_app.services.agreements import (
     signers,
 )
 from field_app.services.photos import PhotoRejectedError
-from field_app.services.sealed import AgreementSealedError
 from field_app.services.signature_strokes import (
     BlankSignatureError,
     Point,
@@ -30,7 +29,7 @@ from field_app.services.signature_strokes import (
     has_enough_ink,
     signature_png,
 )
-from field_app.storage.store import SaveRejectedError
+from field_app.storage.store import AgreementSealedError, SaveRejectedError
 from field_app.viewmodels.base import Observable, rejected_message
 from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import case_title, unsent_ids

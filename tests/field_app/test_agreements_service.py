@@ -15,7 +15,6 @@ from field_app.security.aead import DataKeyCipher
 from field_app.services import agreements, cases, visits
 from field_app.services.agreements import AgreementIncompleteError
 from field_app.services.photos import attach_photo
-from field_app.services.sealed import AgreementSealedError, refuse_if_sealed
 from field_app.services.signature_strokes import (
     PAD_HEIGHT,
     PAD_WIDTH,
@@ -26,7 +25,7 @@ from field_app.services.signature_strokes import (
     signature_png,
 )
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import AgreementSealedError, LocalStore, SaveRejectedError
 from shared_models.agreement_text import agreement_reference
 from shared_models.domain import AgreementRecord
 from shared_models.domain.agreements import AgreementFields, AgreementStatus, SignatureKind
@@ -200,7 +199,7 @@ def test_nothing_of_a_sealed_agreement_changes_signature_images_included(
     with pytest.raises(AgreementSealedError):
         attach_photo(office, blobs, "agreements", record.id, camera_jpeg())
     with pytest.raises(AgreementSealedError):
-        refuse_if_sealed(office, TableName.ATTACHMENTS, image.attachment_id)
+        office.refuse_if_sealed(TableName.ATTACHMENTS, image.attachment_id)
 
     assert office.outbox() == before
     after = agreements.agreement_record(office, record.id)
