@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from fastapi import FastAPI
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 from sqlalchemy import Engine, update
@@ -23,7 +23,6 @@ from shared_models.protocol.push import Mutation
 from shared_models.sealing import seal_agreement
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
-from sync_server.main import create_app
 from sync_server.services.countersign import countersign_pushed
 from sync_server.services.district_key import district_key
 from sync_server.services.versions import VersionBlock
@@ -32,11 +31,6 @@ from tests.factories import District, case_fields, id_number, mutation
 
 SIGNED_AT = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 SIGNERS = (("party", "李某"), ("party", "张某"), ("mediator", "王桂兰"))
-
-
-def agreement_app(settings: ServerSettings, engine: Engine) -> FastAPI:
-    """The sync server, agreement routes included."""
-    return create_app(settings, engine)
 
 
 def signature_png(seed: str, size: tuple[int, int] = (360, 120)) -> bytes:
@@ -262,3 +256,22 @@ def stored(engine: Engine, signed: Signed) -> AgreementRow:
         row = session.get(AgreementRow, signed.agreement_id)
         assert row is not None
         return row
+
+
+# --- fixtures: a mediator's phone, a supervisor's, and one sealed agreement ---------
+
+
+@pytest.fixture(name="mediator")
+def mediator_fixture(device_for: Any) -> Any:
+    return device_for("mediator.baijia")
+
+
+@pytest.fixture(name="supervisor")
+def supervisor_fixture(device_for: Any) -> Any:
+    return device_for("supervisor.baijia")
+
+
+@pytest.fixture(name="sealed")
+def sealed_fixture(client: TestClient, mediator: Any, district: District) -> Signed:
+    """Pushed, sealed and (by the push) countersigned."""
+    return push_signed(client, mediator, district)

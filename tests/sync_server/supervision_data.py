@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
-from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from shared_models.domain.agreements import AgreementRecord, Obligation, PartySnapshot, SignatureRef
@@ -22,23 +21,11 @@ from shared_models.domain.subjects import SubjectRecord, SubjectStatus
 from shared_models.domain.visits import VisitKind, VisitRecord
 from shared_models.integrity import agreement_hash
 from shared_models.protocol.tables import TableName
-from sync_server.api.routes import supervision
-from sync_server.core.config import ServerSettings
 from sync_server.core.db import write_session
-from sync_server.main import create_app
 from sync_server.services.district_calendar import Month
 from sync_server.services.seeding import load_records
 from sync_server.tables import DeviceToken
 from tests.factories import District, id_number
-
-
-def supervision_app(settings: ServerSettings, engine: Engine) -> FastAPI:
-    """The server with the supervision routes (added here while main.py does not include them)."""
-    app = create_app(settings, engine)
-    if not any(getattr(route, "path", "") == "/api/v1/dashboard" for route in app.routes):
-        app.include_router(supervision.router)
-    return app
-
 
 CST = timezone(timedelta(hours=8))
 TODAY = date(2026, 11, 28)

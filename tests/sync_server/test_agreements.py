@@ -5,7 +5,6 @@ Run on SQLite and PostgreSQL (the ``engine`` fixture)."""
 
 import base64
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +31,11 @@ from sync_server.services.follow_ups import follow_up_problem
 from sync_server.services.workspace import Workspace
 from tests.factories import District, mutation, visit_fields
 from tests.sync_server.agreement_data import (
-    agreement_app,
     countersign_now,
     push_case,
     push_signed,
     tamper_agreement,
 )
-
-
-@pytest.fixture
-def client(settings: ServerSettings, engine: Engine, district: District) -> Iterator[TestClient]:
-    with TestClient(agreement_app(settings, engine)) as test_client:
-        yield test_client
 
 
 def _record(device: Any, agreement_id: uuid.UUID) -> dict[str, Any]:

@@ -3,7 +3,6 @@ every office checked against a hand count (tests/sync_server/supervision_data.py
 the district roll-up, and the jurisdiction of each view."""
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from shared_models.protocol.supervision import Dashboard
-from sync_server.core.config import ServerSettings
 from sync_server.core.errors import ApiError
 from sync_server.repositories.scope import scope_for
 from sync_server.services.dashboard import DashboardQuery, dashboard
@@ -31,7 +29,6 @@ from tests.sync_server.supervision_data import (
     Known,
     figures_of,
     load_known_data,
-    supervision_app,
 )
 
 
@@ -197,22 +194,10 @@ def test_a_committee_is_not_an_office(engine: Engine, district: District, known:
 # --- through HTTP ------------------------------------------------------------------
 
 
-@pytest.fixture
-def supervision_client(
-    settings: ServerSettings, engine: Engine, district: District
-) -> Iterator[TestClient]:
-    with TestClient(supervision_app(settings, engine)) as client:
-        yield client
+def test_dashboard_over_http(client: TestClient, district: District, known: Known) -> None:
+    baijia = Device(client, "supervisor.baijia", "sup-baijia-1")
 
-
-def test_dashboard_over_http(
-    supervision_client: TestClient, district: District, known: Known
-) -> None:
-    baijia = Device(supervision_client, "supervisor.baijia", "sup-baijia-1")
-
-    response = supervision_client.get(
-        "/api/v1/dashboard", params={"month": "2026-11"}, headers=baijia.headers
-    )
+    response = client.get("/api/v1/dashboard", params={"month": "2026-11"}, headers=baijia.headers)
 
     assert response.status_code == 200, response.text
     body = response.json()
@@ -228,37 +213,31 @@ def test_dashboard_over_http(
     assert "sup-baijia-1" in {device["device_id"] for device in office["device_list"]}
 
 
-def test_dashboard_errors_over_http(
-    supervision_client: TestClient, district: District, known: Known
-) -> None:
-    baijia = Device(supervision_client, "supervisor.baijia", "sup-baijia-1")
-    mediator = Device(supervision_client, "mediator.baijia", "med-baijia-1")
-    officer = Device(supervision_client, "officer.baijia", "off-baijia-1")
+def test_dashboard_errors_over_http(client: TestClient, district: District, known: Known) -> None:
+    baijia = Device(client, "supervisor.baijia", "sup-baijia-1")
+    mediator = Device(client, "mediator.baijia", "med-baijia-1")
+    officer = Device(client, "officer.baijia", "off-baijia-1")
 
     for device in (mediator, officer):
-        denied = supervision_client.get("/api/v1/dashboard", headers=device.headers)
+        denied = client.get("/api/v1/dashboard", headers=device.headers)
         assert denied.status_code == 403
         assert denied.json()["error"]["code"] == "FORBIDDEN"
-    foreign = supervision_client.get(
+    foreign = client.get(
         "/api/v1/dashboard", params={"office_id": str(district.xiyuan.id)}, headers=baijia.headers
     )
     assert foreign.status_code == 404
     assert foreign.json()["error"]["code"] == "NOT_FOUND"
     for month in ("2026-13", "November", "2026-1"):
-        bad = supervision_client.get(
-            "/api/v1/dashboard", params={"month": month}, headers=baijia.headers
-        )
+        bad = client.get("/api/v1/dashboard", params={"month": month}, headers=baijia.headers)
         assert bad.status_code == 422, month
         assert bad.json()["error"]["code"] == "VALIDATION_FAILED"
-    assert supervision_client.get("/api/v1/dashboard").status_code == 401
+    assert client.get("/api/v1/dashboard").status_code == 401
 
 
-def test_district_roll_up_over_http(
-    supervision_client: TestClient, district: District, known: Known
-) -> None:
-    admin = Device(supervision_client, "admin", "admin-desktop")
+def test_district_roll_up_over_http(client: TestClient, district: District, known: Known) -> None:
+    admin = Device(client, "admin", "admin-desktop")
 
-    response = supervision_client.get("/api/v1/dashboard", headers=admin.headers)
+    response = client.get("/api/v1/dashboard", headers=admin.headers)
 
     assert response.status_code == 200, response.text
     body = response.json()

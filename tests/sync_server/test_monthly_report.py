@@ -25,6 +25,7 @@ from shared_models.protocol.supervision import (
 )
 from sync_server.core.audit import verify_audit
 from sync_server.core.config import ServerSettings
+from sync_server.main import create_app
 from sync_server.reports.monthly import MAX_LIST_ROWS, monthly_report_pdf
 from sync_server.repositories.scope import scope_for
 from sync_server.services.dashboard import DashboardQuery, dashboard
@@ -36,7 +37,6 @@ from tests.sync_server.supervision_data import (
     NOW,
     TODAY,
     load_known_data,
-    supervision_app,
 )
 
 # --- reading back what reportlab wrote -------------------------------------------
@@ -275,7 +275,7 @@ def test_long_lists_are_cut_short_and_pages_numbered() -> None:
 @pytest.fixture
 def client(settings: ServerSettings, engine: Engine, district: District) -> Iterator[TestClient]:
     load_known_data(engine, district)
-    with TestClient(supervision_app(settings, engine)) as test_client:
+    with TestClient(create_app(settings, engine)) as test_client:
         yield test_client
 
 

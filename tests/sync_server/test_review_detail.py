@@ -4,36 +4,16 @@ reviews newest first, and 404 outside the jurisdiction or for other roles' 403."
 
 import hashlib
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from shared_models.protocol.tables import TableName
-from sync_server.core.config import ServerSettings
 from sync_server.core.db import write_session
 from sync_server.services.seeding import load_records
 from tests.factories import District, case_fields, mutation, subject_fields, visit_fields
 from tests.sync_server.conftest import Device
-from tests.sync_server.supervision_data import local, signed_agreement, supervision_app
-
-
-@pytest.fixture
-def client(settings: ServerSettings, engine: Engine, district: District) -> Iterator[TestClient]:
-    with TestClient(supervision_app(settings, engine)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def device_for(client: TestClient) -> Any:
-    counter = iter(range(1, 1000))
-
-    def make(username: str) -> Device:
-        return Device(client, username, f"detail-device-{next(counter):04d}")
-
-    return make
+from tests.sync_server.supervision_data import local, signed_agreement
 
 
 def _detail(device: Device, table: str, record_id: Any, status: int = 200) -> dict[str, Any]:

@@ -3,16 +3,12 @@ reviewed, the round trip device → supervisor → device and back, filters,
 paging and jurisdiction."""
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from shared_models.protocol.tables import TableName
-from sync_server.core.config import ServerSettings
 from sync_server.core.db import write_session
 from sync_server.services.district_calendar import district_today
 from sync_server.services.seeding import load_records
@@ -25,23 +21,7 @@ from tests.factories import (
     visit_fields,
 )
 from tests.sync_server.conftest import Device
-from tests.sync_server.supervision_data import local, signed_agreement, supervision_app
-
-
-@pytest.fixture
-def client(settings: ServerSettings, engine: Engine, district: District) -> Iterator[TestClient]:
-    with TestClient(supervision_app(settings, engine)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def device_for(client: TestClient) -> Any:
-    counter = iter(range(1, 1000))
-
-    def make(username: str) -> Device:
-        return Device(client, username, f"queue-device-{next(counter):04d}")
-
-    return make
+from tests.sync_server.supervision_data import local, signed_agreement
 
 
 def _queue(device: Device, **params: Any) -> dict[str, Any]:

@@ -5,7 +5,6 @@ SQLite and PostgreSQL."""
 
 import copy
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,13 +17,15 @@ from sync_server.tables import AgreementRow
 from tests.factories import District, mutation
 from tests.sync_server.agreement_data import (
     Signed,
-    agreement_app,
     blob_path,
     detail,
     failed,
     flip_one_pixel,
+    mediator_fixture,  # noqa: F401  (the fixture)
     push_signed,
+    sealed_fixture,  # noqa: F401  (the fixture)
     stored,
+    supervisor_fixture,  # noqa: F401  (the fixture)
     tamper_agreement,
     tamper_attachment,
     upload_blob,
@@ -38,29 +39,6 @@ ALL_CHECKS = {
     "signature_images",
     "supersession_chain",
 }
-
-
-@pytest.fixture
-def client(settings: ServerSettings, engine: Engine, district: District) -> Iterator[TestClient]:
-    with TestClient(agreement_app(settings, engine)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def mediator(device_for: Any) -> Any:
-    return device_for("mediator.baijia")
-
-
-@pytest.fixture
-def supervisor(device_for: Any) -> Any:
-    return device_for("supervisor.baijia")
-
-
-@pytest.fixture
-def sealed(
-    client: TestClient, mediator: Any, district: District, engine: Engine, settings: ServerSettings
-) -> Signed:
-    return push_signed(client, mediator, district)
 
 
 # --- verifying the stored agreement --------------------------------------------------

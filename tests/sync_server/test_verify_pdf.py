@@ -7,7 +7,6 @@ import asyncio
 import io
 import re
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -28,13 +27,14 @@ from sync_server.services.pades import inspect_pdf
 from tests.factories import District, mutation
 from tests.sync_server.agreement_data import (
     Signed,
-    agreement_app,
     blob_path,
     detail,
     draft_fields,
     failed,
+    mediator_fixture,  # noqa: F401  (the fixture)
     push_case,
-    push_signed,
+    sealed_fixture,  # noqa: F401  (the fixture)
+    supervisor_fixture,  # noqa: F401  (the fixture)
     tamper_agreement,
     verify_pdf,
 )
@@ -42,29 +42,6 @@ from tests.sync_server.agreement_data import (
 FLIPS = 120
 """Bytes flipped across a signed PDF (every byte, about 50,000, was flipped
 once by hand: each was caught)."""
-
-
-@pytest.fixture
-def client(settings: ServerSettings, engine: Engine, district: District) -> Iterator[TestClient]:
-    with TestClient(agreement_app(settings, engine)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def mediator(device_for: Any) -> Any:
-    return device_for("mediator.baijia")
-
-
-@pytest.fixture
-def supervisor(device_for: Any) -> Any:
-    return device_for("supervisor.baijia")
-
-
-@pytest.fixture
-def sealed(
-    client: TestClient, mediator: Any, district: District, engine: Engine, settings: ServerSettings
-) -> Signed:
-    return push_signed(client, mediator, district)
 
 
 def download(client: TestClient, device: Any, agreement_id: object) -> Any:
