@@ -499,16 +499,10 @@ class LocalStore:
             generation = self._deferred
             event.listen(session, "after_commit", lambda _: self._caught_up(generation), once=True)
             session.execute(text("DELETE FROM search_index"))
-            entries: list[dict[str, Any]] = []
-            for table in dict.fromkeys([*SEARCHABLE_TEXT, *SEARCHABLE_NAMES]):
-                model: Any = LOCAL_TABLES[table]
-                for row in session.scalars(select(model).where(model.deleted.is_(False))):
-                    entry = self._index_entry(table, self.codec.from_row(table, row))
-                    if entry is not None:
-                        entries.append(entry)
-            if entries:
-                session.execute(_INDEX_INSERT, entries)
-            return len(entries)
+            cursor_ = _raw_cursor(session)
+            live = list(_live_searchable(cursor_))
+            cursor_.close()
+            return self._index_records(session, live)
 
     @property
     def search_index_pending(self) -> bool:
@@ -550,7 +544,7 @@ class LocalStore:
         comparing the ids takes half a second. FTS5 keeps one
         ``search_index_docsize`` row per entry, counted without reading the
         text (counting ``search_index`` itself reads all of it)."""
-        cursor_ = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor_ = _raw_cursor(session)
         [(entries,)] = cursor_.execute("SELECT count(*) FROM search_index_docsize")
         live = 0
         for table in _SEARCHABLE_TABLES:
@@ -562,8 +556,7 @@ class LocalStore:
         indexed = {rowid for (rowid,) in cursor_.execute("SELECT id FROM search_index_docsize")}
         missing = [
             (table, stored_id)
-            for table in _SEARCHABLE_TABLES
-            for (stored_id,) in cursor_.execute(f'SELECT id FROM "{table}" WHERE NOT deleted')  # noqa: S608
+            for table, stored_id in _live_searchable(cursor_)
             if search_rowid(stored_id) not in indexed
         ]
         cursor_.close()
@@ -572,7 +565,7 @@ class LocalStore:
     def _index_records(self, session: Session, records: Sequence[tuple[str, str]]) -> int:
         """Index these records (stored ids) if still live and unindexed, reading
         only the columns the index needs; the same rows ``_index_entry`` makes."""
-        cursor_ = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor_ = _raw_cursor(session)
         by_table: dict[str, list[str]] = {}
         for table, stored_id in records:
             by_table.setdefault(table, []).append(stored_id)
@@ -799,3 +792,16 @@ def _server_never_had(entry: OutboxEntry, result: MutationResult) -> bool:
         and result.error is not None
         and result.error.code == ErrorCode.NOT_FOUND
     )
+
+
+def _raw_cursor(session: Session) -> Any:
+    """The session's sqlite3 cursor: bulk index work skips the ORM."""
+    return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+def _live_searchable(cursor_: Any) -> Iterator[tuple[str, str]]:
+    """``(table, stored id)`` of every live record of a searchable table."""
+    for table in _SEARCHABLE_TABLES:
+        query = f'SELECT id FROM "{table}" WHERE NOT deleted'  # noqa: S608
+        for (stored_id,) in cursor_.execute(query).fetchall():
+            yield table, stored_id
