@@ -286,7 +286,7 @@ def test_a_version_in_flight_holds_the_cursor_back_until_it_commits(
                     time.sleep(0.01)
 
             with read_session(engine) as session:
-                during = pull_page(session, reader, start, 1000)
+                during = pull_page(session, reader, start, 1000).decoded()
             assert during.changes == []
             assert Cursor.decode(during.cursor).version < early_version
             assert not late_future.done()
@@ -295,6 +295,6 @@ def test_a_version_in_flight_holds_the_cursor_back_until_it_commits(
 
     assert late_version > early_version
     with read_session(engine) as session:
-        after = pull_page(session, reader, during.cursor, 1000)
+        after = pull_page(session, reader, during.cursor, 1000).decoded()
     pulled = [change.record["version"] for change in after.changes]
     assert pulled == [early_version, late_version]

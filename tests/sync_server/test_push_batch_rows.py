@@ -14,11 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from shared_models.protocol.pull import Change, PullPage
 from shared_models.protocol.push import MutationResult, MutationStatus
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import read_session
-from sync_server.services.pull import _change_factory
 from sync_server.services.push import stored_result
 from sync_server.services.records import ROWS, row_to_wire
 from tests.factories import (
@@ -163,17 +161,3 @@ def test_a_pull_with_a_current_cursor_keeps_the_cursor(device_for: Any, district
 )
 def test_a_stored_result_is_the_results_json(result: MutationResult) -> None:
     assert stored_result(result) == result.model_dump(mode="json")
-
-
-def test_a_change_built_for_a_page_is_a_constructed_change() -> None:
-    record: dict[str, Any] = {"id": str(uuid.uuid4()), "version": 3, "deleted": False}
-    fast = _change_factory(TableName.VISITS, "upsert")(record)
-    slow = Change.model_construct(table=TableName.VISITS, op="upsert", record=record)
-    assert fast == slow
-    assert fast.model_fields_set == slow.model_fields_set
-    assert fast.__pydantic_extra__ == slow.__pydantic_extra__
-    assert fast.__pydantic_private__ == slow.__pydantic_private__
-    page = PullPage(changes=[fast], cursor="c", more=False)
-    assert (
-        page.model_dump_json() == PullPage(changes=[slow], cursor="c", more=False).model_dump_json()
-    )

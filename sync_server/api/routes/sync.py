@@ -105,5 +105,4 @@ def pull(
         page = pull_page(session, caller.scope, cursor, limit)
     except PullRefusedError as refused:
         raise ApiError(_PULL_REFUSALS[refused.code], refused.code, refused.message) from None
-    # ``model_dump_json`` as bytes: a page is megabytes, not copied again to encode it.
-    return Response(PullPage.__pydantic_serializer__.to_json(page), media_type="application/json")
+    return Response(page.to_json(), media_type="application/json")

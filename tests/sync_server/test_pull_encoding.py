@@ -1,0 +1,134 @@
+"""Pulled changes are the canonical wire form of the stored rows.
+
+On PostgreSQL the database writes each change's JSON itself; on SQLite the
+server converts column values. Either way a device must receive exactly
+what ``row_to_wire`` makes of the row: every table, every column type
+(ids, times, dates, floats, JSON columns, nulls), tombstones for deletes
+and removals for records that left the caller's jurisdiction.
+"""
+
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from shared_models.protocol.pull import PullPage
+from shared_models.protocol.tables import TableName
+from sync_server.core.db import read_session
+from sync_server.services.records import ROWS, row_to_wire
+from tests.factories import District, case_fields, mutation, party_fields, visit_fields
+from tests.sync_server.agreement_data import push_signed
+from tests.sync_server.supervision_data import load_known_data
+
+_TOMBSTONE = ("id", "version", "updated_at", "deleted")
+
+
+def _pull_pages(device: Any) -> list[dict[str, Any]]:
+    """Every page until nothing is pending, each checked against the schema."""
+    pages = []
+    while True:
+        params: dict[str, Any] = {"limit": 40}
+        if device.cursor:
+            params["cursor"] = device.cursor
+        response = device.client.get("/api/v1/sync/pull", params=params, headers=device.headers)
+        assert response.status_code == 200, response.text
+        PullPage.model_validate_json(response.content)
+        page: dict[str, Any] = response.json()
+        pages.append(page)
+        device.cursor = page["cursor"]
+        if not page["more"]:
+            return pages
+
+
+def _stored(engine: Engine, table: TableName, record_id: str) -> Any:
+    model: Any = ROWS[table]
+    with read_session(engine) as session:
+        return session.scalars(select(model).where(model.id == uuid.UUID(record_id))).one()
+
+
+def test_every_table_is_pulled_as_its_stored_rows(
+    client: TestClient, device_for: Any, district: District, engine: Engine
+) -> None:
+    load_known_data(engine, district)
+    mediator = device_for("mediator.baijia")
+    push_signed(client, mediator, district)  # attachments, a sealed agreement
+    case_id, visit_id = uuid.uuid4(), uuid.uuid4()
+    results = mediator.push(
+        [
+            mutation("cases", case_id, case_fields(district.baijia_committee.id)),
+            mutation("parties", uuid.uuid4(), party_fields(case_id)),
+            mutation(
+                "visits",
+                visit_id,
+                visit_fields(case_id=case_id, lat=36.61, lon=114.0, accuracy_m=1e-3),
+            ),
+            mutation("visits", visit_id, {"notes": '补记："引号" \\ 与换行\n\t'}),
+        ]
+    )
+    assert results[-1]["status"] == "conflict"  # a conflicts row
+    supervisor = device_for("supervisor.fuxing")
+    review = supervisor.client.post(
+        "/api/v1/reviews",
+        json={"target_table": "visits", "target_id": str(visit_id), "state": "approved"},
+        headers=supervisor.headers,
+    )
+    assert review.status_code in (200, 201), review.text
+
+    pages = _pull_pages(supervisor)
+    seen: set[str] = set()
+    for change in (change for page in pages for change in page["changes"]):
+        table = TableName(change["table"])
+        wire = row_to_wire(table, _stored(engine, table, change["record"]["id"]))
+        if change["op"] == "delete":  # deleted after an earlier page was served
+            assert change["record"] == {key: wire[key] for key in _TOMBSTONE}
+            continue
+        assert change["op"] == "upsert", change
+        assert change["record"] == wire, table
+        seen.add(table)
+    assert seen == set(TableName)
+
+
+def test_deletes_arrive_as_tombstones_and_leavers_as_removals(
+    device_for: Any, district: District, engine: Engine
+) -> None:
+    writer = device_for("supervisor.fuxing")  # may move a case to another office
+    case_id, moved_id, visit_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    writer.push(
+        [
+            mutation("cases", case_id, case_fields(district.baijia_committee.id)),
+            mutation("cases", moved_id, case_fields(district.baijia_committee.id)),
+            mutation("visits", visit_id, visit_fields(case_id=case_id)),
+        ]
+    )
+    reader = device_for("mediator.baijia")
+    _pull_pages(reader)
+    version = _stored(engine, TableName.VISITS, str(visit_id)).version
+    moved_version = _stored(engine, TableName.CASES, str(moved_id)).version
+    results = writer.push(
+        [
+            mutation("visits", visit_id, op="delete", base_version=version),
+            mutation(
+                "cases",
+                moved_id,
+                {"org_unit_id": str(district.xiyuan_committee.id)},
+                base_version=moved_version,
+            ),
+        ]
+    )
+    assert [r["status"] for r in results] == ["applied", "applied"]
+
+    changes = [change for page in _pull_pages(reader) for change in page["changes"]]
+    by_op = {change["op"]: change for change in changes}
+    deleted = _stored(engine, TableName.VISITS, str(visit_id))
+    assert by_op["delete"] == {
+        "table": "visits",
+        "op": "delete",
+        "record": {key: row_to_wire(TableName.VISITS, deleted)[key] for key in _TOMBSTONE},
+    }
+    assert by_op["delete"]["record"]["deleted"] is True
+    assert by_op["remove"] == {
+        "table": "cases",
+        "op": "remove",
+        "record": {"id": str(moved_id), "version": results[1]["version"]},
+    }
