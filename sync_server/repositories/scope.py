@@ -10,9 +10,10 @@ every device needs them to show where a record belongs.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ARRAY, ColumnElement, Uuid, any_, bindparam, false, or_, select, true
 from sqlmodel import Session, col
 
 from shared_models.domain.org import Role
@@ -87,6 +88,21 @@ class JurisdictionScope:
         if self.officer_id is not None:
             conditions.append(col(model.scope_officer_id) == self.officer_id)
         return or_(false(), *conditions)
+
+    @staticmethod
+    def bound_row_filter(table: TableName, model: type[SyncColumns]) -> ColumnElement[bool]:
+        """``row_filter`` for any caller: the jurisdiction comes in as the
+        parameters ``bound_filter_params`` gives (PostgreSQL only: an array
+        parameter). For statements built once and run for every caller."""
+        if table is TableName.ORG_UNITS:
+            return true()
+        units = bindparam("scope_units", type_=ARRAY(Uuid()))
+        officer = bindparam("scope_officer", type_=Uuid())
+        # A NULL officer (not an officer) matches nothing.
+        return or_(col(model.scope_unit_id) == any_(units), col(model.scope_officer_id) == officer)
+
+    def bound_filter_params(self) -> dict[str, Any]:
+        return {"scope_units": sorted(self.unit_ids), "scope_officer": self.officer_id}
 
 
 def descendants(edges: Iterable[tuple[UUID, UUID | None]], root: UUID) -> frozenset[UUID]:
