@@ -11,15 +11,27 @@ instrumented instances costs far more than the work itself. They are plain
 per table, at the end of the push or whenever a query must see them.
 """
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ARRAY, JSON, ColumnElement, Table, Uuid, any_, bindparam, insert, select
+from pydantic_core import to_json
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    ColumnElement,
+    DateTime,
+    Table,
+    Uuid,
+    any_,
+    bindparam,
+    insert,
+    select,
+)
 from sqlmodel import Session, SQLModel
 
 from shared_models.protocol.push import Mutation
@@ -157,32 +169,61 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         columns = [column.name for column in table.columns]
         connection.execute(insert(table), [{name: row[name] for name in columns} for row in rows])
         return
-    statement, values, as_json = _copy_layout(table)
+    layout = _copy_layout(table)
     driver: Any = connection.connection.driver_connection
-    dumps = json.dumps
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+    with driver.cursor() as cursor, cursor.copy(layout.statement) as copy:
         write = copy.write_row
         for row in rows:
-            # A tuple picked in C; JSON columns go as their text (what
-            # psycopg's ``Json`` would send), so no Python dumper runs per value.
-            line = list(values(row))
-            for position in as_json:
-                line[position] = dumps(line[position])
+            # A tuple picked in C; then the columns whose psycopg dumper is
+            # slow in a loop of thousands are given as the text COPY reads.
+            line = list(layout.values(row))
+            for position in layout.as_json:
+                line[position] = to_json(line[position]).decode()
+            for position in layout.as_str:
+                value = line[position]
+                if value is not None:
+                    line[position] = str(value)
+            for position in layout.as_iso:
+                value = line[position]
+                if value is not None:
+                    line[position] = value.isoformat()
             write(line)
 
 
-_RowValues = Callable[[dict[str, Any]], tuple[Any, ...]]
+@dataclass(frozen=True)
+class _CopyLayout:
+    """How ``insert_rows`` writes one table: the COPY statement, a getter of
+    a row's values in column order, and the positions of the columns it
+    turns into text itself.
+
+    Measured per value on this kind of machine: psycopg dumps a zone-aware
+    ``datetime`` in 1.8 µs (``isoformat``: 0.7 µs) and a ``UUID`` in 0.7 µs
+    (``str``: 0.5 µs); ``json.dumps`` of a field-versions dict takes 3.6 µs
+    (``pydantic_core.to_json``: 0.5 µs). A push of 10,000 visits writes
+    about 100,000 such values.
+    """
+
+    statement: str
+    values: Callable[[dict[str, Any]], tuple[Any, ...]]
+    as_json: tuple[int, ...]
+    as_str: tuple[int, ...]
+    as_iso: tuple[int, ...]
 
 
 @cache
-def _copy_layout(table: Table) -> tuple[str, _RowValues, tuple[int, ...]]:
-    """The COPY statement for ``table``, a getter of a row's values in its
-    column order, and the positions of its JSON columns."""
+def _copy_layout(table: Table) -> _CopyLayout:
     names = [column.name for column in table.columns]
-    as_json = tuple(
-        position for position, column in enumerate(table.columns) if isinstance(column.type, JSON)
+
+    def positions(kind: type[Any]) -> tuple[int, ...]:
+        return tuple(i for i, column in enumerate(table.columns) if isinstance(column.type, kind))
+
+    return _CopyLayout(
+        statement=f"COPY {table.name} ({', '.join(names)}) FROM STDIN",
+        values=itemgetter(*names),
+        as_json=positions(JSON),
+        as_str=positions(Uuid),
+        as_iso=positions(DateTime),
     )
-    return f"COPY {table.name} ({', '.join(names)}) FROM STDIN", itemgetter(*names), as_json
 
 
 def id_in(session: Session, column: Any, ids: list[UUID]) -> ColumnElement[bool]:
