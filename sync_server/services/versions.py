@@ -9,8 +9,8 @@ plain database sequences). Writers serialise only on this short tail.
 
 import uuid
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy import Table, bindparam, update
+from sqlmodel import Session
 
 from sync_server.tables import SyncState
 
@@ -23,6 +23,17 @@ def ensure_sync_state(session: Session) -> SyncState:
         session.add(state)
         session.flush()
     return state
+
+
+_STATE: Table = SyncState.__table__  # type: ignore[attr-defined]
+_TAKE = (
+    update(_STATE)
+    .where(_STATE.c.id == 1)
+    .values(last_version=_STATE.c.last_version + bindparam("count"))
+    .returning(_STATE.c.last_version)
+)
+"""A Core statement, built once: the ORM's bulk-update machinery around it
+cost more than the round trip, on every push."""
 
 
 class VersionBlock:
@@ -40,12 +51,7 @@ class VersionBlock:
         return self._next
 
     def _take(self, count: int) -> None:
-        last = self._session.execute(
-            update(SyncState)
-            .where(SyncState.id == 1)  # type: ignore[arg-type]
-            .values(last_version=SyncState.last_version + count)
-            .returning(col(SyncState.last_version))
-        ).scalar_one()
+        last = self._session.execute(_TAKE, {"count": count}).scalar_one()
         self._end = int(last)
         self._next = self._end - count
 
