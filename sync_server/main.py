@@ -22,6 +22,7 @@ from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
 from sync_server.core.errors import install_error_handlers
 from sync_server.core.runtime import tune_garbage_collection
+from sync_server.services.pull import prepare_statements
 
 API_VERSION = "0.1.0"
 STREAMED_BODIES = (("PATCH", "/api/v1/blobs/"),)
@@ -38,6 +39,7 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.db)
+    prepare_statements(app.state.engine.dialect)
     app.state.scope_cache = ScopeCache()
     install_error_handlers(app)
     for module in (health, auth, sync, blobs, review, export, admin, supervision, agreements):

@@ -10,18 +10,24 @@ costs a few index look-ups whatever the size of the database.
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from operator import itemgetter
+from functools import cache, reduce
+from operator import add, itemgetter
 from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
 from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
     DateTime,
+    Float,
     Integer,
+    String,
     Text,
+    TypeDecorator,
     Uuid,
     bindparam,
     case,
@@ -34,6 +40,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Session
 
 from shared_models.protocol.errors import ErrorCode
@@ -166,9 +173,20 @@ def _pg_changes(
     params = {**scope.bound_filter_params(), "after": after, "high": high, "limit": limit}
     driver: Any = connection.connection.driver_connection
     with driver.cursor() as cursor:
-        cursor.execute(statement, params)
+        # Planned for these parameters every time, never prepared: a generic
+        # plan cannot know how few rows an officer's scope holds and walks the
+        # whole version index for them; planning costs about 1 ms.
+        cursor.execute(statement, params, prepare=False)
         rows: list[tuple[int, str]] = cursor.fetchall()
     return rows
+
+
+def prepare_statements(dialect: Dialect) -> None:
+    """Build and compile the page statements now (about 45 ms), when a server
+    process starts, rather than in the first device's pull."""
+    if dialect.name == "postgresql":
+        for fresh in (True, False):
+            _pg_page_statement(dialect, fresh)
 
 
 @cache
@@ -247,40 +265,104 @@ def _pg_change_json(table: TableName) -> Any:
     """One change of ``table`` as JSON text, written by PostgreSQL.
 
     The same JSON as ``row_to_wire`` (a test compares them for every
-    table): ids and dates are JSON strings as they are, times go through
-    ``_pg_utc_text``, JSON columns are embedded as they were stored.
+    table), concatenated as text: ``json_build_object`` looks up the output
+    function of every argument on every call, about 6 µs a visit (30 ms of
+    a page of 5,000); concatenation, each column's SQL chosen once from its
+    type (``_pg_json_value``), writes the same page in about 18 ms. The
+    price is paid once per process: the page statements take about 20 ms
+    longer to build and compile.
     """
     model: Any = ROWS[table]
-
-    def build(names: Sequence[str]) -> Any:
-        pairs: list[Any] = []
-        for name in names:
-            column = model.__table__.c[name]
-            if isinstance(column.type, DateTime) and column.type.timezone:
-                value: Any = _pg_utc_text(column)
-            else:
-                value = column
-            pairs += [_sql_constant(name), value]
-        return func.json_build_object(*pairs)
-
-    record = case((model.deleted, build(_TOMBSTONE_FIELDS)), else_=build(WIRE_FIELDS[table]))
-    op = case((model.deleted, _sql_constant("delete")), else_=_sql_constant("upsert"))
-    change = func.json_build_object(
-        _sql_constant("table"),
-        _sql_constant(table.value),
-        _sql_constant("op"),
-        op,
-        _sql_constant("record"),
-        record,
-    )
-    return cast(change, Text)
+    head = f'{{"table":"{table.value}","op":'
+    delete = [head + '"delete","record":', *_pg_record(model, _TOMBSTONE_FIELDS), "}"]
+    upsert = [head + '"upsert","record":', *_pg_record(model, WIRE_FIELDS[table]), "}"]
+    return case((model.deleted, _pg_concat(delete)), else_=_pg_concat(upsert))
 
 
+def _pg_record(model: Any, names: Sequence[str]) -> list[Any]:
+    """A JSON object of the named columns, as pieces for ``_pg_concat``:
+    constant text (``str``) and each column's value, ``null`` for NULL."""
+    pieces: list[Any] = []
+    for index, name in enumerate(names):
+        pieces.append(("{" if index == 0 else ",") + json.dumps(name) + ":")
+        value = _pg_json_value(model.__table__.c[name])
+        pieces.append(func.coalesce(value, _sql_constant("null")))
+    pieces.append("}")
+    return pieces
+
+
+def _pg_concat(pieces: Sequence[Any]) -> Any:
+    """The pieces joined with ``||``, neighbouring constants as one.
+
+    ``||`` on text needs no per-row type look-up (``concat`` does one per
+    argument). ``+`` on text is ``||`` to SQLAlchemy, kept as one flat list:
+    quicker to build and compile than nested ``op("||")`` pairs.
+    """
+    merged: list[Any] = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    parts = [_sql_constant(piece) if isinstance(piece, str) else piece for piece in merged]
+    return reduce(add, parts)
+
+
+@cache
+def _pg_json_value(column: Any) -> Any:
+    """``column`` as JSON text (NULL where it is NULL), by its type; built
+    once per column (a tombstone and its record share them)."""
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    for kind, write in _PG_JSON_WRITERS:
+        if isinstance(column_type, kind):
+            return write(column)
+    raise TypeError(f"no JSON form for {column} ({column_type!r})")
+
+
+def _pg_quoted(text: Any) -> Any:
+    """Text that needs no escaping (ids, times) as a JSON string."""
+    return _sql_constant('"') + text + _sql_constant('"')
+
+
+def _pg_time_json(column: Any) -> Any:
+    if not column.type.timezone:
+        raise TypeError(f"{column} has no time zone: its UTC time is unknown")
+    return _pg_quoted(_pg_utc_text(column))
+
+
+def _pg_as_text(column: Any) -> Any:
+    return cast(column, Text)
+
+
+def _pg_to_json(column: Any) -> Any:
+    return cast(func.to_json(column), Text)
+
+
+_PG_JSON_WRITERS: tuple[tuple[type[TypeEngine[Any]], Callable[[Any], Any]], ...] = (
+    (Uuid, lambda column: _pg_quoted(cast(column, Text))),
+    (DateTime, _pg_time_json),
+    # Their text is JSON as it is (``true``, ``42``, the stored document).
+    (Boolean, _pg_as_text),
+    (Integer, _pg_as_text),
+    (JSON, _pg_as_text),
+    # PostgreSQL's JSON forms: escaped strings, no bare ``NaN``, ISO dates
+    # whatever the DateStyle (``date::text`` follows it).
+    (String, _pg_to_json),
+    (Float, _pg_to_json),
+    (Date, _pg_to_json),
+)
+"""How each column type is written as JSON text, first match wins."""
+
+
+@cache
 def _sql_constant(value: str) -> Any:
     """A constant string written into the statement, not a bound parameter:
-    the page statement is compiled once and only its parameters change, and
-    ``json_build_object`` takes any type, so a parameter's type would be
-    unknown to PostgreSQL. Only our own names and formats come here."""
+    the page statement is compiled once and only its parameters change;
+    the names and punctuation of the JSON are part of the statement. Only
+    our own names and formats come here. One object per constant: the
+    statement uses ``null`` and ``"`` hundreds of times."""
     if "%" in value or "'" in value:
         raise ValueError(f"not a plain constant: {value!r}")
     return literal_column(f"'{value}'", Text)

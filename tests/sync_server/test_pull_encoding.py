@@ -23,6 +23,12 @@ from tests.sync_server.supervision_data import load_known_data
 
 _TOMBSTONE = ("id", "version", "updated_at", "deleted")
 
+_AWKWARD_TEXT = (
+    'quotes "" \' % backslash \\ newline \n tab \t return \r '
+    "controls \u0001\u001f\u007f separators \u2028\u2029 emoji \U0001f600 汉字 é"
+)
+"""Every kind of character JSON escapes, or carries as it is, in one string."""
+
 
 def _pull_pages(device: Any) -> list[dict[str, Any]]:
     """Every page until nothing is pending, each checked against the schema."""
@@ -53,7 +59,10 @@ def test_every_table_is_pulled_as_its_stored_rows(
     load_known_data(engine, district)
     mediator = device_for("mediator.baijia")
     push_signed(client, mediator, district)  # attachments, a sealed agreement
-    case_id, visit_id = uuid.uuid4(), uuid.uuid4()
+    case_id, visit_id, awkward_id, bare_id = (uuid.uuid4() for _ in range(4))
+    awkward = visit_fields(
+        case_id=case_id, notes=_AWKWARD_TEXT, lat=-12.0, lon=1e-7, accuracy_m=1e-7
+    )
     results = mediator.push(
         [
             mutation("cases", case_id, case_fields(district.baijia_committee.id)),
@@ -64,9 +73,11 @@ def test_every_table_is_pulled_as_its_stored_rows(
                 visit_fields(case_id=case_id, lat=36.61, lon=114.0, accuracy_m=1e-3),
             ),
             mutation("visits", visit_id, {"notes": '补记："引号" \\ 与换行\n\t'}),
+            mutation("visits", awkward_id, awkward),
+            mutation("visits", bare_id, visit_fields(case_id=case_id)),  # optional fields NULL
         ]
     )
-    assert results[-1]["status"] == "conflict"  # a conflicts row
+    assert results[3]["status"] == "conflict"  # the notes edit: a conflicts row
     supervisor = device_for("supervisor.fuxing")
     review = supervisor.client.post(
         "/api/v1/reviews",
@@ -77,6 +88,7 @@ def test_every_table_is_pulled_as_its_stored_rows(
 
     pages = _pull_pages(supervisor)
     seen: set[str] = set()
+    pulled: dict[str, dict[str, Any]] = {}
     for change in (change for page in pages for change in page["changes"]):
         table = TableName(change["table"])
         wire = row_to_wire(table, _stored(engine, table, change["record"]["id"]))
@@ -86,7 +98,16 @@ def test_every_table_is_pulled_as_its_stored_rows(
         assert change["op"] == "upsert", change
         assert change["record"] == wire, table
         seen.add(table)
+        pulled[change["record"]["id"]] = change["record"]
     assert seen == set(TableName)
+    assert {key: pulled[str(awkward_id)][key] for key in awkward} == {
+        **awkward,
+        "case_id": str(case_id),
+        "started_at": "2026-11-28T01:30:00Z",
+    }
+    bare = pulled[str(bare_id)]
+    optional = ("subject_id", "method", "ended_at", "lat", "lon", "accuracy_m", "agreement_id")
+    assert {key: bare[key] for key in optional} == dict.fromkeys(optional)
 
 
 def test_deletes_arrive_as_tombstones_and_leavers_as_removals(
