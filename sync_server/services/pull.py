@@ -186,7 +186,7 @@ def prepare_statements(dialect: Dialect) -> None:
     process starts, rather than in the first device's pull."""
     if dialect.name == "postgresql":
         for fresh in (True, False):
-            _pg_page_statement(dialect, fresh)
+            _pg_page_statement(dialect, fresh=fresh)
 
 
 @cache
