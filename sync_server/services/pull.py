@@ -146,12 +146,8 @@ def pull_page(
         for table in TableName:
             candidates.extend(_table_changes(session, scope, table, after, high, limit + 1))
     if after > 0:
-        removals = _removals(session, scope, after, high, limit + 1)
-        if removals:
-            candidates.extend(removals)
-            candidates.sort(key=itemgetter(0))  # runs already in version order: near linear
-    else:
-        candidates.sort(key=itemgetter(0))
+        candidates.extend(_removals(session, scope, after, high, limit + 1))
+    candidates.sort(key=itemgetter(0))  # runs already in version order: near linear
     page = candidates[: limit + 1]
     more = len(page) > limit
     page = page[:limit]

@@ -165,3 +165,32 @@ def test_a_pull_builds_no_statement_of_its_own(device_for: Any, district: Distri
     device.pull()
     device.pull()
     assert _pg_page_statement.cache_info().misses == built
+
+
+def test_small_pages_after_a_cursor_keep_version_order_across_tables(
+    device_for: Any, district: District
+) -> None:
+    """Changes of several tables interleave in version order; a page after a
+    cursor must take the lowest versions of all tables, or the next cursor
+    steps over the changes of another table."""
+    writer = device_for("mediator.baijia")
+    reader = device_for("supervisor.baijia")
+    _pull_pages(reader)
+    case_id = uuid.uuid4()
+    writer.push([mutation("cases", case_id, case_fields(district.baijia_committee.id))])
+    batch = []
+    for _ in range(6):
+        batch.append(mutation("parties", uuid.uuid4(), party_fields(case_id)))
+        batch.append(mutation("visits", uuid.uuid4(), visit_fields(case_id=case_id)))
+    writer.push(batch)
+
+    versions = []
+    while True:
+        params: dict[str, Any] = {"limit": 3, "cursor": reader.cursor}
+        page = reader.client.get("/api/v1/sync/pull", params=params, headers=reader.headers)
+        versions += [change["record"]["version"] for change in page.json()["changes"]]
+        reader.cursor = page.json()["cursor"]
+        if not page.json()["more"]:
+            break
+    assert versions == sorted(versions)
+    assert len(versions) == 13  # the case, six parties, six visits
