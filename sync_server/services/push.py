@@ -150,10 +150,11 @@ def _earlier_results(ids: list[UUID], session: Session) -> dict[UUID, MutationRe
     found: dict[UUID, MutationResult] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for row in session.scalars(
-            select(AppliedMutation).where(id_in(session, AppliedMutation.mutation_id, chunk))
-        ):
-            found[row.mutation_id] = MutationResult.model_validate(row.result)
+        query = select(_APPLIED_TABLE.c.mutation_id, _APPLIED_TABLE.c.result).where(
+            id_in(session, _APPLIED_TABLE.c.mutation_id, chunk)
+        )
+        for mutation_id, result in session.execute(query):
+            found[mutation_id] = MutationResult.model_validate(result)
     return found
 
 

@@ -26,12 +26,14 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Table,
+    TypeDecorator,
     Uuid,
     any_,
     bindparam,
     insert,
     select,
 )
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session, SQLModel
 
 from shared_models.protocol.push import Mutation
@@ -229,7 +231,22 @@ def _copy_layout(table: Table) -> _CopyLayout:
 def id_in(session: Session, column: Any, ids: list[UUID]) -> ColumnElement[bool]:
     """``column IN ids``. On PostgreSQL as ``= ANY(array)``: one parameter
     instead of hundreds, so the statement text is the same for any count and
-    is neither re-rendered nor re-parsed per push."""
+    is neither re-rendered nor re-parsed per push. The array goes as its
+    text, cast in SQL: psycopg dumps a list of ``UUID`` one element at a
+    time in Python, about 0.9 ms for the 500 ids of a push."""
     if session.connection().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", ids, type_=ARRAY(Uuid())))  # type: ignore[no-any-return]
+        array = bindparam("ids", "{" + ",".join(map(str, ids)) + "}", type_=_UuidArrayText())
+        return column == any_(array)  # type: ignore[no-any-return]
     return column.in_(ids)  # type: ignore[no-any-return]
+
+
+class _UuidArrayText(TypeDecorator[str]):
+    """A ``uuid[]`` parameter given as its text (``{id,id,...}``), sent as is
+    for PostgreSQL to read as ``uuid[]``. Not a cast in SQL: a generic plan
+    cannot see through a cast of a parameter and scans the whole table."""
+
+    impl = ARRAY(Uuid())
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
