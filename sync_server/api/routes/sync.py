@@ -12,6 +12,7 @@ from shared_models.protocol.pull import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, Pull
 from shared_models.protocol.push import PushRequest, PushResponse
 from shared_models.protocol.version import SUPPORTED_PROTOCOLS
 from sync_server.api.deps import CallerDep, EngineDep, SessionDep, SettingsDep
+from sync_server.api.validated_body import ValidatedBodyRoute
 from sync_server.core.audit import append_audit
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
@@ -19,7 +20,7 @@ from sync_server.services.district_key import district_key
 from sync_server.services.pull import PullRefusedError, pull_page
 from sync_server.services.push import apply_push
 
-router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
+router = APIRouter(prefix="/api/v1/sync", tags=["sync"], route_class=ValidatedBodyRoute)
 
 _PULL_REFUSALS = {ErrorCode.CURSOR_INVALID: 400, ErrorCode.RESYNC_REQUIRED: 410}
 
