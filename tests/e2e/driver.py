@@ -8,9 +8,11 @@ identifiers there.
 """
 
 import shutil
+import time
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page
+import msgpack
+from playwright.sync_api import Locator, Page, WebSocket, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,27 +99,71 @@ def choose_file(page: Page, identifier: str, path: Path, attempts: int = 3) -> N
 
 
 def type_into(page: Page, identifier: str, text: str) -> None:
-    """Focus the text field under ``identifier`` and type (as a person would)."""
+    """Focus the text field under ``identifier`` and type (as a person would),
+    then check that the field holds what was typed."""
+    node = focus_field(page, identifier)
+    expected = node.input_value() + text
+    page.keyboard.type(text)
+    # Flutter writes its own state back into the input: this is what the app holds.
+    expect(node).to_have_value(expected)
+
+
+def focus_field(page: Page, identifier: str, attempts: int = 3) -> Locator:
+    """Tap the text field under ``identifier`` until Flutter edits through its
+    ``<input>``; that input is returned.
+
+    A tap focuses the semantics ``<input>`` at once, but Flutter's text editing
+    takes it over a few frames later: only then does it listen to the input's
+    keys and write its own value (until then the input is empty) and selection
+    into it. Keys typed before that never reach the app — or are overwritten when
+    Flutter takes over — and a value read before it is stale. A person starts
+    typing when the cursor shows, which is the same moment."""
     field = by_id(page, identifier).first
     field.wait_for()
-    for attempt in range(3):
+    for attempt in range(attempts):
         field.click()
         try:
-            page.wait_for_function(
-                """ident => {
-                    const node = document.activeElement;
-                    const root = document.querySelector(`[flt-semantics-identifier='${ident}']`);
-                    return root && node && root.contains(node)
-                        && ['INPUT', 'TEXTAREA'].includes(node.tagName);
-                }""",
-                arg=identifier,
-                timeout=10_000,
-            )
+            _wait_for_text_editing(page, identifier)
             break
         except PlaywrightTimeoutError:
-            if attempt == 2:
+            if attempt == attempts - 1:
                 raise
-    page.keyboard.type(text)
+    return field.locator("input, textarea").first
+
+
+def _wait_for_text_editing(page: Page, identifier: str, timeout_ms: int = 10_000) -> None:
+    """Until the focused element is the input under ``identifier`` and Flutter's
+    text editing listens to its keys.
+
+    Flutter adds its ``keydown`` listener to the input when it takes the input
+    over and removes it when editing moves elsewhere, which makes the listener a
+    reliable sign (a DOM attribute it sets then is not removed afterwards).
+    Listeners are only visible to the DevTools protocol: Chromium only."""
+    focused_input = f"""(() => {{
+        const node = document.activeElement;
+        const root = document.querySelector("[flt-semantics-identifier='{identifier}']");
+        return root && node && root.contains(node)
+            && ['INPUT', 'TEXTAREA'].includes(node.tagName) ? node : null;
+    }})()"""
+    session = page.context.new_cdp_session(page)
+    deadline = time.monotonic() + timeout_ms / 1000
+    try:
+        while True:
+            found = session.send("Runtime.evaluate", {"expression": focused_input})["result"]
+            if "objectId" in found:
+                listeners = session.send(
+                    "DOMDebugger.getEventListeners", {"objectId": found["objectId"]}
+                )["listeners"]
+                session.send("Runtime.releaseObject", {"objectId": found["objectId"]})
+                if any(listener["type"] == "keydown" for listener in listeners):
+                    return
+            if time.monotonic() > deadline:
+                raise PlaywrightTimeoutError(
+                    f"Flutter did not take over the text field {identifier!r} in {timeout_ms} ms"
+                )
+            settle(page)
+    finally:
+        session.detach()
 
 
 def text(page: Page, identifier: str) -> str:
@@ -133,12 +179,9 @@ def text(page: Page, identifier: str) -> str:
 
 
 def value(page: Page, identifier: str) -> str:
-    """What is typed in the text field under ``identifier``."""
-    node = by_id(page, identifier).first
-    node.click()  # the web client fills the input's value while it has focus
-    field = node.locator("input, textarea").first
-    field.wait_for(state="attached")
-    return field.input_value()
+    """What is typed in the text field under ``identifier`` (the web client
+    fills the input's value only while Flutter edits through it)."""
+    return focus_field(page, identifier).input_value()
 
 
 def choose(page: Page, identifier: str, label: str, attempts: int = 3) -> None:
@@ -196,8 +239,13 @@ class Screenshots:
     def __init__(self, page: Page, folder: Path) -> None:
         self.page = page
         self.folder = folder
+        self.socket: WebSocket | None = None
+        page.on("websocket", self._connected)
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
+
+    def _connected(self, socket: WebSocket) -> None:
+        self.socket = socket
 
     def take(self, name: str, sizes: tuple[str, ...] = ("phone", "tablet")) -> list[Path]:
         taken = []
@@ -212,9 +260,36 @@ class Screenshots:
         return taken
 
     def resize(self, size: str) -> None:
-        """Phone or tablet size, and wait until the app has laid itself out for it."""
-        self.page.set_viewport_size(PHONE if size == "phone" else TABLET)
+        """Phone or tablet size, and wait until the app has laid itself out for it.
+
+        Every change of size waits until the web client has told the app: it
+        reports a size once it has been stable for 100 ms, and only if it differs
+        from the size it reported last, so a phone → tablet → phone round trip
+        within 100 ms (two quick screenshots) never reaches the app, which then
+        lays itself out for a tablet in a phone-sized window."""
+        wanted = PHONE if size == "phone" else TABLET
+        if self.page.viewport_size != wanted:
+            if self.socket is None:
+                raise RuntimeError("resize after open_app: the app learns sizes over its socket")
+            with self.socket.expect_event(
+                "framesent", lambda payload: _reports_size(payload, wanted)
+            ):
+                self.page.set_viewport_size(wanted)
         if by_id(self.page, "nav-bar").count() or by_id(self.page, "nav-rail").count():
             marker = "nav-bar" if size == "phone" else "nav-rail"
             by_id(self.page, marker).first.wait_for(state="attached")
         settle(self.page)
+
+
+def _reports_size(payload: str | bytes, size: dict[str, int]) -> bool:
+    """Whether ``payload`` (sent by the web client) sets the page's size to ``size``.
+
+    A Flet frame is ``0x00`` + msgpack ``[action, body]``; action 4 updates a
+    control's properties, and the page's size arrives as its width and height."""
+    if not isinstance(payload, bytes) or payload[:1] != b"\x00":
+        return False
+    message = msgpack.unpackb(payload[1:], strict_map_key=False)
+    if message[0] != 4 or not isinstance(message[1], dict):
+        return False
+    props = message[1].get("props") or {}
+    return props.get("width") == size["width"] and props.get("height") == size["height"]
