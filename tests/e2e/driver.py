@@ -121,6 +121,7 @@ def focus_field(page: Page, identifier: str, attempts: int = 3) -> Locator:
     field = by_id(page, identifier).first
     field.wait_for()
     for attempt in range(attempts):
+        bring_into_view(page, field)
         field.click()
         try:
             _wait_for_text_editing(page, identifier)
@@ -129,6 +130,30 @@ def focus_field(page: Page, identifier: str, attempts: int = 3) -> Locator:
             if attempt == attempts - 1:
                 raise
     return field.locator("input, textarea").first
+
+
+def bring_into_view(page: Page, target: Locator, attempts: int = 8) -> None:
+    """Scroll the app (mouse wheel, as a person would) until ``target`` sits
+    in the upper part of the window, clear of bars pinned to the bottom.
+
+    Flutter lays out semantics nodes for widgets just off screen too, but a
+    click there lands outside the window or on whatever covers the spot
+    (a form's pinned action bar), so the field never gets the tap."""
+    viewport = page.viewport_size
+    if viewport is None:
+        return
+    height = viewport["height"]
+    for _ in range(attempts):
+        box = target.bounding_box()
+        if box is None:
+            return
+        middle = box["y"] + box["height"] / 2
+        if height * 0.15 <= middle <= height * 0.6:
+            return
+        page.mouse.move(viewport["width"] / 2, height * 0.4)
+        page.mouse.wheel(0, middle - height * 0.4)
+        settle(page)
+        page.wait_for_timeout(200)  # a wheel scroll animates over a few frames
 
 
 def _wait_for_text_editing(page: Page, identifier: str, timeout_ms: int = 10_000) -> None:
