@@ -152,8 +152,19 @@ def bring_into_view(page: Page, target: Locator, attempts: int = 8) -> None:
             return
         page.mouse.move(viewport["width"] / 2, height * 0.4)
         page.mouse.wheel(0, middle - height * 0.4)
+        _until_still(page, target)
+
+
+def _until_still(page: Page, target: Locator, timeout_ms: int = 2_000) -> None:
+    """Until ``target`` stops moving (a wheel scroll animates over a few frames)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    previous = target.bounding_box()
+    while time.monotonic() < deadline:
         settle(page)
-        page.wait_for_timeout(200)  # a wheel scroll animates over a few frames
+        current = target.bounding_box()
+        if current == previous:
+            return
+        previous = current
 
 
 def _wait_for_text_editing(page: Page, identifier: str, timeout_ms: int = 10_000) -> None:

@@ -10,6 +10,7 @@ and removals for records that left the caller's jurisdiction.
 import uuid
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
@@ -156,6 +157,10 @@ def test_deletes_arrive_as_tombstones_and_leavers_as_removals(
     }
 
 
+# Only PostgreSQL builds page statements: on SQLite this could not fail.
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_a_pull_builds_no_statement_of_its_own(device_for: Any, district: District) -> None:
     """The server builds its page statements when it starts (about 45 ms on
     PostgreSQL), not in the first device's pull."""
