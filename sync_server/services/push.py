@@ -38,7 +38,12 @@ from sync_server.services.follow_ups import follow_up_problem
 from sync_server.services.records import ROWS, WRITABLE_FIELDS, row_to_wire, to_json_value
 from sync_server.services.rescope import Scope, owner_scope, rescope_dependents
 from sync_server.services.versions import VersionBlock
-from sync_server.services.workspace import Workspace, id_in, insert_rows
+from sync_server.services.workspace import (
+    Workspace,
+    id_in,
+    insert_rows,
+    plan_key_lookups_generically,
+)
 from sync_server.tables import AppliedMutation, ConflictRow, ScopeExit
 
 
@@ -82,6 +87,7 @@ def apply_push(
     With ``signer``, every agreement the push sealed is countersigned in the
     same transaction (``countersign.py``), so the signature is never missing
     from a sealed agreement another device pulls."""
+    plan_key_lookups_generically(session)
     versions = VersionBlock(session)
     versions.reserve(len(request.mutations))
     earlier = _earlier_results([m.mutation_id for m in request.mutations], session)
