@@ -17,6 +17,8 @@ from operator import add, itemgetter
 from typing import Any
 from uuid import UUID
 
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
 from pydantic import JsonValue
 from sqlalchemy import (
     JSON,
@@ -96,18 +98,18 @@ class EncodedPage:
     A page is thousands of records; building a ``Change`` per record only to
     serialise it again cost most of a pull. On PostgreSQL the database
     writes each change's JSON itself (``_pg_change_json``), so the server
-    joins text it never parses. ``to_json`` is a ``PullPage`` on the wire.
+    joins text it never parses, as the UTF-8 bytes it arrived in: decoding
+    a 3 MB page of Chinese notes to ``str`` and encoding it back took 10 ms.
+    ``to_json`` is a ``PullPage`` on the wire.
     """
 
-    changes: list[str]
+    changes: list[bytes]
     cursor: str
     more: bool
 
     def to_json(self) -> bytes:
-        return (
-            f'{{"changes":[{",".join(self.changes)}],'
-            f'"cursor":{json.dumps(self.cursor)},"more":{"true" if self.more else "false"}}}'
-        ).encode()
+        tail = f'],"cursor":{json.dumps(self.cursor)},"more":{"true" if self.more else "false"}}}'
+        return b'{"changes":[' + b",".join(self.changes) + tail.encode()
 
     def decoded(self) -> PullPage:
         """The page as a validated model (for callers that read it in-process)."""
@@ -161,20 +163,30 @@ def pull_page(
 
 def _pg_changes(
     session: Session, scope: JurisdictionScope, after: int, high: int, limit: int
-) -> list[tuple[int, str]]:
+) -> list[tuple[int, bytes]]:
     """The first ``limit`` changes of every table after ``after``, in version
     order: (version, JSON), in one statement (``_pg_page_statement``)."""
     connection = session.connection()
     statement = _pg_page_statement(connection.dialect, fresh=after == 0)
     params = {**scope.bound_filter_params(), "after": after, "high": high, "limit": limit}
     driver: Any = connection.connection.driver_connection
+    utf8 = driver.info.encoding == "utf-8"
     with driver.cursor() as cursor:
+        if utf8:
+            cursor.adapters.register_loader("text", _Utf8Bytes)
         # Planned for these parameters every time, never prepared: a generic
         # plan cannot know how few rows an officer's scope holds and walks the
         # whole version index for them; planning costs about 1 ms.
         cursor.execute(statement, params, prepare=False)
-        rows: list[tuple[int, str]] = cursor.fetchall()
-    return rows
+        rows: list[tuple[int, Any]] = cursor.fetchall()
+    return rows if utf8 else [(version, change.encode()) for version, change in rows]
+
+
+class _Utf8Bytes(Loader):
+    """Text as the bytes the database sent, on a UTF-8 connection."""
+
+    def load(self, data: Buffer) -> bytes:
+        return bytes(data)
 
 
 def prepare_statements(dialect: Dialect) -> None:
@@ -220,7 +232,7 @@ def _pg_page_statement(dialect: Dialect, fresh: bool) -> str:
 
 def _table_changes(
     session: Session, scope: JurisdictionScope, table: TableName, after: int, high: int, limit: int
-) -> list[tuple[int, str]]:
+) -> list[tuple[int, bytes]]:
     """Up to ``limit`` changes of ``table`` after ``after``: (version, JSON)
     (SQLite, one table at a time)."""
     model: Any = ROWS[table]
@@ -238,7 +250,7 @@ def _table_changes(
     ]
 
 
-def _change_text(table: TableName, values: Sequence[Any]) -> str:
+def _change_text(table: TableName, values: Sequence[Any]) -> bytes:
     """One change as JSON from its wire columns (the path for SQLite)."""
     record: dict[str, Any] = dict(zip(WIRE_FIELDS[table], values, strict=True))
     for name, convert in _wire_select(table)[1]:
@@ -249,7 +261,7 @@ def _change_text(table: TableName, values: Sequence[Any]) -> str:
         change = {"table": table.value, "op": "delete", "record": _tombstone(record)}
     else:
         change = {"table": table.value, "op": "upsert", "record": record}
-    return json.dumps(change, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(change, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _tombstone(record: dict[str, Any]) -> dict[str, Any]:
@@ -421,7 +433,7 @@ _TOMBSTONE_FIELDS = ("id", "version", "updated_at", "deleted")
 
 def _removals(
     session: Session, scope: JurisdictionScope, after: int, high: int, limit: int
-) -> list[tuple[int, str]]:
+) -> list[tuple[int, bytes]]:
     """Records that left the caller's jurisdiction and are not visible now."""
     exits_table: Any = ScopeExit  # its columns, untyped like the other tables' here
     owned = [exits_table.old_unit_id.in_(sorted(scope.unit_ids))]
@@ -438,7 +450,7 @@ def _removals(
     latest: dict[tuple[str, UUID], ScopeExit] = {}
     for exit_ in exits:  # ascending: a later exit of the same record replaces an earlier one
         latest[(exit_.table_name, exit_.record_id)] = exit_
-    removals: list[tuple[int, str]] = []
+    removals: list[tuple[int, bytes]] = []
     for (table_name, record_id), exit_ in latest.items():
         table = TableName(table_name)
         model: Any = ROWS[table]
@@ -449,5 +461,5 @@ def _removals(
             continue
         record: dict[str, JsonValue] = {"id": str(record_id), "version": exit_.version}
         change = {"table": table.value, "op": "remove", "record": record}
-        removals.append((exit_.version, json.dumps(change, separators=(",", ":"))))
+        removals.append((exit_.version, json.dumps(change, separators=(",", ":")).encode()))
     return removals

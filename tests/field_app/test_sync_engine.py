@@ -184,6 +184,28 @@ def test_a_batch_over_the_limit_is_split_and_nothing_is_dropped(
     assert len(sent_ids) == len(set(sent_ids)) == 11
 
 
+@pytest.mark.parametrize("server", [{"max_push_mutations": 3}], indirect=True)
+def test_batches_encoded_ahead_go_out_in_order_even_when_the_limit_shrinks(
+    server: Server, phone_for: Any, tmp_path: Path
+) -> None:
+    """The next batch is encoded while one is in flight; when the server asks
+    for smaller batches, the one encoded ahead at the old size is not sent."""
+    settings = AppSettings(data_dir=tmp_path / "phone-settings", push_batch_size=4)
+    phone, link = phone_for("mediator.baijia", settings=settings)
+    saved = [phone.save(CASES, office_case(server, title=f"第{n}件")) for n in range(13)]
+    result = phone.sync()
+    assert result.ok
+    assert result.acknowledged == 13
+    answered = [
+        [uuid.UUID(m["record_id"]) for m in _push_body(request)["mutations"]]
+        for request, response in link.answered
+        if request.url.path == "/api/v1/sync/push" and response.status_code == 200
+    ]
+    # 4 → 2 | 2 after the 413, then batches of 3 (not the 4 encoded ahead).
+    assert [len(batch) for batch in answered] == [2, 2, 3, 3, 3]
+    assert [record for batch in answered for record in batch] == saved
+
+
 @pytest.mark.parametrize("server", [{"max_push_bytes": 4096}], indirect=True)
 def test_one_change_too_large_to_send_is_rejected_and_does_not_block(
     server: Server, phone_for: Any
