@@ -8,7 +8,8 @@ One round (``sync_once``):
    costs a repeat that the server recognises (same ``mutation_id``), never a
    second row. A batch over the server's limits is split in half until it
    fits; a single change too large to send is kept as rejected with the
-   reason, so it never blocks the rest (invariant 8).
+   reason, so it never blocks the rest (invariant 8). While one batch is on
+   its way, the next is encoded and compressed.
 2. Upload blobs, resumably: ask the server how much it holds and continue
    from there, so a dropped connection costs at most one chunk.
 3. Pull pages until none is left; each page and its cursor land in one local
