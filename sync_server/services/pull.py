@@ -9,8 +9,9 @@ costs a few index look-ups whatever the size of the database.
 
 import base64
 import binascii
+import heapq
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, reduce
 from operator import add, itemgetter
@@ -91,34 +92,79 @@ class Cursor:
             ) from None
 
 
-@dataclass(frozen=True)
 class EncodedPage:
-    """A pull page with every change already JSON text.
+    """A pull page whose changes are JSON text already, written in pieces.
 
     A page is thousands of records; building a ``Change`` per record only to
     serialise it again cost most of a pull. On PostgreSQL the database
     writes each change's JSON itself (``_pg_change_json``), so the server
     joins text it never parses, as the UTF-8 bytes it arrived in: decoding
     a 3 MB page of Chinese notes to ``str`` and encoding it back took 10 ms.
-    ``to_json`` is a ``PullPage`` on the wire.
+
+    On PostgreSQL the changes are also read while the page is being sent
+    (``streamed``): the first rows are compressed and on their way while
+    the database still writes the last ones. A 5,000-change page took
+    61 ms to read, join and compress one step after the other, and 35 ms
+    this way. The cursor and ``more`` come last in the JSON, so they are
+    known by the time they are written.
+
+    ``changes`` is read once, in version order, and may hold more than
+    ``limit`` changes; ``chunks`` (or ``to_json``) is a ``PullPage`` on the
+    wire.
     """
 
-    changes: list[bytes]
-    cursor: str
-    more: bool
+    def __init__(
+        self,
+        changes: Iterable[tuple[int, bytes]],
+        limit: int,
+        epoch: str,
+        high: int,
+        *,
+        streamed: bool = False,
+    ) -> None:
+        self._changes = changes
+        self._limit = limit
+        self._epoch = epoch
+        self._high = high
+        self.streamed = streamed
+
+    def chunks(self) -> Iterator[bytes]:
+        head, limit, pending = b'{"changes":[', self._limit, list[bytes]()
+        taken, sent, more, next_version = 0, False, False, self._high
+        for version, change in self._changes:
+            if taken == limit:
+                # One more than the page holds: the page ends before it. The
+                # rest is still read, so the database finishes its statement.
+                more = True
+                continue
+            pending.append(change)
+            taken += 1
+            next_version = version
+            if len(pending) == _CHUNK:
+                yield head + (b"," if sent else b"") + b",".join(pending)
+                head, sent, pending = b"", True, []
+        cursor = Cursor(self._epoch, next_version if more else self._high).encode()
+        tail = f'],"cursor":{json.dumps(cursor)},"more":{"true" if more else "false"}}}'
+        yield head + (b"," if sent and pending else b"") + b",".join(pending) + tail.encode()
 
     def to_json(self) -> bytes:
-        tail = f'],"cursor":{json.dumps(self.cursor)},"more":{"true" if self.more else "false"}}}'
-        return b'{"changes":[' + b",".join(self.changes) + tail.encode()
+        return b"".join(self.chunks())
 
     def decoded(self) -> PullPage:
         """The page as a validated model (for callers that read it in-process)."""
         return PullPage.model_validate_json(self.to_json())
 
 
+_CHUNK = 500
+"""Changes per piece of a page."""
+
+
 def pull_page(
     session: Session, scope: JurisdictionScope, cursor_text: str | None, limit: int
 ) -> EncodedPage:
+    """The page of changes after ``cursor_text``. On PostgreSQL its changes
+    are read from ``session`` while it is written: write it (``chunks``)
+    before the session ends."""
     state = session.get(SyncState, 1) or ensure_sync_state(session)
     epoch = str(state.epoch)
     after = 0
@@ -140,32 +186,27 @@ def pull_page(
     if after == high:
         # Nothing has committed since this cursor: no table can have a change
         # for it, so a device that is up to date costs one look-up.
-        return EncodedPage(changes=[], cursor=Cursor(epoch, high).encode(), more=False)
+        return EncodedPage([], limit, epoch, high)
+    # Read first: no other statement can run while the page's rows stream in.
+    removals = _removals(session, scope, after, high, limit + 1) if after > 0 else []
+    removals.sort(key=itemgetter(0))
     if session.connection().dialect.name == "postgresql":
-        candidates = _pg_changes(session, scope, after, high, limit + 1)
-    else:
-        candidates = []
-        for table in TableName:
-            candidates.extend(_table_changes(session, scope, table, after, high, limit + 1))
-    if after > 0:
-        candidates.extend(_removals(session, scope, after, high, limit + 1))
+        changes = _pg_changes(session, scope, after, high, limit + 1)
+        merged = heapq.merge(changes, removals, key=itemgetter(0))
+        return EncodedPage(merged, limit, epoch, high, streamed=True)
+    candidates = removals
+    for table in TableName:
+        candidates.extend(_table_changes(session, scope, table, after, high, limit + 1))
     candidates.sort(key=itemgetter(0))  # runs already in version order: near linear
-    page = candidates[: limit + 1]
-    more = len(page) > limit
-    page = page[:limit]
-    next_version = page[-1][0] if more else high
-    return EncodedPage(
-        changes=[change for _, change in page],
-        cursor=Cursor(epoch, next_version).encode(),
-        more=more,
-    )
+    return EncodedPage(candidates, limit, epoch, high)
 
 
 def _pg_changes(
     session: Session, scope: JurisdictionScope, after: int, high: int, limit: int
-) -> list[tuple[int, bytes]]:
+) -> Iterator[tuple[int, bytes]]:
     """The first ``limit`` changes of every table after ``after``, in version
-    order: (version, JSON), in one statement (``_pg_page_statement``)."""
+    order: (version, JSON), from one statement (``_pg_page_statement``),
+    read as the database sends them."""
     connection = session.connection()
     statement = _pg_page_statement(connection.dialect, fresh=after == 0)
     params = {**scope.bound_filter_params(), "after": after, "high": high, "limit": limit}
@@ -174,12 +215,12 @@ def _pg_changes(
     with driver.cursor() as cursor:
         if utf8:
             cursor.adapters.register_loader("text", _Utf8Bytes)
-        # Planned for these parameters every time, never prepared: a generic
-        # plan cannot know how few rows an officer's scope holds and walks the
-        # whole version index for them; planning costs about 1 ms.
-        cursor.execute(statement, params, prepare=False)
-        rows: list[tuple[int, Any]] = cursor.fetchall()
-    return rows if utf8 else [(version, change.encode()) for version, change in rows]
+        # Never prepared (``stream`` sends it unnamed), so planned for these
+        # parameters every time: a generic plan cannot know how few rows an
+        # officer's scope holds and walks the whole version index for them;
+        # planning costs about 1 ms.
+        for version, change in cursor.stream(statement, params, size=_CHUNK):
+            yield version, change if utf8 else change.encode()
 
 
 class _Utf8Bytes(Loader):

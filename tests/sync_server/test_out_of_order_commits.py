@@ -267,7 +267,7 @@ def test_a_version_in_flight_holds_the_cursor_back_until_it_commits(
     reader = _scope(engine, district.user("supervisor.fuxing").id)
     unit = district.baijia_committee.id
     with read_session(engine) as session:
-        start = pull_page(session, reader, None, 1000).cursor
+        start = pull_page(session, reader, None, 1000).decoded().cursor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         with write_session(engine) as slow:

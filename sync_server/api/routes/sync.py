@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from pydantic import JsonValue
 
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
@@ -106,4 +106,6 @@ def pull(
         page = pull_page(session, caller.scope, cursor, limit)
     except PullRefusedError as refused:
         raise ApiError(_PULL_REFUSALS[refused.code], refused.code, refused.message) from None
+    if page.streamed:
+        return StreamingResponse(page.chunks(), media_type="application/json")
     return Response(page.to_json(), media_type="application/json")
