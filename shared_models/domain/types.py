@@ -31,6 +31,8 @@ def _iso_text(value: Any) -> Any:
     """Refuse numbers for dates and times. Lax pydantic reads a number, or a
     string of digits, as a Unix timestamp: ``"20261128"`` would silently
     become 1970-08-23. On the wire a date or time is ISO 8601 text."""
+    if type(value) is str and value[4:5] == "-" and value[:4].isdigit():
+        return value  # "2026-…": no number starts like that (the common case, first)
     if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
         raise ValueError("send dates and times as ISO 8601 text, e.g. 2026-11-28T09:30:00+08:00")
     return value

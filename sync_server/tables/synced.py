@@ -89,13 +89,16 @@ class VisitRow(RecordMeta, VisitFields, SyncColumns, table=True):
     __tablename__ = "visits"
     __table_args__ = (
         # Supervisor dashboard: each subject's latest check-in, from the index
-        # alone (PostgreSQL), and the mediation sessions of one month.
+        # alone (PostgreSQL; only visits of a subject: most are a case's), and
+        # the mediation sessions of one month.
         Index(
             "ix_visits_kind_subject_started",
             "kind",
             "subject_id",
             "started_at",
             postgresql_include=["deleted", "scope_unit_id"],
+            postgresql_where=column("subject_id").is_not(None),
+            sqlite_where=column("subject_id").is_not(None),
         ),
         Index("ix_visits_kind_started", "kind", "started_at"),
         # Most visits are a case's sessions: no subject, agreement or officer.

@@ -211,7 +211,9 @@ def test_iso_strings_are_parsed_for_ids_dates_times_and_enums(validate: Validate
 
 
 @both_modes
-@pytest.mark.parametrize("value", [1_764_293_400, 1_764_293_400.5, "1764293400", "20261128"])
+@pytest.mark.parametrize(
+    "value", [1_764_293_400, 1_764_293_400.5, "1764293400", "20261128", "    -1", " 1764293400 "]
+)
 def test_numbers_are_not_times(value: Any, validate: Validate) -> None:
     """Lax parsing would read these as Unix timestamps ("20261128" as 1970-08-23)."""
     with pytest.raises(ValidationError, match="ISO 8601"):
