@@ -100,30 +100,31 @@ def apply_push(
     # Only those fields: other fields another device changed meanwhile stay
     # concurrent, so their values are never overwritten unnoticed.
     own: dict[tuple[TableName, UUID], dict[str, int]] = {}
-    for mutation in request.mutations:
-        key = (mutation.table, mutation.record_id)
-        previous = earlier.get(mutation.mutation_id)
-        if previous is not None:
-            result = previous.model_copy(update={"status": MutationStatus.DUPLICATE})
-        else:
-            result = applier.apply(mutation, own.get(key, {}))
-            earlier[mutation.mutation_id] = result
-            if result.status is not MutationStatus.REJECTED:
-                applied.append(
-                    {
-                        "mutation_id": mutation.mutation_id,
-                        "user_id": scope.user_id,
-                        "device_id": device_id,
-                        "result": stored_result(result),
-                        "applied_at": now,
-                    }
-                )
-        if result.version is not None and result.status is not MutationStatus.REJECTED:
-            written = own.setdefault(key, {})
-            for name in mutation.fields:
-                written[name] = result.version
-        summary.count(mutation.table, result.status)
-        results.append(result)
+    with workspace.streaming(request.mutations):  # new rows go out while the rest are checked
+        for mutation in request.mutations:
+            key = (mutation.table, mutation.record_id)
+            previous = earlier.get(mutation.mutation_id)
+            if previous is not None:
+                result = previous.model_copy(update={"status": MutationStatus.DUPLICATE})
+            else:
+                result = applier.apply(mutation, own.get(key, {}))
+                earlier[mutation.mutation_id] = result
+                if result.status is not MutationStatus.REJECTED:
+                    applied.append(
+                        {
+                            "mutation_id": mutation.mutation_id,
+                            "user_id": scope.user_id,
+                            "device_id": device_id,
+                            "result": stored_result(result),
+                            "applied_at": now,
+                        }
+                    )
+            if result.version is not None and result.status is not MutationStatus.REJECTED:
+                written = own.setdefault(key, {})
+                for name in mutation.fields:
+                    written[name] = result.version
+            summary.count(mutation.table, result.status)
+            results.append(result)
     workspace.insert_new()
     if signer is not None:
         countersign_pushed(session, versions, signer, request.mutations, now)

@@ -8,11 +8,14 @@ batch) from memory.
 Rows a push creates are not ORM objects: building and flushing thousands of
 instrumented instances costs far more than the work itself. They are plain
 ``NewRow`` values until ``insert_new`` writes them with one multi-row insert
-per table, at the end of the push or whenever a query must see them.
+per table, at the end of the push or whenever a query must see them. While
+``streaming`` (PostgreSQL), a new row that no other mutation of the batch
+names is final at once and goes out through a ``RowStream`` instead.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -33,7 +36,7 @@ from sqlmodel import Session, SQLModel
 
 from shared_models.protocol.push import Mutation
 from shared_models.protocol.tables import TableName
-from sync_server.services.bulk_insert import insert_rows
+from sync_server.services.bulk_insert import RowStream, insert_rows
 from sync_server.services.records import ROWS
 
 REFERENCE_FIELDS: dict[str, TableName] = {
@@ -87,6 +90,9 @@ class Workspace:
         self.session = session
         self._rows: dict[TableName, dict[UUID, Any]] = defaultdict(dict)
         self._new: dict[TableName, list[NewRow]] = defaultdict(list)
+        self._stream: RowStream | None = None
+        self._final: set[tuple[TableName, UUID]] = set()
+        self._streamed: list[tuple[TableName, UUID]] = []
 
     def prefetch(self, mutations: Iterable[Mutation]) -> None:
         """Load every row the mutations name or refer to, in one query per table."""
@@ -131,13 +137,50 @@ class Workspace:
         self.session.add(row)
 
     def create(self, table: TableName, values: dict[str, Any]) -> NewRow:
-        """A row created in this push, written by ``insert_new``; visible to
+        """A row created in this push, written by ``insert_new`` (or streamed
+        at once when no other mutation of the batch names it); visible to
         later mutations of the batch, which may still change it."""
-        _, defaults = _column_defaults(table)
+        sa_table, defaults = _column_defaults(table)
         row = NewRow({**defaults, **values})
         self._rows[table][row.id] = row
-        self._new[table].append(row)
+        stream = self._stream
+        if (
+            stream is not None
+            and not stream.closed
+            and stream.table is sa_table
+            and (table, row.id) in self._final
+        ):
+            stream.write(row.__dict__)
+            self._streamed.append((table, row.id))
+        else:
+            self._new[table].append(row)
         return row
+
+    @contextmanager
+    def streaming(self, mutations: list[Mutation]) -> Iterator[None]:
+        """While the block applies ``mutations``, send each new row of the
+        table they write most, and that no other mutation names, straight to
+        PostgreSQL (``RowStream``). The stream ends with the block (cancelled
+        if it fails) or at the first other statement; it is not reopened.
+        Elsewhere this changes nothing."""
+        upserted = Counter(m.table for m in mutations if m.op == "upsert")
+        if not upserted or self.session.connection().dialect.name != "postgresql":
+            yield
+            return
+        named = Counter((m.table, m.record_id) for m in mutations)
+        self._final = {key for key, count in named.items() if count == 1}
+        [(table, _)] = upserted.most_common(1)
+        sa_table, _ = _column_defaults(table)
+        with RowStream(self.session, sa_table, on_close=self._stream_closed) as stream:
+            self._stream = stream
+            yield
+        self._stream = None
+
+    def _stream_closed(self) -> None:
+        """The streamed rows are stored: like written rows, they leave the workspace."""
+        for table, record_id in self._streamed:
+            self._rows[table].pop(record_id, None)
+        self._streamed.clear()
 
     def insert_new(self) -> None:
         """Write the rows created so far, one multi-row insert per table.
@@ -145,6 +188,8 @@ class Workspace:
         Written rows leave the workspace, so a later look-up loads the stored
         row and a change to it goes through the session like any other.
         """
+        if self._stream is not None:
+            self._stream.close()
         for table, rows in self._new.items():
             if not rows:
                 continue
