@@ -229,16 +229,8 @@ class _Applier:
     def _upsert(self, mutation: Mutation, own: dict[str, int]) -> MutationResult:
         self._check_table(mutation)
         table = mutation.table
-        writable = WRITABLE_FIELDS[table]
-        for name in mutation.fields:
-            if name in SERVER_OWNED_FIELDS or name == "countersignature":
-                raise MutationRejectedError(
-                    ErrorCode.VALIDATION_FAILED, f"{name} is set by the server", name
-                )
-            if name not in writable:
-                raise MutationRejectedError(
-                    ErrorCode.VALIDATION_FAILED, f"{table} has no field {name}", name
-                )
+        if not mutation.fields.keys() <= _DEVICE_FIELDS[table]:  # a set test, in C
+            _refuse_fields(table, mutation.fields)
         row = self._existing(mutation)
         if row is not None and row.deleted:
             raise MutationRejectedError(
@@ -405,6 +397,20 @@ class _Applier:
         return first
 
 
+def _refuse_fields(table: TableName, fields: dict[str, Any]) -> None:
+    """Reject the first of ``fields`` a device may not set, in the order sent."""
+    writable = WRITABLE_FIELDS[table]
+    for name in fields:
+        if name in SERVER_OWNED_FIELDS or name == "countersignature":
+            raise MutationRejectedError(
+                ErrorCode.VALIDATION_FAILED, f"{name} is set by the server", name
+            )
+        if name not in writable:
+            raise MutationRejectedError(
+                ErrorCode.VALIDATION_FAILED, f"{table} has no field {name}", name
+            )
+
+
 def _writable_values(table: TableName, row: Any) -> dict[str, JsonValue]:
     wire = row_to_wire(table, row)
     return {name: wire[name] for name in WRITABLE_FIELDS[table]}
@@ -458,6 +464,12 @@ _VALIDATORS: dict[TableName, SchemaValidator] = {
     name: spec.fields.__pydantic_validator__  # type: ignore[misc]
     for name, spec in TABLES.items()
 }
+
+_DEVICE_FIELDS: dict[TableName, frozenset[str]] = {
+    name: writable - SERVER_OWNED_FIELDS - {"countersignature"}
+    for name, writable in WRITABLE_FIELDS.items()
+}
+"""Per table, the fields a device may set (``_refuse_fields`` names any other)."""
 
 _JSON_FIELDS: dict[TableName, tuple[str, ...]] = {
     name: tuple(

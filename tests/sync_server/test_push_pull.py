@@ -3,6 +3,8 @@
 import uuid
 from typing import Any
 
+import pytest
+
 from tests.factories import (
     District,
     case_fields,
@@ -161,6 +163,26 @@ def test_one_bad_mutation_does_not_block_the_batch(device_for: Any, district: Di
     assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
     assert results[1]["error"]["code"] == "VALIDATION_FAILED"
     assert results[1]["error"]["field"] == "category"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"version": 7}, "version", "version is set by the server"),
+        ({"title": "x", "colour": "red", "deleted": True}, "colour", "cases has no field colour"),
+        ({"deleted": True, "colour": "red"}, "deleted", "deleted is set by the server"),
+    ],
+)
+def test_fields_a_device_may_not_set_are_refused_by_name(
+    device_for: Any, district: District, fields: dict[str, Any], field: str, message: str
+) -> None:
+    """The first such field in the order sent is the one named."""
+    device = device_for("mediator.baijia")
+    [result] = device.push(
+        [mutation("cases", uuid.uuid4(), {**case_fields(district.baijia_committee.id), **fields})]
+    )
+    assert result["status"] == "rejected"
+    assert result["error"] == {"code": "VALIDATION_FAILED", "message": message, "field": field}
 
 
 def test_out_of_scope_write_is_refused(device_for: Any, district: District) -> None:
