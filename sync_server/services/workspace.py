@@ -97,6 +97,16 @@ class Workspace:
     def prefetch(self, mutations: Iterable[Mutation]) -> None:
         """Load every row the mutations name or refer to, in one query per table."""
         wanted: dict[TableName, set[UUID]] = defaultdict(set)
+        parsed: dict[str, UUID | None] = {}
+
+        def reference(value: Any) -> UUID | None:
+            """``value`` as an id; a batch names the same case again and again."""
+            if not isinstance(value, str):
+                return _as_uuid(value)
+            if value not in parsed:
+                parsed[value] = _as_uuid(value)
+            return parsed[value]
+
         for mutation in mutations:
             wanted[mutation.table].add(mutation.record_id)
             fields = mutation.fields
@@ -107,7 +117,7 @@ class Workspace:
                 if polymorphic is not None:
                     table_value = mutation.fields.get(polymorphic)
                     target = TableName(table_value) if table_value in _TABLE_NAMES else None
-                ref = _as_uuid(value) if target is not None and value is not None else None
+                ref = reference(value) if target is not None and value is not None else None
                 if target is not None and ref is not None:
                     wanted[target].add(ref)
         for table, ids in wanted.items():
@@ -225,7 +235,9 @@ def id_in(session: Session, column: Any, ids: list[UUID]) -> ColumnElement[bool]
     text, cast in SQL: psycopg dumps a list of ``UUID`` one element at a
     time in Python, about 0.9 ms for the 500 ids of a push."""
     if session.connection().dialect.name == "postgresql":
-        array = bindparam("ids", "{" + ",".join(map(str, ids)) + "}", type_=_UuidArrayText())
+        # 32 hex digits are a uuid to PostgreSQL too, and half the cost of ``str``.
+        text = "{" + ",".join([record_id.hex for record_id in ids]) + "}"
+        array = bindparam("ids", text, type_=_UuidArrayText())
         return column == any_(array)  # type: ignore[no-any-return]
     return column.in_(ids)  # type: ignore[no-any-return]
 
