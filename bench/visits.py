@@ -113,8 +113,12 @@ def insert_visits_directly(
             _insert_postgres(connection, count, base, case_id, scope_unit_id, created_by)
         else:
             _insert_sqlite(connection, count, base, case_id, scope_unit_id, created_by)
+    # Vacuumed as well as analysed, as a table that grew over months would be:
+    # otherwise autovacuum catches up on a million new rows while the next
+    # measurements run, on the same two cores.
+    statement = "VACUUM (ANALYZE) visits" if engine.dialect.name == "postgresql" else "ANALYZE"
     with engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE visits"))
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text(statement))
     return int(last)
 
 
