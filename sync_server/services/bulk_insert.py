@@ -26,6 +26,9 @@ from pydantic_core import to_json
 from sqlalchemy import Connection, Table, event, insert
 from sqlmodel import Session
 
+RowWriter = Callable[[dict[str, Any]], None]
+"""Sends one row (a value for every column) into an open COPY."""
+
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (each with a value for every column of ``table``; other
@@ -116,9 +119,6 @@ class RowStream:
         self._copy = self._connection = self._write = None
         if kind is None:
             self._on_close()
-
-
-RowWriter = Callable[[dict[str, Any]], None]
 
 
 @contextmanager
