@@ -2,6 +2,7 @@
 bundled font (the web client has no network fonts to fall back on)."""
 
 import io
+import time
 
 import pytest
 from PIL import Image
@@ -39,6 +40,23 @@ def ink(page: Page, identifier: str, lower_part: float = 0.45) -> float:
     return sum(1 for p in pixels if abs(p - background) > 60) / len(pixels)
 
 
+DRAWN = 0.04
+"""Share of label pixels above which a label is drawn (a blank one is 0)."""
+
+
+def drawn_ink(page: Page, identifier: str, seconds: float = 15.0) -> float:
+    """``ink`` once the label is drawn, or its last reading after ``seconds``.
+
+    The semantics tree has the new words before the canvas shows them: the
+    web client may still be loading the font, or busy for a moment (its
+    "Working..." screen, seen once on a loaded CI machine)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = ink(page, identifier)  # each reading waits two frames
+        if value > DRAWN or time.monotonic() > deadline:
+            return value
+
+
 def test_switching_to_chinese_shows_chinese(
     field_app: FieldAppProcess, page: Page, shots: Screenshots
 ) -> None:
@@ -49,16 +67,16 @@ def test_switching_to_chinese_shows_chinese(
     sign_in(page, "officer.baijia")
     click_until(page, "nav-settings", "language-select")
     wait_for_text(page, "Language")
-    english = ink(page, "nav-settings")
+    english = drawn_ink(page, "nav-settings")
     shots.take("02-settings-en")
 
     choose(page, "language-select", "简体中文")
     wait_for_text(page, "设置")
     wait_for_text(page, "立即锁定")
-    chinese = ink(page, "nav-settings")
+    chinese = drawn_ink(page, "nav-settings")
     shots.take("03-settings-zh")
-    assert chinese > 0.04, "the Chinese label is blank: the CJK font did not load"
-    assert english > 0.04
+    assert chinese > DRAWN, "the Chinese label is blank: the CJK font did not load"
+    assert english > DRAWN
 
     click_until(page, "nav-home", "sync-status")
     wait_for_text(page, "待报到")
