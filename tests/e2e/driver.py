@@ -222,13 +222,17 @@ def value(page: Page, identifier: str) -> str:
 
 def choose(page: Page, identifier: str, label: str, attempts: int = 3) -> None:
     """Tap the option ``label`` of the choice row ``identifier`` until it is
-    the selected one (``aria-current``; see ``click_until`` for why again)."""
+    the selected one (``aria-current``; see ``click_until`` for why again).
+
+    The language row re-renders the whole window, which on a busy two-core
+    machine has kept the canvas blank for more than 10 s: each tap gets as
+    long as ``wait_for_text`` gives a screen to appear."""
     row = by_id(page, identifier).first
     chosen = row.locator("[aria-current='true']").filter(has_text=label)
     for attempt in range(attempts):
         row.get_by_role("button", name=label, exact=True).last.click()
         try:
-            chosen.first.wait_for(state="attached", timeout=10_000)
+            chosen.first.wait_for(state="attached", timeout=30_000)
             return
         except PlaywrightTimeoutError:
             if attempt == attempts - 1:
