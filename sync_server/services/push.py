@@ -401,7 +401,7 @@ def _refuse_fields(table: TableName, fields: dict[str, Any]) -> None:
     """Reject the first of ``fields`` a device may not set, in the order sent."""
     writable = WRITABLE_FIELDS[table]
     for name in fields:
-        if name in SERVER_OWNED_FIELDS or name == "countersignature":
+        if name in _SET_BY_SERVER:
             raise MutationRejectedError(
                 ErrorCode.VALIDATION_FAILED, f"{name} is set by the server", name
             )
@@ -465,9 +465,11 @@ _VALIDATORS: dict[TableName, SchemaValidator] = {
     for name, spec in TABLES.items()
 }
 
+_SET_BY_SERVER = SERVER_OWNED_FIELDS | {"countersignature"}
+"""Fields only the server writes, though some tables' schemas carry them."""
+
 _DEVICE_FIELDS: dict[TableName, frozenset[str]] = {
-    name: writable - SERVER_OWNED_FIELDS - {"countersignature"}
-    for name, writable in WRITABLE_FIELDS.items()
+    name: writable - _SET_BY_SERVER for name, writable in WRITABLE_FIELDS.items()
 }
 """Per table, the fields a device may set (``_refuse_fields`` names any other)."""
 

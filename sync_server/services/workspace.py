@@ -232,12 +232,13 @@ def id_in(session: Session, column: Any, ids: list[UUID]) -> ColumnElement[bool]
     """``column IN ids``. On PostgreSQL as ``= ANY(array)``: one parameter
     instead of hundreds, so the statement text is the same for any count and
     is neither re-rendered nor re-parsed per push. The array goes as its
-    text, cast in SQL: psycopg dumps a list of ``UUID`` one element at a
-    time in Python, about 0.9 ms for the 500 ids of a push."""
+    text, typed ``uuid[]`` (``_UuidArrayText``): psycopg dumps a list of
+    ``UUID`` one element at a time in Python, about 0.9 ms for the 500 ids
+    of a push. Each id as 32 hex digits, which PostgreSQL reads as a uuid
+    too, at half the cost of ``str``."""
     if session.connection().dialect.name == "postgresql":
-        # 32 hex digits are a uuid to PostgreSQL too, and half the cost of ``str``.
-        text = "{" + ",".join([record_id.hex for record_id in ids]) + "}"
-        array = bindparam("ids", text, type_=_UuidArrayText())
+        written = "{" + ",".join([record_id.hex for record_id in ids]) + "}"
+        array = bindparam("ids", written, type_=_UuidArrayText())
         return column == any_(array)  # type: ignore[no-any-return]
     return column.in_(ids)  # type: ignore[no-any-return]
 
