@@ -68,37 +68,6 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def get_caller(request: Request, engine: EngineDep, session: SessionDep) -> Caller:
-    """Check the token on every request, so a revoked one fails at once."""
-    digest = token_digest(_bearer(request))
-    found = session.exec(
-        select(DeviceToken, UserRow)
-        .join(UserRow, UserRow.id == DeviceToken.user_id)  # type: ignore[arg-type]
-        .where(DeviceToken.token_hash == digest)
-    ).first()
-    if found is None or found[0].revoked_at is not None or not found[1].active:
-        raise ApiError(
-            401,
-            ErrorCode.TOKEN_REVOKED,
-            "this device's sign-in is no longer valid; sign in again (nothing unsynced is lost)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    token, user = found
-    now = datetime.now(UTC)
-    last_seen = token.last_seen_at
-    if last_seen.tzinfo is None:
-        last_seen = last_seen.replace(tzinfo=UTC)
-    if now - last_seen > LAST_SEEN_RESOLUTION:
-        with write_session(engine) as writer:
-            writer.execute(
-                update(DeviceToken)
-                .where(DeviceToken.token_hash == digest)  # type: ignore[arg-type]
-                .values(last_seen_at=now)
-            )
-    scope = _scope_cache(request).scope(session, user)
-    return Caller(user=user, device_id=token.device_id, token_hash=digest, scope=scope)
-
-
 SCOPE_CACHE_SECONDS = 10.0
 """How long a computed jurisdiction is reused for the same user, role and unit."""
 
@@ -137,10 +106,66 @@ class ScopeCache:
 _SCOPE_CACHE_SIZE = 10_000
 
 
-def _scope_cache(request: Request) -> ScopeCache:
-    """The app's cache (``create_app`` makes one per app)."""
+async def get_token_digest(request: Request) -> str:
+    """The digest of the request's bearer token; 401 when it has none."""
+    return token_digest(_bearer(request))
+
+
+async def get_scope_cache(request: Request) -> ScopeCache:
+    """The app's cache of jurisdictions (``create_app`` makes one per app)."""
     cache: ScopeCache = request.app.state.scope_cache
     return cache
+
+
+TokenDigestDep = Annotated[str, Depends(get_token_digest)]
+ScopeCacheDep = Annotated[ScopeCache, Depends(get_scope_cache)]
+
+
+def get_caller(
+    digest: TokenDigestDep, scopes: ScopeCacheDep, engine: EngineDep, session: SessionDep
+) -> Caller:
+    """Check the token on every request, so a revoked one fails at once."""
+    caller, stale = find_caller(session, digest, scopes)
+    if stale:
+        with write_session(engine) as writer:
+            touch_token(writer, caller.token_hash)
+    return caller
+
+
+def find_caller(session: Session, digest: str, scopes: ScopeCache) -> tuple[Caller, bool]:
+    """The caller behind the token with ``digest``, read in ``session``, and
+    whether the token's last-seen time is due to be written
+    (``touch_token``). A route that writes anyway (a push) authenticates
+    inside its own transaction, so the request costs one connection and one
+    transaction rather than two."""
+    found = session.exec(
+        select(DeviceToken, UserRow)
+        .join(UserRow, UserRow.id == DeviceToken.user_id)  # type: ignore[arg-type]
+        .where(DeviceToken.token_hash == digest)
+    ).first()
+    if found is None or found[0].revoked_at is not None or not found[1].active:
+        raise ApiError(
+            401,
+            ErrorCode.TOKEN_REVOKED,
+            "this device's sign-in is no longer valid; sign in again (nothing unsynced is lost)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    token, user = found
+    last_seen = token.last_seen_at
+    if last_seen.tzinfo is None:
+        last_seen = last_seen.replace(tzinfo=UTC)
+    stale = datetime.now(UTC) - last_seen > LAST_SEEN_RESOLUTION
+    scope = scopes.scope(session, user)
+    return Caller(user=user, device_id=token.device_id, token_hash=digest, scope=scope), stale
+
+
+def touch_token(session: Session, digest: str) -> None:
+    """Record that the token was used now (in ``session``'s write transaction)."""
+    session.execute(
+        update(DeviceToken)
+        .where(DeviceToken.token_hash == digest)  # type: ignore[arg-type]
+        .values(last_seen_at=datetime.now(UTC))
+    )
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

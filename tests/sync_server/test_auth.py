@@ -2,6 +2,7 @@
 HTTP API, on both databases."""
 
 import hashlib
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +17,8 @@ from sync_server.core.audit import verify_audit
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
 from sync_server.services.devices import UnknownDeviceError, revoke_device
-from sync_server.tables import AuditEntry, DeviceToken, UserRow
-from tests.factories import PASSWORD, District
+from sync_server.tables import AuditEntry, CaseRow, DeviceToken, UserRow
+from tests.factories import PASSWORD, District, case_fields, mutation
 
 
 def login(
@@ -190,6 +191,64 @@ def test_an_unknown_token_is_refused(client: TestClient) -> None:
     response = client.get("/api/v1/me", headers={"Authorization": "Bearer made-up-token"})
     assert response.status_code == 401
     assert error_code(response) == "TOKEN_REVOKED"
+
+
+def _last_seen(engine: Engine, digest_of: str) -> datetime:
+    digest = hashlib.sha256(digest_of.encode()).hexdigest()
+    with read_session(engine) as session:
+        seen = session.scalars(
+            select(DeviceToken.last_seen_at).where(DeviceToken.token_hash == digest)  # type: ignore[arg-type]
+        ).one()
+    return seen if seen.tzinfo else seen.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize("mutations", ["none", "some"])
+def test_a_push_notes_when_the_device_was_last_seen(
+    client: TestClient, engine: Engine, device_for: Any, district: District, mutations: str
+) -> None:
+    """A push authenticates inside its own transaction (a non-empty one) or
+    in a read (an empty one); either way a token unused for a while is
+    marked as seen, as on every other route."""
+    phone = device_for("mediator.baijia")
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    with write_session(engine) as session:
+        session.execute(update(DeviceToken).values(last_seen_at=long_ago))
+    sent = (
+        []
+        if mutations == "none"
+        else [mutation("cases", uuid.uuid4(), case_fields(district.baijia_committee.id))]
+    )
+    results = phone.push(sent)
+    assert [r["status"] for r in results] == ["applied"] * len(sent)
+    assert _last_seen(engine, phone.token) > long_ago
+
+
+def test_a_revoked_token_pushes_nothing(
+    client: TestClient, engine: Engine, device_for: Any, district: District
+) -> None:
+    phone = device_for("mediator.baijia")
+    assert client.post("/api/v1/auth/logout", headers=phone.headers).status_code == 204
+    case_id = uuid.uuid4()
+    response = phone.push_raw(
+        [mutation("cases", case_id, case_fields(district.baijia_committee.id))]
+    )
+    assert response.status_code == 401
+    assert error_code(response) == "TOKEN_REVOKED"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    with read_session(engine) as session:
+        assert session.get(CaseRow, case_id) is None
+        pushes = session.scalars(select(AuditEntry).where(AuditEntry.action == "push")).all()
+    assert not pushes
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer "])
+def test_a_push_without_a_token_is_refused_before_its_body_is_read(
+    client: TestClient, authorization: str | None
+) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = client.post("/api/v1/sync/push", json={"not": "a push"}, headers=headers)
+    assert response.status_code == 401
+    assert error_code(response) == "TOKEN_MISSING"
 
 
 def test_logout_revokes_only_the_calling_token(client: TestClient, device_for: Any) -> None:
