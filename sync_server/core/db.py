@@ -34,9 +34,7 @@ def make_engine(url: str) -> Engine:
     # prepared statements (psycopg prepares a statement on its fifth run on
     # a connection) are the ones this traffic runs; first in, first out
     # spread them over every pooled connection and few were ever prepared.
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_use_lifo=True
-    )
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_use_lifo=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -8,8 +8,11 @@ racing each other cannot both apply.
 """
 
 import uuid
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
@@ -100,14 +103,17 @@ def apply_push(
     # Only those fields: other fields another device changed meanwhile stay
     # concurrent, so their values are never overwritten unnoticed.
     own: dict[tuple[TableName, UUID], dict[str, int]] = {}
-    with workspace.streaming(request.mutations):  # new rows go out while the rest are checked
+    named = Counter((m.table, m.record_id) for m in request.mutations)
+    with workspace.streaming(
+        request.mutations, named
+    ):  # new rows go out while the rest are checked
         for mutation in request.mutations:
             key = (mutation.table, mutation.record_id)
             previous = earlier.get(mutation.mutation_id)
             if previous is not None:
                 result = previous.model_copy(update={"status": MutationStatus.DUPLICATE})
             else:
-                result = applier.apply(mutation, own.get(key, {}))
+                result = applier.apply(mutation, own.get(key, _NONE_WRITTEN))
                 earlier[mutation.mutation_id] = result
                 if result.status is not MutationStatus.REJECTED:
                     applied.append(
@@ -119,7 +125,11 @@ def apply_push(
                             "applied_at": now,
                         }
                     )
-            if result.version is not None and result.status is not MutationStatus.REJECTED:
+            if (
+                named[key] > 1  # only a record named again needs its written fields
+                and result.version is not None
+                and result.status is not MutationStatus.REJECTED
+            ):
                 written = own.setdefault(key, {})
                 for name in mutation.fields:
                     written[name] = result.version
@@ -134,6 +144,7 @@ def apply_push(
 
 
 _APPLIED_TABLE = AppliedMutation.__table__  # type: ignore[attr-defined]
+_NONE_WRITTEN: Mapping[str, int] = MappingProxyType({})
 
 
 def stored_result(result: MutationResult) -> dict[str, JsonValue]:
@@ -175,8 +186,10 @@ class _Applier:
         self.workspace = workspace
         self.versions = versions
         self.now = now
+        self._writable: set[TableName] = set()
+        """Tables this push has been allowed to write (checked once each)."""
 
-    def apply(self, mutation: Mutation, own: dict[str, int]) -> MutationResult:
+    def apply(self, mutation: Mutation, own: Mapping[str, int]) -> MutationResult:
         """``own``: fields this device wrote earlier in the push, with the
         version each got; where a field still has that version, the device
         knew its value (see ``apply_push``)."""
@@ -193,6 +206,8 @@ class _Applier:
 
     def _check_table(self, mutation: Mutation) -> None:
         table = mutation.table
+        if table in self._writable:
+            return
         if not TABLES[table].device_writable:
             raise MutationRejectedError(
                 ErrorCode.READ_ONLY_TABLE, f"{table} is written by the server only", "table"
@@ -201,6 +216,7 @@ class _Applier:
             raise MutationRejectedError(
                 ErrorCode.FORBIDDEN, f"a {self.scope.role} cannot change {table}", "table"
             )
+        self._writable.add(table)
 
     def _existing(self, mutation: Mutation) -> Any:
         row = self.workspace.get(mutation.table, mutation.record_id)
@@ -226,7 +242,7 @@ class _Applier:
             return owner is not None and owner.status == AgreementStatus.SIGNED
         return False
 
-    def _upsert(self, mutation: Mutation, own: dict[str, int]) -> MutationResult:
+    def _upsert(self, mutation: Mutation, own: Mapping[str, int]) -> MutationResult:
         self._check_table(mutation)
         table = mutation.table
         if not mutation.fields.keys() <= _DEVICE_FIELDS[table]:  # a set test, in C
@@ -273,7 +289,7 @@ class _Applier:
             conflict_id=conflict_id,
         )
 
-    def _delete(self, mutation: Mutation, own: dict[str, int]) -> MutationResult:
+    def _delete(self, mutation: Mutation, own: Mapping[str, int]) -> MutationResult:
         self._check_table(mutation)
         row = self._existing(mutation)
         if row is None:
@@ -416,7 +432,7 @@ def _writable_values(table: TableName, row: Any) -> dict[str, JsonValue]:
     return {name: wire[name] for name in WRITABLE_FIELDS[table]}
 
 
-def _known_to_device(field_versions: dict[str, int], own: dict[str, int]) -> dict[str, int]:
+def _known_to_device(field_versions: dict[str, int], own: Mapping[str, int]) -> dict[str, int]:
     """``field_versions`` with the fields the device itself last wrote (in
     this push) counted as seen: version 0, never concurrent."""
     if not own:
@@ -431,9 +447,11 @@ def _validate(table: TableName, values: dict[str, Any]) -> Any:
         # The schema's validator, filling a new instance directly: what
         # ``SQLModel.model_validate`` does, without copying the instance's
         # state around it, and without the validator calling SQLModel's
-        # ``__init__``, which would run the validation a second time.
+        # ``__init__``, which would run the validation a second time. The
+        # instance is a bare object: the validator sets every attribute a
+        # model has (SQLModel's ``__new__`` would set them first, in Python).
         schema = TABLES[table].fields
-        validated = schema.__new__(schema)
+        validated = object.__new__(schema)
         _VALIDATORS[table].validate_python(values, self_instance=validated)
         return validated
     except ValidationError as error:

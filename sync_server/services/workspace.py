@@ -53,6 +53,8 @@ _POLYMORPHIC = {"owner_id": "owner_table", "target_id": "target_table"}
 _LINKS = frozenset(REFERENCE_FIELDS) | frozenset(_POLYMORPHIC)
 _TABLE_NAMES = frozenset(TableName)
 _CHUNK = 500
+_UNKNOWN = object()
+"""Not loaded yet (``None`` is a row known not to exist)."""
 
 
 def _as_uuid(value: Any) -> UUID | None:
@@ -137,9 +139,11 @@ class Workspace:
 
     def get(self, table: TableName, record_id: UUID) -> Any:
         """The row, or ``None`` when the database has no such record."""
-        if record_id not in self._rows[table]:
+        row = self._rows[table].get(record_id, _UNKNOWN)
+        if row is _UNKNOWN:
             self.load(table, [record_id])
-        return self._rows[table][record_id]
+            row = self._rows[table][record_id]
+        return row
 
     def put(self, table: TableName, row: SQLModel) -> None:
         """An ORM row created in this push: visible to later mutations of the batch."""
@@ -167,17 +171,19 @@ class Workspace:
         return row
 
     @contextmanager
-    def streaming(self, mutations: list[Mutation]) -> Iterator[None]:
+    def streaming(
+        self, mutations: list[Mutation], named: Counter[tuple[TableName, UUID]]
+    ) -> Iterator[None]:
         """While the block applies ``mutations``, send each new row of the
-        table they write most, and that no other mutation names, straight to
-        PostgreSQL (``RowStream``). The stream ends with the block (cancelled
+        table they write most, and that no other mutation names (``named``:
+        how many of them name each record), straight to PostgreSQL
+        (``RowStream``). The stream ends with the block (cancelled
         if it fails) or at the first other statement; it is not reopened.
         Elsewhere this changes nothing."""
         upserted = Counter(m.table for m in mutations if m.op == "upsert")
         if not upserted or self.session.connection().dialect.name != "postgresql":
             yield
             return
-        named = Counter((m.table, m.record_id) for m in mutations)
         self._final = {key for key, count in named.items() if count == 1}
         [(table, _)] = upserted.most_common(1)
         sa_table, _ = _column_defaults(table)
