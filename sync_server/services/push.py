@@ -255,7 +255,9 @@ class _Applier:
                 "record_id",
             )
         current = None if row is None else _writable_values(table, row)
-        validated = _validate(table, {**(current or {}), **mutation.fields})
+        validated = _validate(
+            table, mutation.fields if current is None else current | mutation.fields
+        )
         new_scope = self._resolve_references(table, validated)
         if table is TableName.VISITS:
             problem = follow_up_problem(self.workspace, validated)

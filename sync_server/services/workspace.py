@@ -32,7 +32,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from shared_models.protocol.push import Mutation
 from shared_models.protocol.tables import TableName
@@ -145,17 +145,12 @@ class Workspace:
             row = self._rows[table][record_id]
         return row
 
-    def put(self, table: TableName, row: SQLModel) -> None:
-        """An ORM row created in this push: visible to later mutations of the batch."""
-        self._rows[table][row.id] = row  # type: ignore[attr-defined]
-        self.session.add(row)
-
     def create(self, table: TableName, values: dict[str, Any]) -> NewRow:
         """A row created in this push, written by ``insert_new`` (or streamed
         at once when no other mutation of the batch names it); visible to
         later mutations of the batch, which may still change it."""
         sa_table, defaults = _column_defaults(table)
-        row = NewRow({**defaults, **values})
+        row = NewRow(values if defaults.keys() <= values.keys() else {**defaults, **values})
         self._rows[table][row.id] = row
         stream = self._stream
         if (
