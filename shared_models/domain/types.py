@@ -18,10 +18,14 @@ from sqlmodel._compat import SQLModelConfig
 
 
 def _as_utc(value: datetime) -> datetime:
-    """Treat a naive time as UTC (SQLite returns them naive) and convert aware ones."""
-    if value.tzinfo is None:
+    """Treat a naive time as UTC (SQLite returns them naive) and convert aware
+    ones. A time already at offset zero is kept as it is, whatever its
+    ``tzinfo`` object (pydantic parses ``+00:00`` into its own): converting
+    it would change nothing but cost a new object, twice per pushed visit."""
+    offset = value.utcoffset()
+    if offset is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return value.astimezone(UTC) if offset else value
 
 
 _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)\s*")

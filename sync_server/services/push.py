@@ -148,11 +148,11 @@ _NONE_WRITTEN: Mapping[str, int] = MappingProxyType({})
 
 
 def stored_result(result: MutationResult) -> dict[str, JsonValue]:
-    """What ``applied_mutations`` keeps of an accepted result: the same as
-    ``result.model_dump(mode="json")``, built directly because it runs once
-    per mutation of every push."""
+    """What ``applied_mutations`` keeps of an accepted result: what
+    ``result.model_dump(mode="json")`` holds but the mutation id, which is
+    the row's key (``_earlier_results`` puts it back). Built directly: this
+    runs once per mutation of every push."""
     return {
-        "mutation_id": str(result.mutation_id),
         "status": result.status.value,
         "version": result.version,
         "conflict_id": None if result.conflict_id is None else str(result.conflict_id),
@@ -168,7 +168,8 @@ def _earlier_results(ids: list[UUID], session: Session) -> dict[UUID, MutationRe
             id_in(session, _APPLIED_TABLE.c.mutation_id, chunk)
         )
         for mutation_id, result in session.execute(query):
-            found[mutation_id] = MutationResult.model_validate(result)
+            stored = {**result, "mutation_id": mutation_id}
+            found[mutation_id] = MutationResult.model_validate(stored)
     return found
 
 

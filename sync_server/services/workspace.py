@@ -185,6 +185,9 @@ class Workspace:
         with RowStream(self.session, sa_table, on_close=self._stream_closed) as stream:
             self._stream = stream
             yield
+            # The batch is applied and looks nothing up again: the rows need
+            # not leave the workspace one by one as the stream ends.
+            self._streamed.clear()
         self._stream = None
 
     def _stream_closed(self) -> None:

@@ -12,13 +12,14 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from shared_models.protocol.push import MutationResult, MutationStatus
 from shared_models.protocol.tables import TableName
-from sync_server.core.db import read_session
+from sync_server.core.db import read_session, write_session
 from sync_server.services.push import stored_result
 from sync_server.services.records import ROWS, row_to_wire
+from sync_server.tables import AppliedMutation
 from tests.factories import (
     District,
     case_fields,
@@ -159,5 +160,28 @@ def test_a_pull_with_a_current_cursor_keeps_the_cursor(device_for: Any, district
         ),
     ],
 )
-def test_a_stored_result_is_the_results_json(result: MutationResult) -> None:
-    assert stored_result(result) == result.model_dump(mode="json")
+def test_a_stored_result_is_the_results_json_but_its_key(result: MutationResult) -> None:
+    stored = stored_result(result)
+    expected = result.model_dump(mode="json")
+    del expected["mutation_id"]  # the applied_mutations row's key
+    assert stored == expected
+    assert MutationResult.model_validate({**stored, "mutation_id": result.mutation_id}) == result
+
+
+def test_a_result_stored_whole_is_still_replayed(
+    device_for: Any, district: District, engine: Engine
+) -> None:
+    """Results stored before the mutation id left the JSON still answer a
+    replay: a device may resend a push it made with the older server."""
+    device = device_for("mediator.baijia")
+    case = mutation("cases", uuid.uuid4(), case_fields(district.baijia_committee.id))
+    [first] = device.push([case])
+    whole = MutationResult.model_validate(first).model_dump(mode="json")
+    with write_session(engine) as session:
+        session.execute(
+            update(AppliedMutation)
+            .where(AppliedMutation.mutation_id == uuid.UUID(case["mutation_id"]))  # type: ignore[arg-type]
+            .values(result=whole)
+        )
+    [again] = device.push([case])
+    assert again == {**first, "status": "duplicate"}
