@@ -7,16 +7,29 @@ used last: a statement a device runs on every sync is planned once per
 connection, not once per request.
 """
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Engine, select, text
 
-from sync_server.core.db import read_session, write_session
+from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.tables import UserRow
+from tests.conftest import fresh_database_url
 
 
-def test_reads_keep_their_prepared_statements(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no prepared statements to keep")
+@pytest.fixture
+def pg_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """PostgreSQL only: SQLite has no prepared statements to keep."""
+    for url in fresh_database_url(request, "postgres", tmp_path):
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_reads_keep_their_prepared_statements(pg_engine: Engine) -> None:
+    engine = pg_engine
     query = select(UserRow.id).where(UserRow.username == "nobody")
     for _ in range(6):
         with read_session(engine) as session:
