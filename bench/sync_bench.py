@@ -6,10 +6,12 @@
 It creates a fresh PostgreSQL database (or uses ``--db-url``), migrates it,
 loads a small district, starts the real server with uvicorn and talks to it
 over loopback TCP through a proxy that counts the bytes on the wire. One
-device pushes visits in gzip-compressed batches, a fresh device pulls them
-all, both then measure a sync with nothing to do; finally a large number of
-rows is loaded straight into the database to show that a no-op pull does
-not grow with its size.
+device pushes visits in gzip-compressed batches and a fresh device pulls
+them all, in ``--rounds`` fresh databases (three by default; the best round
+is the result, the median and slowest are printed beside it). In the last
+round both devices then measure a sync with nothing to do; finally a large
+number of rows is loaded straight into the database to show that a no-op
+pull does not grow with its size.
 """
 
 import argparse
