@@ -125,6 +125,12 @@ def get_caller(
     digest: TokenDigestDep, scopes: ScopeCacheDep, engine: EngineDep, session: SessionDep
 ) -> Caller:
     """Check the token on every request, so a revoked one fails at once."""
+    return read_caller(session, digest, scopes, engine)
+
+
+def read_caller(session: Session, digest: str, scopes: ScopeCache, engine: Engine) -> Caller:
+    """``find_caller`` in a read session; the last-seen time, when due, is
+    written in a short write transaction of its own."""
     caller, stale = find_caller(session, digest, scopes)
     if stale:
         with write_session(engine) as writer:

@@ -20,6 +20,7 @@ from sync_server.api.deps import (
     SettingsDep,
     TokenDigestDep,
     find_caller,
+    read_caller,
     touch_token,
 )
 from sync_server.api.validated_body import ValidatedBodyRoute
@@ -64,10 +65,7 @@ def push(
     if not body.mutations:
         # A device with nothing to send still pushes first; that writes nothing.
         with read_session(engine) as session:
-            caller, stale = find_caller(session, digest, scopes)
-        if stale:
-            with write_session(engine) as writer:
-                touch_token(writer, caller.token_hash)
+            caller = read_caller(session, digest, scopes, engine)
         _check_push(body, caller, settings)
         return _json(PushResponse(results=[], server_time=datetime.now(UTC)))
     with write_session(engine) as session:
