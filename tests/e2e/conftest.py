@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, WebSocket, sync_playwright
 
 from tests.conftest import IN_CI, pg_admin, pg_available, sqlalchemy_url
 from tests.e2e.district import add_field_work
@@ -274,13 +274,32 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     )
     context.set_default_timeout(30_000)
     page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"page error: {error}"))
+    page.on("websocket", lambda connection: _note_socket(connection, console))
     yield page
     if request.node.stash.get(FAILED, False):
-        # What the screen showed when the test failed, beside the other screenshots.
+        # What the screen showed when the test failed, and what the web client
+        # said meanwhile (its console and its connection), beside the other
+        # screenshots.
         folder = SCREENSHOTS / request.node.name
         folder.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=folder / "failure.png")
+        (folder / "console.txt").write_text("\n".join(console) + "\n", encoding="utf-8")
     context.close()
+
+
+def _note_socket(connection: WebSocket, console: list[str]) -> None:
+    """The app's connection opening and closing, with the time (a web client
+    that lost its connection shows a blank or "Working..." screen)."""
+
+    def note(event: str) -> None:
+        console.append(f"{time.strftime('%H:%M:%S')} websocket {event}")
+
+    note(f"opened: {connection.url}")
+    connection.on("close", lambda _: note("closed"))
+    connection.on("socketerror", lambda error: note(f"error: {error}"))
 
 
 @pytest.fixture
