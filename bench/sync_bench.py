@@ -279,22 +279,12 @@ def _push_and_pull(
 
 def _transfer_rows(args: argparse.Namespace, transfers: list[Transfer]) -> list[Row]:
     """Push and pull as their best round, the fair figure on a machine whose
-    speed drifts from minute to minute (the same push took 0.62-1.03 s of
+    speed drifts from minute to minute (the same push took 0.47-0.82 s of
     server CPU here within an hour); the median and slowest round are shown
     beside it. Bytes do not drift: the last round's are shown."""
     records = args.records
     scale = records / 10_000
-    push_target, pull_target = 0.8 * scale, 0.25 * scale
-    push = min(transfers, key=lambda t: t.push_s)
-    pull = min(transfers, key=lambda t: t.pull_s)
     last = transfers[-1]
-    rounds = f"best of {len(transfers)}" if len(transfers) > 1 else "one round"
-
-    def spread(values: list[float]) -> str:
-        if len(values) < 2:
-            return ""
-        return f"; median {statistics.median(values):.3f}, slowest {max(values):.3f}"
-
     return [
         Row(
             "records pushed / pulled",
@@ -302,22 +292,8 @@ def _transfer_rows(args: argparse.Namespace, transfers: list[Transfer]) -> list[
             "",
             None,
         ),
-        Row(
-            f"push: seconds ({rounds})",
-            f"{push.push_s:.3f} s ({records / push.push_s:,.0f} rec/s)"
-            + spread([t.push_s for t in transfers]),
-            f"≤ {push_target:.2f} s",
-            verdict(push.push_s, push_target),
-            f"{push.push_cpu:.2f} s",
-        ),
-        Row(
-            f"pull: seconds ({rounds})",
-            f"{pull.pull_s:.3f} s ({records / pull.pull_s:,.0f} rec/s)"
-            + spread([t.pull_s for t in transfers]),
-            f"≤ {pull_target:.2f} s",
-            verdict(pull.pull_s, pull_target),
-            f"{pull.pull_cpu:.2f} s",
-        ),
+        _best_round("push", records, [(t.push_s, t.push_cpu) for t in transfers], 0.8 * scale),
+        _best_round("pull", records, [(t.pull_s, t.pull_cpu) for t in transfers], 0.25 * scale),
         Row(
             "push: bytes up / raw JSON",
             f"{last.push_up:,} / {last.raw_up:,} = {last.push_up / last.raw_up:.2f}×",
@@ -331,6 +307,22 @@ def _transfer_rows(args: argparse.Namespace, transfers: list[Transfer]) -> list[
             verdict(last.pull_down / last.raw_down, 0.6),
         ),
     ]
+
+
+def _best_round(name: str, records: int, rounds: list[tuple[float, float]], target: float) -> Row:
+    """``rounds``: seconds and server CPU seconds of each round."""
+    seconds, cpu = min(rounds)
+    measured = f"{seconds:.3f} s ({records / seconds:,.0f} rec/s)"
+    if len(rounds) > 1:
+        walls = [wall for wall, _ in rounds]
+        measured += f"; median {statistics.median(walls):.3f}, slowest {max(walls):.3f}"
+    return Row(
+        f"{name}: seconds" + (f" (best of {len(rounds)})" if len(rounds) > 1 else ""),
+        measured,
+        f"≤ {target:.2f} s",
+        verdict(seconds, target),
+        f"{cpu:.2f} s",
+    )
 
 
 def _idle_rows(
