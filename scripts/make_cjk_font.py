@@ -1,4 +1,11 @@
-"""Cut Noto Sans CJK SC down to GB 2312 for the field app's bundled font.
+"""Cut Noto Sans CJK SC down to GB 2312 and the common symbols for the field
+app's bundled font.
+
+Every character the app shows must be in it: for one that is not, the web
+client asks for a fallback font at a path nothing serves, and after a few of
+those its engine has crashed ("memory access out of bounds") and left the
+window blank. ``tests/field_app/test_bundled_font.py`` checks the app's own
+texts.
 
 Run once when the font needs to change (about a minute):
     apt-get install fonts-noto-cjk && pip install fonttools
@@ -14,6 +21,15 @@ SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 TARGET = Path(__file__).resolve().parent.parent / "field_app/assets/fonts/NotoSansSC-GB2312.otf"
 SIMPLIFIED_CHINESE = 2
 """Index of "Noto Sans CJK SC" in the collection."""
+SYMBOLS = [
+    (0x00A0, 0x0100),  # Latin-1: no-break space, ·, ×, °, accented names
+    (0x2000, 0x2070),  # general punctuation: – — • … ‰ ‹ ›
+    (0x20A0, 0x20C0),  # currency signs
+    (0x2100, 0x2200),  # letterlike symbols, number forms, arrows
+    (0x2460, 0x2800),  # enclosed numbers, box drawing, shapes, symbols, dingbats
+]
+"""Ranges added to GB 2312, as far as the source font has them (about 460
+characters; the font grows from 2.99 to 3.03 MB)."""
 
 
 def gb2312_characters() -> set[str]:
@@ -32,6 +48,8 @@ def main() -> None:
     characters |= {chr(code) for code in range(0x20, 0x7F)}
     characters |= {chr(code) for code in range(0x3000, 0x3040)}
     characters |= {chr(code) for code in range(0xFF00, 0xFFF0)}
+    for first, end in SYMBOLS:
+        characters |= {chr(code) for code in range(first, end)}
     font = TTCollection(SOURCE).fonts[SIMPLIFIED_CHINESE]
     options = subset.Options()
     options.layout_features = ["*"]

@@ -7,7 +7,8 @@ from field_app.viewmodels.status import Tone
 
 FONT_FAMILY = "NotoSansSC"
 FONTS = {FONT_FAMILY: "fonts/NotoSansSC-GB2312.otf"}
-"""Relative to the app's assets folder; the subset covers GB2312 and Latin."""
+"""Relative to the app's assets folder; the subset covers GB2312, Latin and
+common symbols (``assets/fonts/README.md``)."""
 
 TEXT = 18
 SMALL = 16
