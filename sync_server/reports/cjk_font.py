@@ -1,11 +1,12 @@
 """Chinese text in the server's PDFs, embedded so any viewer or printer shows it.
 
-The app's bundled font (Noto Sans SC, cut to GB 2312) has PostScript (CFF)
-outlines, which reportlab cannot embed: it embeds TrueType only. Converting
-all 7,700 glyphs takes most of a minute, so each document gets a small
-TrueType font holding just the characters it uses, converted from the
-bundled font on the spot (a tenth of a second; converted glyphs are kept for
-the next document). Characters outside GB 2312 show as the empty box.
+The app's bundled font (Noto Sans SC, cut to GB 2312 and common symbols) has
+PostScript (CFF) outlines, which reportlab cannot embed: it embeds TrueType
+only. Converting all 8,000 glyphs takes most of a minute, so each document
+gets a small TrueType font holding just the characters it uses, converted
+from the bundled font on the spot (a tenth of a second; converted glyphs are
+kept for the next document). Characters outside the bundled font show as the
+empty box.
 
 reportlab keeps fonts in a process-wide registry by name and never
 replaces a TrueType font registered under a name it knows. ``document_font``
@@ -42,14 +43,6 @@ MAX_CURVE_ERROR = 1.0
 """Font units (of 1000 per em) a converted quadratic curve may stray from the cubic."""
 
 _lock = threading.Lock()
-
-_STAND_INS = str.maketrans({"—": "―", "–": "-", "·": "・", "•": "・", "“": '"', "”": '"'})
-"""Common punctuation outside GB 2312, with the nearest character the font has."""
-
-
-def printable(text: str) -> str:
-    """``text`` with punctuation the font lacks replaced by a look-alike it has."""
-    return text.translate(_STAND_INS)
 
 
 class _Source:

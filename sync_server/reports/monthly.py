@@ -21,7 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from shared_models.protocol.supervision import Dashboard, DashboardFigures
-from sync_server.reports.cjk_font import document_font, printable
+from sync_server.reports.cjk_font import document_font
 from sync_server.services.district_calendar import DISTRICT_TZ
 
 MAX_LIST_ROWS = 60
@@ -161,14 +161,12 @@ def _sections(board: Dashboard) -> list[_Section]:
 def monthly_report_pdf(board: Dashboard, generated_at: datetime) -> bytes:
     """The report of ``board`` (an office or a district roll-up) as PDF bytes."""
     year, month = board.month.split("-")
-    title = printable(f"{board.unit_name} 月度工作报告")
+    title = f"{board.unit_name} 月度工作报告"
     subtitle = (
         f"{year}年{int(month)}月　｜　当前数字截至 {board.today.isoformat()}　｜　"
         f"生成于 {generated_at.astimezone(DISTRICT_TZ):%Y-%m-%d %H:%M}"
     )
     sections = _sections(board)
-    for section in sections:
-        section.rows = [[printable(cell) for cell in row] for row in section.rows]
     text = "".join(
         [title, subtitle, "第页0123456789"]
         + [s.heading + s.empty + s.note + "".join("".join(row) for row in s.rows) for s in sections]
