@@ -19,7 +19,6 @@ from field_app.viewmodels.core import FieldAppCore
 from field_app.views.context import FilePickerPhotos, GeolocatorLocation
 from field_app.views.shell import FieldAppView
 from field_app.views.theme import FONTS, app_theme
-from field_app.web_fonts import FallbackFonts
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 log = logging.getLogger(__name__)
@@ -43,16 +42,14 @@ def make_main(core: FieldAppCore) -> Callable[[ft.Page], Awaitable[None]]:
 
 
 def web_app(settings: AppSettings) -> Any:
-    """The app as an ASGI application (served by uvicorn in ``lastmile app``),
-    answering the web client's requests for fallback fonts (``web_fonts``)."""
+    """The app as an ASGI application (served by uvicorn in ``lastmile app``)."""
     core = FieldAppCore(settings)
-    app = ft.run(
+    return ft.run(
         make_main(core),
         assets_dir=str(ASSETS_DIR),
         no_cdn=True,
         export_asgi_app=True,
     )
-    return FallbackFonts(app)
 
 
 def serve(settings: AppSettings, host: str, port: int) -> None:
