@@ -104,9 +104,8 @@ def apply_push(
     # concurrent, so their values are never overwritten unnoticed.
     own: dict[tuple[TableName, UUID], dict[str, int]] = {}
     named = Counter((m.table, m.record_id) for m in request.mutations)
-    with workspace.streaming(
-        request.mutations, named
-    ):  # new rows go out while the rest are checked
+    # New rows go out to the database while the rest are still being checked.
+    with workspace.streaming(request.mutations, named):
         for mutation in request.mutations:
             key = (mutation.table, mutation.record_id)
             previous = earlier.get(mutation.mutation_id)

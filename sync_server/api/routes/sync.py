@@ -89,8 +89,9 @@ def push(
 
 
 def _check_push(body: PushRequest, caller: Caller, settings: ServerSettings) -> None:
-    """Refuse a push this server will not apply (raised inside the push's
-    transaction, it rolls back whatever the request wrote)."""
+    """Refuse a push this server will not apply: an unknown protocol, too many
+    mutations, or another device's token. Raised inside a push's write
+    transaction, the refusal rolls back the last-seen time too."""
     if body.protocol not in SUPPORTED_PROTOCOLS:
         raise ApiError(
             426,
