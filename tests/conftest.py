@@ -97,3 +97,12 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+# The attack suite's figures, printed at the end of every run that has any.
+from tests.attack.tally import (  # noqa: E402
+    pytest_runtest_logreport as pytest_runtest_logreport,
+)
+from tests.attack.tally import (  # noqa: E402
+    pytest_terminal_summary as pytest_terminal_summary,
+)
