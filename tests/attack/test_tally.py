@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PROBE = '''
+PROBE = """
 def test_clean(attack):
     for _ in range(3):
         attack.check(True, "fine")
@@ -17,13 +17,12 @@ def test_clean(attack):
 def test_leaky(attack):
     attack.check(True, "fine")
     attack.check(False, "GET /secret as mediator: 200")
-'''
+"""
 
 
 def test_a_violation_fails_its_test_and_the_table_counts_it(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text(
-        "from tests.attack.tally import attack, pytest_runtest_logreport, "
-        "pytest_terminal_summary\n"
+        "from tests.attack.tally import attack, pytest_runtest_logreport, pytest_terminal_summary\n"
     )
     (tmp_path / "test_probe.py").write_text(PROBE)
     result = subprocess.run(
@@ -37,7 +36,8 @@ def test_a_violation_fails_its_test_and_the_table_counts_it(tmp_path: Path) -> N
     )
     out = result.stdout
     assert result.returncode == 1, out
-    assert "1 passed, 1 error" in out, out
+    # A violation fails the teardown: the leaky test counts as passed and errored.
+    assert "2 passed, 1 error" in out, out
     assert "GET /secret as mediator: 200" in out
     assert "LastMile attack suite" in out
     probe_row = next(line for line in out.splitlines() if line.startswith("probe "))
