@@ -6,24 +6,39 @@ function, so every ``prev_hash``/``entry_hash`` and the head in ``sync_state``
 are consistent again. Columns the forger cannot compute (the keyed MACs and
 their key ids) are either kept as they were (copied along with their rows)
 or stripped (set to NULL, as if the rows were written before the key
-existed); both are tried. ``verify_audit`` must report every one.
+existed); both are tried. Each is tried on a log keyed from its first entry
+and on one whose first entries were written before the audit key existed
+(as a district upgraded from an unkeyed release has). ``verify_audit`` must
+report every one.
 """
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, delete, insert, select, update
 
-from sync_server.core.audit import GENESIS, _entry_hash, append_audit, verify_audit
+from sync_server.core.audit import (
+    GENESIS,
+    _entry_hash,
+    append_audit,
+    bind_audit_keyring,
+    bound_keyring,
+    verify_audit,
+)
 from sync_server.core.db import read_session, write_session
+from sync_server.services.audit_key import load_keyring
 from sync_server.tables import AuditEntry, SyncState
 from tests.attack.tally import Attack
 
 LOG = AuditEntry.__table__  # type: ignore[attr-defined]
 STATE = SyncState.__table__  # type: ignore[attr-defined]
-PUBLIC_COLUMNS = {"seq", "at", "actor_id", "device_id", "action", "detail", "prev_hash", "entry_hash"}
+PUBLIC_COLUMNS = {"seq", "at", "actor_id", "device_id", "action", "detail"} | {
+    "prev_hash",
+    "entry_hash",
+}
 """What the server's hash covers, and the hashes: all a forger can compute."""
 STATE_CHAIN_COLUMNS = {"audit_seq", "audit_head"}
 ENTRIES = 6
@@ -82,11 +97,26 @@ FORGERIES: dict[str, Callable[[Rows], Rows]] = {
 }
 
 
-def write_log(engine: Engine) -> None:
+def append(engine: Engine, count: int) -> None:
     at = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-    for n in range(ENTRIES):
+    for n in range(count):
         with write_session(engine) as session:
             append_audit(session, "push", at, device_id=f"phone-{n}", detail={"n": n})
+
+
+def write_log(engine: Engine, legacy: int, elsewhere: Path) -> None:
+    """``ENTRIES`` entries, the first ``legacy`` of them as an unkeyed release
+    left them (no MAC on them nor on the head)."""
+    if legacy:
+        with read_session(engine) as session:
+            keyring = bound_keyring(session)
+        bind_audit_keyring(engine, load_keyring(elsewhere, generate=True))
+        append(engine, legacy)
+        with write_session(engine) as session:
+            session.execute(update(LOG).values(key_id=None, mac=None))
+            session.execute(update(STATE).values(audit_head_key_id=None, audit_head_mac=None))
+        bind_audit_keyring(engine, keyring)
+    append(engine, ENTRIES - legacy)
 
 
 def rechain(rows: Rows, strip: bool) -> Rows:
@@ -123,15 +153,17 @@ def forge(engine: Engine, change: Callable[[Rows], Rows], strip: bool) -> None:
         session.execute(update(STATE).where(STATE.c.id == 1).values(head))
 
 
+@pytest.mark.parametrize("legacy", [0, 3], ids=["all-keyed", "3-before-the-key"])
 @pytest.mark.parametrize("strip", [False, True], ids=["macs-kept", "macs-stripped"])
 @pytest.mark.parametrize("name", list(FORGERIES))
 def test_a_rechained_forgery_is_detected(
-    engine: Engine, attack: Attack, name: str, strip: bool
+    engine: Engine, attack: Attack, tmp_path: Path, name: str, strip: bool, legacy: int
 ) -> None:
-    write_log(engine)
+    write_log(engine, legacy, tmp_path / "before-the-upgrade" / "keys.json")
     with read_session(engine) as session:
         assert verify_audit(session) == [], "the honest log must verify"
     forge(engine, FORGERIES[name], strip)
     with read_session(engine) as session:
         found = verify_audit(session)
-    attack.check(bool(found), f"{name} ({'stripped' if strip else 'kept'} MACs): not detected")
+    macs = "stripped" if strip else "kept"
+    attack.check(bool(found), f"{name} ({macs} MACs, {legacy} entries before the key): missed")

@@ -4,15 +4,23 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select, text, update
 from typer.testing import CliRunner
 
 from lastmile_cli import app
+from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
 from sync_server.tables import AuditEntry, CaseRow, OrgUnitRow, SyncState, UserRow
 from tests.factories import District, case_fields, mutation
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def same_keys_as_the_server(monkeypatch: pytest.MonkeyPatch, settings: ServerSettings) -> None:
+    """The commands find the audit key where the test's server keeps it."""
+    monkeypatch.setenv("LASTMILE_BLOBS", str(settings.blobs))
 
 
 def run(*args: str) -> Any:
