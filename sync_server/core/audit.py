@@ -18,6 +18,7 @@ instance: take the next seq (locking the counter row), insert the entry, move
 the head. Folding the last two into one PostgreSQL CTE measured no faster, so
 both databases share these statements. The two MACs cost microseconds."""
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from sync_server.services.versions import ensure_sync_state
 from sync_server.tables import AuditEntry, SyncState
 
 GENESIS = "0" * 64
+
+log = logging.getLogger(__name__)
 
 _LOG: Table = AuditEntry.__table__  # type: ignore[attr-defined]
 _STATE: Table = SyncState.__table__  # type: ignore[attr-defined]
@@ -153,7 +156,12 @@ def append_audit(
     if taken.audit_head_mac is None and keyring.anchor is None:
         # The first keyed entry of this database: the key file records that
         # the entries before it predate the key (once; see audit_key.py).
-        keyring.record_anchor(AuditAnchor(str(taken.epoch), seq, prev_hash))
+        # A key file that cannot be written must not stop the push: the
+        # entry is keyed all the same, and verify-audit reports the gap.
+        try:
+            keyring.record_anchor(AuditAnchor(str(taken.epoch), seq, prev_hash))
+        except (AuditKeyError, OSError) as error:
+            log.error("cannot record where audit keying began in %s: %s", keyring.path, error)
     entry: dict[str, Any] = {
         "seq": seq,
         "at": at.replace(microsecond=0),

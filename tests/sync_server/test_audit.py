@@ -192,3 +192,19 @@ def test_an_engine_without_a_key_writes_nothing(tmp_path: Path, db_url: str) -> 
             append_audit(session, "push", NOW)
     finally:
         bare.dispose()
+
+
+def test_a_key_file_that_cannot_take_the_anchor_does_not_stop_writes(
+    engine: Engine, tmp_path: Path
+) -> None:
+    keyring = load_keyring(tmp_path / "keys.json", generate=True)
+    bind_audit_keyring(engine, keyring)
+    # Its lock cannot be opened (a folder in its place: even root fails).
+    (tmp_path / "keys.json.lock").unlink()
+    (tmp_path / "keys.json.lock").mkdir()
+    append_in_own_transactions(engine, 2)
+    assert keyring.anchor is None
+    assert problems(engine) == [
+        "entries are keyed from entry 1 on but the key file does not record where keying "
+        "began (is it an older copy?)"
+    ]
