@@ -84,13 +84,13 @@ def bound_keyring(session: Session) -> AuditKeyring:
 
 def entry_message(seq: int, entry_hash: str) -> bytes:
     """What an entry's MAC covers: its hash covers its content and the chain before it."""
-    return f"lastmile audit entry v1\n{seq}\n{entry_hash}".encode("ascii")
+    return f"lastmile audit entry v1\n{seq}\n{entry_hash}".encode()
 
 
 def head_message(seq: int, head: str) -> bytes:
     """What the head's MAC covers; a different text than any entry's, so an
     entry's MAC can never serve as the head of a truncated log."""
-    return f"lastmile audit head v1\n{seq}\n{head}".encode("ascii")
+    return f"lastmile audit head v1\n{seq}\n{head}".encode()
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,7 +93,10 @@ class AuditKeyring:
         secret = self._keys.get(key_id or "")
         if secret is None:
             return None
-        return hmac.compare_digest(hmac.digest(secret, message, "sha256").hex(), mac)
+        expected = hmac.digest(secret, message, "sha256").hex().encode("ascii")
+        # As bytes: a forged MAC column may hold any text, which comparing
+        # str would refuse with an exception instead of a verdict.
+        return hmac.compare_digest(expected, mac.encode("utf-8", "replace"))
 
     def record_anchor(self, anchor: AuditAnchor) -> AuditAnchor:
         """Record where keying began, unless the file already says (then that wins)."""

@@ -208,3 +208,13 @@ def test_a_key_file_that_cannot_take_the_anchor_does_not_stop_writes(
         "entries are keyed from entry 1 on but the key file does not record where keying "
         "began (is it an older copy?)"
     ]
+
+
+def test_a_mac_column_holding_any_text_is_reported_not_raised(engine: Engine) -> None:
+    append_in_own_transactions(engine, 2)
+    with write_session(engine) as session:
+        session.execute(update(AuditEntry).where(AuditEntry.seq == 1).values(mac="é" * 64))  # type: ignore[arg-type]
+        session.execute(update(SyncState).values(audit_head_key_id="钥匙", audit_head_mac="ü"))
+    found = problems(engine)
+    assert "entry 1: MAC fails: rewritten, or re-chained after a rewrite before it" in found
+    assert any("the head is keyed with key" in problem for problem in found)
