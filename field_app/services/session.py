@@ -121,6 +121,8 @@ class DeviceSession:
         self._open: OpenData | None = None
         self._signed_in: LoginResponse | None = None
         self._new_device_id = f"dev-{uuid.uuid4().hex}"
+        self.district_time_zone: str | None = None
+        """The district's time zone the last sign-in answered (``None``: none yet)."""
         self._lock_listeners: list[Callable[[], None]] = []
 
     # -- state ---------------------------------------------------------------
@@ -168,6 +170,7 @@ class DeviceSession:
         if self._open is None:
             answer = self.client.login(username, password, self._new_device_id, self.device_name)
             self._signed_in = answer
+            self.district_time_zone = answer.district_time_zone
             return answer.user
         store = self._open.store
         device = store.device_state()
@@ -178,6 +181,7 @@ class DeviceSession:
         if known and str(known.get("id")) != str(answer.user.id):
             self._revoke(answer.token)
             raise DifferentUserError("this phone holds another user's work; sign that user out")
+        self.district_time_zone = answer.district_time_zone
         store.update_device_state(
             token=self._open.cipher.encrypt_text(answer.token, TOKEN_CONTEXT),
             user=answer.user.model_dump(mode="json"),

@@ -370,7 +370,7 @@ class AgreementView(ScreenView):
                     if line.kind is SignatureKind.FINGERPRINT
                     else ("agreement.signed_on")
                 )
-                state = t(how, when=line.signed_at.astimezone())
+                state = t(how, when=line.signed_at)
                 color = ft.Colors.GREEN_800
             else:
                 state, color = t("agreement.not_signed"), ft.Colors.AMBER_900

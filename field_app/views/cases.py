@@ -162,7 +162,7 @@ class CaseDetailView(ScreenView):
             return [label(t("case.not_found"), size=TEXT)]
         case = vm.case
         assert case is not None
-        opened = case.opened_at.astimezone().date()
+        opened = self.ctx.translator.day(case.opened_at)
         badges = [
             badge(tr(vm.status), ft.Colors.BLUE_800),
             badge(tr(vm.category), ft.Colors.TEAL_800),
@@ -216,7 +216,7 @@ class CaseDetailView(ScreenView):
                 ft.Row(
                     [
                         ft.Text(tr(item.kind), weight=ft.FontWeight.W_600, size=TEXT),
-                        label(t("format.when", when=item.when.astimezone())),
+                        label(t("format.when", when=item.when)),
                         *([badge(t("record.unsent"), UNSENT)] if item.unsent else []),
                     ],
                     wrap=True,
@@ -238,9 +238,7 @@ class CaseDetailView(ScreenView):
             parts.append(label(t("case.no_agreements")))
         for agreement in vm.agreements:
             signed = (
-                t("agreement.signed_at", when=agreement.signed_at.astimezone())
-                if agreement.signed_at
-                else ""
+                t("agreement.signed_at", when=agreement.signed_at) if agreement.signed_at else ""
             )
             chain = []
             if agreement.corrects:

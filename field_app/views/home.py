@@ -44,7 +44,7 @@ class HomeView(ScreenView):
             parts += [
                 list_row(
                     tr(draft.text),
-                    t("home.draft_saved", when=draft.saved_at.astimezone()),
+                    t("home.draft_saved", when=draft.saved_at),
                     [badge(t("home.continue"), UNSENT)],
                     on_click=self._go(draft.route),
                 )

@@ -70,7 +70,7 @@ class SubjectListView(ScreenView):
                 ),
             )
             last = (
-                t("subjects.last_checkin", when=row.last_checkin.astimezone().date())
+                t("subjects.last_checkin", when=self.ctx.translator.day(row.last_checkin))
                 if row.last_checkin
                 else t("subjects.never_checked_in")
             )
@@ -128,7 +128,7 @@ class SubjectDetailView(ScreenView):
                     weight=ft.FontWeight.W_600,
                     size=TEXT,
                 ),
-                label(t("format.when", when=line.when.astimezone())),
+                label(t("format.when", when=line.when)),
             ]
             if line.unsent:
                 head.append(badge(t("record.unsent"), UNSENT))
