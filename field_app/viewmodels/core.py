@@ -36,6 +36,8 @@ from shared_models.protocol.auth import UserProfile
 log = logging.getLogger(__name__)
 
 PREFS_FILE = "ui.json"
+TEXT_SIZES = ("standard", "large", "largest")
+"""The text-size setting's steps, smallest first (``views/theme.py`` scales them)."""
 StatusListener = Callable[[SyncStatus], None]
 
 
@@ -194,6 +196,12 @@ class FieldAppCore:
         if not self.session.locked:
             self.session.data.store.update_device_state(server_url=url)
 
+    def set_device_model(self, model: str) -> None:
+        """What the client says this device is; the next sign-in names the
+        device by it (with the user) in the district's device list."""
+        if model:
+            self.session.device_model = model
+
     @property
     def zone(self) -> tzinfo:
         """The district's time zone: every time shown, every "today" and "due"."""
@@ -218,6 +226,17 @@ class FieldAppCore:
             log.warning("the server named a time zone this device does not know")
             return
         self.prefs.set("district_time_zone", name)
+
+    @property
+    def text_size(self) -> str:
+        """The text-size step the user chose (kept with the language: needed before the PIN)."""
+        step = self.prefs.get("text_size")
+        return step if step in TEXT_SIZES else TEXT_SIZES[0]
+
+    def set_text_size(self, step: str) -> None:
+        if step not in TEXT_SIZES:
+            raise ValueError(f"unknown text size {step!r}")
+        self.prefs.set("text_size", step)
 
     @property
     def language(self) -> str | None:

@@ -5,7 +5,7 @@ import flet as ft
 from field_app.i18n import LANGUAGES
 from field_app.viewmodels.access import LoginForm, PinForm, PinMode
 from field_app.views.context import ViewContext
-from field_app.views.theme import HEADLINE, PRIMARY, TEXT
+from field_app.views.theme import HEADLINE, PRIMARY, TEXT, sz
 from field_app.views.widgets import (
     choice_row,
     error_line,
@@ -33,7 +33,7 @@ def _frame(ctx: ViewContext, controls: list[ft.Control]) -> ft.Control:
                         ft.Icon(ft.Icons.BALANCE, color=PRIMARY, size=40),
                         ft.Text(
                             ctx.t("app.name"),
-                            size=HEADLINE,
+                            size=sz(HEADLINE),
                             weight=ft.FontWeight.W_700,
                             color=PRIMARY,
                         ),
@@ -108,8 +108,8 @@ class LoginView:
         return _frame(
             self.ctx,
             [
-                ft.Text(t("login.title"), size=TEXT + 4, weight=ft.FontWeight.W_600),
-                label(intro, size=TEXT),
+                ft.Text(t("login.title"), size=sz(TEXT) + 4, weight=ft.FontWeight.W_600),
+                label(intro, size=sz(TEXT)),
                 tid("login-server", self.server),
                 tid("login-username", self.username),
                 tid("login-password", self.password),
@@ -197,10 +197,10 @@ class PinView:
             [
                 ft.Text(
                     t("pin.choose_title") if choose else t("pin.unlock_title"),
-                    size=TEXT + 4,
+                    size=sz(TEXT) + 4,
                     weight=ft.FontWeight.W_600,
                 ),
-                label(t("pin.choose_intro") if choose else t("pin.unlock_intro"), size=TEXT),
+                label(t("pin.choose_intro") if choose else t("pin.unlock_intro"), size=sz(TEXT)),
                 *fields,
                 self.error,
                 ft.Row(

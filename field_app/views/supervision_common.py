@@ -11,7 +11,7 @@ import flet as ft
 
 from field_app.viewmodels.supervision import WorkspaceModel
 from field_app.views.screen import ScreenView
-from field_app.views.theme import TEXT
+from field_app.views.theme import TEXT, sz
 from field_app.views.widgets import error_line, info_line, secondary_button
 
 WIDE_WIDTH = 1200
@@ -119,8 +119,8 @@ def figure(title: str, value: str, identifier: str, warn: bool = False) -> ft.Co
         content=ft.Container(
             ft.Column(
                 [
-                    ft.Text(value, size=32, weight=ft.FontWeight.W_700, color=color),
-                    ft.Text(title, size=TEXT - 2, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.Text(value, size=sz(32), weight=ft.FontWeight.W_700, color=color),
+                    ft.Text(title, size=sz(TEXT) - 2, color=ft.Colors.ON_SURFACE_VARIANT),
                 ],
                 spacing=2,
             ),

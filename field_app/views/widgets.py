@@ -1,11 +1,22 @@
 """Building blocks every screen uses, sized for thumbs and older eyes."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import flet as ft
 
-from field_app.views.theme import PRIMARY, SMALL, TEXT, TITLE, TOUCH, text_style
+from field_app.views.theme import (
+    PRIMARY,
+    SMALL,
+    TEXT,
+    TITLE,
+    TOUCH,
+    field_label_style,
+    sz,
+    text_style,
+)
 
 Handler = Callable[..., Any]
 
@@ -92,8 +103,8 @@ def text_field(
         max_lines=8 if multiline else None,
         keyboard_type=keyboard,
         error=error or None,
-        text_size=TEXT,
-        label_style=text_style(SMALL),
+        text_size=sz(TEXT),
+        label_style=field_label_style(),
         autofocus=autofocus,
         max_length=max_length,
         content_padding=ft.Padding.symmetric(horizontal=14, vertical=16),
@@ -134,11 +145,11 @@ def choice_row(
 
 
 def heading(text: str) -> ft.Text:
-    return ft.Text(text, size=TITLE, weight=ft.FontWeight.W_600)
+    return ft.Text(text, size=sz(TITLE), weight=ft.FontWeight.W_600)
 
 
 def label(text: str, color: str | None = None, size: int = SMALL) -> ft.Text:
-    return ft.Text(text, size=size, color=color or ft.Colors.ON_SURFACE_VARIANT)
+    return ft.Text(text, size=sz(size), color=color or ft.Colors.ON_SURFACE_VARIANT)
 
 
 def error_line(text: str) -> ft.Control:
@@ -148,7 +159,7 @@ def error_line(text: str) -> ft.Control:
         ft.Row(
             [
                 ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.RED_800),
-                ft.Text(text, color=ft.Colors.RED_800, size=TEXT, expand=True),
+                ft.Text(text, color=ft.Colors.RED_800, size=sz(TEXT), expand=True),
             ]
         ),
         bgcolor=ft.Colors.RED_50,
@@ -160,12 +171,14 @@ def error_line(text: str) -> ft.Control:
 def info_line(
     text: str, icon: ft.IconData = ft.Icons.INFO_OUTLINE, color: str = PRIMARY
 ) -> ft.Control:
-    return ft.Row([ft.Icon(icon, color=color), ft.Text(text, size=TEXT, color=color, expand=True)])
+    return ft.Row(
+        [ft.Icon(icon, color=color), ft.Text(text, size=sz(TEXT), color=color, expand=True)]
+    )
 
 
 def badge(text: str, color: str) -> ft.Control:
     return ft.Container(
-        ft.Text(text, size=SMALL, color=ft.Colors.WHITE, weight=ft.FontWeight.W_600),
+        ft.Text(text, size=sz(SMALL), color=ft.Colors.WHITE, weight=ft.FontWeight.W_600),
         bgcolor=color,
         padding=ft.Padding.symmetric(horizontal=8, vertical=2),
         border_radius=12,
@@ -194,7 +207,7 @@ def list_row(
     leading: ft.Control | None = None,
 ) -> ft.Control:
     """A row of a list: at least ``TOUCH`` high, the whole row tappable."""
-    texts: list[ft.Control] = [ft.Text(title, size=TEXT, weight=ft.FontWeight.W_600)]
+    texts: list[ft.Control] = [ft.Text(title, size=sz(TEXT), weight=ft.FontWeight.W_600)]
     if subtitle:
         texts.append(label(subtitle))
     if badges:
@@ -218,8 +231,13 @@ def list_row(
 
 
 def thumbnails(
-    images: Sequence[bytes | None], on_remove: Callable[[int], Any] | None = None, size: int = 96
+    images: Sequence[bytes | None],
+    on_remove: Callable[[int], Any] | None = None,
+    size: int = 96,
+    remove_label: str = "",
 ) -> ft.Control:
+    """Photos in a wrapping row; with ``on_remove`` each has a × in its
+    corner, a full 48 px touch target named ``remove_label`` for screen readers."""
     tiles: list[ft.Control] = []
     for index, data in enumerate(images):
         picture: ft.Control = (
@@ -241,11 +259,18 @@ def thumbnails(
                 [
                     picture,
                     ft.Container(
-                        ft.IconButton(
-                            ft.Icons.CLOSE,
-                            on_click=remover(index),
-                            bgcolor=ft.Colors.WHITE,
-                            icon_size=20,
+                        ft.Semantics(
+                            content=ft.IconButton(
+                                ft.Icons.CLOSE,
+                                on_click=remover(index),
+                                bgcolor=ft.Colors.WHITE,
+                                icon_size=26,
+                                width=48,
+                                height=48,
+                                tooltip=remove_label or None,
+                            ),
+                            label=remove_label or None,
+                            button=True,
                         ),
                         right=0,
                         top=0,
@@ -256,3 +281,78 @@ def thumbnails(
             )
         tiles.append(picture)
     return ft.Row(tiles, wrap=True, spacing=8, run_spacing=8)
+
+
+@dataclass(frozen=True)
+class DatePickerTexts:
+    """The words of a date field's picker, in the active language."""
+
+    open_picker: str
+    """The calendar button's name (screen readers, tooltip)."""
+    help: str
+    cancel: str
+    confirm: str
+    locale: ft.Locale
+
+
+def picked_day(value: date) -> date:
+    """The day the user picked. The client sends the local midnight of that
+    day; if it arrives as a UTC instant (the browser's zone unknown here),
+    the day containing the instant twelve hours later is the picked one for
+    every zone from UTC−12 to UTC+12."""
+    if not isinstance(value, datetime):
+        return value
+    if value.tzinfo is None:
+        return value.date()
+    return (value.astimezone(UTC) + timedelta(hours=12)).date()
+
+
+def date_field(
+    field: ft.TextField,
+    on_pick: Callable[[str], Any],
+    texts: DatePickerTexts,
+    identifier: str | None = None,
+) -> ft.Control:
+    """A ``YYYY-MM-DD`` text field with a calendar button beside it: typing
+    still works (a keyboard, a test), the calendar saves counting days."""
+
+    def open_picker(e: ft.Event[ft.IconButton]) -> None:
+        try:
+            current = date.fromisoformat((field.value or "").strip())
+        except ValueError:
+            current = None
+
+        async def picked(event: ft.Event[ft.DatePicker]) -> None:
+            if event.control.value is None:
+                return
+            field.value = picked_day(event.control.value).isoformat()
+            field.error = None
+            result = on_pick(field.value)
+            if hasattr(result, "__await__"):
+                await result
+            field.update()
+
+        picker = ft.DatePicker(
+            value=datetime.combine(current, datetime.min.time()) if current else None,
+            first_date=datetime(2000, 1, 1),
+            last_date=datetime(2100, 12, 31),
+            help_text=texts.help,
+            cancel_text=texts.cancel,
+            confirm_text=texts.confirm,
+            locale=texts.locale,
+            on_change=picked,
+        )
+        e.page.show_dialog(picker)
+
+    button = ft.IconButton(
+        ft.Icons.CALENDAR_MONTH,
+        on_click=open_picker,
+        icon_size=28,
+        width=TOUCH,
+        height=TOUCH,
+        tooltip=texts.open_picker,
+    )
+    labelled = ft.Semantics(content=button, label=texts.open_picker, button=True)
+    field.expand = True
+    identified: ft.Control = tid(identifier, field, expand=True) if identifier else field
+    return ft.Row([identified, labelled], vertical_alignment=ft.CrossAxisAlignment.START, spacing=4)
