@@ -353,6 +353,7 @@ STRINGS: dict[str, str] = {
     "photo.title": "Photos ({count})",
     "photo.add": "Add photo",
     "photo.remove": "Remove this photo",
+    "photo.n": "Photo {n}",
     "photo.replace": "Replace photo",
     "photo.hint": "Take a photo or choose one from the gallery. It is made smaller and its hidden data removed.",
     "photo.preparing": "Preparing the photo…",

@@ -344,6 +344,7 @@ STRINGS: dict[str, str] = {
     "photo.title": "照片（{count}）",
     "photo.add": "添加照片",
     "photo.remove": "删除这张照片",
+    "photo.n": "照片 {n}",
     "photo.replace": "更换照片",
     "photo.hint": "拍照或从相册选择。照片会被压缩，并去除其中隐藏的信息。",
     "photo.preparing": "正在处理照片…",

@@ -154,7 +154,10 @@ class CaseDetailView(ScreenView):
 
     def _thumbs(self, hashes: list[str]) -> ft.Control:
         blobs = self.ctx.app.core.data.blobs
-        return thumbnails([blobs.thumbnail(sha) if blobs.has(sha) else None for sha in hashes])
+        return thumbnails(
+            [blobs.thumbnail(sha) if blobs.has(sha) else None for sha in hashes],
+            photo_label=lambda n: self.ctx.t("photo.n", n=n),
+        )
 
     def content(self) -> list[ft.Control]:
         t, tr, vm = self.ctx.t, self.ctx.tr, self.vm

@@ -140,7 +140,8 @@ class SubjectDetailView(ScreenView):
             if line.photos:
                 rows.append(
                     thumbnails(
-                        [blobs.thumbnail(sha) if blobs.has(sha) else None for sha in line.photos]
+                        [blobs.thumbnail(sha) if blobs.has(sha) else None for sha in line.photos],
+                        photo_label=lambda n: self.ctx.t("photo.n", n=n),
                     )
                 )
             parts.append(card(rows))

@@ -209,7 +209,13 @@ class ReviewQueueView(WorkspaceView):
         ]
         if vm.photos:
             parts.append(label(t("review.photos", count=len(vm.photos))))
-            parts.append(thumbnails([photo.data for photo in vm.photos], size=160))
+            parts.append(
+                thumbnails(
+                    [photo.data for photo in vm.photos],
+                    size=160,
+                    photo_label=lambda n: self.ctx.t("photo.n", n=n),
+                )
+            )
         if detail.agreement_pdf is not None:
             parts.append(
                 secondary_button(

@@ -114,6 +114,7 @@ class ContactFormView(ScreenView):
                         [p.thumbnail for p in vm.photos],
                         self.vm.remove_photo,
                         remove_label=self.ctx.t("photo.remove"),
+                        photo_label=lambda n: self.ctx.t("photo.n", n=n),
                     ),
                 )
             )

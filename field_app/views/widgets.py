@@ -235,13 +235,21 @@ def thumbnails(
     on_remove: Callable[[int], Any] | None = None,
     size: int = 96,
     remove_label: str = "",
+    photo_label: Callable[[int], str] | None = None,
 ) -> ft.Control:
     """Photos in a wrapping row; with ``on_remove`` each has a × in its
     corner, a full 48 px touch target named ``remove_label`` for screen readers."""
     tiles: list[ft.Control] = []
     for index, data in enumerate(images):
         picture: ft.Control = (
-            ft.Image(src=data, width=size, height=size, fit=ft.BoxFit.COVER, border_radius=8)
+            ft.Image(
+                src=data,
+                width=size,
+                height=size,
+                fit=ft.BoxFit.COVER,
+                border_radius=8,
+                semantics_label=photo_label(index + 1) if photo_label else None,
+            )
             if data
             else ft.Container(
                 ft.Icon(ft.Icons.PHOTO), width=size, height=size, bgcolor=ft.Colors.GREY_200
