@@ -74,7 +74,12 @@ class LoginView:
         self.username = text_field(t("login.username"), form.username, self._set("username"))
         self.username.read_only = form.again
         self.password = text_field(
-            t("login.password"), "", self._set("password"), password=True, on_submit=self._submit
+            t("login.password"),
+            "",
+            self._set("password"),
+            password=True,
+            on_submit=self._submit,
+            reveal_label=t("common.show_typed"),
         )
         self.error = ft.Container()
         self.busy = ft.ProgressRing(visible=False, width=28, height=28)
@@ -143,6 +148,7 @@ class PinView:
             password=True,
             keyboard=ft.KeyboardType.NUMBER,
             on_submit=None if choose else self._submit,
+            reveal_label=ctx.t("common.show_typed"),
             # On a phone the keyboard opens at once. In a browser, focus given
             # before the accessibility tree exists is not in that tree, so a
             # screen reader (or an automated tap) cannot find the field.
@@ -155,6 +161,7 @@ class PinView:
             password=True,
             keyboard=ft.KeyboardType.NUMBER,
             on_submit=self._submit,
+            reveal_label=ctx.t("common.show_typed"),
         )
         self.error = ft.Container()
         self.busy = ft.ProgressRing(visible=False, width=28, height=28)

@@ -11,6 +11,7 @@ from field_app.views.widgets import (
     card,
     choice_row,
     error_line,
+    icon_button,
     info_line,
     label,
     primary_button,
@@ -186,10 +187,10 @@ class IntakeView(ScreenView):
                             size=sz(TEXT),
                             expand=True,
                         ),
-                        ft.IconButton(
+                        icon_button(
                             ft.Icons.DELETE_OUTLINE,
-                            on_click=lambda _: self.vm.remove_party(index),
-                            tooltip=t("intake.remove_party"),
+                            t("intake.remove_party"),
+                            lambda _: self.vm.remove_party(index),
                         ),
                     ]
                 ),

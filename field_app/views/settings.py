@@ -30,10 +30,20 @@ class SettingsView(ScreenView):
             t("login.server"), vm.server_url, self._set("server_url"), keyboard=ft.KeyboardType.URL
         )
         self.old_pin = text_field(
-            t("pin.old"), "", self._set("old_pin"), password=True, keyboard=ft.KeyboardType.NUMBER
+            t("pin.old"),
+            "",
+            self._set("old_pin"),
+            password=True,
+            keyboard=ft.KeyboardType.NUMBER,
+            reveal_label=t("common.show_typed"),
         )
         self.new_pin = text_field(
-            t("pin.new"), "", self._set("new_pin"), password=True, keyboard=ft.KeyboardType.NUMBER
+            t("pin.new"),
+            "",
+            self._set("new_pin"),
+            password=True,
+            keyboard=ft.KeyboardType.NUMBER,
+            reveal_label=t("common.show_typed"),
         )
         self.confirm_pin = text_field(
             t("pin.confirm"),
@@ -41,6 +51,7 @@ class SettingsView(ScreenView):
             self._set("confirm_pin"),
             password=True,
             keyboard=ft.KeyboardType.NUMBER,
+            reveal_label=t("common.show_typed"),
         )
         self.pin_busy = False
 

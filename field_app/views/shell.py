@@ -19,8 +19,8 @@ from field_app.views.device_model import device_model
 from field_app.views.router import make_screen
 from field_app.views.screen import ScreenView
 from field_app.views.status_bar import StatusBar
-from field_app.views.theme import PRIMARY, TITLE, TOUCH, app_theme, sz, use_text_scale
-from field_app.views.widgets import tid
+from field_app.views.theme import PRIMARY, TITLE, app_theme, sz, use_text_scale
+from field_app.views.widgets import icon_button, tid
 
 log = logging.getLogger(__name__)
 IDLE_CHECK_SECONDS = 10
@@ -112,14 +112,7 @@ class FieldAppView:
             back.append(
                 tid(
                     "nav-back",
-                    ft.IconButton(
-                        ft.Icons.ARROW_BACK,
-                        on_click=self._back,
-                        icon_size=28,
-                        width=TOUCH,
-                        height=TOUCH,
-                        tooltip=self.ctx.t("common.back"),
-                    ),
+                    icon_button(ft.Icons.ARROW_BACK, self.ctx.t("common.back"), self._back),
                 )
             )
         header = ft.Container(

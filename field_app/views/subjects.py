@@ -80,7 +80,8 @@ class SubjectListView(ScreenView):
                     f"{self.ctx.tr(row.correction_type)} · {last}",
                     _badges(self.ctx, row),
                     on_click=self._go(Route.to(Screen.SUBJECT, id=str(row.id))),
-                    trailing=start,
+                    trailing=start if self.ctx.tablet else None,
+                    below=None if self.ctx.tablet else start,
                     leading=ft.Icon(ft.Icons.PRIORITY_HIGH, color=KEY_PERSON)
                     if row.key_person
                     else None,

@@ -16,7 +16,7 @@ from field_app.viewmodels.supervision_dashboard import (
 )
 from field_app.views.supervision_common import WorkspaceView, district_time, figure
 from field_app.views.theme import KEY_PERSON, PRIMARY, SMALL, TEXT, WARNING, sz
-from field_app.views.widgets import badge, heading, label, secondary_button, tid
+from field_app.views.widgets import badge, heading, icon_button, label, secondary_button, tid
 from shared_models.protocol.supervision import Dashboard, DashboardFigures
 
 DISTRICT = ""
@@ -84,18 +84,16 @@ class DashboardView(WorkspaceView):
         controls += [
             tid(
                 "dashboard-month-previous",
-                ft.IconButton(
-                    ft.Icons.CHEVRON_LEFT, on_click=self._previous, tooltip=t("dashboard.previous")
-                ),
+                icon_button(ft.Icons.CHEVRON_LEFT, t("dashboard.previous"), self._previous),
             ),
             tid("dashboard-month", ft.Text(vm.month, size=sz(TEXT), weight=ft.FontWeight.W_600)),
             tid(
                 "dashboard-month-next",
-                ft.IconButton(
+                icon_button(
                     ft.Icons.CHEVRON_RIGHT,
-                    on_click=self._next,
+                    t("dashboard.next"),
+                    self._next,
                     disabled=not vm.can_go_forward,
-                    tooltip=t("dashboard.next"),
                 ),
             ),
         ]

@@ -26,6 +26,30 @@ def tid(identifier: str, control: ft.Control, expand: bool | None = None) -> ft.
     return ft.Semantics(identifier=identifier, content=control, expand=expand)
 
 
+def icon_button(
+    icon: ft.IconData,
+    label: str,
+    on_click: Handler | None,
+    *,
+    icon_size: int = 28,
+    disabled: bool = False,
+    bgcolor: str | None = None,
+) -> ft.IconButton:
+    """A button drawn as an icon alone, 48 px or more, named for screen
+    readers. The name is on the icon (``semantics_label``): the web client
+    does not turn a tooltip into an accessible name, so a tooltip alone
+    leaves a button a screen reader can only call "button"."""
+    return ft.IconButton(
+        ft.Icon(icon, size=icon_size, semantics_label=label),
+        on_click=on_click,
+        tooltip=label,
+        disabled=disabled,
+        bgcolor=bgcolor,
+        width=max(TOUCH, icon_size + 20),
+        height=max(TOUCH, icon_size + 20),
+    )
+
+
 def _style() -> ft.ButtonStyle:
     return ft.ButtonStyle(
         padding=ft.Padding.symmetric(horizontal=20, vertical=12),
@@ -90,14 +114,19 @@ def text_field(
     on_submit: Handler | None = None,
     autofocus: bool = False,
     max_length: int | None = None,
+    reveal_label: str = "",
 ) -> ft.TextField:
-    return ft.TextField(
+    """A labelled text field. A password field gets a button to show what
+    was typed: named ``reveal_label`` where the caller gives one (Flutter's
+    own reveal button has no name a screen reader can say)."""
+    own_reveal = password and bool(reveal_label)
+    field = ft.TextField(
         label=label,
         value=value,
         on_change=on_change,
         on_submit=on_submit,
         password=password,
-        can_reveal_password=password,
+        can_reveal_password=password and not own_reveal,
         multiline=multiline,
         min_lines=3 if multiline else None,
         max_lines=8 if multiline else None,
@@ -109,6 +138,14 @@ def text_field(
         max_length=max_length,
         content_padding=ft.Padding.symmetric(horizontal=14, vertical=16),
     )
+    if own_reveal:
+
+        def toggle(_: ft.Event[ft.IconButton]) -> None:
+            field.password = not field.password
+            field.update()
+
+        field.suffix = icon_button(ft.Icons.VISIBILITY, reveal_label, toggle, icon_size=24)
+    return field
 
 
 def choice_row(
@@ -205,13 +242,18 @@ def list_row(
     on_click: Handler | None = None,
     trailing: ft.Control | None = None,
     leading: ft.Control | None = None,
+    below: ft.Control | None = None,
 ) -> ft.Control:
-    """A row of a list: at least ``TOUCH`` high, the whole row tappable."""
+    """A row of a list: at least ``TOUCH`` high, the whole row tappable.
+    ``below`` sits under the texts (a button that would squeeze them to a
+    sliver beside them on a narrow phone at a large text size)."""
     texts: list[ft.Control] = [ft.Text(title, size=sz(TEXT), weight=ft.FontWeight.W_600)]
     if subtitle:
         texts.append(label(subtitle))
     if badges:
         texts.append(ft.Row(list(badges), spacing=6, wrap=True))
+    if below is not None:
+        texts.append(below)
     parts: list[ft.Control] = []
     if leading is not None:
         parts.append(leading)
@@ -267,18 +309,12 @@ def thumbnails(
                 [
                     picture,
                     ft.Container(
-                        ft.Semantics(
-                            content=ft.IconButton(
-                                ft.Icons.CLOSE,
-                                on_click=remover(index),
-                                bgcolor=ft.Colors.WHITE,
-                                icon_size=26,
-                                width=48,
-                                height=48,
-                                tooltip=remove_label or None,
-                            ),
-                            label=remove_label or None,
-                            button=True,
+                        icon_button(
+                            ft.Icons.CLOSE,
+                            remove_label,
+                            remover(index),
+                            icon_size=26,
+                            bgcolor=ft.Colors.WHITE,
                         ),
                         right=0,
                         top=0,
@@ -352,15 +388,8 @@ def date_field(
         )
         e.page.show_dialog(picker)
 
-    button = ft.IconButton(
-        ft.Icons.CALENDAR_MONTH,
-        on_click=open_picker,
-        icon_size=28,
-        width=TOUCH,
-        height=TOUCH,
-        tooltip=texts.open_picker,
-    )
-    labelled = ft.Semantics(content=button, label=texts.open_picker, button=True)
+    labelled = icon_button(ft.Icons.CALENDAR_MONTH, texts.open_picker, open_picker)
     field.expand = True
+    field.hint_text = field.hint_text or "YYYY-MM-DD"
     identified: ft.Control = tid(identifier, field, expand=True) if identifier else field
     return ft.Row([identified, labelled], vertical_alignment=ft.CrossAxisAlignment.START, spacing=4)

@@ -15,11 +15,13 @@ from tests.e2e.conftest import FieldAppProcess
 from tests.e2e.driver import (
     NARROW,
     Screenshots,
+    bring_into_view,
     by_id,
     choose,
     click,
     click_until,
     open_app,
+    press_until,
     settle,
     use_english,
     wait_for_text,
@@ -85,9 +87,22 @@ def unnamed_buttons(page: Page) -> list[str]:
     return found
 
 
+def still(page: Page, attempts: int = 20) -> None:
+    """Until two screenshots a few frames apart are the same (a page
+    transition or a ripple has finished), at most ``attempts`` tries."""
+    before = page.screenshot()
+    for _ in range(attempts):
+        settle(page)
+        settle(page)
+        now = page.screenshot()
+        if now == before:
+            return
+        before = now
+
+
 def check(page: Page, shots: Screenshots, name: str) -> None:
     """Screenshot, then: fits in 360 px, every button named."""
-    settle(page)
+    still(page)
     shots.take(name, ("narrow",))
     beyond = beyond_the_edge(page)
     assert beyond == [], f"{name}: drawn past the right edge: {beyond}"
@@ -134,3 +149,40 @@ def test_the_largest_text_fits_a_narrow_phone_in_both_languages(
 
         click_until(page, "lock-now", "pin-input")
         check(page, shots, "zh-05-unlock")
+
+
+CASE_TITLE = "拖欠装修工钱"  # a demo case of the Baijia office (tests/e2e/district.py)
+
+
+def test_a_mediators_screens_at_the_largest_text(
+    field_app: FieldAppProcess, page: Page, shots: Screenshots
+) -> None:
+    with deadline(TEST_SECONDS):
+        page.set_viewport_size(NARROW)
+        open_app(page, field_app.url)
+        use_english(page)
+        sign_in(page, "mediator.baijia")
+        click_until(page, "nav-settings", "text-size")
+        choose(page, "text-size", "Largest")
+
+        for language, words in (("en", "Cases"), ("zh", "案件")):
+            if language == "zh":
+                choose(page, "language-select", "简体中文")
+            click_until(page, "nav-cases", "case-new")
+            wait_for_text(page, words)
+            wait_for_text(page, CASE_TITLE)
+            check(page, shots, f"{language}-11-cases")
+            press_until(page.get_by_text(CASE_TITLE).first, by_id(page, "case-detail").first)
+            check(page, shots, f"{language}-12-case")
+            click_until(page, "visit-new", "visit-notes")
+            check(page, shots, f"{language}-13-visit")
+            click_until(page, "nav-back", "agreement-new")
+            click_until(page, "agreement-new", "agreement-facts")
+            bring_into_view(page, by_id(page, "agreement-deadline").first)
+            check(page, shots, f"{language}-14-agreement-form")
+            click_until(page, "nav-back", "agreement-new")
+            click_until(page, "nav-back", "case-new")
+            click_until(page, "case-new", "case-title")
+            check(page, shots, f"{language}-15-intake")
+            click_until(page, "nav-back", "case-new")
+            click_until(page, "nav-settings", "text-size")
