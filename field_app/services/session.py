@@ -49,8 +49,8 @@ _DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 def device_label(username: str, model: str) -> str:
     """Who carries the device and what it is: ``mediator.baijia · Xiaomi 2201117TG``.
 
-    Never the host name: in web mode that is the server's ("vm"), on a
-    phone it is "localhost"."""
+    Never the host name: in web mode that is the machine serving the app
+    (every device of a demo was called "vm"), and on a phone it names no one."""
     model = " ".join(model.split())[:120]
     name = f"{username} · {model}" if model else username
     return name[:MAX_DEVICE_NAME]

@@ -4,8 +4,10 @@ edge) and every button has a name a screen reader can say, in English and
 in Chinese. The screenshots are for a person to look at."""
 
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 import pytest
@@ -24,6 +26,7 @@ from tests.e2e.driver import (
     press_until,
     settle,
     use_english,
+    value,
     wait_for_text,
 )
 from tests.e2e.test_sign_in import sign_in
@@ -151,6 +154,22 @@ def test_the_largest_text_fits_a_narrow_phone_in_both_languages(
         check(page, shots, "zh-05-unlock")
 
 
+def pick_a_date(page: Page, shots: Screenshots) -> None:
+    """The calendar beside the deadline opens a date picker; its OK writes
+    the day (today, the picker's first choice) into the field as YYYY-MM-DD."""
+    calendar = page.get_by_role("button", name="Pick a date on a calendar").last
+    press_until(calendar, page.get_by_role("button", name="OK").first)
+    still(page)
+    shots.take("en-14b-date-picker", ("narrow",))
+    page.get_by_role("button", name="OK").first.click()
+    today = datetime.now(UTC).date()
+    wanted = {(today + timedelta(days=d)).isoformat() for d in (-1, 0, 1)}
+    deadline_at = time.monotonic() + 30
+    while value(page, "agreement-deadline") not in wanted:
+        assert time.monotonic() < deadline_at, "the picked day never reached the field"
+        settle(page)
+
+
 CASE_TITLE = "拖欠装修工钱"  # a demo case of the Baijia office (tests/e2e/district.py)
 
 
@@ -180,6 +199,8 @@ def test_a_mediators_screens_at_the_largest_text(
             click_until(page, "agreement-new", "agreement-facts")
             bring_into_view(page, by_id(page, "agreement-deadline").first)
             check(page, shots, f"{language}-14-agreement-form")
+            if language == "en":
+                pick_a_date(page, shots)
             click_until(page, "nav-back", "agreement-new")
             click_until(page, "nav-back", "case-new")
             click_until(page, "case-new", "case-title")
