@@ -98,6 +98,7 @@ class ViewContext:
             cancel=self.t("common.cancel"),
             confirm=self.t("date.confirm"),
             locale=ft.Locale("zh", "CN") if chinese else ft.Locale("en", "US"),
+            today=self.app.core.now().date(),
         )
 
     @property

@@ -337,6 +337,8 @@ class DatePickerTexts:
     cancel: str
     confirm: str
     locale: ft.Locale
+    today: date
+    """Today on the district's calendar (Flet's default is the host's clock)."""
 
 
 def picked_day(value: date) -> date:
@@ -378,6 +380,7 @@ def date_field(
 
         picker = ft.DatePicker(
             value=datetime.combine(current, datetime.min.time()) if current else None,
+            current_date=datetime.combine(texts.today, datetime.min.time()),
             first_date=datetime(2000, 1, 1),
             last_date=datetime(2100, 12, 31),
             help_text=texts.help,
