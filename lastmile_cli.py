@@ -14,6 +14,7 @@ import typer
 
 from sync_server.cli import admin, server
 from sync_server.cli_verify import verify
+from sync_server.services.audit_key import DEFAULT_FILE as AUDIT_KEY_FILE
 
 DEMO_PASSWORD = "demo-2026"  # noqa: S105  (the demo district only; printed on start)
 DEMO_LOGINS = [
@@ -102,12 +103,15 @@ def demo(
     database = data_dir / "lastmile.db"
     phone_dir = data_dir / "phone"
     if reset and data_dir.exists():
-        for path in data_dir.glob("lastmile.db*"):
-            path.unlink()
+        # The audit key file records where keying began in the old database.
+        for pattern in ("lastmile.db*", f"{AUDIT_KEY_FILE}*"):
+            for path in data_dir.glob(pattern):
+                path.unlink()
         shutil.rmtree(phone_dir, ignore_errors=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{database.resolve()}"
     cli = [sys.executable, "-m", "lastmile_cli"]
+    env = {**os.environ, "LASTMILE_BLOBS": str((data_dir / "blobs").resolve())}
     if not database.exists():
         typer.echo("preparing the demo district (first start only)…")
         subprocess.run(
@@ -124,8 +128,8 @@ def demo(
             ],
             check=True,
             stdout=subprocess.DEVNULL,
+            env=env,
         )
-    env = {**os.environ, "LASTMILE_BLOBS": str((data_dir / "blobs").resolve())}
     server_process = subprocess.Popen(
         [*cli, "server", "--db", db_url, "--host", "127.0.0.1", "--port", str(port)], env=env
     )

@@ -1,11 +1,14 @@
-# Sourced by scripts/demo and scripts/test: makes ./.venv hold exactly what
-# pyproject.toml asks for, on a machine that has only Python 3.11+ and root.
-# Re-installs only when pyproject.toml changed since the last install.
+# Sourced by scripts/demo, scripts/test and scripts/lock: makes ./.venv hold
+# exactly the lock's bytes (requirements/lock.txt, every package pinned with
+# its hashes) and the project itself, on a machine that has only Python 3.11+
+# and root. Re-installs only when the lock or pyproject.toml changed since the
+# last install.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 STAMP="$VENV/.lastmile-installed"
+LOCK="$ROOT/requirements/lock.txt"
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -41,11 +44,14 @@ ensure_venv() {
         fi
     fi
     local wanted
-    wanted="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+    wanted="$(cat "$LOCK" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
     if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$wanted" ]; then
-        echo "lastmile: installing the project into .venv (first run takes a minute)" >&2
-        "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-        "$VENV/bin/python" -m pip install -q -e "$ROOT[dev]"
+        echo "lastmile: installing the locked dependencies into .venv (first run takes a minute)" >&2
+        # Every package, the installer and the build backend included, must
+        # match a hash in the lock; then the project itself, whose
+        # dependencies are all in place, built by the locked setuptools.
+        "$VENV/bin/python" -m pip install -q --require-hashes -r "$LOCK"
+        "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT"
         echo "$wanted" >"$STAMP"
     fi
 }

@@ -15,12 +15,19 @@ from sqlmodel import Session, SQLModel, col
 
 from shared_models.domain.org import Role, UserRecord
 from shared_models.protocol.tables import TableName
-from sync_server.core.audit import append_audit, verify_audit
+from sync_server.core.audit import AuditReport, append_audit, bind_audit_keyring, check_audit
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.core.migrate import upgrade
 from sync_server.core.runtime import tune_garbage_collection
 from sync_server.core.security import hash_password
+from sync_server.services.audit_key import (
+    AuditKeyError,
+    audit_key_path,
+    audit_keyring,
+    create_key_file,
+    load_keyring,
+)
 from sync_server.services.devices import UnknownDeviceError, revoke_device
 from sync_server.services.records import ROWS
 from sync_server.services.seeding import load_records, shared_password_hashes
@@ -43,8 +50,10 @@ def settings_for(db: str | None, **overrides: object) -> ServerSettings:
 
 @contextmanager
 def database(url: str) -> Iterator[Engine]:
-    """An engine for one command, closed when it is done."""
+    """An engine for one command, closed when it is done. The audit entries
+    it writes are keyed with the audit key of the same settings as the server's."""
     engine = make_engine(url)
+    bind_audit_keyring(engine, audit_keyring(settings_for(url)))
     try:
         yield engine
     finally:
@@ -213,16 +222,55 @@ def revoke_device_command(device_id: str, db: DbOption = None) -> None:
 
 @admin.command("verify-audit")
 def verify_audit_command(db: DbOption = None) -> None:
-    """Check the audit log's hash chain; exit 1 and say where it breaks."""
-    with database(settings_for(db).db) as engine:
-        with read_session(engine) as session:
-            problems = verify_audit(session)
-            entries = session.scalar(select(col(SyncState.audit_seq))) or 0
-        if problems:
-            for problem in problems:
-                typer.echo(f"BROKEN: {problem}", err=True)
-            raise typer.Exit(code=1)
-        typer.echo(f"audit log intact: {entries} entries")
+    """Check the audit log: its hash chain, every entry's MAC under the audit
+    key, where keying began and the head. Exit 1 and say what is wrong."""
+    settings = settings_for(db)
+    try:
+        keyring = load_keyring(audit_key_path(settings))
+    except AuditKeyError as error:
+        typer.echo(f"BROKEN: {error}", err=True)
+        raise typer.Exit(code=1) from None
+    with database(settings.db) as engine, read_session(engine) as session:
+        report = check_audit(session, keyring)
+    for line in _describe(report, keyring.path):
+        typer.echo(line)
+    if report.problems:
+        for problem in report.problems:
+            typer.echo(f"BROKEN: {problem}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"audit log intact: {report.entries} entries")
+
+
+def _describe(report: AuditReport, key_file: Path) -> list[str]:
+    """What ``verify-audit`` checked, in the order it checked it."""
+    lines = [f"audit log: {report.entries} entries; key file {key_file}"]
+    anchor = report.anchor
+    if anchor is not None and anchor.keyed_from > 1:
+        lines.append(
+            f"  entries 1–{anchor.keyed_from - 1}: written before the audit key; "
+            f"covered by the hash chain that entry {anchor.keyed_from} extends "
+            "(the key file records that point)"
+        )
+    keyed = sum(report.keyed_by.values())
+    if keyed:
+        keys = ", ".join(f"{key_id} ({count})" for key_id, count in report.keyed_by.items())
+        lines.append(f"  {keyed} entries keyed (HMAC-SHA-256), MAC verified, by key {keys}")
+    if report.head_key_id:
+        lines.append(f"  head: entry {report.last_seq}, MAC verified (key {report.head_key_id})")
+    lines.extend(f"  note: {note}" for note in report.notes)
+    return lines
+
+
+@admin.command("rotate-audit-key")
+def rotate_audit_key(db: DbOption = None) -> None:
+    """Add a new audit MAC key (or create the key file): new entries are keyed
+    with it, older ones keep verifying with theirs. Restart the servers."""
+    path = audit_key_path(settings_for(db))
+    if create_key_file(path):
+        typer.echo(f"created the audit key file {path}: back it up")
+        return
+    new_id = load_keyring(path).rotate()
+    typer.echo(f"new audit key {new_id} in {path}: back it up, then restart the servers")
 
 
 @admin.command("purge-tombstones")

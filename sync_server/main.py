@@ -19,10 +19,12 @@ from sync_server.api.routes import (
     supervision,
     sync,
 )
+from sync_server.core.audit import bind_audit_keyring
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
 from sync_server.core.errors import install_error_handlers
 from sync_server.core.runtime import tune_garbage_collection
+from sync_server.services.audit_key import audit_keyring
 from sync_server.services.district_calendar import use_district_zone
 from sync_server.services.pull import prepare_statements
 
@@ -42,6 +44,7 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
     app.state.settings = settings
     use_district_zone(district_zone(settings.district_time_zone))
     app.state.engine = engine or make_engine(settings.db)
+    bind_audit_keyring(app.state.engine, audit_keyring(settings))
     prepare_statements(app.state.engine.dialect)
     app.state.scope_cache = ScopeCache()
     install_error_handlers(app)

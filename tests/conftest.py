@@ -17,8 +17,10 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
+from sync_server.core.audit import bind_audit_keyring
 from sync_server.core.db import make_engine
 from sync_server.core.migrate import upgrade
+from sync_server.services.audit_key import DEFAULT_FILE, load_keyring
 
 PG_ADMIN_DSN = os.environ.get("LASTMILE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -93,8 +95,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
+def engine(db_url: str, tmp_path: Path) -> Iterator[Engine]:
+    """The test's database; its audit entries are keyed with the audit key
+    the ``settings`` of the same test use (tmp_path/audit-mac-keys.json)."""
     engine = make_engine(db_url)
+    bind_audit_keyring(engine, load_keyring(tmp_path / DEFAULT_FILE, generate=True))
     yield engine
     engine.dispose()
 

@@ -32,6 +32,11 @@ class ServerSettings(BaseSettings):
         description="PEM file of the district's Ed25519 signing key (countersignatures, "
         "signed PDFs); unset: one is generated beside the blob store (demo, tests)",
     )
+    audit_key: Path | None = Field(
+        default=None,
+        description="JSON file of the audit log's MAC keys (docs/security.md); unset: "
+        "audit-mac-keys.json beside the district signing key, generated when missing",
+    )
     district_time_zone: str = Field(
         default=DEFAULT_DISTRICT_TIME_ZONE,
         description="IANA time zone of the district: every time a person reads (screens, "

@@ -14,7 +14,9 @@ class SyncState(SQLModel, table=True):
     in the order they were handed out (no gaps for a concurrent pull).
     ``purged_through`` is the highest version whose tombstones were purged:
     a cursor below it cannot resume without a gap. ``audit_seq``/``audit_head``
-    name the newest audit entry, so a truncated log is detected too."""
+    name the newest audit entry, and ``audit_head_mac`` keys that pair with
+    the audit key, so a truncated log is detected too (NULL until the first
+    keyed entry)."""
 
     __tablename__ = "sync_state"
 
@@ -24,6 +26,8 @@ class SyncState(SQLModel, table=True):
     epoch: UUID
     audit_seq: int = 0
     audit_head: str = Field(default="0" * 64, max_length=64)
+    audit_head_key_id: str | None = Field(default=None, max_length=16)
+    audit_head_mac: str | None = Field(default=None, max_length=64)
 
 
 class AppliedMutation(SQLModel, table=True):
@@ -80,7 +84,9 @@ class LoginFailure(SQLModel, table=True):
 
 class AuditEntry(SQLModel, table=True):
     """An append-only, hash-chained log of every write. Holds ids, counts and
-    actions only: no personal data, no secrets."""
+    actions only: no personal data, no secrets. ``mac`` keys the entry's hash
+    with the audit key ``key_id`` (kept outside the database); both are NULL
+    on entries written before the audit key existed."""
 
     __tablename__ = "audit_log"
 
@@ -92,3 +98,5 @@ class AuditEntry(SQLModel, table=True):
     detail: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
     prev_hash: str = Field(max_length=64)
     entry_hash: str = Field(max_length=64)
+    key_id: str | None = Field(default=None, max_length=16)
+    mac: str | None = Field(default=None, max_length=64)

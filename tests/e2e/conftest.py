@@ -115,6 +115,8 @@ class SyncServer:
             check=True,
             stdout=subprocess.DEVNULL,
             cwd=ROOT,
+            # The seed's audit entry is keyed with the server's audit key.
+            env={**os.environ, "LASTMILE_BLOBS": str(self.blobs)},
         )
 
     def start(self) -> None:

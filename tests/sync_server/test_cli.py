@@ -4,15 +4,24 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select, text, update
 from typer.testing import CliRunner
 
 from lastmile_cli import app
+from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
+from sync_server.services.audit_key import audit_key_path, forget_loaded_keyrings
 from sync_server.tables import AuditEntry, CaseRow, OrgUnitRow, SyncState, UserRow
 from tests.factories import District, case_fields, mutation
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def same_keys_as_the_server(monkeypatch: pytest.MonkeyPatch, settings: ServerSettings) -> None:
+    """The commands find the audit key where the test's server keeps it."""
+    monkeypatch.setenv("LASTMILE_BLOBS", str(settings.blobs))
 
 
 def run(*args: str) -> Any:
@@ -78,6 +87,35 @@ def test_verify_audit_detects_an_edited_entry(
     result = run("admin", "verify-audit", "--db", db_url)
     assert result.exit_code == 1
     assert "changed after it was written" in result.output
+
+
+def test_verify_audit_says_what_it_checked_and_survives_a_key_rotation(
+    db_url: str, device_for: Any, district: District, settings: ServerSettings
+) -> None:
+    device_for("mediator.baijia")
+    first = run("admin", "verify-audit", "--db", db_url)
+    assert first.exit_code == 0, first.output
+    assert "entries keyed (HMAC-SHA-256), MAC verified, by key" in first.output
+    assert "head: entry" in first.output
+    rotated = run("admin", "rotate-audit-key", "--db", db_url)
+    assert rotated.exit_code == 0, rotated.output
+    new_id = rotated.output.split()[3]
+    assert new_id in audit_key_path(settings).read_text()
+    # The test's server keeps the key it loaded (a real one is restarted).
+    again = run("admin", "verify-audit", "--db", db_url)
+    assert again.exit_code == 0, again.output
+    assert "audit log intact" in again.output
+
+
+def test_verify_audit_without_the_key_file_is_broken(
+    db_url: str, device_for: Any, district: District, settings: ServerSettings
+) -> None:
+    device_for("mediator.baijia")
+    audit_key_path(settings).rename(audit_key_path(settings).with_suffix(".moved"))
+    forget_loaded_keyrings()
+    result = run("admin", "verify-audit", "--db", db_url)
+    assert result.exit_code == 1
+    assert "no audit key file at" in result.output
 
 
 def test_verify_audit_detects_a_truncated_log(
