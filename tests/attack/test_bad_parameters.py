@@ -1,0 +1,138 @@
+"""Every query and path parameter of every route the server publishes, with
+hostile values: no value may bring a 5xx, every refusal is the error
+envelope (a 422 names the parameter), and SQLite and PostgreSQL answer
+alike.
+
+The parameters are read from the app's own ``/openapi.json``, so a new
+route or parameter is attacked as soon as it exists.
+"""
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from sync_server.core.config import ServerSettings
+from sync_server.main import create_app
+from tests.attack.tally import Attack
+from tests.attack.twin import Answer, Twin, twin_servers
+
+HOSTILE_VALUES = (
+    "\x00",
+    "2026\x00-11",
+    "0001-01-01",
+    "9999-12-31",
+    "0000-00-00",
+    "9999-12",
+    "0001-01",
+    "9999-12-31T23:59:59-12:00",
+    "0001-01-01T00:00:00+14:00",
+    "2147483648",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "1e309",
+    "NaN",
+    "-1",
+    "../../../../etc/passwd",
+    "..",
+    "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "' OR 1=1 --",
+    "x" * 5000,
+    "",
+)
+
+_PLACEHOLDERS = {
+    "sha256": "ab" * 32,
+    "table": "cases",
+    "device_id": "some-device-0001",
+}
+"""A valid-looking value for the path parameters not under attack."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    method: str
+    path: str
+    name: str
+    where: str
+
+
+def published_parameters() -> list[Parameter]:
+    document = create_app(ServerSettings(db="sqlite://")).openapi()
+    found: list[Parameter] = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] in ("query", "path"):
+                    found.append(
+                        Parameter(method.upper(), path, parameter["name"], parameter["in"])
+                    )
+    return found
+
+
+def _url(parameter: Parameter, value: str) -> tuple[str, dict[str, str]]:
+    path = parameter.path
+    for name in _path_names(path):
+        filler = value if (parameter.where == "path" and name == parameter.name) else None
+        replacement = quote(filler, safe="") if filler is not None else _placeholder(name)
+        path = path.replace("{" + name + "}", replacement)
+    query = {parameter.name: value} if parameter.where == "query" else {}
+    return path, query
+
+
+def _path_names(path: str) -> Iterator[str]:
+    rest = path
+    while "{" in rest:
+        start = rest.index("{")
+        end = rest.index("}", start)
+        yield rest[start + 1 : end]
+        rest = rest[end + 1 :]
+
+
+def _placeholder(name: str) -> str:
+    return _PLACEHOLDERS.get(name, str(uuid.UUID(int=7)))
+
+
+def _problems(parameter: Parameter, value: str, answers: dict[str, Answer]) -> list[str]:
+    where = f"{parameter.method} {parameter.path} {parameter.name}={value[:40]!r}"
+    problems: list[str] = []
+    reduced = {(a.status, a.envelope_code) for a in answers.values()}
+    if len(reduced) > 1:
+        problems.append(f"{where}: SQLite and PostgreSQL differ: {answers}")
+    for backend, answer in answers.items():
+        if answer.status >= 500:
+            problems.append(f"{where}: {backend} answered {answer.status}")
+        elif answer.status >= 400 and parameter.method != "HEAD":
+            if answer.envelope_code is None:
+                problems.append(f"{where}: {backend} {answer.status} without the error envelope")
+            elif answer.status == 422 and parameter.name not in str(answer.body["error"]):
+                problems.append(f"{where}: {backend} 422 does not name the parameter")
+    return problems
+
+
+@pytest.fixture
+def admin_twin(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Twin]:
+    """The admin reaches every route (supervision, export, admin)."""
+    with twin_servers(request, tmp_path, "admin") as both:
+        yield both
+
+
+def test_no_parameter_value_brings_a_server_error(attack: Attack, admin_twin: Twin) -> None:
+    parameters = published_parameters()
+    assert len(parameters) >= 20, parameters
+    for parameter in parameters:
+        if parameter.path.endswith("/logout") or parameter.path.endswith("/revoke"):
+            continue  # would sign the attacker out; they take no query anyway
+        for value in HOSTILE_VALUES:
+            path, query = _url(parameter, value)
+            body: dict[str, Any] = {}
+            if parameter.method in ("POST", "PATCH"):
+                body = {"content": b"{}", "headers": {"Content-Type": "application/json"}}
+            answers = admin_twin.request(parameter.method, path, params=query, **body)
+            attack.tried()
+            for problem in _problems(parameter, value, answers):
+                attack.violation(problem)
