@@ -35,6 +35,13 @@ class ApiError(Exception):
         self.headers = headers
 
 
+def printable(text: str) -> str:
+    """``text`` with what UTF-8 cannot spell (lone surrogates, which JSON
+    escapes can carry in) written as escapes: an answer quoting a hostile
+    field name must still be encodable."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def error_response(
     status: int,
     code: ErrorCode,
@@ -65,8 +72,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
         problems: list[JsonValue] = [
             {
-                "field": ".".join(str(part) for part in item.get("loc", ())[1:]) or None,
-                "message": str(item.get("msg", "")).removeprefix("Value error, "),
+                "field": printable(".".join(str(part) for part in item.get("loc", ())[1:])) or None,
+                "message": printable(str(item.get("msg", "")).removeprefix("Value error, ")),
             }
             for item in error.errors()[:20]
         ]

@@ -34,6 +34,7 @@ HOSTILE_BODIES: dict[str, bytes] = {
     "empty": b"",
     "truncated": b'{"username": "adm',
     "NUL byte": b'{"username": "a\x00b"}',
+    "escaped surrogates": b'{"\\ud800": 1, "username": "\\udfff", "mutations": [{"\\ud800": 2}]}',
 }
 
 

@@ -108,3 +108,63 @@ def test_every_field_the_push_accepts_refuses_hostile_values_one_mutation_at_a_t
                         f"{backend}: {table}.{variant.path} = {variant.kind}: "
                         f"{result['status']} {error.get('code')} field={error.get('field')!r}"
                     )
+
+
+def test_hostile_field_names_reject_only_their_mutation(attack: Attack, twin: Twin) -> None:
+    parents = _parents(twin)
+    records = full_records(twin.district, parents)
+    agreement = records["agreements"]
+    tries = [
+        ("parties", {**records["parties"], "na\x00me": "x"}, "na\x00me"),
+        ("parties", {**records["parties"], "\ud800": "x"}, "\\ud800"),
+        ("cases", {**records["cases"], "version": 2**40}, "version"),
+        (
+            "agreements",
+            {**agreement, "parties": [{**agreement["parties"][0], "x\x00": 1}]},
+            "parties.0.x\x00",
+        ),
+    ]
+    batch: list[dict[str, Any]] = [_good(twin)]
+    for table, fields, _ in tries:
+        batch += [mutation(table, uuid.uuid4(), fields), _good(twin)]
+    answers = twin.push(batch)
+    attack.tried(len(tries))
+    if not _same(answers):
+        attack.violation("hostile field names: SQLite and PostgreSQL answer differently")
+    for backend, answer in answers.items():
+        if answer.status != 200:
+            attack.violation(f"{backend}: hostile field names failed the batch: {answer.status}")
+            continue
+        results = answer.body["results"]
+        if any(r["status"] != "applied" for r in results[0::2]):
+            attack.violation(f"{backend}: a good record beside a hostile field name failed")
+        for (table, _, name), result in zip(tries, results[1::2], strict=True):
+            error = result.get("error") or {}
+            if result["status"] != "rejected" or error.get("field") != name:
+                attack.violation(f"{backend}: {table} field {name!r}: {result}")
+
+
+ENVELOPE_VALUES: dict[str, tuple[Any, ...]] = {
+    "mutation_id": ("\x00", "not-a-uuid", 2**64),
+    "table": ("\x00", "../cases", "org_units\x00"),
+    "record_id": ("\x00", "../../etc/passwd"),
+    "op": ("\x00", "drop"),
+    "base_version": (2**31, 2**63, 2**64, -1, "1"),
+    "client_time": ("9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "\x00"),
+}
+
+
+def test_a_malformed_envelope_is_a_422_naming_it(attack: Attack, twin: Twin) -> None:
+    """The envelope is the app's own bookkeeping, never typed by a user: a
+    malformed one refuses the push with a 422 that names it (docs/protocol.md)."""
+    for key, values in ENVELOPE_VALUES.items():
+        for value in values:
+            spoilt = {**_good(twin), key: value}
+            answers = twin.push([_good(twin), spoilt])
+            attack.tried()
+            if not _same(answers):
+                attack.violation(f"envelope {key}={value!r}: the databases answer differently")
+            for backend, answer in answers.items():
+                named = f"mutations.1.{key}" in str(answer.body)
+                if answer.status != 422 or answer.envelope_code != "VALIDATION_FAILED" or not named:
+                    attack.violation(f"{backend}: envelope {key}={value!r}: {answer}")
