@@ -114,7 +114,9 @@ def test_a_refused_record_is_corrected_while_the_rest_sync(
 
     # The good records arrive; the refused one waits on the phone, with its reason.
     click(page, "sync-now")
-    wait_for_text(page, "The server refused a change (party)", timeout_ms=60_000)
+    # Home names the record and the server's reason (the NUL shows as "?").
+    wait_for_text(page, f"The server refused a change (party “Bad?Party {marker}”)", 60_000)
+    wait_for_text(page, "holds the control character U+0000")
     shots.take("01-home-refused-change")
     pulled = office.pull_all()
     names = {party["name"] for party in pulled["parties"].values()}
