@@ -15,6 +15,7 @@ days are computed from UTC times), and counters fit the databases' integers.
 """
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -70,7 +71,9 @@ _NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _NOT_MULTILINE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-def _refuse(pattern: re.Pattern[str]) -> Any:
+def _refuse(pattern: re.Pattern[str]) -> Callable[[str], str]:
+    """A validator refusing text in which ``pattern`` finds a character."""
+
     def check(value: str) -> str:
         found = pattern.search(value)
         if found is not None:
