@@ -7,6 +7,8 @@ The parameters are read from the app's own ``/openapi.json``, so a new
 route or parameter is attacked as soon as it exists.
 """
 
+import base64
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -158,3 +160,32 @@ def test_no_parameter_value_brings_a_server_error(attack: Attack, admin_twin: Tw
             attack.tried()
             for problem in _problems(parameter, value, answers):
                 attack.violation(problem)
+
+
+def _crafted(cursor: str, version: object) -> str:
+    """A cursor of this server (its epoch) naming ``version``: an opaque
+    string to the app, but anyone can decode it."""
+    data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    raw = json.dumps({**data, "v": version}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_a_crafted_pull_cursor_brings_no_server_error(attack: Attack, admin_twin: Twin) -> None:
+    cursors = {
+        backend: answer.body["cursor"]
+        for backend, answer in admin_twin.request("GET", "/api/v1/sync/pull").items()
+    }
+    for version in (2**31, 2**63, 2**64, -1, -(2**63) - 1, 10**40, 1.5, "1", None, [1]):
+        answers: dict[str, Answer] = {}
+        for server in admin_twin.servers:
+            response = server.client.get(
+                "/api/v1/sync/pull",
+                params={"cursor": _crafted(cursors[server.backend], version)},
+                headers={"Authorization": f"Bearer {server.token}"},
+            )
+            answers[server.backend] = Answer(response.status_code, response.json())
+        attack.tried()
+        for problem in _problems(
+            Parameter("GET", "/api/v1/sync/pull", "cursor", "query"), str(version), answers
+        ):
+            attack.violation(problem)
