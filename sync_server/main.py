@@ -22,7 +22,7 @@ from sync_server.api.routes import (
 from sync_server.core.audit import bind_audit_keyring
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
-from sync_server.core.errors import install_error_handlers
+from sync_server.core.errors import LastResortMiddleware, install_error_handlers
 from sync_server.core.runtime import tune_garbage_collection
 from sync_server.services.audit_key import audit_keyring
 from sync_server.services.district_calendar import use_district_zone
@@ -58,6 +58,7 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
         max_bytes=settings.max_push_bytes,
         streamed=STREAMED_BODIES,
     )
+    app.add_middleware(LastResortMiddleware)  # the outermost of ours: it sees every failure
     document_body_errors(app, STREAMED_BODIES)
     return app
 

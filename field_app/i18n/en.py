@@ -106,6 +106,7 @@ STRINGS: dict[str, str] = {
     "home.follow_ups_due": "{count} follow-up visits due",
     "home.recent_cases": "Latest open cases",
     "attention.rejected": "The server refused a change ({what})",
+    "attention.rejected_record": "The server refused a change ({what} “{record}”)",
     "attention.sent_back": "Sent back by a supervisor ({what})",
     "attention.conflict": "Changed by someone else: {field}",
     "attention.what_to_do.rejected": "Correct what the server names and send it again — or discard the change.",

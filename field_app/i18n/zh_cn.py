@@ -101,6 +101,7 @@ STRINGS: dict[str, str] = {
     "home.follow_ups_due": "{count} 件待回访",
     "home.recent_cases": "最近的在办案件",
     "attention.rejected": "服务器拒收了一项修改（{what}）",
+    "attention.rejected_record": "服务器拒收了一项修改（{what}“{record}”）",
     "attention.sent_back": "被审核人退回（{what}）",
     "attention.conflict": "他人修改了：{field}",
     "attention.what_to_do.rejected": "按服务器指出的问题改正后重新发送，或放弃这项修改。",

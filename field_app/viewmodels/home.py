@@ -3,6 +3,7 @@ cases and follow-ups due (mediator), unfinished forms, and what needs the
 user — changes the server refused, records a supervisor sent back, values
 overwritten in a conflict — each with what to do about it."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -10,10 +11,11 @@ from uuid import UUID
 from pydantic import JsonValue
 
 from field_app.i18n import Msg, msg
-from field_app.services.attention import attention
+from field_app.services.attention import RejectedChange, attention
 from field_app.services.cases import list_cases
 from field_app.services.drafts import list_drafts
 from field_app.services.subjects import list_subjects
+from field_app.storage.store import LocalStore
 from field_app.viewmodels.base import Observable
 from field_app.viewmodels.cases import CaseRow, case_row
 from field_app.viewmodels.core import FieldAppCore
@@ -44,6 +46,26 @@ class AttentionItem:
     detail: str
     route: Route | None
     mutation_id: UUID | None = None
+
+
+_LABEL_FIELDS = ("name", "title", "signer_name", "caption")
+_NOT_SHOWN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _refused_title(store: LocalStore, change: RejectedChange) -> Msg:
+    """ "The server refused a change (party “Li Ming”)": which record, by the
+    name or title it was sent with (or has on the phone), so the user knows
+    what to correct before opening it. A control character the server
+    refused is shown as ``?``."""
+    what = msg(f"table.{change.table.value}")
+    current = store.get(change.table.value, change.record_id) or {}
+    for values in (change.fields, current):
+        for key in _LABEL_FIELDS:
+            value = values.get(key)
+            if isinstance(value, str) and value.strip():
+                shown = _NOT_SHOWN.sub("?", value.strip())[:40]
+                return msg("attention.rejected_record", what=what, record=shown)
+    return msg("attention.rejected", what=what)
 
 
 def _value_text(value: JsonValue) -> str:
@@ -154,7 +176,7 @@ class HomeViewModel(Observable):
         items = [
             AttentionItem(
                 "rejected",
-                msg("attention.rejected", what=msg(f"table.{change.table.value}")),
+                _refused_title(store, change),
                 change.message or change.code or "",
                 route_for(store, change.table.value, change.record_id),
                 change.mutation_id,

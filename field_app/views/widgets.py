@@ -73,7 +73,7 @@ def primary_button(
         disabled=disabled,
         height=TOUCH,
         style=_style(),
-        expand=expand,
+        expand=expand or None,  # see secondary_button
     )
     return tid(identifier, button, expand or None) if identifier else button
 
@@ -97,7 +97,11 @@ def secondary_button(
         disabled=disabled,
         height=TOUCH,
         style=style,
-        expand=expand,
+        # ``expand=False`` is still sent to the client, which makes the button
+        # a flexible child: inside a wrapping Row that failed to lay out, and
+        # the web client drew a grey box instead of the buttons (Home's
+        # "correct / send again / discard" of a refused change).
+        expand=expand or None,
     )
     return tid(identifier, button, expand or None) if identifier else button
 

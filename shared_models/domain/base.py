@@ -2,7 +2,13 @@
 
 from sqlmodel import Field, SQLModel
 
-from shared_models.domain.types import STRICT_CONFIG, RecordId, UtcDatetime, moment
+from shared_models.domain.types import (
+    MAX_SQL_INTEGER,
+    STRICT_CONFIG,
+    RecordId,
+    UtcDatetime,
+    moment,
+)
 
 
 class RecordMeta(SQLModel):
@@ -15,7 +21,7 @@ class RecordMeta(SQLModel):
     model_config = STRICT_CONFIG
 
     id: RecordId = Field(primary_key=True)
-    version: int = Field(default=0, index=True, ge=0)
+    version: int = Field(default=0, index=True, ge=0, le=MAX_SQL_INTEGER)
     updated_at: UtcDatetime | None = moment()
     deleted: bool = False
     created_by: RecordId | None = None

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from shared_models.domain.base import RecordMeta
 from shared_models.domain.types import (
+    MAX_SQL_INTEGER,
     STRICT_CONFIG,
     LongText,
     RecordId,
@@ -37,7 +38,7 @@ class ReviewFields(SQLModel):
 
     target_table: ReviewTarget = choice()
     target_id: RecordId = Field(index=True)
-    target_version: int | None = Field(default=None, ge=0)
+    target_version: int | None = Field(default=None, ge=0, le=MAX_SQL_INTEGER)
     state: ReviewState = choice()
     comment: LongText = ""
 
@@ -67,8 +68,8 @@ class ConflictFields(SQLModel):
     field: ShortText
     overwritten_value: JsonValue = Field(default=None, sa_type=JSON)
     current_value: JsonValue = Field(default=None, sa_type=JSON)
-    base_version: int | None = None
-    overwritten_version: int = 0
+    base_version: int | None = Field(default=None, ge=0, le=MAX_SQL_INTEGER)
+    overwritten_version: int = Field(default=0, ge=0, le=MAX_SQL_INTEGER)
     mutation_id: RecordId | None = None
     state: ConflictState = choice(ConflictState.OPEN)
     resolution: ConflictKeep | None = choice(None)

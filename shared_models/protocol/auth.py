@@ -4,16 +4,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE
 from shared_models.domain.org import OrgUnitRecord, Role
-from shared_models.domain.types import RecordId
+from shared_models.domain.types import RecordId, Text
 
 
 class LoginRequest(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
-    username: str = Field(min_length=1, max_length=64)
+    username: Text = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
     device_id: str = Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
-    device_name: str = Field(default="", max_length=200)
+    device_name: Text = Field(default="", max_length=200)
 
 
 class UserProfile(BaseModel):

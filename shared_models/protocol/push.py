@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from shared_models.domain.types import RecordId, UtcDatetime
+from shared_models.domain.types import RecordId, Text, UtcDatetime, VersionNumber
 from shared_models.protocol.errors import MutationError
 from shared_models.protocol.tables import TableName
 
@@ -26,7 +26,7 @@ class Mutation(BaseModel):
     table: TableName = Field(strict=False)
     record_id: RecordId
     op: Literal["upsert", "delete"] = "upsert"
-    base_version: int | None = Field(default=None, ge=0)
+    base_version: VersionNumber | None = None
     fields: dict[str, JsonValue] = Field(default_factory=dict)
     client_time: UtcDatetime | None = None
 
@@ -36,7 +36,7 @@ class PushRequest(BaseModel):
 
     device_id: str = Field(min_length=8, max_length=128)
     protocol: int
-    app_version: str = Field(default="", max_length=64)
+    app_version: Text = Field(default="", max_length=64)
     mutations: list[Mutation]
 
 

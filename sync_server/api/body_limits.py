@@ -41,6 +41,11 @@ class BodyLimitMiddleware:
         if encoding not in ("identity", "gzip", ""):
             await _refuse(send, 415, ErrorCode.UNSUPPORTED_MEDIA, "send bodies plain or gzip")
             return
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            # Refused before reading: a body announced as gigabytes is not waited for.
+            await self._too_large(send)
+            return
         body = bytearray()
         more = True
         while more:

@@ -21,12 +21,17 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the connection settings LastMile relies on."""
+    """An engine for ``url`` with the connection settings LastMile relies on.
+
+    Its errors never quote a statement's parameters (``hide_parameters``):
+    they are what devices sent, names and phone numbers among them, and an
+    error's message ends up in logs."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+            hide_parameters=True,
         )
         _configure_sqlite(engine)
         return engine
@@ -44,6 +49,7 @@ def make_engine(url: str) -> Engine:
         pool_size=10,
         max_overflow=20,
         connect_args={"prepare_threshold": None},
+        hide_parameters=True,
     )
 
 

@@ -34,6 +34,7 @@ from shared_models.protocol.push import (
     PushResponse,
 )
 from shared_models.protocol.tables import TABLES, TableName
+from sync_server.core.errors import printable
 from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.bulk_insert import insert_rows
 from sync_server.services.countersign import countersign_pushed
@@ -51,7 +52,10 @@ class MutationRejectedError(Exception):
 
     def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
         super().__init__(message)
-        self.error = MutationError(code=code, message=message, field=field)
+        # A hostile field name is quoted back; it must stay encodable.
+        self.error = MutationError(
+            code=code, message=printable(message), field=None if field is None else printable(field)
+        )
 
 
 @dataclass

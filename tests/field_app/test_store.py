@@ -36,6 +36,32 @@ def test_invalid_save_writes_nothing_and_names_the_field(store: LocalStore) -> N
     assert store.outbox() == []
 
 
+@pytest.mark.parametrize(
+    ("table", "overrides", "field"),
+    [
+        (TableName.CASES, {"title": "煤棚\x00纠纷"}, "title"),
+        (TableName.CASES, {"description": "第一行\n第二行\x1b[2J"}, "description"),
+        (TableName.CASES, {"opened_at": "9999-12-31T23:59:59-12:00"}, "opened_at"),
+        (TableName.CASES, {"opened_at": "0001-01-01T00:00:00+14:00"}, "opened_at"),
+        (TableName.CASES, {"follow_up_due": "9999-12-31"}, "follow_up_due"),
+    ],
+)
+def test_a_value_the_server_would_refuse_is_refused_before_the_outbox(
+    store: LocalStore, table: TableName, overrides: dict[str, str], field: str
+) -> None:
+    """The contract's rule, on the device: a NUL or a time at the calendar's
+    edge never reaches the outbox, where the server would refuse it."""
+    with pytest.raises(SaveRejectedError) as error:
+        store.save(table, uuid.uuid4(), case_fields(UNIT, **overrides))
+    assert error.value.field == field
+    assert store.outbox() == []
+
+
+def test_line_breaks_stay_allowed_in_long_text(store: LocalStore) -> None:
+    saved = store.save(TableName.CASES, uuid.uuid4(), case_fields(UNIT, description="一\n二\t三"))
+    assert saved["description"] == "一\n二\t三"
+
+
 def test_edits_before_sending_fold_into_one_mutation(store: LocalStore) -> None:
     case_id = uuid.uuid4()
     store.save(TableName.CASES, case_id, case_fields(UNIT))

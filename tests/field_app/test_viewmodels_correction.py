@@ -80,6 +80,9 @@ def test_a_refused_change_opens_as_a_form_and_reaches_the_server_corrected(
     [item] = HomeViewModel(core).attention
     assert item.kind == "rejected"
     assert item.mutation_id is not None
+    # Home says which record: the party, by the name it was sent with.
+    assert Translator("en").render(item.title) == "The server refused a change (party “赵某”)"
+    assert item.detail == STRICTER_RULE
     app = AppViewModel(core, Translator("en"))
     app.nav.push(Route.to(Screen.CORRECTION, mutation=str(item.mutation_id)))
     form = app.screen_model(app.nav.current)

@@ -110,8 +110,8 @@ def test_a_refused_change_shows_why_and_can_be_dropped(phones: Phones) -> None:
     assert core.status.needs_attention == 2  # the case, and its party with it
     home = HomeViewModel(core)
     assert sorted(say(item.title) for item in home.attention) == [
-        "The server refused a change (case)",
-        "The server refused a change (party)",
+        "The server refused a change (case “邻里噪音纠纷”)",
+        "The server refused a change (party “王桂芳”)",
     ]
     for item in home.attention:
         assert item.kind == "rejected"

@@ -21,6 +21,7 @@ from sqlalchemy import JSON, ColumnElement, Engine, Select, TypeDecorator, func,
 from sqlmodel import Session
 
 from shared_models.district_time import wall_clock
+from shared_models.domain.types import UtcDatetime
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
 from shared_models.protocol.tables import TableName
 from sync_server.api.deps import CallerDep, EngineDep, SessionDep
@@ -63,10 +64,10 @@ def export_table(
     engine: EngineDep,
     include_deleted: bool = False,
     updated_since: Annotated[
-        datetime | None, Query(description="only rows changed at or after this time")
+        UtcDatetime | None, Query(description="only rows changed at or after this time")
     ] = None,
     updated_before: Annotated[
-        datetime | None,
+        UtcDatetime | None,
         Query(description="only rows changed before this time (with updated_since: a month)"),
     ] = None,
     org_unit_id: Annotated[

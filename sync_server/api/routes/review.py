@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from shared_models.domain.review import ConflictRecord, ConflictState, ReviewRecord
+from shared_models.domain.types import MAX_SQL_INTEGER
 from shared_models.protocol.errors import ErrorEnvelope
 from shared_models.protocol.review import ConflictResolve, ReviewCreate
 from shared_models.protocol.tables import TableName
@@ -66,10 +67,6 @@ def post_review(
     if not outcome.created:
         response.status_code = 200
     return outcome.review
-
-
-MAX_SQL_INTEGER = 2**63 - 1
-"""The largest integer the databases take; a bigger one is a 422, not a driver overflow."""
 
 
 @router.get("/conflicts", responses={401: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope}})

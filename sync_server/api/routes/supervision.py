@@ -2,13 +2,14 @@
 monthly report. Supervisors and admins only; everything is scoped to the
 caller's jurisdiction, and an office outside it is 404."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
 from shared_models.domain.review import ReviewTarget
+from shared_models.domain.types import MAX_SQL_INTEGER, Day
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
 from shared_models.protocol.supervision import (
     Dashboard,
@@ -30,8 +31,8 @@ from sync_server.services.review_queue import MAX_PAGE, QueueFilter, review_queu
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"])
 
-MONTH_PATTERN = r"^[1-9]\d{3}-(0[1-9]|1[0-2])$"
-MAX_SQL_INTEGER = 2**63 - 1
+MONTH_PATTERN = r"^(19|2[01])\d{2}-(0[1-9]|1[0-2])$"
+"""``YYYY-MM`` from 1900-01 to 2199-12, the years a record's days may lie in."""
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorEnvelope},
@@ -63,8 +64,8 @@ def get_review_queue(
     ] = None,
     kind: ReviewQueueKind | None = None,
     author_id: Annotated[UUID | None, Query(description="only records this user created")] = None,
-    since: Annotated[date | None, Query(description="arrived on or after this day")] = None,
-    until: Annotated[date | None, Query(description="arrived on or before this day")] = None,
+    since: Annotated[Day | None, Query(description="arrived on or after this day")] = None,
+    until: Annotated[Day | None, Query(description="arrived on or before this day")] = None,
     before: Annotated[
         int | None,
         Query(ge=1, le=MAX_SQL_INTEGER, description="next_before of the previous page"),
