@@ -391,6 +391,8 @@ def local_rows(records: int, repeat: int) -> tuple[list[Row], list[str]]:
             )
         ]
 
+        rows += list_rows(store, repeat, notes)
+
         raw = camera_jpeg((4000, 3000))
         case_id = district.cases[0].id
 
@@ -418,6 +420,43 @@ def local_rows(records: int, repeat: int) -> tuple[list[Row], list[str]]:
         )
         store.engine.dispose()
     return rows, notes
+
+
+def list_rows(store: Any, repeat: int, notes: list[str]) -> list[Row]:
+    """The lists the screens read on the full phone: Home's open cases and
+    due check-ins, the Cases screen's first page. Every row is decrypted
+    (names, and whatever else is encrypted at rest), so these show what
+    encryption costs a screen."""
+    from field_app.services.cases import list_cases
+    from field_app.services.subjects import list_subjects
+    from field_app.viewmodels.cases import LIST_LIMIT
+    from shared_models.domain.cases import OPEN_CASE_STATUSES
+
+    lists = {
+        "Home: every open case": lambda: list_cases(store, status=OPEN_CASE_STATUSES),
+        f"Cases screen: the newest {LIST_LIMIT} open cases": lambda: list_cases(
+            store, status=OPEN_CASE_STATUSES, limit=LIST_LIMIT
+        ),
+        "Subjects screen: every subject under supervision": lambda: list_subjects(store),
+    }
+    rows: list[Row] = []
+    for label, action in lists.items():
+        size = len(action())
+        wall, used = timings_ms(action, max(3, repeat // 3))
+        median = statistics.median(wall)
+        notes.append(
+            f"list {label}: median {median:.1f} ms (CPU {statistics.median(used):.1f} ms), "
+            f"p95 {p95(wall):.1f} ms, {size:,} rows"
+        )
+        rows.append(
+            Row(
+                f"list: {label} ({size:,} rows, median)",
+                f"{median:.1f} ms (CPU {statistics.median(used):.1f} ms)",
+                "",
+                None,
+            )
+        )
+    return rows
 
 
 # -- the table and the document ----------------------------------------------------------
@@ -479,6 +518,9 @@ def main() -> None:
         "--first-sync-only", action="store_true", help="only the first sync (docs untouched)"
     )
     parser.add_argument(
+        "--local-only", action="store_true", help="only search, lists and saving (docs untouched)"
+    )
+    parser.add_argument(
         "--device-first-sync", nargs=2, metavar=("URL", "USER"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -486,7 +528,10 @@ def main() -> None:
         print(json.dumps(device_first_sync(*args.device_first_sync)))
         return
     office, local, repeat = (2_000, 5_000, 3) if args.quick else (20_000, 50_000, 15)
-    rows, notes = first_sync_rows(office, args.postgres, args.first_sync_runs)
+    rows: list[Row] = []
+    notes: list[str] = []
+    if not args.local_only:
+        rows, notes = first_sync_rows(office, args.postgres, args.first_sync_runs)
     if not args.first_sync_only:
         more, local_notes = local_rows(local, repeat)
         rows += more
@@ -494,7 +539,7 @@ def main() -> None:
     print(table(rows))
     for note in notes:
         print(f"  {note}")
-    if not args.no_write and not args.quick and not args.first_sync_only:
+    if not (args.no_write or args.quick or args.first_sync_only or args.local_only):
         write_section(markdown(rows, notes, args))
 
 
