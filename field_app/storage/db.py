@@ -12,6 +12,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, event
 from sqlmodel import create_engine
 
+from field_app.security.cipher import FieldCipher
+
 DATABASE_FILE = "field.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -41,11 +43,29 @@ def make_local_engine(path: Path) -> Engine:
     return engine
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the local schema to ``revision`` (default: newest)."""
+def migrate(engine: Engine, revision: str = "head", cipher: FieldCipher | None = None) -> None:
+    """Bring the local schema to ``revision`` (default: newest). A revision
+    that encrypts stored values takes the data key's ``cipher`` (the app
+    always passes it; without it such a revision refuses a database that
+    holds values to encrypt)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as connection:
         config.attributes["connection"] = connection
+        config.attributes["cipher"] = cipher
         command.upgrade(config, revision)
         connection.commit()
+
+
+def purge_free_space(engine: Engine) -> None:
+    """Leave no old page behind: rewrite the database without free pages
+    (VACUUM) and truncate the WAL to nothing. Run after an upgrade that
+    encrypted values in place, so the plain values they replaced survive
+    neither in the file's free list nor in the log. (``secure_delete``
+    already zeroes what later deletes free; this is for pages freed
+    before it, and for the copies a WAL keeps of rewritten pages.)"""
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        raw.execute("VACUUM")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
