@@ -4,6 +4,8 @@ WAL with ``synchronous=FULL``: once a save returns, the record and its outbox
 entry are on disk and survive a killed app or a dead battery (invariant 1).
 """
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +71,30 @@ def purge_free_space(engine: Engine) -> None:
         assert raw is not None
         raw.execute("VACUUM")
         raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class HeaderCounter:
+    """The wrong-PIN count's second copy (``keystore.CounterMirror``): the
+    local database file's header field ``user_version``, which SQLite keeps
+    for the application and this app uses for nothing else (the schema's
+    revision is Alembic's table). Written while the app is locked, when no
+    engine has the file open. Readable and writable without the data key,
+    as a count of wrong PINs must be; a restored ``keystore.json`` does not
+    bring this back with it, and restoring an old database would bring back
+    old records, not just an old count."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> int:
+        if not self.path.exists():
+            return 0
+        with closing(sqlite3.connect(self.path, timeout=30)) as db:
+            return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+    def write(self, count: int) -> None:
+        if not self.path.exists():
+            return  # no database yet (a PIN just chosen), or wiped
+        with closing(sqlite3.connect(self.path, timeout=30)) as db:
+            # A pragma takes no parameters; ``count`` is an int by type and by int().
+            db.execute(f"PRAGMA user_version = {int(count)}")
