@@ -117,7 +117,7 @@ class NoMirror:
 
 
 def secret_kind(secret: str) -> SecretKind:
-    return SecretKind.PIN if secret.isdigit() else SecretKind.PASSCODE
+    return SecretKind.PIN if secret.isascii() and secret.isdigit() else SecretKind.PASSCODE
 
 
 def check_pin_strength(secret: str) -> None:
