@@ -75,6 +75,7 @@ STRINGS: dict[str, str] = {
     "passcode.unlock_title": "Enter your passcode",
     "passcode.unlock_intro": "The app is locked to protect personal data.",
     "passcode.enter": "Passcode",
+    "passcode.old": "Current passcode",
     "passcode.new": "New passcode",
     "passcode.confirm": "Passcode again",
     "passcode.save": "Save passcode",

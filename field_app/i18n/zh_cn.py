@@ -72,6 +72,7 @@ STRINGS: dict[str, str] = {
     "passcode.unlock_title": "输入解锁密码",
     "passcode.unlock_intro": "为保护个人信息，应用已锁定。",
     "passcode.enter": "解锁密码",
+    "passcode.old": "当前解锁密码",
     "passcode.new": "新解锁密码",
     "passcode.confirm": "再次输入解锁密码",
     "passcode.save": "保存解锁密码",
