@@ -52,7 +52,7 @@ class DataKeyCipher:
     def decrypt_text(self, ciphertext: str, context: str) -> str:
         if not ciphertext.startswith(TEXT_PREFIX):
             raise ValueError("not an encrypted value")
-        sealed = base64.urlsafe_b64decode(ciphertext[len(TEXT_PREFIX) :].encode("ascii"))
+        sealed = base64.urlsafe_b64decode(ciphertext[len(TEXT_PREFIX) :])
         return self.decrypt_bytes(sealed, context).decode("utf-8")
 
     def blind_token(self, term: str) -> str:

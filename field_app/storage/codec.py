@@ -194,7 +194,7 @@ class RecordCodec:
     def from_row(self, table: str, row: Any) -> dict[str, JsonValue]:
         """The wire record a row holds (personal fields decrypted)."""
         personal = PERSONAL_FIELDS.get(table, frozenset())
-        record_id = row.id
+        record_id = str(row.id)  # once per row, not once per encrypted field
         record: dict[str, JsonValue] = {}
         for name in COLUMNS[table]:
             value = getattr(row, name)
