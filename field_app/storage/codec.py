@@ -6,6 +6,7 @@ ciphertext, since a newer field may be personal) and come back out
 unchanged, so a record from a newer server survives an edit here.
 """
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -124,9 +125,19 @@ def stored_processors(table: str, dialect: Dialect) -> dict[str, Converter]:
     }
 
 
+READ_CACHE = 16_384
+"""Decrypted values the codec remembers (about 5 MB at most). The screens
+read the same rows again and again (every list reloads after each sync
+round): a remembered value costs a dictionary lookup where decrypting it
+costs an AES-GCM call and its conversions. Keyed by ciphertext AND where it
+lives, so a ciphertext moved elsewhere still fails to decrypt; the cache
+goes with the store when the app locks."""
+
+
 class RecordCodec:
     def __init__(self, cipher: FieldCipher) -> None:
         self.cipher = cipher
+        self._read = functools.lru_cache(maxsize=READ_CACHE)(cipher.decrypt_text)
 
     def seal(self, table: str, name: str, value: JsonValue, record_id: object) -> str:
         """The ciphertext of personal field ``name`` (text as itself, any
@@ -138,9 +149,14 @@ class RecordCodec:
         )
         return self.cipher.encrypt_text(plain, context(table, name, record_id))
 
-    def unseal(self, table: str, name: str, sealed: str, record_id: object) -> JsonValue:
-        """The wire value of personal field ``name`` from its ciphertext."""
-        plain = self.cipher.decrypt_text(sealed, context(table, name, record_id))
+    def unseal(
+        self, table: str, name: str, sealed: str, record_id: object, remember: bool = True
+    ) -> JsonValue:
+        """The wire value of personal field ``name`` from its ciphertext
+        (``remember=False``: once-only reads, such as indexing, that would
+        only push the screens' values out of the cache)."""
+        decrypt = self._read if remember else self.cipher.decrypt_text
+        plain = decrypt(sealed, context(table, name, record_id))
         if name in JSON_PERSONAL.get(table, ()):
             value: JsonValue = json.loads(plain)
             return value

@@ -597,7 +597,7 @@ class LocalStore:
                     record: dict[str, JsonValue] = {"id": record_id}
                     for name, value in zip(fields, values, strict=True):
                         if name in sealed and value is not None:
-                            value = self.codec.unseal(table, name, value, record_id)
+                            value = self.codec.unseal(table, name, value, record_id, remember=False)
                         record[name] = value
                     entry = self._index_entry(table, record)
                     if entry is not None:
