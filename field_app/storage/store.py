@@ -726,7 +726,7 @@ class LocalStore:
 
     def _encrypt_error(self, mutation_id: UUID, message: str) -> str:
         """A server's reason for a refusal may quote the refused value."""
-        return self.cipher.encrypt_text(message, f"outbox.error.{mutation_id}")
+        return self.cipher.encrypt_text(message, _error_context(mutation_id))
 
     def _decrypt_fields(self, entry: OutboxEntry) -> dict[str, JsonValue]:
         fields: dict[str, JsonValue] = json.loads(
@@ -750,7 +750,9 @@ class LocalStore:
             error_message=(
                 None
                 if entry.error_message is None
-                else self.cipher.decrypt_text(entry.error_message, _error_context(entry))
+                else self.cipher.decrypt_text(
+                    entry.error_message, _error_context(entry.mutation_id)
+                )
             ),
             error_field=entry.error_field,
         )
@@ -796,8 +798,9 @@ def _server_never_had(entry: OutboxEntry, result: MutationResult) -> bool:
     )
 
 
-def _error_context(entry: OutboxEntry) -> str:
-    return f"outbox.error.{entry.mutation_id}"
+def _error_context(mutation_id: UUID) -> str:
+    """Where a refusal's message lives (revision 0004 seals old ones alike)."""
+    return f"outbox.error.{mutation_id}"
 
 
 def _raw_cursor(session: Session) -> Any:
