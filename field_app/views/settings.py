@@ -6,7 +6,7 @@ from field_app.i18n import msg
 from field_app.viewmodels.settings import SettingsViewModel
 from field_app.views.context import ViewContext
 from field_app.views.screen import ScreenView
-from field_app.views.theme import TEXT
+from field_app.views.theme import TEXT, sz
 from field_app.views.widgets import (
     card,
     choice_row,
@@ -33,13 +33,28 @@ class SettingsView(ScreenView):
         kind = "passcode" if vm.passcode else "pin"
         keyboard = ft.KeyboardType.TEXT if vm.passcode else ft.KeyboardType.NUMBER
         self.old_pin = text_field(
-            t(f"{kind}.old"), "", self._set("old_pin"), password=True, keyboard=keyboard
+            t(f"{kind}.old"),
+            "",
+            self._set("old_pin"),
+            password=True,
+            keyboard=keyboard,
+            reveal_label=t("common.show_typed"),
         )
         self.new_pin = text_field(
-            t(f"{kind}.new"), "", self._set("new_pin"), password=True, keyboard=keyboard
+            t(f"{kind}.new"),
+            "",
+            self._set("new_pin"),
+            password=True,
+            keyboard=keyboard,
+            reveal_label=t("common.show_typed"),
         )
         self.confirm_pin = text_field(
-            t(f"{kind}.confirm"), "", self._set("confirm_pin"), password=True, keyboard=keyboard
+            t(f"{kind}.confirm"),
+            "",
+            self._set("confirm_pin"),
+            password=True,
+            keyboard=keyboard,
+            reveal_label=t("common.show_typed"),
         )
         self.pin_busy = False
 
@@ -56,6 +71,10 @@ class SettingsView(ScreenView):
     def _language(self, code: str) -> None:
         # The whole window re-renders in the new language (the translator's listeners).
         self.vm.set_language(code)
+
+    def _text_size(self, step: str) -> None:
+        self.vm.set_text_size(step)
+        self.ctx.rerender()  # every control again, at the new size
 
     def _save_server(self, _: ft.Event[ft.Control]) -> None:
         self.vm.save_server()
@@ -115,8 +134,8 @@ class SettingsView(ScreenView):
         about: list[ft.Control] = [
             ft.Row(
                 [
-                    ft.Text(tr(line.label), size=TEXT, width=150),
-                    ft.Text(line.value, size=TEXT, selectable=True, expand=True),
+                    ft.Text(tr(line.label), size=sz(TEXT), width=150),
+                    ft.Text(line.value, size=sz(TEXT), selectable=True, expand=True),
                 ]
             )
             for line in vm.about
@@ -124,6 +143,13 @@ class SettingsView(ScreenView):
         return [
             heading(t("settings.language")),
             choice_row(list(vm.languages.items()), vm.language, self._language, "language-select"),
+            heading(t("settings.text_size")),
+            choice_row(
+                [(step, tr(name)) for step, name in vm.text_sizes],
+                vm.text_size,
+                self._text_size,
+                "text-size",
+            ),
             heading(t("settings.server")),
             tid("settings-server", self.server),
             server_note,
