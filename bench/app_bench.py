@@ -343,16 +343,18 @@ def local_rows(records: int, repeat: int) -> tuple[list[Row], list[str]]:
     with tempfile.TemporaryDirectory(prefix="lastmile-phone-") as scratch:
         data = open_local_data(Path(scratch), DataKeyCipher(os.urandom(32)))
         store = data.store
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for number, page in enumerate(pulled_pages(district)):
             store.apply_pull_page(page, cursor=f"bench-{number}")
-        fill_s = time.perf_counter() - started
+        fill_s, fill_cpu = time.perf_counter() - started, time.process_time() - cpu
         store.index_pending()  # as the sync engine does after a pull
         index_s = time.perf_counter() - started - fill_s
+        index_cpu = time.process_time() - cpu - fill_cpu
         count = district.record_count()
         notes.append(
-            f"filling the {count:,}-record store through apply_pull_page: {fill_s:.1f} s, "
-            f"then its search index (index_pending): {index_s:.1f} s"
+            f"filling the {count:,}-record store through apply_pull_page: {fill_s:.1f} s "
+            f"(CPU {fill_cpu:.1f} s), then its search index (index_pending): {index_s:.1f} s "
+            f"(CPU {index_cpu:.1f} s)"
         )
 
         party = district.parties[len(district.parties) // 3]
@@ -391,6 +393,8 @@ def local_rows(records: int, repeat: int) -> tuple[list[Row], list[str]]:
             )
         ]
 
+        rows += list_rows(store, repeat, notes)
+
         raw = camera_jpeg((4000, 3000))
         case_id = district.cases[0].id
 
@@ -418,6 +422,46 @@ def local_rows(records: int, repeat: int) -> tuple[list[Row], list[str]]:
         )
         store.engine.dispose()
     return rows, notes
+
+
+def list_rows(store: Any, repeat: int, notes: list[str]) -> list[Row]:
+    """The lists the screens read on the full phone: Home's open cases and
+    due check-ins, the Cases screen's first page. Every row is decrypted
+    (names, and whatever else is encrypted at rest), so these show what
+    encryption costs a screen."""
+    from field_app.services.cases import list_cases
+    from field_app.services.subjects import list_subjects
+    from field_app.viewmodels.cases import LIST_LIMIT
+    from shared_models.domain.cases import OPEN_CASE_STATUSES
+
+    lists = {
+        "Home: every open case": lambda: list_cases(store, status=OPEN_CASE_STATUSES),
+        f"Cases screen: the newest {LIST_LIMIT} open cases": lambda: list_cases(
+            store, status=OPEN_CASE_STATUSES, limit=LIST_LIMIT
+        ),
+        "Subjects screen: every subject under supervision": lambda: list_subjects(store),
+    }
+    rows: list[Row] = []
+    for label, action in lists.items():
+        started, cpu = time.perf_counter(), time.process_time()
+        size = len(action())  # the first time: as after an unlock
+        first = ((time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000)
+        wall, used = timings_ms(action, max(3, repeat // 3))
+        median = statistics.median(wall)
+        notes.append(
+            f"list {label}: median {median:.1f} ms (CPU {statistics.median(used):.1f} ms), "
+            f"p95 {p95(wall):.1f} ms, {size:,} rows; the first time {first[0]:.1f} ms "
+            f"(CPU {first[1]:.1f} ms)"
+        )
+        rows.append(
+            Row(
+                f"list: {label} ({size:,} rows, median)",
+                f"{median:.1f} ms (CPU {statistics.median(used):.1f} ms)",
+                "",
+                None,
+            )
+        )
+    return rows
 
 
 # -- the table and the document ----------------------------------------------------------
@@ -479,6 +523,9 @@ def main() -> None:
         "--first-sync-only", action="store_true", help="only the first sync (docs untouched)"
     )
     parser.add_argument(
+        "--local-only", action="store_true", help="only search, lists and saving (docs untouched)"
+    )
+    parser.add_argument(
         "--device-first-sync", nargs=2, metavar=("URL", "USER"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -486,7 +533,10 @@ def main() -> None:
         print(json.dumps(device_first_sync(*args.device_first_sync)))
         return
     office, local, repeat = (2_000, 5_000, 3) if args.quick else (20_000, 50_000, 15)
-    rows, notes = first_sync_rows(office, args.postgres, args.first_sync_runs)
+    rows: list[Row] = []
+    notes: list[str] = []
+    if not args.local_only:
+        rows, notes = first_sync_rows(office, args.postgres, args.first_sync_runs)
     if not args.first_sync_only:
         more, local_notes = local_rows(local, repeat)
         rows += more
@@ -494,7 +544,7 @@ def main() -> None:
     print(table(rows))
     for note in notes:
         print(f"  {note}")
-    if not args.no_write and not args.quick and not args.first_sync_only:
+    if not (args.no_write or args.quick or args.first_sync_only or args.local_only):
         write_section(markdown(rows, notes, args))
 
 

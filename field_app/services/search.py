@@ -1,10 +1,11 @@
 """Full-text search over the device's records, names included, offline.
 
-The ``search_index`` (FTS5) holds non-personal text as tokens (Chinese as
-characters and pairs, so a word inside a sentence is found) and personal
-names only as blind tokens (keyed hashes): the query's tokens are blinded
-with the same key, so a name is found without the index holding it in clear.
-Each query token must match, either in the text or among the blind tokens.
+The ``search_index`` (FTS5) holds the searchable texts (case titles and
+descriptions, visit notes and outcomes, names) as tokens (Chinese as
+characters and pairs, so a word inside a sentence is found), each only as a
+blind token (a keyed hash): the query's tokens are blinded with the same
+key, so a record is found without the index holding its words in clear.
+Each query token must match.
 Records a large pull stored unindexed are indexed before a search looks
 (``LocalStore.index_pending``), so no search misses them.
 """
@@ -18,15 +19,13 @@ from sqlalchemy import bindparam, text
 from sqlmodel import Session, SQLModel, col
 
 from field_app.services.records import live, typed
-from field_app.storage.personal import SEARCHABLE_NAMES, SEARCHABLE_TEXT
+from field_app.storage.personal import SEARCHABLE
 from field_app.storage.search import fts_query, query_tokens
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import LOCAL_TABLES
 from shared_models.protocol.tables import TableName
 
-SEARCHABLE: tuple[TableName, ...] = tuple(
-    TableName(name) for name in dict.fromkeys([*SEARCHABLE_TEXT, *SEARCHABLE_NAMES])
-)
+SEARCHABLE_TABLES: tuple[TableName, ...] = tuple(TableName(name) for name in SEARCHABLE)
 
 CANDIDATES = 500
 """At most this many matches are ranked. ``ORDER BY rank`` computes bm25 for
@@ -59,11 +58,7 @@ def match_expression(store: LocalStore, query: str) -> str | None:
     tokens = query_tokens(query)
     if not tokens:
         return None
-    blind = store.cipher.blind_token
-    return " AND ".join(
-        f"(body : {fts_query([token])} OR blind : {fts_query([blind(token)])})"
-        for token in dict.fromkeys(tokens)
-    )
+    return fts_query(store.cipher.blind_token(token) for token in dict.fromkeys(tokens))
 
 
 def search_ids(
@@ -81,7 +76,7 @@ def search_ids(
     # Right after a first sync the index may still be being built: finish
     # it here (under this transaction's lock) rather than miss records.
     store.index_pending(session)
-    wanted = [TableName(t).value for t in (tables if tables is not None else SEARCHABLE)]
+    wanted = [TableName(t).value for t in (tables if tables is not None else SEARCHABLE_TABLES)]
     if not wanted:
         return []
     parameters = {"match": expression, "tables": wanted, "candidates": CANDIDATES}

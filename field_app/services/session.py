@@ -29,11 +29,17 @@ from sqlalchemy import Engine
 
 from field_app.config import AppSettings
 from field_app.security.aead import DataKeyCipher
-from field_app.security.keystore import KdfParams, Keystore
+from field_app.security.keystore import KdfParams, Keystore, SecretKind, UnlockReport
 from field_app.security.lock import IdleLock
 from field_app.services.attention import pending_uploads, rejected_changes
 from field_app.storage.blobs import BLOB_FOLDER, LocalBlobStore
-from field_app.storage.db import DATABASE_FILE, make_local_engine, migrate
+from field_app.storage.db import (
+    DATABASE_FILE,
+    HeaderCounter,
+    make_local_engine,
+    migrate,
+    purge_free_space,
+)
 from field_app.storage.store import LocalStore
 from field_app.sync.client import API, SyncClient
 from shared_models.protocol.auth import LoginResponse, UserProfile
@@ -88,16 +94,19 @@ class OpenData:
 def open_local_data(data_dir: Path, cipher: DataKeyCipher) -> OpenData:
     """Open (and bring up to date) the local database and blob folder.
 
-    After an app upgrade changed the schema, the search index is rebuilt: a
-    migration has no data key, so it cannot index the (encrypted) names.
+    After an app upgrade changed the schema, the search index is rebuilt
+    (it is made of blind tokens, by the app's tokeniser and the data key)
+    and the file is purged of free pages and its WAL truncated, so what an
+    upgrade encrypted in place leaves no plain copy behind.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_local_engine(data_dir / DATABASE_FILE)
     before = _revision(engine)
-    migrate(engine)
+    migrate(engine, cipher=cipher)
     store = LocalStore(engine, cipher)
     if before is not None and before != _revision(engine):
         store.rebuild_search_index()
+        purge_free_space(engine)
     return OpenData(store, LocalBlobStore(data_dir / BLOB_FOLDER, cipher, store), cipher)
 
 
@@ -125,7 +134,11 @@ class DeviceSession:
         self.http = http
         self.client = SyncClient(http, self.token)
         self.keystore = Keystore(
-            self.data_dir, settings.max_pin_attempts, settings.pin_warning_after, kdf
+            self.data_dir,
+            settings.max_pin_attempts,
+            settings.pin_warning_after,
+            kdf,
+            mirror=HeaderCounter(self.data_dir / DATABASE_FILE),
         )
         self.idle = IdleLock(settings.idle_lock_seconds, clock)
         self.device_name = device_name
@@ -234,6 +247,17 @@ class DeviceSession:
         self._open = open_local_data(self.data_dir, DataKeyCipher(data_key))
         self.idle.unlocked()
         return self._open
+
+    @property
+    def unlock_report(self) -> UnlockReport | None:
+        """Wrong PINs since the previous right unlock, and whether the count
+        was rolled back (set by the last right unlock of this process)."""
+        return self.keystore.report
+
+    @property
+    def secret_kind(self) -> SecretKind:
+        """PIN or passcode: which keyboard the unlock screen shows."""
+        return self.keystore.kind() if self.keystore.exists() else SecretKind.PIN
 
     def lock(self) -> None:
         self.idle.lock()

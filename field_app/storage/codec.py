@@ -1,10 +1,12 @@
 """Between wire records (JSON values) and rows of the local tables.
 
 Personal fields are encrypted on the way in and decrypted on the way out;
-fields this app version does not know go to ``extra`` and come back out
+fields this app version does not know go to ``extra`` (sealed as one
+ciphertext, since a newer field may be personal) and come back out
 unchanged, so a record from a newer server survives an edit here.
 """
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from pydantic import JsonValue
 from sqlalchemy import JSON, Date, DateTime, Dialect, Uuid
 
 from field_app.security.cipher import FieldCipher
-from field_app.storage.personal import PERSONAL_FIELDS, context
+from field_app.storage.personal import EXTRA_FIELD, JSON_PERSONAL, PERSONAL_FIELDS, context
 from field_app.storage.tables import LOCAL_TABLES
 from shared_models.wire import to_json_value
 
@@ -123,9 +125,49 @@ def stored_processors(table: str, dialect: Dialect) -> dict[str, Converter]:
     }
 
 
+READ_CACHE = 16_384
+"""Decrypted values the codec remembers (about 5 MB at most). The screens
+read the same rows again and again (every list reloads after each sync
+round): a remembered value costs a dictionary lookup where decrypting it
+costs an AES-GCM call and its conversions. Keyed by ciphertext AND where it
+lives, so a ciphertext moved elsewhere still fails to decrypt; the cache
+goes with the store when the app locks."""
+
+
 class RecordCodec:
     def __init__(self, cipher: FieldCipher) -> None:
         self.cipher = cipher
+        self._read = functools.lru_cache(maxsize=READ_CACHE)(cipher.decrypt_text)
+
+    def seal(self, table: str, name: str, value: JsonValue, record_id: object) -> str:
+        """The ciphertext of personal field ``name`` (text as itself, any
+        other value as its JSON)."""
+        plain = (
+            value
+            if isinstance(value, str) and name not in JSON_PERSONAL.get(table, ())
+            else json.dumps(value, ensure_ascii=False)
+        )
+        return self.cipher.encrypt_text(plain, context(table, name, record_id))
+
+    def unseal(
+        self, table: str, name: str, sealed: str, record_id: object, remember: bool = True
+    ) -> JsonValue:
+        """The wire value of personal field ``name`` from its ciphertext
+        (``remember=False``: once-only reads, such as indexing, that would
+        only push the screens' values out of the cache)."""
+        decrypt = self._read if remember else self.cipher.decrypt_text
+        plain = decrypt(sealed, context(table, name, record_id))
+        if name in JSON_PERSONAL.get(table, ()):
+            value: JsonValue = json.loads(plain)
+            return value
+        return plain
+
+    def _extra(self, table: str, extra: dict[str, JsonValue], record_id: object) -> Any:
+        """``extra`` as stored: ``{}``, or one ciphertext of all of it."""
+        if not extra:
+            return {}
+        plain = json.dumps(extra, ensure_ascii=False)
+        return self.cipher.encrypt_text(plain, context(table, EXTRA_FIELD, record_id))
 
     def to_row(self, table: str, record: dict[str, JsonValue]) -> dict[str, Any]:
         """Column values for a wire record (personal fields encrypted)."""
@@ -135,14 +177,13 @@ class RecordCodec:
         row: dict[str, Any] = {}
         extra: dict[str, JsonValue] = {}
         for name, value in record.items():
-            if name not in converters or name == "extra":
+            if name not in converters or name == EXTRA_FIELD:
                 extra[name] = value
             elif name in personal and value is not None:
-                plain = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-                row[name] = self.cipher.encrypt_text(plain, context(table, name, record_id))
+                row[name] = self.seal(table, name, value, record_id)
             else:
                 row[name] = converters[name](value)
-        row["extra"] = extra
+        row[EXTRA_FIELD] = self._extra(table, extra, record_id)
         return row
 
     def to_stored(
@@ -157,34 +198,29 @@ class RecordCodec:
         extra: dict[str, JsonValue] = {}
         for name, value in record.items():
             convert = converters.get(name)
-            if convert is None or name == "extra":
+            if convert is None or name == EXTRA_FIELD:
                 extra[name] = value
             elif name in personal and value is not None:
-                plain = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-                cipher = self.cipher.encrypt_text(plain, context(table, name, record_id))
-                row[name] = processors[name](cipher)
+                row[name] = processors[name](self.seal(table, name, value, record_id))
             else:
                 row[name] = convert(value)
-        row["extra"] = processors["extra"](extra)
+        row[EXTRA_FIELD] = processors[EXTRA_FIELD](self._extra(table, extra, record_id))
         return row
 
     def from_row(self, table: str, row: Any) -> dict[str, JsonValue]:
         """The wire record a row holds (personal fields decrypted)."""
         personal = PERSONAL_FIELDS.get(table, frozenset())
-        record_id = row.id
+        record_id = str(row.id)  # once per row, not once per encrypted field
         record: dict[str, JsonValue] = {}
         for name in COLUMNS[table]:
             value = getattr(row, name)
             if name in personal and value is not None:
-                plain = self.cipher.decrypt_text(value, context(table, name, record_id))
-                record[name] = (
-                    plain if name not in _JSON_PERSONAL.get(table, ()) else json.loads(plain)
-                )
+                record[name] = self.unseal(table, name, value, record_id)
             else:
                 record[name] = to_json_value(value)
-        record.update(row.extra or {})
+        extra = row.extra
+        if isinstance(extra, str):
+            plain = self.cipher.decrypt_text(extra, context(table, EXTRA_FIELD, record_id))
+            extra = json.loads(plain)
+        record.update(extra or {})
         return record
-
-
-_JSON_PERSONAL: dict[str, tuple[str, ...]] = {"agreements": ("parties",)}
-"""Personal fields that hold JSON structures rather than text."""

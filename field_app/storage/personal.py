@@ -1,25 +1,67 @@
-"""Which fields hold personal data and are encrypted at rest (invariant 9)."""
+"""Which fields say something about a person, and are therefore encrypted at
+rest (invariant 9; docs/security.md, "Data at rest on the device", gives the
+reasons field by field).
+
+The rule: a lost phone reveals nothing about the people in it. What stays
+plain is what the app must select, filter or sort by in SQL, and says
+nothing about a person on its own: ids, versions, kinds and statuses, dates
+of the work (when a case opened, when a visit started), the org unit and
+the officer or mediator in charge. Everything a person told, or that
+describes them, is ciphertext bound to its table, field and record.
+"""
 
 from typing import Final
 
 PERSONAL_FIELDS: Final[dict[str, frozenset[str]]] = {
     "parties": frozenset({"name", "phone", "id_number", "address"}),
-    "subjects": frozenset({"name", "phone", "id_number", "address"}),
-    "agreements": frozenset({"parties"}),
+    "subjects": frozenset(
+        {
+            "name",
+            "id_number",
+            "gender",
+            "birth_date",
+            "address",
+            "phone",
+            "correction_type",
+            "term_start",
+            "term_end",
+            "key_person",
+        }
+    ),
+    "cases": frozenset({"title", "description"}),
+    "visits": frozenset({"notes", "outcome", "lat", "lon", "obligation_checks"}),
+    "attachments": frozenset({"caption"}),
+    "agreements": frozenset(
+        {"parties", "facts", "obligations", "performance_method", "signatures"}
+    ),
+    "reviews": frozenset({"comment"}),
+    "conflicts": frozenset({"overwritten_value", "current_value"}),
 }
-"""Per table, the fields stored as ciphertext. ``agreements.parties`` is the
-snapshot of the parties' details written into the agreement."""
+"""Per table, the fields stored as ciphertext."""
 
-SEARCHABLE_NAMES: Final[dict[str, str]] = {"parties": "name", "subjects": "name"}
-"""Encrypted fields that search still finds, through blind tokens."""
+JSON_PERSONAL: Final[dict[str, frozenset[str]]] = {
+    "subjects": frozenset({"key_person"}),
+    "visits": frozenset({"lat", "lon", "obligation_checks"}),
+    "agreements": frozenset({"parties", "obligations", "signatures"}),
+    "conflicts": frozenset({"overwritten_value", "current_value"}),
+}
+"""Encrypted fields whose wire value is not text (numbers, flags, lists, any
+JSON value): their plaintext is the value's JSON. Text fields are encrypted
+as the text itself."""
 
-SEARCHABLE_TEXT: Final[dict[str, tuple[str, ...]]] = {
+EXTRA_FIELD = "extra"
+"""Fields a newer server sent that this version does not know: whatever they
+hold, they are sealed together (a newer field may well be personal)."""
+
+SEARCHABLE: Final[dict[str, tuple[str, ...]]] = {
     "cases": ("title", "description"),
     "visits": ("notes", "outcome"),
-    "subjects": (),
-    "parties": (),
+    "parties": ("name",),
+    "subjects": ("name",),
 }
-"""Non-personal text indexed for full-text search."""
+"""Fields the search finds, per table. They are indexed only as blind tokens
+(keyed hashes, ``FieldCipher.blind_token``): the index holds none of them in
+clear, and a query is blinded with the same key to match."""
 
 
 def context(table: str, field: str, record_id: object) -> str:

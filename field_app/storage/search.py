@@ -2,8 +2,10 @@
 
 Chinese has no spaces, so text is indexed as single characters and
 character pairs (a two-character name or word is found by its pair); other
-scripts by lower-cased words. Personal names are indexed only as blind
-tokens (keyed hashes), so the index holds no name in clear.
+scripts by lower-cased words. Every token is stored only blind (a keyed
+hash, ``FieldCipher.blind_token``), and a record's tokens are stored as a
+sorted set: the index holds no text, not even the order of its characters
+(which would let a frequency analysis read it like a substitution cipher).
 """
 
 import re
@@ -48,8 +50,11 @@ def query_tokens(text: str) -> list[str]:
     return tokens
 
 
-def blind_tokens(name: str, blind: Callable[[str], str]) -> list[str]:
-    return [blind(token) for token in index_tokens(name)]
+def blind_index_tokens(texts: Iterable[str], blind: Callable[[str], str]) -> str:
+    """The index entry of a record's searchable ``texts``: their distinct
+    tokens, blinded, in sorted (that is, hash) order."""
+    tokens = {token for text in texts if text for token in index_tokens(text)}
+    return " ".join(sorted(map(blind, tokens)))
 
 
 def fts_query(tokens: Iterable[str]) -> str:

@@ -23,8 +23,8 @@ from sqlmodel import Session, col
 
 from field_app.security.cipher import FieldCipher
 from field_app.storage.codec import RecordCodec, stored_processors, uuid_hex
-from field_app.storage.personal import SEARCHABLE_NAMES, SEARCHABLE_TEXT, context
-from field_app.storage.search import blind_tokens, index_tokens
+from field_app.storage.personal import PERSONAL_FIELDS, SEARCHABLE
+from field_app.storage.search import blind_index_tokens
 from field_app.storage.tables import LOCAL_TABLES, DeviceState, LocalAgreement, OutboxEntry
 from shared_models.domain.agreements import AgreementStatus
 from shared_models.domain.base import SERVER_OWNED_FIELDS
@@ -96,17 +96,16 @@ def search_rowid(record_id: object) -> int:
 
 
 _INDEX_INSERT = text(
-    "INSERT OR REPLACE INTO search_index (rowid, table_name, record_id, body, blind) "
-    "VALUES (:rowid, :table, :record_id, :body, :blind)"
+    "INSERT OR REPLACE INTO search_index (rowid, table_name, record_id, tokens) "
+    "VALUES (:rowid, :table, :record_id, :tokens)"
 )
 _INDEX_DELETE = text("DELETE FROM search_index WHERE rowid = :rowid AND record_id = :record_id")
 _RAW_INDEX_INSERT = (
-    "INSERT OR REPLACE INTO search_index (rowid, table_name, record_id, body, blind) "
-    "VALUES (?, ?, ?, ?, ?)"
+    "INSERT OR REPLACE INTO search_index (rowid, table_name, record_id, tokens) VALUES (?, ?, ?, ?)"
 )
 _RAW_INDEX_DELETE = "DELETE FROM search_index WHERE rowid = ? AND record_id = ?"
 _IN_CHUNK = 500
-_SEARCHABLE_TABLES = tuple(dict.fromkeys([*SEARCHABLE_TEXT, *SEARCHABLE_NAMES]))
+_SEARCHABLE_TABLES = tuple(SEARCHABLE)
 
 INDEX_LATER_FROM = 200
 """A pulled page of at least this many records is stored without its search
@@ -157,8 +156,8 @@ class LocalStore:
         self.cipher = cipher
         self.codec = RecordCodec(cipher)
         self.now = now
-        # Names share most of their characters and pairs: a first sync of
-        # thousands of parties computes each keyed hash once, not per name.
+        # Texts share most of their characters and pairs: a first sync of
+        # thousands of records computes each keyed hash once, not per text.
         self._blind = functools.lru_cache(maxsize=65536)(cipher.blind_token)
         # Generations of deferred indexing: a pull page that leaves records
         # unindexed bumps ``_deferred`` (inside its transaction); a catch-up
@@ -307,7 +306,11 @@ class LocalStore:
                 else:
                     entry.state = "rejected"
                     entry.error_code = result.error.code if result.error else None
-                    entry.error_message = result.error.message if result.error else None
+                    entry.error_message = (
+                        self._encrypt_error(entry.mutation_id, result.error.message)
+                        if result.error
+                        else None
+                    )
                     entry.error_field = result.error.field if result.error else None
 
     def refuse_if_sealed(self, table: TableName, record_id: UUID) -> None:
@@ -430,7 +433,7 @@ class LocalStore:
             if index_later:
                 self._deferred += 1
             unindex: list[tuple[int, str]] = []
-            index: list[tuple[int, str, str, str, str]] = []
+            index: list[tuple[int, str, str, str]] = []
             for table, items in by_table.items():
                 columns = LOCAL_TABLES[table].__table__  # type: ignore[attr-defined]
                 ids = [record_id for record_id, _ in items]
@@ -475,8 +478,7 @@ class LocalStore:
                                 entry_row["rowid"],
                                 entry_row["table"],
                                 entry_row["record_id"],
-                                entry_row["body"],
-                                entry_row["blind"],
+                                entry_row["tokens"],
                             )
                         )
                 for sql, rows in inserts.items():
@@ -493,8 +495,8 @@ class LocalStore:
 
     def rebuild_search_index(self) -> int:
         """Index every live record again; returns how many were indexed. For
-        after a schema upgrade: a migration has no data key to index names
-        with, and records written before the index existed are not in it."""
+        after a schema upgrade: the index is made by the app's tokeniser
+        with the data key, and records written before it existed are not in it."""
         with self.transaction() as session:
             generation = self._deferred
             event.listen(session, "after_commit", lambda _: self._caught_up(generation), once=True)
@@ -514,7 +516,7 @@ class LocalStore:
         crash left so); returns how many. Without ``session``, in
         transactions of ``INDEX_CHUNK`` records, so the screens are not held
         up; with one (a search's), in it, so the search then sees them all.
-        Names are decrypted in memory only, as when indexing inline."""
+        Texts are decrypted in memory only, as when indexing inline."""
         if not self.search_index_pending:
             return 0
         if session is not None:
@@ -571,8 +573,8 @@ class LocalStore:
             by_table.setdefault(table, []).append(stored_id)
         rows: list[tuple[Any, ...]] = []
         for table, ids in by_table.items():
-            name_field = SEARCHABLE_NAMES.get(table)
-            fields = [*SEARCHABLE_TEXT.get(table, ()), *([name_field] if name_field else [])]
+            fields = SEARCHABLE[table]
+            sealed = PERSONAL_FIELDS.get(table, frozenset())
             listed = "".join(f', "{name}"' for name in fields)
             for start in range(0, len(ids), _IN_CHUNK):
                 chunk = ids[start : start + _IN_CHUNK]
@@ -592,12 +594,11 @@ class LocalStore:
                     if search_rowid(stored_id) in indexed:
                         continue
                     record_id = str(UUID(stored_id))
-                    record: dict[str, JsonValue] = dict(zip(fields, values, strict=True))
-                    record["id"] = record_id
-                    if name_field and record[name_field] is not None:
-                        record[name_field] = self.cipher.decrypt_text(
-                            str(record[name_field]), context(table, name_field, record_id)
-                        )
+                    record: dict[str, JsonValue] = {"id": record_id}
+                    for name, value in zip(fields, values, strict=True):
+                        if name in sealed and value is not None:
+                            value = self.codec.unseal(table, name, value, record_id, remember=False)
+                        record[name] = value
                     entry = self._index_entry(table, record)
                     if entry is not None:
                         rows.append(tuple(entry.values()))
@@ -723,6 +724,10 @@ class LocalStore:
         plain = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
         return self.cipher.encrypt_text(plain, f"outbox.{mutation_id}")
 
+    def _encrypt_error(self, mutation_id: UUID, message: str) -> str:
+        """A server's reason for a refusal may quote the refused value."""
+        return self.cipher.encrypt_text(message, _error_context(mutation_id))
+
     def _decrypt_fields(self, entry: OutboxEntry) -> dict[str, JsonValue]:
         fields: dict[str, JsonValue] = json.loads(
             self.cipher.decrypt_text(entry.fields, f"outbox.{entry.mutation_id}")
@@ -742,12 +747,18 @@ class LocalStore:
             client_time=entry.client_time,
             state=entry.state,
             error_code=entry.error_code,
-            error_message=entry.error_message,
+            error_message=(
+                None
+                if entry.error_message is None
+                else self.cipher.decrypt_text(
+                    entry.error_message, _error_context(entry.mutation_id)
+                )
+            ),
             error_field=entry.error_field,
         )
 
     def _index(self, session: Session, table: str, record: dict[str, JsonValue]) -> None:
-        if table not in SEARCHABLE_TEXT and table not in SEARCHABLE_NAMES:
+        if table not in SEARCHABLE:
             return
         self._unindex(session, table, record["id"])
         entry = self._index_entry(table, record)
@@ -755,29 +766,22 @@ class LocalStore:
             session.execute(_INDEX_INSERT, entry)
 
     def _index_entry(self, table: str, record: dict[str, JsonValue]) -> dict[str, Any] | None:
-        """The search index row of a live record of a searchable table."""
-        text_fields = SEARCHABLE_TEXT.get(table)
-        name_field = SEARCHABLE_NAMES.get(table)
-        if (text_fields is None and name_field is None) or record.get("deleted"):
+        """The search index row of a live record of a searchable table: its
+        searchable texts (plaintext, in memory) as blind tokens only."""
+        fields = SEARCHABLE.get(table)
+        if fields is None or record.get("deleted"):
             return None
-        tokens: list[str] = []
-        for name in text_fields or ():
-            tokens += index_tokens(str(record.get(name) or ""))
-        body = " ".join(tokens)
-        blind = ""
-        if name_field and record.get(name_field):
-            blind = " ".join(blind_tokens(str(record[name_field]), self._blind))
+        texts = [str(record.get(name) or "") for name in fields]
         record_id = str(record["id"])
         return {
             "rowid": search_rowid(record_id),
             "table": table,
             "record_id": record_id,
-            "body": body,
-            "blind": blind,
+            "tokens": blind_index_tokens(texts, self._blind),
         }
 
     def _unindex(self, session: Session, table: str, record_id: object) -> None:
-        if table in SEARCHABLE_TEXT or table in SEARCHABLE_NAMES:
+        if table in SEARCHABLE:
             session.execute(
                 _INDEX_DELETE, {"rowid": search_rowid(record_id), "record_id": str(record_id)}
             )
@@ -792,6 +796,11 @@ def _server_never_had(entry: OutboxEntry, result: MutationResult) -> bool:
         and result.error is not None
         and result.error.code == ErrorCode.NOT_FOUND
     )
+
+
+def _error_context(mutation_id: UUID) -> str:
+    """Where a refusal's message lives (revision 0004 seals old ones alike)."""
+    return f"outbox.error.{mutation_id}"
 
 
 def _raw_cursor(session: Session) -> Any:

@@ -1,7 +1,9 @@
 """The device's tables. Synced records mirror the wire records (one schema
 family in ``shared_models``); personal fields hold ciphertext (see
-``personal.py``). ``extra`` keeps fields a newer server sent that this app
-version does not know, so they are not lost when the record is edited."""
+``personal.py``), so the few of them that are not text on the wire (dates,
+a flag, coordinates) are TEXT columns here. ``extra`` keeps fields a newer
+server sent that this app version does not know, so they are not lost when
+the record is edited; when there are any, it holds their ciphertext."""
 
 from datetime import datetime
 from typing import Any
@@ -36,7 +38,7 @@ class LocalTable(SQLModel, registry=LOCAL_REGISTRY):
 
 
 class LocalColumns(LocalTable):
-    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    extra: dict[str, Any] | str = Field(default_factory=dict, sa_type=JSON)
 
 
 class LocalOrgUnit(RecordMeta, OrgUnitFields, LocalColumns, table=True):
@@ -58,9 +60,21 @@ class LocalParty(RecordMeta, PartyFields, LocalColumns, table=True):
 class LocalSubject(RecordMeta, SubjectFields, LocalColumns, table=True):
     __tablename__ = "subjects"
 
+    # Ciphertext (personal.py): TEXT columns, whatever the wire type.
+    gender: str = Field(sa_type=Text)  # type: ignore[assignment]
+    birth_date: str | None = Field(default=None, sa_type=Text)  # type: ignore[assignment]
+    correction_type: str = Field(sa_type=Text)  # type: ignore[assignment]
+    term_start: str = Field(sa_type=Text)  # type: ignore[assignment]
+    term_end: str = Field(sa_type=Text)  # type: ignore[assignment]
+    key_person: str = Field(sa_type=Text)  # type: ignore[assignment]
+
 
 class LocalVisit(RecordMeta, VisitFields, LocalColumns, table=True):
     __tablename__ = "visits"
+
+    # Ciphertext (personal.py): where a person was is personal.
+    lat: str | None = Field(default=None, sa_type=Text)  # type: ignore[assignment]
+    lon: str | None = Field(default=None, sa_type=Text)  # type: ignore[assignment]
 
 
 class LocalAttachment(RecordMeta, AttachmentFields, LocalColumns, table=True):
@@ -84,7 +98,8 @@ class LocalConflict(RecordMeta, ConflictFields, LocalColumns, table=True):
 class OutboxEntry(LocalTable, table=True):
     """A saved change waiting for the server. Written in the same local
     transaction as the record it changes; removed only when the server has
-    answered it. ``fields`` is encrypted JSON (it may hold personal data)."""
+    answered it. ``fields`` is encrypted JSON (it may hold personal data), and
+    so is ``error_message`` (a refusal may quote the refused value)."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_record", "table_name", "record_id"),)

@@ -1,5 +1,6 @@
 """Getting in: the first sign-in (server, username, password), choosing a
-PIN, unlocking with it, and signing in again when the server asks.
+PIN (or a longer passcode), unlocking with it, and signing in again when
+the server asks.
 
 The forms validate before anything is sent, and every failure becomes a
 sentence that says what to do next (check the address, the password, wait,
@@ -11,7 +12,13 @@ import itertools
 from enum import StrEnum
 
 from field_app.i18n import Msg, msg
-from field_app.security.keystore import DataWipedError, WrongPinError
+from field_app.security.keystore import (
+    PASSCODE_MIN_LENGTH,
+    DataWipedError,
+    SecretKind,
+    UnlockReport,
+    WrongPinError,
+)
 from field_app.services.session import DifferentUserError, LockedError, SessionState
 from field_app.sync.client import Offline, ProtocolUnsupported, RequestRejected, SyncError
 from field_app.viewmodels.base import Observable, sync_error_message
@@ -87,8 +94,15 @@ class PinMode(StrEnum):
     UNLOCK = "unlock"
 
 
-def pin_problem(pin: str) -> Msg | None:
-    """Why a new PIN is refused (the keystore's rule, said in the user's language)."""
+def pin_problem(pin: str, passcode: bool = False) -> Msg | None:
+    """Why a new PIN (or, with ``passcode``, a new passcode) is refused: the
+    keystore's rule (``check_pin_strength``), said in the user's language."""
+    if passcode:
+        if len(pin) < PASSCODE_MIN_LENGTH or not any(c.isalpha() for c in pin):
+            return msg("passcode.error.short")
+        if len(set(pin.lower())) == 1:
+            return msg("passcode.error.repeated")
+        return None
     if not pin.isdigit() or len(pin) < 6:
         return msg("pin.error.short")
     if len(set(pin)) == 1:
@@ -100,30 +114,48 @@ def pin_problem(pin: str) -> Msg | None:
 
 
 class PinForm(Observable):
+    """Choosing the secret (a PIN, or a longer passcode), or unlocking with
+    it. After a right unlock, ``notice`` tells of wrong tries made since the
+    last one (and of a wrong-PIN count someone rolled back)."""
+
     def __init__(self, core: FieldAppCore, mode: PinMode) -> None:
         super().__init__()
         self.core = core
         self.mode = mode
         self.pin = ""
         self.confirm = ""
+        self.passcode = mode is PinMode.UNLOCK and core.session.secret_kind is SecretKind.PASSCODE
         self.busy = False
         self.error: Msg | None = None
         self.warning: Msg | None = None
+        self.notice: Msg | None = None
         self.wiped = False
+
+    def set_passcode(self, passcode: bool) -> None:
+        """Choose a passcode (letters and digits) rather than a PIN."""
+        if self.mode is PinMode.CHOOSE:
+            self.passcode = passcode
+            self.pin = self.confirm = ""
+            self.error = None
+            self.notify()
+
+    def key(self, name: str) -> str:
+        """The words of ``pin.<name>`` or, for a passcode, ``passcode.<name>``."""
+        return f"{'passcode' if self.passcode else 'pin'}.{name}"
 
     def submit(self) -> bool:
         """Blocking (key derivation takes a moment). ``True`` = unlocked."""
         self.error = None
         if self.mode is PinMode.CHOOSE:
-            problem = pin_problem(self.pin)
+            problem = pin_problem(self.pin, self.passcode)
             if problem is None and self.pin != self.confirm:
-                problem = msg("pin.error.mismatch")
+                problem = msg(self.key("error.mismatch"))
             if problem is not None:
                 self.error = problem
                 self.notify()
                 return False
         elif not self.pin:
-            self.error = msg("pin.error.empty")
+            self.error = msg(self.key("error.empty"))
             self.notify()
             return False
         self.busy = True
@@ -134,7 +166,7 @@ class PinForm(Observable):
             else:
                 self.core.unlock(self.pin)
         except WrongPinError as wrong:
-            self.error = msg("pin.error.wrong")
+            self.error = msg(self.key("error.wrong"))
             self.warning = (
                 msg("pin.warning.wipe", count=wrong.attempts_left) if wrong.warn else None
             )
@@ -152,4 +184,15 @@ class PinForm(Observable):
             self.busy = False
             self.notify()
         self.warning = None
+        self.notice = _unlock_notice(self.core.session.unlock_report)
         return True
+
+
+def _unlock_notice(report: UnlockReport | None) -> Msg | None:
+    if report is None:
+        return None
+    if report.rolled_back:
+        return msg("pin.notice.rolled_back", count=report.wrong_pins)
+    if report.wrong_pins:
+        return msg("pin.notice.wrong_since", count=report.wrong_pins)
+    return None

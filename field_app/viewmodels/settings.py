@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import flet
 
 from field_app.i18n import LANGUAGES, Msg, Translator, msg
-from field_app.security.keystore import DataWipedError, WrongPinError
+from field_app.security.keystore import DataWipedError, SecretKind, WrongPinError, secret_kind
 from field_app.viewmodels.access import pin_problem
 from field_app.viewmodels.base import Observable
 from field_app.viewmodels.core import TEXT_SIZES, FieldAppCore, app_version, valid_server_url
@@ -31,6 +31,8 @@ class SettingsViewModel(Observable):
         self.old_pin = ""
         self.new_pin = ""
         self.confirm_pin = ""
+        self.passcode = core.session.secret_kind is SecretKind.PASSCODE
+        """The phone is protected by a passcode, not a PIN: the text keyboard."""
         self.pin_message: Msg | None = None
         self.pin_ok = False
         self.wiped = False
@@ -75,7 +77,8 @@ class SettingsViewModel(Observable):
     def change_pin(self) -> bool:
         """Blocking (two key derivations)."""
         self.pin_ok = False
-        problem = pin_problem(self.new_pin)
+        new_kind = secret_kind(self.new_pin) if self.new_pin else SecretKind.PIN
+        problem = pin_problem(self.new_pin, self.passcode or new_kind is SecretKind.PASSCODE)
         if problem is None and self.new_pin != self.confirm_pin:
             problem = msg("pin.error.mismatch")
         if problem is None and not self.old_pin:

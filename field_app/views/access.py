@@ -1,4 +1,5 @@
-"""Sign in, choose a PIN, unlock: the screens before the data is open."""
+"""Sign in, choose a PIN (or a longer passcode), unlock: the screens before
+the data is open."""
 
 import flet as ft
 
@@ -137,16 +138,29 @@ class LoginView:
 
 
 class PinView:
+    """Choose a PIN or a longer passcode (a choice on the same screen), or
+    unlock with the one chosen: the words and the keyboard follow it."""
+
     def __init__(self, ctx: ViewContext, form: PinForm) -> None:
         self.ctx = ctx
         self.form = form
+        self.error = ft.Container()
+        self.busy = ft.ProgressRing(visible=False, width=28, height=28)
+        self.root = ft.Container()
+        self._fields()
+        form.subscribe(self._render)
+
+    def _fields(self) -> None:
+        """The secret's fields, for a PIN (digits) or a passcode (any keyboard)."""
+        ctx, form = self.ctx, self.form
         choose = form.mode is PinMode.CHOOSE
+        keyboard = ft.KeyboardType.TEXT if form.passcode else ft.KeyboardType.NUMBER
         self.pin = text_field(
-            ctx.t("pin.new") if choose else ctx.t("pin.enter"),
+            ctx.t(form.key("new")) if choose else ctx.t(form.key("enter")),
             "",
             self._set("pin"),
             password=True,
-            keyboard=ft.KeyboardType.NUMBER,
+            keyboard=keyboard,
             on_submit=None if choose else self._submit,
             reveal_label=ctx.t("common.show_typed"),
             # On a phone the keyboard opens at once. In a browser, focus given
@@ -155,23 +169,26 @@ class PinView:
             autofocus=not ctx.page.web,
         )
         self.confirm = text_field(
-            ctx.t("pin.confirm"),
+            ctx.t(form.key("confirm")),
             "",
             self._set("confirm"),
             password=True,
-            keyboard=ft.KeyboardType.NUMBER,
+            keyboard=keyboard,
             on_submit=self._submit,
             reveal_label=ctx.t("common.show_typed"),
         )
-        self.error = ft.Container()
-        self.busy = ft.ProgressRing(visible=False, width=28, height=28)
-        form.subscribe(self._render)
 
     def _set(self, name: str):  # type: ignore[no-untyped-def]
         def changed(e: ft.Event[ft.TextField]) -> None:
             setattr(self.form, name, e.control.value or "")
 
         return changed
+
+    def _choose_kind(self, kind: str) -> None:
+        self.form.set_passcode(kind == "passcode")
+        self._fields()
+        self.root.content = self._content()
+        self.ctx.page.update()
 
     def _render(self) -> None:
         parts = [error_line(self.ctx.tr(self.form.error))]
@@ -189,12 +206,28 @@ class PinView:
         if self.form.busy:
             return
         if await self.ctx.run(self.form.submit) or self.form.wiped:
+            if self.form.notice is not None:
+                self.ctx.toast(self.form.notice)
             self.ctx.app.refresh_gate()
         self.ctx.page.update()
 
     def control(self) -> ft.Control:
-        t = self.ctx.t
-        choose = self.form.mode is PinMode.CHOOSE
+        self.root.content = self._content()
+        return self.root
+
+    def _content(self) -> ft.Control:
+        t, form = self.ctx.t, self.form
+        choose = form.mode is PinMode.CHOOSE
+        kinds: list[ft.Control] = []
+        if choose:
+            kinds.append(
+                choice_row(
+                    [("pin", t("pin.kind.pin")), ("passcode", t("pin.kind.passcode"))],
+                    "passcode" if form.passcode else "pin",
+                    self._choose_kind,
+                    "pin-kind",
+                )
+            )
         fields: list[ft.Control] = [tid("pin-input", self.pin)]
         if choose:
             fields.append(tid("pin-confirm", self.confirm))
@@ -203,17 +236,21 @@ class PinView:
             self.ctx,
             [
                 ft.Text(
-                    t("pin.choose_title") if choose else t("pin.unlock_title"),
+                    t(form.key("choose_title")) if choose else t(form.key("unlock_title")),
                     size=sz(TEXT) + 4,
                     weight=ft.FontWeight.W_600,
                 ),
-                label(t("pin.choose_intro") if choose else t("pin.unlock_intro"), size=sz(TEXT)),
+                label(
+                    t(form.key("choose_intro")) if choose else t(form.key("unlock_intro")),
+                    size=sz(TEXT),
+                ),
+                *kinds,
                 *fields,
                 self.error,
                 ft.Row(
                     [
                         primary_button(
-                            t("pin.save") if choose else t("pin.unlock"),
+                            t(form.key("save")) if choose else t("pin.unlock"),
                             self._submit,
                             ft.Icons.LOCK_OPEN,
                             "pin-submit",

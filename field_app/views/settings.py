@@ -29,28 +29,31 @@ class SettingsView(ScreenView):
         self.server = text_field(
             t("login.server"), vm.server_url, self._set("server_url"), keyboard=ft.KeyboardType.URL
         )
+        # A phone protected by a passcode gets the text keyboard and its words.
+        kind = "passcode" if vm.passcode else "pin"
+        keyboard = ft.KeyboardType.TEXT if vm.passcode else ft.KeyboardType.NUMBER
         self.old_pin = text_field(
-            t("pin.old"),
+            t(f"{kind}.old"),
             "",
             self._set("old_pin"),
             password=True,
-            keyboard=ft.KeyboardType.NUMBER,
+            keyboard=keyboard,
             reveal_label=t("common.show_typed"),
         )
         self.new_pin = text_field(
-            t("pin.new"),
+            t(f"{kind}.new"),
             "",
             self._set("new_pin"),
             password=True,
-            keyboard=ft.KeyboardType.NUMBER,
+            keyboard=keyboard,
             reveal_label=t("common.show_typed"),
         )
         self.confirm_pin = text_field(
-            t("pin.confirm"),
+            t(f"{kind}.confirm"),
             "",
             self._set("confirm_pin"),
             password=True,
-            keyboard=ft.KeyboardType.NUMBER,
+            keyboard=keyboard,
             reveal_label=t("common.show_typed"),
         )
         self.pin_busy = False

@@ -4,8 +4,9 @@ Records with known names, ID numbers, phones and addresses, a photo and a
 signature are saved the way the app saves them (outbox, search index,
 drafts included); then every byte of the database, its WAL and the blob
 folder is scanned for each of those strings, in UTF-8 and UTF-16, and for
-pieces of the photo. None may be there, while ordinary text must be (or the
-scan proves nothing).
+pieces of the photo. None may be there, while the kinds and statuses the
+app queries by must be (or the scan proves nothing). The attack suite's
+``tests/attack/test_device_canaries.py`` does the same for every field.
 """
 
 import io
@@ -148,8 +149,10 @@ def test_no_personal_string_or_photo_byte_is_readable_on_disk(tmp_path: Path) ->
 
     # The scan does find what is not personal, and would find a leak:
     everything = b"".join(after_close.values()) + b"".join(while_open.values())
-    assert CASE_TITLE.encode() in everything
-    assert CHECKIN_NOTE.encode() in everything
+    assert CASE_TITLE.encode() not in everything  # titles and notes are encrypted too
+    assert CHECKIN_NOTE.encode() not in everything
+    assert b"suspended_sentence" not in everything  # and a subject's kind of sentence
+    assert b"mediation_session" in everything  # what the app queries by is plain
     assert any(name.startswith(BLOB_FOLDER) for name in after_close)
     blob_files = [content for name, content in after_close.items() if name.startswith(BLOB_FOLDER)]
     assert len(blob_files) == 5  # two photos, two thumbnails, a signature

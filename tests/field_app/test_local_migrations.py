@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -118,6 +119,13 @@ def test_upgrade_keeps_records_and_outbox_and_search_finds_old_records(tmp_path:
 
     assert [h.record_id for h in search.search(store, "翻修")] == [CASE]
     assert [h.record_id for h in search.search(store, "三丰")] == [PARTY]
+    # Revision 0004 encrypted what version 1 wrote in clear, and the purge
+    # after the upgrade left no old page of it in the file or the WAL.
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.glob(f"{DATABASE_FILE}*"))
+    for plain in ("煤棚损坏纠纷", "邻居翻修时损坏了煤棚", "翻修", "煤棚"):
+        for encoding in ("utf-8", "utf-16-le"):
+            assert plain.encode(encoding) not in on_disk, plain
+    assert b"neighbourhood" in on_disk  # the scan does see the file
 
     # The upgraded store goes on as usual: a new edit queues behind the old one.
     store.save(TableName.CASES, CASE, {"status": "mediating"})
@@ -129,3 +137,16 @@ def test_upgrade_keeps_records_and_outbox_and_search_finds_old_records(tmp_path:
     reopened = open_local_data(tmp_path, cipher)  # no upgrade this time: no rebuild needed
     assert [h.record_id for h in search.search(reopened.store, "煤棚")] == [CASE]
     reopened.store.engine.dispose()
+
+
+def test_the_encrypting_revision_refuses_to_run_without_the_data_key(tmp_path: Path) -> None:
+    """Bare ``migrate`` (no key) must not leave plain values behind as if done."""
+    _write_as_version_1(tmp_path, DataKeyCipher(os.urandom(32)))
+    engine = make_local_engine(tmp_path / DATABASE_FILE)
+    try:
+        with pytest.raises(RuntimeError, match="needs the data key"):
+            migrate(engine)
+        with engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == "0003"
+    finally:
+        engine.dispose()

@@ -75,6 +75,44 @@ def test_weak_pins_are_refused_with_the_reason() -> None:
     assert pin_problem(PIN) is None
 
 
+def test_a_longer_passcode_can_be_chosen_and_unlocks_with_its_own_words(phones: Phones) -> None:
+    core = phones.new("phone")
+    app = AppViewModel(core, EN)
+    form = app.login_form()
+    form.username, form.password = "mediator.baijia", PASSWORD
+    assert form.submit()
+    app.refresh_gate()
+    choose = app.pin_form()
+    assert not choose.passcode
+    choose.set_passcode(True)
+    choose.pin = choose.confirm = "short1"
+    assert not choose.submit()
+    assert say(choose.error) == "Use at least 8 characters, with letters."
+    choose.pin, choose.confirm = "river stone 42", "river stone 43"
+    assert not choose.submit()
+    assert say(choose.error) == "The two passcodes differ. Type the same passcode twice."
+    choose.pin = choose.confirm = "river stone 42"
+    assert choose.submit()
+    core.lock()
+
+    again = AppViewModel(phones.new("phone"), EN)
+    unlock = again.pin_form()
+    assert unlock.mode is PinMode.UNLOCK
+    assert unlock.passcode  # the text keyboard, and a passcode's words
+    unlock.pin = "river stone 41"
+    assert not unlock.submit()
+    assert say(unlock.error) == "Wrong passcode. Try again."
+    unlock.pin = "river stone 42"
+    assert unlock.submit()
+
+
+def test_weak_passcodes_are_refused_with_the_reason() -> None:
+    assert say(pin_problem("abc12", passcode=True)) == "Use at least 8 characters, with letters."
+    assert say(pin_problem("12345678", passcode=True)) == "Use at least 8 characters, with letters."
+    assert say(pin_problem("aaaaAAAA", passcode=True)).startswith("One character repeated")
+    assert pin_problem("river stone 42", passcode=True) is None
+
+
 def test_a_later_start_unlocks_offline_and_warns_before_the_wipe(phones: Phones) -> None:
     phones.signed_in("officer.baijia", name="phone")
     phones.link.up = False
@@ -91,6 +129,7 @@ def test_a_later_start_unlocks_offline_and_warns_before_the_wipe(phones: Phones)
     assert say(pin.warning) == "Careful: after 2 more wrong PINs the data on this phone is erased."
     pin.pin = PIN
     assert pin.submit()
+    assert say(pin.notice) == "2 wrong PINs were entered on this phone since it was last unlocked."
     assert app.refresh_gate()
     assert app.gate is Gate.INSIDE
     assert app.tabs == [Screen.HOME, Screen.SUBJECTS, Screen.SETTINGS]

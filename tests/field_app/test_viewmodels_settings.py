@@ -68,6 +68,24 @@ def test_changing_the_pin(phones: Phones) -> None:
     ]
 
 
+def test_a_pin_can_become_a_passcode_and_a_passcode_stays_one(phones: Phones) -> None:
+    core = phones.signed_in("officer.baijia", name="phone")
+    settings = SettingsViewModel(core, Translator("en"))
+    assert not settings.passcode
+    settings.old_pin, settings.new_pin, settings.confirm_pin = PIN, "quiet1", "quiet1"
+    assert not settings.change_pin()
+    assert say(settings.pin_message) == "Use at least 8 characters, with letters."
+    settings.old_pin, settings.new_pin, settings.confirm_pin = PIN, "quiet harbour", "quiet harbour"
+    assert settings.change_pin()
+    now = SettingsViewModel(core, Translator("en"))
+    assert now.passcode  # the text keyboard from now on, and a passcode's rule
+    now.old_pin, now.new_pin, now.confirm_pin = "quiet harbour", "39057142", "39057142"
+    assert not now.change_pin()
+    assert say(now.pin_message) == "Use at least 8 characters, with letters."
+    core.lock()
+    core.unlock("quiet harbour")
+
+
 def test_tabs_follow_the_role_and_the_stack_goes_back_to_the_tab() -> None:
     assert tabs_for(Role.MEDIATOR) == [Screen.HOME, Screen.CASES, Screen.SETTINGS]
     assert tabs_for(Role.OFFICER) == [Screen.HOME, Screen.SUBJECTS, Screen.SETTINGS]
