@@ -14,6 +14,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session, SQLModel, col
 
 from shared_models.domain.org import Role, UserRecord
+from shared_models.protocol.auth import MIN_PASSWORD_LENGTH, password_problem
 from shared_models.protocol.tables import TableName
 from sync_server.core.audit import append_audit, verify_audit
 from sync_server.core.config import ServerSettings
@@ -161,8 +162,13 @@ def create_user(
     settings = settings_for(db)
     with database(settings.db) as engine:
         secret = password or getpass.getpass("password for the new user: ")
-        if len(secret) < 8:
-            typer.echo("choose a password of at least 8 characters", err=True)
+        problem = password_problem(secret, username)
+        if problem is not None:
+            typer.echo(
+                f"choose another password ({problem.replace('_', ' ')}): at least "
+                f"{MIN_PASSWORD_LENGTH} characters, not the username, not one repeated",
+                err=True,
+            )
             raise typer.Exit(code=2)
         with write_session(engine) as session:
             org_unit = _find_unit(session, unit)

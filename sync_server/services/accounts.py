@@ -12,7 +12,6 @@ so a change of ``active`` takes the next version like any server-side edit;
 the password hash and ``must_change_password`` are never on the wire.
 """
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,12 +24,9 @@ from shared_models.protocol.auth import password_problem
 from shared_models.protocol.errors import ErrorCode
 from sync_server.core.audit import append_audit
 from sync_server.core.errors import ApiError
-from sync_server.core.security import hash_password
+from sync_server.core.security import hash_password, new_one_time_password
 from sync_server.services.versions import VersionBlock
 from sync_server.tables import DeviceToken, UserRow
-
-ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-"""Lower case without 0/o, 1/l/i: read aloud or typed from paper without doubt."""
 
 
 @dataclass(frozen=True)
@@ -44,12 +40,6 @@ class Actor:
 
     def detail(self) -> dict[str, Any]:
         return {} if self.operator is None else {"via": "cli", "operator": self.operator[:64]}
-
-
-def new_one_time_password() -> str:
-    """Three groups of four (about 59 bits): far beyond online guessing behind the throttle."""
-    groups = ("".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(4)) for _ in range(3))
-    return "-".join(groups)
 
 
 def revoke_user_tokens(

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,11 @@ def bearer(token: str) -> dict[str, str]:
 
 def authenticated_operations(client: TestClient) -> list[tuple[str, str]]:
     """Every (method, path template) of the OpenAPI that is not public."""
+    return list(_operations())
+
+
+@cache
+def _operations() -> tuple[tuple[str, str], ...]:
     schema = create_app(ServerSettings(db="sqlite://")).openapi()
     operations = [
         (method.upper(), path)
@@ -97,9 +103,11 @@ def authenticated_operations(client: TestClient) -> list[tuple[str, str]]:
     ]
     assert set(operations) >= PUBLIC, "a public route is gone: update PUBLIC"
     # Signing out last: a sign-out that worked would end the token for the rest.
-    return sorted(
-        (operation for operation in operations if operation not in PUBLIC),
-        key=lambda operation: operation == ("POST", "/api/v1/auth/logout"),
+    return tuple(
+        sorted(
+            (operation for operation in operations if operation not in PUBLIC),
+            key=lambda operation: operation == ("POST", "/api/v1/auth/logout"),
+        )
     )
 
 

@@ -348,3 +348,12 @@ def test_the_admin_commands_reset_deactivate_and_reactivate(
         row = session.scalars(select(UserRow).where(UserRow.username == "officer.baijia")).one()
         assert row.active
         assert row.must_change_password
+
+
+def test_create_user_refuses_a_weak_password(db_url: str, district: District) -> None:
+    args = ["admin", "create-user", "--db", db_url, "--username", "mediator.weak"]
+    args += ["--display-name", "x", "--role", "mediator", "--unit", "百家村调委会"]
+    weak = cli(*args, "--password", "mediator.weak-1")
+    assert weak.exit_code == 2
+    assert "contains username" in weak.output
+    assert cli(*args, "--password", "tea-kettle-harbour").exit_code == 0
