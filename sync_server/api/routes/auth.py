@@ -3,11 +3,10 @@
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
-from uuid import UUID
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select, update
-from sqlmodel import Session, col
+from sqlmodel import col
 
 from shared_models.domain.org import OrgUnitRecord
 from shared_models.protocol.auth import (
@@ -32,6 +31,7 @@ from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
 from sync_server.core.security import new_token, token_digest, verify_password
 from sync_server.services.accounts import change_password as change_password_of
+from sync_server.services.devices import device_of_another_user
 from sync_server.services.records import row_to_wire
 from sync_server.services.sign_in_throttle import (
     KEY_LENGTH,
@@ -105,7 +105,7 @@ def login(
             append_audit(
                 session, "login_refused", now, actor_id=user.id, detail={"why": "inactive"}
             )
-        elif _device_of_another_user(session, body.device_id, user.id):
+        elif device_of_another_user(session, body.device_id, user.id):
             refusal = _Refusal.DEVICE
             append_audit(
                 session,
@@ -145,19 +145,6 @@ def login(
             "erase the app's data to sign in as a new device",
         )
     raise ApiError(401, ErrorCode.INVALID_CREDENTIALS, "wrong username or password")
-
-
-def _device_of_another_user(session: Session, device_id: str, user_id: UUID) -> bool:
-    """A device id belongs to the user who first signed in with it: revoking
-    it, or reading the device list, must never mix two people up."""
-    return (
-        session.scalar(
-            select(col(DeviceToken.user_id))
-            .where(col(DeviceToken.device_id) == device_id, col(DeviceToken.user_id) != user_id)
-            .limit(1)
-        )
-        is not None
-    )
 
 
 @router.post("/auth/logout", status_code=204, responses={401: {"model": ErrorEnvelope}})
