@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select, update
 from sync_server.core import security
 from sync_server.core.audit import verify_audit
 from sync_server.core.config import ServerSettings
-from sync_server.core.db import read_session, write_session
+from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.main import create_app
 from sync_server.services.devices import UnknownDeviceError, revoke_device
 from sync_server.tables import AuditEntry, CaseRow, DeviceToken, LoginFailure, UserRow
@@ -154,6 +154,23 @@ def test_failures_of_one_pair_bring_growing_delays_not_a_lock(
     _age_failures(engine, settings.login_delay_max_s)
     assert login(client, "mediator.baijia").status_code == 200
     assert login(client, "mediator.baijia", "typo").status_code == 401
+
+
+def test_the_throttle_holds_across_server_processes(
+    client: TestClient, settings: ServerSettings, db_url: str
+) -> None:
+    """The counts are in the database: failures made at one server process
+    throttle the next try at another (its own app, engine and memory)."""
+    other_engine = make_engine(db_url)
+    try:
+        with TestClient(create_app(settings, other_engine)) as other:
+            for number in range(settings.login_free_failures_per_pair):
+                front = client if number % 2 else other
+                assert login(front, "mediator.baijia", "guess").status_code == 401
+            for front in (client, other):
+                assert login(front, "mediator.baijia").status_code == 429
+    finally:
+        other_engine.dispose()
 
 
 def test_failures_across_many_usernames_throttle_the_address(
