@@ -4,6 +4,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE
 from shared_models.domain.org import OrgUnitRecord, Role
 from shared_models.domain.types import RecordId
 
@@ -38,6 +39,10 @@ class LoginResponse(BaseModel):
     token: str
     user: UserProfile
     must_change_password: bool = False
+    district_time_zone: str = Field(default=DEFAULT_DISTRICT_TIME_ZONE, max_length=64)
+    """The district's IANA time zone: the device shows every time on this
+    clock and counts "today" and "due" by its calendar (older servers send
+    none: the default)."""
 
 
 class PasswordChange(BaseModel):

@@ -6,6 +6,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
 from shared_models.protocol.push import MAX_MUTATIONS_PER_PUSH, MAX_PUSH_BYTES
 
 
@@ -69,3 +70,15 @@ class ServerSettings(BaseSettings):
         for proxy in proxies:
             ip_network(proxy, strict=False)
         return proxies
+
+    district_time_zone: str = Field(
+        default=DEFAULT_DISTRICT_TIME_ZONE,
+        description="IANA time zone of the district: every time a person reads (screens, "
+        "PDFs, exports) and every 'today' / 'due' is on this clock; devices learn it at sign-in",
+    )
+
+    @field_validator("district_time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        district_zone(name)  # raises ValueError naming the setting
+        return name

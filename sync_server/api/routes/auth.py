@@ -5,6 +5,7 @@ from enum import Enum
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select, update
 from sqlmodel import col
 
@@ -76,13 +77,10 @@ class _Refusal(Enum):
     "/auth/login",
     responses=ERRORS,
     response_model=LoginResponse,
-    # ``must_change_password`` only when true: apps that predate it (their
-    # response model forbids unknown fields) still read every other sign-in.
-    response_model_exclude_defaults=True,
 )
 def login(
     body: LoginRequest, request: Request, engine: EngineDep, settings: SettingsDep
-) -> LoginResponse:
+) -> Response:
     """Exchange a password for a device token. Wrong username and wrong
     password answer alike, in about the same time. Throttled with growing
     delays per (account, address), address and account
@@ -130,9 +128,17 @@ def login(
             )
             clear_pair(session, body.username, client)
             append_audit(session, "login", now, actor_id=user.id, device_id=body.device_id)
-            return LoginResponse(
-                token=token, user=profile(user), must_change_password=user.must_change_password
+            answer = LoginResponse(
+                token=token,
+                user=profile(user),
+                district_time_zone=settings.district_time_zone,
+                must_change_password=user.must_change_password,
             )
+            # ``must_change_password`` only when true: apps that predate it
+            # (their response model forbids unknown fields) still read every
+            # other sign-in.
+            hidden = None if answer.must_change_password else {"must_change_password"}
+            return JSONResponse(answer.model_dump(mode="json", exclude=hidden))
     if refusal is _Refusal.DISABLED:
         raise ApiError(
             403, ErrorCode.ACCOUNT_DISABLED, "this account is deactivated; ask an administrator"
