@@ -1,7 +1,7 @@
 """``lastmile server`` and ``lastmile admin …``: running and administering the sync server."""
 
 import getpass
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,13 +14,16 @@ from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session, SQLModel, col
 
 from shared_models.domain.org import Role, UserRecord
+from shared_models.protocol.auth import MIN_PASSWORD_LENGTH, password_problem
 from shared_models.protocol.tables import TableName
 from sync_server.core.audit import AuditReport, append_audit, bind_audit_keyring, check_audit
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, read_session, write_session
+from sync_server.core.errors import ApiError
 from sync_server.core.migrate import upgrade
 from sync_server.core.runtime import tune_garbage_collection
 from sync_server.core.security import hash_password
+from sync_server.services.accounts import Actor, reset_password, set_active
 from sync_server.services.audit_key import (
     AuditKeyError,
     audit_key_path,
@@ -81,6 +84,9 @@ def server(
     settings = settings_for(db, host=host, port=port, blobs=blobs)
     prepare_database(settings.db)
     settings.blobs.mkdir(parents=True, exist_ok=True)
+    # uvicorn believes X-Forwarded-For from any local peer by default, which
+    # would let a local client pick its address for the sign-in throttle; the
+    # app reads the header itself, from ``trusted_proxies`` only.
     if workers > 1:
         uvicorn.run(
             "sync_server.main:app_from_env",
@@ -89,13 +95,14 @@ def server(
             port=settings.port,
             workers=workers,
             env_file=None,
+            proxy_headers=False,
         )
         return
     from sync_server.main import create_app
 
     app = create_app(settings)
     tune_garbage_collection()
-    uvicorn.run(app, host=settings.host, port=settings.port)
+    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=False)
 
 
 @admin.command()
@@ -164,8 +171,13 @@ def create_user(
     settings = settings_for(db)
     with database(settings.db) as engine:
         secret = password or getpass.getpass("password for the new user: ")
-        if len(secret) < 8:
-            typer.echo("choose a password of at least 8 characters", err=True)
+        problem = password_problem(secret, username)
+        if problem is not None:
+            typer.echo(
+                f"choose another password ({problem.replace('_', ' ')}): at least "
+                f"{MIN_PASSWORD_LENGTH} characters, not the username, not one repeated",
+                err=True,
+            )
             raise typer.Exit(code=2)
         with write_session(engine) as session:
             org_unit = _find_unit(session, unit)
@@ -218,6 +230,77 @@ def revoke_device_command(device_id: str, db: DbOption = None) -> None:
             typer.echo(f"no active sign-in for device {device_id}", err=True)
             raise typer.Exit(code=1)
         typer.echo(f"revoked {count} sign-in(s) of device {device_id}")
+
+
+ReasonOption = Annotated[
+    str, typer.Option("--reason", help="why (kept in the audit log; no personal data)")
+]
+
+
+def _user_id(session: Session, username: str) -> UUID:
+    found = session.scalar(select(col(UserRow.id)).where(col(UserRow.username) == username))
+    if found is None:
+        typer.echo(f"no user named {username}", err=True)
+        raise typer.Exit(code=1)
+    return found
+
+
+def _operator() -> Actor:
+    """The command line acts as nobody in the district: the audit names the
+    account on this machine that ran it."""
+    return Actor(operator=getpass.getuser())
+
+
+def _account_action(db: str | None, username: str, act: Callable[[Session, UUID], str]) -> str:
+    """Run ``act`` on the user in one transaction; an API refusal exits 1."""
+    with database(settings_for(db).db) as engine:
+        try:
+            with write_session(engine) as session:
+                return act(session, _user_id(session, username))
+        except ApiError as refused:
+            typer.echo(refused.message, err=True)
+            raise typer.Exit(code=1) from None
+
+
+@admin.command("reset-password")
+def reset_password_command(username: str, reason: ReasonOption, db: DbOption = None) -> None:
+    """Give a user a one-time password (printed once) to change at the next
+    sign-in; every device of theirs is signed out."""
+    one_time = _account_action(
+        db,
+        username,
+        lambda session, user_id: reset_password(
+            session, user_id, reason, datetime.now(UTC), _operator()
+        ),
+    )
+    typer.echo(f"one-time password for {username}: {one_time}")
+    typer.echo("hand it over in person; the first sign-in with it must choose a new password")
+
+
+@admin.command("deactivate-user")
+def deactivate_user_command(username: str, reason: ReasonOption, db: DbOption = None) -> None:
+    """Switch a user off: signing in is refused and every token ends now."""
+    ended = _account_action(
+        db,
+        username,
+        lambda session, user_id: str(
+            set_active(session, user_id, False, reason, datetime.now(UTC), _operator())
+        ),
+    )
+    typer.echo(f"deactivated {username}; {ended} sign-in(s) ended")
+
+
+@admin.command("reactivate-user")
+def reactivate_user_command(username: str, reason: ReasonOption, db: DbOption = None) -> None:
+    """Let a deactivated user sign in again (their old sign-ins stay ended)."""
+    _account_action(
+        db,
+        username,
+        lambda session, user_id: str(
+            set_active(session, user_id, True, reason, datetime.now(UTC), _operator())
+        ),
+    )
+    typer.echo(f"reactivated {username}; they sign in with their password")
 
 
 @admin.command("verify-audit")

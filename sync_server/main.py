@@ -9,6 +9,7 @@ from shared_models.protocol.version import PROTOCOL_VERSION
 from sync_server.api.body_limits import BodyLimitMiddleware, document_body_errors
 from sync_server.api.deps import ScopeCache
 from sync_server.api.routes import (
+    accounts,
     admin,
     agreements,
     auth,
@@ -48,7 +49,18 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
     prepare_statements(app.state.engine.dialect)
     app.state.scope_cache = ScopeCache()
     install_error_handlers(app)
-    for module in (health, auth, sync, blobs, review, export, admin, supervision, agreements):
+    for module in (
+        health,
+        auth,
+        sync,
+        blobs,
+        review,
+        export,
+        admin,
+        accounts,
+        supervision,
+        agreements,
+    ):
         app.include_router(module.router)
     # Level 3 compresses a pull page to within a few percent of level 5 in
     # half the time (docs/performance.md); pages are megabytes, so it shows.

@@ -5,9 +5,14 @@ then the user chooses a PIN; the PIN wraps a new random data key, and only
 then is the local database opened. Every later start is offline: the app is
 locked until the PIN unwraps the data key, and locks again after idle time.
 Wrong PINs count down on disk, with a warning, until the local data is
-wiped. A revoked sign-in (lost phone found again, admin action) only asks
-for the password again: the data key, and with it every unsynced change,
-stays as it was.
+wiped. A revoked or expired sign-in (lost phone found again, admin action,
+a token past its idle or absolute lifetime) only asks for the password
+again: the data key, and with it every unsynced change, stays as it was.
+
+After an admin's reset the server answers a sign-in with "must change the
+password": the token it gives can do nothing else, so it is kept in memory
+only (with the one-time password the user just typed) until the new password
+is set; only then is it stored and the device syncs again.
 
 Files in ``data_dir``: ``field.db`` (+ ``-wal``/``-shm``), ``blobs/``,
 ``keystore.json``. Without the keystore the rest is unreadable where it
@@ -70,6 +75,8 @@ class SessionState(StrEnum):
     LOCKED = "locked"
     NEEDS_LOGIN = "needs_login"
     """Unlocked, but the server no longer accepts this device: sign in again."""
+    CHANGE_PASSWORD = "change_password"  # noqa: S105 (a state, not a secret)
+    """Signed in with a one-time password: choose a new one before anything else."""
     READY = "ready"
 
 
@@ -80,6 +87,14 @@ class LockedError(Exception):
 class DifferentUserError(Exception):
     """This device holds another user's data; it must be signed out (and its
     unsynced work given up) before someone else signs in."""
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    """A sign-in that must change its password first (memory only)."""
+
+    answer: LoginResponse
+    one_time_password: str
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,10 @@ def open_local_data(data_dir: Path, cipher: DataKeyCipher) -> OpenData:
         store.rebuild_search_index()
         purge_free_space(engine)
     return OpenData(store, LocalBlobStore(data_dir / BLOB_FOLDER, cipher, store), cipher)
+
+
+def _device_id() -> str:
+    return f"dev-{uuid.uuid4().hex}"
 
 
 def _revision(engine: Engine) -> str | None:
@@ -147,7 +166,8 @@ class DeviceSession:
         """What the client says it is ("Xiaomi 2201117TG", "Chrome · Linux x86_64")."""
         self._open: OpenData | None = None
         self._signed_in: LoginResponse | None = None
-        self._new_device_id = f"dev-{uuid.uuid4().hex}"
+        self._pending_change: PendingChange | None = None
+        self._new_device_id = _device_id()
         self.district_time_zone: str | None = None
         """The district's time zone the last sign-in answered (``None``: none yet)."""
         self._lock_listeners: list[Callable[[], None]] = []
@@ -156,6 +176,8 @@ class DeviceSession:
 
     @property
     def state(self) -> SessionState:
+        if self._pending_change is not None and (not self.keystore.exists() or not self.locked):
+            return SessionState.CHANGE_PASSWORD
         if not self.keystore.exists():
             return SessionState.SIGNED_OUT if self._signed_in is None else SessionState.CHOOSE_PIN
         if self.locked:
@@ -198,11 +220,13 @@ class DeviceSession:
             answer = self.client.login(
                 username, password, self._new_device_id, self._name(username)
             )
-            self._signed_in = answer
             self.district_time_zone = answer.district_time_zone
+            if answer.must_change_password:
+                self._pending_change = PendingChange(answer, password)
+            else:
+                self._signed_in = answer
             return answer.user
-        store = self._open.store
-        device = store.device_state()
+        device = self._open.store.device_state()
         known = device.user or {}
         if known and known.get("username") != username:
             raise DifferentUserError("this phone holds another user's work; sign that user out")
@@ -211,12 +235,46 @@ class DeviceSession:
             self._revoke(answer.token)
             raise DifferentUserError("this phone holds another user's work; sign that user out")
         self.district_time_zone = answer.district_time_zone
-        store.update_device_state(
-            token=self._open.cipher.encrypt_text(answer.token, TOKEN_CONTEXT),
+        if answer.must_change_password:
+            self._pending_change = PendingChange(answer, password)
+            return answer.user
+        self._store_sign_in(answer)
+        return answer.user
+
+    def change_password(self, new_password: str) -> None:
+        """Set the new password after a sign-in with a one-time one (needs the
+        network); then the sign-in goes on as usual (choose a PIN, or sync)."""
+        pending = self._pending_change
+        if pending is None:
+            raise LockedError("sign in with your password first")
+        self.client.change_password(
+            pending.one_time_password, new_password, token=pending.answer.token
+        )
+        self._pending_change = None
+        answer = pending.answer.model_copy(update={"must_change_password": False})
+        if self._open is None:
+            self._signed_in = answer
+        else:
+            self._store_sign_in(answer)
+
+    @property
+    def pending_username(self) -> str:
+        """Who is choosing a new password ("" when nobody is)."""
+        pending = self._pending_change
+        return "" if pending is None else pending.answer.user.username
+
+    def cancel_password_change(self) -> None:
+        """Back to the sign-in (the one-time password, once more, leads here again)."""
+        self._pending_change = None
+
+    def _store_sign_in(self, answer: LoginResponse) -> None:
+        """Keep the token of a sign-in again; the device syncs with it."""
+        data = self.data
+        data.store.update_device_state(
+            token=data.cipher.encrypt_text(answer.token, TOKEN_CONTEXT),
             user=answer.user.model_dump(mode="json"),
             needs_login=False,
         )
-        return answer.user
 
     def set_pin(self, pin: str) -> OpenData:
         """Finish the first sign-in: the PIN protects a new data key."""
@@ -301,6 +359,10 @@ class DeviceSession:
         self._wipe_files()
         self.keystore.path.unlink(missing_ok=True)
         self._signed_in = None
+        self._pending_change = None
+        # The server binds a device id to the user who first signed in with
+        # it: the next user of this phone starts as a new device.
+        self._new_device_id = _device_id()
 
     # -- internals -----------------------------------------------------------
 
@@ -316,6 +378,9 @@ class DeviceSession:
             log.info("could not reach the server to revoke the token")
 
     def _close(self) -> None:
+        if self.keystore.exists():
+            # Locked mid-change: the one-time password is not kept for later.
+            self._pending_change = None
         data, self._open = self._open, None
         if data is None:
             return

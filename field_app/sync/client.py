@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, JsonValue, ValidationError
 
-from shared_models.protocol.auth import LoginRequest, LoginResponse, Me
+from shared_models.protocol.auth import LoginRequest, LoginResponse, Me, PasswordChange
 from shared_models.protocol.blobs import (
     UPLOAD_LENGTH,
     UPLOAD_OFFSET,
@@ -133,6 +133,13 @@ class SyncClient:
         )
         response = self._send("POST", "/auth/login", json=body.model_dump(mode="json"), auth=False)
         return _parse(response, LoginResponse)
+
+    def change_password(self, old_password: str, new_password: str, token: str) -> None:
+        """Change the signed-in user's password with ``token`` (the one a
+        sign-in that answered "must change the password" gave, which is not
+        stored before the change). The server signs every other device out."""
+        body = PasswordChange(old_password=old_password, new_password=new_password)
+        self._send("POST", "/auth/password", json=body.model_dump(), token=token, expected=(204,))
 
     def me(self) -> Me:
         return _parse(self._send("GET", "/me"), Me)
@@ -266,6 +273,10 @@ def _int(details: Mapping[str, JsonValue] | None, name: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+_DEAD_TOKEN = frozenset({ErrorCode.TOKEN_REVOKED, ErrorCode.TOKEN_MISSING, ErrorCode.TOKEN_EXPIRED})
+"""A 401 with one of these: the token no longer works; the user signs in again."""
+
+
 def _failure(response: httpx.Response) -> SyncError:
     """The failure the engine acts on, for an answer the call did not expect."""
     status = response.status_code
@@ -294,6 +305,10 @@ def _failure(response: httpx.Response) -> SyncError:
         # A 4xx we cannot read came from something in the way (or was cut off).
         return Offline(f"unreadable {status} answer")
     code = envelope.error.code
-    if status == 401 and code in (ErrorCode.TOKEN_REVOKED, ErrorCode.TOKEN_MISSING):
+    if status == 401 and code in _DEAD_TOKEN:
+        return AuthRevoked(message)
+    if status == 403 and code is ErrorCode.PASSWORD_CHANGE_REQUIRED:
+        # A sign-in after an admin's reset: signing in again leads the user
+        # to the change-password screen (``DeviceSession.login``).
         return AuthRevoked(message)
     return RequestRejected(status, code, message, envelope.error.details)

@@ -1,6 +1,6 @@
 """Getting in: the first sign-in (server, username, password), choosing a
-PIN (or a longer passcode), unlocking with it, and signing in again when
-the server asks.
+new password after an admin's reset, choosing a PIN (or a longer passcode),
+unlocking with it, and signing in again when the server asks.
 
 The forms validate before anything is sent, and every failure becomes a
 sentence that says what to do next (check the address, the password, wait,
@@ -20,10 +20,24 @@ from field_app.security.keystore import (
     WrongPinError,
 )
 from field_app.services.session import DifferentUserError, LockedError, SessionState
-from field_app.sync.client import Offline, ProtocolUnsupported, RequestRejected, SyncError
+from field_app.sync.client import (
+    AuthRevoked,
+    Offline,
+    ProtocolUnsupported,
+    RequestRejected,
+    SyncError,
+)
 from field_app.viewmodels.base import Observable, sync_error_message
 from field_app.viewmodels.core import FieldAppCore, valid_server_url
+from shared_models.protocol.auth import PasswordProblem, password_problem
 from shared_models.protocol.errors import ErrorCode
+
+_LOGIN_REFUSALS = {
+    ErrorCode.INVALID_CREDENTIALS: "login.error.credentials",
+    ErrorCode.TOO_MANY_ATTEMPTS: "login.error.too_many",
+    ErrorCode.ACCOUNT_DISABLED: "login.error.account_disabled",
+    ErrorCode.DEVICE_OF_ANOTHER_USER: "login.error.device_of_another_user",
+}
 
 
 class LoginForm(Observable):
@@ -72,8 +86,76 @@ class LoginForm(Observable):
         except ProtocolUnsupported:
             self.error = msg("login.error.update")
         except RequestRejected as refused:
-            if refused.code is ErrorCode.INVALID_CREDENTIALS:
-                self.error = msg("login.error.credentials")
+            key = _LOGIN_REFUSALS.get(refused.code)
+            self.error = msg(key) if key else sync_error_message(refused)
+        except SyncError as error:
+            self.error = sync_error_message(error)
+        else:
+            self.password = ""
+            return True
+        finally:
+            self.busy = False
+            self.notify()
+        return False
+
+
+_PASSWORD_PROBLEMS = {
+    PasswordProblem.TOO_SHORT: "password.error.too_short",
+    PasswordProblem.TOO_FEW_CHARACTERS: "password.error.too_few_characters",
+    PasswordProblem.CONTAINS_USERNAME: "password.error.contains_username",
+    PasswordProblem.SAME_AS_OLD: "password.error.same_as_old",
+}
+
+
+class PasswordForm(Observable):
+    """A new password after signing in with a one-time one (an admin's
+    reset). The rule is the server's (``password_problem``, shared), checked
+    here first so the user hears it before anything is sent."""
+
+    def __init__(self, core: FieldAppCore, username: str) -> None:
+        super().__init__()
+        self.core = core
+        self.username = username
+        self.password = ""
+        self.confirm = ""
+        self.busy = False
+        self.error: Msg | None = None
+        self.field_errors: dict[str, Msg] = {}
+        self.signed_out = False
+        """The sign-in died meanwhile: back to the sign-in screen."""
+
+    def validate(self) -> bool:
+        errors: dict[str, Msg] = {}
+        problem = password_problem(self.password, self.username)
+        if problem is not None:
+            errors["password"] = msg(_PASSWORD_PROBLEMS[problem])
+        elif self.password != self.confirm:
+            errors["confirm"] = msg("password.error.mismatch")
+        self.field_errors = errors
+        self.error = None
+        self.notify()
+        return not errors
+
+    def submit(self) -> bool:
+        """Blocking (network): views run it off the UI thread. ``True`` = changed."""
+        if not self.validate():
+            return False
+        self.busy = True
+        self.notify()
+        try:
+            self.core.change_password(self.password)
+        except Offline:
+            self.error = msg("password.error.offline")
+        except AuthRevoked:
+            self.core.cancel_password_change()
+            self.signed_out = True
+            self.error = msg("password.error.sign_in_again")
+        except RequestRejected as refused:
+            problem = (refused.details or {}).get("problem")
+            if refused.code is ErrorCode.PASSWORD_TOO_WEAK and problem in _PASSWORD_PROBLEMS:
+                self.field_errors = {
+                    "password": msg(_PASSWORD_PROBLEMS[PasswordProblem(str(problem))])
+                }
             elif refused.code is ErrorCode.TOO_MANY_ATTEMPTS:
                 self.error = msg("login.error.too_many")
             else:
@@ -81,9 +163,10 @@ class LoginForm(Observable):
         except SyncError as error:
             self.error = sync_error_message(error)
         else:
-            self.password = ""
             return True
         finally:
+            self.password = ""
+            self.confirm = ""
             self.busy = False
             self.notify()
         return False

@@ -13,7 +13,7 @@ from uuid import UUID
 from field_app.i18n import Translator
 from field_app.services.session import SessionState
 from field_app.sync.status import SyncStatus
-from field_app.viewmodels.access import LoginForm, PinForm, PinMode
+from field_app.viewmodels.access import LoginForm, PasswordForm, PinForm, PinMode
 from field_app.viewmodels.agreement_form import AgreementFormViewModel
 from field_app.viewmodels.agreements import AgreementViewModel, SignatureViewModel
 from field_app.viewmodels.base import Observable
@@ -40,6 +40,7 @@ class Gate(StrEnum):
     CHOOSE_PIN = "choose_pin"
     UNLOCK = "unlock"
     SIGN_IN_AGAIN = "sign_in_again"
+    CHANGE_PASSWORD = "change_password"  # noqa: S105 (a state, not a secret)
     INSIDE = "inside"
 
 
@@ -48,6 +49,7 @@ _GATES = {
     SessionState.CHOOSE_PIN: Gate.CHOOSE_PIN,
     SessionState.LOCKED: Gate.UNLOCK,
     SessionState.NEEDS_LOGIN: Gate.SIGN_IN_AGAIN,
+    SessionState.CHANGE_PASSWORD: Gate.CHANGE_PASSWORD,
     SessionState.READY: Gate.INSIDE,
 }
 
@@ -62,7 +64,7 @@ class AppViewModel(Observable):
         self.gate = _GATES[core.state]
         if self.gate is Gate.INSIDE:
             self.nav.stack = [Route(self.tabs[0])]
-        self._gate_form: LoginForm | PinForm | None = None
+        self._gate_form: LoginForm | PinForm | PasswordForm | None = None
         self._screen: tuple[Route, object] | None = None
 
     def _navigated(self) -> None:
@@ -90,6 +92,11 @@ class AppViewModel(Observable):
         """The same form until the gate changes (a re-render keeps what was typed)."""
         if not isinstance(self._gate_form, LoginForm):
             self._gate_form = LoginForm(self.core)
+        return self._gate_form
+
+    def password_form(self) -> PasswordForm:
+        if not isinstance(self._gate_form, PasswordForm):
+            self._gate_form = PasswordForm(self.core, self.core.password_change_username)
         return self._gate_form
 
     def pin_form(self) -> PinForm:

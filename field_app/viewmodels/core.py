@@ -157,6 +157,19 @@ class FieldAppCore:
             self.engine.request_sync()
         return user
 
+    def change_password(self, new_password: str) -> None:
+        """Online: the new password after a one-time one; syncing resumes."""
+        self.session.change_password(new_password)
+        if self.engine is not None:
+            self.engine.request_sync()
+
+    def cancel_password_change(self) -> None:
+        self.session.cancel_password_change()
+
+    @property
+    def password_change_username(self) -> str:
+        return self.session.pending_username
+
     def choose_pin(self, pin: str) -> None:
         self.session.set_pin(pin)
         self._opened()

@@ -1,10 +1,10 @@
-"""Sign in, choose a PIN (or a longer passcode), unlock: the screens before
-the data is open."""
+"""Sign in, choose a new password, choose a PIN (or a longer passcode),
+unlock: the screens before the data is open."""
 
 import flet as ft
 
 from field_app.i18n import LANGUAGES
-from field_app.viewmodels.access import LoginForm, PinForm, PinMode
+from field_app.viewmodels.access import LoginForm, PasswordForm, PinForm, PinMode
 from field_app.views.context import ViewContext
 from field_app.views.theme import HEADLINE, PRIMARY, TEXT, sz
 from field_app.views.widgets import (
@@ -133,6 +133,74 @@ class LoginView:
                     ]
                 ),
                 info_line(t("login.network_needed"), ft.Icons.WIFI),
+            ],
+        )
+
+
+class PasswordView:
+    """After an admin's reset: a new password (twice) before anything else."""
+
+    def __init__(self, ctx: ViewContext, form: PasswordForm) -> None:
+        self.ctx = ctx
+        self.form = form
+        t = ctx.t
+        self.password = text_field(
+            t("password.new"), "", self._set("password"), password=True, autofocus=not ctx.page.web
+        )
+        self.confirm = text_field(
+            t("password.confirm"), "", self._set("confirm"), password=True, on_submit=self._submit
+        )
+        self.error = ft.Container()
+        self.busy = ft.ProgressRing(visible=False, width=28, height=28)
+        form.subscribe(self._render)
+
+    def _set(self, name: str):  # type: ignore[no-untyped-def]
+        def changed(e: ft.Event[ft.TextField]) -> None:
+            setattr(self.form, name, e.control.value or "")
+
+        return changed
+
+    def _render(self) -> None:
+        errors = self.form.field_errors
+        self.password.error = self.ctx.tr(errors.get("password")) or None
+        self.confirm.error = self.ctx.tr(errors.get("confirm")) or None
+        self.error.content = error_line(self.ctx.tr(self.form.error))
+        self.busy.visible = self.form.busy
+        if not self.form.busy:
+            self.password.value = self.form.password
+            self.confirm.value = self.form.confirm
+
+    async def _submit(self, _: ft.Event[ft.Control]) -> None:
+        if self.form.busy:
+            return
+        if await self.ctx.run(self.form.submit) or self.form.signed_out:
+            self.ctx.app.refresh_gate()
+        self.ctx.page.update()
+
+    def control(self) -> ft.Control:
+        t = self.ctx.t
+        self._render()
+        return _frame(
+            self.ctx,
+            [
+                ft.Text(t("password.title"), size=TEXT + 4, weight=ft.FontWeight.W_600),
+                label(t("password.intro", username=self.form.username), size=TEXT),
+                tid("password-new", self.password),
+                tid("password-confirm", self.confirm),
+                self.error,
+                ft.Row(
+                    [
+                        primary_button(
+                            t("password.submit"),
+                            self._submit,
+                            ft.Icons.PASSWORD,
+                            "password-submit",
+                            expand=True,
+                        ),
+                        self.busy,
+                    ]
+                ),
+                info_line(t("password.rule"), ft.Icons.INFO_OUTLINE),
             ],
         )
 

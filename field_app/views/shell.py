@@ -13,7 +13,7 @@ from field_app.sync.status import SyncState, SyncStatus
 from field_app.viewmodels.app import AppViewModel, Gate
 from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.nav import Route, Screen
-from field_app.views.access import LoginView, PinView
+from field_app.views.access import LoginView, PasswordView, PinView
 from field_app.views.context import LocationSource, PhotoSource, ViewContext
 from field_app.views.device_model import device_model
 from field_app.views.router import make_screen
@@ -86,6 +86,8 @@ class FieldAppView:
             self.root.content = LoginView(self.ctx, self.app.login_form()).control()
         elif gate in (Gate.CHOOSE_PIN, Gate.UNLOCK):
             self.root.content = PinView(self.ctx, self.app.pin_form()).control()
+        elif gate is Gate.CHANGE_PASSWORD:
+            self.root.content = PasswordView(self.ctx, self.app.password_form()).control()
         else:
             self.root.content = self._inside()
         self.shown = (gate, self.app.nav.current if gate is Gate.INSIDE else None, self.ctx.tablet)

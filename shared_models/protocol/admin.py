@@ -1,6 +1,7 @@
-"""Admin calls: the devices signed in to the district, and revoking one."""
+"""Admin calls: the devices signed in to the district, revoking one, and
+the account actions (reset a password, deactivate and reactivate a user)."""
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared_models.domain.types import RecordId, UtcDatetime
 
@@ -24,3 +25,20 @@ class DeviceInfo(BaseModel):
     created_at: UtcDatetime
     last_seen_at: UtcDatetime
     revoked_at: UtcDatetime | None = None
+
+
+class AccountAction(BaseModel):
+    """Why an admin acts on an account; the reason goes into the audit chain."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class PasswordReset(BaseModel):
+    """A one-time password, shown once, to hand to the user; the first
+    sign-in with it must choose a new password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    one_time_password: str

@@ -122,45 +122,102 @@ ScopeCacheDep = Annotated[ScopeCache, Depends(get_scope_cache)]
 
 
 def get_caller(
-    digest: TokenDigestDep, scopes: ScopeCacheDep, engine: EngineDep, session: SessionDep
+    digest: TokenDigestDep,
+    scopes: ScopeCacheDep,
+    engine: EngineDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Caller:
-    """Check the token on every request, so a revoked one fails at once."""
-    return read_caller(session, digest, scopes, engine)
+    """Check the token on every request, so a revoked or expired one fails at
+    once, and a token that must change its password does nothing else."""
+    return read_caller(session, digest, scopes, engine, settings)
 
 
-def read_caller(session: Session, digest: str, scopes: ScopeCache, engine: Engine) -> Caller:
+def get_password_changer(
+    digest: TokenDigestDep,
+    scopes: ScopeCacheDep,
+    engine: EngineDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Caller:
+    """``get_caller`` for the one route a must-change token may call."""
+    return read_caller(session, digest, scopes, engine, settings, password_change=True)
+
+
+def read_caller(
+    session: Session,
+    digest: str,
+    scopes: ScopeCache,
+    engine: Engine,
+    settings: ServerSettings,
+    *,
+    password_change: bool = False,
+) -> Caller:
     """``find_caller`` in a read session; the last-seen time, when due, is
     written in a short write transaction of its own."""
-    caller, stale = find_caller(session, digest, scopes)
+    caller, stale = find_caller(session, digest, scopes, settings, password_change=password_change)
     if stale:
         with write_session(engine) as writer:
             touch_token(writer, caller.token_hash)
     return caller
 
 
-def find_caller(session: Session, digest: str, scopes: ScopeCache) -> tuple[Caller, bool]:
+def _refused(code: ErrorCode, message: str) -> ApiError:
+    return ApiError(401, code, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _utc(at: datetime) -> datetime:
+    """SQLite hands times back without their zone; they are stored in UTC."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def find_caller(
+    session: Session,
+    digest: str,
+    scopes: ScopeCache,
+    settings: ServerSettings,
+    *,
+    password_change: bool = False,
+) -> tuple[Caller, bool]:
     """The caller behind the token with ``digest``, read in ``session``, and
     whether the token's last-seen time is due to be written
     (``touch_token``). A route that writes anyway (a push) authenticates
     inside its own transaction, so the request costs one connection and one
-    transaction rather than two."""
+    transaction rather than two.
+
+    Refused: an unknown or revoked token, or one of a deactivated user
+    (``401 TOKEN_REVOKED``); one unused for ``token_idle_days`` or signed in
+    more than ``token_lifetime_days`` ago (``401 TOKEN_EXPIRED``); and,
+    unless ``password_change``, one whose user must change the password
+    (``403 PASSWORD_CHANGE_REQUIRED``). This is the one place every
+    authenticated route passes through."""
     found = session.exec(
         select(DeviceToken, UserRow)
         .join(UserRow, UserRow.id == DeviceToken.user_id)  # type: ignore[arg-type]
         .where(DeviceToken.token_hash == digest)
     ).first()
     if found is None or found[0].revoked_at is not None or not found[1].active:
-        raise ApiError(
-            401,
+        raise _refused(
             ErrorCode.TOKEN_REVOKED,
             "this device's sign-in is no longer valid; sign in again (nothing unsynced is lost)",
-            headers={"WWW-Authenticate": "Bearer"},
         )
     token, user = found
-    last_seen = token.last_seen_at
-    if last_seen.tzinfo is None:
-        last_seen = last_seen.replace(tzinfo=UTC)
-    stale = datetime.now(UTC) - last_seen > LAST_SEEN_RESOLUTION
+    now = datetime.now(UTC)
+    last_seen = _utc(token.last_seen_at)
+    if now - last_seen >= timedelta(days=settings.token_idle_days) or now - _utc(
+        token.created_at
+    ) >= timedelta(days=settings.token_lifetime_days):
+        raise _refused(
+            ErrorCode.TOKEN_EXPIRED,
+            "this device's sign-in has expired; sign in again (nothing unsynced is lost)",
+        )
+    if user.must_change_password and not password_change:
+        raise ApiError(
+            403,
+            ErrorCode.PASSWORD_CHANGE_REQUIRED,
+            "choose a new password first (POST /api/v1/auth/password)",
+        )
+    stale = now - last_seen > LAST_SEEN_RESOLUTION
     scope = scopes.scope(session, user)
     return Caller(user=user, device_id=token.device_id, token_hash=digest, scope=scope), stale
 
@@ -175,3 +232,4 @@ def touch_token(session: Session, digest: str) -> None:
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+PasswordChangerDep = Annotated[Caller, Depends(get_password_changer)]

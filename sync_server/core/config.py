@@ -1,5 +1,6 @@
 """The sync server's one settings object (environment variables ``LASTMILE_*``)."""
 
+from ipaddress import ip_network
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -23,10 +24,39 @@ class ServerSettings(BaseSettings):
     max_push_mutations: int = Field(default=MAX_MUTATIONS_PER_PUSH, ge=1)
     max_push_bytes: int = Field(default=MAX_PUSH_BYTES, ge=1024)
     tombstone_retention_days: int = Field(default=90, ge=1)
-    login_failures_per_account: int = Field(default=5, ge=1)
-    login_failures_per_client: int = Field(default=20, ge=1)
-    login_failure_window_s: int = Field(default=900, ge=1)
-    token_idle_days: int = Field(default=30, ge=1)
+    # Sign-in throttling (docs/security.md, "Accounts and sessions"): after
+    # its free failures a key waits, twice as long after each further one.
+    login_failure_window_s: int = Field(
+        default=3600, ge=60, description="failed sign-ins older than this are forgotten"
+    )
+    login_free_failures_per_pair: int = Field(
+        default=5, ge=1, description="failures of one account from one address before delays"
+    )
+    login_free_failures_per_address: int = Field(
+        default=20, ge=1, description="failures from one address (any account) before delays"
+    )
+    login_free_failures_per_account: int = Field(
+        default=100,
+        ge=1,
+        description="failures of one account (any address) before delays; "
+        "not applied to an address the account signed in from lately",
+    )
+    login_delay_base_s: int = Field(default=2, ge=1, description="the first delay")
+    login_delay_max_s: int = Field(default=900, ge=1, description="the longest delay")
+    login_known_address_days: int = Field(
+        default=30, ge=1, description="how long a successful sign-in makes its address known"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For "
+        "is believed; empty: the socket's peer is the client (JSON list in the environment)",
+    )
+    token_idle_days: int = Field(
+        default=30, ge=1, description="a token unused this long no longer works"
+    )
+    token_lifetime_days: int = Field(
+        default=90, ge=1, description="a token this old no longer works, however often used"
+    )
     signing_key: Path | None = Field(
         default=None,
         description="PEM file of the district's Ed25519 signing key (countersignatures, "
@@ -37,6 +67,15 @@ class ServerSettings(BaseSettings):
         description="JSON file of the audit log's MAC keys (docs/security.md); unset: "
         "audit-mac-keys.json beside the district signing key, generated when missing",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, proxies: list[str]) -> list[str]:
+        """A typo here must stop the server at start, not fail each sign-in."""
+        for proxy in proxies:
+            ip_network(proxy, strict=False)
+        return proxies
+
     district_time_zone: str = Field(
         default=DEFAULT_DISTRICT_TIME_ZONE,
         description="IANA time zone of the district: every time a person reads (screens, "

@@ -1,4 +1,4 @@
-"""Passwords and device tokens.
+"""Passwords, one-time passwords and device tokens.
 
 Passwords are argon2id hashes. A device token is 32 random bytes shown to
 the device once; the server keeps only its SHA-256, so a copy of the
@@ -35,3 +35,15 @@ def new_token() -> str:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+"""Lower case without 0/o, 1/l/i: read aloud or typed from paper without doubt."""
+
+
+def new_one_time_password() -> str:
+    """Three groups of four (about 59 bits), for an admin's reset: far beyond
+    online guessing behind the sign-in throttle, and it must be changed at
+    the first sign-in anyway."""
+    groups = ("".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(4)) for _ in range(3))
+    return "-".join(groups)

@@ -1,4 +1,5 @@
-"""The devices signed in to the district: listing them and revoking one.
+"""The devices signed in to the district: listing them, revoking one, and
+which user a device id belongs to.
 
 Shared by the admin routes and the ``lastmile admin`` command line, so a
 device revoked from either place is revoked the same way and audited the
@@ -76,6 +77,20 @@ def list_devices(session: Session, scope: JurisdictionScope) -> list[DeviceInfo]
         else:
             known.revoked_at = max(known.revoked_at, revoked)
     return sorted(devices.values(), key=lambda d: (d.last_seen_at, d.device_id), reverse=True)
+
+
+def device_of_another_user(session: Session, device_id: str, user_id: UUID) -> bool:
+    """Whether ``device_id`` was first signed in with by someone else. A
+    device id belongs to that user: revoking it, or reading the device list,
+    must never mix two people up (the sign-in is refused instead)."""
+    return (
+        session.scalar(
+            select(col(DeviceToken.user_id))
+            .where(col(DeviceToken.device_id) == device_id, col(DeviceToken.user_id) != user_id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def revoke_device(

@@ -69,10 +69,14 @@ class DeviceToken(SQLModel, table=True):
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
     last_seen_at: datetime = Field(sa_type=DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    signed_in_from: str = Field(default="", max_length=64)
+    """The client address of the sign-in (the account-wide throttle spares it)."""
 
 
 class LoginFailure(SQLModel, table=True):
-    """Recent failed logins, counted per account and per client address."""
+    """Recent failed sign-ins (and wrong old passwords of a password change),
+    counted per account, per client address and per pair of both
+    (``services/sign_in_throttle.py``)."""
 
     __tablename__ = "login_failures"
 

@@ -68,6 +68,8 @@ class UserRow(RecordMeta, UserProfileFields, SyncColumns, table=True):
     __table_args__ = _where_set("users", "scope_officer_id")
 
     password_hash: str = ""
+    must_change_password: bool = False
+    """Set by an admin's reset: the user's tokens can only change the password."""
 
 
 class CaseRow(RecordMeta, CaseFields, SyncColumns, table=True):

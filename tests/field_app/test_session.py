@@ -5,11 +5,12 @@ count down to a wipe, and a revoked sign-in costs a password, not data."""
 import random
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from field_app.config import AppSettings
 from field_app.security.keystore import (
@@ -34,6 +35,9 @@ from field_app.sync.engine import SyncEngine
 from field_app.sync.status import SyncState
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TableName
+from sync_server.core.db import write_session
+from sync_server.core.security import token_digest
+from sync_server.tables import DeviceToken
 from tests.factories import PASSWORD, case_fields
 from tests.field_app.sync_fixtures import BASE_URL, Link, Server, running_server
 
@@ -277,3 +281,98 @@ def test_logout_warns_with_the_unsynced_count_and_keeps_the_data(
     assert session.logout(force=True) == 2
     assert session.state is SessionState.SIGNED_OUT
     assert sorted(p.name for p in (tmp_path / "phone").iterdir()) == []
+
+
+@pytest.mark.parametrize("expiry", ["idle", "absolute"])
+def test_an_expired_sign_in_costs_a_password_and_keeps_the_outbox(
+    device: Callable[..., DeviceSession], server: Server, expiry: str
+) -> None:
+    session = signed_in(device())
+    engine = engine_for(session)
+    assert engine.sync_once().ok
+    waiting = save_case(session, server)
+    token = session.token()
+    assert token is not None
+    now = datetime.now(UTC)
+    idle = timedelta(days=server.settings.token_idle_days, hours=1)
+    old = timedelta(days=server.settings.token_lifetime_days, hours=1)
+    with write_session(server.engine) as writer:
+        writer.execute(
+            update(DeviceToken)
+            .where(DeviceToken.token_hash == token_digest(token))  # type: ignore[arg-type]
+            .values(
+                created_at=now - (idle if expiry == "idle" else old),
+                last_seen_at=now - idle if expiry == "idle" else now,
+            )
+        )
+    assert engine.sync_once().outcome is SyncState.NEEDS_LOGIN
+    assert session.state is SessionState.NEEDS_LOGIN
+    [kept] = session.data.store.outbox()
+    assert kept.record_id == waiting
+    session.login("mediator.baijia", PASSWORD)
+    assert engine.sync_once().ok
+    assert server.count(TableName.CASES, waiting) == 1
+    assert session.data.store.outbox() == []
+
+
+def _reset(server: Server, username: str) -> str:
+    admin = server.login("admin", "admin-desk")
+    user_id = server.district.user(username).id
+    reset = server.http.post(
+        f"/api/v1/admin/users/{user_id}/reset-password",
+        json={"reason": "forgotten"},
+        headers={"Authorization": f"Bearer {admin['token']}"},
+    )
+    assert reset.status_code == 200, reset.text
+    one_time: str = reset.json()["one_time_password"]
+    return one_time
+
+
+def test_a_reset_password_is_changed_before_the_phone_syncs_again(
+    device: Callable[..., DeviceSession], server: Server
+) -> None:
+    session = signed_in(device())
+    engine = engine_for(session)
+    waiting = save_case(session, server)
+    one_time = _reset(server, "mediator.baijia")
+    assert engine.sync_once().outcome is SyncState.NEEDS_LOGIN
+    session.login("mediator.baijia", one_time)
+    assert session.state is SessionState.CHANGE_PASSWORD
+    assert session.pending_username == "mediator.baijia"
+    # The must-change token is not stored: nothing syncs with it.
+    assert session.data.store.device_state().needs_login
+    with pytest.raises(RequestRejected) as weak:
+        session.change_password("short")
+    assert weak.value.code is ErrorCode.PASSWORD_TOO_WEAK
+    session.change_password("a-new-and-long-password")
+    assert session.state is SessionState.READY
+    assert engine.sync_once().ok
+    assert server.count(TableName.CASES, waiting) == 1
+
+
+def test_a_first_sign_in_with_a_one_time_password_changes_it_before_the_pin(
+    device: Callable[..., DeviceSession], server: Server
+) -> None:
+    one_time = _reset(server, "officer.baijia")
+    session = device()
+    session.login("officer.baijia", one_time)
+    assert session.state is SessionState.CHANGE_PASSWORD
+    with pytest.raises(LockedError):
+        session.set_pin(PIN)
+    session.change_password("a-new-and-long-password")
+    assert session.state is SessionState.CHOOSE_PIN
+    session.set_pin(PIN)
+    assert session.state is SessionState.READY
+    assert session.client.me().user.username == "officer.baijia"
+
+
+def test_an_erased_phone_signs_in_as_a_new_device(
+    device: Callable[..., DeviceSession], server: Server
+) -> None:
+    """The server binds a device id to its first user: after an erase the
+    next user of the phone must not inherit the old id."""
+    session = signed_in(device())
+    first_id = session.data.store.device_state().device_id
+    session.logout(force=True)
+    signed_in(session, "mediator.xiyuan")
+    assert session.data.store.device_state().device_id != first_id

@@ -170,3 +170,90 @@ def test_signing_out_keeps_unsent_work_and_asks_for_the_password_again(phones: P
     assert app.gate is Gate.INSIDE
     core.sync_once()
     assert core.unsynced_count() == 0
+
+
+def _one_time_password(phones: Phones, username: str) -> str:
+    admin = phones.server.login("admin", "admin-desk")
+    response = phones.server.http.post(
+        f"/api/v1/admin/users/{phones.server.district.user(username).id}/reset-password",
+        json={"reason": "forgotten"},
+        headers={"Authorization": f"Bearer {admin['token']}"},
+    )
+    assert response.status_code == 200, response.text
+    one_time: str = response.json()["one_time_password"]
+    return one_time
+
+
+def test_a_one_time_password_leads_to_the_change_password_screen(phones: Phones) -> None:
+    from tests.field_app.test_viewmodels_cases import new_case
+
+    core = phones.signed_in("mediator.baijia")
+    new_case(core, "楼道堆物纠纷")
+    waiting = core.unsynced_count()
+    assert waiting > 0
+    one_time = _one_time_password(phones, "mediator.baijia")
+    core.sync_once()  # the server refuses the old token: sign in again
+    app = AppViewModel(core, EN)
+    assert app.gate is Gate.SIGN_IN_AGAIN
+    login = app.login_form()
+    login.password = one_time
+    assert login.submit()
+    assert app.refresh_gate()
+    assert app.gate is Gate.CHANGE_PASSWORD
+
+    form = app.password_form()
+    assert form.username == "mediator.baijia"
+    for password, confirm, field, said in [
+        ("short", "short", "password", "Use at least 10 characters."),
+        ("xx-mediator.baijia", "x", "password", "Do not put your username in your password."),
+        ("a-new-and-long-password", "a-new-and-long-passw0rd", "confirm", "The two passwords"),
+    ]:
+        form.password, form.confirm = password, confirm
+        assert not form.submit()
+        assert say(form.field_errors[field]).startswith(said)
+    assert core.unsynced_count() == waiting  # nothing sent with the must-change token
+
+    form.password = form.confirm = "a-new-and-long-password"
+    assert form.submit(), say(form.error)
+    assert app.refresh_gate()
+    assert app.gate is Gate.INSIDE
+    core.sync_once()
+    assert core.unsynced_count() == 0
+
+
+def test_the_change_password_screen_speaks_chinese_too(phones: Phones) -> None:
+    from field_app.i18n import Translator
+
+    one_time = _one_time_password(phones, "officer.baijia")
+    core = phones.new("fresh")
+    form = LoginForm(core)
+    form.username, form.password = "officer.baijia", one_time
+    assert form.submit()
+    app = AppViewModel(core, Translator("zh_CN"))
+    assert app.gate is Gate.CHANGE_PASSWORD
+    password = app.password_form()
+    password.password = password.confirm = "short"
+    assert not password.submit()
+    assert app.translator.render(password.field_errors["password"]) == "请至少使用 10 个字符。"
+
+
+def test_a_device_of_another_user_and_a_deactivated_account_say_what_to_do(
+    phones: Phones,
+) -> None:
+    core = phones.new()
+    form = LoginForm(core)
+    form.username, form.password = "mediator.baijia", PASSWORD
+    device_id = core.session._new_device_id
+    phones.server.login("mediator.xiyuan", device_id)
+    assert not form.submit()
+    assert say(form.error).startswith("This phone is registered to another user")
+    admin = phones.server.login("admin", "admin-desk")
+    phones.server.http.post(
+        f"/api/v1/admin/users/{phones.server.district.user('officer.baijia').id}/deactivate",
+        json={"reason": "left"},
+        headers={"Authorization": f"Bearer {admin['token']}"},
+    )
+    form.username = "officer.baijia"
+    core.session._new_device_id = "dev-another-0001"
+    assert not form.submit()
+    assert say(form.error).startswith("This account is switched off")

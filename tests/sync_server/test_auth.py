@@ -3,7 +3,7 @@ HTTP API, on both databases."""
 
 import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,9 +15,10 @@ from sqlalchemy import Engine, select, update
 from sync_server.core import security
 from sync_server.core.audit import verify_audit
 from sync_server.core.config import ServerSettings
-from sync_server.core.db import read_session, write_session
+from sync_server.core.db import make_engine, read_session, write_session
+from sync_server.main import create_app
 from sync_server.services.devices import UnknownDeviceError, revoke_device
-from sync_server.tables import AuditEntry, CaseRow, DeviceToken, UserRow
+from sync_server.tables import AuditEntry, CaseRow, DeviceToken, LoginFailure, UserRow
 from tests.factories import PASSWORD, District, case_fields, mutation
 
 
@@ -25,14 +26,15 @@ def login(
     client: TestClient,
     username: str,
     password: str = PASSWORD,
-    device_id: str = "device-auth-0001",
+    device_id: str | None = None,
 ) -> Response:
+    """A sign-in; each user on a device of their own (a device id stays with its user)."""
     return client.post(
         "/api/v1/auth/login",
         json={
             "username": username,
             "password": password,
-            "device_id": device_id,
+            "device_id": device_id or f"device-of-{username}",
             "device_name": "test phone",
         },
     )
@@ -99,14 +101,15 @@ def test_an_inactive_user_cannot_sign_in_and_loses_their_sessions(
     client: TestClient, engine: Engine, device_for: Any
 ) -> None:
     device = device_for("officer.baijia")
-    wrong = login(client, "officer.baijia", "not-the-password")
     with write_session(engine) as session:
         session.execute(
             update(UserRow).where(UserRow.username == "officer.baijia").values(active=False)  # type: ignore[arg-type]
         )
+    # The right password learns the account is off; a wrong one learns nothing.
     refused = login(client, "officer.baijia")
-    assert refused.status_code == 401
-    assert refused.json() == wrong.json()
+    assert refused.status_code == 403
+    assert error_code(refused) == "ACCOUNT_DISABLED"
+    assert error_code(login(client, "officer.baijia", "not-the-password")) == "INVALID_CREDENTIALS"
     stale = client.get("/api/v1/me", headers=device.headers)
     assert stale.status_code == 401
     assert error_code(stale) == "TOKEN_REVOKED"
@@ -115,35 +118,131 @@ def test_an_inactive_user_cannot_sign_in_and_loses_their_sessions(
 # --- throttling -------------------------------------------------------------
 
 
-def test_repeated_failures_lock_the_account_even_for_the_right_password(
-    client: TestClient, settings: ServerSettings
+def at(client: TestClient, address: str) -> TestClient:
+    """The same server, seen from another client address."""
+    return TestClient(client.app, client=(address, 50000))
+
+
+def _age_failures(engine: Engine, seconds: int) -> None:
+    """Move every recorded failure ``seconds`` into the past (instead of waiting)."""
+    with write_session(engine) as session:
+        for failure in session.scalars(select(LoginFailure)):
+            stored = failure.at if failure.at.tzinfo else failure.at.replace(tzinfo=UTC)
+            failure.at = stored - timedelta(seconds=seconds)
+
+
+def test_failures_of_one_pair_bring_growing_delays_not_a_lock(
+    client: TestClient, engine: Engine, settings: ServerSettings
 ) -> None:
-    for _ in range(settings.login_failures_per_account):
+    for _ in range(settings.login_free_failures_per_pair):
         assert login(client, "mediator.baijia", "guess").status_code == 401
-    locked = login(client, "mediator.baijia")
-    assert locked.status_code == 429
-    assert error_code(locked) == "TOO_MANY_ATTEMPTS"
-    assert int(locked.headers["Retry-After"]) > 0
-    # The lock is on that account: a colleague at the same address signs in.
+    waits = []
+    for _ in range(3):
+        throttled = login(client, "mediator.baijia")
+        assert throttled.status_code == 429
+        assert error_code(throttled) == "TOO_MANY_ATTEMPTS"
+        waits.append(int(throttled.headers["Retry-After"]))
+        assert throttled.json()["error"]["details"]["retry_after_s"] == waits[-1]
+        _age_failures(engine, waits[-1])
+        # The delay is over: one more wrong guess is checked, and counted.
+        assert login(client, "mediator.baijia", "guess").status_code == 401
+    assert waits == [settings.login_delay_base_s * 2**n for n in range(3)]
+    # A colleague at the same address is not held up, nor the user elsewhere.
     assert login(client, "mediator.xiyuan").status_code == 200
+    assert login(at(client, "192.0.2.7"), "mediator.baijia").status_code == 200
+    # The delay over, the right password signs in and clears the pair's count.
+    _age_failures(engine, settings.login_delay_max_s)
+    assert login(client, "mediator.baijia").status_code == 200
+    assert login(client, "mediator.baijia", "typo").status_code == 401
 
 
-def test_failures_across_many_usernames_lock_the_client(
+def test_the_throttle_holds_across_server_processes(
+    client: TestClient, settings: ServerSettings, db_url: str
+) -> None:
+    """The counts are in the database: failures made at one server process
+    throttle the next try at another (its own app, engine and memory)."""
+    other_engine = make_engine(db_url)
+    try:
+        with TestClient(create_app(settings, other_engine)) as other:
+            for number in range(settings.login_free_failures_per_pair):
+                front = client if number % 2 else other
+                assert login(front, "mediator.baijia", "guess").status_code == 401
+            for front in (client, other):
+                assert login(front, "mediator.baijia").status_code == 429
+    finally:
+        other_engine.dispose()
+
+
+def test_failures_across_many_usernames_throttle_the_address(
     client: TestClient, settings: ServerSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Unknown users are checked against a hash at the server's full argon2
     # cost (about half a second each); the throttle is what is tested here.
     cheap = PasswordHasher(time_cost=1, memory_cost=1024).hash("lastmile-timing-equaliser")
     monkeypatch.setattr(security, "_DUMMY_HASH", cheap)
-    for number in range(settings.login_failures_per_client):
+    for number in range(settings.login_free_failures_per_address):
         response = login(client, f"stranger.{number}", "guess")
         assert response.status_code == 401, number
-    locked = login(client, "supervisor.baijia")
-    assert locked.status_code == 429
-    assert error_code(locked) == "TOO_MANY_ATTEMPTS"
-    assert int(locked.headers["Retry-After"]) > 0
-    elsewhere = TestClient(client.app, client=("192.0.2.7", 50000))
-    assert login(elsewhere, "supervisor.baijia").status_code == 200
+    throttled = login(client, "supervisor.baijia")
+    assert throttled.status_code == 429
+    assert error_code(throttled) == "TOO_MANY_ATTEMPTS"
+    assert 0 < int(throttled.headers["Retry-After"]) <= settings.login_delay_max_s
+    assert login(at(client, "192.0.2.7"), "supervisor.baijia").status_code == 200
+
+
+def test_the_account_wide_limit_spares_an_address_the_user_signed_in_from(
+    client: TestClient, engine: Engine, settings: ServerSettings
+) -> None:
+    home = at(client, "198.51.100.20")
+    assert login(home, "officer.baijia").status_code == 200
+    now = datetime.now(UTC)
+    with write_session(engine) as session:
+        session.add_all(
+            LoginFailure(username="officer.baijia", client=f"203.0.113.{n % 250}", at=now)
+            for n in range(settings.login_free_failures_per_account)
+        )
+    assert login(home, "officer.baijia").status_code == 200
+    new_place = login(at(client, "198.51.100.21"), "officer.baijia")
+    assert new_place.status_code == 429
+    assert error_code(new_place) == "TOO_MANY_ATTEMPTS"
+
+
+@pytest.mark.parametrize(
+    ("proxies", "peer", "forwarded", "counted_as"),
+    [
+        ([], "198.51.100.1", "203.0.113.5", "198.51.100.1"),
+        (["10.0.0.0/8"], "198.51.100.1", "203.0.113.5", "198.51.100.1"),
+        (["10.0.0.0/8"], "10.1.2.3", "203.0.113.5", "203.0.113.5"),
+        (["10.0.0.0/8"], "10.1.2.3", "203.0.113.9, 203.0.113.5, 10.9.9.9", "203.0.113.5"),
+        (["10.0.0.0/8"], "10.1.2.3", "not-an-address", "10.1.2.3"),
+        (["10.0.0.0/8"], "10.1.2.3", "", "10.1.2.3"),
+    ],
+)
+def test_forwarded_for_is_believed_only_from_a_configured_proxy(
+    settings: ServerSettings,
+    engine: Engine,
+    district: District,
+    proxies: list[str],
+    peer: str,
+    forwarded: str,
+    counted_as: str,
+) -> None:
+    configured = settings.model_copy(update={"trusted_proxies": proxies})
+    with TestClient(create_app(configured, engine), client=(peer, 50000)) as client:
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        response = client.post(
+            "/api/v1/auth/login",
+            json={"username": "nobody", "password": "guess", "device_id": "device-xff-0001"},
+            headers=headers,
+        )
+    assert response.status_code == 401
+    with read_session(engine) as session:
+        assert session.scalars(select(LoginFailure.client)).all() == [counted_as]
+
+
+def test_a_proxy_setting_that_is_no_address_stops_the_server_at_start() -> None:
+    with pytest.raises(ValueError, match="trusted_proxies"):
+        ServerSettings(trusted_proxies=["proxy.example"])
 
 
 # --- tokens -----------------------------------------------------------------
@@ -210,7 +309,7 @@ def test_a_push_notes_when_the_device_was_last_seen(
     in a read (an empty one); either way a token unused for a while is
     marked as seen, as on every other route."""
     phone = device_for("mediator.baijia")
-    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
     with write_session(engine) as session:
         session.execute(update(DeviceToken).values(last_seen_at=long_ago))
     sent = (
@@ -361,7 +460,7 @@ def test_revoke_device_service_counts_live_tokens(
 ) -> None:
     """The command line calls the service directly, without an actor."""
     device_for("mediator.baijia", "shared-phone-01")
-    device_for("officer.baijia", "shared-phone-01")
+    device_for("mediator.baijia", "shared-phone-01")
     now = datetime.now(UTC)
     with write_session(engine) as session:
         assert revoke_device(session, "shared-phone-01", now) == 2

@@ -69,7 +69,7 @@ def district_app(
         try:
             district = load_district(engine)
             settings = ServerSettings(
-                db=url, blobs=tmp_path / "blobs", login_failures_per_client=100_000
+                db=url, blobs=tmp_path / "blobs", login_free_failures_per_address=100_000
             )
             yield create_app(settings, engine), district
         finally:

@@ -1,31 +1,58 @@
-"""Sign-in, sign-out and who am I."""
+"""Sign-in, sign-out, changing one's password, and who am I."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import func, or_, select, update
-from sqlmodel import Session, col
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select, update
+from sqlmodel import col
 
 from shared_models.domain.org import OrgUnitRecord
-from shared_models.protocol.auth import LoginRequest, LoginResponse, Me, UserProfile
+from shared_models.protocol.auth import (
+    LoginRequest,
+    LoginResponse,
+    Me,
+    PasswordChange,
+    UserProfile,
+)
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
 from shared_models.protocol.tables import TableName
-from sync_server.api.deps import CallerDep, EngineDep, SessionDep, SettingsDep
+from sync_server.api.client_address import client_address
+from sync_server.api.deps import (
+    CallerDep,
+    EngineDep,
+    PasswordChangerDep,
+    SessionDep,
+    SettingsDep,
+)
 from sync_server.core.audit import append_audit
-from sync_server.core.config import ServerSettings
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
 from sync_server.core.security import new_token, token_digest, verify_password
+from sync_server.services.accounts import change_password as change_password_of
+from sync_server.services.devices import device_of_another_user
 from sync_server.services.records import row_to_wire
-from sync_server.tables import DeviceToken, LoginFailure, OrgUnitRow, UserRow
+from sync_server.services.sign_in_throttle import (
+    KEY_LENGTH,
+    check_throttle,
+    clear_pair,
+    record_failure,
+)
+from sync_server.tables import DeviceToken, OrgUnitRow, UserRow
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorEnvelope, "description": "wrong username or password"},
+    403: {
+        "model": ErrorEnvelope,
+        "description": "ACCOUNT_DISABLED (a deactivated user) or DEVICE_OF_ANOTHER_USER "
+        "(this device id is registered to another user)",
+    },
     422: {"model": ErrorEnvelope},
-    429: {"model": ErrorEnvelope, "description": "too many failed attempts"},
+    429: {"model": ErrorEnvelope, "description": "too many failed attempts: see Retry-After"},
 }
 
 
@@ -39,52 +66,53 @@ def profile(user: UserRow) -> UserProfile:
     )
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+class _Refusal(Enum):
+    """Why a sign-in with the right password is still refused."""
+
+    DISABLED = "disabled"
+    DEVICE = "device"
 
 
-def _check_throttle(
-    session: Session, settings: ServerSettings, username: str, client: str, now: datetime
-) -> None:
-    since = now - timedelta(seconds=settings.login_failure_window_s)
-    by_account, by_client = session.execute(
-        select(
-            func.count().filter(col(LoginFailure.username) == username),
-            func.count().filter(col(LoginFailure.client) == client),
-        ).where(
-            col(LoginFailure.at) >= since,
-            or_(col(LoginFailure.username) == username, col(LoginFailure.client) == client),
-        )
-    ).one()
-    if (
-        by_account >= settings.login_failures_per_account
-        or by_client >= settings.login_failures_per_client
-    ):
-        raise ApiError(
-            429,
-            ErrorCode.TOO_MANY_ATTEMPTS,
-            "too many failed sign-ins; wait a few minutes and try again",
-            headers={"Retry-After": str(settings.login_failure_window_s)},
-        )
-
-
-@router.post("/auth/login", responses=ERRORS)
+@router.post(
+    "/auth/login",
+    responses=ERRORS,
+    response_model=LoginResponse,
+)
 def login(
     body: LoginRequest, request: Request, engine: EngineDep, settings: SettingsDep
-) -> LoginResponse:
+) -> Response:
     """Exchange a password for a device token. Wrong username and wrong
-    password answer alike, in about the same time."""
+    password answer alike, in about the same time. Throttled with growing
+    delays per (account, address), address and account
+    (``services/sign_in_throttle.py``); a device id stays with the user who
+    first signed in with it."""
     now = datetime.now(UTC)
-    client = _client(request)
+    client = client_address(request, settings)
+    refusal: _Refusal | None = None
     with write_session(engine) as session:
-        _check_throttle(session, settings, body.username, client, now)
+        check_throttle(session, settings, body.username, client, now)
         user = session.scalars(
             select(UserRow).where(col(UserRow.username) == body.username)
         ).first()
         valid = verify_password(user.password_hash if user else None, body.password)
-        if user is None or not valid or not user.active:
-            session.add(LoginFailure(username=body.username[:64], client=client[:64], at=now))
+        if user is None or not valid:
+            record_failure(session, settings, body.username, client, now)
             append_audit(session, "login_failed", now, detail={"client": client[:64]})
+        elif not user.active:
+            refusal = _Refusal.DISABLED
+            append_audit(
+                session, "login_refused", now, actor_id=user.id, detail={"why": "inactive"}
+            )
+        elif device_of_another_user(session, body.device_id, user.id):
+            refusal = _Refusal.DEVICE
+            append_audit(
+                session,
+                "login_refused",
+                now,
+                actor_id=user.id,
+                device_id=body.device_id,
+                detail={"why": "device_of_another_user"},
+            )
         else:
             token = new_token()
             session.add(
@@ -95,14 +123,33 @@ def login(
                     device_name=body.device_name,
                     created_at=now,
                     last_seen_at=now,
+                    signed_in_from=client[:KEY_LENGTH],
                 )
             )
+            clear_pair(session, body.username, client)
             append_audit(session, "login", now, actor_id=user.id, device_id=body.device_id)
-            return LoginResponse(
+            answer = LoginResponse(
                 token=token,
                 user=profile(user),
                 district_time_zone=settings.district_time_zone,
+                must_change_password=user.must_change_password,
             )
+            # ``must_change_password`` only when true: apps that predate it
+            # (their response model forbids unknown fields) still read every
+            # other sign-in.
+            hidden = None if answer.must_change_password else {"must_change_password"}
+            return JSONResponse(answer.model_dump(mode="json", exclude=hidden))
+    if refusal is _Refusal.DISABLED:
+        raise ApiError(
+            403, ErrorCode.ACCOUNT_DISABLED, "this account is deactivated; ask an administrator"
+        )
+    if refusal is _Refusal.DEVICE:
+        raise ApiError(
+            403,
+            ErrorCode.DEVICE_OF_ANOTHER_USER,
+            "device_id: this device is registered to another user; "
+            "erase the app's data to sign in as a new device",
+        )
     raise ApiError(401, ErrorCode.INVALID_CREDENTIALS, "wrong username or password")
 
 
@@ -117,6 +164,56 @@ def logout(caller: CallerDep, engine: EngineDep) -> None:
             .values(revoked_at=now)
         )
         append_audit(session, "logout", now, actor_id=caller.user.id, device_id=caller.device_id)
+
+
+@router.post(
+    "/auth/password",
+    status_code=204,
+    responses={
+        401: {"model": ErrorEnvelope},
+        403: {"model": ErrorEnvelope, "description": "INVALID_CREDENTIALS: wrong old password"},
+        422: {"model": ErrorEnvelope, "description": "PASSWORD_TOO_WEAK, naming the rule"},
+        429: {"model": ErrorEnvelope, "description": "too many wrong old passwords"},
+    },
+)
+def change_password(
+    body: PasswordChange,
+    request: Request,
+    caller: PasswordChangerDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> None:
+    """Change the caller's own password (the old one proves it is them, not
+    someone holding a phone). Every other device of the user is signed out;
+    this one goes on. The one route a must-change token may call."""
+    now = datetime.now(UTC)
+    client = client_address(request, settings)
+    username = caller.user.username
+    wrong = False
+    with write_session(engine) as session:
+        check_throttle(session, settings, username, client, now)
+        if verify_password(caller.user.password_hash, body.old_password):
+            change_password_of(
+                session,
+                caller.user,
+                body.new_password,
+                now,
+                token_hash=caller.token_hash,
+                device_id=caller.device_id,
+                old_password=body.old_password,
+            )
+        else:
+            wrong = True
+            record_failure(session, settings, username, client, now)
+            append_audit(
+                session,
+                "password_change_failed",
+                now,
+                actor_id=caller.user.id,
+                device_id=caller.device_id,
+            )
+    if wrong:
+        raise ApiError(403, ErrorCode.INVALID_CREDENTIALS, "old_password: wrong password")
 
 
 @router.get("/me", responses={401: {"model": ErrorEnvelope}})

@@ -65,11 +65,11 @@ def push(
     if not body.mutations:
         # A device with nothing to send still pushes first; that writes nothing.
         with read_session(engine) as session:
-            caller = read_caller(session, digest, scopes, engine)
+            caller = read_caller(session, digest, scopes, engine, settings)
         _check_push(body, caller, settings)
         return _json(PushResponse(results=[], server_time=datetime.now(UTC)))
     with write_session(engine) as session:
-        caller, stale = find_caller(session, digest, scopes)
+        caller, stale = find_caller(session, digest, scopes, settings)
         _check_push(body, caller, settings)
         if stale:
             touch_token(session, caller.token_hash)
