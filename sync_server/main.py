@@ -17,6 +17,7 @@ from sync_server.api.routes import (
     review,
     supervision,
     sync,
+    transfers,
 )
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
@@ -42,7 +43,18 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
     prepare_statements(app.state.engine.dialect)
     app.state.scope_cache = ScopeCache()
     install_error_handlers(app)
-    for module in (health, auth, sync, blobs, review, export, admin, supervision, agreements):
+    for module in (
+        health,
+        auth,
+        sync,
+        blobs,
+        review,
+        export,
+        admin,
+        supervision,
+        agreements,
+        transfers,
+    ):
         app.include_router(module.router)
     # Level 3 compresses a pull page to within a few percent of level 5 in
     # half the time (docs/performance.md); pages are megabytes, so it shows.

@@ -30,6 +30,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     false,
+    literal_column,
     or_,
     select,
     true,
@@ -208,19 +209,27 @@ class JurisdictionScope:
         placed = or_(
             col(model.scope_unit_id) == any_(units), col(model.scope_officer_id) == officer
         )
-        return and_(placed, _work_filter(table, model, works))
+        return and_(placed, _work_filter(table, model, works, written_in=True))
 
     def bound_filter_params(self) -> dict[str, Any]:
         return {"scope_units": sorted(self.unit_ids), "scope_officer": self.officer_id}
 
 
 def _work_filter(
-    table: TableName, model: type[SyncColumns], works: frozenset[Work]
+    table: TableName, model: type[SyncColumns], works: frozenset[Work], written_in: bool = False
 ) -> ColumnElement[bool]:
     """SQL: the rows of ``table`` of the lines of work ``works``. Nothing to
-    test where every line is read or the table is of one line (or none)."""
+    test where every line is read or the table is of one line (or none).
+    ``written_in``: the lines as constants in the SQL, not parameters, for a
+    statement compiled once whose parameters are the jurisdiction's only."""
     if works == frozenset(Work) or TABLE_WORK[table] is not None or table in _OF_NO_WORK:
         return true()
+    if written_in:
+        # Our own enum values, never input.
+        lines: list[ColumnElement[Any]] = [
+            literal_column(f"'{work.value}'") for work in sorted(works)
+        ]
+        return col(model.scope_work).in_(lines)
     return col(model.scope_work).in_(sorted(works))
 
 

@@ -71,7 +71,7 @@ def check_placement(
         user_id = getattr(record, name)
         if user_id is None or (row is not None and getattr(row, name) == user_id):
             continue  # unchanged: a record keeps the people it had
-        if not _works_there(workspace, name, user_id, new_scope):
+        if not works_there(workspace, name, user_id, new_scope):
             return (
                 ErrorCode.OUT_OF_SCOPE,
                 f"{name} names someone who does not work on this record's unit and line of work",
@@ -121,9 +121,10 @@ def _placing_field(table: TableName, record: Any, fields: Mapping[str, Any]) -> 
     return PLACING_FIELDS[table][0]
 
 
-def _works_there(workspace: Workspace, name: str, user_id: UUID, where: RowScope) -> bool:
-    """Whether the user ``name`` names, by their own unit and role (not by
-    assignment), works on records placed at ``where``."""
+def works_there(workspace: Workspace, name: str, user_id: UUID, where: RowScope) -> bool:
+    """Whether the user the field ``name`` (``mediator_id``, ``officer_id``)
+    names, by their own unit and role (not by assignment), works on records
+    placed at ``where``. Transfers ask it too."""
     user = workspace.get(TableName.USERS, user_id)
     if user is None or user.deleted or not user.active:
         return False

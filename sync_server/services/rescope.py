@@ -115,8 +115,10 @@ def rescope_dependents(
     record_id: UUID,
     scope: Scope,
     now: datetime,
-) -> None:
-    """Give every record hanging off ``record_id`` the owner's new scope."""
+) -> int:
+    """Give every record hanging off ``record_id`` the owner's new scope;
+    returns how many moved."""
+    moved = 0
     pending = [(table, record_id)]
     while pending:
         owner_table, owner_id = pending.pop()
@@ -136,4 +138,6 @@ def rescope_dependents(
             row.scope_unit_id, row.scope_officer_id, row.scope_work = scope
             row.version = version
             row.updated_at = now
+            moved += 1
             pending.append((child_table, row.id))
+    return moved

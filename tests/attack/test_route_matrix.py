@@ -288,7 +288,7 @@ def _resolve(s: Scenario, username: str, attack: Attack) -> None:
 
 @expects("GET", "/api/v1/export/{table}.csv")
 def _export(s: Scenario, username: str, attack: Attack) -> None:
-    own, other = _office_ids(s, username)
+    _, other = _office_ids(s, username)
     for table in sorted(set(TABLE_OF.values())):
         path = f"/api/v1/export/{table}.csv"
         response = s.client.get(path, headers=s.device(username).headers)
@@ -335,7 +335,7 @@ def _revoke(s: Scenario, username: str, attack: Attack) -> None:
 
 @expects("GET", "/api/v1/review-queue")
 def _queue(s: Scenario, username: str, attack: Attack) -> None:
-    own, other = _office_ids(s, username)
+    _, other = _office_ids(s, username)
     headers = s.device(username).headers
     response = s.client.get("/api/v1/review-queue", params={"limit": 200}, headers=headers)
     _status(attack, username, "review queue", response, _supervisor_only(username, "200"))
@@ -357,7 +357,9 @@ def _queue_detail(s: Scenario, username: str, attack: Attack) -> None:
         path = f"/api/v1/review-queue/{TABLE_OF[label].value}/{s.ids[label]}"
         response = s.client.get(path, headers=s.device(username).headers)
         expected = "200" if username in SEES[label] else "404 NOT_FOUND"
-        _status(attack, username, f"detail of {label}", response, _supervisor_only(username, expected))
+        _status(
+            attack, username, f"detail of {label}", response, _supervisor_only(username, expected)
+        )
         _no_leak(s, attack, username, f"detail of {label}", response)
 
 
@@ -424,6 +426,33 @@ def _agreement_pdf(s: Scenario, username: str, attack: Attack) -> None:
         _status(attack, username, f"print {label}", response, _supervisor_only(username, expected))
 
 
+# --- transfers ---------------------------------------------------------------
+
+
+@expects("POST", "/api/v1/transfers")
+def _transfers(s: Scenario, username: str, attack: Attack) -> None:
+    """Only the district moves a subject; everyone else is refused whatever
+    the target. The district's transfer goes to where the subject is already
+    (nothing moves), so the shared scenario stays as it is."""
+    d = s.district
+    for label, unit, officer in (
+        ("subject", d.baijia.id, d.user("officer.baijia").id),
+        ("xiyuan_subject", d.xiyuan.id, d.user("officer.xiyuan").id),
+    ):
+        body = {
+            "table": "subjects",
+            "record_id": str(s.ids[label]),
+            "org_unit_id": str(unit),
+            "officer_id": str(officer),
+            "reason": "matrix",
+        }
+        response = s.client.post("/api/v1/transfers", json=body, headers=s.device(username).headers)
+        expected = "200" if username in DISTRICT_WIDE else "403 FORBIDDEN"
+        _status(attack, username, f"transfer {label}", response, expected)
+        if response.status_code == 200:
+            attack.check(response.json()["moved"] == 0, f"transfer {label} as {username} moved")
+
+
 # --- the matrix --------------------------------------------------------------
 
 
@@ -453,4 +482,3 @@ def test_route_as_role(
     if check is None:
         pytest.skip("no expectation (test_every_route_has_an_expectation fails)")
     check(scenario, username, attack)
-

@@ -70,7 +70,7 @@ def test_visits_stored_before_the_upgrade_read_as_without_marks(empty_database: 
             )
         )
 
-    command.upgrade(config, "0002")
+    command.upgrade(config, "head")
 
     with Session(engine) as session:
         row = session.get(ROWS[TableName.VISITS], VISIT)
