@@ -82,7 +82,10 @@ def transfer(
         validated: Any = TABLES[table].fields.model_validate(values)
     except ValidationError as error:
         raise _invalid(None, str(error.errors()[0]["msg"])) from None
-    new_scope = owner_scope(workspace, table, validated)
+    try:
+        new_scope = owner_scope(workspace, table, validated)
+    except LookupError as missing:
+        raise _invalid(str(missing.args[0]), "names no such record") from None
     person_id = getattr(validated, person)
     if person_id is not None and not works_there(workspace, person, person_id, new_scope):
         raise _invalid(person, f"{person} names someone who does not work at org_unit_id")

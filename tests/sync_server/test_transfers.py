@@ -53,9 +53,11 @@ def test_a_transferred_subject_leaves_the_old_office_and_reaches_the_new(
     client: TestClient, device_for: Any, district: District, engine: Engine
 ) -> None:
     old, new = device_for("officer.baijia"), device_for("officer.xiyuan")
+    mediator = device_for("mediator.baijia")
     ids = _subject_with_checkin(old, district)
     old.pull()
     new.pull()
+    mediator.pull()
     held = {("subjects", ids["subject"]), ("visits", ids["checkin"]), ("attachments", ids["photo"])}
     assert {(t, uuid.UUID(i)) for t, i in old.records} >= held
     assert not {(t, uuid.UUID(i)) for t, i in new.records} & held
@@ -71,6 +73,12 @@ def test_a_transferred_subject_leaves_the_old_office_and_reaches_the_new(
     assert response.status_code == 200, response.text
     assert response.json()["moved"] == 2  # the check-in and its photo
 
+    # The mediator of the old office never held them: not even a removal names them.
+    page = client.get(
+        "/api/v1/sync/pull", params={"cursor": mediator.cursor}, headers=mediator.headers
+    )
+    assert page.status_code == 200, page.text
+    assert not any(str(record_id) in page.text for record_id in ids.values())
     old.pull()
     new.pull()
     assert not {(t, uuid.UUID(i)) for t, i in old.records} & held
