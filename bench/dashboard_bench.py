@@ -112,8 +112,8 @@ def _reviews(session: Any, targets: list[Any]) -> int:
     ids = {target.id: table_of[type(target).__name__] for target in targets}
     rows = session.execute(
         text(
-            "SELECT id, version, scope_unit_id, scope_officer_id FROM visits "
-            "UNION ALL SELECT id, version, scope_unit_id, scope_officer_id FROM cases"
+            "SELECT id, version, scope_unit_id, scope_officer_id, scope_work FROM visits "
+            "UNION ALL SELECT id, version, scope_unit_id, scope_officer_id, scope_work FROM cases"
         )
     ).all()
     versions = VersionBlock(session)
@@ -133,9 +133,10 @@ def _reviews(session: Any, targets: list[Any]) -> int:
             "comment": "",
             "scope_unit_id": unit,
             "scope_officer_id": officer,
+            "scope_work": work,
             "field_versions": {},
         }
-        for record_id, version, unit, officer in rows
+        for record_id, version, unit, officer, work in rows
         if record_id in ids
     ]
     for start in range(0, len(values), 1000):

@@ -128,9 +128,10 @@ def _insert_postgres(
     connection.execute(
         text(  # the only text put in is _VERSIONS, built from constant column names
             "INSERT INTO visits (id, version, updated_at, deleted, created_by, scope_unit_id,"  # noqa: S608
-            " scope_officer_id, field_versions, case_id, subject_id, kind, method, started_at,"
-            " ended_at, lat, lon, accuracy_m, notes, outcome)"
+            " scope_officer_id, scope_work, field_versions, case_id, subject_id, kind, method,"
+            " started_at, ended_at, lat, lon, accuracy_m, notes, outcome)"
             " SELECT gen_random_uuid(), :base + g, now(), false, :creator, :unit, NULL,"
+            " 'mediation',"
             f" json_build_object({_VERSIONS}), :case_id, NULL, 'home_visit', NULL,"
             " timestamptz '2025-01-01 08:00+00' + g * interval '1 minute', NULL,"
             " 36.6 + (g % 1000) * 0.0001, 114.5 + (g % 997) * 0.0001, 10.0,"
@@ -147,10 +148,11 @@ def _insert_sqlite(
     connection.execute(
         text(  # the only text put in is _VERSIONS, built from constant column names
             "INSERT INTO visits (id, version, updated_at, deleted, created_by, scope_unit_id,"  # noqa: S608
-            " scope_officer_id, field_versions, case_id, subject_id, kind, method, started_at,"
-            " ended_at, lat, lon, accuracy_m, notes, outcome)"
+            " scope_officer_id, scope_work, field_versions, case_id, subject_id, kind, method,"
+            " started_at, ended_at, lat, lon, accuracy_m, notes, outcome)"
             " WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < :n)"
             " SELECT lower(hex(randomblob(16))), :base + g, :now, 0, :creator, :unit, NULL,"
+            " 'mediation',"
             f" json_object({_VERSIONS}), :case_id, NULL, 'home_visit', NULL,"
             " strftime('%Y-%m-%d %H:%M:%S.000000', '2025-01-01 08:00:00', '+' || g || ' minutes'),"
             " NULL, 36.6 + (g % 1000) * 0.0001, 114.5 + (g % 997) * 0.0001, 10.0,"

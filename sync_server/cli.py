@@ -10,12 +10,14 @@ from uuid import UUID, uuid4
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session, SQLModel, col
 
 from shared_models.domain.org import Role, UserRecord
 from shared_models.protocol.auth import MIN_PASSWORD_LENGTH, password_problem
 from shared_models.protocol.tables import TableName
+from shared_models.protocol.transfers import TransferCreate, TransferTable
 from sync_server.core.audit import AuditReport, append_audit, bind_audit_keyring, check_audit
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, read_session, write_session
@@ -23,6 +25,7 @@ from sync_server.core.errors import ApiError
 from sync_server.core.migrate import upgrade
 from sync_server.core.runtime import tune_garbage_collection
 from sync_server.core.security import hash_password
+from sync_server.repositories.scope import scope_for
 from sync_server.services.accounts import Actor, reset_password, set_active
 from sync_server.services.audit_key import (
     AuditKeyError,
@@ -34,6 +37,7 @@ from sync_server.services.audit_key import (
 from sync_server.services.devices import UnknownDeviceError, revoke_device
 from sync_server.services.records import ROWS
 from sync_server.services.seeding import load_records, shared_password_hashes
+from sync_server.services.transfers import transfer
 from sync_server.tables import OrgUnitRow, ScopeExit, SyncState, UserRow
 
 DbOption = Annotated[
@@ -301,6 +305,48 @@ def reactivate_user_command(username: str, reason: ReasonOption, db: DbOption = 
         ),
     )
     typer.echo(f"reactivated {username}; they sign in with their password")
+
+
+@admin.command("transfer")
+def transfer_command(
+    table: Annotated[TransferTable, typer.Argument(help="cases or subjects")],
+    record_id: Annotated[UUID, typer.Argument(help="the case's or subject's id")],
+    to: Annotated[str, typer.Option(help="the new org unit: its id, code or exact name")],
+    reason: Annotated[str, typer.Option(help="why (audited; no personal data)")],
+    by: Annotated[str, typer.Option(help="the deciding admin or district supervisor")],
+    person: Annotated[
+        str | None, typer.Option(help="username of the new mediator (case) or officer (subject)")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Move a case or a subject, with what hangs off it, to another unit and
+    mediator or officer (``POST /api/v1/transfers`` does the same)."""
+    with database(settings_for(db).db) as engine, write_session(engine) as session:
+        unit = _find_unit(session, to)
+        users = {row.username: row for row in session.scalars(select(UserRow))}
+        if by not in users or (person is not None and person not in users):
+            typer.echo(f"no user named {by if by not in users else person}", err=True)
+            raise typer.Exit(code=1)
+        person_id = None if person is None else users[person].id
+        field = "officer_id" if table is TransferTable.SUBJECTS else "mediator_id"
+        try:
+            request = TransferCreate.model_validate(
+                {
+                    "table": table.value,
+                    "record_id": record_id,
+                    "org_unit_id": unit.id,
+                    field: person_id,
+                    "reason": reason,
+                },
+                strict=False,
+            )
+            done = transfer(
+                session, scope_for(session, users[by]), request, datetime.now(UTC), None
+            )
+        except (ApiError, ValidationError) as refused:
+            typer.echo(f"not transferred: {refused}", err=True)
+            raise typer.Exit(code=1) from None
+    typer.echo(f"moved {table.value} {record_id} to {unit.name} ({done.moved} records with it)")
 
 
 @admin.command("verify-audit")

@@ -19,6 +19,7 @@ from sync_server.api.routes import (
     review,
     supervision,
     sync,
+    transfers,
 )
 from sync_server.core.audit import bind_audit_keyring
 from sync_server.core.config import ServerSettings
@@ -60,6 +61,7 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
         accounts,
         supervision,
         agreements,
+        transfers,
     ):
         app.include_router(module.router)
     # Level 3 compresses a pull page to within a few percent of level 5 in

@@ -21,13 +21,13 @@ from shared_models.integrity import agreement_hash
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TABLES, TableName
 from sync_server.core.errors import ApiError
-from sync_server.repositories.scope import JurisdictionScope
+from sync_server.repositories.scope import JurisdictionScope, RowScope
 from sync_server.services.records import WRITABLE_FIELDS, row_to_wire, to_json_value, wire_columns
-from sync_server.services.rescope import owner_scope, rescope_dependents
+from sync_server.services.rescope import owner_scope
 from sync_server.services.review import supervises
 from sync_server.services.versions import VersionBlock
 from sync_server.services.workspace import Workspace
-from sync_server.tables import AppliedMutation, ConflictRow, ScopeExit
+from sync_server.tables import AppliedMutation, ConflictRow
 
 MAX_LIST_LIMIT = 1000
 
@@ -88,7 +88,7 @@ def resolve_conflict(
     versions = VersionBlock(session)
     versions.reserve(2)
     conflict = session.get(ConflictRow, conflict_id)
-    if conflict is None or not scope.covers(conflict.scope_unit_id, conflict.scope_officer_id):
+    if conflict is None or not scope.may_read(conflict):
         raise ApiError(404, ErrorCode.NOT_FOUND, "there is no such conflict in your jurisdiction")
     if conflict.state == ConflictState.RESOLVED:
         raise ApiError(
@@ -153,7 +153,7 @@ class _RecordRestorer:
         changed = field in values and wire[field] != to_json_value(getattr(validated, field))
         if not (changed or undelete):
             return
-        new_scope = self._scope(table, validated)
+        self._check_stays(table, validated, row)
         version = self.versions.next()
         if changed:
             setattr(row, field, _column_value(validated, field))
@@ -163,19 +163,6 @@ class _RecordRestorer:
             row.field_versions = {**row.field_versions, "deleted": version}
         row.version = version
         row.updated_at = self.now
-        old_scope = (row.scope_unit_id, row.scope_officer_id)
-        if new_scope != old_scope:
-            self.session.add(
-                ScopeExit(
-                    version=version,
-                    table_name=table,
-                    record_id=row.id,
-                    old_unit_id=old_scope[0],
-                    old_officer_id=old_scope[1],
-                )
-            )
-            row.scope_unit_id, row.scope_officer_id = new_scope
-            rescope_dependents(self.workspace, self.versions, table, row.id, new_scope, self.now)
 
     def _is_sealed(self, table: TableName, row: Any) -> bool:
         if table is TableName.AGREEMENTS:
@@ -218,22 +205,23 @@ class _RecordRestorer:
                 )
         return validated
 
-    def _scope(self, table: TableName, validated: SQLModel) -> tuple[UUID | None, UUID | None]:
+    def _check_stays(self, table: TableName, validated: SQLModel, row: Any) -> None:
+        """The restored record must stay where it is: a value that would move
+        it (to another unit, officer or owner) is a transfer's business."""
         try:
-            unit_id, officer_id = owner_scope(self.workspace, table, validated)
+            new_scope = owner_scope(self.workspace, table, validated)
         except LookupError as missing:
             raise ApiError(
                 409,
                 ErrorCode.UNKNOWN_REFERENCE,
                 f"{missing.args[0]} names a record that no longer exists; restore that first",
             ) from None
-        if not self.scope.covers(unit_id, officer_id):
+        if new_scope != RowScope.of(row):
             raise ApiError(
-                403,
-                ErrorCode.OUT_OF_SCOPE,
-                "the overwritten value would move the record outside your jurisdiction",
+                409,
+                ErrorCode.TRANSFER_REQUIRED,
+                "the overwritten value would move the record; moving is a transfer",
             )
-        return unit_id, officer_id
 
 
 def _column_value(validated: SQLModel, name: str) -> Any:

@@ -49,7 +49,7 @@ from sqlmodel import Session
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.pull import PullPage
 from shared_models.protocol.tables import TableName
-from sync_server.repositories.scope import JurisdictionScope
+from sync_server.repositories.scope import READS_BY_ROLE, TABLE_WORK, JurisdictionScope, Work
 from sync_server.services.records import (
     ROWS,
     WIRE_FIELDS,
@@ -72,11 +72,19 @@ class PullRefusedError(Exception):
 
 @dataclass(frozen=True)
 class Cursor:
+    """Where a device's pull stands. ``jurisdiction`` is the
+    ``JurisdictionScope.key`` it was issued for: a cursor of another (the
+    user moved to another unit or role, or one from before jurisdictions
+    were keyed) is answered ``RESYNC_REQUIRED``, and the device drops what
+    it holds and pulls its new jurisdiction afresh."""
+
     epoch: str
     version: int
+    jurisdiction: str = ""
 
     def encode(self) -> str:
-        raw = json.dumps({"e": self.epoch, "v": self.version}, separators=(",", ":"))
+        fields = {"e": self.epoch, "v": self.version, "j": self.jurisdiction}
+        raw = json.dumps(fields, separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
@@ -84,7 +92,9 @@ class Cursor:
         try:
             padded = text + "=" * (-len(text) % 4)
             data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            return cls(epoch=str(data["e"]), version=int(data["v"]))
+            return cls(
+                epoch=str(data["e"]), version=int(data["v"]), jurisdiction=str(data.get("j", ""))
+            )
         except (ValueError, KeyError, TypeError, binascii.Error):
             raise PullRefusedError(
                 ErrorCode.CURSOR_INVALID,
@@ -120,12 +130,14 @@ class EncodedPage:
         epoch: str,
         high: int,
         *,
+        jurisdiction: str = "",
         streamed: bool = False,
     ) -> None:
         self._changes = changes
         self._limit = limit
         self._epoch = epoch
         self._high = high
+        self._jurisdiction = jurisdiction
         self.streamed = streamed
 
     def chunks(self) -> Iterator[bytes]:
@@ -143,7 +155,8 @@ class EncodedPage:
             if len(pending) == _CHUNK:
                 yield head + (b"," if sent else b"") + b",".join(pending)
                 head, sent, pending = b"", True, []
-        cursor = Cursor(self._epoch, next_version if more else self._high).encode()
+        version = next_version if more else self._high
+        cursor = Cursor(self._epoch, version, self._jurisdiction).encode()
         tail = f'],"cursor":{json.dumps(cursor)},"more":{"true" if more else "false"}}}'
         yield head + (b"," if sent and pending else b"") + b",".join(pending) + tail.encode()
 
@@ -175,6 +188,12 @@ def pull_page(
                 ErrorCode.RESYNC_REQUIRED,
                 "this cursor belongs to another database; a full resync is required",
             )
+        if cursor.jurisdiction != scope.key:
+            raise PullRefusedError(
+                ErrorCode.RESYNC_REQUIRED,
+                "your role or unit changed since this device last synced; "
+                "a full resync is required",
+            )
         if cursor.version < state.purged_through:
             raise PullRefusedError(
                 ErrorCode.RESYNC_REQUIRED,
@@ -186,19 +205,21 @@ def pull_page(
     if after == high:
         # Nothing has committed since this cursor: no table can have a change
         # for it, so a device that is up to date costs one look-up.
-        return EncodedPage([], limit, epoch, high)
+        return EncodedPage([], limit, epoch, high, jurisdiction=scope.key)
     # Read first: no other statement can run while the page's rows stream in.
     removals = _removals(session, scope, after, high, limit + 1) if after > 0 else []
     removals.sort(key=itemgetter(0))
     if session.connection().dialect.name == "postgresql":
         changes = _pg_changes(session, scope, after, high, limit + 1)
         merged = heapq.merge(changes, removals, key=itemgetter(0))
-        return EncodedPage(merged, limit, epoch, high, streamed=True)
+        return EncodedPage(merged, limit, epoch, high, jurisdiction=scope.key, streamed=True)
     candidates = removals
     for table in TableName:
+        if not scope.reads_table(table):
+            continue
         candidates.extend(_table_changes(session, scope, table, after, high, limit + 1))
     candidates.sort(key=itemgetter(0))  # runs already in version order: near linear
-    return EncodedPage(candidates, limit, epoch, high)
+    return EncodedPage(candidates, limit, epoch, high, jurisdiction=scope.key)
 
 
 def _pg_changes(
@@ -208,7 +229,7 @@ def _pg_changes(
     order: (version, JSON), from one statement (``_pg_page_statement``),
     read as the database sends them."""
     connection = session.connection()
-    statement = _pg_page_statement(connection.dialect, fresh=after == 0)
+    statement = _pg_page_statement(connection.dialect, fresh=after == 0, works=scope.works)
     params = {**scope.bound_filter_params(), "after": after, "high": high, "limit": limit}
     driver: Any = connection.connection.driver_connection
     utf8 = driver.info.encoding == "utf-8"
@@ -231,15 +252,17 @@ class _Utf8Bytes(Loader):
 
 
 def prepare_statements(dialect: Dialect) -> None:
-    """Build and compile the page statements now (about 45 ms), when a server
-    process starts, rather than in the first device's pull."""
+    """Build and compile the page statements now (about 45 ms each, one pair
+    per set of lines of work a role reads), when a server process starts,
+    rather than in the first device's pull."""
     if dialect.name == "postgresql":
-        for fresh in (True, False):
-            _pg_page_statement(dialect, fresh=fresh)
+        for works in {frozenset(works) for works in READS_BY_ROLE.values()}:
+            for fresh in (True, False):
+                _pg_page_statement(dialect, fresh=fresh, works=works)
 
 
 @cache
-def _pg_page_statement(dialect: Dialect, fresh: bool) -> str:
+def _pg_page_statement(dialect: Dialect, fresh: bool, works: frozenset[Work]) -> str:
     """The SQL of a page on PostgreSQL.
 
     Built and compiled once per process: a page reads ten tables, and
@@ -247,17 +270,23 @@ def _pg_page_statement(dialect: Dialect, fresh: bool) -> str:
     every page cost more than running them. Each table contributes its
     first ``limit`` changes by version (an index walk that stops early), the
     union keeps the first ``limit`` of all. ``fresh`` (no cursor) leaves out
-    deleted records: a new device needs no tombstones.
+    deleted records: a new device needs no tombstones. One statement per
+    set of lines of work a role reads (``works``): a table of a line the
+    role does not read is left out, and the others test ``scope_work``
+    only where rows of both lines share a table.
     """
     parts = []
     version_bound = bindparam("after", type_=Integer), bindparam("high", type_=Integer)
     for table in TableName:
+        work = TABLE_WORK[table]
+        if work is not None and work not in works:
+            continue
         model: Any = ROWS[table]
         part = select(model.version.label("version"), _pg_change_json(table).label("change"))
         part = part.where(
             model.version > version_bound[0],
             model.version <= version_bound[1],
-            JurisdictionScope.bound_row_filter(table, model),
+            JurisdictionScope.bound_row_filter(table, model, works),
         )
         if fresh:
             part = part.where(model.deleted.is_(False))
@@ -472,6 +501,12 @@ def _sqlite_utc_text(column: Any) -> Any:
 _TOMBSTONE_FIELDS = ("id", "version", "updated_at", "deleted")
 
 
+def _other_work(scope: JurisdictionScope, work: str | None) -> bool:
+    """Whether ``work`` is a line of work ``scope``'s role does not read (a
+    record's line never changes, so its devices never held the record)."""
+    return work is not None and Work(work) not in scope.works
+
+
 def _removals(
     session: Session, scope: JurisdictionScope, after: int, high: int, limit: int
 ) -> list[tuple[int, bytes]]:
@@ -494,12 +529,16 @@ def _removals(
     removals: list[tuple[int, bytes]] = []
     for (table_name, record_id), exit_ in latest.items():
         table = TableName(table_name)
+        if not scope.reads_table(table):
+            continue  # never sent to this role, so nothing to drop
         model: Any = ROWS[table]
         row = session.execute(
-            select(model.scope_unit_id, model.scope_officer_id).where(model.id == record_id)
+            select(model.scope_unit_id, model.scope_officer_id, model.scope_work).where(
+                model.id == record_id
+            )
         ).first()
-        if row is not None and scope.covers(row[0], row[1]):
-            continue
+        if row is not None and (scope.may_read(row) or _other_work(scope, row.scope_work)):
+            continue  # still readable, or of a line of work this role never received
         record: dict[str, JsonValue] = {"id": str(record_id), "version": exit_.version}
         change = {"table": table.value, "op": "remove", "record": record}
         removals.append((exit_.version, json.dumps(change, separators=(",", ":")).encode()))

@@ -40,11 +40,12 @@ from sync_server.services.bulk_insert import insert_rows
 from sync_server.services.countersign import countersign_pushed
 from sync_server.services.district_key import DistrictKey
 from sync_server.services.follow_ups import follow_up_problem
+from sync_server.services.placement import check_placement
 from sync_server.services.records import ROWS, WRITABLE_FIELDS, row_to_wire, to_json_value
-from sync_server.services.rescope import Scope, owner_scope, rescope_dependents
+from sync_server.services.rescope import Scope, owner_scope
 from sync_server.services.versions import VersionBlock
 from sync_server.services.workspace import Workspace, id_in, plan_key_lookups_generically
-from sync_server.tables import AppliedMutation, ConflictRow, ScopeExit
+from sync_server.tables import AppliedMutation, ConflictRow
 
 
 class MutationRejectedError(Exception):
@@ -226,7 +227,7 @@ class _Applier:
         row = self.workspace.get(mutation.table, mutation.record_id)
         if row is None:
             return None
-        if not self.scope.covers(row.scope_unit_id, row.scope_officer_id):
+        if not self.scope.may_read(row):
             raise MutationRejectedError(
                 ErrorCode.OUT_OF_SCOPE, "this record is outside your jurisdiction", "record_id"
             )
@@ -263,14 +264,15 @@ class _Applier:
             table, mutation.fields if current is None else current | mutation.fields
         )
         new_scope = self._resolve_references(table, validated)
+        placement = check_placement(
+            self.workspace, self.scope, table, validated, new_scope, row, mutation.fields
+        )
+        if placement is not None:
+            raise MutationRejectedError(*placement)
         if table is TableName.VISITS:
             problem = follow_up_problem(self.workspace, validated)
             if problem is not None:
                 raise MutationRejectedError(ErrorCode.VALIDATION_FAILED, problem[1], problem[0])
-        if not self.scope.covers(*new_scope):
-            raise MutationRejectedError(
-                ErrorCode.OUT_OF_SCOPE, "the record would be outside your jurisdiction", None
-            )
         if table is TableName.AGREEMENTS:
             self._check_seal(validated)
         version = self.versions.next()
@@ -284,7 +286,7 @@ class _Applier:
         known = _known_to_device(row.field_versions, own)
         outcome = merge_upsert(current, known, mutation.base_version, incoming)
         if outcome.changed:
-            self._update(table, row, validated, outcome, version, new_scope)
+            self._update(table, row, validated, outcome, version)
         else:
             version = row.version
         conflict_id = self._record_conflicts(mutation, row, outcome)
@@ -355,8 +357,9 @@ class _Applier:
             updated_at=self.now,
             deleted=False,
             created_by=self.scope.user_id,
-            scope_unit_id=scope[0],
-            scope_officer_id=scope[1],
+            scope_unit_id=scope.unit_id,
+            scope_officer_id=scope.officer_id,
+            scope_work=scope.work,
             field_versions=field_versions,
         )
         self.workspace.create(table, values)
@@ -368,28 +371,15 @@ class _Applier:
         validated: SQLModel,
         outcome: MergeOutcome,
         version: int,
-        scope: Scope,
     ) -> None:
+        """Write the merged fields. Where the record belongs never changes
+        here: ``check_placement`` refused any change of it (a transfer)."""
         values = _column_values(table, validated)
         for name in outcome.changed:
             setattr(row, name, values[name])
         row.version = version
         row.updated_at = self.now
         row.field_versions = {**row.field_versions, **dict.fromkeys(outcome.changed, version)}
-        old_scope = (row.scope_unit_id, row.scope_officer_id)
-        if old_scope != scope:
-            self.session.add(
-                ScopeExit(
-                    version=version,
-                    table_name=table,
-                    record_id=row.id,
-                    old_unit_id=old_scope[0],
-                    old_officer_id=old_scope[1],
-                )
-            )
-            row.scope_unit_id, row.scope_officer_id = scope
-            self.workspace.insert_new()  # the dependents are found by a query
-            rescope_dependents(self.workspace, self.versions, table, row.id, scope, self.now)
 
     def _record_conflicts(self, mutation: Mutation, row: Any, outcome: MergeOutcome) -> UUID | None:
         first: UUID | None = None
@@ -413,6 +403,7 @@ class _Applier:
                     mutation_id=mutation.mutation_id,
                     scope_unit_id=row.scope_unit_id,
                     scope_officer_id=row.scope_officer_id,
+                    scope_work=row.scope_work,
                     field_versions={},
                 )
             )

@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlmodel import SQLModel, col
 
 from shared_models.protocol.tables import TableName
+from sync_server.repositories.scope import RowScope, Work
 from sync_server.services.records import ROWS
 from sync_server.services.versions import VersionBlock
 from sync_server.services.workspace import Workspace
 from sync_server.tables import AttachmentRow, ConflictRow, ReviewRow, ScopeExit
 
-Scope = tuple[UUID | None, UUID | None]
-"""(scope_unit_id, scope_officer_id) of a row."""
+Scope = RowScope
+"""(scope_unit_id, scope_officer_id, scope_work) of a row."""
 
 _OWNED_BY: dict[TableName, list[tuple[TableName, str]]] = {
     TableName.CASES: [
@@ -43,7 +44,7 @@ def _live(workspace: Workspace, table: TableName, record_id: UUID | None, field:
 
 
 def _scope_of(row: Any) -> Scope:
-    return (row.scope_unit_id, row.scope_officer_id)
+    return RowScope.of(row)
 
 
 def owner_scope(workspace: Workspace, table: TableName, record: Any) -> Scope:
@@ -52,11 +53,11 @@ def owner_scope(workspace: Workspace, table: TableName, record: Any) -> Scope:
     if table is TableName.CASES:
         _live(workspace, TableName.ORG_UNITS, record.org_unit_id, "org_unit_id")
         _live(workspace, TableName.USERS, record.mediator_id, "mediator_id")
-        return (record.org_unit_id, None)
+        return RowScope(record.org_unit_id, None, Work.MEDIATION)
     if table is TableName.SUBJECTS:
         _live(workspace, TableName.ORG_UNITS, record.org_unit_id, "org_unit_id")
         _live(workspace, TableName.USERS, record.officer_id, "officer_id")
-        return (record.org_unit_id, record.officer_id)
+        return RowScope(record.org_unit_id, record.officer_id, Work.CORRECTION)
     if table in (TableName.PARTIES, TableName.AGREEMENTS):
         if table is TableName.AGREEMENTS:
             _live(workspace, TableName.AGREEMENTS, record.supersedes_id, "supersedes_id")
@@ -114,8 +115,10 @@ def rescope_dependents(
     record_id: UUID,
     scope: Scope,
     now: datetime,
-) -> None:
-    """Give every record hanging off ``record_id`` the owner's new scope."""
+) -> int:
+    """Give every record hanging off ``record_id`` the owner's new scope;
+    returns how many moved."""
+    moved = 0
     pending = [(table, record_id)]
     while pending:
         owner_table, owner_id = pending.pop()
@@ -132,7 +135,9 @@ def rescope_dependents(
                     old_officer_id=row.scope_officer_id,
                 )
             )
-            row.scope_unit_id, row.scope_officer_id = scope
+            row.scope_unit_id, row.scope_officer_id, row.scope_work = scope
             row.version = version
             row.updated_at = now
+            moved += 1
             pending.append((child_table, row.id))
+    return moved

@@ -59,10 +59,10 @@ def create_review(
     workspace = Workspace(session)
     target_table = TableName(request.target_table)
     try:
-        unit_id, officer_id = owner_scope(workspace, TableName.REVIEWS, request)
+        placed = owner_scope(workspace, TableName.REVIEWS, request)
     except LookupError:
         raise _target_not_found() from None
-    if not scope.covers(unit_id, officer_id):
+    if not scope.covers(placed):
         raise _target_not_found()
     target = workspace.get(target_table, request.target_id)
     if request.id is not None:
@@ -80,8 +80,9 @@ def create_review(
         target_version=target.version,
         state=request.state,
         comment=request.comment,
-        scope_unit_id=unit_id,
-        scope_officer_id=officer_id,
+        scope_unit_id=placed.unit_id,
+        scope_officer_id=placed.officer_id,
+        scope_work=placed.work,
         field_versions=dict.fromkeys(ReviewFields.model_fields, version),
     )
     session.add(row)

@@ -12,38 +12,39 @@ from sqlmodel import Session, SQLModel
 
 from shared_models.protocol.tables import TableName
 from sync_server.core.security import hash_password
+from sync_server.repositories.scope import RowScope, Work
 from sync_server.services.records import ROWS, WIRE_FIELDS, to_json_value
 from sync_server.services.versions import VersionBlock
 
 _CHUNK = 1000
 
 
-def _scope_lookup(
-    session: Session, table: TableName, ids: Iterable[UUID]
-) -> dict[UUID, tuple[Any, Any]]:
+def _scope_lookup(session: Session, table: TableName, ids: Iterable[UUID]) -> dict[UUID, RowScope]:
     model: Any = ROWS[table]
     wanted = sorted(set(ids))
-    found: dict[UUID, tuple[Any, Any]] = {}
+    found: dict[UUID, RowScope] = {}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         rows = session.execute(
-            select(model.id, model.scope_unit_id, model.scope_officer_id).where(model.id.in_(chunk))
+            select(model.id, model.scope_unit_id, model.scope_officer_id, model.scope_work).where(
+                model.id.in_(chunk)
+            )
         )
-        for record_id, unit, officer in rows:
-            found[record_id] = (unit, officer)
+        for row in rows:
+            found[row.id] = RowScope.of(row)
     return found
 
 
-def _scopes(
-    session: Session, table: TableName, records: Sequence[SQLModel]
-) -> list[tuple[Any, Any]]:
+def _scopes(session: Session, table: TableName, records: Sequence[SQLModel]) -> list[RowScope]:
     items: list[Any] = list(records)
     if table is TableName.ORG_UNITS:
-        return [(r.id, None) for r in items]
-    if table in (TableName.USERS, TableName.CASES):
-        return [(r.org_unit_id, None) for r in items]
+        return [RowScope(r.id, None, None) for r in items]
+    if table is TableName.USERS:
+        return [RowScope(r.org_unit_id, None, None) for r in items]
+    if table is TableName.CASES:
+        return [RowScope(r.org_unit_id, None, Work.MEDIATION) for r in items]
     if table is TableName.SUBJECTS:
-        return [(r.org_unit_id, r.officer_id) for r in items]
+        return [RowScope(r.org_unit_id, r.officer_id, Work.CORRECTION) for r in items]
     if table in (TableName.PARTIES, TableName.AGREEMENTS):
         cases = _scope_lookup(session, TableName.CASES, (r.case_id for r in items))
         return [cases[r.case_id] for r in items]
@@ -77,7 +78,7 @@ def load_records(
     names = [name for name in WIRE_FIELDS[table] if name not in ("version", "updated_at")]
     hashes = password_hashes or {}
     rows: list[dict[str, Any]] = []
-    for record, (unit, officer) in zip(records, scopes, strict=True):
+    for record, (unit, officer, work) in zip(records, scopes, strict=True):
         version = versions.next()
         values = {name: getattr(record, name) for name in names}
         values = {
@@ -89,6 +90,7 @@ def load_records(
             created_by=values.get("created_by") or created_by,
             scope_unit_id=unit,
             scope_officer_id=officer,
+            scope_work=work,
             field_versions=dict.fromkeys(names, version),
         )
         if table is TableName.USERS:

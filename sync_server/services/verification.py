@@ -65,9 +65,7 @@ class AgreementVerifier:
         row = self.session.get(AgreementRow, agreement_id)
         if row is None:
             return None
-        if self.scope is not None and not self.scope.covers(
-            row.scope_unit_id, row.scope_officer_id
-        ):
+        if self.scope is not None and not self.scope.may_read(row):
             return None
         return row
 

@@ -95,6 +95,16 @@ class Workspace:
         self._stream: RowStream | None = None
         self._final: set[tuple[TableName, UUID]] = set()
         self._streamed: list[tuple[TableName, UUID]] = []
+        self._org_edges: list[tuple[UUID, UUID | None]] | None = None
+
+    def org_edges(self) -> list[tuple[UUID, UUID | None]]:
+        """(unit, parent) of every org unit, read once per workspace: the
+        placement checks need the tree below the people a push names."""
+        if self._org_edges is None:
+            unit: Any = ROWS[TableName.ORG_UNITS]
+            query = select(unit.id, unit.parent_id)
+            self._org_edges = [(row[0], row[1]) for row in self.session.execute(query)]
+        return self._org_edges
 
     def prefetch(self, mutations: Iterable[Mutation]) -> None:
         """Load every row the mutations name or refer to, in one query per table."""

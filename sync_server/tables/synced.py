@@ -26,7 +26,9 @@ class SyncColumns(SQLModel):
     """Columns every synced row has and no device sees.
 
     ``scope_unit_id``/``scope_officer_id`` say whose jurisdiction the row is
-    in (denormalised from its owner, so pull filters one table at a time);
+    in and ``scope_work`` its line of work (``repositories/scope.Work``:
+    mediation or correction; none for org units and users), all denormalised
+    from its owner, so pull filters one table at a time;
     ``field_versions`` holds the version at which each field last changed,
     which is what field-level merge needs. ``scope_officer_id`` is set only
     on an officer's subjects and what hangs off them, so each table indexes
@@ -35,6 +37,7 @@ class SyncColumns(SQLModel):
 
     scope_unit_id: UUID | None = Field(default=None, index=True)
     scope_officer_id: UUID | None = None
+    scope_work: str | None = Field(default=None, max_length=16)
     field_versions: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
 
 

@@ -22,7 +22,8 @@ from field_app.sync.backoff import Backoff
 from field_app.sync.status import SyncPhase, SyncState, SyncStatus
 from shared_models.protocol.tables import TableName
 from sync_server.tables import SyncState as ServerSyncState
-from tests.factories import case_fields, party_fields
+from sync_server.tables import UserRow
+from tests.factories import case_fields, party_fields, subject_fields, visit_fields
 from tests.field_app.sync_fixtures import (
     BASE_URL,
     Link,
@@ -500,3 +501,33 @@ def test_editing_again_after_a_lost_answer_is_no_conflict_with_oneself(
     assert server.live(CASES)[case_id]["description"] == "第二次修改"
     assert server.rows(TableName.CONFLICTS) == {}
     assert phone.live(CASES)[case_id]["description"] == "第二次修改"
+
+
+def test_a_phone_whose_user_became_a_mediator_drops_the_subjects(
+    server: Server, phone_for: Any
+) -> None:
+    """Reads follow role: the server asks the phone of a user whose role
+    changed to resync, and the mediator's phone then holds no subject, no
+    check-in, and still works (its screens simply have none)."""
+    officer, _ = phone_for("officer.baijia")
+    officer_id = server.district.user("officer.baijia").id
+    subject = officer.save(
+        TableName.SUBJECTS, subject_fields(server.district.baijia.id, officer_id)
+    )
+    officer.save(TableName.VISITS, visit_fields(subject_id=uuid.UUID(str(subject))))
+    assert officer.sync().ok
+    phone, _ = phone_for("supervisor.baijia")
+    mine = phone.save(CASES, office_case(server, title="主任的案件"))
+    assert phone.sync().ok
+    assert subject in phone.live(TableName.SUBJECTS)
+    with Session(server.engine) as session:
+        session.execute(
+            update(UserRow).where(UserRow.username == "supervisor.baijia").values(role="mediator")  # type: ignore[arg-type]
+        )
+        session.commit()
+    result = phone.sync()
+    assert result.ok
+    assert result.resynced
+    assert phone.live(TableName.SUBJECTS) == {}
+    assert not any(v.get("subject_id") for v in phone.live(TableName.VISITS).values())
+    assert mine in phone.live(CASES)

@@ -1,5 +1,6 @@
 """A running sync server (in-process) on a fresh district database."""
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 from shared_models.protocol.version import PROTOCOL_VERSION
 from sync_server.core.config import ServerSettings
 from sync_server.main import create_app
+from tests.conftest import pg_admin, sqlalchemy_url
 from tests.factories import DEVICE, PASSWORD, District, load_district
 
 
@@ -105,3 +107,18 @@ def device_for(client: TestClient) -> Any:
         return Device(client, username, device_id or f"device-{next(counter):04d}")
 
     return make
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database without any schema: the shared fixtures hand out migrated ones."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    request.getfixturevalue("pg_template")  # skips, or fails in CI, without PostgreSQL
+    name = f"lastmile_test_{uuid.uuid4().hex[:16]}"
+    pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield sqlalchemy_url(name)
+    finally:
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

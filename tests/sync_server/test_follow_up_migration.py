@@ -3,11 +3,8 @@
 their data and read as "no agreement, no marks". On SQLite and PostgreSQL."""
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlmodel import Session
@@ -16,7 +13,6 @@ from shared_models.protocol.tables import TableName
 from sync_server.core.db import make_engine
 from sync_server.core.migrate import alembic_config
 from sync_server.services.records import ROWS, row_to_wire
-from tests.conftest import pg_admin, sqlalchemy_url
 
 VISIT = uuid.uuid4()
 CASE = uuid.uuid4()
@@ -34,21 +30,6 @@ _VISITS_0001 = sa.table(
     sa.column("deleted", sa.Boolean()),
 )
 """The visits table as revision 0001 left it (the columns a row needs)."""
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database without any schema: the shared fixtures hand out migrated ones."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    request.getfixturevalue("pg_template")  # skips, or fails in CI, without PostgreSQL
-    name = f"lastmile_test_{uuid.uuid4().hex[:16]}"
-    pg_admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield sqlalchemy_url(name)
-    finally:
-        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_visits_stored_before_the_upgrade_read_as_without_marks(empty_database: str) -> None:
@@ -70,7 +51,7 @@ def test_visits_stored_before_the_upgrade_read_as_without_marks(empty_database: 
             )
         )
 
-    command.upgrade(config, "0002")
+    command.upgrade(config, "head")
 
     with Session(engine) as session:
         row = session.get(ROWS[TableName.VISITS], VISIT)

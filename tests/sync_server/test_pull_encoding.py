@@ -114,9 +114,9 @@ def test_every_table_is_pulled_as_its_stored_rows(
 
 
 def test_deletes_arrive_as_tombstones_and_leavers_as_removals(
-    device_for: Any, district: District, engine: Engine
+    client: TestClient, device_for: Any, district: District, engine: Engine
 ) -> None:
-    writer = device_for("supervisor.fuxing")  # may move a case to another office
+    writer = device_for("supervisor.fuxing")  # may transfer a case to another office
     case_id, moved_id, visit_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     writer.push(
         [
@@ -128,19 +128,18 @@ def test_deletes_arrive_as_tombstones_and_leavers_as_removals(
     reader = device_for("mediator.baijia")
     _pull_pages(reader)
     version = _stored(engine, TableName.VISITS, str(visit_id)).version
-    moved_version = _stored(engine, TableName.CASES, str(moved_id)).version
-    results = writer.push(
-        [
-            mutation("visits", visit_id, op="delete", base_version=version),
-            mutation(
-                "cases",
-                moved_id,
-                {"org_unit_id": str(district.xiyuan_committee.id)},
-                base_version=moved_version,
-            ),
-        ]
+    [deleted_result] = writer.push(
+        [mutation("visits", visit_id, op="delete", base_version=version)]
     )
-    assert [r["status"] for r in results] == ["applied", "applied"]
+    assert deleted_result["status"] == "applied"
+    transfer = {
+        "table": "cases",
+        "record_id": str(moved_id),
+        "org_unit_id": str(district.xiyuan_committee.id),
+        "reason": "移送",
+    }
+    moved = client.post("/api/v1/transfers", json=transfer, headers=writer.headers)
+    assert moved.status_code == 200, moved.text
 
     changes = [change for page in _pull_pages(reader) for change in page["changes"]]
     by_op = {change["op"]: change for change in changes}
@@ -154,7 +153,7 @@ def test_deletes_arrive_as_tombstones_and_leavers_as_removals(
     assert by_op["remove"] == {
         "table": "cases",
         "op": "remove",
-        "record": {"id": str(moved_id), "version": results[1]["version"]},
+        "record": {"id": str(moved_id), "version": moved.json()["version"]},
     }
 
 

@@ -11,7 +11,6 @@ from tests.factories import (
     mutation,
     party_fields,
     subject_fields,
-    visit_fields,
 )
 
 
@@ -200,42 +199,33 @@ def test_server_tables_are_read_only(device_for: Any, district: District) -> Non
     assert result["error"]["code"] == "READ_ONLY_TABLE"
 
 
-def test_reassigned_subject_is_removed_from_the_old_officers_device(
-    device_for: Any, district: District
-) -> None:
+def test_reassigning_a_subject_by_push_is_refused(device_for: Any, district: District) -> None:
+    """Moving a subject to another office or officer is a transfer
+    (``test_transfers.py``), not a field edit, even for the district."""
     old = device_for("officer.baijia")
-    new_officer = district.user("officer2.baijia")
-    other_office = district.xiyuan
-    subject_id, visit_id = uuid.uuid4(), uuid.uuid4()
+    subject_id = uuid.uuid4()
     old.push(
         [
             mutation(
                 "subjects",
                 subject_id,
                 subject_fields(district.baijia.id, district.user("officer.baijia").id),
-            ),
-            mutation("visits", visit_id, visit_fields(subject_id=subject_id)),
-        ]
-    )
-    old.pull()
-    assert ("visits", str(visit_id)) in old.records
-    supervisor = device_for("supervisor.fuxing")
-    supervisor.pull()
-    version = supervisor.records[("subjects", str(subject_id))]["version"]
-    [moved] = supervisor.push(
-        [
-            mutation(
-                "subjects",
-                subject_id,
-                {"org_unit_id": str(other_office.id), "officer_id": str(new_officer.id)},
-                base_version=version,
             )
         ]
     )
-    assert moved["status"] == "applied", moved
+    supervisor = device_for("supervisor.fuxing")
+    supervisor.pull()
+    version = supervisor.records[("subjects", str(subject_id))]["version"]
+    for fields in (
+        {"org_unit_id": str(district.xiyuan.id)},
+        {"officer_id": str(district.user("officer2.baijia").id)},
+    ):
+        [moved] = supervisor.push([mutation("subjects", subject_id, fields, base_version=version)])
+        assert moved["status"] == "rejected", moved
+        assert moved["error"]["code"] == "TRANSFER_REQUIRED"
+        assert moved["error"]["field"] == next(iter(fields))
     old.pull()
-    assert ("subjects", str(subject_id)) not in old.records
-    assert ("visits", str(visit_id)) not in old.records
+    assert ("subjects", str(subject_id)) in old.records
 
 
 def test_deleted_record_becomes_a_tombstone(device_for: Any, district: District) -> None:
