@@ -137,6 +137,56 @@ def _me(s: Scenario, username: str, attack: Attack) -> None:
         )
 
 
+@expects("POST", "/api/v1/auth/password")
+def _password(s: Scenario, username: str, attack: Attack) -> None:
+    """A change with a wrong old password is refused and the token keeps working."""
+    device = s.device(username)
+    body = {"old_password": "not-the-password", "new_password": "a-new-password-2026"}
+    response = s.client.post("/api/v1/auth/password", json=body, headers=device.headers)
+    # 403, not 401: a wrong old password must not sign the device out.
+    expected = {"403 INVALID_CREDENTIALS", "429 TOO_MANY_ATTEMPTS"}
+    _status(attack, username, "a password change with a wrong old one", response, expected)
+    after = s.client.get("/api/v1/me", headers=device.headers)
+    _status(attack, username, "the token after a refused change", after, "200")
+
+
+def _account_action(s: Scenario, username: str, attack: Attack, action: str) -> None:
+    """Only an admin acts on accounts: anyone else is refused whoever the
+    target is (their own account, or one that does not exist: no oracle);
+    the admin, aimed at a user that does not exist, gets 404 and changes nothing."""
+    headers = s.device(username).headers
+    body = {"reason": "attack suite"}
+    targets = {"own account": s.device(username).user["id"], "no such user": str(uuid.uuid4())}
+    for what, user_id in targets.items():
+        response = s.client.post(
+            f"/api/v1/admin/users/{user_id}/{action}", json=body, headers=headers
+        )
+        if username != "admin":
+            expected = "403 FORBIDDEN"
+        elif what == "no such user":
+            expected = "404 NOT_FOUND"
+        else:
+            expected = "403 FORBIDDEN"  # an admin cannot act on their own account
+        _status(attack, username, f"{action} of {what}", response, expected)
+    after = s.client.get("/api/v1/me", headers=headers)
+    _status(attack, username, f"the token after a refused {action}", after, "200")
+
+
+@expects("POST", "/api/v1/admin/users/{user_id}/reset-password")
+def _reset_password(s: Scenario, username: str, attack: Attack) -> None:
+    _account_action(s, username, attack, "reset-password")
+
+
+@expects("POST", "/api/v1/admin/users/{user_id}/deactivate")
+def _deactivate(s: Scenario, username: str, attack: Attack) -> None:
+    _account_action(s, username, attack, "deactivate")
+
+
+@expects("POST", "/api/v1/admin/users/{user_id}/reactivate")
+def _reactivate(s: Scenario, username: str, attack: Attack) -> None:
+    _account_action(s, username, attack, "reactivate")
+
+
 # --- sync --------------------------------------------------------------------
 
 _TEXT_FIELD = {
