@@ -106,10 +106,12 @@ def _sign_in(page: Page, url: str) -> None:
 
 
 def _renderer(page: Page) -> str:
-    """Which of the engine's renderers the browser got (skwasm or CanvasKit)."""
+    """Which of the engine's renderers the browser got (skwasm or CanvasKit),
+    multi-threaded (``-mt``: the page is cross-origin isolated) or not (``-1t``)."""
     found = page.wait_for_function(
-        "() => ({r: window._flutter_skwasmInstance ? 'skwasm'"
-        " : (window.flutterCanvasKit ? 'canvaskit' : 'unknown')})",
+        "() => ({r: (window._flutter_skwasmInstance ? 'skwasm'"
+        " : (window.flutterCanvasKit ? 'canvaskit' : 'unknown'))"
+        " + (window.crossOriginIsolated ? '-mt' : '-1t')})",
         timeout=10_000,
     ).json_value()
     return str(found["r"])
@@ -132,6 +134,7 @@ def one_sign_in(browser: Browser, server: SyncServer, number: int, work: Path) -
             attempt.font_404s.append(response.url)
 
     page.on("pageerror", lambda error: attempt.page_errors.append(str(error)))
+    page.on("pageerror", lambda error: attempt.console.append(f"page error: {error.stack}"))
     page.on("console", lambda message: attempt.console.append(f"{message.type}: {message.text}"))
     page.on("response", on_response)
     step = "start"
@@ -150,8 +153,7 @@ def one_sign_in(browser: Browser, server: SyncServer, number: int, work: Path) -
             folder = ARTIFACTS / str(number)
             folder.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=folder / "screen.png")
-            lines = [*attempt.console, *(f"page error: {e}" for e in attempt.page_errors)]
-            (folder / "console.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            (folder / "console.txt").write_text("\n".join(attempt.console) + "\n", encoding="utf-8")
         context.close()
         app.stop()
     return attempt
@@ -195,7 +197,7 @@ def _report_one(attempt: Attempt) -> None:
         verdict = "PAGE ERROR"
     errors = f"  page errors: {attempt.page_errors}" if attempt.page_errors else ""
     print(
-        f"{attempt.number:3d}  {attempt.seconds:5.1f} s  {attempt.renderer:<9}"
+        f"{attempt.number:3d}  {attempt.seconds:5.1f} s  {attempt.renderer:<12}"
         f"  font 404s {len(attempt.font_404s):2d}  {verdict}{errors}",
         flush=True,
     )

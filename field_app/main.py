@@ -20,6 +20,7 @@ from field_app.views.context import FilePickerPhotos, GeolocatorLocation
 from field_app.views.shell import FieldAppView
 from field_app.views.theme import FONT_FAMILY, FONTS, app_theme
 from field_app.web_fonts import BundledFontFirst
+from field_app.web_renderer import SingleThreadedRenderer
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 log = logging.getLogger(__name__)
@@ -49,8 +50,9 @@ def make_main(
 
 
 def web_app(settings: AppSettings) -> Any:
-    """The app as an ASGI application (served by uvicorn in ``lastmile app``),
-    its web client given the bundled font before its first frame."""
+    """The app as an ASGI application (served by uvicorn in ``lastmile app``):
+    its web client renders on one thread (``web_renderer``) and has the
+    bundled font before its first frame (``web_fonts``)."""
     core = FieldAppCore(settings)
     flet_app = ft.run(
         make_main(core, fonts_preloaded=True),
@@ -58,14 +60,18 @@ def web_app(settings: AppSettings) -> Any:
         no_cdn=True,
         export_asgi_app=True,
     )
-    return BundledFontFirst(flet_app, ASSETS_DIR, FONT_FAMILY, FONTS[FONT_FAMILY])
+    with_font = BundledFontFirst(flet_app, ASSETS_DIR, FONT_FAMILY, FONTS[FONT_FAMILY])
+    return SingleThreadedRenderer(with_font)
 
 
 def serve(settings: AppSettings, host: str, port: int) -> None:
     """Serve the app to browsers on ``host:port`` until interrupted."""
     import uvicorn
 
-    uvicorn.run(web_app(settings), host=host, port=port, log_level="warning")
+    # A browser tab left open must not hold the port for ever when the app stops.
+    uvicorn.run(
+        web_app(settings), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5
+    )
 
 
 def run() -> None:
