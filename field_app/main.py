@@ -19,8 +19,6 @@ from field_app.viewmodels.core import FieldAppCore
 from field_app.views.context import FilePickerPhotos, GeolocatorLocation
 from field_app.views.shell import FieldAppView
 from field_app.views.theme import FONT_FAMILY, FONTS, app_theme
-from field_app.web_fonts import BundledFontFirst
-from field_app.web_renderer import SingleThreadedRenderer
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 log = logging.getLogger(__name__)
@@ -52,7 +50,13 @@ def make_main(
 def web_app(settings: AppSettings) -> Any:
     """The app as an ASGI application (served by uvicorn in ``lastmile app``):
     its web client renders on one thread (``web_renderer``) and has the
-    bundled font before its first frame (``web_fonts``)."""
+    bundled font before its first frame (``web_fonts``), and a tab that
+    closes mid-write is let go quietly (``web_sockets``)."""
+    # Web mode only: a phone build runs no web server of its own (``run``).
+    from field_app.web_fonts import BundledFontFirst
+    from field_app.web_renderer import SingleThreadedRenderer
+    from field_app.web_sockets import ClosedTabsQuiet
+
     core = FieldAppCore(settings)
     flet_app = ft.run(
         make_main(core, fonts_preloaded=True),
@@ -61,7 +65,7 @@ def web_app(settings: AppSettings) -> Any:
         export_asgi_app=True,
     )
     with_font = BundledFontFirst(flet_app, ASSETS_DIR, FONT_FAMILY, FONTS[FONT_FAMILY])
-    return SingleThreadedRenderer(with_font)
+    return SingleThreadedRenderer(ClosedTabsQuiet(with_font))
 
 
 def serve(settings: AppSettings, host: str, port: int) -> None:
