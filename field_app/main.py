@@ -40,7 +40,7 @@ def make_main(
         page.theme = app_theme()
         page.theme_mode = ft.ThemeMode.LIGHT
         page.padding = 0
-        translator = Translator(core.language or DEFAULT_LANGUAGE)
+        translator = Translator(core.language or DEFAULT_LANGUAGE, lambda: core.zone)
         view = FieldAppView(page, core, translator, FilePickerPhotos(), GeolocatorLocation())
         view.start()
 

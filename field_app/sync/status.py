@@ -23,6 +23,7 @@ from field_app.storage.tables import (
     LocalConflict,
     OutboxEntry,
 )
+from field_app.storage.waiting import waiting_items
 from shared_models.domain.review import ConflictState
 
 
@@ -46,7 +47,8 @@ class SyncPhase(StrEnum):
 @dataclass(frozen=True)
 class Attention:
     waiting: int = 0
-    """Changes not yet acknowledged by the server (pending or sent)."""
+    """Things the user made (a record with its attachments and photos) that
+    the server has not acknowledged yet (``storage/waiting.py``)."""
     rejected: int = 0
     conflicts: int = 0
     reviews: int = 0
@@ -97,8 +99,9 @@ def count_attention(store: LocalStore) -> Attention:
             )
         )
         reviews = len(reviews_asking_changes(session, user_id))
+        waiting = waiting_items(session)
     return Attention(
-        waiting=by_state.get("pending", 0) + by_state.get("sent", 0),
+        waiting=waiting,
         rejected=by_state.get("rejected", 0),
         conflicts=int(conflicts or 0),
         reviews=reviews,
