@@ -91,9 +91,15 @@ class RunningDemo:
         self.process.stdin.flush()
 
     def stop(self) -> None:
+        """SIGTERM first (the demo then stops its own children), SIGKILL only
+        if that fails (which would leave the children running)."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
         if self.process.stdin is not None:
             self.process.stdin.close()
         self.reader.join(timeout=10)  # it ends at the end of the output
