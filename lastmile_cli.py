@@ -2,16 +2,14 @@
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
+from lastmile_demo import COMMANDS, Demo, DemoFailedError, Service, stop_on_signals
 from sync_server.cli import admin, server
 from sync_server.cli_verify import verify
 from sync_server.services.audit_key import DEFAULT_FILE as AUDIT_KEY_FILE
@@ -33,21 +31,6 @@ app = typer.Typer(
 app.command(help="Run the sync server (applies pending migrations first).")(server)
 app.add_typer(admin, name="admin")
 app.command()(verify)
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline_s: float) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise typer.Exit(code=process.returncode or 1)
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    typer.echo(f"the server did not become ready at {url}", err=True)
-    raise typer.Exit(code=1)
 
 
 @app.command("app")
@@ -76,15 +59,6 @@ def field_app_command(
     serve(settings, host, port)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 @app.command()
 def demo(
     data_dir: Annotated[Path, typer.Option(help="where the demo database and blobs live")] = Path(
@@ -99,7 +73,9 @@ def demo(
     ] = 8550,
 ) -> None:
     """Start LastMile on embedded defaults: the sync server on SQLite with the
-    demo district and the field app in web mode, both on 127.0.0.1. Stop with Ctrl-C."""
+    demo district and the field app in web mode, both on 127.0.0.1. While it
+    runs, o + Enter takes the sync server down or brings it back (offline);
+    q + Enter, Ctrl-C or SIGTERM stops everything."""
     database = data_dir / "lastmile.db"
     phone_dir = data_dir / "phone"
     if reset and data_dir.exists():
@@ -130,27 +106,32 @@ def demo(
             stdout=subprocess.DEVNULL,
             env=env,
         )
-    server_process = subprocess.Popen(
-        [*cli, "server", "--db", db_url, "--host", "127.0.0.1", "--port", str(port)], env=env
-    )
     base = f"http://127.0.0.1:{port}"
+    server_command = [*cli, "server", "--db", db_url, "--host", "127.0.0.1", "--port", str(port)]
     phones = [
         ("phone 1", phone_dir / "1", app_port, "mediator.baijia"),
         ("phone 2", phone_dir / "2", app_port + 1, "officer.baijia"),
         ("desk", phone_dir / "desk", app_port + 2, "supervisor.baijia"),
     ]
-    app_processes: list[subprocess.Popen[bytes]] = []
+    apps = [
+        Service(
+            name,
+            [
+                *cli,
+                *("app", "--port", str(phone_port), "--data-dir", str(folder.resolve())),
+                *("--server-url", base),
+            ],
+            f"http://127.0.0.1:{phone_port}/",
+            quiet=True,
+        )
+        for name, folder, phone_port, _ in phones
+    ]
+    running = Demo(Service("sync server", server_command, f"{base}/readyz", env), apps, typer.echo)
+    stop_on_signals()
     try:
-        _wait_ready(f"{base}/readyz", server_process, deadline_s=60)
-        for _, folder, phone_port, _ in phones:
-            command = [*cli, "app", "--port", str(phone_port), "--data-dir", str(folder.resolve())]
-            app_processes.append(
-                subprocess.Popen([*command, "--server-url", base], stdout=subprocess.DEVNULL)
-            )
-        for process, (_, _, phone_port, _) in zip(app_processes, phones, strict=True):
-            _wait_ready(f"http://127.0.0.1:{phone_port}/", process, deadline_s=60)
+        running.start()
         typer.echo("")
-        typer.echo("LastMile demo is running (Ctrl-C stops it)")
+        typer.echo("LastMile demo is running (Ctrl-C or q + Enter stops it)")
         for name, _, phone_port, username in phones:
             url = f"http://127.0.0.1:{phone_port}/"
             typer.echo(f"  {name:<13} {url}   (e.g. sign in as {username})")
@@ -161,13 +142,15 @@ def demo(
             typer.echo(f"      {username:<20} {what}")
         typer.echo("  each phone holds one user's data: open it in a browser (phone-sized window);")
         typer.echo("  the desk is a supervisor's: open it in a wide window")
-        server_process.wait()
+        typer.echo(f"  offline: {COMMANDS}")
+        running.serve(sys.stdin)
     except KeyboardInterrupt:
         pass
+    except DemoFailedError as failed:
+        typer.echo(f"the demo stopped: {failed}", err=True)
+        raise typer.Exit(code=failed.code) from None
     finally:
-        for process in app_processes:
-            _stop(process)
-        _stop(server_process)
+        running.stop()
 
 
 if __name__ == "__main__":

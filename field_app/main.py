@@ -18,19 +18,25 @@ from field_app.i18n import DEFAULT_LANGUAGE, Translator
 from field_app.viewmodels.core import FieldAppCore
 from field_app.views.context import FilePickerPhotos, GeolocatorLocation
 from field_app.views.shell import FieldAppView
-from field_app.views.theme import FONTS, app_theme
+from field_app.views.theme import FONT_FAMILY, FONTS, app_theme
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 log = logging.getLogger(__name__)
 
 
-def make_main(core: FieldAppCore) -> Callable[[ft.Page], Awaitable[None]]:
+def make_main(
+    core: FieldAppCore, fonts_preloaded: bool = False
+) -> Callable[[ft.Page], Awaitable[None]]:
     """The page handler. Every browser tab is a window onto the same device
-    (one ``core``: one sign-in, one lock, one sync loop)."""
+    (one ``core``: one sign-in, one lock, one sync loop).
+
+    ``fonts_preloaded``: the web client already has the bundled font from its
+    font manifest (``web_app``); otherwise the page loads it."""
 
     async def main(page: ft.Page) -> None:
         page.title = "LastMile"
-        page.fonts = FONTS
+        if not fonts_preloaded:
+            page.fonts = FONTS
         page.theme = app_theme()
         page.theme_mode = ft.ThemeMode.LIGHT
         page.padding = 0
@@ -42,21 +48,34 @@ def make_main(core: FieldAppCore) -> Callable[[ft.Page], Awaitable[None]]:
 
 
 def web_app(settings: AppSettings) -> Any:
-    """The app as an ASGI application (served by uvicorn in ``lastmile app``)."""
+    """The app as an ASGI application (served by uvicorn in ``lastmile app``):
+    its web client renders on one thread (``web_renderer``) and has the
+    bundled font before its first frame (``web_fonts``), and a tab that
+    closes mid-write is let go quietly (``web_sockets``)."""
+    # Web mode only: a phone build runs no web server of its own (``run``).
+    from field_app.web_fonts import BundledFontFirst
+    from field_app.web_renderer import SingleThreadedRenderer
+    from field_app.web_sockets import ClosedTabsQuiet
+
     core = FieldAppCore(settings)
-    return ft.run(
-        make_main(core),
+    flet_app = ft.run(
+        make_main(core, fonts_preloaded=True),
         assets_dir=str(ASSETS_DIR),
         no_cdn=True,
         export_asgi_app=True,
     )
+    with_font = BundledFontFirst(flet_app, ASSETS_DIR, FONT_FAMILY, FONTS[FONT_FAMILY])
+    return SingleThreadedRenderer(ClosedTabsQuiet(with_font))
 
 
 def serve(settings: AppSettings, host: str, port: int) -> None:
     """Serve the app to browsers on ``host:port`` until interrupted."""
     import uvicorn
 
-    uvicorn.run(web_app(settings), host=host, port=port, log_level="warning")
+    # A browser tab left open must not hold the port for ever when the app stops.
+    uvicorn.run(
+        web_app(settings), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5
+    )
 
 
 def run() -> None:

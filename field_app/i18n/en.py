@@ -384,6 +384,10 @@ STRINGS: dict[str, str] = {
     "gps.again": "Get location again",
     "gps.rough": "The location is rough (indoors?). You can try again outside, or save as it is.",
     "gps.error.unavailable": "No location: allow location access, or save without it.",
+    "gps.error.refused": (
+        "Location access is refused, so LastMile cannot record where you are."
+        " Allow location for LastMile in the phone's settings, or save without it."
+    ),
     "gps.error.invalid": "The phone gave an impossible location. Try again.",
     "photo.title": "Photos ({count})",
     "photo.add": "Add photo",

@@ -375,6 +375,7 @@ STRINGS: dict[str, str] = {
     "gps.again": "重新定位",
     "gps.rough": "位置不够准确（在室内？）。可以到室外重试，也可以直接保存。",
     "gps.error.unavailable": "无法获取位置：请允许定位，或不带位置保存。",
+    "gps.error.refused": "定位权限已被拒绝，无法记录您所在的位置。请在手机设置中允许“最后一公里”使用定位，或不带位置保存。",
     "gps.error.invalid": "手机给出的位置不正确，请重试。",
     "photo.title": "照片（{count}）",
     "photo.add": "添加照片",

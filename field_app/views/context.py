@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import flet as ft
-from flet_geolocator import Geolocator
+from flet_geolocator import Geolocator, GeolocatorPermissionStatus
 
 from field_app.i18n import Msg, Translator
 from field_app.viewmodels.app import AppViewModel
@@ -23,6 +23,10 @@ T = TypeVar("T")
 
 class LocationUnavailableError(Exception):
     """No fix: no permission, no GPS, or it took too long."""
+
+
+class LocationRefusedError(LocationUnavailableError):
+    """The person (or the phone's settings) said no to location access."""
 
 
 class LocationSource(Protocol):
@@ -61,6 +65,7 @@ class GeolocatorLocation:
         self.geolocator = Geolocator()
 
     async def locate(self) -> tuple[float, float, float | None]:
+        await self._ask_permission()
         try:
             position = await asyncio.wait_for(self.geolocator.get_current_position(), 30)
         except Exception as error:
@@ -71,6 +76,20 @@ class GeolocatorLocation:
             raise LocationUnavailableError
         accuracy = float(position.accuracy) if position.accuracy is not None else None
         return float(position.latitude), float(position.longitude), accuracy
+
+    async def _ask_permission(self) -> None:
+        """Before the first fix the phone asks the person (once; later it
+        remembers). A refusal is said as such, not as "no GPS"."""
+        try:
+            status = await asyncio.wait_for(self.geolocator.get_permission_status(), 30)
+            if status is GeolocatorPermissionStatus.DENIED:
+                status = await asyncio.wait_for(self.geolocator.request_permission(), 120)
+        except Exception as error:
+            # No answer (a browser without the Permissions API): the fix itself will tell.
+            log.info("location permission unknown: %s", type(error).__name__)
+            return
+        if status in (GeolocatorPermissionStatus.DENIED, GeolocatorPermissionStatus.DENIED_FOREVER):
+            raise LocationRefusedError
 
 
 @dataclass

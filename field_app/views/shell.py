@@ -4,6 +4,7 @@ bottom of a phone, a rail on the left of a tablet)."""
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import flet as ft
 
@@ -57,10 +58,19 @@ class FieldAppView:
         self.last_state = core.status.state
         self.text_size: str | None = None
         self._closed = False
+        # Built inside the page handler: the app server's loop, which every
+        # session shares and which outlives any one tab's connection.
+        self._loop = asyncio.get_running_loop()
         self.app.subscribe(self._app_changed)
         self._unsubscribe_language = translator.subscribe(self.rerender)
-        self._unsubscribe_status = core.add_status_listener(self._status_from_thread)
+        self._unsubscribe_status: Callable[[], None] | None = None
+        self._listen_to_status()
         page.on_resize = self._resized
+        # A closed tab keeps its session until Flet expires it (an hour later),
+        # and a reload or a network blip reconnects the same session: sync news
+        # is for a connected tab only.
+        page.on_disconnect = self._disconnected
+        page.on_connect = self._reconnected
         page.on_close = self._close
 
     def start(self) -> None:
@@ -222,8 +232,39 @@ class FieldAppView:
         )
 
     def _status_from_thread(self, status: SyncStatus) -> None:
-        if not self._closed:
+        """The sync thread's news, handed to the loop: only there can the tab's
+        connection not go away between looking at it and using it."""
+        if self._closed:
+            return
+        try:
+            self._loop.call_soon_threadsafe(self._status_on_loop, status)
+        except RuntimeError:  # the app server has stopped and its loop with it
+            self._close()
+
+    def _status_on_loop(self, status: SyncStatus) -> None:
+        # News sent just before the tab went can still arrive: nobody to draw for.
+        if self._unsubscribe_status is not None and self.page.session.connection is not None:
             self.page.run_task(self._apply_status, status)
+
+    def _listen_to_status(self) -> None:
+        if self._unsubscribe_status is None and not self._closed:
+            self._unsubscribe_status = self.app.core.add_status_listener(self._status_from_thread)
+
+    def _stop_listening(self) -> None:
+        if self._unsubscribe_status is not None:
+            self._unsubscribe_status()
+            self._unsubscribe_status = None
+
+    def _disconnected(self, _: ft.Event[ft.Page]) -> None:
+        self._stop_listening()
+
+    async def _reconnected(self, _: ft.Event[ft.Page]) -> None:
+        """The tab is back (a reload, or the network): listen again and show
+        what it missed (a sync, or the lock)."""
+        if self._closed:
+            return
+        self._listen_to_status()
+        await self._apply_status(self.app.core.status)
 
     async def _apply_status(self, status: SyncStatus) -> None:
         finished = self.last_state is SyncState.SYNCING and status.state is not SyncState.SYNCING
@@ -256,7 +297,10 @@ class FieldAppView:
     async def _watch_idle(self) -> None:
         while not self._closed:
             await asyncio.sleep(IDLE_CHECK_SECONDS)
-            if self.app.check_idle():
+            locked = self.app.check_idle()
+            if self.page.session.connection is None:
+                continue  # the tab is gone for now: ``_reconnected`` shows the lock
+            if locked:
                 self.page.update()
             elif self._wrong_layout():
                 # A resize that arrived while the window was being rebuilt
@@ -265,6 +309,10 @@ class FieldAppView:
                 self.page.update()
 
     def _close(self, _: ft.Event[ft.Page] | None = None) -> None:
+        """The session is over (Flet expires a closed tab's session): let go
+        of everything that would call into it."""
+        if self._closed:
+            return
         self._closed = True
-        self._unsubscribe_status()
+        self._stop_listening()
         self._unsubscribe_language()

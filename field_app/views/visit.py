@@ -5,7 +5,7 @@ import flet as ft
 from field_app.i18n import msg
 from field_app.viewmodels.nav import Route, Screen
 from field_app.viewmodels.visits import CheckinViewModel, FieldContactForm, VisitFormViewModel
-from field_app.views.context import LocationUnavailableError, ViewContext
+from field_app.views.context import LocationRefusedError, LocationUnavailableError, ViewContext
 from field_app.views.screen import ScreenView
 from field_app.views.theme import KEY_PERSON, TEXT, WARNING, sz
 from field_app.views.widgets import (
@@ -54,6 +54,8 @@ class ContactFormView(ScreenView):
         self.ctx.page.update()
         try:
             lat, lon, accuracy = await self.ctx.location.locate()
+        except LocationRefusedError:
+            self.vm.location_failed(msg("gps.error.refused"))
         except LocationUnavailableError:
             self.vm.location_failed(msg("gps.error.unavailable"))
         else:

@@ -310,9 +310,17 @@ def shots(page: Page, request: pytest.FixtureRequest) -> Screenshots:
     return Screenshots(page, SCREENSHOTS / request.node.name)
 
 
+BROWSER_TEST_TIMEOUT_S = int(os.environ.get("LASTMILE_BROWSER_TEST_TIMEOUT", "600"))
+"""Per browser test, its fixtures included (pytest-timeout): a renderer that
+hangs fails its test in minutes instead of holding CI until its limit."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests share one xdist worker: each starts a server, an app and
-    Chromium, and two at once on a 2-core machine only make both slower."""
+    Chromium, and two at once on a 2-core machine only make both slower. Each
+    has a time limit of its own unless it names one."""
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+            if item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(BROWSER_TEST_TIMEOUT_S))

@@ -10,6 +10,7 @@ identifiers there.
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import msgpack
 from playwright.sync_api import Locator, Page, WebSocket, expect
@@ -23,6 +24,18 @@ NARROW = {"width": 360, "height": 780}
 """The narrowest phone the app is laid out for (text-size checks)."""
 SIZES = {"phone": PHONE, "tablet": TABLET, "narrow": NARROW}
 BOOT_MS = 90_000
+EVALUATE_MS = 30_000
+
+
+def evaluate(page: Page, function: str, arg: object = None, timeout_ms: int = EVALUATE_MS) -> Any:
+    """``page.evaluate`` with a deadline. A renderer that hangs or spins never
+    answers ``page.evaluate``, which has no timeout of its own, and the test
+    (and CI) would wait for ever; ``wait_for_function`` keeps its timeout even
+    then, and awaits a promise the function returns."""
+    handle = page.wait_for_function(
+        f"async arg => ({{ value: await ({function})(arg) }})", arg=arg, timeout=timeout_ms
+    )
+    return handle.json_value().get("value")
 
 
 def open_app(page: Page, url: str) -> None:
@@ -34,7 +47,7 @@ def open_app(page: Page, url: str) -> None:
 def enable_semantics(page: Page) -> None:
     """The web client builds its accessibility tree only when asked to."""
     page.locator("flt-semantics-placeholder").wait_for(state="attached", timeout=BOOT_MS)
-    page.evaluate("() => document.querySelector('flt-semantics-placeholder').click()")
+    evaluate(page, "() => document.querySelector('flt-semantics-placeholder').click()")
     page.locator("flt-semantics").first.wait_for(state="attached", timeout=BOOT_MS)
 
 
@@ -188,7 +201,10 @@ def _wait_for_text_editing(page: Page, identifier: str, timeout_ms: int = 10_000
     deadline = time.monotonic() + timeout_ms / 1000
     try:
         while True:
-            found = session.send("Runtime.evaluate", {"expression": focused_input})["result"]
+            # ``timeout``: the evaluation is cut off, as everything else here is.
+            found = session.send(
+                "Runtime.evaluate", {"expression": focused_input, "timeout": 5_000}
+            )["result"]
             if "objectId" in found:
                 listeners = session.send(
                     "DOMDebugger.getEventListeners", {"objectId": found["objectId"]}
@@ -208,13 +224,9 @@ def _wait_for_text_editing(page: Page, identifier: str, timeout_ms: int = 10_000
 def text(page: Page, identifier: str) -> str:
     node = by_id(page, identifier).first
     node.wait_for()
-    return (
-        node.inner_text()
-        + " "
-        + " ".join(
-            node.locator("[aria-label]").evaluate_all("nodes => nodes.map(n => n.ariaLabel)")
-        )
-    )
+    labelled = node.locator("[aria-label]").all()
+    labels = [label.get_attribute("aria-label") or "" for label in labelled]
+    return node.inner_text() + " " + " ".join(labels)
 
 
 def value(page: Page, identifier: str) -> str:
@@ -273,7 +285,7 @@ def wait_for_id_text(page: Page, identifier: str, needle: str, timeout_ms: int =
 
 def settle(page: Page) -> None:
     """Two animation frames: what the semantics tree says is also painted."""
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    evaluate(page, "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 class Screenshots:

@@ -3,12 +3,8 @@ a 360 px phone, the main screens still fit (nothing drawn past the right
 edge) and every button has a name a screen reader can say, in English and
 in Chinese. The screenshots are for a person to look at."""
 
-import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from types import FrameType
 
 import pytest
 from playwright.sync_api import Page
@@ -22,6 +18,7 @@ from tests.e2e.driver import (
     choose,
     click,
     click_until,
+    evaluate,
     open_app,
     press_until,
     settle,
@@ -31,37 +28,17 @@ from tests.e2e.driver import (
 )
 from tests.e2e.test_sign_in import sign_in
 
-pytestmark = pytest.mark.browser
-
 TEST_SECONDS = 900
-"""A hung web client fails this test instead of holding the run."""
-
-
-class DeadlinePassedError(Exception):
-    """The test's own deadline passed."""
-
-
-@contextmanager
-def deadline(seconds: int) -> Iterator[None]:
-    """Raise in the test (the main thread) once ``seconds`` have passed; a
-    Playwright wait is interrupted like any other Python code."""
-
-    def expire(_signal: int, _frame: FrameType | None) -> None:
-        raise DeadlinePassedError(f"still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+"""A hung web client fails this test instead of holding the run (pytest-timeout;
+longer than the browser tests' default: these walk many screens twice)."""
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(TEST_SECONDS)]
 
 
 def beyond_the_edge(page: Page) -> list[str]:
     """Controls whose box reaches past the window's right edge (clipped text
     or buttons a thumb cannot reach), as ``label @ right edge``."""
-    found: list[str] = page.evaluate(
+    found: list[str] = evaluate(
+        page,
         """width => Array.from(document.querySelectorAll('flt-semantics'))
             .map(n => [n, n.getBoundingClientRect()])
             .filter(([n, r]) => r.width > 0 && r.right > width + 1)
@@ -75,7 +52,8 @@ def beyond_the_edge(page: Page) -> list[str]:
 def unnamed_buttons(page: Page) -> list[str]:
     """Buttons a screen reader could only call "button" (no label of their
     own, no text or labelled node inside), with where they are."""
-    found: list[str] = page.evaluate(
+    found: list[str] = evaluate(
+        page,
         """() => Array.from(document.querySelectorAll('flt-semantics[role=button]'))
             .filter(n => ![n, ...n.querySelectorAll('*')].some(m =>
                 (m.getAttribute('aria-label') || '').trim()
@@ -85,7 +63,7 @@ def unnamed_buttons(page: Page) -> list[str]:
                 return `${n.getAttribute('flt-semantics-identifier') || n.id} at `
                     + `${Math.round(r.x)},${Math.round(r.y)} ${Math.round(r.width)}x`
                     + `${Math.round(r.height)}`;
-            })"""
+            })""",
     )
     return found
 
@@ -122,36 +100,35 @@ def field_height(page: Page, identifier: str) -> float:
 def test_the_largest_text_fits_a_narrow_phone_in_both_languages(
     field_app: FieldAppProcess, page: Page, shots: Screenshots
 ) -> None:
-    with deadline(TEST_SECONDS):
-        page.set_viewport_size(NARROW)
-        open_app(page, field_app.url)
-        use_english(page)
-        sign_in(page, "officer.baijia")
+    page.set_viewport_size(NARROW)
+    open_app(page, field_app.url)
+    use_english(page)
+    sign_in(page, "officer.baijia")
+    click_until(page, "nav-settings", "text-size")
+    standard = field_height(page, "settings-server")
+    choose(page, "text-size", "Largest")
+    wait_for_text(page, "Text size")
+    by_id(page, "settings-server").first.wait_for()
+    assert field_height(page, "settings-server") > standard * 1.1
+
+    for language, words in (("en", ("Text size", "Check in")), ("zh", ("字体大小", "报到"))):
+        if language == "zh":
+            choose(page, "language-select", "简体中文")
+        wait_for_text(page, words[0])
+        check(page, shots, f"{language}-01-settings")
+        click_until(page, "nav-home", "sync-now")
+        check(page, shots, f"{language}-02-home")
+        click_until(page, "nav-subjects", "checkin-start")
+        wait_for_text(page, words[1])
+        check(page, shots, f"{language}-03-subjects")
+        click_until(page, "checkin-start", "checkin-method")
+        check(page, shots, f"{language}-04-checkin")
+        click(page, "nav-back")
+        by_id(page, "checkin-start").first.wait_for()
         click_until(page, "nav-settings", "text-size")
-        standard = field_height(page, "settings-server")
-        choose(page, "text-size", "Largest")
-        wait_for_text(page, "Text size")
-        by_id(page, "settings-server").first.wait_for()
-        assert field_height(page, "settings-server") > standard * 1.1
 
-        for language, words in (("en", ("Text size", "Check in")), ("zh", ("字体大小", "报到"))):
-            if language == "zh":
-                choose(page, "language-select", "简体中文")
-            wait_for_text(page, words[0])
-            check(page, shots, f"{language}-01-settings")
-            click_until(page, "nav-home", "sync-now")
-            check(page, shots, f"{language}-02-home")
-            click_until(page, "nav-subjects", "checkin-start")
-            wait_for_text(page, words[1])
-            check(page, shots, f"{language}-03-subjects")
-            click_until(page, "checkin-start", "checkin-method")
-            check(page, shots, f"{language}-04-checkin")
-            click(page, "nav-back")
-            by_id(page, "checkin-start").first.wait_for()
-            click_until(page, "nav-settings", "text-size")
-
-        click_until(page, "lock-now", "pin-input")
-        check(page, shots, "zh-05-unlock")
+    click_until(page, "lock-now", "pin-input")
+    check(page, shots, "zh-05-unlock")
 
 
 def pick_a_date(page: Page, shots: Screenshots) -> None:
@@ -176,34 +153,33 @@ CASE_TITLE = "拖欠装修工钱"  # a demo case of the Baijia office (tests/e2e
 def test_a_mediators_screens_at_the_largest_text(
     field_app: FieldAppProcess, page: Page, shots: Screenshots
 ) -> None:
-    with deadline(TEST_SECONDS):
-        page.set_viewport_size(NARROW)
-        open_app(page, field_app.url)
-        use_english(page)
-        sign_in(page, "mediator.baijia")
-        click_until(page, "nav-settings", "text-size")
-        choose(page, "text-size", "Largest")
+    page.set_viewport_size(NARROW)
+    open_app(page, field_app.url)
+    use_english(page)
+    sign_in(page, "mediator.baijia")
+    click_until(page, "nav-settings", "text-size")
+    choose(page, "text-size", "Largest")
 
-        for language, words in (("en", "Cases"), ("zh", "案件")):
-            if language == "zh":
-                choose(page, "language-select", "简体中文")
-            click_until(page, "nav-cases", "case-new")
-            wait_for_text(page, words)
-            wait_for_text(page, CASE_TITLE)
-            check(page, shots, f"{language}-11-cases")
-            press_until(page.get_by_text(CASE_TITLE).first, by_id(page, "case-detail").first)
-            check(page, shots, f"{language}-12-case")
-            click_until(page, "visit-new", "visit-notes")
-            check(page, shots, f"{language}-13-visit")
-            click_until(page, "nav-back", "agreement-new")
-            click_until(page, "agreement-new", "agreement-facts")
-            bring_into_view(page, by_id(page, "agreement-deadline").first)
-            check(page, shots, f"{language}-14-agreement-form")
-            if language == "en":
-                pick_a_date(page, shots)
-            click_until(page, "nav-back", "agreement-new")
-            click_until(page, "nav-back", "case-new")
-            click_until(page, "case-new", "case-title")
-            check(page, shots, f"{language}-15-intake")
-            click_until(page, "nav-back", "case-new")
-            click_until(page, "nav-settings", "text-size")
+    for language, words in (("en", "Cases"), ("zh", "案件")):
+        if language == "zh":
+            choose(page, "language-select", "简体中文")
+        click_until(page, "nav-cases", "case-new")
+        wait_for_text(page, words)
+        wait_for_text(page, CASE_TITLE)
+        check(page, shots, f"{language}-11-cases")
+        press_until(page.get_by_text(CASE_TITLE).first, by_id(page, "case-detail").first)
+        check(page, shots, f"{language}-12-case")
+        click_until(page, "visit-new", "visit-notes")
+        check(page, shots, f"{language}-13-visit")
+        click_until(page, "nav-back", "agreement-new")
+        click_until(page, "agreement-new", "agreement-facts")
+        bring_into_view(page, by_id(page, "agreement-deadline").first)
+        check(page, shots, f"{language}-14-agreement-form")
+        if language == "en":
+            pick_a_date(page, shots)
+        click_until(page, "nav-back", "agreement-new")
+        click_until(page, "nav-back", "case-new")
+        click_until(page, "case-new", "case-title")
+        check(page, shots, f"{language}-15-intake")
+        click_until(page, "nav-back", "case-new")
+        click_until(page, "nav-settings", "text-size")
