@@ -3,8 +3,9 @@
 ``state`` answers "is my work reaching the office?" (offline, syncing n/m,
 up to date at T, sign in again, update the app); ``waiting`` and
 ``needs_attention`` answer "is anything of mine stuck?". Items that need
-attention are the device's own: changes the server rejected, open conflicts
-on its records, and records a supervisor sent back with "needs changes".
+attention are the device's own: changes (and photos) the server rejected,
+open conflicts on its records, and records a supervisor sent back with
+"needs changes".
 """
 
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from sqlmodel import col
 from field_app.storage.reviews import reviews_asking_changes
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import (
+    BlobUpload,
     DeviceState,
     LocalConflict,
     OutboxEntry,
@@ -48,6 +50,7 @@ class Attention:
     waiting: int = 0
     """Changes not yet acknowledged by the server (pending or sent)."""
     rejected: int = 0
+    """Changes and photos the server refused."""
     conflicts: int = 0
     reviews: int = 0
 
@@ -97,9 +100,12 @@ def count_attention(store: LocalStore) -> Attention:
             )
         )
         reviews = len(reviews_asking_changes(session, user_id))
+        refused_blobs = session.scalar(
+            select(func.count()).select_from(BlobUpload).where(col(BlobUpload.state) == "refused")
+        )
     return Attention(
         waiting=by_state.get("pending", 0) + by_state.get("sent", 0),
-        rejected=by_state.get("rejected", 0),
+        rejected=by_state.get("rejected", 0) + int(refused_blobs or 0),
         conflicts=int(conflicts or 0),
         reviews=reviews,
     )
