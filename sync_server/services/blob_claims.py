@@ -74,12 +74,18 @@ def readable_mime(session: Session, scope: JurisdictionScope, sha256: str) -> st
     ).first()
 
 
-def is_backed(session: Session, attachment: AttachmentRow) -> bool:
-    """Whether the attachment's author sent the bytes it names (signature
-    images of an agreement are read through their attachment records)."""
+def signature_image_readable(session: Session, attachment_id: UUID, sha256: str) -> bool:
+    """Whether an agreement may show the signature image ``sha256`` (printed
+    or verified): its attachment record is live, names that image, and its
+    author sent the bytes. The agreement itself is in the caller's scope;
+    without this, an agreement of one's own naming another office's photo
+    would print it."""
+    attachment = session.get(AttachmentRow, attachment_id)
+    if attachment is None or attachment.deleted or attachment.sha256 != sha256:
+        return False
     if attachment.created_by is None:
         return False
-    return _stored_size(session, attachment.created_by, attachment.sha256) is not None
+    return sha256 in stored_by(session, attachment.created_by, [sha256])
 
 
 def stored_by(session: Session, user_id: UUID, hashes: Iterable[str]) -> dict[str, int]:
@@ -95,10 +101,6 @@ def stored_by(session: Session, user_id: UUID, hashes: Iterable[str]) -> dict[st
         )
     ).all()
     return {str(sha256): int(size) for sha256, size in rows}
-
-
-def _stored_size(session: Session, user_id: UUID, sha256: str) -> int | None:
-    return stored_by(session, user_id, [sha256]).get(sha256)
 
 
 # -- uploading ----------------------------------------------------------------------

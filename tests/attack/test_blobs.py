@@ -22,7 +22,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from shared_models.domain.agreements import AgreementFields, SignatureRef
 from shared_models.domain.attachments import MAX_BLOB_BYTES
+from shared_models.sealing import seal_agreement
 from sync_server.blobs.store import FileBlobStore
 from sync_server.core.audit import verify_audit
 from sync_server.core.config import ServerSettings
@@ -30,6 +32,7 @@ from sync_server.main import create_app
 from sync_server.tables import AuditEntry
 from tests.attack.tally import Attack
 from tests.factories import District, case_fields, load_district, mutation, subject_fields
+from tests.sync_server.agreement_data import SIGNED_AT, draft_fields, push_signed
 from tests.sync_server.conftest import Device
 
 CHUNK_TYPE = "application/offset+octet-stream"
@@ -404,3 +407,61 @@ def _stored(root: Path) -> int:
         for path in root.rglob("*")
         if path.is_file() and "partial" not in path.parts and len(path.name) == 64
     )
+
+
+def test_a_forged_agreement_prints_no_one_elses_signature(
+    attack: Attack, client: TestClient, device_for: DeviceFor, district: District
+) -> None:
+    """Signature images are blobs too: an agreement of one's own naming another
+    office's images must neither print them nor verify them as stored."""
+    victim = push_signed(client, device_for("mediator.baijia"), district)
+    attacker = device_for("supervisor.xiyuan")
+    forged = _forge_agreement(attacker, district, victim.fields.signatures)
+    decoys = [
+        SignatureRef.model_validate({**ref.model_dump(), "sha256": sha(f"decoy{n}".encode())})
+        for n, ref in enumerate(victim.fields.signatures)
+    ]
+    decoy = _forge_agreement(attacker, district, decoys)
+    for name, agreement_id in (("forged", forged), ("decoy", decoy)):
+        pdf = client.get(f"/api/v1/agreements/{agreement_id}.pdf", headers=attacker.headers)
+        attack.check(
+            pdf.status_code == 409, f"the {name} agreement's PDF answered {pdf.status_code}"
+        )
+    reports = [
+        client.get(f"/api/v1/agreements/{agreement_id}/verify", headers=attacker.headers).json()
+        for agreement_id in (forged, decoy)
+    ]
+    images = [
+        next(c for c in report["checks"] if c["name"] == "signature_images")["ok"]
+        for report in reports
+    ]
+    attack.check(images == [False, False], f"signature images verified as stored: {images}")
+
+
+def _forge_agreement(device: Device, district: District, refs: list[SignatureRef]) -> uuid.UUID:
+    """A sealed agreement in the attacker's own office whose signatures name
+    ``refs``' images through attachment records of its own."""
+    case_id, agreement_id = uuid.uuid4(), uuid.uuid4()
+    draft = draft_fields(case_id)
+    mutations = [
+        mutation("cases", case_id, case_fields(district.xiyuan_committee.id)),
+        mutation("agreements", agreement_id, draft),
+    ]
+    signatures = []
+    for ref in refs:
+        attachment_id = uuid.uuid4()
+        fields = _attachment("agreements", agreement_id, ref.sha256, 1000)
+        mutations.append(mutation("attachments", attachment_id, {**fields, "kind": "signature"}))
+        signatures.append({**ref.model_dump(mode="json"), "attachment_id": str(attachment_id)})
+    results = device.push(mutations)
+    assert all(r["status"] == "applied" for r in results), results
+    sealed = seal_agreement(
+        AgreementFields.model_validate({**draft, "signatures": signatures}), SIGNED_AT
+    )
+    seal = sealed.model_dump(mode="json", include={"signatures", "status", "signed_at"})
+    seal["content_hash"] = sealed.content_hash
+    [signed] = device.push(
+        [mutation("agreements", agreement_id, seal, base_version=results[1]["version"])]
+    )
+    assert signed["status"] == "applied", signed
+    return agreement_id
