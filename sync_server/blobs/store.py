@@ -300,20 +300,29 @@ class FileBlobStore:
     # -- collection -------------------------------------------------------------
 
     def partials(self) -> Iterator[HeldFile]:
-        for folder in self.partial_dir.iterdir():
-            if not folder.is_dir() or not _OWNER.fullmatch(folder.name):
+        """Also the unowned ``partial/<sha>`` files of stores from before
+        uploads had owners (owner ``""``): nobody resumes those any more."""
+        for entry in self.partial_dir.iterdir():
+            if entry.is_dir() and _OWNER.fullmatch(entry.name):
+                paths, owner = list(entry.iterdir()), entry.name
+            elif entry.is_file():
+                paths, owner = [entry], ""
+            else:
                 continue
-            for path in folder.iterdir():
+            for path in paths:
                 if not _SHA256.fullmatch(path.name):
                     continue
                 try:
                     stat = path.stat()
                 except FileNotFoundError:
                     continue
-                yield HeldFile(folder.name, path.name, stat.st_size, _modified(stat))
+                yield HeldFile(owner, path.name, stat.st_size, _modified(stat))
 
     def expire_partial(self, owner: str, sha256: str, idle_before: datetime) -> int | None:
-        path = self.partial_path(owner, sha256)
+        if owner:
+            path = self.partial_path(owner, sha256)
+        else:
+            path = self.partial_dir / check_sha256(sha256)
         try:
             fd = self._lock_partial(path, create=False)
         except UploadOffsetError:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -578,3 +579,25 @@ def test_store_refuses_names_that_are_not_hashes(tmp_path: Path) -> None:
     for owner in ("../../etc", "A" * 32, "a" * 31):
         with pytest.raises(ValueError, match="32 lowercase hex"):
             store.begin(owner, sha(b"1"), 0, 1)
+
+
+def test_store_expires_idle_uploads_of_any_owner_and_of_the_old_layout(tmp_path: Path) -> None:
+    store = FileBlobStore(tmp_path)
+    old_layout = tmp_path / "partial" / sha(b"old")
+    old_layout.write_bytes(b"ol")
+    idle = store.begin(OWNER, sha(b"idle"), 0, 4)
+    idle.write(b"id")
+    idle.finish()
+    busy = store.begin("f" * 32, sha(b"busy"), 0, 4)
+    busy.write(b"bu")
+    past = datetime.now(UTC) + timedelta(days=3)
+    found = {(held.owner, held.sha256, held.size) for held in store.partials()}
+    assert found == {("", sha(b"old"), 2), (OWNER, sha(b"idle"), 2), ("f" * 32, sha(b"busy"), 2)}
+    recently = datetime.now(UTC) - timedelta(days=1)
+    assert store.expire_partial(OWNER, sha(b"idle"), recently) is None  # written since
+    assert store.expire_partial("", sha(b"old"), past) == 2
+    assert store.expire_partial(OWNER, sha(b"idle"), past) == 2
+    assert store.expire_partial("f" * 32, sha(b"busy"), past) is None  # being written
+    assert store.expire_partial(OWNER, sha(b"idle"), past) is None  # gone already
+    assert [held.sha256 for held in store.partials()] == [sha(b"busy")]
+    busy.abandon(keep=True)
