@@ -601,3 +601,25 @@ def test_store_expires_idle_uploads_of_any_owner_and_of_the_old_layout(tmp_path:
     assert store.expire_partial(OWNER, sha(b"idle"), past) is None  # gone already
     assert [held.sha256 for held in store.partials()] == [sha(b"busy")]
     busy.abandon(keep=True)
+
+
+def test_store_deletes_a_blob_only_when_old_and_unclaimed(tmp_path: Path) -> None:
+    store = FileBlobStore(tmp_path)
+    data = content(500)
+    upload = store.begin(OWNER, sha(data), 0, len(data))
+    upload.write(data)
+    assert upload.finish().complete
+    later = datetime.now(UTC) + timedelta(days=1)
+    asked: list[str] = []
+
+    def claimed() -> bool:
+        asked.append("claimed?")
+        return False
+
+    assert [blob.sha256 for blob in store.blobs()] == [sha(data)]
+    assert store.delete_blob(sha(data), datetime.now(UTC) - timedelta(days=1), lambda: True) == 0
+    assert store.delete_blob(sha(data), later, claimed) == 0
+    assert asked == ["claimed?"]  # asked at the last moment, under the lock
+    assert store.delete_blob(sha(data), later, lambda: True) == len(data)
+    assert store.stored_size(sha(data)) is None
+    assert store.delete_blob(sha(data), later, lambda: True) == 0
