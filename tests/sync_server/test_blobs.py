@@ -612,14 +612,15 @@ def test_store_deletes_a_blob_only_when_old_and_unclaimed(tmp_path: Path) -> Non
     later = datetime.now(UTC) + timedelta(days=1)
     asked: list[str] = []
 
-    def claimed() -> bool:
-        asked.append("claimed?")
+    def unclaimed() -> bool:
+        """An upload of the same bytes claimed them just now."""
+        asked.append("unclaimed?")
         return False
 
     assert [blob.sha256 for blob in store.blobs()] == [sha(data)]
     assert store.delete_blob(sha(data), datetime.now(UTC) - timedelta(days=1), lambda: True) == 0
-    assert store.delete_blob(sha(data), later, claimed) == 0
-    assert asked == ["claimed?"]  # asked at the last moment, under the lock
+    assert store.delete_blob(sha(data), later, unclaimed) == 0
+    assert asked == ["unclaimed?"]  # asked at the last moment, under the lock
     assert store.delete_blob(sha(data), later, lambda: True) == len(data)
     assert store.stored_size(sha(data)) is None
     assert store.delete_blob(sha(data), later, lambda: True) == 0
