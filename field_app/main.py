@@ -34,7 +34,7 @@ def make_main(core: FieldAppCore) -> Callable[[ft.Page], Awaitable[None]]:
         page.theme = app_theme()
         page.theme_mode = ft.ThemeMode.LIGHT
         page.padding = 0
-        translator = Translator(core.language or DEFAULT_LANGUAGE)
+        translator = Translator(core.language or DEFAULT_LANGUAGE, lambda: core.zone)
         view = FieldAppView(page, core, translator, FilePickerPhotos(), GeolocatorLocation())
         view.start()
 

@@ -10,12 +10,13 @@ supervisors) produce the same wording from the same record; the PDF renderer
 only draws it.
 """
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, tzinfo
 from typing import Final
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from shared_models.district_time import DEFAULT_ZONE, district_day, wall_clock
 from shared_models.domain.agreements import (
     AgreementFields,
     AgreementStatus,
@@ -28,8 +29,6 @@ from shared_models.domain.agreements import (
 from shared_models.domain.cases import PartyKind, PartyRole
 
 TITLE: Final = "人民调解协议书"
-CHINA_TIME: Final = timezone(timedelta(hours=8), "CST")
-"""Dates on the document are Beijing dates; a fixed offset needs no tz database."""
 REFERENCE_PREFIX: Final = "lastmile-agreement:"
 
 ROLE_LABELS: Final = {
@@ -97,10 +96,6 @@ def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def china_day(moment: datetime) -> date:
-    return moment.astimezone(CHINA_TIME).date()
-
-
 def agreement_reference(agreement_id: UUID, content_hash: str) -> str:
     """The machine-readable line (QR code, PDF keywords) naming a sealed agreement."""
     return f"{REFERENCE_PREFIX}{agreement_id}?sha256={content_hash}"
@@ -149,8 +144,8 @@ def _performance_paragraphs(agreement: AgreementFields) -> tuple[str, ...]:
     return (f"履行方式：{method}", when)
 
 
-def _time_text(moment: datetime) -> str:
-    local = moment.astimezone(CHINA_TIME)
+def _time_text(moment: datetime, zone: tzinfo) -> str:
+    local = wall_clock(moment, zone)
     return f"{chinese_date(local.date())} {local:%H:%M}"
 
 
@@ -159,7 +154,7 @@ def _signer_key(party_id: UUID | None, name: str) -> str:
     return f"id:{party_id}" if party_id is not None else f"name:{name}"
 
 
-def _slot(label: str, name: str, signature: SignatureRef | None) -> SignatureSlot:
+def _slot(label: str, name: str, signature: SignatureRef | None, zone: tzinfo) -> SignatureSlot:
     if signature is None:
         return SignatureSlot(label=label, signer_name=name)
     return SignatureSlot(
@@ -167,12 +162,12 @@ def _slot(label: str, name: str, signature: SignatureRef | None) -> SignatureSlo
         signer_name=signature.signer_name,
         kind=signature.kind,
         sha256=signature.sha256,
-        signed_at=_time_text(signature.signed_at),
+        signed_at=_time_text(signature.signed_at, zone),
     )
 
 
 def _signature_slots(
-    agreement: AgreementFields,
+    agreement: AgreementFields, zone: tzinfo
 ) -> tuple[tuple[SignatureSlot, ...], tuple[SignatureSlot, ...]]:
     unused = [s for s in agreement.signatures if s.signer_role is SignerRole.PARTY]
     parties: list[SignatureSlot] = []
@@ -181,15 +176,15 @@ def _signature_slots(
         match = next((s for s in unused if _signer_key(s.party_id, s.signer_name) == key), None)
         if match is not None:
             unused.remove(match)
-        parties.append(_slot(ROLE_LABELS[party.role], party.name, match))
-    parties.extend(_slot("当事人", s.signer_name, s) for s in unused)
+        parties.append(_slot(ROLE_LABELS[party.role], party.name, match, zone))
+    parties.extend(_slot("当事人", s.signer_name, s, zone) for s in unused)
     mediators = [
-        _slot("人民调解员", s.signer_name, s)
+        _slot("人民调解员", s.signer_name, s, zone)
         for s in agreement.signatures
         if s.signer_role is SignerRole.MEDIATOR
     ]
     if not mediators:
-        mediators.append(_slot("人民调解员", agreement.mediator_name, None))
+        mediators.append(_slot("人民调解员", agreement.mediator_name, None, zone))
     return tuple(parties), tuple(mediators)
 
 
@@ -211,9 +206,12 @@ def _sections(agreement: AgreementFields) -> tuple[DocumentSection, ...]:
     )
 
 
-def agreement_document(agreement_id: UUID, agreement: AgreementFields) -> AgreementDocument:
+def agreement_document(
+    agreement_id: UUID, agreement: AgreementFields, zone: tzinfo = DEFAULT_ZONE
+) -> AgreementDocument:
     """The agreement laid out for printing. A signed agreement carries its
-    content hash (printed, and in the QR code); a draft says it is a draft."""
+    content hash (printed, and in the QR code); a draft says it is a draft.
+    Dates and times are on the district's clock ``zone``."""
     sealed = agreement.status is AgreementStatus.SIGNED and agreement.content_hash is not None
     notices: list[str] = []
     if agreement.status is AgreementStatus.DRAFT:
@@ -222,10 +220,10 @@ def agreement_document(agreement_id: UUID, agreement: AgreementFields) -> Agreem
         notices.append("本协议已作废")
     if agreement.supersedes_id is not None:
         notices.append(f"本协议更正并取代编号为 {agreement.supersedes_id} 的调解协议书")
-    party_slots, mediator_slots = _signature_slots(agreement)
+    party_slots, mediator_slots = _signature_slots(agreement, zone)
     copies = len(agreement.parties) + 1
     signed_on = (
-        chinese_date(china_day(agreement.signed_at))
+        chinese_date(district_day(agreement.signed_at, zone))
         if sealed and agreement.signed_at is not None
         else "________年_____月_____日"
     )

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 
+from shared_models.district_time import district_zone
 from shared_models.protocol.version import PROTOCOL_VERSION
 from sync_server.api.body_limits import BodyLimitMiddleware, document_body_errors
 from sync_server.api.deps import ScopeCache
@@ -22,6 +23,7 @@ from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
 from sync_server.core.errors import install_error_handlers
 from sync_server.core.runtime import tune_garbage_collection
+from sync_server.services.district_calendar import use_district_zone
 from sync_server.services.pull import prepare_statements
 
 API_VERSION = "0.1.0"
@@ -38,6 +40,7 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
         description=f"Sync protocol version {PROTOCOL_VERSION}; see docs/protocol.md.",
     )
     app.state.settings = settings
+    use_district_zone(district_zone(settings.district_time_zone))
     app.state.engine = engine or make_engine(settings.db)
     prepare_statements(app.state.engine.dialect)
     app.state.scope_cache = ScopeCache()

@@ -5,14 +5,19 @@ and its parameters) and the views render them through the ``Translator``,
 so switching the language at run time only re-renders, and a test can check
 that every key used anywhere exists in both tables with the same
 placeholders.
+
+Times are formatted here and only here, on the district's clock (the zone
+the translator is given, ``shared_models.district_time``): a view passes the
+stored UTC time as it is, never a time converted to the host's zone.
 """
 
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from field_app.i18n import en, supervision_en, supervision_zh_cn, zh_cn
+from shared_models.district_time import DEFAULT_ZONE, district_day, wall_clock
 
 TABLES: dict[str, Mapping[str, str]] = {
     "zh_CN": {**zh_cn.STRINGS, **supervision_zh_cn.STRINGS},
@@ -43,8 +48,12 @@ def placeholders(text: str) -> set[str]:
 class Translator:
     """The current language; listeners hear when it changes."""
 
-    def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
+    def __init__(
+        self, language: str = DEFAULT_LANGUAGE, zone: Callable[[], tzinfo] = lambda: DEFAULT_ZONE
+    ) -> None:
         self.language = language if language in TABLES else DEFAULT_LANGUAGE
+        self.zone = zone
+        """The district's time zone, asked at each use (a sign-in may change it)."""
         self._listeners: list[Callable[[], None]] = []
 
     def set_language(self, language: str) -> None:
@@ -66,6 +75,10 @@ class Translator:
             return text
         return text.format(**{name: self._value(value) for name, value in params.items()})
 
+    def day(self, at: datetime) -> date:
+        """The district's calendar day of the instant ``at``."""
+        return district_day(at, self.zone())
+
     def render(self, message: Msg | str | None) -> str:
         if message is None:
             return ""
@@ -77,7 +90,7 @@ class Translator:
         if isinstance(value, Msg):
             return self.render(value)
         if isinstance(value, datetime):
-            return value.strftime(self.t("format.datetime"))
+            return wall_clock(value, self.zone()).strftime(self.t("format.datetime"))
         if isinstance(value, date):
             return value.strftime(self.t("format.date"))
         return value

@@ -16,7 +16,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Final
 from uuid import UUID
 
@@ -31,6 +31,7 @@ from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore, SaveRejectedError
 from field_app.storage.tables import LocalAgreement, LocalOrgUnit
 from shared_models.agreement_text import agreement_document
+from shared_models.district_time import DEFAULT_ZONE
 from shared_models.domain import AgreementRecord
 from shared_models.domain.agreements import (
     AgreementFields,
@@ -331,13 +332,15 @@ def _drop_attachment(store: LocalStore, attachment_id: UUID) -> None:
 # -- printing ---------------------------------------------------------------------------
 
 
-def agreement_pdf(store: LocalStore, blobs: LocalBlobStore, agreement_id: UUID) -> bytes:
+def agreement_pdf(
+    store: LocalStore, blobs: LocalBlobStore, agreement_id: UUID, zone: tzinfo = DEFAULT_ZONE
+) -> bytes:
     """The agreement as an A4 PDF, made on the phone (offline): the same
-    text as the server's (``agreement_text``), with the signature images
-    from this phone's blob store."""
+    text as the server's (``agreement_text``, dates on the district's clock
+    ``zone``), with the signature images from this phone's blob store."""
     record = agreement_record(store, agreement_id)
     if record is None:
         raise SaveRejectedError(None, "there is no such agreement")
     fields = sealed_fields(record)
     images = {s.sha256: blobs.read(s.sha256) for s in fields.signatures if blobs.has(s.sha256)}
-    return render_agreement_pdf(agreement_document(agreement_id, fields), images)
+    return render_agreement_pdf(agreement_document(agreement_id, fields, zone), images)

@@ -16,6 +16,7 @@ from field_app.services.records import live, read_rows
 from field_app.storage.reviews import reviews_asking_changes
 from field_app.storage.store import LocalStore, OutboxItem
 from field_app.storage.tables import BlobUpload, LocalConflict, LocalReview
+from field_app.storage.waiting import waiting_items
 from shared_models.domain import ConflictRecord, ReviewRecord
 from shared_models.domain.review import ConflictState
 from shared_models.protocol.tables import TableName
@@ -36,10 +37,12 @@ class PendingUploads:
 
     changes: list[OutboxItem]
     blobs: list[PendingBlob]
+    items: int
+    """What the person made, counted as they count it (``storage/waiting.py``)."""
 
     @property
     def count(self) -> int:
-        return len(self.changes) + len(self.blobs)
+        return self.items
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,10 @@ def _blobs(store: LocalStore, state: str) -> list[PendingBlob]:
 
 
 def pending_uploads(store: LocalStore) -> PendingUploads:
-    return PendingUploads(store.outbox(states=["pending", "sent"]), _blobs(store, "pending"))
+    changes = store.outbox(states=["pending", "sent"])
+    with store.transaction() as session:
+        items = waiting_items(session)
+    return PendingUploads(changes, _blobs(store, "pending"), items)
 
 
 def refused_blobs(store: LocalStore) -> list[PendingBlob]:

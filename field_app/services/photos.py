@@ -25,6 +25,7 @@ from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 from field_app.services.records import validate_fields
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore, SaveRejectedError
+from shared_models.district_time import DEFAULT_ZONE
 from shared_models.domain.attachments import (
     MAX_BLOB_BYTES,
     AttachmentFields,
@@ -120,7 +121,7 @@ def _gps(exif: Image.Exif) -> tuple[float, float] | None:
     return round(lat, 7), round(lon, 7)
 
 
-def _taken_at(exif: Image.Exif, local_tz: tzinfo | None) -> datetime | None:
+def _taken_at(exif: Image.Exif, local_tz: tzinfo) -> datetime | None:
     details = exif.get_ifd(ExifTags.IFD.Exif)
     stamp = details.get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
     if not isinstance(stamp, str):
@@ -130,7 +131,7 @@ def _taken_at(exif: Image.Exif, local_tz: tzinfo | None) -> datetime | None:
     except ValueError:
         return None
     offset = details.get(ExifTags.Base.OffsetTimeOriginal)
-    zone: tzinfo | None = local_tz
+    zone: tzinfo = local_tz
     if isinstance(offset, str) and len(offset) >= 6 and offset[0] in "+-":
         try:
             hours, minutes = int(offset[1:3]), int(offset[4:6])
@@ -138,9 +139,9 @@ def _taken_at(exif: Image.Exif, local_tz: tzinfo | None) -> datetime | None:
             zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
         except ValueError:
             pass
-    # Without an offset the camera wrote the phone's local time.
-    local = moment.replace(tzinfo=zone) if zone else moment.astimezone()
-    return local.astimezone(UTC)
+    # Without an offset the camera wrote wall-clock time: the district's (a
+    # phone in the field keeps the district's time; the host's zone means nothing).
+    return moment.replace(tzinfo=zone).astimezone(UTC)
 
 
 def _to_rgb(image: Image.Image, icc: bytes | None) -> Image.Image:
@@ -170,7 +171,7 @@ def _encode(image: Image.Image, quality: int) -> bytes:
     return out.getvalue()
 
 
-def prepare_photo(raw: bytes, local_tz: tzinfo | None = None) -> PreparedPhoto:
+def prepare_photo(raw: bytes, local_tz: tzinfo = DEFAULT_ZONE) -> PreparedPhoto:
     """Re-encode ``raw`` for storage and upload (see the module docstring)."""
     with _open(raw) as source:
         exif = source.getexif()

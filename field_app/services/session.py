@@ -15,7 +15,6 @@ matters (personal fields and blobs are ciphertext).
 """
 
 import logging
-import platform
 import shutil
 import time
 import uuid
@@ -41,8 +40,20 @@ from shared_models.protocol.auth import LoginResponse, UserProfile
 
 log = logging.getLogger(__name__)
 
+MAX_DEVICE_NAME = 200
+"""``LoginRequest.device_name``'s limit."""
 TOKEN_CONTEXT = "device_state.token"  # noqa: S105 (where the token lives, not a secret)
 _DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def device_label(username: str, model: str) -> str:
+    """Who carries the device and what it is: ``mediator.baijia · Xiaomi 2201117TG``.
+
+    Never the host name: in web mode that is the machine serving the app
+    (every device of a demo was called "vm"), and on a phone it names no one."""
+    model = " ".join(model.split())[:120]
+    name = f"{username} · {model}" if model else username
+    return name[:MAX_DEVICE_NAME]
 
 
 class SessionState(StrEnum):
@@ -117,10 +128,15 @@ class DeviceSession:
             self.data_dir, settings.max_pin_attempts, settings.pin_warning_after, kdf
         )
         self.idle = IdleLock(settings.idle_lock_seconds, clock)
-        self.device_name = platform.node() if device_name is None else device_name
+        self.device_name = device_name
+        """A name given to this device; ``None``: the user and the model name it."""
+        self.device_model = ""
+        """What the client says it is ("Xiaomi 2201117TG", "Chrome · Linux x86_64")."""
         self._open: OpenData | None = None
         self._signed_in: LoginResponse | None = None
         self._new_device_id = f"dev-{uuid.uuid4().hex}"
+        self.district_time_zone: str | None = None
+        """The district's time zone the last sign-in answered (``None``: none yet)."""
         self._lock_listeners: list[Callable[[], None]] = []
 
     # -- state ---------------------------------------------------------------
@@ -166,18 +182,22 @@ class DeviceSession:
         if self.locked and self.keystore.exists():
             raise LockedError("enter your PIN first; then sign in again")
         if self._open is None:
-            answer = self.client.login(username, password, self._new_device_id, self.device_name)
+            answer = self.client.login(
+                username, password, self._new_device_id, self._name(username)
+            )
             self._signed_in = answer
+            self.district_time_zone = answer.district_time_zone
             return answer.user
         store = self._open.store
         device = store.device_state()
         known = device.user or {}
         if known and known.get("username") != username:
             raise DifferentUserError("this phone holds another user's work; sign that user out")
-        answer = self.client.login(username, password, device.device_id, self.device_name)
+        answer = self.client.login(username, password, device.device_id, self._name(username))
         if known and str(known.get("id")) != str(answer.user.id):
             self._revoke(answer.token)
             raise DifferentUserError("this phone holds another user's work; sign that user out")
+        self.district_time_zone = answer.district_time_zone
         store.update_device_state(
             token=self._open.cipher.encrypt_text(answer.token, TOKEN_CONTEXT),
             user=answer.user.model_dump(mode="json"),
@@ -259,6 +279,10 @@ class DeviceSession:
         self._signed_in = None
 
     # -- internals -----------------------------------------------------------
+
+    def _name(self, username: str) -> str:
+        """What the district's device list calls this device."""
+        return self.device_name or device_label(username, self.device_model)
 
     def _revoke(self, token: str) -> None:
         """Best effort: tell the server to forget the token (offline is fine)."""

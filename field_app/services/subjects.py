@@ -21,6 +21,7 @@ from field_app.services.visits import GpsFix, SavedVisit, record_visit
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore, SaveRejectedError
 from field_app.storage.tables import LocalSubject, LocalVisit
+from shared_models.district_time import district_day
 from shared_models.domain import SubjectRecord
 from shared_models.domain.subjects import SubjectStatus
 from shared_models.domain.visits import CheckinMethod, VisitKind
@@ -48,22 +49,19 @@ class SubjectDue:
         return self.subject.key_person
 
 
-def _local_day(moment: datetime, today_zone: datetime) -> date:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(today_zone.tzinfo).date()
-
-
 def list_subjects(
     store: LocalStore,
-    now: datetime | None = None,
+    now: datetime,
     officer_id: UUID | None = None,
     include_ended: bool = False,
 ) -> list[SubjectDue]:
-    """Subjects sorted by when their next check-in is due (overdue first)."""
-    if now is None:
-        now = store.now().astimezone()  # the phone's own time zone
-    elif now.tzinfo is None:
-        raise ValueError("now must carry a time zone")
+    """Subjects sorted by when their next check-in is due (overdue first).
+
+    ``now`` is on the district's clock (``FieldAppCore.now``): its zone is
+    the calendar that "today" and "due" are counted in."""
+    if now.tzinfo is None:
+        raise ValueError("now must carry the district's time zone")
+    zone = now.tzinfo
     today = now.date()
     query = live(TableName.SUBJECTS)
     if not include_ended:
@@ -92,7 +90,7 @@ def list_subjects(
         if last_at is None:
             due = subject.term_start
         else:
-            due = _local_day(last_at, now) + timedelta(days=subject.checkin_interval_days)
+            due = district_day(last_at, zone) + timedelta(days=subject.checkin_interval_days)
         rows.append(SubjectDue(subject, last_at, due, overdue=due < today))
     rows.sort(key=lambda row: (not row.overdue, row.due_on, not row.key_person, row.subject.name))
     return rows

@@ -25,6 +25,7 @@ from field_app.storage.tables import (
     LocalConflict,
     OutboxEntry,
 )
+from field_app.storage.waiting import waiting_items
 from shared_models.domain.review import ConflictState
 
 
@@ -48,7 +49,8 @@ class SyncPhase(StrEnum):
 @dataclass(frozen=True)
 class Attention:
     waiting: int = 0
-    """Changes not yet acknowledged by the server (pending or sent)."""
+    """Things the user made (a record with its attachments and photos) that
+    the server has not acknowledged yet (``storage/waiting.py``)."""
     rejected: int = 0
     """Changes and photos the server refused."""
     conflicts: int = 0
@@ -100,11 +102,12 @@ def count_attention(store: LocalStore) -> Attention:
             )
         )
         reviews = len(reviews_asking_changes(session, user_id))
+        waiting = waiting_items(session)
         refused_blobs = session.scalar(
             select(func.count()).select_from(BlobUpload).where(col(BlobUpload.state) == "refused")
         )
     return Attention(
-        waiting=by_state.get("pending", 0) + by_state.get("sent", 0),
+        waiting=waiting,
         rejected=by_state.get("rejected", 0) + int(refused_blobs or 0),
         conflicts=int(conflicts or 0),
         reviews=reviews,

@@ -142,7 +142,9 @@ class AgreementViewModel(Observable):
             self.notify()
             return
         self.case_title = case_title(store, self.record.case_id)
-        self.document = agreement_document(self.agreement_id, sealed_fields(self.record))
+        self.document = agreement_document(
+            self.agreement_id, sealed_fields(self.record), self.core.zone
+        )
         self.signers = signer_lines(self.record)
         self.unsent = self.agreement_id in unsent_ids(store)
         self.chain = self._chain(case_agreements(store, self.record.case_id))
@@ -239,7 +241,7 @@ class AgreementViewModel(Observable):
     def pdf(self) -> bytes:
         """The printable PDF, made here on the phone (blocking: views run it off the UI)."""
         data = self.core.data
-        return agreement_pdf(data.store, data.blobs, self.agreement_id)
+        return agreement_pdf(data.store, data.blobs, self.agreement_id, self.core.zone)
 
     @property
     def file_name(self) -> str:

@@ -6,7 +6,7 @@ line; locking and signing out.
 same navigation the screens do.
 """
 
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -53,13 +53,10 @@ _GATES = {
 
 
 class AppViewModel(Observable):
-    def __init__(
-        self, core: FieldAppCore, translator: Translator, zone: tzinfo | None = None
-    ) -> None:
+    def __init__(self, core: FieldAppCore, translator: Translator) -> None:
         super().__init__()
         self.core = core
         self.translator = translator
-        self.zone = zone
         self.nav = Navigator()
         self.nav.listeners.append(self._navigated)
         self.gate = _GATES[core.state]
@@ -126,7 +123,9 @@ class AppViewModel(Observable):
     def status_line(
         self, status: SyncStatus | None = None, now: datetime | None = None
     ) -> StatusLine:
-        return present_status(status or self.core.status, now or datetime.now(UTC), self.zone)
+        return present_status(
+            status or self.core.status, now or self.core.wall_clock(), self.core.zone
+        )
 
     def screen_model(self, route: Route) -> object:
         """The view-model of ``route``: the same one while the route stays on

@@ -3,7 +3,7 @@ the case page (parties, visit timeline, photos, agreements, reviews, and
 the actions on the case: record a visit, a follow-up, close it)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from uuid import UUID
 
@@ -16,6 +16,7 @@ from field_app.viewmodels.agreements import short_number
 from field_app.viewmodels.base import Observable, rejected_message
 from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import unsent_ids
+from shared_models.district_time import district_day
 from shared_models.domain import CaseRecord
 from shared_models.domain.cases import OPEN_CASE_STATUSES, CaseCategory, CaseStatus
 from shared_models.domain.visits import VisitKind
@@ -49,7 +50,7 @@ class CaseRow:
     unsent: bool
 
 
-def case_row(case: CaseRecord, today: date, unsent: set[UUID]) -> CaseRow:
+def case_row(case: CaseRecord, today: date, unsent: set[UUID], zone: tzinfo) -> CaseRow:
     due = case.follow_up_due
     open_case = case.status in OPEN_CASE_STATUSES
     return CaseRow(
@@ -57,7 +58,7 @@ def case_row(case: CaseRecord, today: date, unsent: set[UUID]) -> CaseRow:
         title=case.title,
         status=msg(f"case.status.{case.status.value}"),
         category=msg(f"case.category.{case.category.value}"),
-        opened_on=case.opened_at.astimezone().date(),
+        opened_on=district_day(case.opened_at, zone),
         follow_up=msg("case.follow_up_on", day=due) if due and open_case else None,
         follow_up_due=bool(due and open_case and due <= today),
         unsent=case.id in unsent,
@@ -68,7 +69,7 @@ class CaseListViewModel(Observable):
     def __init__(self, core: FieldAppCore, today: date | None = None) -> None:
         super().__init__()
         self.core = core
-        self.today = today or date.today()
+        self.today = today or core.now().date()
         self.search = ""
         self.status_filter = StatusFilter.OPEN
         self.category: CaseCategory | None = None
@@ -87,7 +88,7 @@ class CaseListViewModel(Observable):
         if self.category is not None:
             cases = [case for case in cases if case.category is self.category][:LIST_LIMIT]
         unsent = unsent_ids(store)
-        self.rows = [case_row(case, self.today, unsent) for case in cases]
+        self.rows = [case_row(case, self.today, unsent, self.core.zone) for case in cases]
         self.notify()
 
     def set_search(self, text: str) -> None:

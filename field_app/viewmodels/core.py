@@ -4,7 +4,8 @@
 ``DeviceSession`` (sign-in, PIN, idle lock), the ``SyncEngine`` that runs
 while the data is unlocked, the sync status the status bar shows, and the
 few preferences that must be readable before the PIN is entered (language,
-server address) — kept in ``ui.json``, never anything personal.
+server address, text size, the district's time zone) — kept in ``ui.json``,
+never anything personal.
 """
 
 import json
@@ -15,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,15 @@ from field_app.security.keystore import KdfParams
 from field_app.services.session import DeviceSession, OpenData, SessionState
 from field_app.sync.engine import SyncEngine
 from field_app.sync.status import SyncState, SyncStatus, count_attention
+from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
 from shared_models.domain.org import Role
 from shared_models.protocol.auth import UserProfile
 
 log = logging.getLogger(__name__)
 
 PREFS_FILE = "ui.json"
+TEXT_SIZES = ("standard", "large", "largest")
+"""The text-size setting's steps, smallest first (``views/theme.py`` scales them)."""
 StatusListener = Callable[[SyncStatus], None]
 
 
@@ -148,6 +152,7 @@ class FieldAppCore:
         if server_url is not None:
             self.set_server_url(server_url)
         user = self.session.login(username.strip(), password)
+        self._remember_zone(self.session.district_time_zone)
         if self.engine is not None:
             self.engine.request_sync()
         return user
@@ -190,6 +195,48 @@ class FieldAppCore:
         self.prefs.set("server_url", url)
         if not self.session.locked:
             self.session.data.store.update_device_state(server_url=url)
+
+    def set_device_model(self, model: str) -> None:
+        """What the client says this device is; the next sign-in names the
+        device by it (with the user) in the district's device list."""
+        if model:
+            self.session.device_model = model
+
+    @property
+    def zone(self) -> tzinfo:
+        """The district's time zone: every time shown, every "today" and "due"."""
+        name = self.prefs.get("district_time_zone") or DEFAULT_DISTRICT_TIME_ZONE
+        try:
+            return district_zone(name)
+        except ValueError:
+            log.warning("unknown district time zone in ui.json; using the default")
+            return district_zone(DEFAULT_DISTRICT_TIME_ZONE)
+
+    def now(self) -> datetime:
+        """Now on the district's clock (aware): what "today" and "due" count from."""
+        return self.wall_clock().astimezone(self.zone)
+
+    def _remember_zone(self, name: str | None) -> None:
+        """Keep the zone the server named (an unknown name keeps the old one)."""
+        if name is None or name == self.prefs.get("district_time_zone"):
+            return
+        try:
+            district_zone(name)
+        except ValueError:
+            log.warning("the server named a time zone this device does not know")
+            return
+        self.prefs.set("district_time_zone", name)
+
+    @property
+    def text_size(self) -> str:
+        """The text-size step the user chose (kept with the language: needed before the PIN)."""
+        step = self.prefs.get("text_size")
+        return step if step in TEXT_SIZES else TEXT_SIZES[0]
+
+    def set_text_size(self, step: str) -> None:
+        if step not in TEXT_SIZES:
+            raise ValueError(f"unknown text size {step!r}")
+        self.prefs.set("text_size", step)
 
     @property
     def language(self) -> str | None:

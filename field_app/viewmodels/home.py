@@ -81,7 +81,7 @@ class HomeViewModel(Observable):
         user = self.core.user
         self.role = user.role if user else None
         self.name = user.display_name if user else ""
-        now = self.now or datetime.now().astimezone()
+        now = self.core.now() if self.now is None else self.now.astimezone(self.core.zone)
         today = now.date()
         if self.works_on_subjects:
             due = [item for item in list_subjects(store, now) if item.due_on <= today]
@@ -92,11 +92,13 @@ class HomeViewModel(Observable):
             open_cases = list_cases(store, status=OPEN_CASE_STATUSES)
             self.open_cases = len(open_cases)
             self.follow_ups = [
-                case_row(case, today, unsent)
+                case_row(case, today, unsent, self.core.zone)
                 for case in open_cases
                 if case.follow_up_due is not None and case.follow_up_due <= today
             ]
-            self.recent_cases = [case_row(case, today, unsent) for case in open_cases[:HOME_LIST]]
+            self.recent_cases = [
+                case_row(case, today, unsent, self.core.zone) for case in open_cases[:HOME_LIST]
+            ]
         self.drafts = self._drafts()
         self.attention = self._attention()
         self.notify()
@@ -214,4 +216,4 @@ class HomeViewModel(Observable):
 
     @property
     def today(self) -> date:
-        return (self.now or datetime.now().astimezone()).date()
+        return (self.core.now() if self.now is None else self.now.astimezone(self.core.zone)).date()

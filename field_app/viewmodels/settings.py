@@ -1,5 +1,5 @@
-"""Settings: the language (switches at once), the server address, the PIN,
-signing out and locking, and what versions this is."""
+"""Settings: the language and the text size (both switch at once), the
+server address, the PIN, signing out and locking, and what versions this is."""
 
 import platform
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ from field_app.i18n import LANGUAGES, Msg, Translator, msg
 from field_app.security.keystore import DataWipedError, WrongPinError
 from field_app.viewmodels.access import pin_problem
 from field_app.viewmodels.base import Observable
-from field_app.viewmodels.core import FieldAppCore, app_version, valid_server_url
+from field_app.viewmodels.core import TEXT_SIZES, FieldAppCore, app_version, valid_server_url
 from shared_models.protocol.version import PROTOCOL_VERSION
 
 
@@ -44,6 +44,18 @@ class SettingsViewModel(Observable):
     def set_language(self, language: str) -> None:
         self.translator.set_language(language)
         self.core.set_language(language)
+        self.notify()
+
+    @property
+    def text_sizes(self) -> list[tuple[str, Msg]]:
+        return [(step, msg(f"settings.text_size.{step}")) for step in TEXT_SIZES]
+
+    @property
+    def text_size(self) -> str:
+        return self.core.text_size
+
+    def set_text_size(self, step: str) -> None:
+        self.core.set_text_size(step)
         self.notify()
 
     def save_server(self) -> bool:

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from field_app.i18n import Msg, msg
 from field_app.sync.status import SyncPhase, SyncState, SyncStatus
+from shared_models.district_time import district_day, wall_clock
 
 
 class Tone(StrEnum):
@@ -42,17 +43,17 @@ _PHASES = {
 }
 
 
-def when_text(at: datetime, now: datetime, zone: tzinfo | None = None) -> Msg:
-    """ "14:05" today, "11-28 14:05" on another day (in the phone's time zone)."""
-    local = at.astimezone(zone)
-    today = now.astimezone(zone).date()
+def when_text(at: datetime, now: datetime, zone: tzinfo) -> Msg:
+    """ "14:05" today, "11-28 14:05" on another day (on the district's clock)."""
+    local = wall_clock(at, zone)
+    today = district_day(now, zone)
     clock = local.strftime("%H:%M")
     if local.date() == today:
         return msg("time.today", time=clock)
     return msg("time.other_day", day=local.date(), time=clock)
 
 
-def present_status(status: SyncStatus, now: datetime, zone: tzinfo | None = None) -> StatusLine:
+def present_status(status: SyncStatus, now: datetime, zone: tzinfo) -> StatusLine:
     """What the status bar says for ``status``."""
     waiting = msg("sync.waiting", count=status.waiting) if status.waiting else None
     attention = (

@@ -56,7 +56,7 @@ class SubjectListViewModel(Observable):
         self.load()
 
     def load(self) -> None:
-        now = self.now or datetime.now().astimezone()
+        now = self.core.now() if self.now is None else self.now.astimezone(self.core.zone)
         today = now.date()
         self.all_rows = [
             subject_row(item, today) for item in list_subjects(self.core.data.store, now)
@@ -105,7 +105,7 @@ class SubjectDetailViewModel(Observable):
     def load(self) -> None:
         store = self.core.data.store
         self.subject = subject_of(store, self.subject_id)
-        now = self.now or datetime.now().astimezone()
+        now = self.core.now() if self.now is None else self.now.astimezone(self.core.zone)
         self.due = next(
             (
                 subject_row(item, now.date())

@@ -7,7 +7,6 @@ users and org units) so the server's answers can carry ids only."""
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -23,9 +22,6 @@ from field_app.viewmodels.core import FieldAppCore
 from shared_models.domain.org import OrgUnitKind, Role
 
 T = TypeVar("T")
-
-DISTRICT_ZONE = timezone(timedelta(hours=8))
-"""The district's calendar (the server counts days and months in it too)."""
 
 FIELD_ROLES = frozenset({Role.MEDIATOR, Role.OFFICER})
 """The people whose records come into the queue."""
@@ -137,7 +133,3 @@ class WorkspaceModel(Observable, ABC):
             return False, None
         self.error = None
         return True, result
-
-
-def district_now() -> datetime:
-    return datetime.now(UTC).astimezone(DISTRICT_ZONE)

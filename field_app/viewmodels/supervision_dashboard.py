@@ -5,19 +5,18 @@ exactly what the screen shows — the CSV files of the chosen office's
 records changed in the chosen month, and the monthly report."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from uuid import UUID
 
 from field_app.i18n import Msg, msg
 from field_app.supervision.client import ExportWindow, SupervisionClient
 from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.supervision import (
-    DISTRICT_ZONE,
     Directory,
     WorkspaceModel,
-    district_now,
     read_directory,
 )
+from shared_models.district_time import day_start
 from shared_models.protocol.supervision import Dashboard, DashboardFigures
 
 EXPORT_TABLES = ("cases", "visits", "agreements", "subjects")
@@ -39,10 +38,10 @@ def shift_month(month: str, delta: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def month_start(month: str) -> datetime:
-    """The first moment of the month in the district's calendar."""
+def month_start(month: str, zone: tzinfo) -> datetime:
+    """The first moment (UTC) of the month in the district's calendar."""
     year, number = (int(part) for part in month.split("-"))
-    return datetime(year, number, 1, tzinfo=DISTRICT_ZONE)
+    return day_start(date(year, number, 1), zone)
 
 
 def age_bars(figures: DashboardFigures) -> list[Bar]:
@@ -64,7 +63,7 @@ class DashboardViewModel(WorkspaceModel):
     ) -> None:
         super().__init__(core, client)
         self.directory: Directory = read_directory(core)
-        self.this_month = month_of(today or district_now().date())
+        self.this_month = month_of(today or core.now().date())
         self.month = self.this_month
         self.office_id: UUID | None = None
         """``None``: the user's own unit (the district roll-up for district users)."""
@@ -119,8 +118,8 @@ class DashboardViewModel(WorkspaceModel):
         """The screen's office and month, as the export's filters."""
         return ExportWindow(
             org_unit_id=self.office_id,
-            since=month_start(self.month).isoformat(),
-            before=month_start(shift_month(self.month, 1)).isoformat(),
+            since=month_start(self.month, self.core.zone).isoformat(),
+            before=month_start(shift_month(self.month, 1), self.core.zone).isoformat(),
         )
 
     def export_csv(self, table: str) -> tuple[str, bytes] | None:

@@ -119,7 +119,7 @@ class FieldContactForm(Observable):
             self.notify()
             return False
         try:
-            prepared = prepare_photo(raw)
+            prepared = prepare_photo(raw, self.core.zone)
         except PhotoRejectedError:
             self.error = msg("photo.error.unreadable")
             self.notify()

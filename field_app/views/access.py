@@ -5,7 +5,7 @@ import flet as ft
 from field_app.i18n import LANGUAGES
 from field_app.viewmodels.access import LoginForm, PinForm, PinMode
 from field_app.views.context import ViewContext
-from field_app.views.theme import HEADLINE, PRIMARY, TEXT
+from field_app.views.theme import HEADLINE, PRIMARY, TEXT, sz
 from field_app.views.widgets import (
     choice_row,
     error_line,
@@ -33,7 +33,7 @@ def _frame(ctx: ViewContext, controls: list[ft.Control]) -> ft.Control:
                         ft.Icon(ft.Icons.BALANCE, color=PRIMARY, size=40),
                         ft.Text(
                             ctx.t("app.name"),
-                            size=HEADLINE,
+                            size=sz(HEADLINE),
                             weight=ft.FontWeight.W_700,
                             color=PRIMARY,
                         ),
@@ -74,7 +74,12 @@ class LoginView:
         self.username = text_field(t("login.username"), form.username, self._set("username"))
         self.username.read_only = form.again
         self.password = text_field(
-            t("login.password"), "", self._set("password"), password=True, on_submit=self._submit
+            t("login.password"),
+            "",
+            self._set("password"),
+            password=True,
+            on_submit=self._submit,
+            reveal_label=t("common.show_typed"),
         )
         self.error = ft.Container()
         self.busy = ft.ProgressRing(visible=False, width=28, height=28)
@@ -108,8 +113,8 @@ class LoginView:
         return _frame(
             self.ctx,
             [
-                ft.Text(t("login.title"), size=TEXT + 4, weight=ft.FontWeight.W_600),
-                label(intro, size=TEXT),
+                ft.Text(t("login.title"), size=sz(TEXT) + 4, weight=ft.FontWeight.W_600),
+                label(intro, size=sz(TEXT)),
                 tid("login-server", self.server),
                 tid("login-username", self.username),
                 tid("login-password", self.password),
@@ -143,6 +148,7 @@ class PinView:
             password=True,
             keyboard=ft.KeyboardType.NUMBER,
             on_submit=None if choose else self._submit,
+            reveal_label=ctx.t("common.show_typed"),
             # On a phone the keyboard opens at once. In a browser, focus given
             # before the accessibility tree exists is not in that tree, so a
             # screen reader (or an automated tap) cannot find the field.
@@ -155,6 +161,7 @@ class PinView:
             password=True,
             keyboard=ft.KeyboardType.NUMBER,
             on_submit=self._submit,
+            reveal_label=ctx.t("common.show_typed"),
         )
         self.error = ft.Container()
         self.busy = ft.ProgressRing(visible=False, width=28, height=28)
@@ -197,10 +204,10 @@ class PinView:
             [
                 ft.Text(
                     t("pin.choose_title") if choose else t("pin.unlock_title"),
-                    size=TEXT + 4,
+                    size=sz(TEXT) + 4,
                     weight=ft.FontWeight.W_600,
                 ),
-                label(t("pin.choose_intro") if choose else t("pin.unlock_intro"), size=TEXT),
+                label(t("pin.choose_intro") if choose else t("pin.unlock_intro"), size=sz(TEXT)),
                 *fields,
                 self.error,
                 ft.Row(

@@ -19,11 +19,12 @@ from field_app.viewmodels.agreements import AgreementViewModel
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.context import ViewContext
 from field_app.views.screen import ScreenView
-from field_app.views.theme import HEADLINE, TEXT, UNSENT
+from field_app.views.theme import HEADLINE, TEXT, UNSENT, WARNING, sz
 from field_app.views.widgets import (
     badge,
     card,
     choice_row,
+    date_field,
     error_line,
     heading,
     info_line,
@@ -76,6 +77,29 @@ class AgreementFormView(ScreenView):
         field = text_field(text, value, changed, multiline=multiline, error=self._error(error_key))
         return tid(identifier, field)
 
+    def _date_field(
+        self,
+        identifier: str,
+        text: str,
+        value: str,
+        on_change: Callable[[str], None],
+        error_key: str,
+    ) -> ft.Control:
+        """A ``YYYY-MM-DD`` field with a calendar beside it."""
+
+        def changed(e: ft.Event[ft.TextField]) -> None:
+            self.ctx.app.core.touch()
+            on_change(e.control.value or "")
+
+        def picked(day: str) -> None:
+            self.ctx.app.core.touch()
+            on_change(day)
+
+        field = text_field(
+            text, value, changed, error=self._error(error_key), keyboard=ft.KeyboardType.DATETIME
+        )
+        return date_field(field, picked, self.ctx.date_texts(), identifier)
+
     def _party(self, index: int, party: dict[str, str]) -> ft.Control:
         t, vm = self.ctx.t, self.vm
 
@@ -87,7 +111,7 @@ class AgreementFormView(ScreenView):
             vm.notify()
 
         parts: list[ft.Control] = [
-            ft.Text(t("agreement.party_n", n=index + 1), weight=ft.FontWeight.W_600, size=TEXT),
+            ft.Text(t("agreement.party_n", n=index + 1), weight=ft.FontWeight.W_600, size=sz(TEXT)),
             choice_row(
                 [(r.value, t(f"party.role.{r.value}")) for r in PartyRole], party["role"], role
             ),
@@ -139,7 +163,7 @@ class AgreementFormView(ScreenView):
 
         parts: list[ft.Control] = [
             ft.Text(
-                t("agreement.obligation_n", n=index + 1), weight=ft.FontWeight.W_600, size=TEXT
+                t("agreement.obligation_n", n=index + 1), weight=ft.FontWeight.W_600, size=sz(TEXT)
             ),
             self._field(
                 f"obligation-{index}-obligor",
@@ -156,7 +180,7 @@ class AgreementFormView(ScreenView):
                 f"obligations.{index}.action",
                 multiline=True,
             ),
-            self._field(
+            self._date_field(
                 f"obligation-{index}-due",
                 t("agreement.due"),
                 obligation["due"],
@@ -189,7 +213,7 @@ class AgreementFormView(ScreenView):
             return lambda value: vm.set(name, value)
 
         parts: list[ft.Control] = [
-            ft.Text(vm.case_title, size=TEXT + 2, weight=ft.FontWeight.W_600)
+            ft.Text(vm.case_title, size=sz(TEXT) + 2, weight=ft.FontWeight.W_600)
         ]
         if vm.resumed:
             parts.append(info_line(t("draft.resumed"), ft.Icons.RESTORE))
@@ -235,7 +259,7 @@ class AgreementFormView(ScreenView):
                 setter("performance_method"),
                 "performance_method",
             ),
-            self._field(
+            self._date_field(
                 "agreement-deadline",
                 t("agreement.performance_deadline"),
                 vm.performance_deadline,
@@ -316,11 +340,11 @@ class AgreementView(ScreenView):
     def _read_back(self) -> ft.Control:
         document = self.vm.document
         assert document is not None
-        size = READ_BACK_TEXT
+        size = sz(READ_BACK_TEXT)
         lines: list[ft.Control] = [
             ft.Text(
                 document.title,
-                size=HEADLINE + 4,
+                size=sz(HEADLINE) + 4,
                 weight=ft.FontWeight.W_700,
                 text_align=ft.TextAlign.CENTER,
             ),
@@ -370,10 +394,10 @@ class AgreementView(ScreenView):
                     if line.kind is SignatureKind.FINGERPRINT
                     else ("agreement.signed_on")
                 )
-                state = t(how, when=line.signed_at.astimezone())
-                color = ft.Colors.GREEN_800
+                state = t(how, when=line.signed_at)
+                color: str = ft.Colors.GREEN_800
             else:
-                state, color = t("agreement.not_signed"), ft.Colors.AMBER_900
+                state, color = t("agreement.not_signed"), WARNING
             trailing = None
             if not vm.sealed and vm.complete:
                 trailing = secondary_button(
@@ -394,12 +418,12 @@ class AgreementView(ScreenView):
     def content(self) -> list[ft.Control]:
         t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
         if not vm.found:
-            return [label(t("agreement.not_found"), size=TEXT)]
+            return [label(t("agreement.not_found"), size=sz(TEXT))]
         badges = [badge(tr(vm.status), ft.Colors.BLUE_800)]
         if vm.unsent:
             badges.append(badge(t("record.unsent"), UNSENT))
         parts: list[ft.Control] = [
-            ft.Text(vm.case_title, size=TEXT + 2, weight=ft.FontWeight.W_600),
+            ft.Text(vm.case_title, size=sz(TEXT) + 2, weight=ft.FontWeight.W_600),
             tid("agreement-status", ft.Row(badges, wrap=True, spacing=6)),
         ]
         for line in vm.chain:
@@ -414,7 +438,7 @@ class AgreementView(ScreenView):
                         label(t("agreement.hash", hash=vm.record.content_hash or "")),
                         tid(
                             "agreement-countersign",
-                            ft.Text(tr(vm.countersignature), size=TEXT),
+                            ft.Text(tr(vm.countersignature), size=sz(TEXT)),
                         ),
                     ]
                 )

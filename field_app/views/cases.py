@@ -8,7 +8,7 @@ from field_app.i18n import msg
 from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel, StatusFilter
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.screen import ScreenView
-from field_app.views.theme import OVERDUE, PRIMARY, TEXT, UNSENT
+from field_app.views.theme import OVERDUE, PRIMARY, TEXT, UNSENT, WARNING, sz
 from field_app.views.widgets import (
     badge,
     card,
@@ -72,7 +72,7 @@ class CaseListView(ScreenView):
                 )
             )
         if not rows:
-            rows.append(ft.Container(label(tr(vm.empty_text), size=TEXT), padding=20))
+            rows.append(ft.Container(label(tr(vm.empty_text), size=sz(TEXT)), padding=20))
         self.rows.controls = rows
         categories = [("", t("cases.all_categories"))] + [
             (c.value, t(f"case.category.{c.value}")) for c in CaseCategory
@@ -87,7 +87,7 @@ class CaseListView(ScreenView):
                 "cases-status-filter",
             ),
             ft.ExpansionTile(
-                title=ft.Text(t("cases.category_filter"), size=TEXT),
+                title=ft.Text(t("cases.category_filter"), size=sz(TEXT)),
                 subtitle=ft.Text(
                     t(f"case.category.{vm.category.value}")
                     if vm.category
@@ -154,15 +154,18 @@ class CaseDetailView(ScreenView):
 
     def _thumbs(self, hashes: list[str]) -> ft.Control:
         blobs = self.ctx.app.core.data.blobs
-        return thumbnails([blobs.thumbnail(sha) if blobs.has(sha) else None for sha in hashes])
+        return thumbnails(
+            [blobs.thumbnail(sha) if blobs.has(sha) else None for sha in hashes],
+            photo_label=lambda n: self.ctx.t("photo.n", n=n),
+        )
 
     def content(self) -> list[ft.Control]:
         t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
         if not vm.found:
-            return [label(t("case.not_found"), size=TEXT)]
+            return [label(t("case.not_found"), size=sz(TEXT))]
         case = vm.case
         assert case is not None
-        opened = case.opened_at.astimezone().date()
+        opened = self.ctx.translator.day(case.opened_at)
         badges = [
             badge(tr(vm.status), ft.Colors.BLUE_800),
             badge(tr(vm.category), ft.Colors.TEAL_800),
@@ -174,7 +177,7 @@ class CaseDetailView(ScreenView):
             label(f"{t('field.source')}: {tr(vm.source)} · {t('cases.opened_on', day=opened)}"),
         ]
         if case.description:
-            parts.append(ft.Text(case.description, size=TEXT))
+            parts.append(ft.Text(case.description, size=sz(TEXT)))
         if case.follow_up_due:
             parts.append(label(t("case.follow_up_on", day=case.follow_up_due)))
         parts.append(error_line(tr(vm.error)))
@@ -215,15 +218,15 @@ class CaseDetailView(ScreenView):
             lines: list[ft.Control] = [
                 ft.Row(
                     [
-                        ft.Text(tr(item.kind), weight=ft.FontWeight.W_600, size=TEXT),
-                        label(t("format.when", when=item.when.astimezone())),
+                        ft.Text(tr(item.kind), weight=ft.FontWeight.W_600, size=sz(TEXT)),
+                        label(t("format.when", when=item.when)),
                         *([badge(t("record.unsent"), UNSENT)] if item.unsent else []),
                     ],
                     wrap=True,
                 )
             ]
             if item.notes:
-                lines.append(ft.Text(item.notes, size=TEXT))
+                lines.append(ft.Text(item.notes, size=sz(TEXT)))
             if item.outcome:
                 lines.append(label(f"{t('field.outcome')}: {item.outcome}"))
             if item.location is not None:
@@ -238,9 +241,7 @@ class CaseDetailView(ScreenView):
             parts.append(label(t("case.no_agreements")))
         for agreement in vm.agreements:
             signed = (
-                t("agreement.signed_at", when=agreement.signed_at.astimezone())
-                if agreement.signed_at
-                else ""
+                t("agreement.signed_at", when=agreement.signed_at) if agreement.signed_at else ""
             )
             chain = []
             if agreement.corrects:
@@ -266,7 +267,7 @@ class CaseDetailView(ScreenView):
         if vm.reviews:
             parts.append(heading(t("case.reviews")))
             for review in vm.reviews:
-                color = ft.Colors.AMBER_900 if review.needs_changes else ft.Colors.GREY_800
+                color = WARNING if review.needs_changes else ft.Colors.GREY_800
                 parts.append(
                     card(
                         [

@@ -14,7 +14,8 @@ from flet_geolocator import Geolocator
 from field_app.i18n import Msg, Translator
 from field_app.viewmodels.app import AppViewModel
 from field_app.viewmodels.nav import Route, Screen
-from field_app.views.theme import TABLET_WIDTH
+from field_app.views.theme import TABLET_WIDTH, sz
+from field_app.views.widgets import DatePickerTexts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -88,6 +89,18 @@ class ViewContext:
     def t(self, key: str, **params: object) -> str:
         return self.translator.t(key, **params)
 
+    def date_texts(self) -> DatePickerTexts:
+        """A date picker's words and calendar in the active language."""
+        chinese = self.translator.language == "zh_CN"
+        return DatePickerTexts(
+            open_picker=self.t("date.pick"),
+            help=self.t("date.help"),
+            cancel=self.t("common.cancel"),
+            confirm=self.t("date.confirm"),
+            locale=ft.Locale("zh", "CN") if chinese else ft.Locale("en", "US"),
+            today=self.app.core.now().date(),
+        )
+
     @property
     def tablet(self) -> bool:
         return (self.page.width or 0) >= TABLET_WIDTH
@@ -117,7 +130,7 @@ class ViewContext:
         return await asyncio.to_thread(work, *args)
 
     def toast(self, message: Msg | str) -> None:
-        self.page.show_dialog(ft.SnackBar(ft.Text(self.tr(message), size=18), duration=4000))
+        self.page.show_dialog(ft.SnackBar(ft.Text(self.tr(message), size=sz(18)), duration=4000))
 
     def confirm(
         self,
@@ -148,7 +161,7 @@ class ViewContext:
             ft.AlertDialog(
                 modal=True,
                 title=ft.Text(self.tr(title)),
-                content=ft.Text(self.tr(body), size=18),
+                content=ft.Text(self.tr(body), size=sz(18)),
                 actions=buttons,
             )
         )

@@ -6,7 +6,7 @@ from field_app.i18n import msg
 from field_app.viewmodels.home import AttentionItem, HomeViewModel
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.screen import ScreenView
-from field_app.views.theme import KEY_PERSON, OVERDUE, UNSENT
+from field_app.views.theme import KEY_PERSON, OVERDUE, UNSENT, WARNING, sz
 from field_app.views.widgets import (
     badge,
     card,
@@ -34,7 +34,7 @@ class HomeView(ScreenView):
     def content(self) -> list[ft.Control]:
         t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
         parts: list[ft.Control] = [
-            ft.Text(t("home.hello", name=vm.name), size=20, weight=ft.FontWeight.W_600)
+            ft.Text(t("home.hello", name=vm.name), size=sz(20), weight=ft.FontWeight.W_600)
         ]
         if vm.attention:
             parts.append(heading(t("home.attention", count=len(vm.attention))))
@@ -44,7 +44,7 @@ class HomeView(ScreenView):
             parts += [
                 list_row(
                     tr(draft.text),
-                    t("home.draft_saved", when=draft.saved_at.astimezone()),
+                    t("home.draft_saved", when=draft.saved_at),
                     [badge(t("home.continue"), UNSENT)],
                     on_click=self._go(draft.route),
                 )
@@ -108,7 +108,7 @@ class HomeView(ScreenView):
 
     def _attention(self, item: AttentionItem) -> ft.Control:
         t, tr = self.ctx.t, self.ctx.tr
-        color = {"rejected": ft.Colors.RED_800, "sent_back": ft.Colors.AMBER_900}.get(
+        color = {"rejected": ft.Colors.RED_800, "sent_back": WARNING}.get(
             item.kind, ft.Colors.PURPLE_800
         )
         controls: list[ft.Control] = [

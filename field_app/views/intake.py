@@ -6,11 +6,12 @@ from field_app.i18n import msg
 from field_app.viewmodels.intake import STEPS, CaseIntakeViewModel
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.screen import ScreenView
-from field_app.views.theme import TEXT
+from field_app.views.theme import TEXT, sz
 from field_app.views.widgets import (
     card,
     choice_row,
     error_line,
+    icon_button,
     info_line,
     label,
     primary_button,
@@ -87,7 +88,7 @@ class IntakeView(ScreenView):
         parts: list[ft.Control] = [
             ft.Text(
                 t("intake.step", step=vm.step + 1, total=STEPS, name=t(f"intake.step.{vm.step}")),
-                size=TEXT,
+                size=sz(TEXT),
                 weight=ft.FontWeight.W_600,
             ),
             ft.ProgressBar(value=(vm.step + 1) / STEPS, height=6),
@@ -183,13 +184,13 @@ class IntakeView(ScreenView):
                         ft.Text(
                             t("intake.party", number=index + 1),
                             weight=ft.FontWeight.W_600,
-                            size=TEXT,
+                            size=sz(TEXT),
                             expand=True,
                         ),
-                        ft.IconButton(
+                        icon_button(
                             ft.Icons.DELETE_OUTLINE,
-                            on_click=lambda _: self.vm.remove_party(index),
-                            tooltip=t("intake.remove_party"),
+                            t("intake.remove_party"),
+                            lambda _: self.vm.remove_party(index),
                         ),
                     ]
                 ),
@@ -206,12 +207,12 @@ class IntakeView(ScreenView):
         t, vm = self.ctx.t, self.vm
         category = t(f"case.category.{vm.category.value}") if vm.category else "—"
         lines: list[ft.Control] = [
-            ft.Text(vm.title, size=TEXT + 2, weight=ft.FontWeight.W_600),
+            ft.Text(vm.title, size=sz(TEXT) + 2, weight=ft.FontWeight.W_600),
             label(f"{t('field.category')}: {category}"),
             label(f"{t('field.source')}: {t(f'case.source.{vm.source.value}')}"),
         ]
         if vm.description:
-            lines.append(ft.Text(vm.description, size=TEXT))
+            lines.append(ft.Text(vm.description, size=sz(TEXT)))
         for _, party in vm.named_parties():
             lines.append(label(f"{t('party.role.' + party['role'])}: {party['name']}"))
         return [card(lines), info_line(t("intake.saved_offline"), ft.Icons.CLOUD_OFF)]

@@ -6,7 +6,7 @@ from field_app.i18n import msg
 from field_app.viewmodels.settings import SettingsViewModel
 from field_app.views.context import ViewContext
 from field_app.views.screen import ScreenView
-from field_app.views.theme import TEXT
+from field_app.views.theme import TEXT, sz
 from field_app.views.widgets import (
     card,
     choice_row,
@@ -30,10 +30,20 @@ class SettingsView(ScreenView):
             t("login.server"), vm.server_url, self._set("server_url"), keyboard=ft.KeyboardType.URL
         )
         self.old_pin = text_field(
-            t("pin.old"), "", self._set("old_pin"), password=True, keyboard=ft.KeyboardType.NUMBER
+            t("pin.old"),
+            "",
+            self._set("old_pin"),
+            password=True,
+            keyboard=ft.KeyboardType.NUMBER,
+            reveal_label=t("common.show_typed"),
         )
         self.new_pin = text_field(
-            t("pin.new"), "", self._set("new_pin"), password=True, keyboard=ft.KeyboardType.NUMBER
+            t("pin.new"),
+            "",
+            self._set("new_pin"),
+            password=True,
+            keyboard=ft.KeyboardType.NUMBER,
+            reveal_label=t("common.show_typed"),
         )
         self.confirm_pin = text_field(
             t("pin.confirm"),
@@ -41,6 +51,7 @@ class SettingsView(ScreenView):
             self._set("confirm_pin"),
             password=True,
             keyboard=ft.KeyboardType.NUMBER,
+            reveal_label=t("common.show_typed"),
         )
         self.pin_busy = False
 
@@ -57,6 +68,10 @@ class SettingsView(ScreenView):
     def _language(self, code: str) -> None:
         # The whole window re-renders in the new language (the translator's listeners).
         self.vm.set_language(code)
+
+    def _text_size(self, step: str) -> None:
+        self.vm.set_text_size(step)
+        self.ctx.rerender()  # every control again, at the new size
 
     def _save_server(self, _: ft.Event[ft.Control]) -> None:
         self.vm.save_server()
@@ -116,8 +131,8 @@ class SettingsView(ScreenView):
         about: list[ft.Control] = [
             ft.Row(
                 [
-                    ft.Text(tr(line.label), size=TEXT, width=150),
-                    ft.Text(line.value, size=TEXT, selectable=True, expand=True),
+                    ft.Text(tr(line.label), size=sz(TEXT), width=150),
+                    ft.Text(line.value, size=sz(TEXT), selectable=True, expand=True),
                 ]
             )
             for line in vm.about
@@ -125,6 +140,13 @@ class SettingsView(ScreenView):
         return [
             heading(t("settings.language")),
             choice_row(list(vm.languages.items()), vm.language, self._language, "language-select"),
+            heading(t("settings.text_size")),
+            choice_row(
+                [(step, tr(name)) for step, name in vm.text_sizes],
+                vm.text_size,
+                self._text_size,
+                "text-size",
+            ),
             heading(t("settings.server")),
             tid("settings-server", self.server),
             server_note,

@@ -15,11 +15,12 @@ from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.access import LoginView, PinView
 from field_app.views.context import LocationSource, PhotoSource, ViewContext
+from field_app.views.device_model import device_model
 from field_app.views.router import make_screen
 from field_app.views.screen import ScreenView
 from field_app.views.status_bar import StatusBar
-from field_app.views.theme import PRIMARY, TITLE, TOUCH
-from field_app.views.widgets import tid
+from field_app.views.theme import PRIMARY, TITLE, app_theme, sz, use_text_scale
+from field_app.views.widgets import icon_button, tid
 
 log = logging.getLogger(__name__)
 IDLE_CHECK_SECONDS = 10
@@ -54,6 +55,7 @@ class FieldAppView:
         self.status_bar: StatusBar | None = None
         self.tabs_shown: list[Screen] = []
         self.last_state = core.status.state
+        self.text_size: str | None = None
         self._closed = False
         self.app.subscribe(self._app_changed)
         self._unsubscribe_language = translator.subscribe(self.rerender)
@@ -65,6 +67,10 @@ class FieldAppView:
         self.page.add(ft.SafeArea(self.root, expand=True))
         self.rerender()
         self.page.run_task(self._watch_idle)
+        self.page.run_task(self._learn_device_model)
+
+    async def _learn_device_model(self) -> None:
+        self.app.core.set_device_model(await device_model(self.page))
 
     # -- what is on screen --------------------------------------------------------------
 
@@ -74,6 +80,7 @@ class FieldAppView:
             self.screen.dispose()
             self.screen = None
         self.status_bar = None
+        self._follow_text_size()
         gate = self.app.gate
         if gate in (Gate.SIGN_IN, Gate.SIGN_IN_AGAIN):
             self.root.content = LoginView(self.ctx, self.app.login_form()).control()
@@ -82,6 +89,14 @@ class FieldAppView:
         else:
             self.root.content = self._inside()
         self.shown = (gate, self.app.nav.current if gate is Gate.INSIDE else None, self.ctx.tablet)
+
+    def _follow_text_size(self) -> None:
+        """The chosen text size, for the theme (text without its own size) and ``sz``."""
+        step = self.app.core.text_size
+        if step != self.text_size:
+            use_text_scale(step)
+            self.page.theme = app_theme()
+            self.text_size = step
 
     def _inside(self) -> ft.Control:
         route = self.app.nav.current
@@ -97,14 +112,7 @@ class FieldAppView:
             back.append(
                 tid(
                     "nav-back",
-                    ft.IconButton(
-                        ft.Icons.ARROW_BACK,
-                        on_click=self._back,
-                        icon_size=28,
-                        width=TOUCH,
-                        height=TOUCH,
-                        tooltip=self.ctx.t("common.back"),
-                    ),
+                    icon_button(ft.Icons.ARROW_BACK, self.ctx.t("common.back"), self._back),
                 )
             )
         header = ft.Container(
@@ -113,7 +121,7 @@ class FieldAppView:
                     *back,
                     ft.Text(
                         self.screen.title(),
-                        size=TITLE,
+                        size=sz(TITLE),
                         weight=ft.FontWeight.W_600,
                         expand=True,
                         max_lines=1,
@@ -148,7 +156,7 @@ class FieldAppView:
                         ft.Icon(filled if selected else outline, color=color, size=28),
                         ft.Text(
                             self.ctx.t(key),
-                            size=15,
+                            size=sz(15),
                             color=color,
                             weight=ft.FontWeight.W_600 if selected else None,
                         ),

@@ -16,7 +16,7 @@ from field_app.services.signature_strokes import PAD_HEIGHT, PAD_WIDTH, Point
 from field_app.viewmodels.agreements import SignatureViewModel
 from field_app.views.context import ViewContext
 from field_app.views.screen import ScreenView
-from field_app.views.theme import TEXT, TITLE
+from field_app.views.theme import TEXT, TITLE, sz
 from field_app.views.widgets import (
     error_line,
     info_line,
@@ -102,10 +102,10 @@ class SignatureView(ScreenView):
     def content(self) -> list[ft.Control]:
         t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
         if vm.signer is None:
-            return [label(t("agreement.not_found"), size=TEXT)]
+            return [label(t("agreement.not_found"), size=sz(TEXT))]
         parts: list[ft.Control] = [
             label(tr(vm.signer.label)),
-            ft.Text(vm.signer.name, size=TITLE + 4, weight=ft.FontWeight.W_600),
+            ft.Text(vm.signer.name, size=sz(TITLE) + 4, weight=ft.FontWeight.W_600),
             info_line(t("signature.instruction"), ft.Icons.DRAW),
         ]
         if vm.signer.is_party and not vm.sealed:

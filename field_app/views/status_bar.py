@@ -9,7 +9,7 @@ import flet as ft
 
 from field_app.viewmodels.status import StatusLine, Tone
 from field_app.views.context import ViewContext
-from field_app.views.theme import SMALL, TEXT, TONE_BACKGROUNDS, TONE_COLORS
+from field_app.views.theme import SMALL, TEXT, TONE_BACKGROUNDS, TONE_COLORS, TOUCH, WARNING, sz
 from field_app.views.widgets import badge, tid
 
 _ICONS = {
@@ -23,20 +23,23 @@ _ICONS = {
 class StatusBar:
     def __init__(self, ctx: ViewContext, on_sync: Callable[..., Any]) -> None:
         self.ctx = ctx
-        self.text = ft.Text(size=TEXT, weight=ft.FontWeight.W_600)
-        self.hint = ft.Text(size=SMALL, visible=False)
+        self.text = ft.Text(size=sz(TEXT), weight=ft.FontWeight.W_600)
+        self.hint = ft.Text(size=sz(SMALL), visible=False)
         self.icon = ft.Icon(ft.Icons.CLOUD, size=28)
         self.chips = ft.Row(spacing=6, wrap=True)
         self.progress = ft.ProgressBar(value=None, visible=False, height=6)
+        # The words on the button, not in a hover tooltip: a phone has no hover.
         self.sync_button = tid(
             "sync-now",
-            ft.IconButton(
-                ft.Icons.SYNC,
+            ft.OutlinedButton(
+                content=ft.Text(ctx.t("sync.now"), size=sz(SMALL), weight=ft.FontWeight.W_600),
+                icon=ft.Icons.SYNC,
                 on_click=on_sync,
-                tooltip=ctx.t("sync.now"),
-                icon_size=30,
-                width=52,
-                height=52,
+                height=TOUCH,
+                style=ft.ButtonStyle(
+                    padding=ft.Padding.symmetric(horizontal=10),
+                    shape=ft.RoundedRectangleBorder(radius=10),
+                ),
             ),
         )
         self.box = ft.Container(
@@ -70,7 +73,7 @@ class StatusBar:
         self.text.color = color
         chips: list[ft.Control] = []
         if line.waiting is not None:
-            chips.append(badge(self.ctx.tr(line.waiting), ft.Colors.AMBER_900))
+            chips.append(badge(self.ctx.tr(line.waiting), WARNING))
         if line.attention is not None:
             chips.append(badge(self.ctx.tr(line.attention), ft.Colors.RED_800))
         self.chips.controls = chips

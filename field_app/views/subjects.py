@@ -6,7 +6,7 @@ from field_app.viewmodels.nav import Route, Screen
 from field_app.viewmodels.subjects import SubjectDetailViewModel, SubjectListViewModel, SubjectRow
 from field_app.views.context import ViewContext
 from field_app.views.screen import ScreenView
-from field_app.views.theme import KEY_PERSON, OVERDUE, TEXT, UNSENT
+from field_app.views.theme import KEY_PERSON, OVERDUE, TEXT, UNSENT, sz
 from field_app.views.widgets import (
     badge,
     card,
@@ -58,7 +58,7 @@ class SubjectListView(ScreenView):
             )
         parts.append(label(t("subjects.count", count=len(vm.rows))))
         if not vm.rows:
-            parts.append(ft.Container(label(t("subjects.none"), size=TEXT), padding=20))
+            parts.append(ft.Container(label(t("subjects.none"), size=sz(TEXT)), padding=20))
         for row in vm.rows:
             start = tid(
                 "checkin-start",
@@ -70,7 +70,7 @@ class SubjectListView(ScreenView):
                 ),
             )
             last = (
-                t("subjects.last_checkin", when=row.last_checkin.astimezone().date())
+                t("subjects.last_checkin", when=self.ctx.translator.day(row.last_checkin))
                 if row.last_checkin
                 else t("subjects.never_checked_in")
             )
@@ -80,7 +80,8 @@ class SubjectListView(ScreenView):
                     f"{self.ctx.tr(row.correction_type)} · {last}",
                     _badges(self.ctx, row),
                     on_click=self._go(Route.to(Screen.SUBJECT, id=str(row.id))),
-                    trailing=start,
+                    trailing=start if self.ctx.tablet else None,
+                    below=None if self.ctx.tablet else start,
                     leading=ft.Icon(ft.Icons.PRIORITY_HIGH, color=KEY_PERSON)
                     if row.key_person
                     else None,
@@ -101,7 +102,7 @@ class SubjectDetailView(ScreenView):
     def content(self) -> list[ft.Control]:
         t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
         if not vm.found or vm.subject is None:
-            return [label(t("subject.not_found"), size=TEXT)]
+            return [label(t("subject.not_found"), size=sz(TEXT))]
         subject = vm.subject
         parts: list[ft.Control] = []
         if vm.due is not None:
@@ -126,21 +127,22 @@ class SubjectDetailView(ScreenView):
                 ft.Text(
                     tr(line.method) if line.method else tr(line.kind),
                     weight=ft.FontWeight.W_600,
-                    size=TEXT,
+                    size=sz(TEXT),
                 ),
-                label(t("format.when", when=line.when.astimezone())),
+                label(t("format.when", when=line.when)),
             ]
             if line.unsent:
                 head.append(badge(t("record.unsent"), UNSENT))
             rows: list[ft.Control] = [ft.Row(head, wrap=True)]
             if line.notes:
-                rows.append(ft.Text(line.notes, size=TEXT))
+                rows.append(ft.Text(line.notes, size=sz(TEXT)))
             if line.location is not None:
                 rows.append(label(tr(line.location)))
             if line.photos:
                 rows.append(
                     thumbnails(
-                        [blobs.thumbnail(sha) if blobs.has(sha) else None for sha in line.photos]
+                        [blobs.thumbnail(sha) if blobs.has(sha) else None for sha in line.photos],
+                        photo_label=lambda n: self.ctx.t("photo.n", n=n),
                     )
                 )
             parts.append(card(rows))

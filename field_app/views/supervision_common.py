@@ -9,9 +9,9 @@ from typing import Any
 
 import flet as ft
 
-from field_app.viewmodels.supervision import DISTRICT_ZONE, WorkspaceModel
+from field_app.viewmodels.supervision import WorkspaceModel
 from field_app.views.screen import ScreenView
-from field_app.views.theme import TEXT
+from field_app.views.theme import TEXT, sz
 from field_app.views.widgets import error_line, info_line, secondary_button
 
 WIDE_WIDTH = 1200
@@ -119,8 +119,8 @@ def figure(title: str, value: str, identifier: str, warn: bool = False) -> ft.Co
         content=ft.Container(
             ft.Column(
                 [
-                    ft.Text(value, size=32, weight=ft.FontWeight.W_700, color=color),
-                    ft.Text(title, size=TEXT - 2, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.Text(value, size=sz(32), weight=ft.FontWeight.W_700, color=color),
+                    ft.Text(title, size=sz(TEXT) - 2, color=ft.Colors.ON_SURFACE_VARIANT),
                 ],
                 spacing=2,
             ),
@@ -133,7 +133,6 @@ def figure(title: str, value: str, identifier: str, warn: bool = False) -> ft.Co
 
 
 def district_time(moment: datetime | None) -> datetime | str:
-    """A UTC time as the district reads it (the translator formats datetimes)."""
-    if moment is None:
-        return "—"
-    return moment.astimezone(DISTRICT_ZONE).replace(tzinfo=None)
+    """A time to show, or a dash for none (the translator puts a time on the
+    district's clock)."""
+    return "—" if moment is None else moment

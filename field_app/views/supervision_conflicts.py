@@ -5,7 +5,7 @@ import flet as ft
 
 from field_app.viewmodels.supervision_conflicts import ConflictRow, ConflictsViewModel
 from field_app.views.supervision_common import WorkspaceView, district_time
-from field_app.views.theme import SMALL, TEXT
+from field_app.views.theme import SMALL, TEXT, sz
 from field_app.views.widgets import label, primary_button, secondary_button, tid
 
 
@@ -74,7 +74,7 @@ class ConflictsView(WorkspaceView):
         )
         return ft.Container(
             ft.Column(
-                [ft.Text(heading, size=TEXT, weight=ft.FontWeight.W_600), values, actions],
+                [ft.Text(heading, size=sz(TEXT), weight=ft.FontWeight.W_600), values, actions],
                 spacing=10,
             ),
             padding=14,
@@ -88,8 +88,8 @@ def _value(title: str, value: str, note: str) -> ft.Control:
         ft.Column(
             [
                 label(title),
-                ft.Text(value, size=TEXT),
-                ft.Text(note, size=SMALL, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text(value, size=sz(TEXT)),
+                ft.Text(note, size=sz(SMALL), color=ft.Colors.ON_SURFACE_VARIANT),
             ],
             spacing=4,
         ),

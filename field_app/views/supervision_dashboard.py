@@ -15,8 +15,8 @@ from field_app.viewmodels.supervision_dashboard import (
     age_bars,
 )
 from field_app.views.supervision_common import WorkspaceView, district_time, figure
-from field_app.views.theme import PRIMARY, SMALL, TEXT
-from field_app.views.widgets import badge, heading, label, secondary_button, tid
+from field_app.views.theme import KEY_PERSON, PRIMARY, SMALL, TEXT, WARNING, sz
+from field_app.views.widgets import badge, heading, icon_button, label, secondary_button, tid
 from shared_models.protocol.supervision import Dashboard, DashboardFigures
 
 DISTRICT = ""
@@ -77,25 +77,23 @@ class DashboardView(WorkspaceView):
                         ],
                         on_select=self._office,
                         width=300,
-                        text_size=TEXT,
+                        text_size=sz(TEXT),
                     ),
                 )
             )
         controls += [
             tid(
                 "dashboard-month-previous",
-                ft.IconButton(
-                    ft.Icons.CHEVRON_LEFT, on_click=self._previous, tooltip=t("dashboard.previous")
-                ),
+                icon_button(ft.Icons.CHEVRON_LEFT, t("dashboard.previous"), self._previous),
             ),
-            tid("dashboard-month", ft.Text(vm.month, size=TEXT, weight=ft.FontWeight.W_600)),
+            tid("dashboard-month", ft.Text(vm.month, size=sz(TEXT), weight=ft.FontWeight.W_600)),
             tid(
                 "dashboard-month-next",
-                ft.IconButton(
+                icon_button(
                     ft.Icons.CHEVRON_RIGHT,
-                    on_click=self._next,
+                    t("dashboard.next"),
+                    self._next,
                     disabled=not vm.can_go_forward,
-                    tooltip=t("dashboard.next"),
                 ),
             ),
         ]
@@ -211,7 +209,7 @@ class DashboardView(WorkspaceView):
                 labels=[
                     fch.ChartAxisLabel(
                         value=index,
-                        label=ft.Text(self.ctx.tr(bar.label), size=SMALL - 2),
+                        label=ft.Text(self.ctx.tr(bar.label), size=sz(SMALL) - 2),
                     )
                     for index, bar in enumerate(bars)
                 ],
@@ -230,7 +228,7 @@ class DashboardView(WorkspaceView):
             identifier,
             ft.Container(
                 ft.Column(
-                    [ft.Text(title, size=TEXT, weight=ft.FontWeight.W_600), chart, values],
+                    [ft.Text(title, size=sz(TEXT), weight=ft.FontWeight.W_600), chart, values],
                     spacing=8,
                 ),
                 padding=14,
@@ -265,13 +263,13 @@ class DashboardView(WorkspaceView):
                 str(office.checkins_overdue),
             ]
             rows.append(
-                ft.DataRow(cells=[ft.DataCell(ft.Text(cell, size=SMALL)) for cell in cells])
+                ft.DataRow(cells=[ft.DataCell(ft.Text(cell, size=sz(SMALL))) for cell in cells])
             )
         return tid(
             "dashboard-offices-table",
             ft.DataTable(
                 columns=[
-                    ft.DataColumn(label=ft.Text(t(key), size=SMALL, weight=ft.FontWeight.W_600))
+                    ft.DataColumn(label=ft.Text(t(key), size=sz(SMALL), weight=ft.FontWeight.W_600))
                     for key in columns
                 ],
                 rows=rows,
@@ -288,14 +286,14 @@ class DashboardView(WorkspaceView):
         lines: list[ft.Control] = [
             ft.Text(
                 t("dashboard.overdue_list", count=len(overdue)),
-                size=TEXT,
+                size=sz(TEXT),
                 weight=ft.FontWeight.W_600,
             )
         ]
         for item in overdue:
             badges = [badge(t("dashboard.days_overdue", days=item.days_overdue), ft.Colors.RED_800)]
             if item.key_person:
-                badges.append(badge(t("subject.key_person"), ft.Colors.DEEP_ORANGE_800))
+                badges.append(badge(t("subject.key_person"), KEY_PERSON))
             last = (
                 t("format.when", when=district_time(item.last_checkin_at))
                 if item.last_checkin_at
@@ -308,7 +306,7 @@ class DashboardView(WorkspaceView):
                         ft.Row(
                             [
                                 ft.Text(
-                                    item.name, size=TEXT, weight=ft.FontWeight.W_600, width=160
+                                    item.name, size=sz(TEXT), weight=ft.FontWeight.W_600, width=160
                                 ),
                                 ft.Row(badges, spacing=6),
                                 label(
@@ -337,7 +335,7 @@ class DashboardView(WorkspaceView):
         lines: list[ft.Control] = [
             ft.Text(
                 t("dashboard.devices", days=board.silent_after_days),
-                size=TEXT,
+                size=sz(TEXT),
                 weight=ft.FontWeight.W_600,
             )
         ]
@@ -345,7 +343,7 @@ class DashboardView(WorkspaceView):
             when = t("format.when", when=district_time(device.last_seen_at))
             marks: list[ft.Control] = []
             if device.silent:
-                marks.append(badge(t("dashboard.silent"), ft.Colors.AMBER_900))
+                marks.append(badge(t("dashboard.silent"), WARNING))
             lines.append(
                 tid(
                     "device-sync",
@@ -353,11 +351,11 @@ class DashboardView(WorkspaceView):
                         [
                             ft.Icon(
                                 ft.Icons.WARNING_AMBER if device.silent else ft.Icons.PHONE_ANDROID,
-                                color=ft.Colors.AMBER_900 if device.silent else None,
+                                color=WARNING if device.silent else None,
                             ),
                             ft.Text(
                                 f"{device.display_name} · {device.device_name}",
-                                size=SMALL,
+                                size=sz(SMALL),
                                 width=320,
                             ),
                             label(t("dashboard.last_sync", when=when)),

@@ -5,7 +5,7 @@ import flet as ft
 from field_app.i18n import msg
 from field_app.viewmodels.supervision_devices import DevicesViewModel
 from field_app.views.supervision_common import WorkspaceView, district_time
-from field_app.views.theme import SMALL, TEXT
+from field_app.views.theme import SMALL, TEXT, WARNING, sz
 from field_app.views.widgets import badge, label, secondary_button, tid
 from shared_models.protocol.admin import DeviceInfo
 
@@ -37,7 +37,7 @@ class DevicesView(WorkspaceView):
             parts.append(label(t("devices.admin_only")))
         for user in self.vm.users:
             parts.append(
-                ft.Text(f"{user.name} ({user.username})", size=TEXT, weight=ft.FontWeight.W_600)
+                ft.Text(f"{user.name} ({user.username})", size=sz(TEXT), weight=ft.FontWeight.W_600)
             )
             parts += [tid("device-item", self._row(device)) for device in user.devices]
         if not self.vm.users and self.vm.error is None:
@@ -50,19 +50,19 @@ class DevicesView(WorkspaceView):
         if device.revoked_at is not None:
             marks.append(badge(t("devices.is_revoked"), ft.Colors.GREY_700))
         elif self.vm.silent(device):
-            marks.append(badge(t("dashboard.silent"), ft.Colors.AMBER_900))
+            marks.append(badge(t("dashboard.silent"), WARNING))
         controls: list[ft.Control] = [
             ft.Icon(ft.Icons.PHONE_ANDROID),
             ft.Column(
                 [
-                    ft.Text(device.device_name, size=TEXT),
+                    ft.Text(device.device_name, size=sz(TEXT)),
                     label(
                         t(
                             "devices.line",
                             device=device.device_id,
                             when=district_time(device.last_seen_at),
                         ),
-                        size=SMALL,
+                        size=sz(SMALL),
                     ),
                 ],
                 spacing=2,

@@ -9,10 +9,11 @@ import flet as ft
 
 from field_app.viewmodels.supervision_review import ReviewQueueViewModel
 from field_app.views.supervision_common import WorkspaceView, district_time, panes
-from field_app.views.theme import PRIMARY, SMALL, TEXT
+from field_app.views.theme import PRIMARY, SMALL, TEXT, WARNING, sz
 from field_app.views.widgets import (
     badge,
     choice_row,
+    date_field,
     error_line,
     heading,
     label,
@@ -27,7 +28,7 @@ from shared_models.protocol.supervision import ReviewDetail, ReviewQueueItem, Re
 ALL = ""
 STATE_COLORS = {
     "approved": ft.Colors.GREEN_800,
-    "needs_changes": ft.Colors.AMBER_900,
+    "needs_changes": WARNING,
     "rejected": ft.Colors.RED_800,
 }
 
@@ -41,7 +42,6 @@ class ReviewQueueView(WorkspaceView):
         self.since = text_field(t("review.since"), vm.since_text, None)
         self.until = text_field(t("review.until"), vm.until_text, None)
         for day in (self.since, self.until):
-            day.width = 170
             day.hint_text = "YYYY-MM-DD"
             day.on_submit = self._days
         self.comment = text_field(t("review.comment"), vm.comment, self._comment, multiline=True)
@@ -54,7 +54,10 @@ class ReviewQueueView(WorkspaceView):
     def _comment(self, e: ft.Event[ft.TextField]) -> None:
         self.vm.set_comment(e.control.value or "")
 
-    async def _days(self, _: ft.Event[ft.Control] | ft.Event[ft.TextField]) -> None:
+    async def _picked(self, _: str) -> None:
+        await self._days(None)
+
+    async def _days(self, _: ft.Event[ft.Control] | ft.Event[ft.TextField] | None) -> None:
         await self._work(self.vm.set_days, self.since.value or "", self.until.value or "")
 
     async def _office(self, e: ft.Event[ft.Dropdown]) -> None:
@@ -128,8 +131,14 @@ class ReviewQueueView(WorkspaceView):
             )
         )
         controls += [
-            tid("review-since", self.since),
-            tid("review-until", self.until),
+            ft.Container(
+                date_field(self.since, self._picked, self.ctx.date_texts(), "review-since"),
+                width=230,
+            ),
+            ft.Container(
+                date_field(self.until, self._picked, self.ctx.date_texts(), "review-until"),
+                width=230,
+            ),
             secondary_button(
                 t("review.apply_days"), self._days, ft.Icons.FILTER_ALT, "review-days"
             ),
@@ -158,16 +167,16 @@ class ReviewQueueView(WorkspaceView):
         chosen = self.vm.selected is not None and self.vm.selected.record_id == item.record_id
         badges: list[ft.Control] = [badge(t(f"review.kind.{item.kind.value}"), PRIMARY)]
         if item.resubmitted:
-            badges.append(badge(t("review.resubmitted"), ft.Colors.AMBER_900))
+            badges.append(badge(t("review.resubmitted"), WARNING))
         when = t("format.when", when=district_time(item.arrived_at))
         unit = self.vm.directory.unit(item.org_unit_id)
         subtitle = " · ".join(part for part in (item.author_name, unit, when) if part)
         return ft.Container(
             ft.Column(
                 [
-                    ft.Text(item.title or "—", size=TEXT, weight=ft.FontWeight.W_600),
+                    ft.Text(item.title or "—", size=sz(TEXT), weight=ft.FontWeight.W_600),
                     label(subtitle),
-                    label(item.summary, size=SMALL) if item.summary else ft.Container(),
+                    label(item.summary, size=sz(SMALL)) if item.summary else ft.Container(),
                     ft.Row(badges, spacing=6, wrap=True),
                 ],
                 spacing=3,
@@ -200,7 +209,13 @@ class ReviewQueueView(WorkspaceView):
         ]
         if vm.photos:
             parts.append(label(t("review.photos", count=len(vm.photos))))
-            parts.append(thumbnails([photo.data for photo in vm.photos], size=160))
+            parts.append(
+                thumbnails(
+                    [photo.data for photo in vm.photos],
+                    size=160,
+                    photo_label=lambda n: self.ctx.t("photo.n", n=n),
+                )
+            )
         if detail.agreement_pdf is not None:
             parts.append(
                 secondary_button(
@@ -215,7 +230,7 @@ class ReviewQueueView(WorkspaceView):
                             t(f"review.state.{review.state.value}"),
                             STATE_COLORS[review.state.value],
                         ),
-                        ft.Text(review.comment or "—", size=SMALL, expand=True),
+                        ft.Text(review.comment or "—", size=sz(SMALL), expand=True),
                     ]
                 )
             )
@@ -267,18 +282,18 @@ class ReviewQueueView(WorkspaceView):
                     )
                 )
             )
-            lines.append(ft.Text(visit.notes or "—", size=TEXT))
+            lines.append(ft.Text(visit.notes or "—", size=sz(TEXT)))
             if visit.outcome:
                 lines.append(label(t("review.outcome", outcome=visit.outcome)))
         elif detail.agreement is not None:
             agreement = detail.agreement
-            lines.append(ft.Text(agreement.facts or "—", size=TEXT))
+            lines.append(ft.Text(agreement.facts or "—", size=sz(TEXT)))
             for obligation in agreement.obligations:
                 lines.append(label(f"{obligation.obligor}: {obligation.action}"))
         elif detail.case is not None:
             case = detail.case
             lines.append(label(t(f"case.category.{case.category}")))
-            lines.append(ft.Text(case.description or "—", size=TEXT))
+            lines.append(ft.Text(case.description or "—", size=sz(TEXT)))
         return lines
 
     def _gps(self, detail: ReviewDetail) -> ft.Control:
@@ -296,7 +311,7 @@ class ReviewQueueView(WorkspaceView):
             )
         return tid(
             "review-gps",
-            ft.Row([ft.Icon(ft.Icons.PLACE_OUTLINED), ft.Text(text, size=SMALL, expand=True)]),
+            ft.Row([ft.Icon(ft.Icons.PLACE_OUTLINED), ft.Text(text, size=sz(SMALL), expand=True)]),
         )
 
 
@@ -315,5 +330,5 @@ def _dropdown(
         options=[ft.DropdownOption(key=str(key), text=name) for key, name in options],
         on_select=on_select,
         width=260,
-        text_size=TEXT,
+        text_size=sz(TEXT),
     )

@@ -7,7 +7,7 @@ from field_app.viewmodels.nav import Route, Screen
 from field_app.viewmodels.visits import CheckinViewModel, FieldContactForm, VisitFormViewModel
 from field_app.views.context import LocationUnavailableError, ViewContext
 from field_app.views.screen import ScreenView
-from field_app.views.theme import KEY_PERSON, TEXT
+from field_app.views.theme import KEY_PERSON, TEXT, WARNING, sz
 from field_app.views.widgets import (
     badge,
     card,
@@ -64,15 +64,15 @@ class ContactFormView(ScreenView):
         t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
         if vm.locating:
             state: ft.Control = ft.Row(
-                [ft.ProgressRing(width=24, height=24), ft.Text(t("gps.locating"), size=TEXT)]
+                [ft.ProgressRing(width=24, height=24), ft.Text(t("gps.locating"), size=sz(TEXT))]
             )
         elif vm.location is not None:
             text = tr(vm.location) + (f" ({t('gps.from_photo')})" if vm.fix_from_photo else "")
-            color = ft.Colors.AMBER_900 if vm.location_is_rough else ft.Colors.GREEN_800
+            color = WARNING if vm.location_is_rough else ft.Colors.GREEN_800
             state = info_line(text, ft.Icons.LOCATION_ON, color)
         else:
             state = info_line(
-                tr(vm.location_error) or t("gps.none"), ft.Icons.LOCATION_OFF, ft.Colors.AMBER_900
+                tr(vm.location_error) or t("gps.none"), ft.Icons.LOCATION_OFF, WARNING
             )
         parts = [heading(t("gps.title")), tid("gps-status", state)]
         if vm.location_is_rough:
@@ -109,7 +109,13 @@ class ContactFormView(ScreenView):
         if vm.photos:
             parts.append(
                 tid(
-                    "photo-list", thumbnails([p.thumbnail for p in vm.photos], self.vm.remove_photo)
+                    "photo-list",
+                    thumbnails(
+                        [p.thumbnail for p in vm.photos],
+                        self.vm.remove_photo,
+                        remove_label=self.ctx.t("photo.remove"),
+                        photo_label=lambda n: self.ctx.t("photo.n", n=n),
+                    ),
                 )
             )
         can_add = len(vm.photos) < vm.max_photos or vm.max_photos == 1
@@ -162,7 +168,7 @@ class ContactFormView(ScreenView):
         parts: list[ft.Control] = [error_line(self.ctx.tr(self.vm.error))]
         if self.busy:
             busy = ft.Row(
-                [ft.ProgressRing(width=24, height=24), ft.Text(self.busy_text, size=TEXT)]
+                [ft.ProgressRing(width=24, height=24), ft.Text(self.busy_text, size=sz(TEXT))]
             )
             parts.append(busy)
         save = self.ctx.t(self.save_key)
@@ -201,7 +207,7 @@ class VisitView(ContactFormView):
     def content(self) -> list[ft.Control]:
         t, vm = self.ctx.t, self.vm
         parts: list[ft.Control] = [
-            ft.Text(vm.case_title, size=TEXT + 2, weight=ft.FontWeight.W_600)
+            ft.Text(vm.case_title, size=sz(TEXT) + 2, weight=ft.FontWeight.W_600)
         ]
         if vm.resumed:
             parts.append(info_line(t("draft.resumed"), ft.Icons.RESTORE))
@@ -238,7 +244,7 @@ class VisitView(ContactFormView):
             parts.append(
                 card(
                     [
-                        ft.Text(f"{line.index + 1}. {line.obligor}：{line.action}", size=TEXT),
+                        ft.Text(f"{line.index + 1}. {line.obligor}：{line.action}", size=sz(TEXT)),
                         label(f"{line.method}{due}".strip(" ·")),
                         choice_row(
                             [("yes", t("followup.honoured")), ("no", t("followup.not_honoured"))],
@@ -270,7 +276,7 @@ class CheckinView(ContactFormView):
     def content(self) -> list[ft.Control]:
         t, vm = self.ctx.t, self.vm
         name: list[ft.Control] = [
-            ft.Text(vm.subject_name, size=TEXT + 2, weight=ft.FontWeight.W_600)
+            ft.Text(vm.subject_name, size=sz(TEXT) + 2, weight=ft.FontWeight.W_600)
         ]
         if vm.key_person:
             name.append(badge(t("subject.key_person"), KEY_PERSON))

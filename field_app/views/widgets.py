@@ -1,11 +1,22 @@
 """Building blocks every screen uses, sized for thumbs and older eyes."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import flet as ft
 
-from field_app.views.theme import PRIMARY, SMALL, TEXT, TITLE, TOUCH, text_style
+from field_app.views.theme import (
+    PRIMARY,
+    SMALL,
+    TEXT,
+    TITLE,
+    TOUCH,
+    field_label_style,
+    sz,
+    text_style,
+)
 
 Handler = Callable[..., Any]
 
@@ -13,6 +24,30 @@ Handler = Callable[..., Any]
 def tid(identifier: str, control: ft.Control, expand: bool | None = None) -> ft.Semantics:
     """A stable test/automation identifier (docs/ui.md lists them)."""
     return ft.Semantics(identifier=identifier, content=control, expand=expand)
+
+
+def icon_button(
+    icon: ft.IconData,
+    label: str,
+    on_click: Handler | None,
+    *,
+    icon_size: int = 28,
+    disabled: bool = False,
+    bgcolor: str | None = None,
+) -> ft.IconButton:
+    """A button drawn as an icon alone, 48 px or more, named for screen
+    readers. The name is on the icon (``semantics_label``): the web client
+    does not turn a tooltip into an accessible name, so a tooltip alone
+    leaves a button a screen reader can only call "button"."""
+    return ft.IconButton(
+        ft.Icon(icon, size=icon_size, semantics_label=label),
+        on_click=on_click,
+        tooltip=label,
+        disabled=disabled,
+        bgcolor=bgcolor,
+        width=max(TOUCH, icon_size + 20),
+        height=max(TOUCH, icon_size + 20),
+    )
 
 
 def _style() -> ft.ButtonStyle:
@@ -79,25 +114,38 @@ def text_field(
     on_submit: Handler | None = None,
     autofocus: bool = False,
     max_length: int | None = None,
+    reveal_label: str = "",
 ) -> ft.TextField:
-    return ft.TextField(
+    """A labelled text field. A password field gets a button to show what
+    was typed: named ``reveal_label`` where the caller gives one (Flutter's
+    own reveal button has no name a screen reader can say)."""
+    own_reveal = password and bool(reveal_label)
+    field = ft.TextField(
         label=label,
         value=value,
         on_change=on_change,
         on_submit=on_submit,
         password=password,
-        can_reveal_password=password,
+        can_reveal_password=password and not own_reveal,
         multiline=multiline,
         min_lines=3 if multiline else None,
         max_lines=8 if multiline else None,
         keyboard_type=keyboard,
         error=error or None,
-        text_size=TEXT,
-        label_style=text_style(SMALL),
+        text_size=sz(TEXT),
+        label_style=field_label_style(),
         autofocus=autofocus,
         max_length=max_length,
         content_padding=ft.Padding.symmetric(horizontal=14, vertical=16),
     )
+    if own_reveal:
+
+        def toggle(_: ft.Event[ft.IconButton]) -> None:
+            field.password = not field.password
+            field.update()
+
+        field.suffix = icon_button(ft.Icons.VISIBILITY, reveal_label, toggle, icon_size=24)
+    return field
 
 
 def choice_row(
@@ -134,11 +182,11 @@ def choice_row(
 
 
 def heading(text: str) -> ft.Text:
-    return ft.Text(text, size=TITLE, weight=ft.FontWeight.W_600)
+    return ft.Text(text, size=sz(TITLE), weight=ft.FontWeight.W_600)
 
 
 def label(text: str, color: str | None = None, size: int = SMALL) -> ft.Text:
-    return ft.Text(text, size=size, color=color or ft.Colors.ON_SURFACE_VARIANT)
+    return ft.Text(text, size=sz(size), color=color or ft.Colors.ON_SURFACE_VARIANT)
 
 
 def error_line(text: str) -> ft.Control:
@@ -148,7 +196,7 @@ def error_line(text: str) -> ft.Control:
         ft.Row(
             [
                 ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.RED_800),
-                ft.Text(text, color=ft.Colors.RED_800, size=TEXT, expand=True),
+                ft.Text(text, color=ft.Colors.RED_800, size=sz(TEXT), expand=True),
             ]
         ),
         bgcolor=ft.Colors.RED_50,
@@ -160,12 +208,14 @@ def error_line(text: str) -> ft.Control:
 def info_line(
     text: str, icon: ft.IconData = ft.Icons.INFO_OUTLINE, color: str = PRIMARY
 ) -> ft.Control:
-    return ft.Row([ft.Icon(icon, color=color), ft.Text(text, size=TEXT, color=color, expand=True)])
+    return ft.Row(
+        [ft.Icon(icon, color=color), ft.Text(text, size=sz(TEXT), color=color, expand=True)]
+    )
 
 
 def badge(text: str, color: str) -> ft.Control:
     return ft.Container(
-        ft.Text(text, size=SMALL, color=ft.Colors.WHITE, weight=ft.FontWeight.W_600),
+        ft.Text(text, size=sz(SMALL), color=ft.Colors.WHITE, weight=ft.FontWeight.W_600),
         bgcolor=color,
         padding=ft.Padding.symmetric(horizontal=8, vertical=2),
         border_radius=12,
@@ -192,13 +242,18 @@ def list_row(
     on_click: Handler | None = None,
     trailing: ft.Control | None = None,
     leading: ft.Control | None = None,
+    below: ft.Control | None = None,
 ) -> ft.Control:
-    """A row of a list: at least ``TOUCH`` high, the whole row tappable."""
-    texts: list[ft.Control] = [ft.Text(title, size=TEXT, weight=ft.FontWeight.W_600)]
+    """A row of a list: at least ``TOUCH`` high, the whole row tappable.
+    ``below`` sits under the texts (a button that would squeeze them to a
+    sliver beside them on a narrow phone at a large text size)."""
+    texts: list[ft.Control] = [ft.Text(title, size=sz(TEXT), weight=ft.FontWeight.W_600)]
     if subtitle:
         texts.append(label(subtitle))
     if badges:
         texts.append(ft.Row(list(badges), spacing=6, wrap=True))
+    if below is not None:
+        texts.append(below)
     parts: list[ft.Control] = []
     if leading is not None:
         parts.append(leading)
@@ -218,12 +273,25 @@ def list_row(
 
 
 def thumbnails(
-    images: Sequence[bytes | None], on_remove: Callable[[int], Any] | None = None, size: int = 96
+    images: Sequence[bytes | None],
+    on_remove: Callable[[int], Any] | None = None,
+    size: int = 96,
+    remove_label: str = "",
+    photo_label: Callable[[int], str] | None = None,
 ) -> ft.Control:
+    """Photos in a wrapping row; with ``on_remove`` each has a × in its
+    corner, a full 48 px touch target named ``remove_label`` for screen readers."""
     tiles: list[ft.Control] = []
     for index, data in enumerate(images):
         picture: ft.Control = (
-            ft.Image(src=data, width=size, height=size, fit=ft.BoxFit.COVER, border_radius=8)
+            ft.Image(
+                src=data,
+                width=size,
+                height=size,
+                fit=ft.BoxFit.COVER,
+                border_radius=8,
+                semantics_label=photo_label(index + 1) if photo_label else None,
+            )
             if data
             else ft.Container(
                 ft.Icon(ft.Icons.PHOTO), width=size, height=size, bgcolor=ft.Colors.GREY_200
@@ -241,11 +309,12 @@ def thumbnails(
                 [
                     picture,
                     ft.Container(
-                        ft.IconButton(
+                        icon_button(
                             ft.Icons.CLOSE,
-                            on_click=remover(index),
+                            remove_label,
+                            remover(index),
+                            icon_size=26,
                             bgcolor=ft.Colors.WHITE,
-                            icon_size=20,
                         ),
                         right=0,
                         top=0,
@@ -256,3 +325,74 @@ def thumbnails(
             )
         tiles.append(picture)
     return ft.Row(tiles, wrap=True, spacing=8, run_spacing=8)
+
+
+@dataclass(frozen=True)
+class DatePickerTexts:
+    """The words of a date field's picker, in the active language."""
+
+    open_picker: str
+    """The calendar button's name (screen readers, tooltip)."""
+    help: str
+    cancel: str
+    confirm: str
+    locale: ft.Locale
+    today: date
+    """Today on the district's calendar (Flet's default is the host's clock)."""
+
+
+def picked_day(value: date) -> date:
+    """The day the user picked. The client sends the local midnight of that
+    day; if it arrives as a UTC instant (the browser's zone unknown here),
+    the day containing the instant twelve hours later is the picked one for
+    every zone from UTC−12 to UTC+12."""
+    if not isinstance(value, datetime):
+        return value
+    if value.tzinfo is None:
+        return value.date()
+    return (value.astimezone(UTC) + timedelta(hours=12)).date()
+
+
+def date_field(
+    field: ft.TextField,
+    on_pick: Callable[[str], Any],
+    texts: DatePickerTexts,
+    identifier: str | None = None,
+) -> ft.Control:
+    """A ``YYYY-MM-DD`` text field with a calendar button beside it: typing
+    still works (a keyboard, a test), the calendar saves counting days."""
+
+    def open_picker(e: ft.Event[ft.IconButton]) -> None:
+        try:
+            current = date.fromisoformat((field.value or "").strip())
+        except ValueError:
+            current = None
+
+        async def picked(event: ft.Event[ft.DatePicker]) -> None:
+            if event.control.value is None:
+                return
+            field.value = picked_day(event.control.value).isoformat()
+            field.error = None
+            result = on_pick(field.value)
+            if hasattr(result, "__await__"):
+                await result
+            field.update()
+
+        picker = ft.DatePicker(
+            value=datetime.combine(current, datetime.min.time()) if current else None,
+            current_date=datetime.combine(texts.today, datetime.min.time()),
+            first_date=datetime(2000, 1, 1),
+            last_date=datetime(2100, 12, 31),
+            help_text=texts.help,
+            cancel_text=texts.cancel,
+            confirm_text=texts.confirm,
+            locale=texts.locale,
+            on_change=picked,
+        )
+        e.page.show_dialog(picker)
+
+    labelled = icon_button(ft.Icons.CALENDAR_MONTH, texts.open_picker, open_picker)
+    field.expand = True
+    field.hint_text = field.hint_text or "YYYY-MM-DD"
+    identified: ft.Control = tid(identifier, field, expand=True) if identifier else field
+    return ft.Row([identified, labelled], vertical_alignment=ft.CrossAxisAlignment.START, spacing=4)

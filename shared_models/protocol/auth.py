@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE
 from shared_models.domain.org import OrgUnitRecord, Role
 from shared_models.domain.types import RecordId
 
@@ -30,6 +31,10 @@ class LoginResponse(BaseModel):
 
     token: str
     user: UserProfile
+    district_time_zone: str = Field(default=DEFAULT_DISTRICT_TIME_ZONE, max_length=64)
+    """The district's IANA time zone: the device shows every time on this
+    clock and counts "today" and "due" by its calendar (older servers send
+    none: the default)."""
 
 
 class Me(BaseModel):

@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
 from shared_models.protocol.push import MAX_MUTATIONS_PER_PUSH, MAX_PUSH_BYTES
 
 MEBIBYTE = 1024 * 1024
@@ -54,3 +55,14 @@ class ServerSettings(BaseSettings):
         description="PEM file of the district's Ed25519 signing key (countersignatures, "
         "signed PDFs); unset: one is generated beside the blob store (demo, tests)",
     )
+    district_time_zone: str = Field(
+        default=DEFAULT_DISTRICT_TIME_ZONE,
+        description="IANA time zone of the district: every time a person reads (screens, "
+        "PDFs, exports) and every 'today' / 'due' is on this clock; devices learn it at sign-in",
+    )
+
+    @field_validator("district_time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        district_zone(name)  # raises ValueError naming the setting
+        return name

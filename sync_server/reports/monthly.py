@@ -22,7 +22,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from shared_models.protocol.supervision import Dashboard, DashboardFigures
 from sync_server.reports.cjk_font import document_font
-from sync_server.services.district_calendar import DISTRICT_TZ
+from sync_server.services.district_calendar import wall_clock_text
 
 MAX_LIST_ROWS = 60
 """Rows printed of the overdue and device lists; the rest is counted in a line."""
@@ -139,7 +139,7 @@ def _sections(board: Dashboard) -> list[_Section]:
             device.device_name or device.device_id,
             device.display_name,
             names.get(device.office_id, ""),
-            device.last_seen_at.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M"),
+            wall_clock_text(device.last_seen_at),
             "未同步" if device.silent else "正常",
         ]
         for device in devices[:MAX_LIST_ROWS]
@@ -164,7 +164,7 @@ def monthly_report_pdf(board: Dashboard, generated_at: datetime) -> bytes:
     title = f"{board.unit_name} 月度工作报告"
     subtitle = (
         f"{year}年{int(month)}月　｜　当前数字截至 {board.today.isoformat()}　｜　"
-        f"生成于 {generated_at.astimezone(DISTRICT_TZ):%Y-%m-%d %H:%M}"
+        f"生成于 {wall_clock_text(generated_at)}"
     )
     sections = _sections(board)
     text = "".join(

@@ -2,15 +2,17 @@
 
 Times are stored in UTC, but "today", "this month" and "days overdue" are
 days on the district's wall calendar: a check-in at 00:30 on the 21st in
-Handan happened on the 21st, although it is the 20th in UTC. China keeps one
-offset all year (no daylight saving), so a fixed UTC+8 is exact and needs no
-time zone database. Day boundaries are turned into UTC instants here, so SQL
-compares stored times with bound parameters and stays portable.
+Handan happened on the 21st, although it is the 20th in UTC. The district's
+zone is the server setting ``district_time_zone`` (Asia/Shanghai by default,
+``shared_models.district_time``), installed once per process by
+``create_app``: one server serves one district. Day boundaries are turned
+into UTC instants here, so SQL compares stored times with bound parameters
+and stays portable.
 """
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Boolean, ColumnElement
@@ -18,26 +20,43 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-DISTRICT_TZ = timezone(timedelta(hours=8), "CST")
-"""China Standard Time, the district's clock."""
+from shared_models import district_time
+from shared_models.district_time import DEFAULT_ZONE
+
+_zone: tzinfo = DEFAULT_ZONE
 
 _MONTH = re.compile(r"^([1-9]\d{3})-(0[1-9]|1[0-2])$")
 
 
+def use_district_zone(zone: tzinfo) -> None:
+    """Set the district's clock for this process (``create_app`` does, from the settings)."""
+    global _zone
+    _zone = zone
+
+
+def district_tz() -> tzinfo:
+    """The district's time zone."""
+    return _zone
+
+
 def district_today(now: datetime) -> date:
     """The district's calendar day at the instant ``now``."""
-    return now.astimezone(DISTRICT_TZ).date()
+    return district_time.district_day(now, _zone)
 
 
 def day_start(day: date) -> datetime:
     """The UTC instant at which ``day`` begins in the district."""
-    return datetime.combine(day, time(), DISTRICT_TZ).astimezone(UTC)
+    return district_time.day_start(day, _zone)
 
 
 def district_day(at: datetime) -> date:
     """The district's calendar day of a stored time (naive means UTC, as SQLite returns it)."""
-    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
-    return aware.astimezone(DISTRICT_TZ).date()
+    return district_time.district_day(at, _zone)
+
+
+def wall_clock_text(at: datetime) -> str:
+    """``YYYY-MM-DD HH:MM`` on the district's clock: how reports print a time."""
+    return f"{district_time.wall_clock(at, _zone):%Y-%m-%d %H:%M}"
 
 
 @dataclass(frozen=True)

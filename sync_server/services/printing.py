@@ -14,6 +14,7 @@ from shared_models.domain.agreements import AgreementStatus, SignatureRef
 from sync_server.blobs.store import BlobStore
 from sync_server.services.blob_claims import signature_image_readable
 from sync_server.services.countersign import agreement_fields
+from sync_server.services.district_calendar import district_tz
 from sync_server.services.district_key import DistrictKey
 from sync_server.services.pades import sign_pdf
 from sync_server.tables import AgreementRow
@@ -70,7 +71,7 @@ def print_agreement(
     refused by the renderer (``SignatureImageError``)."""
     fields = agreement_fields(row)
     images = _images(blobs, session, fields.signatures)
-    document = agreement_document(row.id, fields)
+    document = agreement_document(row.id, fields, district_tz())
     pdf = render_agreement_pdf(document, images)
     sealed = fields.status is AgreementStatus.SIGNED and document.reference is not None
     if sealed:

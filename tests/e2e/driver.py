@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 1024, "height": 768}
+NARROW = {"width": 360, "height": 780}
+"""The narrowest phone the app is laid out for (text-size checks)."""
+SIZES = {"phone": PHONE, "tablet": TABLET, "narrow": NARROW}
 BOOT_MS = 90_000
 
 
@@ -296,7 +299,7 @@ class Screenshots:
             self.page.screenshot(path=path)
             taken.append(path)
         if original is not None:
-            self.resize("tablet" if original["width"] >= TABLET["width"] else "phone")
+            self.resize(next((n for n, s in SIZES.items() if s == original), "phone"))
         return taken
 
     def resize(self, size: str) -> None:
@@ -307,7 +310,7 @@ class Screenshots:
         from the size it reported last, so a phone → tablet → phone round trip
         within 100 ms (two quick screenshots) never reaches the app, which then
         lays itself out for a tablet in a phone-sized window."""
-        wanted = PHONE if size == "phone" else TABLET
+        wanted = SIZES[size]
         if self.page.viewport_size != wanted:
             if self.socket is None:
                 raise RuntimeError("resize after open_app: the app learns sizes over its socket")
@@ -316,7 +319,7 @@ class Screenshots:
             ):
                 self.page.set_viewport_size(wanted)
         if by_id(self.page, "nav-bar").count() or by_id(self.page, "nav-rail").count():
-            marker = "nav-bar" if size == "phone" else "nav-rail"
+            marker = "nav-rail" if size == "tablet" else "nav-bar"
             by_id(self.page, marker).first.wait_for(state="attached")
         settle(self.page)
 

@@ -55,7 +55,9 @@ def test_offline_keeps_the_waiting_count_and_says_what_happens_next() -> None:
 def test_syncing_shows_progress(
     phase: SyncPhase, done: int, total: int, text: str, progress: float | None
 ) -> None:
-    shown = present_status(SyncStatus(SyncState.SYNCING, phase=phase, done=done, total=total), NOW)
+    shown = present_status(
+        SyncStatus(SyncState.SYNCING, phase=phase, done=done, total=total), NOW, UTC
+    )
     assert (say(shown.text), shown.tone, shown.busy, shown.progress) == (
         text,
         Tone.BUSY,
@@ -65,7 +67,7 @@ def test_syncing_shows_progress(
 
 
 def test_a_round_starting_is_busy_without_a_number() -> None:
-    shown = present_status(SyncStatus(SyncState.SYNCING), NOW)
+    shown = present_status(SyncStatus(SyncState.SYNCING), NOW, UTC)
     assert (say(shown.text), shown.busy, shown.progress) == ("Syncing…", True, None)
 
 

@@ -4,6 +4,8 @@ resubmission that comes back), conflicts side by side and restored, the
 dashboard and its exports filtered like the screen, devices, the tabs, and
 "needs the network" when the link is down."""
 
+from datetime import datetime, timedelta, timezone
+
 from field_app.services.attention import attention
 from field_app.services.cases import update_case
 from field_app.viewmodels.app import AppViewModel
@@ -16,6 +18,7 @@ from field_app.viewmodels.supervision_dashboard import (
 )
 from field_app.viewmodels.supervision_devices import DevicesViewModel
 from field_app.viewmodels.supervision_review import ReviewQueueViewModel
+from shared_models.district_time import DEFAULT_ZONE
 from shared_models.domain.org import Role
 from shared_models.domain.review import ReviewState
 from shared_models.protocol.supervision import ReviewQueueKind
@@ -165,8 +168,12 @@ def test_dashboard_figures_months_and_exports_follow_the_screen(phones: Phones) 
     assert board.board.unit_name == "百家街道司法所"
     window = board.window()
     assert window.org_unit_id == baijia
-    assert window.since == month_start(this_month).isoformat()
-    assert window.before == month_start(shift_month(this_month, 1)).isoformat()
+    assert window.since == month_start(this_month, DEFAULT_ZONE).isoformat()
+    assert window.before == month_start(shift_month(this_month, 1), DEFAULT_ZONE).isoformat()
+    # The month begins at midnight on the district's clock (Asia/Shanghai, UTC+8).
+    year, month = (int(part) for part in this_month.split("-"))
+    china = timezone(timedelta(hours=8))
+    assert datetime.fromisoformat(window.since) == datetime(year, month, 1, tzinfo=china)
     exported = board.export_csv("cases")
     assert exported is not None
     name, data = exported

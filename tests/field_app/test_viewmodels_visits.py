@@ -104,7 +104,11 @@ def test_a_checkin_with_photo_and_fix_saves_offline_and_syncs(phones: Phones) ->
     form.set_method(CheckinMethod.HOME_VISIT)
     assert form.save()
     assert load_draft(core.data.store, f"checkin:{ids['张三']}") is None
-    assert core.status.waiting == 2  # the visit and its photo's record
+    assert core.status.waiting == 1  # one check-in with its photo, not its rows ("1 条待上传")
+    second = CheckinViewModel(core, ids["李四"])
+    assert second.add_photo(camera_jpeg())
+    assert second.save()
+    assert core.status.waiting == 2  # two people checked in
 
     page = SubjectDetailViewModel(core, ids["张三"])
     latest = page.history[0]

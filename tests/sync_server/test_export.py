@@ -67,7 +67,7 @@ def test_office_supervisor_exports_only_their_office(
     assert header == list(WIRE_FIELDS[TableName.CASES])
     assert [row["id"] for row in rows] == [str(two_offices["baijia"])]
     assert rows[0]["title"] == "百家煤棚纠纷"
-    assert rows[0]["opened_at"] == "2026-11-20T01:00:00Z"
+    assert rows[0]["opened_at"] == "2026-11-20T09:00:00+08:00"  # the district's clock
     assert rows[0]["deleted"] == "false"
 
 

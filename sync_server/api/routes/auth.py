@@ -98,7 +98,11 @@ def login(
                 )
             )
             append_audit(session, "login", now, actor_id=user.id, device_id=body.device_id)
-            return LoginResponse(token=token, user=profile(user))
+            return LoginResponse(
+                token=token,
+                user=profile(user),
+                district_time_zone=settings.district_time_zone,
+            )
     raise ApiError(401, ErrorCode.INVALID_CREDENTIALS, "wrong username or password")
 
 

@@ -20,6 +20,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import JSON, ColumnElement, Engine, Select, TypeDecorator, func, select
 from sqlmodel import Session
 
+from shared_models.district_time import wall_clock
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
 from shared_models.protocol.tables import TableName
 from sync_server.api.deps import CallerDep, EngineDep, SessionDep
@@ -27,6 +28,7 @@ from sync_server.core.audit import append_audit
 from sync_server.core.db import read_session, write_session
 from sync_server.core.errors import ApiError
 from sync_server.repositories.scope import JurisdictionScope, descendants
+from sync_server.services.district_calendar import district_tz
 from sync_server.services.records import ROWS, WIRE_FIELDS, to_json_value, wire_columns
 from sync_server.services.review import supervises
 from sync_server.tables import OrgUnitRow
@@ -194,8 +196,12 @@ def _csv_lines(rows: Sequence[Sequence[str]]) -> str:
 
 def _cell(value: Any, is_json: bool) -> str:
     """One value as spreadsheet text: JSON columns as JSON, booleans as JSON
-    literals, nothing as an empty cell. Text that a spreadsheet would run as
-    a formula (typed on a device by anyone) is prefixed with an apostrophe."""
+    literals, nothing as an empty cell, a time on the district's clock with
+    its offset (what the screens show, still one exact instant). Text that a
+    spreadsheet would run as a formula (typed on a device by anyone) is
+    prefixed with an apostrophe."""
+    if isinstance(value, datetime):
+        return wall_clock(value, district_tz()).isoformat()
     wire = to_json_value(value)
     if is_json:
         return json.dumps(wire, ensure_ascii=False, separators=(",", ":"))
