@@ -430,3 +430,23 @@ def purge_tombstones(
                 state.purged_through = through
             append_audit(session, "purge_tombstones", datetime.now(UTC), detail={"rows": purged})
         typer.echo(f"purged {purged} tombstones older than {days} days")
+
+
+@admin.command("collect-blobs")
+def collect_blobs_command(
+    db: DbOption = None,
+    blobs: Annotated[Path | None, typer.Option(help="folder of the blob store")] = None,
+) -> None:
+    """Remove uploads left unfinished and blobs no record needs (after the
+    grace period); audited. Safe to run while the server runs, e.g. nightly."""
+    from sync_server.blobs.store import FileBlobStore
+    from sync_server.services.blob_collection import collect_blobs
+
+    settings = settings_for(db, blobs=blobs)
+    with database(settings.db) as engine:
+        done = collect_blobs(engine, FileBlobStore(settings.blobs), settings, datetime.now(UTC))
+    typer.echo(
+        f"expired {done.expired_uploads} unfinished uploads ({done.expired_bytes} bytes), "
+        f"released {done.released_claims} claims, deleted {len(done.deleted)} blobs "
+        f"({done.deleted_bytes} bytes)"
+    )

@@ -145,6 +145,8 @@ STRINGS: dict[str, str] = {
     "attention.what_to_do.rejected": "Correct what the server names and send it again — or discard the change.",
     "attention.what_to_do.sent_back": "Open the record and make the changes the supervisor asks for.",
     "attention.what_to_do.conflict": "Your value was overwritten. Check the record; your supervisor settles it.",
+    "attention.upload_refused": "A photo or document was not uploaded",
+    "attention.what_to_do.upload_refused": "The server says why. Send it again once that is resolved (for a full quota: after the records that use your photos have synced, or tomorrow).",
     "attention.send_again": "Send again",
     "attention.correct": "Correct",
     "correction.title": "Correct a refused change",

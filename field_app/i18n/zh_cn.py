@@ -140,6 +140,8 @@ STRINGS: dict[str, str] = {
     "attention.what_to_do.rejected": "按服务器指出的问题改正后重新发送，或放弃这项修改。",
     "attention.what_to_do.sent_back": "打开记录，按审核意见修改。",
     "attention.what_to_do.conflict": "您填写的内容被覆盖了。请核对记录，由审核人确定。",
+    "attention.upload_refused": "有照片或文件未能上传",
+    "attention.what_to_do.upload_refused": "服务器说明了原因。问题解决后请重新发送（若是上传额度已满：待使用这些照片的记录同步后，或明天再发）。",
     "attention.send_again": "重新发送",
     "attention.correct": "改正",
     "correction.title": "改正被拒收的修改",

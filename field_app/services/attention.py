@@ -1,6 +1,6 @@
-"""What the user should know about: work not yet on the server, changes the
-server refused (and why), and things a person must look at — conflicts
-where someone's value was overwritten and reviews asking for changes.
+"""What the user should know about: work not yet on the server, changes and
+photos the server refused (and why), and things a person must look at —
+conflicts where someone's value was overwritten and reviews asking for changes.
 
 This is the "k items need attention" of the sync status, in detail.
 """
@@ -65,24 +65,40 @@ class Attention:
     rejected: list[RejectedChange]
     conflicts: list[ConflictRecord]
     needs_changes: list[ReviewRecord]
+    refused_blobs: list[PendingBlob]
 
     @property
     def count(self) -> int:
         """Items that need a person (pending uploads only need a network)."""
-        return len(self.rejected) + len(self.conflicts) + len(self.needs_changes)
+        return (
+            len(self.rejected)
+            + len(self.conflicts)
+            + len(self.needs_changes)
+            + len(self.refused_blobs)
+        )
+
+
+def _blobs(store: LocalStore, state: str) -> list[PendingBlob]:
+    with store.transaction() as session:
+        rows = session.scalars(
+            select(BlobUpload)
+            .where(col(BlobUpload.state) == state)
+            .order_by(col(BlobUpload.sha256))
+        ).all()
+        return [PendingBlob(r.sha256, r.size, r.mime, r.attempts, r.last_error) for r in rows]
 
 
 def pending_uploads(store: LocalStore) -> PendingUploads:
     changes = store.outbox(states=["pending", "sent"])
     with store.transaction() as session:
-        rows = session.scalars(
-            select(BlobUpload)
-            .where(col(BlobUpload.state) == "pending")
-            .order_by(col(BlobUpload.sha256))
-        ).all()
-        blobs = [PendingBlob(r.sha256, r.size, r.mime, r.attempts, r.last_error) for r in rows]
         items = waiting_items(session)
-    return PendingUploads(changes, blobs, items)
+    return PendingUploads(changes, _blobs(store, "pending"), items)
+
+
+def refused_blobs(store: LocalStore) -> list[PendingBlob]:
+    """Photos and documents the server refused (over quota, damaged): they
+    wait for the user to send them again, with the server's reason."""
+    return _blobs(store, "refused")
 
 
 def rejected_changes(store: LocalStore) -> list[RejectedChange]:
@@ -140,4 +156,5 @@ def attention(store: LocalStore) -> Attention:
         rejected=rejected_changes(store),
         conflicts=open_conflicts(store),
         needs_changes=reviews_needing_changes(store),
+        refused_blobs=refused_blobs(store),
     )

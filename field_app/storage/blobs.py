@@ -8,7 +8,8 @@ fsync, rename): a killed app leaves the old state or the new one, never a
 torn blob that would upload with the wrong hash.
 
 ``LocalBlobStore`` is also the sync engine's source of blob uploads:
-``pending`` / ``read(sha256, offset, size)`` / ``mark_uploaded``. Thumbnails
+``pending`` / ``read(sha256, offset, size)`` / ``mark_uploaded`` /
+``mark_refused`` (a refused blob waits for the user's ``retry``). Thumbnails
 are local only (for lists): they are never queued for upload.
 """
 
@@ -123,6 +124,25 @@ class LocalBlobStore:
             if row is not None:
                 row.state = "uploaded"
                 row.last_error = None
+            session.commit()
+
+    def mark_refused(self, sha256: str, reason: str) -> None:
+        """The server refused this blob: keep it, with the reason, until the
+        user sends it again (``retry``)."""
+        with Session(self.engine) as session:
+            row = session.get(BlobUpload, _checked(sha256))
+            if row is not None:
+                row.state = "refused"
+                row.attempts += 1
+                row.last_error = reason[:500]
+            session.commit()
+
+    def retry(self, sha256: str) -> None:
+        """Offer a refused blob to the next sync round again."""
+        with Session(self.engine) as session:
+            row = session.get(BlobUpload, _checked(sha256))
+            if row is not None and row.state == "refused":
+                row.state = "pending"
             session.commit()
 
     # -- internals -----------------------------------------------------------

@@ -292,7 +292,9 @@ class SyncEngine:
 
     def _upload_blob(self, sha256: str, size: int) -> bool:
         """Upload from wherever the server's copy ends; ``True`` once complete.
-        ``False`` leaves the blob for a later round (busy, or refused)."""
+        ``False`` leaves the blob for a later round (busy), or for the user
+        when the server refused it (over quota, too large, damaged): sending
+        it again every round would never succeed and would hide the reason."""
         try:
             progress = self.client.blob_head(sha256)
             stalled = 0
@@ -304,10 +306,12 @@ class SyncEngine:
                 chunk = self.blobs.read(sha256, offset, min(self.chunk_bytes, size - offset))
                 progress = self.client.blob_patch(sha256, offset, size, chunk)
                 stalled = stalled + 1 if progress.offset <= offset else 0
-        except RequestRejected as refused:
-            # Most likely HASH_MISMATCH: the local copy is damaged. The other
-            # blobs and the pull must not wait for it.
+        except (RequestRejected, BatchTooLarge) as refused:
+            # QUOTA_EXCEEDED, PAYLOAD_TOO_LARGE or HASH_MISMATCH (a damaged
+            # local copy). The other blobs and the pull must not wait for it.
             log.warning("blob upload refused: %s", refused.code)
+            reason = refused.message if isinstance(refused, RequestRejected) else str(refused)
+            self.blobs.mark_refused(sha256, reason)
             return False
         return True
 

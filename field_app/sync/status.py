@@ -3,8 +3,9 @@
 ``state`` answers "is my work reaching the office?" (offline, syncing n/m,
 up to date at T, sign in again, update the app); ``waiting`` and
 ``needs_attention`` answer "is anything of mine stuck?". Items that need
-attention are the device's own: changes the server rejected, open conflicts
-on its records, and records a supervisor sent back with "needs changes".
+attention are the device's own: changes (and photos) the server rejected,
+open conflicts on its records, and records a supervisor sent back with
+"needs changes".
 """
 
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from sqlmodel import col
 from field_app.storage.reviews import reviews_asking_changes
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import (
+    BlobUpload,
     DeviceState,
     LocalConflict,
     OutboxEntry,
@@ -50,6 +52,7 @@ class Attention:
     """Things the user made (a record with its attachments and photos) that
     the server has not acknowledged yet (``storage/waiting.py``)."""
     rejected: int = 0
+    """Changes and photos the server refused."""
     conflicts: int = 0
     reviews: int = 0
 
@@ -100,9 +103,12 @@ def count_attention(store: LocalStore) -> Attention:
         )
         reviews = len(reviews_asking_changes(session, user_id))
         waiting = waiting_items(session)
+        refused_blobs = session.scalar(
+            select(func.count()).select_from(BlobUpload).where(col(BlobUpload.state) == "refused")
+        )
     return Attention(
         waiting=waiting,
-        rejected=by_state.get("rejected", 0),
+        rejected=by_state.get("rejected", 0) + int(refused_blobs or 0),
         conflicts=int(conflicts or 0),
         reviews=reviews,
     )

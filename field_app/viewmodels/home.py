@@ -41,11 +41,13 @@ class DraftItem:
 @dataclass(frozen=True)
 class AttentionItem:
     kind: str
-    """``rejected`` | ``sent_back`` | ``conflict``."""
+    """``rejected`` | ``sent_back`` | ``conflict`` | ``upload_refused``."""
     title: Msg
     detail: str
     route: Route | None
     mutation_id: UUID | None = None
+    sha256: str | None = None
+    """The refused photo or document, for ``upload_refused``."""
 
 
 _LABEL_FIELDS = ("name", "title", "signer_name", "caption")
@@ -203,6 +205,16 @@ class HomeViewModel(Observable):
             )
             for conflict in found.conflicts
         ]
+        items += [
+            AttentionItem(
+                "upload_refused",
+                msg("attention.upload_refused"),
+                blob.last_error or "",
+                None,
+                sha256=blob.sha256,
+            )
+            for blob in found.refused_blobs
+        ]
         return items
 
     def send_again(self, item: AttentionItem) -> None:
@@ -210,8 +222,12 @@ class HomeViewModel(Observable):
         the cause went away (a deleted reference restored): queue it again."""
         if item.mutation_id is not None:
             self.core.data.store.retry(item.mutation_id)
-            self.core.changed()
-            self.load()
+        elif item.sha256 is not None:
+            self.core.data.blobs.retry(item.sha256)
+        else:
+            return
+        self.core.changed()
+        self.load()
 
     def give_up(self, item: AttentionItem) -> None:
         """Drop a refused change for good (the server keeps its own version)."""

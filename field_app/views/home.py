@@ -145,5 +145,11 @@ class HomeView(ScreenView):
                 secondary_button(t("attention.send_again"), again, ft.Icons.SEND),
                 secondary_button(t("attention.discard"), drop, danger=True),
             ]
+        if item.kind == "upload_refused":
+
+            def upload_again(_: ft.Event[ft.Control]) -> None:
+                self.vm.send_again(item)
+
+            buttons.append(secondary_button(t("attention.send_again"), upload_again, ft.Icons.SEND))
         controls.append(ft.Row(buttons, wrap=True, spacing=8))
         return card(controls)

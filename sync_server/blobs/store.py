@@ -4,6 +4,13 @@ A blob is named by the lowercase hex SHA-256 of its content and becomes
 visible only once its whole content has been received AND hashed to that
 name, so a reader never sees half a blob or bytes under the wrong name.
 
+Uploads in progress belong to an *owner* (the uploading user): each owner has
+its own partial file per blob, so nobody can learn from an offset that
+someone else is sending the same bytes. Bytes that are already stored are
+de-duplicated only after the owner has sent all of them and they hashed to
+the name: the store never tells a caller "I have this already" (who may read
+which blob is the database's business: ``services/blob_claims.py``).
+
 ``BlobStore`` is the small interface the API uses, so that an S3-compatible
 store can replace ``FileBlobStore`` in large deployments. ``FileBlobStore``
 keeps nothing in memory between calls: any number of server processes may
@@ -14,22 +21,30 @@ a local file system or one with working ``flock``).
 
 Layout under the root::
 
-    ab/cd/abcd…   complete blobs, fanned out by the first two byte pairs
-    partial/abcd… uploads in progress; bytes held = file size
+    ab/cd/abcd…           complete blobs, fanned out by the first two byte pairs
+    partial/<owner>/abcd… uploads in progress; bytes held = file size
+    .collect.lock         taken shared to publish, exclusive to delete a blob
+
+Collection (``services/blob_collection.py``) removes abandoned partial files
+and blobs no one needs; the lock file keeps it from deleting a blob in the
+instant an upload of the same bytes finds it there.
 """
 
 import fcntl
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from shared_models.domain.attachments import MAX_BLOB_BYTES
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_OWNER = re.compile(r"[0-9a-f]{32}")
 _READ_BYTES = 1024 * 1024
 
 
@@ -50,14 +65,6 @@ class UploadOffsetError(BlobStoreError):
         self.busy = busy
 
 
-class BlobAlreadyStoredError(BlobStoreError):
-    """The blob is complete already; uploading it again changes nothing."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__(f"the blob is stored ({size} bytes)")
-        self.size = size
-
-
 class HashMismatchError(BlobStoreError):
     """The received content does not hash to the blob's name; it was discarded."""
 
@@ -70,6 +77,17 @@ class ChunkOverrunError(BlobStoreError):
 class UploadProgress:
     offset: int
     complete: bool
+
+
+@dataclass(frozen=True)
+class HeldFile:
+    """A file of the store as collection sees it: a partial upload (with its
+    ``owner``) or a complete blob (``owner`` is empty)."""
+
+    owner: str
+    sha256: str
+    size: int
+    modified: datetime
 
 
 @dataclass(frozen=True)
@@ -112,23 +130,38 @@ class BlobStore(Protocol):
         """The size of the complete blob, or ``None`` when it is not stored."""
         ...
 
-    def held(self, sha256: str) -> int:
-        """Bytes of an unfinished upload the store holds (0 when none)."""
+    def held(self, owner: str, sha256: str) -> int:
+        """Bytes of ``owner``'s unfinished upload of the blob (0 when none)."""
         ...
 
-    def missing(self, hashes: Iterable[str]) -> list[str]:
-        """Those of ``hashes`` not stored completely, in order, each once."""
-        ...
-
-    def begin(self, sha256: str, offset: int, length: int) -> BlobUpload:
-        """Start receiving a chunk at ``offset`` of a blob of ``length`` bytes.
-
-        Raises ``BlobAlreadyStoredError`` or ``UploadOffsetError``.
-        """
+    def begin(self, owner: str, sha256: str, offset: int, length: int) -> BlobUpload:
+        """Start receiving a chunk of ``owner``'s upload at ``offset`` of a blob
+        of ``length`` bytes. Raises ``UploadOffsetError``."""
         ...
 
     def open(self, sha256: str) -> BlobContent | None:
         """The complete blob for reading, or ``None``."""
+        ...
+
+    def partials(self) -> Iterator[HeldFile]:
+        """Every unfinished upload (for expiry)."""
+        ...
+
+    def expire_partial(self, owner: str, sha256: str, idle_before: datetime) -> int | None:
+        """Remove the upload if nothing was written to it since ``idle_before``
+        and no request is writing it now; the bytes freed (``None`` if kept)."""
+        ...
+
+    def blobs(self) -> Iterator[HeldFile]:
+        """Every complete blob (for collection)."""
+        ...
+
+    def delete_blob(
+        self, sha256: str, modified_before: datetime, unclaimed: Callable[[], bool]
+    ) -> int:
+        """Delete the blob if it was last written before ``modified_before`` and
+        ``unclaimed()`` (asked while no upload can publish it) says nobody
+        needs it; the bytes freed (0 if kept)."""
         ...
 
 
@@ -137,6 +170,17 @@ def check_sha256(sha256: str) -> str:
     if not _SHA256.fullmatch(sha256):
         raise ValueError("a blob name is 64 lowercase hex digits")
     return sha256
+
+
+def check_owner(owner: str) -> str:
+    """An owner is 32 lowercase hex digits (a user id): it becomes a folder name."""
+    if not _OWNER.fullmatch(owner):
+        raise ValueError("an upload owner is 32 lowercase hex digits")
+    return owner
+
+
+def _modified(stat: os.stat_result) -> datetime:
+    return datetime.fromtimestamp(stat.st_mtime, UTC)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -155,13 +199,14 @@ class FileBlobStore:
         self.root = root
         self.partial_dir = root / "partial"
         self.partial_dir.mkdir(parents=True, exist_ok=True)
+        self._collect_lock = root / ".collect.lock"
 
     def blob_path(self, sha256: str) -> Path:
         check_sha256(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def partial_path(self, sha256: str) -> Path:
-        return self.partial_dir / check_sha256(sha256)
+    def partial_path(self, owner: str, sha256: str) -> Path:
+        return self.partial_dir / check_owner(owner) / check_sha256(sha256)
 
     def stored_size(self, sha256: str) -> int | None:
         try:
@@ -169,15 +214,11 @@ class FileBlobStore:
         except FileNotFoundError:
             return None
 
-    def held(self, sha256: str) -> int:
+    def held(self, owner: str, sha256: str) -> int:
         try:
-            return self.partial_path(sha256).stat().st_size
+            return self.partial_path(owner, sha256).stat().st_size
         except FileNotFoundError:
             return 0
-
-    def missing(self, hashes: Iterable[str]) -> list[str]:
-        unique = dict.fromkeys(hashes)
-        return [sha256 for sha256 in unique if self.stored_size(sha256) is None]
 
     def open(self, sha256: str) -> BlobContent | None:
         try:
@@ -186,21 +227,14 @@ class FileBlobStore:
             return None
         return BlobContent(stream=stream, size=os.fstat(stream.fileno()).st_size)
 
-    def begin(self, sha256: str, offset: int, length: int) -> "FileUpload":
+    def begin(self, owner: str, sha256: str, offset: int, length: int) -> "FileUpload":
         if not 1 <= length <= MAX_BLOB_BYTES or not 0 <= offset <= length:
             raise ValueError(f"offset {offset} and length {length} do not describe a blob")
-        stored = self.stored_size(sha256)
-        if stored is not None:
-            raise BlobAlreadyStoredError(stored)
-        path = self.partial_path(sha256)
+        path = self.partial_path(owner, sha256)
+        path.parent.mkdir(exist_ok=True)
         fd = self._lock_partial(path)
         try:
-            stored = self.stored_size(sha256)
             held = os.fstat(fd).st_size
-            if stored is not None:
-                # Completed since the caller looked; a partial is redundant now.
-                os.unlink(path)
-                raise BlobAlreadyStoredError(stored)
             if held != offset:
                 if held == 0:
                     os.unlink(path)
@@ -208,17 +242,19 @@ class FileBlobStore:
         except BaseException:
             os.close(fd)
             raise
-        return FileUpload(self, sha256, fd, offset, length)
+        return FileUpload(self, path, sha256, fd, offset, length)
 
-    def _lock_partial(self, path: Path) -> int:
-        """Open and lock the partial file that is linked at ``path`` now.
+    def _lock_partial(self, path: Path, *, create: bool = True) -> int:
+        """Open and lock the partial file that is linked at ``path`` now
+        (``FileNotFoundError`` when there is none and ``create`` is false).
 
         A finished or discarded upload unlinks its partial while holding the
         lock, so a lock won on a file no longer linked there is worthless:
         start again with the file that is.
         """
+        flags = os.O_RDWR | os.O_APPEND | (os.O_CREAT if create else 0)
         while True:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            fd = os.open(path, flags, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -235,22 +271,107 @@ class FileBlobStore:
                 return fd
             os.close(fd)
 
-    def publish(self, sha256: str, fd: int) -> None:
+    @contextmanager
+    def _collection_lock(self, kind: int) -> Iterator[None]:
+        fd = os.open(self._collect_lock, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, kind)
+            yield
+        finally:
+            os.close(fd)
+
+    def publish(self, path: Path, sha256: str, fd: int) -> None:
         """Move a verified partial into place so it is whole even after a crash:
-        its bytes reach the disk before its name, and the name before the answer."""
-        os.fsync(fd)
+        its bytes reach the disk before its name, and the name before the answer.
+        Bytes stored already (someone else's upload) are kept once: the
+        partial, now proven to be the same bytes, is dropped."""
         target = self.blob_path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.partial_path(sha256), target)
-        for folder in (target.parent, target.parent.parent, self.root, self.partial_dir):
-            _fsync_dir(folder)
+        with self._collection_lock(fcntl.LOCK_SH):
+            if target.exists():
+                os.unlink(path)
+                _fsync_dir(path.parent)
+                return
+            os.fsync(fd)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            for folder in (target.parent, target.parent.parent, self.root, path.parent):
+                _fsync_dir(folder)
+
+    # -- collection -------------------------------------------------------------
+
+    def partials(self) -> Iterator[HeldFile]:
+        """Also the unowned ``partial/<sha>`` files of stores from before
+        uploads had owners (owner ``""``): nobody resumes those any more."""
+        for entry in self.partial_dir.iterdir():
+            if entry.is_dir() and _OWNER.fullmatch(entry.name):
+                paths, owner = list(entry.iterdir()), entry.name
+            elif entry.is_file():
+                paths, owner = [entry], ""
+            else:
+                continue
+            for path in paths:
+                if not _SHA256.fullmatch(path.name):
+                    continue
+                try:
+                    stat = path.stat()
+                except FileNotFoundError:
+                    continue
+                yield HeldFile(owner, path.name, stat.st_size, _modified(stat))
+
+    def expire_partial(self, owner: str, sha256: str, idle_before: datetime) -> int | None:
+        if owner:
+            path = self.partial_path(owner, sha256)
+        else:
+            path = self.partial_dir / check_sha256(sha256)
+        try:
+            fd = self._lock_partial(path, create=False)
+        except UploadOffsetError:
+            return None  # a request is writing it right now: not abandoned
+        except FileNotFoundError:
+            return None  # finished or expired since it was listed
+        try:
+            stat = os.fstat(fd)
+            if _modified(stat) >= idle_before:
+                return None
+            os.unlink(path)
+            return stat.st_size
+        finally:
+            os.close(fd)
+
+    def blobs(self) -> Iterator[HeldFile]:
+        for path in self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
+            if not _SHA256.fullmatch(path.name):
+                continue
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            yield HeldFile("", path.name, stat.st_size, _modified(stat))
+
+    def delete_blob(
+        self, sha256: str, modified_before: datetime, unclaimed: Callable[[], bool]
+    ) -> int:
+        path = self.blob_path(sha256)
+        with self._collection_lock(fcntl.LOCK_EX):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                return 0
+            if _modified(stat) >= modified_before or not unclaimed():
+                return 0
+            os.unlink(path)
+            _fsync_dir(path.parent)
+            return stat.st_size
 
 
 class FileUpload:
     """``BlobUpload`` for ``FileBlobStore``: appends to the locked partial file."""
 
-    def __init__(self, store: FileBlobStore, sha256: str, fd: int, offset: int, length: int):
+    def __init__(
+        self, store: FileBlobStore, path: Path, sha256: str, fd: int, offset: int, length: int
+    ):
         self._store = store
+        self._path = path
         self._sha256 = sha256
         self._fd: int | None = fd
         self._start = offset
@@ -282,9 +403,9 @@ class FileUpload:
             if self._offset < self._length:
                 return UploadProgress(offset=self._offset, complete=False)
             if self._content_hash(fd) != self._sha256:
-                os.unlink(self._store.partial_path(self._sha256))
+                os.unlink(self._path)
                 raise HashMismatchError("the content does not match its SHA-256")
-            self._store.publish(self._sha256, fd)
+            self._store.publish(self._path, self._sha256, fd)
             return UploadProgress(offset=self._offset, complete=True)
         finally:
             self._release()
@@ -297,7 +418,7 @@ class FileUpload:
                 os.ftruncate(self._fd, self._start)
                 self._offset = self._start
             if self._offset == 0:
-                os.unlink(self._store.partial_path(self._sha256))
+                os.unlink(self._path)
         finally:
             self._release()
 

@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
 from shared_models.protocol.push import MAX_MUTATIONS_PER_PUSH, MAX_PUSH_BYTES
 
+MEBIBYTE = 1024 * 1024
+
 
 class ServerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LASTMILE_", extra="ignore")
@@ -56,6 +58,27 @@ class ServerSettings(BaseSettings):
     )
     token_lifetime_days: int = Field(
         default=90, ge=1, description="a token this old no longer works, however often used"
+    )
+    blob_unreferenced_quota_device_bytes: int = Field(
+        default=64 * MEBIBYTE,
+        ge=1,
+        description="bytes of blobs a device may hold that no record of its user names "
+        "(unfinished uploads count with their full length)",
+    )
+    blob_unreferenced_quota_user_bytes: int = Field(default=80 * MEBIBYTE, ge=1)
+    blob_daily_quota_device_bytes: int = Field(
+        default=1024 * MEBIBYTE,
+        ge=1,
+        description="bytes of blobs a device may upload in 24 hours, records or not",
+    )
+    blob_daily_quota_user_bytes: int = Field(default=2048 * MEBIBYTE, ge=1)
+    blob_upload_expiry_hours: int = Field(
+        default=48, ge=1, description="an upload idle this long is removed by collect-blobs"
+    )
+    blob_grace_days: int = Field(
+        default=14,
+        ge=1,
+        description="a blob no record names (or whose record was deleted) is kept this long",
     )
     signing_key: Path | None = Field(
         default=None,

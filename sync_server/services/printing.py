@@ -6,10 +6,13 @@ not signed: the district vouches only for what was sealed)."""
 from dataclasses import dataclass
 from uuid import UUID
 
+from sqlmodel import Session
+
 from field_app.documents.agreement_pdf import render_agreement_pdf
 from shared_models.agreement_text import agreement_document
-from shared_models.domain.agreements import AgreementStatus
+from shared_models.domain.agreements import AgreementStatus, SignatureRef
 from sync_server.blobs.store import BlobStore
+from sync_server.services.blob_claims import signature_image_readable
 from sync_server.services.countersign import agreement_fields
 from sync_server.services.district_calendar import district_tz
 from sync_server.services.district_key import DistrictKey
@@ -35,11 +38,18 @@ class PrintedAgreement:
     file_name: str
 
 
-def _images(blobs: BlobStore, hashes: list[str]) -> dict[str, bytes]:
+def _images(blobs: BlobStore, session: Session, signatures: list[SignatureRef]) -> dict[str, bytes]:
+    """The signature images, each read only through its own attachment record
+    whose author sent it (``services/blob_claims.py``)."""
     images: dict[str, bytes] = {}
     missing: list[str] = []
-    for sha256 in dict.fromkeys(hashes):
-        content = blobs.open(sha256)
+    readable = {
+        ref.sha256
+        for ref in signatures
+        if signature_image_readable(session, ref.attachment_id, ref.sha256)
+    }
+    for sha256 in dict.fromkeys(ref.sha256 for ref in signatures):
+        content = blobs.open(sha256) if sha256 in readable else None
         if content is None or content.size > MAX_IMAGE_BYTES:
             missing.append(sha256)
             if content is not None:
@@ -52,13 +62,15 @@ def _images(blobs: BlobStore, hashes: list[str]) -> dict[str, bytes]:
     return images
 
 
-def print_agreement(row: AgreementRow, key: DistrictKey, blobs: BlobStore) -> PrintedAgreement:
+def print_agreement(
+    row: AgreementRow, key: DistrictKey, blobs: BlobStore, session: Session
+) -> PrintedAgreement:
     """The agreement's PDF. Raises ``MissingImagesError`` while a signature
     image has not been uploaded: a printed agreement without its signatures
     would mislead. An image that does not hash to its sealed value is
     refused by the renderer (``SignatureImageError``)."""
     fields = agreement_fields(row)
-    images = _images(blobs, [s.sha256 for s in fields.signatures])
+    images = _images(blobs, session, fields.signatures)
     document = agreement_document(row.id, fields, district_tz())
     pdf = render_agreement_pdf(document, images)
     sealed = fields.status is AgreementStatus.SIGNED and document.reference is not None

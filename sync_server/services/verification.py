@@ -35,6 +35,7 @@ from shared_models.protocol.tables import TableName
 from shared_models.protocol.verify import CheckName, VerifyCheck, VerifyReport
 from sync_server.blobs.store import BlobStore
 from sync_server.repositories.scope import JurisdictionScope
+from sync_server.services.blob_claims import signature_image_readable
 from sync_server.services.countersign import agreement_fields, countersignature_problem
 from sync_server.services.district_key import DistrictKey
 from sync_server.services.pades import inspect_pdf
@@ -156,7 +157,8 @@ class AgreementVerifier:
                 problems.append(f"{who}: its attachment record is missing")
             elif attachment.sha256 != ref.sha256:
                 problems.append(f"{who}: the attachment now names another image than was sealed")
-            actual = self._blob_hash(ref.sha256)
+            readable = signature_image_readable(self.session, ref.attachment_id, ref.sha256)
+            actual = self._blob_hash(ref.sha256) if readable else None
             if actual is None:
                 problems.append(f"{who}: the image has not reached the server")
             elif actual != ref.sha256:

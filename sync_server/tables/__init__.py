@@ -1,5 +1,6 @@
 """Every table of the district database (SQLModel metadata for Alembic)."""
 
+from sync_server.tables.blobs import BlobClaim
 from sync_server.tables.bookkeeping import (
     AppliedMutation,
     AuditEntry,
@@ -27,6 +28,7 @@ __all__ = [
     "AppliedMutation",
     "AttachmentRow",
     "AuditEntry",
+    "BlobClaim",
     "CaseRow",
     "ConflictRow",
     "DeviceToken",

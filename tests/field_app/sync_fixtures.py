@@ -198,6 +198,7 @@ class MemoryBlobs:
     def __init__(self) -> None:
         self.content: dict[str, tuple[bytes, str]] = {}
         self.uploaded: set[str] = set()
+        self.refused: dict[str, str] = {}
         self.reads: list[tuple[str, int, int]] = []
 
     def add(self, data: bytes, mime: str = "image/jpeg") -> str:
@@ -209,7 +210,7 @@ class MemoryBlobs:
         return [
             (sha, len(data), mime)
             for sha, (data, mime) in self.content.items()
-            if sha not in self.uploaded
+            if sha not in self.uploaded and sha not in self.refused
         ]
 
     def read(self, sha256: str, offset: int, size: int) -> bytes:
@@ -218,6 +219,9 @@ class MemoryBlobs:
 
     def mark_uploaded(self, sha256: str) -> None:
         self.uploaded.add(sha256)
+
+    def mark_refused(self, sha256: str, reason: str) -> None:
+        self.refused[sha256] = reason
 
 
 class Phone:

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from field_app.security.aead import DataKeyCipher
+from field_app.services.attention import refused_blobs
 from field_app.services.photos import attach_photo
 from field_app.storage.blobs import BlobNotFoundError, LocalBlobStore
 from field_app.storage.store import LocalStore
 from field_app.sync.blobs import BlobSource
+from field_app.sync.status import count_attention
 from shared_models.protocol.tables import TableName
 from tests.factories import case_fields
 from tests.field_app.services_fixtures import camera_jpeg
@@ -157,3 +159,40 @@ def test_the_sync_engine_uploads_a_photo_from_the_local_blob_store(
         )
     finally:
         phone.close()
+
+
+def test_a_blob_over_quota_waits_for_the_user_with_the_reason(db_url: str, tmp_path: Path) -> None:
+    """The server refuses the photo (over quota): the other work syncs, the
+    photo is not sent again every round, the user sees why, and "send again"
+    offers it to the next round."""
+    with running_server(
+        db_url, tmp_path / "server-blobs", blob_unreferenced_quota_device_bytes=1000
+    ) as server:
+        phone = Phone(server.http, tmp_path / "phone", migrated_local_template(tmp_path))
+        try:
+            local = LocalBlobStore(tmp_path / "phone" / "blobs", phone.store.cipher, phone.store)
+            phone.engine.blobs = local
+            phone.login("mediator.baijia")
+            sha256 = local.put(DATA, "image/png")
+            case_id = phone.save(TableName.CASES, case_fields(server.district.baijia.id))
+
+            result = phone.sync()
+            assert result.ok, result.error
+            assert case_id in server.live(TableName.CASES)
+            assert local.pending() == []
+            [refused] = refused_blobs(phone.store)
+            assert refused.sha256 == sha256
+            assert refused.last_error is not None
+            assert "quota" in refused.last_error
+            assert count_attention(phone.store).needs_attention == 1
+
+            again = phone.sync()
+            assert again.ok
+            assert again.uploaded == 0
+            assert refused_blobs(phone.store)[0].attempts == 1  # not sent again
+
+            local.retry(sha256)
+            assert local.pending() == [(sha256, len(DATA), "image/png")]
+            assert refused_blobs(phone.store) == []
+        finally:
+            phone.close()

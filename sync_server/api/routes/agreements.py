@@ -126,7 +126,7 @@ def agreement_pdf(
     if row is None or row.deleted:
         raise ApiError(404, ErrorCode.NOT_FOUND, _NOT_FOUND)
     try:
-        printed = print_agreement(row, verifier.key, verifier.blobs)
+        printed = print_agreement(row, verifier.key, verifier.blobs, verifier.session)
     except MissingImagesError as missing:
         raise ApiError(
             409,

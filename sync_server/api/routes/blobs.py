@@ -1,22 +1,21 @@
 """Blobs: resumable, content-addressed uploads and scoped downloads
-(docs/protocol.md "Blobs").
+(docs/protocol.md "Blobs", docs/security.md "Blobs").
 
-Any signed-in device may upload: a phone uploads a photo before or after it
-pushes the attachment record, and the bytes are useless without a record.
-Downloads are where jurisdiction bites: a blob is served only through an
-attachment record the caller may see.
+Any signed-in device may upload, within its quotas: a phone uploads a photo
+before or after it pushes the attachment record. Every answer speaks of the
+caller's own uploads only, and a blob is served only through an attachment
+record the caller may see whose author sent the bytes
+(``services/blob_claims.py``), so knowing a hash reveals nothing.
 """
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, BinaryIO
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import Engine
-from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -30,10 +29,8 @@ from shared_models.protocol.blobs import (
     MissingBlobsResponse,
 )
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
-from shared_models.protocol.tables import TableName
-from sync_server.api.deps import CallerDep, EngineDep, SessionDep, SettingsDep, get_caller
+from sync_server.api.deps import Caller, CallerDep, EngineDep, SessionDep, SettingsDep
 from sync_server.blobs.store import (
-    BlobAlreadyStoredError,
     BlobStore,
     BlobUpload,
     FileBlobStore,
@@ -41,10 +38,17 @@ from sync_server.blobs.store import (
     UploadOffsetError,
     UploadProgress,
 )
-from sync_server.core.audit import append_audit
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError, error_response
-from sync_server.tables import AttachmentRow
+from sync_server.services.blob_claims import (
+    QuotaExceededError,
+    Quotas,
+    readable_mime,
+    record_stored,
+    reserve_upload,
+    stored_by,
+    upload_owner,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["blobs"])
 
@@ -76,29 +80,34 @@ def _offset_header(offset: int) -> dict[str, str]:
 
 @router.post(
     "/blobs/missing",
-    dependencies=[Depends(get_caller)],
     responses={401: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope}},
 )
-def missing_blobs(body: MissingBlobsRequest, store: BlobStoreDep) -> MissingBlobsResponse:
-    """Which of these blobs the server still needs, so a device uploads only those."""
-    return MissingBlobsResponse(missing=store.missing(body.sha256))
+def missing_blobs(
+    body: MissingBlobsRequest, caller: CallerDep, session: SessionDep
+) -> MissingBlobsResponse:
+    """Which of these blobs the caller has not sent whole yet, so a device
+    uploads only those. Bytes someone else sent count as missing."""
+    sent = stored_by(session, caller.user.id, body.sha256)
+    return MissingBlobsResponse(missing=[h for h in dict.fromkeys(body.sha256) if h not in sent])
 
 
 @router.head(
     "/blobs/{sha256}",
-    dependencies=[Depends(get_caller)],
     responses={
-        200: {"description": "stored completely"},
+        200: {"description": "you have sent it whole"},
         401: {"description": "not signed in"},
-        404: {"description": f"not stored; header {UPLOAD_OFFSET} = bytes held so far"},
+        404: {"description": f"not sent whole; header {UPLOAD_OFFSET} = your bytes held so far"},
     },
 )
-def blob_status(sha256: BlobHash, store: BlobStoreDep) -> Response:
-    """Whether the blob is stored, else where to resume its upload."""
-    size = store.stored_size(sha256)
+def blob_status(
+    sha256: BlobHash, caller: CallerDep, session: SessionDep, store: BlobStoreDep
+) -> Response:
+    """Whether the caller has sent the blob whole, else where to resume their upload."""
+    size = stored_by(session, caller.user.id, [sha256]).get(sha256)
     if size is not None:
         return Response(status_code=200, headers={**_offset_header(size), UPLOAD_LENGTH: str(size)})
-    return Response(status_code=404, headers=_offset_header(store.held(sha256)))
+    held = store.held(upload_owner(caller.user.id), sha256)
+    return Response(status_code=404, headers=_offset_header(held))
 
 
 @router.patch(
@@ -115,10 +124,11 @@ def blob_status(sha256: BlobHash, store: BlobStoreDep) -> Response:
         }
     },
     responses={
-        201: {"description": "the blob is complete and verified (or was already)"},
+        201: {"description": "the blob is complete and verified (or you had sent it already)"},
         204: {"description": f"chunk kept; header {UPLOAD_OFFSET} = bytes held"},
         400: {"model": ErrorEnvelope, "description": "the chunk was cut off (bytes kept)"},
         401: {"model": ErrorEnvelope},
+        403: {"model": ErrorEnvelope, "description": "QUOTA_EXCEEDED: the message says which"},
         409: {"model": ErrorEnvelope, "description": "wrong offset; header has the right one"},
         413: {"model": ErrorEnvelope, "description": "blob or chunk too large"},
         415: {"model": ErrorEnvelope, "description": "send the chunk as raw bytes"},
@@ -130,6 +140,7 @@ async def upload_chunk(
     request: Request,
     caller: CallerDep,
     engine: EngineDep,
+    settings: SettingsDep,
     store: BlobStoreDep,
     upload_offset: Annotated[int, Header(alias=UPLOAD_OFFSET, ge=0)],
     upload_length: Annotated[int, Header(alias=UPLOAD_LENGTH, ge=1)],
@@ -137,10 +148,14 @@ async def upload_chunk(
     """Append one chunk at ``Upload-Offset``; the chunk that completes the blob
     also has it verified and published."""
     allowed = _chunk_allowance(request, upload_offset, upload_length)
+    sent = await run_in_threadpool(
+        _reserve, engine, caller, Quotas.of(settings), sha256, upload_length
+    )
+    if sent is not None:
+        return Response(status_code=201, headers=_offset_header(sent))
+    owner = upload_owner(caller.user.id)
     try:
-        upload = await run_in_threadpool(store.begin, sha256, upload_offset, upload_length)
-    except BlobAlreadyStoredError as stored:
-        return Response(status_code=201, headers=_offset_header(stored.size))
+        upload = await run_in_threadpool(store.begin, owner, sha256, upload_offset, upload_length)
     except UploadOffsetError as wrong:
         raise _offset_conflict(wrong) from None
     progress = await _receive_chunk(request, upload, allowed)
@@ -153,10 +168,33 @@ async def upload_chunk(
         )
     if not progress.complete:
         return Response(status_code=204, headers=_offset_header(progress.offset))
-    await run_in_threadpool(
-        _audit_stored, engine, caller.user.id, caller.device_id, sha256, progress.offset
-    )
+    await run_in_threadpool(_record_stored, engine, caller, sha256, progress.offset)
     return Response(status_code=201, headers=_offset_header(progress.offset))
+
+
+def _reserve(
+    engine: Engine, caller: Caller, quotas: Quotas, sha256: str, length: int
+) -> int | None:
+    """The size when the caller has sent this blob already, else ``None`` with
+    its bytes reserved in the quotas (403 ``QUOTA_EXCEEDED`` when they do not fit)."""
+    now = datetime.now(UTC)
+    try:
+        with write_session(engine) as session:
+            return reserve_upload(
+                session, caller.user.id, caller.device_id, sha256, length, quotas, now
+            )
+    except QuotaExceededError as full:
+        raise ApiError(
+            403,
+            ErrorCode.QUOTA_EXCEEDED,
+            full.message,
+            {
+                "quota": full.quota,
+                "limit_bytes": full.limit,
+                "used_bytes": full.used,
+                "blob_bytes": full.size,
+            },
+        ) from None
 
 
 def _chunk_allowance(request: Request, offset: int, length: int) -> int:
@@ -260,18 +298,11 @@ async def _receive_chunk(
         ) from None
 
 
-def _audit_stored(engine: Engine, actor_id: UUID, device_id: str, sha256: str, size: int) -> None:
-    """Written once the blob is durable, so the log never names a blob that is not there."""
-    now = datetime.now(UTC)
+def _record_stored(engine: Engine, caller: Caller, sha256: str, size: int) -> None:
+    """Written once the blob is durable, so neither the claim nor the audit
+    log names a blob that is not there."""
     with write_session(engine) as session:
-        append_audit(
-            session,
-            "blob_stored",
-            now,
-            actor_id=actor_id,
-            device_id=device_id,
-            detail={"sha256": sha256, "size": size},
-        )
+        record_stored(session, caller.user.id, caller.device_id, sha256, size, datetime.now(UTC))
 
 
 @router.get(
@@ -286,21 +317,14 @@ def _audit_stored(engine: Engine, actor_id: UUID, device_id: str, sha256: str, s
 def download_blob(
     sha256: BlobHash, caller: CallerDep, session: SessionDep, store: BlobStoreDep
 ) -> StreamingResponse:
-    """The bytes, through an attachment record the caller may see.
+    """The bytes, through an attachment record the caller may see whose
+    author sent them.
 
-    Unknown, not yet uploaded and out-of-scope blobs get the same 404, so the
-    answer tells nothing about records in another jurisdiction.
+    Unknown, not yet uploaded, out-of-scope blobs and those named only by
+    records whose author never sent them get the same 404, so the answer
+    tells nothing about records in another jurisdiction.
     """
-    mime = session.exec(
-        select(AttachmentRow.mime)
-        .where(
-            AttachmentRow.sha256 == sha256,
-            col(AttachmentRow.deleted).is_(False),
-            caller.scope.row_filter(TableName.ATTACHMENTS, AttachmentRow),
-        )
-        .order_by(col(AttachmentRow.version))
-        .limit(1)
-    ).first()
+    mime = readable_mime(session, caller.scope, sha256)
     content = store.open(sha256) if mime is not None else None
     if mime is None or content is None:
         raise ApiError(404, ErrorCode.NOT_FOUND, _NOT_FOUND)

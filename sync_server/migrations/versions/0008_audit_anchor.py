@@ -1,7 +1,7 @@
 """the audit log is keyed with a MAC whose key the database does not hold
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 04:10:00
 
 Every audit entry gets the id of the audit key it was keyed with and its
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
