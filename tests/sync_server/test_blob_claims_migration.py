@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 from sync_server.core.db import make_engine
 from sync_server.core.migrate import alembic_config
 from sync_server.tables import BlobClaim
-from tests.sync_server.test_follow_up_migration import empty_database as empty_database
 
 SHA = "ab" * 32
 
