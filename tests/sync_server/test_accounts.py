@@ -319,8 +319,15 @@ def cli(*args: str) -> Any:
 
 
 def test_the_admin_commands_reset_deactivate_and_reactivate(
-    client: TestClient, engine: Engine, db_url: str, device_for: Any
+    client: TestClient,
+    engine: Engine,
+    db_url: str,
+    device_for: Any,
+    settings: ServerSettings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The commands key their audit entries with the server's audit key.
+    monkeypatch.setenv("LASTMILE_BLOBS", str(settings.blobs))
     phone = device_for("officer.baijia")
     reset = cli("admin", "reset-password", "officer.baijia", "--reason", "lost", "--db", db_url)
     assert reset.exit_code == 0, reset.output
