@@ -12,7 +12,7 @@ gets.
 import hashlib
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from sync_server.core.config import ServerSettings
 from sync_server.main import create_app
 from sync_server.tables import AuditEntry
 from tests.attack.tally import Attack
-from tests.factories import District, case_fields, load_district, mutation, subject_fields
+from tests.factories import District, case_fields, mutation, subject_fields
 from tests.sync_server.agreement_data import SIGNED_AT, draft_fields, push_signed
 from tests.sync_server.conftest import Device
 
@@ -41,22 +41,6 @@ ISSUE_FIGURE = 100 * MEGABYTE
 """The issue's finding: one device stored 104 MB of blobs no record used."""
 
 DeviceFor = Callable[[str], Device]
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> ServerSettings:
-    return ServerSettings(db=db_url, blobs=tmp_path / "blobs")
-
-
-@pytest.fixture
-def district(engine: Engine) -> District:
-    return load_district(engine)
-
-
-@pytest.fixture
-def client(settings: ServerSettings, engine: Engine, district: District) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, engine)) as test_client:
-        yield test_client
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from sync_server.core.security import token_digest
 from sync_server.main import create_app
 from sync_server.tables import DeviceToken
 from tests.attack.tally import Attack
-from tests.factories import PASSWORD, District, load_district
+from tests.factories import PASSWORD, District
 
 REPO = Path(__file__).resolve().parents[2]
 LASTMILE = Path(sys.executable).parent / "lastmile"
@@ -44,22 +44,6 @@ PUBLIC = frozenset(
 )
 """The routes anyone may call; every other route of the OpenAPI needs a live token."""
 CHANGE_ROUTE = ("POST", "/api/v1/auth/password")
-
-
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> ServerSettings:
-    return ServerSettings(db=db_url, blobs=tmp_path / "blobs")
-
-
-@pytest.fixture
-def district(engine: Engine) -> District:
-    return load_district(engine)
-
-
-@pytest.fixture
-def client(settings: ServerSettings, engine: Engine, district: District) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, engine)) as test_client:
-        yield test_client
 
 
 def sign_in(
