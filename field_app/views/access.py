@@ -56,6 +56,30 @@ def _frame(ctx: ViewContext, controls: list[ft.Control]) -> ft.Control:
     )
 
 
+def _form_screen(
+    ctx: ViewContext,
+    heading: tuple[str, str],
+    fields: list[ft.Control],
+    submit: ft.Control,
+    busy: ft.Control,
+    info: ft.Control,
+) -> ft.Control:
+    """A screen of one form before the data is open (sign in, a new
+    password): title and intro at the chosen text size, the fields, the
+    submit button with its progress ring, and a line of what to know."""
+    title, intro = heading
+    return _frame(
+        ctx,
+        [
+            ft.Text(title, size=sz(TEXT) + 4, weight=ft.FontWeight.W_600),
+            label(intro, size=sz(TEXT)),
+            *fields,
+            ft.Row([submit, busy]),
+            info,
+        ],
+    )
+
+
 def _switch_language(ctx: ViewContext, code: str) -> None:
     ctx.app.core.set_language(code)
     ctx.translator.set_language(code)
@@ -111,29 +135,20 @@ class LoginView:
         t = self.ctx.t
         intro = t("login.again_intro") if self.form.again else t("login.intro")
         self._render()
-        return _frame(
+        return _form_screen(
             self.ctx,
+            (t("login.title"), intro),
             [
-                ft.Text(t("login.title"), size=sz(TEXT) + 4, weight=ft.FontWeight.W_600),
-                label(intro, size=sz(TEXT)),
                 tid("login-server", self.server),
                 tid("login-username", self.username),
                 tid("login-password", self.password),
                 self.error,
-                ft.Row(
-                    [
-                        primary_button(
-                            t("login.submit"),
-                            self._submit,
-                            ft.Icons.LOGIN,
-                            "login-submit",
-                            expand=True,
-                        ),
-                        self.busy,
-                    ]
-                ),
-                info_line(t("login.network_needed"), ft.Icons.WIFI),
             ],
+            primary_button(
+                t("login.submit"), self._submit, ft.Icons.LOGIN, "login-submit", expand=True
+            ),
+            self.busy,
+            info_line(t("login.network_needed"), ft.Icons.WIFI),
         )
 
 
@@ -180,28 +195,19 @@ class PasswordView:
     def control(self) -> ft.Control:
         t = self.ctx.t
         self._render()
-        return _frame(
+        return _form_screen(
             self.ctx,
-            [
-                ft.Text(t("password.title"), size=TEXT + 4, weight=ft.FontWeight.W_600),
-                label(t("password.intro", username=self.form.username), size=TEXT),
-                tid("password-new", self.password),
-                tid("password-confirm", self.confirm),
-                self.error,
-                ft.Row(
-                    [
-                        primary_button(
-                            t("password.submit"),
-                            self._submit,
-                            ft.Icons.PASSWORD,
-                            "password-submit",
-                            expand=True,
-                        ),
-                        self.busy,
-                    ]
-                ),
-                info_line(t("password.rule"), ft.Icons.INFO_OUTLINE),
-            ],
+            (t("password.title"), t("password.intro", username=self.form.username)),
+            [tid("password-new", self.password), tid("password-confirm", self.confirm), self.error],
+            primary_button(
+                t("password.submit"),
+                self._submit,
+                ft.Icons.PASSWORD,
+                "password-submit",
+                expand=True,
+            ),
+            self.busy,
+            info_line(t("password.rule"), ft.Icons.INFO_OUTLINE),
         )
 
 
