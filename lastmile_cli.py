@@ -12,7 +12,7 @@ import typer
 from lastmile_demo import COMMANDS, Demo, DemoFailedError, Service, stop_on_signals
 from sync_server.cli import admin, server
 from sync_server.cli_verify import verify
-from sync_server.services.audit_key import DEFAULT_FILE as AUDIT_KEY_FILE
+from sync_server.core.audit_key import DEFAULT_FILE as AUDIT_KEY_FILE
 
 DEMO_PASSWORD = "demo-2026"  # noqa: S105  (the demo district only; printed on start)
 DEMO_LOGINS = [

@@ -112,7 +112,7 @@ def one_office(size: int, seed: int = 1) -> tuple["DemoDistrict", str]:
 def load_server(db_url: str, district: "DemoDistrict") -> None:
     from sync_server.core.db import make_engine, write_session
     from sync_server.core.migrate import upgrade
-    from sync_server.services.seeding import load_records, shared_password_hashes
+    from sync_server.services.sync.seeding import load_records, shared_password_hashes
 
     upgrade(db_url)
     engine = make_engine(db_url)

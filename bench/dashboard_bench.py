@@ -40,11 +40,11 @@ from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, write_session
 from sync_server.core.migrate import upgrade
 from sync_server.core.security import token_digest
+from sync_server.core.versions import VersionBlock
 from sync_server.demo import generate_district
 from sync_server.main import create_app
-from sync_server.services.district_calendar import district_today
-from sync_server.services.seeding import load_records
-from sync_server.services.versions import VersionBlock
+from sync_server.services.supervision.district_calendar import district_today
+from sync_server.services.sync.seeding import load_records
 from sync_server.tables import DeviceToken, ReviewRow
 from tests.sync_server.supervision_data import signed_agreement
 

@@ -19,6 +19,13 @@ from shared_models.protocol.auth import MIN_PASSWORD_LENGTH, password_problem
 from shared_models.protocol.tables import TableName
 from shared_models.protocol.transfers import TransferCreate, TransferTable
 from sync_server.core.audit import AuditReport, append_audit, bind_audit_keyring, check_audit
+from sync_server.core.audit_key import (
+    AuditKeyError,
+    audit_key_path,
+    audit_keyring,
+    create_key_file,
+    load_keyring,
+)
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.core.errors import ApiError
@@ -26,18 +33,11 @@ from sync_server.core.migrate import upgrade
 from sync_server.core.runtime import tune_garbage_collection
 from sync_server.core.security import hash_password
 from sync_server.repositories.scope import scope_for
-from sync_server.services.accounts import Actor, reset_password, set_active
-from sync_server.services.audit_key import (
-    AuditKeyError,
-    audit_key_path,
-    audit_keyring,
-    create_key_file,
-    load_keyring,
-)
-from sync_server.services.devices import UnknownDeviceError, revoke_device
-from sync_server.services.records import ROWS
-from sync_server.services.seeding import load_records, shared_password_hashes
-from sync_server.services.transfers import transfer
+from sync_server.services.accounts.actions import Actor, reset_password, set_active
+from sync_server.services.accounts.devices import UnknownDeviceError, revoke_device
+from sync_server.services.accounts.transfers import transfer
+from sync_server.services.sync.records import ROWS
+from sync_server.services.sync.seeding import load_records, shared_password_hashes
 from sync_server.tables import OrgUnitRow, ScopeExit, SyncState, UserRow
 
 DbOption = Annotated[
@@ -440,7 +440,7 @@ def collect_blobs_command(
     """Remove uploads left unfinished and blobs no record needs (after the
     grace period); audited. Safe to run while the server runs, e.g. nightly."""
     from sync_server.blobs.store import FileBlobStore
-    from sync_server.services.blob_collection import collect_blobs
+    from sync_server.services.blobs.collection import collect_blobs
 
     settings = settings_for(db, blobs=blobs)
     with database(settings.db) as engine:

@@ -67,8 +67,8 @@ def _from_database(target: UUID | Path, db: str | None) -> VerifyReport:
     # Imported here: PDF validation loads a lot, and every other command
     # of ``lastmile`` would pay for it at start-up.
     from sync_server.blobs.store import FileBlobStore
-    from sync_server.services.district_key import SigningKeyError, existing_district_key
-    from sync_server.services.verification import AgreementVerifier
+    from sync_server.core.district_key import SigningKeyError, existing_district_key
+    from sync_server.services.agreements.verification import AgreementVerifier
 
     settings = settings_for(db)
     try:

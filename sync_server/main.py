@@ -22,13 +22,13 @@ from sync_server.api.routes import (
     transfers,
 )
 from sync_server.core.audit import bind_audit_keyring
+from sync_server.core.audit_key import audit_keyring
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
 from sync_server.core.errors import LastResortMiddleware, install_error_handlers
 from sync_server.core.runtime import tune_garbage_collection
-from sync_server.services.audit_key import audit_keyring
-from sync_server.services.district_calendar import use_district_zone
-from sync_server.services.pull import prepare_statements
+from sync_server.services.supervision.district_calendar import use_district_zone
+from sync_server.services.sync.pull import prepare_statements
 
 API_VERSION = "0.1.0"
 STREAMED_BODIES = (("PATCH", "/api/v1/blobs/"),)

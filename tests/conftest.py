@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import Engine
 
 from sync_server.core.audit import bind_audit_keyring
+from sync_server.core.audit_key import DEFAULT_FILE, load_keyring
 from sync_server.core.db import make_engine
 from sync_server.core.migrate import upgrade
-from sync_server.services.audit_key import DEFAULT_FILE, load_keyring
 
 PG_ADMIN_DSN = os.environ.get("LASTMILE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"

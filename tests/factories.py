@@ -14,7 +14,7 @@ from shared_models.domain.org import OrgUnitKind, OrgUnitRecord, Role, UserRecor
 from shared_models.domain.people import resident_id_check_char
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import write_session
-from sync_server.services.seeding import load_records
+from sync_server.services.sync.seeding import load_records
 
 PASSWORD = "demo-pass-2026"
 DEVICE = "device-0001"

@@ -9,7 +9,7 @@ its own partial file per blob, so nobody can learn from an offset that
 someone else is sending the same bytes. Bytes that are already stored are
 de-duplicated only after the owner has sent all of them and they hashed to
 the name: the store never tells a caller "I have this already" (who may read
-which blob is the database's business: ``services/blob_claims.py``).
+which blob is the database's business: ``services/blobs/claims.py``).
 
 ``BlobStore`` is the small interface the API uses, so that an S3-compatible
 store can replace ``FileBlobStore`` in large deployments. ``FileBlobStore``
@@ -25,7 +25,7 @@ Layout under the root::
     partial/<owner>/abcd… uploads in progress; bytes held = file size
     .collect.lock         taken shared to publish, exclusive to delete a blob
 
-Collection (``services/blob_collection.py``) removes abandoned partial files
+Collection (``services/blobs/collection.py``) removes abandoned partial files
 and blobs no one needs; the lock file keeps it from deleting a blob in the
 instant an upload of the same bytes finds it there.
 """

@@ -7,7 +7,7 @@ Hashes alone stop only accidents: whoever can write the database and has
 read this module can rewrite an entry and recompute every hash after it. So
 each entry's hash is also keyed with an HMAC-SHA-256 under the audit key,
 and so is the head (seq and hash of the newest entry); the key lives in a
-file outside the database (``sync_server/services/audit_key.py``, bound to
+file outside the database (``sync_server/core/audit_key.py``, bound to
 the engine by whoever builds the app or runs a command). A rewrite then
 fails the MAC of every entry it touched, a truncation fails the head's MAC,
 and a log replaced by entries claiming to predate the key contradicts the
@@ -32,8 +32,8 @@ from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, upd
 from sqlmodel import Session
 
 from shared_models.integrity import content_hash
-from sync_server.services.audit_key import AuditAnchor, AuditKeyError, AuditKeyring
-from sync_server.services.versions import ensure_sync_state
+from sync_server.core.audit_key import AuditAnchor, AuditKeyError, AuditKeyring
+from sync_server.core.versions import ensure_sync_state
 from sync_server.tables import AuditEntry, SyncState
 
 GENESIS = "0" * 64

@@ -22,7 +22,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from shared_models.protocol.supervision import Dashboard, DashboardFigures
 from sync_server.reports.cjk_font import document_font
-from sync_server.services.district_calendar import wall_clock_text
+from sync_server.services.supervision.district_calendar import wall_clock_text
 
 MAX_LIST_ROWS = 60
 """Rows printed of the overdue and device lists; the rest is counted in a line."""

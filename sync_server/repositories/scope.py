@@ -152,7 +152,7 @@ class JurisdictionScope:
         """What this jurisdiction is made of, as a short fingerprint: a pull
         cursor carries it, and a cursor of another jurisdiction (the user
         moved to another unit or role) means a full resync, so the device
-        drops what it may no longer hold (``services/pull.py``)."""
+        drops what it may no longer hold (``services/sync/pull.py``)."""
         made_of = f"{self.user_id}:{self.role.value}:{self.unit_id}"
         return hashlib.sha256(made_of.encode()).hexdigest()[:16]
 

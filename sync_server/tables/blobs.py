@@ -14,7 +14,7 @@ class BlobClaim(SQLModel, table=True):
     ``stored_at`` is set once the user's bytes were received whole and hashed
     to ``sha256``; until then the row reserves ``size`` bytes of the quota. A
     blob is readable only through attachment records whose author holds a
-    stored claim (``services/blob_claims.py``): naming a hash in a record is
+    stored claim (``services/blobs/claims.py``): naming a hash in a record is
     not enough, sending its bytes is. Bytes are stored once however many
     users claim them.
     """

@@ -76,7 +76,7 @@ class DeviceToken(SQLModel, table=True):
 class LoginFailure(SQLModel, table=True):
     """Recent failed sign-ins (and wrong old passwords of a password change),
     counted per account, per client address and per pair of both
-    (``services/sign_in_throttle.py``)."""
+    (``services/accounts/sign_in_throttle.py``)."""
 
     __tablename__ = "login_failures"
 

@@ -28,8 +28,8 @@ from sync_server.core.audit import (
     bound_keyring,
     verify_audit,
 )
+from sync_server.core.audit_key import load_keyring
 from sync_server.core.db import read_session, write_session
-from sync_server.services.audit_key import load_keyring
 from sync_server.tables import AuditEntry, SyncState
 from tests.attack.tally import Attack
 

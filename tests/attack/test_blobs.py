@@ -313,7 +313,7 @@ def test_referencing_blobs_does_not_lift_every_limit(
 
 
 def _collect(settings: ServerSettings, engine: Engine, later: timedelta) -> Any:
-    from sync_server.services.blob_collection import collect_blobs
+    from sync_server.services.blobs.collection import collect_blobs
 
     return collect_blobs(engine, FileBlobStore(settings.blobs), settings, datetime.now(UTC) + later)
 

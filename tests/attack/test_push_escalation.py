@@ -21,7 +21,7 @@ import pytest
 
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import read_session
-from sync_server.services.records import ROWS
+from sync_server.services.sync.records import ROWS
 from tests.attack.tally import Attack
 from tests.factories import case_fields, id_number, mutation, party_fields, subject_fields
 from tests.factories import visit_fields as make_visit

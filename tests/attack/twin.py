@@ -22,7 +22,7 @@ from shared_models.protocol.version import PROTOCOL_VERSION
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, write_session
 from sync_server.main import create_app
-from sync_server.services.seeding import load_records
+from sync_server.services.sync.seeding import load_records
 from tests.conftest import fresh_database_url
 from tests.factories import PASSWORD, District, _password_hashes, build_district
 

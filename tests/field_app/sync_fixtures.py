@@ -40,7 +40,7 @@ from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
 from sync_server.main import create_app
 from sync_server.repositories.scope import scope_for
-from sync_server.services.records import ROWS, row_to_wire
+from sync_server.services.sync.records import ROWS, row_to_wire
 from sync_server.tables import UserRow
 from tests.factories import PASSWORD, District, load_district
 

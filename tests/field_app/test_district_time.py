@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from field_app.i18n import Translator
 from shared_models.district_time import DEFAULT_ZONE, district_zone
 from sync_server.core.config import ServerSettings
-from sync_server.services.district_calendar import use_district_zone
+from sync_server.services.supervision.district_calendar import use_district_zone
 from tests.conftest import fresh_database_url
 from tests.field_app.sync_fixtures import Link, running_server
 from tests.field_app.viewmodel_fixtures import Phones
@@ -33,7 +33,7 @@ from field_app.viewmodels.status import when_text
 from shared_models.agreement_text import agreement_document
 from shared_models.district_time import DEFAULT_ZONE, district_zone
 from sync_server.api.routes.export import _cell
-from sync_server.services.district_calendar import district_today, wall_clock_text
+from sync_server.services.supervision.district_calendar import district_today, wall_clock_text
 from shared_models.sealing import seal_agreement
 from tests.shared_models.test_agreement_text import draft
 

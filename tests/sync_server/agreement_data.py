@@ -23,9 +23,9 @@ from shared_models.protocol.push import Mutation
 from shared_models.sealing import seal_agreement
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
-from sync_server.services.countersign import countersign_pushed
-from sync_server.services.district_key import district_key
-from sync_server.services.versions import VersionBlock
+from sync_server.core.district_key import district_key
+from sync_server.core.versions import VersionBlock
+from sync_server.services.agreements.countersign import countersign_pushed
 from sync_server.tables import AgreementRow, AttachmentRow
 from tests.factories import District, case_fields, id_number, mutation
 

@@ -36,8 +36,8 @@ from shared_models.protocol.tables import TableName
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.main import create_app
-from sync_server.services.records import ROWS
-from sync_server.services.seeding import load_records
+from sync_server.services.sync.records import ROWS
+from sync_server.services.sync.seeding import load_records
 from tests.conftest import fresh_database_url
 from tests.factories import (
     District,

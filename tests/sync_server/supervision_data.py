@@ -22,8 +22,8 @@ from shared_models.domain.visits import VisitKind, VisitRecord
 from shared_models.integrity import agreement_hash
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import write_session
-from sync_server.services.district_calendar import Month
-from sync_server.services.seeding import load_records
+from sync_server.services.supervision.district_calendar import Month
+from sync_server.services.sync.seeding import load_records
 from sync_server.tables import DeviceToken
 from tests.factories import District, id_number
 

@@ -20,15 +20,15 @@ from shared_models.domain.visits import VisitFields
 from shared_models.sealing import countersignature_message, parse_countersignature
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import write_session
-from sync_server.services.district_key import (
+from sync_server.core.district_key import (
     SigningKeyError,
     derived_certificate,
     district_key,
     existing_district_key,
     load_district_key,
 )
-from sync_server.services.follow_ups import follow_up_problem
-from sync_server.services.workspace import Workspace
+from sync_server.services.supervision.follow_ups import follow_up_problem
+from sync_server.services.sync.workspace import Workspace
 from tests.factories import District, mutation, visit_fields
 from tests.sync_server.agreement_data import (
     countersign_now,

@@ -19,8 +19,8 @@ from sync_server.core.audit import (
     check_audit,
     verify_audit,
 )
+from sync_server.core.audit_key import AuditKeyError, forget_loaded_keyrings, load_keyring
 from sync_server.core.db import make_engine, read_session, write_session
-from sync_server.services.audit_key import AuditKeyError, forget_loaded_keyrings, load_keyring
 from sync_server.tables import AuditEntry, SyncState
 
 NOW = datetime(2024, 5, 1, 9, 30, 15, 123456, tzinfo=UTC)

@@ -17,7 +17,7 @@ from sync_server.core.audit import verify_audit
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.main import create_app
-from sync_server.services.devices import UnknownDeviceError, revoke_device
+from sync_server.services.accounts.devices import UnknownDeviceError, revoke_device
 from sync_server.tables import AuditEntry, CaseRow, DeviceToken, LoginFailure, UserRow
 from tests.factories import PASSWORD, District, case_fields, mutation
 

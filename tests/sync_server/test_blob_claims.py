@@ -17,7 +17,7 @@ from lastmile_cli import app
 from sync_server.blobs.store import FileBlobStore
 from sync_server.core.config import ServerSettings
 from sync_server.main import create_app
-from sync_server.services.blob_collection import collect_blobs
+from sync_server.services.blobs.collection import collect_blobs
 from sync_server.tables import AuditEntry, BlobClaim
 from tests.factories import District, mutation
 from tests.sync_server.conftest import Device

@@ -9,9 +9,9 @@ from sqlalchemy import Engine, func, select, text, update
 from typer.testing import CliRunner
 
 from lastmile_cli import app
+from sync_server.core.audit_key import audit_key_path, forget_loaded_keyrings
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
-from sync_server.services.audit_key import audit_key_path, forget_loaded_keyrings
 from sync_server.tables import AuditEntry, CaseRow, OrgUnitRow, SyncState, UserRow
 from tests.factories import District, case_fields, mutation
 

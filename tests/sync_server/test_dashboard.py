@@ -13,7 +13,7 @@ from sqlmodel import Session
 from shared_models.protocol.supervision import Dashboard
 from sync_server.core.errors import ApiError
 from sync_server.repositories.scope import scope_for
-from sync_server.services.dashboard import DashboardQuery, dashboard
+from sync_server.services.supervision.dashboard import DashboardQuery, dashboard
 from sync_server.tables import UserRow
 from tests.factories import District
 from tests.sync_server.conftest import Device

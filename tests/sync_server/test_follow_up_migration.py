@@ -12,7 +12,7 @@ from sqlmodel import Session
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import make_engine
 from sync_server.core.migrate import alembic_config
-from sync_server.services.records import ROWS, row_to_wire
+from sync_server.services.sync.records import ROWS, row_to_wire
 
 VISIT = uuid.uuid4()
 CASE = uuid.uuid4()

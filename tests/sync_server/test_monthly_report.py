@@ -28,7 +28,7 @@ from sync_server.core.config import ServerSettings
 from sync_server.main import create_app
 from sync_server.reports.monthly import MAX_LIST_ROWS, monthly_report_pdf
 from sync_server.repositories.scope import scope_for
-from sync_server.services.dashboard import DashboardQuery, dashboard
+from sync_server.services.supervision.dashboard import DashboardQuery, dashboard
 from sync_server.tables import AuditEntry, UserRow
 from tests.factories import District
 from tests.sync_server.conftest import Device

@@ -4,9 +4,9 @@ commit out of order.
 The hazard: with a plain sequence, a slow transaction takes version 10, a
 fast one takes 11 and commits, a pull returns 11 and moves its cursor past
 10; when 10 commits, no later pull asks for it again. LastMile hands versions
-out from one counter row that stays locked until commit (services/versions.py)
+out from one counter row that stays locked until commit (core/versions.py)
 and bounds every pull page by that counter's committed value
-(services/pull.py). These tests hold that design to the invariant with a real
+(services/sync/pull.py). These tests hold that design to the invariant with a real
 HTTP server under concurrent, deliberately slow pushes, and with a
 deterministic interleaving of two transactions.
 """
@@ -33,11 +33,11 @@ from shared_models.protocol.version import PROTOCOL_VERSION
 from sync_server.api.routes import sync as sync_routes
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
+from sync_server.core.district_key import DistrictKey
 from sync_server.main import create_app
 from sync_server.repositories.scope import JurisdictionScope, scope_for
-from sync_server.services.district_key import DistrictKey
-from sync_server.services.pull import Cursor, pull_page
-from sync_server.services.push import apply_push
+from sync_server.services.sync.pull import Cursor, pull_page
+from sync_server.services.sync.push import apply_push
 from sync_server.tables import UserRow
 from tests.factories import PASSWORD, District, case_fields, mutation
 

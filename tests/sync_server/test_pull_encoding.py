@@ -17,8 +17,8 @@ from sqlalchemy import Engine, select
 from shared_models.protocol.pull import PullPage
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import read_session
-from sync_server.services.pull import _pg_page_statement
-from sync_server.services.records import ROWS, row_to_wire
+from sync_server.services.sync.pull import _pg_page_statement
+from sync_server.services.sync.records import ROWS, row_to_wire
 from tests.factories import District, case_fields, mutation, party_fields, visit_fields
 from tests.sync_server.agreement_data import push_signed
 from tests.sync_server.supervision_data import load_known_data

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from sync_server.services.pull import _CHUNK, Cursor, EncodedPage
+from sync_server.services.sync.pull import _CHUNK, Cursor, EncodedPage
 
 EPOCH = "epoch-1"
 HIGH = 99_999

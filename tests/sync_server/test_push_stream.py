@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from sync_server.core.db import read_session
-from sync_server.services import push as push_service
-from sync_server.services.bulk_insert import RowStream
+from sync_server.services.sync import push as push_service
+from sync_server.services.sync.bulk_insert import RowStream
 from sync_server.tables import VisitRow
 from tests.factories import District, case_fields, mutation, visit_fields
 

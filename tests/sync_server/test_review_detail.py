@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import write_session
-from sync_server.services.seeding import load_records
+from sync_server.services.sync.seeding import load_records
 from tests.factories import District, case_fields, mutation, subject_fields, visit_fields
 from tests.sync_server.conftest import Device
 from tests.sync_server.supervision_data import local, signed_agreement

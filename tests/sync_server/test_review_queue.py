@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import write_session
-from sync_server.services.district_calendar import district_today
-from sync_server.services.seeding import load_records
+from sync_server.services.supervision.district_calendar import district_today
+from sync_server.services.sync.seeding import load_records
 from tests.factories import (
     District,
     case_fields,

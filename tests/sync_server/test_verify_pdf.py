@@ -22,8 +22,8 @@ from lastmile_cli import app as lastmile
 from shared_models.agreement_text import agreement_document
 from sync_server import cli_verify
 from sync_server.core.config import ServerSettings
-from sync_server.services.district_key import district_key
-from sync_server.services.pades import inspect_pdf
+from sync_server.core.district_key import district_key
+from sync_server.services.agreements.pades import inspect_pdf
 from tests.factories import District, mutation
 from tests.sync_server.agreement_data import (
     Signed,

@@ -1,6 +1,6 @@
 """Account administration: reset a user's password, deactivate and reactivate
 a user. Admins only (docs/security.md says why supervisors may not); the work
-is in ``services/accounts.py``, shared with the command line."""
+is in ``services/accounts/actions.py``, shared with the command line."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +14,7 @@ from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
 from sync_server.api.deps import Caller, CallerDep, EngineDep
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
-from sync_server.services.accounts import Actor, reset_password, set_active
+from sync_server.services.accounts.actions import Actor, reset_password, set_active
 
 router = APIRouter(prefix="/api/v1/admin/users", tags=["admin"])
 

@@ -1,5 +1,5 @@
 """Device administration: who is signed in where, and cutting a device off
-(a lost or stolen phone). The work is in ``services/devices.py``, shared with
+(a lost or stolen phone). The work is in ``services/accounts/devices.py``, shared with
 the command line."""
 
 from datetime import UTC, datetime
@@ -13,7 +13,7 @@ from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
 from sync_server.api.deps import CallerDep, EngineDep, SessionDep
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
-from sync_server.services.devices import UnknownDeviceError, list_devices, revoke_device
+from sync_server.services.accounts.devices import UnknownDeviceError, list_devices, revoke_device
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 

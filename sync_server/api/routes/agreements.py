@@ -21,11 +21,11 @@ from sync_server.api.deps import CallerDep, EngineDep, SessionDep, SettingsDep
 from sync_server.api.routes.blobs import BlobStoreDep
 from sync_server.core.audit import append_audit
 from sync_server.core.db import write_session
+from sync_server.core.district_key import DistrictKey, district_key
 from sync_server.core.errors import ApiError
-from sync_server.services.district_key import DistrictKey, district_key
-from sync_server.services.printing import MissingImagesError, print_agreement
-from sync_server.services.review import supervises
-from sync_server.services.verification import AgreementVerifier
+from sync_server.services.agreements.printing import MissingImagesError, print_agreement
+from sync_server.services.agreements.verification import AgreementVerifier
+from sync_server.services.supervision.review import supervises
 
 router = APIRouter(prefix="/api/v1", tags=["agreements"])
 

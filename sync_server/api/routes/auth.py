@@ -31,15 +31,15 @@ from sync_server.core.audit import append_audit
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
 from sync_server.core.security import new_token, token_digest, verify_password
-from sync_server.services.accounts import change_password as change_password_of
-from sync_server.services.devices import device_of_another_user
-from sync_server.services.records import row_to_wire
-from sync_server.services.sign_in_throttle import (
+from sync_server.services.accounts.actions import change_password as change_password_of
+from sync_server.services.accounts.devices import device_of_another_user
+from sync_server.services.accounts.sign_in_throttle import (
     KEY_LENGTH,
     check_throttle,
     clear_pair,
     record_failure,
 )
+from sync_server.services.sync.records import row_to_wire
 from sync_server.tables import DeviceToken, OrgUnitRow, UserRow
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -84,7 +84,7 @@ def login(
     """Exchange a password for a device token. Wrong username and wrong
     password answer alike, in about the same time. Throttled with growing
     delays per (account, address), address and account
-    (``services/sign_in_throttle.py``); a device id stays with the user who
+    (``services/accounts/sign_in_throttle.py``); a device id stays with the user who
     first signed in with it."""
     now = datetime.now(UTC)
     client = client_address(request, settings)

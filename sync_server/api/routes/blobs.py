@@ -5,7 +5,7 @@ Any signed-in device may upload, within its quotas: a phone uploads a photo
 before or after it pushes the attachment record. Every answer speaks of the
 caller's own uploads only, and a blob is served only through an attachment
 record the caller may see whose author sent the bytes
-(``services/blob_claims.py``), so knowing a hash reveals nothing.
+(``services/blobs/claims.py``), so knowing a hash reveals nothing.
 """
 
 from collections.abc import Iterator
@@ -40,7 +40,7 @@ from sync_server.blobs.store import (
 )
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError, error_response
-from sync_server.services.blob_claims import (
+from sync_server.services.blobs.claims import (
     QuotaExceededError,
     Quotas,
     readable_mime,

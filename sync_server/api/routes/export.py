@@ -29,9 +29,9 @@ from sync_server.core.audit import append_audit
 from sync_server.core.db import read_session, write_session
 from sync_server.core.errors import ApiError
 from sync_server.repositories.scope import JurisdictionScope, descendants
-from sync_server.services.district_calendar import district_tz
-from sync_server.services.records import ROWS, WIRE_FIELDS, to_json_value, wire_columns
-from sync_server.services.review import supervises
+from sync_server.services.supervision.district_calendar import district_tz
+from sync_server.services.supervision.review import supervises
+from sync_server.services.sync.records import ROWS, WIRE_FIELDS, to_json_value, wire_columns
 from sync_server.tables import OrgUnitRow
 
 router = APIRouter(prefix="/api/v1", tags=["export"])

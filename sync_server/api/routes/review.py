@@ -14,13 +14,13 @@ from shared_models.protocol.tables import TableName
 from sync_server.api.deps import CallerDep, EngineDep, SessionDep
 from sync_server.core.audit import append_audit
 from sync_server.core.db import write_session
-from sync_server.services.conflicts import (
+from sync_server.services.supervision.conflicts import (
     MAX_LIST_LIMIT,
     ConflictQuery,
     list_conflicts,
     resolve_conflict,
 )
-from sync_server.services.review import create_review
+from sync_server.services.supervision.review import create_review
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
 

@@ -23,11 +23,11 @@ from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
 from sync_server.reports.monthly import monthly_report_pdf
 from sync_server.repositories.scope import JurisdictionScope
-from sync_server.services.dashboard import DashboardQuery, dashboard
-from sync_server.services.district_calendar import Month, district_today
-from sync_server.services.review import supervises
-from sync_server.services.review_detail import review_detail
-from sync_server.services.review_queue import MAX_PAGE, QueueFilter, review_queue
+from sync_server.services.supervision.dashboard import DashboardQuery, dashboard
+from sync_server.services.supervision.district_calendar import Month, district_today
+from sync_server.services.supervision.review import supervises
+from sync_server.services.supervision.review_detail import review_detail
+from sync_server.services.supervision.review_queue import MAX_PAGE, QueueFilter, review_queue
 
 router = APIRouter(prefix="/api/v1", tags=["supervision"])
 

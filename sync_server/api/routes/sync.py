@@ -27,10 +27,10 @@ from sync_server.api.validated_body import ValidatedBodyRoute
 from sync_server.core.audit import append_audit
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
+from sync_server.core.district_key import district_key
 from sync_server.core.errors import ApiError
-from sync_server.services.district_key import district_key
-from sync_server.services.pull import PullRefusedError, pull_page
-from sync_server.services.push import apply_push
+from sync_server.services.sync.pull import PullRefusedError, pull_page
+from sync_server.services.sync.push import apply_push
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"], route_class=ValidatedBodyRoute)
 

@@ -1,5 +1,5 @@
 """Transfers of cases and subjects between units, mediators and officers
-(district supervisors and admins); the work is in ``services/transfers.py``,
+(district supervisors and admins); the work is in ``services/accounts/transfers.py``,
 shared with the command line."""
 
 from datetime import UTC, datetime
@@ -10,7 +10,7 @@ from shared_models.protocol.errors import ErrorEnvelope
 from shared_models.protocol.transfers import TransferCreate, TransferDone
 from sync_server.api.deps import CallerDep, EngineDep
 from sync_server.core.db import write_session
-from sync_server.services.transfers import transfer
+from sync_server.services.accounts.transfers import transfer
 
 router = APIRouter(prefix="/api/v1", tags=["transfers"])
 

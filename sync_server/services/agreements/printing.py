@@ -12,11 +12,11 @@ from field_app.documents.agreement_pdf import render_agreement_pdf
 from shared_models.agreement_text import agreement_document
 from shared_models.domain.agreements import AgreementStatus, SignatureRef
 from sync_server.blobs.store import BlobStore
-from sync_server.services.blob_claims import signature_image_readable
-from sync_server.services.countersign import agreement_fields
-from sync_server.services.district_calendar import district_tz
-from sync_server.services.district_key import DistrictKey
-from sync_server.services.pades import sign_pdf
+from sync_server.core.district_key import DistrictKey
+from sync_server.services.agreements.countersign import agreement_fields
+from sync_server.services.agreements.pades import sign_pdf
+from sync_server.services.blobs.claims import signature_image_readable
+from sync_server.services.supervision.district_calendar import district_tz
 from sync_server.tables import AgreementRow
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -40,7 +40,7 @@ class PrintedAgreement:
 
 def _images(blobs: BlobStore, session: Session, signatures: list[SignatureRef]) -> dict[str, bytes]:
     """The signature images, each read only through its own attachment record
-    whose author sent it (``services/blob_claims.py``)."""
+    whose author sent it (``services/blobs/claims.py``)."""
     images: dict[str, bytes] = {}
     missing: list[str] = []
     readable = {

@@ -34,12 +34,12 @@ from shared_models.integrity import (
 from shared_models.protocol.tables import TableName
 from shared_models.protocol.verify import CheckName, VerifyCheck, VerifyReport
 from sync_server.blobs.store import BlobStore
+from sync_server.core.district_key import DistrictKey
 from sync_server.repositories.scope import JurisdictionScope
-from sync_server.services.blob_claims import signature_image_readable
-from sync_server.services.countersign import agreement_fields, countersignature_problem
-from sync_server.services.district_key import DistrictKey
-from sync_server.services.pades import inspect_pdf
-from sync_server.services.records import row_to_wire
+from sync_server.services.agreements.countersign import agreement_fields, countersignature_problem
+from sync_server.services.agreements.pades import inspect_pdf
+from sync_server.services.blobs.claims import signature_image_readable
+from sync_server.services.sync.records import row_to_wire
 from sync_server.tables import AgreementRow, AttachmentRow
 
 MAX_CHAIN = 1000

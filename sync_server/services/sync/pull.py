@@ -49,15 +49,15 @@ from sqlmodel import Session
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.pull import PullPage
 from shared_models.protocol.tables import TableName
+from sync_server.core.versions import ensure_sync_state
 from sync_server.repositories.scope import READS_BY_ROLE, TABLE_WORK, JurisdictionScope, Work
-from sync_server.services.records import (
+from sync_server.services.sync.records import (
     ROWS,
     WIRE_FIELDS,
     Converter,
     wire_columns,
     wire_converters,
 )
-from sync_server.services.versions import ensure_sync_state
 from sync_server.tables import ScopeExit, SyncState
 
 

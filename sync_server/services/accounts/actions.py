@@ -25,7 +25,7 @@ from shared_models.protocol.errors import ErrorCode
 from sync_server.core.audit import append_audit
 from sync_server.core.errors import ApiError
 from sync_server.core.security import hash_password, new_one_time_password
-from sync_server.services.versions import VersionBlock
+from sync_server.core.versions import VersionBlock
 from sync_server.tables import DeviceToken, UserRow
 
 

@@ -3,7 +3,7 @@
 A push may create a record only in the caller's jurisdiction and line of
 work, and may change a record only where it stays: moving a case or a
 subject to another unit or officer (or anything to another owner's
-jurisdiction) is a transfer (``services/transfers.py``), a district
+jurisdiction) is a transfer (``services/accounts/transfers.py``), a district
 decision, never a field edit. People a record names must work where it
 is: a case's mediator reads the case, a subject's officer works in the
 subject's unit. An agreement corrects only an agreement of its own case.
@@ -18,7 +18,7 @@ from shared_models.domain.org import Role
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TableName
 from sync_server.repositories.scope import JurisdictionScope, RowScope, descendants
-from sync_server.services.workspace import Workspace
+from sync_server.services.sync.workspace import Workspace
 
 Refusal = tuple[ErrorCode, str, str]
 """(code, message, field) of a refused mutation."""

@@ -23,7 +23,7 @@ from shared_models.protocol.supervision import GpsFix, ReviewDetail, ReviewQueue
 from shared_models.protocol.tables import TableName
 from sync_server.core.errors import ApiError
 from sync_server.repositories.scope import JurisdictionScope
-from sync_server.services.records import row_to_wire
+from sync_server.services.sync.records import row_to_wire
 from sync_server.tables import (
     AgreementRow,
     AttachmentRow,

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlmodel import SQLModel, col
 
 from shared_models.protocol.tables import TableName
+from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import RowScope, Work
-from sync_server.services.records import ROWS
-from sync_server.services.versions import VersionBlock
-from sync_server.services.workspace import Workspace
+from sync_server.services.sync.records import ROWS
+from sync_server.services.sync.workspace import Workspace
 from sync_server.tables import AttachmentRow, ConflictRow, ReviewRow, ScopeExit
 
 Scope = RowScope

@@ -10,8 +10,8 @@ from typing import Any
 
 from shared_models.domain.visits import VisitFields, obligation_check_problems
 from shared_models.protocol.tables import TableName
-from sync_server.services.countersign import agreement_fields
-from sync_server.services.workspace import Workspace
+from sync_server.services.agreements.countersign import agreement_fields
+from sync_server.services.sync.workspace import Workspace
 
 
 def follow_up_problem(workspace: Workspace, visit: Any) -> tuple[str, str] | None:

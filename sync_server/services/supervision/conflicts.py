@@ -21,12 +21,17 @@ from shared_models.integrity import agreement_hash
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TABLES, TableName
 from sync_server.core.errors import ApiError
+from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import JurisdictionScope, RowScope
-from sync_server.services.records import WRITABLE_FIELDS, row_to_wire, to_json_value, wire_columns
-from sync_server.services.rescope import owner_scope
-from sync_server.services.review import supervises
-from sync_server.services.versions import VersionBlock
-from sync_server.services.workspace import Workspace
+from sync_server.services.supervision.review import supervises
+from sync_server.services.sync.records import (
+    WRITABLE_FIELDS,
+    row_to_wire,
+    to_json_value,
+    wire_columns,
+)
+from sync_server.services.sync.rescope import owner_scope
+from sync_server.services.sync.workspace import Workspace
 from sync_server.tables import AppliedMutation, ConflictRow
 
 MAX_LIST_LIMIT = 1000

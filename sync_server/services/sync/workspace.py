@@ -36,8 +36,8 @@ from sqlmodel import Session
 
 from shared_models.protocol.push import Mutation
 from shared_models.protocol.tables import TableName
-from sync_server.services.bulk_insert import RowStream, insert_rows
-from sync_server.services.records import ROWS
+from sync_server.services.sync.bulk_insert import RowStream, insert_rows
+from sync_server.services.sync.records import ROWS
 
 REFERENCE_FIELDS: dict[str, TableName] = {
     "case_id": TableName.CASES,

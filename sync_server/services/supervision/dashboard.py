@@ -32,9 +32,13 @@ from shared_models.protocol.supervision import (
 )
 from shared_models.protocol.tables import TableName
 from sync_server.repositories.scope import JurisdictionScope
-from sync_server.services.dashboard_lists import SILENT_AFTER, overdue_checkins, signed_in_devices
-from sync_server.services.district_calendar import Month, day_start
-from sync_server.services.offices import OfficeGrouping, office_grouping
+from sync_server.services.supervision.dashboard_lists import (
+    SILENT_AFTER,
+    overdue_checkins,
+    signed_in_devices,
+)
+from sync_server.services.supervision.district_calendar import Month, day_start
+from sync_server.services.supervision.offices import OfficeGrouping, office_grouping
 from sync_server.tables import AgreementRow, CaseRow, SubjectRow, VisitRow
 
 _OPEN = sorted(status.value for status in OPEN_CASE_STATUSES)

@@ -29,7 +29,7 @@ from shared_models.protocol.supervision import ReviewQueueItem, ReviewQueueKind,
 from shared_models.protocol.tables import TableName
 from sync_server.core.errors import ApiError
 from sync_server.repositories.scope import JurisdictionScope, descendants
-from sync_server.services.district_calendar import day_start
+from sync_server.services.supervision.district_calendar import day_start
 from sync_server.tables import (
     AgreementRow,
     CaseRow,

@@ -1,7 +1,7 @@
 """Transfers: moving a case or a subject to another unit, mediator or
 officer. A district decision (district supervisors and admins), with a
 reason, written to the audit chain; never a field edit in a push
-(``services/placement.py`` refuses those).
+(``services/sync/placement.py`` refuses those).
 
 The record and everything hanging off it take the new scope in one
 transaction (``rescope_dependents``), and ``scope_exits`` rows tell the old
@@ -21,12 +21,12 @@ from shared_models.protocol.tables import TABLES, TableName
 from shared_models.protocol.transfers import TransferCreate, TransferDone, TransferTable
 from sync_server.core.audit import append_audit
 from sync_server.core.errors import ApiError
+from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import JurisdictionScope, RowScope
-from sync_server.services.placement import works_there
-from sync_server.services.records import WRITABLE_FIELDS, row_to_wire, to_json_value
-from sync_server.services.rescope import owner_scope, rescope_dependents
-from sync_server.services.versions import VersionBlock
-from sync_server.services.workspace import Workspace
+from sync_server.services.sync.placement import works_there
+from sync_server.services.sync.records import WRITABLE_FIELDS, row_to_wire, to_json_value
+from sync_server.services.sync.rescope import owner_scope, rescope_dependents
+from sync_server.services.sync.workspace import Workspace
 from sync_server.tables import OrgUnitRow, ScopeExit
 
 _PERSON_FIELD = {TransferTable.CASES: "mediator_id", TransferTable.SUBJECTS: "officer_id"}

@@ -36,7 +36,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from shared_models.agreement_text import parse_agreement_reference
 from shared_models.protocol.verify import CheckName, VerifyCheck
-from sync_server.services.district_key import DistrictKey
+from sync_server.core.district_key import DistrictKey
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,12 @@ from shared_models.domain.visits import VisitKind
 from shared_models.protocol.supervision import DeviceSync, OverdueCheckin
 from shared_models.protocol.tables import TableName
 from sync_server.repositories.scope import JurisdictionScope
-from sync_server.services.district_calendar import day_start, days_after_before, district_day
-from sync_server.services.offices import OfficeGrouping
+from sync_server.services.supervision.district_calendar import (
+    day_start,
+    days_after_before,
+    district_day,
+)
+from sync_server.services.supervision.offices import OfficeGrouping
 from sync_server.tables import DeviceToken, SubjectRow, UserRow, VisitRow
 
 SILENT_AFTER = timedelta(days=3)

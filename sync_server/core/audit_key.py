@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sync_server.core.config import ServerSettings
-from sync_server.services.district_key import key_path
+from sync_server.core.district_key import key_path
 
 log = logging.getLogger(__name__)
 

@@ -28,9 +28,9 @@ from shared_models.sealing import (
     format_countersignature,
     parse_countersignature,
 )
-from sync_server.services.district_key import DistrictKey
-from sync_server.services.records import WRITABLE_FIELDS, row_to_wire
-from sync_server.services.versions import VersionBlock
+from sync_server.core.district_key import DistrictKey
+from sync_server.core.versions import VersionBlock
+from sync_server.services.sync.records import WRITABLE_FIELDS, row_to_wire
 from sync_server.tables import AgreementRow
 
 log = logging.getLogger(__name__)

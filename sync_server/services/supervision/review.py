@@ -19,11 +19,11 @@ from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.review import ReviewCreate
 from shared_models.protocol.tables import TableName
 from sync_server.core.errors import ApiError
+from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import JurisdictionScope
-from sync_server.services.records import row_to_wire
-from sync_server.services.rescope import owner_scope
-from sync_server.services.versions import VersionBlock
-from sync_server.services.workspace import Workspace
+from sync_server.services.sync.records import row_to_wire
+from sync_server.services.sync.rescope import owner_scope
+from sync_server.services.sync.workspace import Workspace
 from sync_server.tables import ReviewRow
 
 SUPERVISORY_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.ADMIN})

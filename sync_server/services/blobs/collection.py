@@ -26,7 +26,7 @@ from sync_server.blobs.store import BlobStore
 from sync_server.core.audit import append_audit
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
-from sync_server.services.blob_claims import upload_owner
+from sync_server.services.blobs.claims import upload_owner
 from sync_server.tables import AttachmentRow, BlobClaim
 
 

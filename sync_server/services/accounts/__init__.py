@@ -1,0 +1,1 @@
+"""People and devices: passwords, sign-in throttling, devices, transfers."""

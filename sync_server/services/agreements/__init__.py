@@ -1,0 +1,1 @@
+"""Sealed agreements: the district's countersignature, PAdES, printing, verifying."""

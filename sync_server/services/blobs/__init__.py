@@ -1,0 +1,1 @@
+"""Who may read a blob, quotas, and collecting bytes nobody needs."""

@@ -1,0 +1,1 @@
+"""What a supervisor's desk shows: figures, lists, the review queue, conflicts."""

@@ -1,0 +1,1 @@
+"""Applying pushes and serving pulls: the sync protocol's server side."""
