@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.services.sync.workspace import id_in, plan_key_lookups_generically
 from sync_server.tables import VisitRow
-from tests.conftest import fresh_database_url
+from tests.district_db import fresh_database_url
 
 
 @pytest.fixture
