@@ -16,6 +16,7 @@ from uuid import UUID
 
 from pydantic import JsonValue, ValidationError
 
+from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import (
     agreement_record,
@@ -25,7 +26,6 @@ from field_app.services.agreements import (
     sealed_fields,
 )
 from field_app.services.drafts import delete_draft, load_draft, save_draft
-from field_app.storage.store import SaveRejectedError
 from field_app.viewmodels.agreements import agreement_error
 from field_app.viewmodels.base import Observable
 from field_app.viewmodels.core import FieldAppCore
