@@ -24,8 +24,9 @@ from field_app.sync.client import SyncClient, encode_push
 from shared_models.protocol.push import Mutation, PushRequest
 from shared_models.protocol.version import PROTOCOL_VERSION
 
-APP_BATCH = AppSettings().push_batch_size
-"""The batch the app sends (``field_app/config.py``)."""
+APP = AppSettings()
+APP_BATCH = APP.push_batch_size
+"""The batch the app sends first, and on a slow link (``field_app/config.py``)."""
 
 
 def app_push_body(device_id: str, mutations: list[dict[str, Any]]) -> bytes:
@@ -40,19 +41,30 @@ def app_push_body(device_id: str, mutations: list[dict[str, Any]]) -> bytes:
 
 
 def push_like_the_app(
-    client: SyncClient, device_id: str, mutations: list[dict[str, Any]], batch: int
+    client: SyncClient, device_id: str, mutations: list[dict[str, Any]], batch: int | None = None
 ) -> Iterator[str]:
-    """Push ``mutations`` in batches of ``batch``, the next one encoded on a
-    second thread while one is in flight (as ``SyncEngine._push``); yields
-    each mutation's status."""
-    batches = [mutations[start : start + batch] for start in range(0, len(mutations), batch)]
+    """Push ``mutations`` as ``SyncEngine._push`` does and yield each one's
+    status: batches sized by the app's rule (``AppSettings.next_push_batch``:
+    ``push_batch_size`` first, bigger after a quick answer), or all of
+    ``batch`` when given; the next batch is encoded on a second thread while
+    one is in flight, and encoded again if the size changed meanwhile."""
+    done = 0
+    size = batch or APP.push_batch_size
     with ThreadPoolExecutor(max_workers=1) as encoder:
-        ahead = encoder.submit(app_push_body, device_id, batches[0])
-        for following in [*batches[1:], None]:
-            body = ahead.result()
-            if following is not None:
-                ahead = encoder.submit(app_push_body, device_id, following)
-            for result in client.push_encoded(body).results:
+        ahead = (size, encoder.submit(app_push_body, device_id, mutations[:size]))
+        while done < len(mutations):
+            current = mutations[done : done + size]
+            encoded, future = ahead
+            body = future.result() if encoded == size else app_push_body(device_id, current)
+            following = mutations[done + len(current) : done + len(current) + size]
+            if following:
+                ahead = (size, encoder.submit(app_push_body, device_id, following))
+            started = time.monotonic()
+            results = client.push_encoded(body).results
+            if batch is None:
+                size = APP.next_push_batch(time.monotonic() - started)
+            done += len(current)
+            for result in results:
                 yield result.status.value
 
 

@@ -36,7 +36,7 @@ import httpx
 from sqlalchemy import text
 
 from bench.harness import CountingProxy, ServerProcess, fresh_postgres, running_server
-from bench.push_cost import APP_BATCH, PushCost, app_push_body, push_like_the_app, sweep
+from bench.push_cost import APP, PushCost, app_push_body, push_like_the_app, sweep
 from bench.visits import insert_visits_directly, push_body, visit_mutations
 from field_app.sync.client import SyncClient
 from sync_server.core.db import make_engine
@@ -201,8 +201,8 @@ def _push_and_pull(
     sample = mutations[:200]
     raw_fields = sum(len(_json_bytes(m["fields"])) for m in sample) / len(sample)
     raw_up = sum(
-        len(push_body(author.device_id, mutations[start : start + args.batch]))
-        for start in range(0, records, args.batch)
+        len(push_body(author.device_id, mutations[start : start + APP.push_batch_size]))
+        for start in range(0, records, APP.push_batch_size)
     )
 
     up0, _ = counter.snapshot()
@@ -336,7 +336,7 @@ def _cost_rows(args: argparse.Namespace, cost: PushCost) -> list[Row]:
         )
         for p in cost.points
     ]
-    largest = max(args.sweep_sizes)
+    small, largest = APP.push_batch_size, APP.push_batch_size_good_link
     rows += [
         Row(
             "push: fixed cost per push (fit)",
@@ -353,8 +353,8 @@ def _cost_rows(args: argparse.Namespace, cost: PushCost) -> list[Row]:
             f"{cost.per_mutation_cpu_us:.0f} µs",
         ),
         Row(
-            f"push 10,000 in {args.batch}s / {largest}s: server CPU (fit)",
-            f"{cost.cpu_for(10_000, args.batch):.2f} s / {cost.cpu_for(10_000, largest):.2f} s",
+            f"push 10,000 in {small}s / {largest}s: server CPU (fit)",
+            f"{cost.cpu_for(10_000, small):.2f} s / {cost.cpu_for(10_000, largest):.2f} s",
             "",
             None,
         ),
@@ -496,13 +496,21 @@ def print_table(rows: list[Row], args: argparse.Namespace, elapsed: float) -> No
     print(
         f"LastMile sync bench: {os.cpu_count()} cores, {platform.machine()},"
         f" Python {platform.python_version()}, {args.workers} uvicorn worker(s),"
-        f" push batches of {args.batch}, pull limit {args.pull_limit},"
+        f" push batches of {args.batch or _app_batches()}, pull limit {args.pull_limit},"
         f" load average {load}"
     )
     print()
     for line in [header, tuple("-" * w for w in widths), *cells]:
         print("| " + " | ".join(f"{c:<{w}}" for c, w in zip(line, widths, strict=True)) + " |")
     print(f"\n(whole run {elapsed:.0f} s)")
+
+
+def _app_batches() -> str:
+    """The app's batch rule in words (``AppSettings.next_push_batch``)."""
+    return (
+        f"{APP.push_batch_size}, {APP.push_batch_size_good_link} while pushes are"
+        f" answered within {APP.good_link_push_seconds:g} s"
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -519,8 +527,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--batch",
         type=int,
-        default=APP_BATCH,
-        help=f"mutations per push (default: the app's, {APP_BATCH}, from field_app/config.py)",
+        help=f"mutations per push, every push (default: as the app, {_app_batches()})",
     )
     parser.add_argument(
         "--sweep-sizes",
