@@ -2,10 +2,10 @@
 
 The app's sync engine encodes each batch of its outbox with
 ``field_app.sync.client.encode_push`` (the request model, compact JSON,
-gzip level 6) while the previous batch is in flight, and sends batches of
-``AppSettings.push_batch_size`` mutations through ``SyncClient``. The bench
-does the same with the same code, so what it measures is the push the app
-makes, not a cheaper one.
+gzip level 6) while the previous batch is in flight, and sends it through
+``SyncClient``, batches sized by ``AppSettings.next_push_batch`` (200, then
+500 while pushes are answered quickly). The bench does the same with the
+same code, so what it measures is the push the app makes, not a cheaper one.
 
 ``sweep`` then pushes batches of several sizes and fits the server's cost of
 a push as a fixed part plus a part per mutation (least squares over the
