@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from field_app.config import AppSettings
+from field_app.core import FieldAppCore
 from field_app.security.keystore import KdfParams
 from field_app.viewmodels.access import LoginForm, PinForm, PinMode
-from field_app.viewmodels.core import FieldAppCore
 from tests.district_db import fresh_database_url
 from tests.factories import PASSWORD
 from tests.field_app.words import EN as EN
