@@ -25,6 +25,7 @@ from shared_models.domain.agreements import AgreementStatus
 from shared_models.domain.base import SERVER_OWNED_FIELDS
 from shared_models.integrity import agreement_hash
 from shared_models.merge import MergeOutcome, MergeStatus, merge_delete, merge_upsert
+from shared_models.problems import first_problem
 from shared_models.protocol.errors import ErrorCode, MutationError
 from shared_models.protocol.push import (
     Mutation,
@@ -452,15 +453,8 @@ def _validate(table: TableName, values: dict[str, Any]) -> Any:
         _VALIDATORS[table].validate_python(values, self_instance=validated)
         return validated
     except ValidationError as error:
-        first = error.errors()[0]
-        location = ".".join(str(part) for part in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        field_name = location or message.split(":", 1)[0]
-        if not location and ":" in message:
-            message = message.split(":", 1)[1].strip()
-        raise MutationRejectedError(
-            ErrorCode.VALIDATION_FAILED, message, field_name or None
-        ) from None
+        field_name, message = first_problem(error)
+        raise MutationRejectedError(ErrorCode.VALIDATION_FAILED, message, field_name) from None
 
 
 def _column_values(table: TableName, validated: SQLModel) -> dict[str, Any]:
