@@ -170,6 +170,10 @@ class NotInScopeError(ApiError):
 
 @dataclass(frozen=True)
 class JurisdictionScope:
+    """One user's jurisdiction: their unit and every unit below it
+    (``unit_ids``), their role's lines of work, and, for an officer, the
+    subjects assigned to them. The one way to reach a scoped row."""
+
     user_id: UUID
     role: Role
     unit_id: UUID
@@ -239,16 +243,18 @@ class JurisdictionScope:
         """SQL condition selecting the rows of ``model`` this user may see;
         ``below`` (from ``units_within``) narrows them to rows placed at
         those units."""
+        placed: ColumnElement[bool]
         if table is TableName.ORG_UNITS:
-            return true()
-        if not self.reads_table(table):
+            placed = true()  # public: every device shows where records belong
+        elif not self.reads_table(table):
             return false()
-        conditions: list[ColumnElement[bool]] = [
-            col(model.scope_unit_id).in_(sorted(self.unit_ids))
-        ]
-        if self.officer_id is not None:
-            conditions.append(col(model.scope_officer_id) == self.officer_id)
-        placed = or_(false(), *conditions)
+        else:
+            conditions: list[ColumnElement[bool]] = [
+                col(model.scope_unit_id).in_(sorted(self.unit_ids))
+            ]
+            if self.officer_id is not None:
+                conditions.append(col(model.scope_officer_id) == self.officer_id)
+            placed = or_(false(), *conditions)
         if below is not None:
             placed = and_(placed, col(model.scope_unit_id).in_(sorted(below)))
         return and_(placed, _work_filter(table, model, self.works))

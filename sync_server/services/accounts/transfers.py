@@ -20,12 +20,13 @@ from shared_models.problems import problem_message
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TABLES, TableName
 from shared_models.protocol.transfers import TransferCreate, TransferDone, TransferTable
+from shared_models.wire import to_json_value
 from sync_server.core.audit import append_audit
 from sync_server.core.errors import ApiError
 from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import JurisdictionScope, RowScope
 from sync_server.services.sync.placement import works_there
-from sync_server.services.sync.records import WRITABLE_FIELDS, row_to_wire, to_json_value
+from sync_server.services.sync.records import WRITABLE_FIELDS, row_to_wire
 from sync_server.services.sync.rescope import move_row, owner_scope, rescope_dependents
 from sync_server.services.sync.workspace import Workspace
 from sync_server.tables import OrgUnitRow

@@ -21,13 +21,13 @@ from shared_models.integrity import agreement_hash
 from shared_models.problems import problem_message
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TABLES, TableName
+from shared_models.wire import to_json_value
 from sync_server.core.errors import ApiError
 from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import JurisdictionScope, RowScope
 from sync_server.services.sync.records import (
     WRITABLE_FIELDS,
     row_to_wire,
-    to_json_value,
     wire_columns,
 )
 from sync_server.services.sync.rescope import owner_scope

@@ -21,10 +21,11 @@ from sqlmodel import Session
 
 from shared_models.district_time import wall_clock
 from shared_models.protocol.tables import TableName
+from shared_models.wire import to_json_value
 from sync_server.core.db import read_session
 from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.supervision.district_calendar import district_tz
-from sync_server.services.sync.records import ROWS, WIRE_FIELDS, to_json_value, wire_columns
+from sync_server.services.sync.records import ROWS, WIRE_FIELDS, wire_columns
 
 BATCH_ROWS = 1000
 """Rows fetched and written per step of the stream."""

@@ -35,6 +35,7 @@ from shared_models.protocol.push import (
     PushResponse,
 )
 from shared_models.protocol.tables import TABLES, TableName
+from shared_models.wire import to_json_value
 from sync_server.core.district_key import DistrictKey
 from sync_server.core.errors import printable
 from sync_server.core.versions import VersionBlock
@@ -43,7 +44,7 @@ from sync_server.services.agreements.countersign import countersign_pushed
 from sync_server.services.supervision.follow_ups import follow_up_problem
 from sync_server.services.sync.bulk_insert import insert_rows
 from sync_server.services.sync.placement import check_placement
-from sync_server.services.sync.records import ROWS, WRITABLE_FIELDS, row_to_wire, to_json_value
+from sync_server.services.sync.records import ROWS, WRITABLE_FIELDS, row_to_wire
 from sync_server.services.sync.rescope import Scope, owner_scope
 from sync_server.services.sync.workspace import Workspace, id_in, plan_key_lookups_generically
 from sync_server.tables import AppliedMutation, ConflictRow
