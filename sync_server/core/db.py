@@ -9,15 +9,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 WRITE_OPTION = "lastmile_write"
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
+def ping(session: Session) -> None:
+    """Ask the database the cheapest question there is: raises when it
+    cannot answer (the readiness probe)."""
+    session.execute(text("SELECT 1"))
 
 
 def make_engine(url: str) -> Engine:

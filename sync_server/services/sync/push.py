@@ -25,6 +25,7 @@ from shared_models.domain.agreements import AgreementStatus
 from shared_models.domain.base import SERVER_OWNED_FIELDS
 from shared_models.integrity import agreement_hash
 from shared_models.merge import MergeOutcome, MergeStatus, merge_delete, merge_upsert
+from shared_models.problems import first_problem
 from shared_models.protocol.errors import ErrorCode, MutationError
 from shared_models.protocol.push import (
     Mutation,
@@ -34,6 +35,7 @@ from shared_models.protocol.push import (
     PushResponse,
 )
 from shared_models.protocol.tables import TABLES, TableName
+from shared_models.wire import to_json_value
 from sync_server.core.district_key import DistrictKey
 from sync_server.core.errors import printable
 from sync_server.core.versions import VersionBlock
@@ -42,7 +44,7 @@ from sync_server.services.agreements.countersign import countersign_pushed
 from sync_server.services.supervision.follow_ups import follow_up_problem
 from sync_server.services.sync.bulk_insert import insert_rows
 from sync_server.services.sync.placement import check_placement
-from sync_server.services.sync.records import ROWS, WRITABLE_FIELDS, row_to_wire, to_json_value
+from sync_server.services.sync.records import ROWS, WRITABLE_FIELDS, row_to_wire
 from sync_server.services.sync.rescope import Scope, owner_scope
 from sync_server.services.sync.workspace import Workspace, id_in, plan_key_lookups_generically
 from sync_server.tables import AppliedMutation, ConflictRow
@@ -452,15 +454,8 @@ def _validate(table: TableName, values: dict[str, Any]) -> Any:
         _VALIDATORS[table].validate_python(values, self_instance=validated)
         return validated
     except ValidationError as error:
-        first = error.errors()[0]
-        location = ".".join(str(part) for part in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        field_name = location or message.split(":", 1)[0]
-        if not location and ":" in message:
-            message = message.split(":", 1)[1].strip()
-        raise MutationRejectedError(
-            ErrorCode.VALIDATION_FAILED, message, field_name or None
-        ) from None
+        field_name, message = first_problem(error)
+        raise MutationRejectedError(ErrorCode.VALIDATION_FAILED, message, field_name) from None
 
 
 def _column_values(table: TableName, validated: SQLModel) -> dict[str, Any]:
