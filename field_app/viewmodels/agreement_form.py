@@ -27,7 +27,7 @@ from field_app.services.agreements import (
 from field_app.services.drafts import delete_draft, load_draft, save_draft
 from field_app.storage.store import SaveRejectedError
 from field_app.viewmodels.agreements import agreement_error
-from field_app.viewmodels.base import Observable
+from field_app.viewmodels.base import Saving, saves_once
 from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import case_title
 from shared_models.domain.agreements import AgreementFields, AgreementStatus
@@ -62,7 +62,7 @@ def _blank_obligation() -> dict[str, str]:
     return dict.fromkeys(OBLIGATION_KEYS, "")
 
 
-class AgreementFormViewModel(Observable):
+class AgreementFormViewModel(Saving):
     def __init__(
         self,
         core: FieldAppCore,
@@ -268,6 +268,7 @@ class AgreementFormViewModel(Observable):
             }
         )
 
+    @saves_once
     def read_back(self) -> bool:
         """Write the complete terms; ``False`` (and what is missing) otherwise."""
         self.field_errors = self.problems()

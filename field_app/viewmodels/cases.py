@@ -13,7 +13,7 @@ from field_app.services.cases import case_detail, close_case, list_cases
 from field_app.services.photo_fetch import fetch_photos
 from field_app.storage.store import SaveRejectedError
 from field_app.viewmodels.agreements import short_number
-from field_app.viewmodels.base import Observable, rejected_message
+from field_app.viewmodels.base import Observable, Saving, rejected_message, saves_once
 from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import unsent_ids
 from shared_models.district_time import district_day
@@ -155,7 +155,7 @@ def location_text(lat: float | None, lon: float | None, accuracy: float | None) 
     return msg("gps.fix_accuracy", lat=f"{lat:.5f}", lon=f"{lon:.5f}", accuracy=round(accuracy))
 
 
-class CaseDetailViewModel(Observable):
+class CaseDetailViewModel(Saving):
     def __init__(self, core: FieldAppCore, case_id: UUID) -> None:
         super().__init__()
         self.core = core
@@ -266,6 +266,7 @@ class CaseDetailViewModel(Observable):
         ]
         self.notify()
 
+    @saves_once
     def close(self) -> bool:
         """结案. Only an open case closes; the follow-up visit comes first if one is due."""
         if not self.is_open:

@@ -15,7 +15,7 @@ from field_app.i18n import Msg, msg
 from field_app.services.attention import RejectedChange, rejected_changes
 from field_app.services.records import validate_fields
 from field_app.storage.store import SaveRejectedError
-from field_app.viewmodels.base import FIELD_LABELS, Observable, field_name, rejected_message
+from field_app.viewmodels.base import FIELD_LABELS, Saving, field_name, rejected_message, saves_once
 from field_app.viewmodels.core import FieldAppCore
 from shared_models.protocol.tables import TABLES
 
@@ -28,7 +28,7 @@ def _as_text(value: JsonValue) -> str:
     return "" if value is None else str(value)
 
 
-class CorrectionViewModel(Observable):
+class CorrectionViewModel(Saving):
     """The refused change ``mutation_id``, as a form of its text and number
     fields (lists and yes/no values are sent again as they were)."""
 
@@ -95,6 +95,7 @@ class CorrectionViewModel(Observable):
                 out[name] = text
         return out
 
+    @saves_once
     def submit(self) -> bool:
         """Check the corrected record completely, then queue it again."""
         change = self.change

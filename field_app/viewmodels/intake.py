@@ -19,7 +19,7 @@ from field_app.services.drafts import delete_draft, load_draft, save_draft
 from field_app.services.records import live, units_below
 from field_app.storage.store import SaveRejectedError
 from field_app.storage.tables import LocalOrgUnit
-from field_app.viewmodels.base import Observable, field_name, rejected_message
+from field_app.viewmodels.base import Saving, field_name, rejected_message, saves_once
 from field_app.viewmodels.core import FieldAppCore
 from shared_models.domain.cases import CaseCategory, CaseSource, PartyRole
 from shared_models.protocol.tables import TableName
@@ -39,7 +39,7 @@ def _blank_party(role: PartyRole) -> dict[str, str]:
     return {"role": role.value, "name": "", "phone": "", "id_number": ""}
 
 
-class CaseIntakeViewModel(Observable):
+class CaseIntakeViewModel(Saving):
     def __init__(self, core: FieldAppCore) -> None:
         super().__init__()
         self.core = core
@@ -134,6 +134,7 @@ class CaseIntakeViewModel(Observable):
 
     # -- saving --------------------------------------------------------------------------
 
+    @saves_once
     def save(self) -> bool:
         for step in range(STEPS - 1):
             if not self._step_ok(step):

@@ -17,7 +17,7 @@ from field_app.i18n import Msg, msg
 from field_app.storage.tables import LocalOrgUnit, LocalUser
 from field_app.supervision.client import SupervisionClient
 from field_app.sync.client import AuthRevoked, Offline, RequestRejected, SyncError
-from field_app.viewmodels.base import Observable
+from field_app.viewmodels.base import Saving
 from field_app.viewmodels.core import FieldAppCore
 from shared_models.domain.org import OrgUnitKind, Role
 
@@ -105,7 +105,7 @@ def sits_at_district(core: FieldAppCore) -> bool:
         return unit is not None and OrgUnitKind(unit.kind) is OrgUnitKind.DISTRICT
 
 
-class WorkspaceModel(Observable, ABC):
+class WorkspaceModel(Saving, ABC):
     """A screen that asks the server: ``error`` says why the last call failed."""
 
     def __init__(self, core: FieldAppCore, client: SupervisionClient | None = None) -> None:

@@ -14,6 +14,7 @@ from pydantic import JsonValue
 from field_app.i18n import msg
 from field_app.storage.tables import LOCAL_TABLES
 from field_app.supervision.client import SupervisionClient
+from field_app.viewmodels.base import saves_once
 from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.supervision import Directory, WorkspaceModel, read_directory
 from shared_models.domain.review import ConflictKeep, ConflictRecord
@@ -95,6 +96,7 @@ class ConflictsViewModel(WorkspaceModel):
     def restore(self, conflict_id: UUID) -> bool:
         return self._resolve(conflict_id, ConflictKeep.OVERWRITTEN)
 
+    @saves_once
     def _resolve(self, conflict_id: UUID, keep: ConflictKeep) -> bool:
         ok, _ = self._call(lambda: self.client.resolve(conflict_id, keep))
         if ok:

@@ -24,7 +24,7 @@ from field_app.services.photos import PhotoRejectedError, prepare_photo
 from field_app.services.subjects import record_checkin
 from field_app.services.visits import GpsFix, record_visit
 from field_app.storage.store import SaveRejectedError
-from field_app.viewmodels.base import Observable, rejected_message
+from field_app.viewmodels.base import Saving, rejected_message, saves_once
 from field_app.viewmodels.cases import location_text
 from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import case_title, subject_of
@@ -52,7 +52,7 @@ class PhotoItem:
     thumbnail: bytes
 
 
-class FieldContactForm(Observable):
+class FieldContactForm(Saving):
     """What a visit and a check-in share: notes, location, photos, the draft."""
 
     max_photos = MAX_PHOTOS
@@ -143,6 +143,7 @@ class FieldContactForm(Observable):
 
     # -- saving ----------------------------------------------------------------------
 
+    @saves_once
     def save(self) -> bool:
         if not self._ready():
             self.notify()

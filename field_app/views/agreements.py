@@ -46,10 +46,6 @@ class AgreementFormView(ScreenView):
     vm: AgreementFormViewModel
     editing = True
 
-    def __init__(self, ctx: ViewContext, vm: AgreementFormViewModel) -> None:
-        super().__init__(ctx, vm)
-        self.busy = False
-
     def title(self) -> str:
         if self.vm.supersedes_id is not None:
             return self.ctx.t("screen.agreement_correction")
@@ -301,17 +297,8 @@ class AgreementFormView(ScreenView):
         ]
 
     async def _read_back(self, _: ft.Event[ft.Control]) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        try:
-            saved = await self.ctx.run(self.vm.read_back)
-        finally:
-            self.busy = False
-        if saved:
+        if await self.work(self.vm.read_back):
             self.ctx.replace(Route.to(Screen.AGREEMENT, id=str(self.vm.agreement_id)))
-        else:
-            self.render()
         self.ctx.page.update()
 
     def _discard(self, _: ft.Event[ft.Control]) -> None:
@@ -331,7 +318,6 @@ class AgreementView(ScreenView):
 
     def __init__(self, ctx: ViewContext, vm: AgreementViewModel) -> None:
         super().__init__(ctx, vm)
-        self.busy = False
         self.picker: ft.FilePicker | None = None
 
     def title(self) -> str:
@@ -494,8 +480,8 @@ class AgreementView(ScreenView):
             )
 
     def _seal(self, _: ft.Event[ft.Control]) -> None:
-        def seal() -> None:
-            if self.vm.seal():
+        async def seal() -> None:
+            if await self.work(self.vm.seal):
                 self.ctx.toast(msg("agreement.sealed_toast"))
 
         self.ctx.confirm(
@@ -505,15 +491,7 @@ class AgreementView(ScreenView):
         )
 
     async def _print(self, _: ft.Event[ft.Control]) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        self.render()
-        try:
-            pdf = await self.ctx.run(self.vm.pdf)
-        finally:
-            self.busy = False
-            self.render()
+        pdf = await self.work(self.vm.pdf)
         if self.picker is None:
             self.picker = ft.FilePicker()
         await self.picker.save_file(

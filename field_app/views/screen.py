@@ -2,12 +2,14 @@
 rendered from its view-model, and what happens when synced data arrives."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import flet as ft
 
 from field_app.views.context import ViewContext
 from field_app.views.theme import FORM_WIDTH
+
+T = TypeVar("T")
 
 
 class ScreenView:
@@ -28,6 +30,24 @@ class ScreenView:
             vm, "subscribe", None
         )
         self._unsubscribe = subscribe(self.render) if subscribe else None
+        self._working = 0
+
+    @property
+    def busy(self) -> bool:
+        """Work started here is under way: a spinner shows, its button rests."""
+        return self._working > 0
+
+    async def work(self, action: Callable[..., T], *args: Any) -> T:
+        """``action`` off the UI loop, the screen saying so meanwhile. Whether a
+        second tap saves again is the view-model's rule (``saves_once``), not
+        the view's; the count keeps the spinner on until the last one ends."""
+        self._working += 1
+        self.render()
+        try:
+            return await self.ctx.run(action, *args)
+        finally:
+            self._working -= 1
+            self.render()
 
     def title(self) -> str:
         return ""
