@@ -24,11 +24,12 @@ from pydantic import JsonValue
 from sqlmodel import col
 
 from field_app.documents.agreement_pdf import render_agreement_pdf
+from field_app.errors import SaveRejectedError
 from field_app.services.cases import case_detail
 from field_app.services.photos import prepare_photo
 from field_app.services.records import as_record, live, read_rows, validate_fields
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from field_app.storage.tables import LocalAgreement, LocalOrgUnit
 from shared_models.agreement_text import agreement_document
 from shared_models.district_time import DEFAULT_ZONE

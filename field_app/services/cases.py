@@ -17,9 +17,10 @@ from pydantic import JsonValue
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from field_app.errors import SaveRejectedError
 from field_app.services.records import as_record, live, read_rows, units_below, validate_fields
 from field_app.services.search import search_ids
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from field_app.storage.tables import (
     LocalAgreement,
     LocalAttachment,

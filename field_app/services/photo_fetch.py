@@ -12,9 +12,10 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from field_app.errors import SyncError
 from field_app.services.photos import PhotoRejectedError, thumbnail_of
 from field_app.storage.blobs import LocalBlobStore
-from field_app.sync.client import SyncClient, SyncError
+from field_app.sync.client import SyncClient
 
 log = logging.getLogger(__name__)
 

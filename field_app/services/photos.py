@@ -22,9 +22,10 @@ from uuid import UUID
 
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
+from field_app.errors import SaveRejectedError
 from field_app.services.records import validate_fields
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from shared_models.district_time import DEFAULT_ZONE
 from shared_models.domain.attachments import (
     MAX_BLOB_BYTES,

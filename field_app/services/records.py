@@ -15,7 +15,8 @@ from pydantic import JsonValue, ValidationError
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel, col
 
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.errors import SaveRejectedError
+from field_app.storage.store import LocalStore
 from field_app.storage.tables import LOCAL_TABLES, LocalOrgUnit
 from shared_models.protocol.tables import TABLES, TableName
 

@@ -16,10 +16,11 @@ from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from field_app.errors import SaveRejectedError
 from field_app.services.records import as_record, live, read_rows
 from field_app.services.visits import GpsFix, SavedVisit, record_visit
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from field_app.storage.tables import LocalSubject, LocalVisit
 from shared_models.district_time import district_day
 from shared_models.domain import SubjectRecord

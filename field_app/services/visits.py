@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from field_app.errors import SaveRejectedError
 from field_app.services.photos import AttachedPhoto, PreparedPhoto, prepare_photo, save_photo
 from field_app.services.records import as_record, validate_fields
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from shared_models.domain import VisitFields, VisitRecord
 from shared_models.domain.agreements import AgreementFields
 from shared_models.domain.attachments import AttachmentOwner

@@ -21,6 +21,7 @@ from pydantic import JsonValue, ValidationError
 from sqlalchemy import Dialect, Engine, delete, event, insert, select, text, update
 from sqlmodel import Session, col
 
+from field_app.errors import AgreementSealedError, SaveRejectedError
 from field_app.security.cipher import FieldCipher
 from field_app.storage.codec import RecordCodec, stored_processors, uuid_hex
 from field_app.storage.personal import PERSONAL_FIELDS, SEARCHABLE
@@ -42,26 +43,6 @@ ACKNOWLEDGED = frozenset(
         MutationStatus.DUPLICATE,
     }
 )
-
-
-SEALED_MESSAGE = "a signed agreement is sealed; record a correction as a new agreement"
-"""The server's words for the same refusal (``RECORD_SEALED``)."""
-
-
-class SaveRejectedError(ValueError):
-    """A save the app refuses before anything is written, naming the field."""
-
-    def __init__(self, field: str | None, message: str) -> None:
-        super().__init__(f"{field}: {message}" if field else message)
-        self.field = field
-        self.message = message
-
-
-class AgreementSealedError(SaveRejectedError):
-    """A change to a sealed agreement, to an attachment it owns, or a new one."""
-
-    def __init__(self) -> None:
-        super().__init__("status", SEALED_MESSAGE)
 
 
 @dataclass(frozen=True)

@@ -38,21 +38,20 @@ from sqlalchemy import delete, func, select
 from sqlmodel import col
 
 from field_app.config import AppSettings
-from field_app.storage.store import LocalStore, OutboxItem
-from field_app.storage.tables import SyncLogEntry
-from field_app.sync.backoff import Backoff
-from field_app.sync.blobs import BlobSource
-from field_app.sync.client import (
+from field_app.errors import (
     AuthRevoked,
     BatchTooLarge,
     Offline,
     ProtocolUnsupported,
     RequestRejected,
     ResyncRequired,
-    SyncClient,
     SyncError,
-    encode_push,
 )
+from field_app.storage.store import LocalStore, OutboxItem
+from field_app.storage.tables import SyncLogEntry
+from field_app.sync.backoff import Backoff
+from field_app.sync.blobs import BlobSource
+from field_app.sync.client import SyncClient, encode_push
 from field_app.sync.status import SyncPhase, SyncState, SyncStatus, count_attention
 from shared_models.protocol.errors import ErrorCode, MutationError
 from shared_models.protocol.pull import PullPage

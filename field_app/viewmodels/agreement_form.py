@@ -16,6 +16,8 @@ from uuid import UUID
 
 from pydantic import JsonValue, ValidationError
 
+from field_app.core import FieldAppCore
+from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import (
     agreement_record,
@@ -25,10 +27,8 @@ from field_app.services.agreements import (
     sealed_fields,
 )
 from field_app.services.drafts import delete_draft, load_draft, save_draft
-from field_app.storage.store import SaveRejectedError
 from field_app.viewmodels.agreements import agreement_error
 from field_app.viewmodels.base import Saving, saves_once
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import case_title
 from shared_models.domain.agreements import AgreementFields, AgreementStatus
 from shared_models.domain.cases import PartyKind, PartyRole

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from field_app.core import FieldAppCore
+from field_app.errors import AgreementSealedError, SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import (
     AgreementIncompleteError,
@@ -29,9 +31,7 @@ from field_app.services.signature_strokes import (
     has_enough_ink,
     signature_png,
 )
-from field_app.storage.store import AgreementSealedError, SaveRejectedError
 from field_app.viewmodels.base import Saving, rejected_message, saves_once
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import case_title, unsent_ids
 from shared_models.agreement_text import AgreementDocument, agreement_document
 from shared_models.domain import AgreementRecord

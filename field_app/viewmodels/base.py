@@ -7,9 +7,8 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Concatenate, ParamSpec, TypeVar, overload
 
+from field_app.errors import Offline, RequestRejected, SaveRejectedError, SyncError
 from field_app.i18n import Msg, msg
-from field_app.storage.store import SaveRejectedError
-from field_app.sync.client import Offline, RequestRejected, SyncError
 
 
 class Observable:

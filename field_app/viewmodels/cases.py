@@ -7,14 +7,14 @@ from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from uuid import UUID
 
+from field_app.core import FieldAppCore
+from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import case_agreements
 from field_app.services.cases import case_detail, close_case, list_cases
 from field_app.services.photo_fetch import fetch_photos
-from field_app.storage.store import SaveRejectedError
 from field_app.viewmodels.agreements import short_number
 from field_app.viewmodels.base import Observable, Saving, rejected_message, saves_once
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import unsent_ids
 from shared_models.district_time import district_day
 from shared_models.domain import CaseRecord

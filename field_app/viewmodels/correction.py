@@ -11,12 +11,12 @@ from uuid import UUID
 
 from pydantic import JsonValue
 
+from field_app.core import FieldAppCore
+from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.attention import RejectedChange, rejected_changes
 from field_app.services.records import validate_fields
-from field_app.storage.store import SaveRejectedError
 from field_app.viewmodels.base import FIELD_LABELS, Saving, field_name, rejected_message, saves_once
-from field_app.viewmodels.core import FieldAppCore
 from shared_models.protocol.tables import TABLES
 
 

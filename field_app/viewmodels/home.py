@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import JsonValue
 
+from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
 from field_app.services.attention import RejectedChange, attention
 from field_app.services.cases import list_cases
@@ -18,7 +19,6 @@ from field_app.services.subjects import list_subjects
 from field_app.storage.store import LocalStore
 from field_app.viewmodels.base import Saving, saves_once
 from field_app.viewmodels.cases import CaseRow, case_row
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.intake import INTAKE_DRAFT
 from field_app.viewmodels.nav import Route, Screen
 from field_app.viewmodels.records import case_title, route_for, subject_of, unsent_ids

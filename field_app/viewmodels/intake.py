@@ -13,14 +13,14 @@ from uuid import UUID
 from pydantic import JsonValue
 from sqlmodel import col
 
+from field_app.core import FieldAppCore
+from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.cases import CaseIntake, NewParty, open_case
 from field_app.services.drafts import delete_draft, load_draft, save_draft
 from field_app.services.records import live, units_below
-from field_app.storage.store import SaveRejectedError
 from field_app.storage.tables import LocalOrgUnit
 from field_app.viewmodels.base import Saving, field_name, rejected_message, saves_once
-from field_app.viewmodels.core import FieldAppCore
 from shared_models.domain.cases import CaseCategory, CaseSource, PartyRole
 from shared_models.protocol.tables import TableName
 

@@ -8,13 +8,13 @@ from uuid import UUID
 
 from sqlmodel import col
 
+from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
 from field_app.services.records import live, read_rows
 from field_app.services.subjects import SubjectDue, list_subjects
 from field_app.storage.tables import LocalAttachment, LocalVisit
 from field_app.viewmodels.base import Observable
 from field_app.viewmodels.cases import location_text
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import due_text, subject_of, unsent_ids
 from shared_models.domain import AttachmentRecord, SubjectRecord, VisitRecord
 from shared_models.domain.visits import VisitKind

@@ -13,12 +13,12 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlmodel import col
 
+from field_app.core import FieldAppCore
+from field_app.errors import AuthRevoked, Offline, RequestRejected, SyncError
 from field_app.i18n import Msg, msg
 from field_app.storage.tables import LocalOrgUnit, LocalUser
 from field_app.supervision.client import SupervisionClient
-from field_app.sync.client import AuthRevoked, Offline, RequestRejected, SyncError
 from field_app.viewmodels.base import Saving
-from field_app.viewmodels.core import FieldAppCore
 from shared_models.domain.org import OrgUnitKind, Role
 
 T = TypeVar("T")

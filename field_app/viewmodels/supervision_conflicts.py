@@ -11,11 +11,11 @@ from uuid import UUID
 
 from pydantic import JsonValue
 
+from field_app.core import FieldAppCore
 from field_app.i18n import msg
 from field_app.storage.tables import LOCAL_TABLES
 from field_app.supervision.client import SupervisionClient
 from field_app.viewmodels.base import saves_once
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.supervision import Directory, WorkspaceModel, read_directory
 from shared_models.domain.review import ConflictKeep, ConflictRecord
 from shared_models.protocol.tables import TableName

@@ -17,16 +17,16 @@ from uuid import UUID
 
 from pydantic import JsonValue
 
+from field_app.core import FieldAppCore
+from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import agreement_in_effect
 from field_app.services.drafts import delete_draft, load_draft, save_draft
 from field_app.services.photos import PhotoRejectedError, prepare_photo
 from field_app.services.subjects import record_checkin
 from field_app.services.visits import GpsFix, record_visit
-from field_app.storage.store import SaveRejectedError
 from field_app.viewmodels.base import Saving, rejected_message, saves_once
 from field_app.viewmodels.cases import location_text
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import case_title, subject_of
 from shared_models.domain.visits import CheckinMethod, ObligationCheck, VisitKind
 

@@ -35,11 +35,11 @@ from typing import Any
 
 from PIL import Image
 
+from field_app.core import FieldAppCore
 from field_app.services import agreements, drafts, search, subjects, visits
 from field_app.services.cases import CaseIntake, NewParty, open_case, update_case
 from field_app.services.visits import GpsFix
 from field_app.storage.db import DATABASE_FILE
-from field_app.viewmodels.core import FieldAppCore
 from shared_models.domain.agreements import Obligation
 from shared_models.domain.cases import CaseCategory, CaseSource, PartyRole
 from shared_models.domain.visits import CheckinMethod, ObligationCheck, VisitKind

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from field_app.errors import AgreementSealedError, SaveRejectedError
 from field_app.security.aead import DataKeyCipher
 from field_app.services import agreements, cases, visits
 from field_app.services.agreements import AgreementIncompleteError
@@ -25,7 +26,7 @@ from field_app.services.signature_strokes import (
     signature_png,
 )
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import AgreementSealedError, LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from shared_models.agreement_text import agreement_reference
 from shared_models.domain import AgreementRecord
 from shared_models.domain.agreements import AgreementFields, AgreementStatus, SignatureKind

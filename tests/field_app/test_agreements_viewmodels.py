@@ -6,11 +6,11 @@ obligations at a follow-up visit."""
 
 from uuid import UUID
 
+from field_app.core import FieldAppCore
 from field_app.services.drafts import load_draft
 from field_app.viewmodels.agreement_form import AgreementFormViewModel, draft_key
 from field_app.viewmodels.agreements import AgreementViewModel, SignatureViewModel
 from field_app.viewmodels.cases import CaseDetailViewModel
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.nav import Screen
 from field_app.viewmodels.visits import VisitFormViewModel

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image
 
+from field_app.errors import SaveRejectedError
 from field_app.security.aead import DataKeyCipher
 from field_app.services.photos import (
     PhotoRejectedError,
@@ -16,7 +17,7 @@ from field_app.services.photos import (
     prepare_photo,
 )
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from tests.field_app.services_fixtures import CAMERA_MAKE, camera_jpeg
 
 

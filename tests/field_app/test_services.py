@@ -9,13 +9,14 @@ from uuid import UUID
 
 import pytest
 
+from field_app.errors import SaveRejectedError
 from field_app.security.aead import DataKeyCipher
 from field_app.services import attention, cases, drafts, search, subjects, visits
 from field_app.services.cases import CaseIntake, NewParty
 from field_app.services.visits import GpsFix
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.db import DATABASE_FILE
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from shared_models.domain import CaseRecord, PartyRecord, SubjectRecord, VisitRecord
 from shared_models.domain.cases import CaseCategory, CaseSource, CaseStatus, PartyRole
 from shared_models.domain.visits import CheckinMethod, VisitKind

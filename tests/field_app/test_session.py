@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from field_app.config import AppSettings
+from field_app.errors import Offline, RequestRejected
 from field_app.security.keystore import (
     KEYSTORE_FILE,
     DataWipedError,
@@ -30,7 +31,6 @@ from field_app.services.session import (
 from field_app.storage.blobs import BLOB_FOLDER
 from field_app.storage.db import DATABASE_FILE
 from field_app.sync.blobs import NoBlobs
-from field_app.sync.client import Offline, RequestRejected
 from field_app.sync.engine import SyncEngine
 from field_app.sync.status import SyncState
 from shared_models.protocol.errors import ErrorCode

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.errors import SaveRejectedError
+from field_app.storage.store import LocalStore
 from shared_models.protocol.pull import Change
 from shared_models.protocol.push import MutationResult, MutationStatus
 from shared_models.protocol.tables import TableName

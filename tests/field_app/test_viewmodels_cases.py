@@ -4,9 +4,9 @@ search and filters, the case page and closing a case."""
 from datetime import date
 from uuid import UUID
 
+from field_app.core import FieldAppCore
 from field_app.services.drafts import load_draft
 from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel, StatusFilter
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.intake import INTAKE_DRAFT, CaseIntakeViewModel
 from shared_models.domain.cases import CaseCategory, PartyRole
 from shared_models.protocol.tables import TableName

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import httpx
 
+from field_app.core import FieldAppCore
 from field_app.i18n import Translator
 from field_app.viewmodels.app import AppViewModel
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.correction import CorrectionViewModel
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.nav import Route, Screen

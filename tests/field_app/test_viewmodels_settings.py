@@ -2,9 +2,9 @@
 
 import pytest
 
+from field_app.core import UiPrefs
 from field_app.i18n import Translator
 from field_app.viewmodels.app import AppViewModel, Gate
-from field_app.viewmodels.core import UiPrefs
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.intake import CaseIntakeViewModel
 from field_app.viewmodels.nav import Navigator, Route, Screen, tabs_for

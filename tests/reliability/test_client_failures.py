@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from field_app.sync.client import (
+from field_app.errors import (
     AuthRevoked,
     BatchTooLarge,
     Offline,
@@ -20,9 +20,9 @@ from field_app.sync.client import (
     RequestRejected,
     ResyncRequired,
     ServerError,
-    SyncClient,
     SyncError,
 )
+from field_app.sync.client import SyncClient
 from field_app.sync.status import SyncState
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.push import Mutation, PushRequest

@@ -1,6 +1,8 @@
 """The device as the screens see it: one sign-in, one lock, one sync loop.
 
-``FieldAppCore`` ties the services together for the screens: the
+``FieldAppCore`` is the app's composition root: the one place that wires
+storage, services, sync and security together for the screens (so it lives
+outside the layers it wires, not among the view-models). It holds the
 ``DeviceSession`` (sign-in, PIN, idle lock), the ``SyncEngine`` that runs
 while the data is unlocked, the sync status the status bar shows, and the
 few preferences that must be readable before the PIN is entered (language,
