@@ -315,6 +315,7 @@ class AgreementFormView(ScreenView):
 
 class AgreementView(ScreenView):
     vm: AgreementViewModel
+    keeps_ids = True
 
     def __init__(self, ctx: ViewContext, vm: AgreementViewModel) -> None:
         super().__init__(ctx, vm)

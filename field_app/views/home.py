@@ -21,6 +21,7 @@ from field_app.views.widgets import (
 
 class HomeView(ScreenView):
     vm: HomeViewModel
+    keeps_ids = True
 
     def title(self) -> str:
         return self.ctx.t("screen.home")

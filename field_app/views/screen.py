@@ -15,6 +15,14 @@ T = TypeVar("T")
 class ScreenView:
     editing = False
     """Forms: data arriving from a sync must not re-render what is being typed."""
+    keeps_ids = False
+    """Screens that build every control anew on each render: their body is
+    one keyed column, which Flet diffs against the one before, so a control
+    in the same place keeps its id through a rebuild (a sync that changed
+    data) and a tap made on it just before still arrives (Flet drops an event
+    for an id that is gone: docs/flet-notes.md, "Dropped taps"). Not for a
+    screen that keeps controls between renders (a text field being typed
+    in): inside a keyed diff Flet skips a kept control's own changes."""
 
     def __init__(self, ctx: ViewContext, vm: Any) -> None:
         self.ctx = ctx
@@ -64,7 +72,17 @@ class ScreenView:
         return []
 
     def render(self) -> None:
-        self.body.controls = self.content()
+        controls = self.content()
+        if self.keeps_ids:
+            controls = [
+                ft.Column(
+                    controls,
+                    key="screen",
+                    spacing=12,
+                    horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+                )
+            ]
+        self.body.controls = controls
         self.bottom.controls = self.footer()
         self.bottom.visible = bool(self.bottom.controls)
 
