@@ -27,6 +27,16 @@ class FetchReport:
     offline: bool = False
 
 
+def missing_photos(blobs: LocalBlobStore, hashes: Iterable[str]) -> list[str]:
+    """The photos of ``hashes`` the phone does not hold (another device took them)."""
+    return [sha256 for sha256 in hashes if not blobs.has(sha256)]
+
+
+def previews(blobs: LocalBlobStore, hashes: Iterable[str]) -> list[bytes | None]:
+    """Each photo's preview, ``None`` where the phone holds no photo or preview yet."""
+    return [blobs.thumbnail(sha256) if blobs.has(sha256) else None for sha256 in hashes]
+
+
 def fetch_photos(
     blobs: LocalBlobStore, client: SyncClient, wanted: Iterable[tuple[str, str]]
 ) -> FetchReport:

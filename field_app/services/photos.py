@@ -270,7 +270,7 @@ def save_photo(
         owners = ", ".join(AttachmentOwner)
         raise SaveRejectedError("owner_table", f"photos belong to one of: {owners}") from None
     if owner is AttachmentOwner.AGREEMENTS:  # a sealed agreement gains no attachment
-        store.refuse_if_sealed(TableName.AGREEMENTS, owner_id)
+        store.records.refuse_if_sealed(TableName.AGREEMENTS, owner_id)
     fields = _attachment(
         owner,
         owner_id,
@@ -289,12 +289,12 @@ def save_photo(
     blobs.put(photo.jpeg, "image/jpeg")
     blobs.put_thumbnail(photo.sha256, photo.thumbnail)
     attachment_id = uuid.uuid4()
-    store.save(TableName.ATTACHMENTS, attachment_id, fields)
+    store.records.save(TableName.ATTACHMENTS, attachment_id, fields)
     original_id = None
     if original is not None and original_fields is not None:
         blobs.put(original, str(original_fields["mime"]))
         original_id = uuid.uuid4()
-        store.save(TableName.ATTACHMENTS, original_id, original_fields)
+        store.records.save(TableName.ATTACHMENTS, original_id, original_fields)
     return AttachedPhoto(attachment_id, photo, original_id)
 
 

@@ -20,6 +20,8 @@ import pytest
 import field_app.viewmodels.agreement_form as agreement_form_module
 import field_app.viewmodels.agreements as agreements_module
 import field_app.viewmodels.cases as cases_module
+import field_app.viewmodels.correction as correction_module
+import field_app.viewmodels.home as home_module
 import field_app.viewmodels.intake as intake_module
 import field_app.viewmodels.visits as visits_module
 from field_app.i18n import Translator
@@ -208,7 +210,7 @@ def test_sending_a_correction(phones: Phones, hold: Callable[[Any, str], Held]) 
     assert item.mutation_id is not None
     form = CorrectionViewModel(core, item.mutation_id)
     form.set("phone", "13800138000")
-    tap_twice_then_again(form, form.submit, hold(core.data.store, "retry"))
+    tap_twice_then_again(form, form.submit, hold(correction_module, "resend_corrected"))
 
 
 def test_sending_a_refused_change_again(phones: Phones, hold: Callable[[Any, str], Held]) -> None:
@@ -216,7 +218,7 @@ def test_sending_a_refused_change_again(phones: Phones, hold: Callable[[Any, str
     refused_party(phones, core)
     home = HomeViewModel(core)
     [item] = home.attention
-    tap_twice_then_again(home, lambda: home.send_again(item), hold(core.data.store, "retry"))
+    tap_twice_then_again(home, lambda: home.send_again(item), hold(home_module, "retry_change"))
 
 
 def test_dropping_a_refused_change(phones: Phones, hold: Callable[[Any, str], Held]) -> None:
@@ -224,16 +226,16 @@ def test_dropping_a_refused_change(phones: Phones, hold: Callable[[Any, str], He
     refused_party(phones, core)
     home = HomeViewModel(core)
     [item] = home.attention
-    tap_twice_then_again(home, lambda: home.give_up(item), hold(core.data.store, "discard"))
+    tap_twice_then_again(home, lambda: home.give_up(item), hold(home_module, "discard_change"))
 
 
 def test_uploading_a_refused_photo_again(phones: Phones, hold: Callable[[Any, str], Held]) -> None:
     core = phones.signed_in("mediator.baijia")
-    sha256 = core.data.blobs.put(b"\xff\xd8 a photo", "image/jpeg")
-    core.data.blobs.mark_refused(sha256, "over quota")
+    sha256 = core.blobs.put(b"\xff\xd8 a photo", "image/jpeg")
+    core.blobs.mark_refused(sha256, "over quota")
     home = HomeViewModel(core)
     [item] = home.attention
-    tap_twice_then_again(home, lambda: home.send_again(item), hold(core.data.blobs, "retry"))
+    tap_twice_then_again(home, lambda: home.send_again(item), hold(home_module, "retry_upload"))
 
 
 # -- getting in: sign-in, new password, PIN ------------------------------------------------
@@ -326,8 +328,8 @@ def test_restoring_a_conflict(phones: Phones, hold: Callable[[Any, str], Held]) 
     case_id = new_case(first, "宅基地边界")
     first.sync_once()
     second = phones.signed_in("mediator.baijia", name="second phone")
-    update_case(first.data.store, case_id, {"description": "东墙以外一米"})
-    update_case(second.data.store, case_id, {"description": "东墙以外两米"})
+    update_case(first.store, case_id, {"description": "东墙以外一米"})
+    update_case(second.store, case_id, {"description": "东墙以外两米"})
     first.sync_once()
     second.sync_once()
     conflicts = ConflictsViewModel(phones.signed_in("supervisor.baijia"))

@@ -194,5 +194,5 @@ def test_the_engine_tells_the_user_what_a_failure_means(
     assert phone.engine.status.state is state
     assert phone.engine.status.waiting == 1
     assert phone.engine.status.reason
-    assert len(phone.store.outbox()) == 1, "a failed push keeps the change"
+    assert len(phone.store.outbox.items()) == 1, "a failed push keeps the change"
     phone.close()
