@@ -37,7 +37,7 @@ def read_rows(
     store: LocalStore, session: Session, table: TableName, model: type[R], query: Any
 ) -> list[R]:
     """Rows of ``query`` (a select of ``table``'s local model) as typed records."""
-    return [as_record(model, store.codec.from_row(table, row)) for row in session.scalars(query)]
+    return [as_record(model, record) for record in store.records.rows(session, table, query)]
 
 
 def stored_fields(
