@@ -29,7 +29,7 @@ from field_app.services.agreements import (
 from field_app.services.cases import case_title
 from field_app.services.drafts import delete_draft, load_draft, save_draft
 from field_app.viewmodels.agreements import agreement_error
-from field_app.viewmodels.base import Observable
+from field_app.viewmodels.base import Saving, saves_once
 from shared_models.domain.agreements import AgreementFields, AgreementStatus
 from shared_models.domain.cases import PartyKind, PartyRole
 from shared_models.problems import first_problem
@@ -63,7 +63,7 @@ def _blank_obligation() -> dict[str, str]:
     return dict.fromkeys(OBLIGATION_KEYS, "")
 
 
-class AgreementFormViewModel(Observable):
+class AgreementFormViewModel(Saving):
     def __init__(
         self,
         core: FieldAppCore,
@@ -269,6 +269,7 @@ class AgreementFormViewModel(Observable):
             }
         )
 
+    @saves_once
     def read_back(self) -> bool:
         """Write the complete terms; ``False`` (and what is missing) otherwise."""
         self.field_errors = self.problems()
