@@ -5,12 +5,13 @@ SQLite serialises writers; to keep a writer from failing half-way with
 IMMEDIATE. Readers use WAL and never block writers.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 WRITE_OPTION = "lastmile_write"
@@ -88,3 +89,24 @@ def read_session(engine: Engine) -> Iterator[Session]:
     """A read-only unit of work."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+Result = TypeVar("Result")
+
+_RACES = frozenset({"23505", "40P01", "40001"})
+"""PostgreSQL's unique violation, deadlock and serialization failure: what
+two pushes of the same records running side by side can end in
+(``core/versions.py``); run again, the later one sees the other's commit."""
+RACE_ATTEMPTS = 4
+
+
+def retrying_races(work: Callable[[], Result]) -> Result:
+    """``work()`` (a whole write transaction), run again when it lost a race
+    with a concurrent transaction, up to ``RACE_ATTEMPTS`` times in all."""
+    for attempt in range(1, RACE_ATTEMPTS + 1):
+        try:
+            return work()
+        except DBAPIError as error:
+            if attempt == RACE_ATTEMPTS or getattr(error.orig, "sqlstate", None) not in _RACES:
+                raise
+    raise AssertionError("unreachable")  # the loop returns or raises

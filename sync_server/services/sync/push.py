@@ -2,9 +2,10 @@
 
 Each mutation is checked completely in memory (role, jurisdiction, schema,
 references, seal) before anything is written, so a rejected mutation leaves
-no trace and never disturbs the rest of the batch. Idempotency is checked
-after the version counter is locked, so two deliveries of the same mutation
-racing each other cannot both apply.
+no trace and never disturbs the rest of the batch. Pushes run side by side
+(``core/versions.py``): the records a push names are locked as it loads
+them, and idempotency is checked after that, so two deliveries of the same
+mutation racing each other cannot both apply.
 """
 
 import uuid
@@ -92,11 +93,14 @@ def apply_push(
     same transaction (``countersign.py``), so the signature is never missing
     from a sealed agreement another device pulls."""
     plan_key_lookups_generically(session)
-    versions = VersionBlock(session)
+    versions = VersionBlock(session, alongside_pushes=True)
     versions.reserve(len(request.mutations))
-    earlier = _earlier_results([m.mutation_id for m in request.mutations], session)
     workspace = Workspace(session)
     workspace.prefetch(request.mutations)
+    # Only now, with the named records locked: a delivery of the same
+    # mutations racing this one has committed its results by the time the
+    # lock is granted (a racing creation fails on the key and is retried).
+    earlier = _earlier_results([m.mutation_id for m in request.mutations], session)
     applier = _Applier(session, scope, workspace, versions, now)
     summary = PushSummary()
     results: list[MutationResult] = []

@@ -119,8 +119,9 @@ class Workspace:
                 parsed[value] = _as_uuid(value)
             return parsed[value]
 
+        named: dict[TableName, set[UUID]] = defaultdict(set)
         for mutation in mutations:
-            wanted[mutation.table].add(mutation.record_id)
+            named[mutation.table].add(mutation.record_id)
             fields = mutation.fields
             for name in _LINKS.intersection(fields):  # in C: most fields name nothing
                 value = fields[name]
@@ -132,16 +133,26 @@ class Workspace:
                 ref = reference(value) if target is not None and value is not None else None
                 if target is not None and ref is not None:
                     wanted[target].add(ref)
+        # The named records are locked until commit (PostgreSQL, where pushes
+        # run side by side): a concurrent push of the same record waits and
+        # then reads what this one wrote, so no change is lost and conflicts
+        # are seen. Always in the same order (tables, then ids), so two
+        # pushes never wait for each other both ways.
+        for table in TableName:
+            if table in named:
+                self.load(table, sorted(named[table]), lock=True)
         for table, ids in wanted.items():
             self.load(table, ids)
 
-    def load(self, table: TableName, ids: Iterable[UUID]) -> None:
+    def load(self, table: TableName, ids: Iterable[UUID], *, lock: bool = False) -> None:
         known = self._rows[table]
         missing = [record_id for record_id in ids if record_id not in known]
         model: Any = ROWS[table]
         for start in range(0, len(missing), _CHUNK):
             chunk = missing[start : start + _CHUNK]
             query = select(model).where(id_in(self.session, model.id, chunk))
+            if lock:
+                query = query.order_by(model.id).with_for_update()
             for row in self.session.scalars(query):
                 known[row.id] = row
             for record_id in chunk:
