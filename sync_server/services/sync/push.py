@@ -48,7 +48,7 @@ from sync_server.services.sync.mutation_fields import (
 from sync_server.services.sync.placement import check_placement
 from sync_server.services.sync.records import WRITABLE_FIELDS, row_to_wire, to_json_value
 from sync_server.services.sync.rescope import Scope, owner_scope
-from sync_server.services.sync.workspace import Workspace, id_in, plan_key_lookups_generically
+from sync_server.services.sync.workspace import Workspace, id_in
 from sync_server.tables import AppliedMutation, ConflictRow
 
 
@@ -84,7 +84,7 @@ def apply_push(
     With ``signer``, every agreement the push sealed is countersigned in the
     same transaction (``countersign.py``), so the signature is never missing
     from a sealed agreement another device pulls."""
-    plan_key_lookups_generically(session)
+    # The first draw also has the rest of the push planned generically.
     versions = VersionBlock(session, alongside_pushes=True)
     versions.reserve(len(request.mutations))
     workspace = Workspace(session)

@@ -29,7 +29,6 @@ from sqlalchemy import (
     any_,
     bindparam,
     select,
-    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
@@ -234,23 +233,6 @@ class Workspace:
             for row in rows:
                 known.pop(row.id, None)
         self._new.clear()
-
-
-def plan_key_lookups_generically(session: Session) -> None:
-    """Plan the rest of this transaction's statements without looking at
-    their parameters (PostgreSQL's ``plan_cache_mode``, for this transaction
-    only).
-
-    A push's statements look rows up by key: ids, up to 500 in one array.
-    Planned for the actual array, such a look-up spends about 1 ms weighing
-    each id and, while a table is small (10,000 visits), picks a sequential
-    scan: 2.8 ms where the index takes 0.4 ms. The generic plan uses the
-    index whatever the ids, and is planned once per statement."""
-    if session.connection().dialect.name == "postgresql":
-        session.execute(_GENERIC_PLANS)
-
-
-_GENERIC_PLANS = text("SET LOCAL plan_cache_mode = force_generic_plan")
 
 
 def id_in(session: Session, column: Any, ids: list[UUID]) -> ColumnElement[bool]:
