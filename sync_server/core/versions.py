@@ -66,8 +66,10 @@ around it cost more than the round trip, on every push."""
 # PostgreSQL. The first draw of a transaction is one statement whose order of
 # work is fixed by what each step needs: ``generate_series`` cannot start (and
 # ``nextval`` cannot run) before its argument, the subquery, is known; the
-# subquery reads ``h`` from the sequence's row and only then takes the guard
-# keyed by it (and, first, the writers' lock its WHERE names). The guard is
+# subquery reads ``h`` from the sequence's row, takes the writers' lock its
+# WHERE names and only then the guard keyed by ``h``. (Should it wait for the
+# writers' lock, ``h`` is older than it need be: still below every version
+# drawn after it, so only a more cautious bound for a while.) The guard is
 # tried, never waited for: it is shared and nobody takes it exclusively, so
 # it is always granted (a NULL count, drawing nothing, would say otherwise).
 #
