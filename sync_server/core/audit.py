@@ -66,6 +66,13 @@ _SET_HEAD = (
     )
 )
 _INSERT_ENTRY = insert(_LOG)
+_APPEND = _SET_HEAD.add_cte(
+    insert(_LOG)
+    .values({column.name: bindparam(column.name, type_=column.type) for column in _LOG.columns})
+    .cte("entry")
+)
+"""PostgreSQL: the entry's insert as a CTE of the head's move, one round
+trip; built once, like the other statements here."""
 
 _keyrings: "WeakKeyDictionary[Engine, AuditKeyring]" = WeakKeyDictionary()
 
@@ -181,9 +188,7 @@ def append_audit(
     head_key_id, head_mac = keyring.sign(head_message(seq, entry_hash))
     head = {"new_head": entry_hash, "head_key_id": head_key_id, "head_mac": head_mac}
     if session.get_bind().dialect.name == "postgresql":
-        # One round trip: the entry's insert as a CTE of the head's update.
-        statement = _SET_HEAD.add_cte(insert(_LOG).values(entry).cte("entry"))
-        session.execute(statement, head)
+        session.execute(_APPEND, entry | head)
     else:
         session.execute(_INSERT_ENTRY, entry)
         session.execute(_SET_HEAD, head)
