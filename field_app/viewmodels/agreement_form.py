@@ -32,6 +32,7 @@ from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.records import case_title
 from shared_models.domain.agreements import AgreementFields, AgreementStatus
 from shared_models.domain.cases import PartyKind, PartyRole
+from shared_models.problems import first_problem
 
 PARTY_KEYS = ("party_id", "role", "kind", "name", "id_number", "phone", "address")
 OBLIGATION_KEYS = ("obligor", "action", "due", "method")
@@ -278,10 +279,8 @@ class AgreementFormViewModel(Observable):
         try:
             terms = self.terms()
         except ValidationError as invalid:
-            first = invalid.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            detail = str(first["msg"]).removeprefix("Value error, ")
-            self.field_errors = {where: msg("agreement.error.invalid", detail=detail)}
+            where, detail = first_problem(invalid)
+            self.field_errors = {where or "": msg("agreement.error.invalid", detail=detail)}
             self.error = msg("agreement.error.missing", count=1)
             self.notify()
             return False

@@ -17,8 +17,6 @@ from sync_server.services.accounts.devices import UnknownDeviceError, list_devic
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
-_DEVICE_LISTERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-
 
 @router.get(
     "/admin/devices",
@@ -27,7 +25,7 @@ _DEVICE_LISTERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 def devices(caller: CallerDep, session: SessionDep) -> list[DeviceInfo]:
     """The devices of the users in the caller's jurisdiction (all, for an admin),
     so a supervisor can tell which phones still sync and ask an admin to revoke one."""
-    if caller.scope.role not in _DEVICE_LISTERS:
+    if not caller.scope.supervises:
         raise ApiError(403, ErrorCode.FORBIDDEN, "only supervisors and admins see devices")
     return list_devices(session, caller.scope)
 

@@ -12,16 +12,13 @@ from shared_models.protocol.pull import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, Pull
 from shared_models.protocol.push import PushRequest, PushResponse
 from shared_models.protocol.version import SUPPORTED_PROTOCOLS
 from sync_server.api.deps import (
-    Caller,
     CallerDep,
     EngineDep,
     ScopeCacheDep,
     SessionDep,
     SettingsDep,
     TokenDigestDep,
-    find_caller,
     read_caller,
-    touch_token,
 )
 from sync_server.api.validated_body import ValidatedBodyRoute
 from sync_server.core.audit import append_audit
@@ -29,6 +26,7 @@ from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, retrying_races, write_session
 from sync_server.core.district_key import district_key
 from sync_server.core.errors import ApiError
+from sync_server.services.accounts.tokens import Caller, find_caller, touch_token
 from sync_server.services.sync.pull import PullRefusedError, pull_page
 from sync_server.services.sync.push import apply_push
 

@@ -10,10 +10,12 @@ from sqlalchemy import JSON
 from sqlmodel import SQLModel
 
 from shared_models.domain.base import SERVER_OWNED_FIELDS
+from shared_models.problems import first_problem
 from shared_models.protocol.errors import ErrorCode, MutationError
 from shared_models.protocol.tables import TABLES, TableName
+from shared_models.wire import to_json_value
 from sync_server.core.errors import printable
-from sync_server.services.sync.records import ROWS, WRITABLE_FIELDS, to_json_value
+from sync_server.services.sync.records import ROWS, WRITABLE_FIELDS
 
 
 class MutationRejectedError(Exception):
@@ -60,15 +62,8 @@ def validate(table: TableName, values: dict[str, Any]) -> Any:
         _VALIDATORS[table].validate_python(values, self_instance=validated)
         return validated
     except ValidationError as error:
-        first = error.errors()[0]
-        location = ".".join(str(part) for part in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        field_name = location or message.split(":", 1)[0]
-        if not location and ":" in message:
-            message = message.split(":", 1)[1].strip()
-        raise MutationRejectedError(
-            ErrorCode.VALIDATION_FAILED, message, field_name or None
-        ) from None
+        field_name, message = first_problem(error)
+        raise MutationRejectedError(ErrorCode.VALIDATION_FAILED, message, field_name) from None
 
 
 def column_values(table: TableName, validated: SQLModel) -> dict[str, Any]:

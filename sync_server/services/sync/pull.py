@@ -22,7 +22,7 @@ from uuid import UUID
 from psycopg.abc import Buffer
 from psycopg.adapt import Loader
 from pydantic import JsonValue
-from sqlalchemy import Integer, bindparam, or_, select, union_all
+from sqlalchemy import Integer, bindparam, select, union_all
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
@@ -30,7 +30,7 @@ from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.pull import PullPage
 from shared_models.protocol.tables import TableName
 from sync_server.core.versions import sync_mark, visible_high
-from sync_server.repositories.scope import READS_BY_ROLE, TABLE_WORK, JurisdictionScope, Work
+from sync_server.repositories.scope import READS_BY_ROLE, JurisdictionScope, Work
 from sync_server.services.sync.pull_json import change_text, pg_change_json, wire_select
 from sync_server.services.sync.records import ROWS
 from sync_server.tables import ScopeExit
@@ -256,8 +256,7 @@ def _pg_page_statement(dialect: Dialect, fresh: bool, works: frozenset[Work]) ->
     parts = []
     version_bound = bindparam("after", type_=Integer), bindparam("high", type_=Integer)
     for table in TableName:
-        work = TABLE_WORK[table]
-        if work is not None and work not in works:
+        if not JurisdictionScope.bound_reads_table(table, works):
             continue
         model: Any = ROWS[table]
         part = select(model.version.label("version"), pg_change_json(table).label("change"))
@@ -298,24 +297,15 @@ def _table_changes(
     ]
 
 
-def _other_work(scope: JurisdictionScope, work: str | None) -> bool:
-    """Whether ``work`` is a line of work ``scope``'s role does not read (a
-    record's line never changes, so its devices never held the record)."""
-    return work is not None and Work(work) not in scope.works
-
-
 def _removals(
     session: Session, scope: JurisdictionScope, after: int, high: int, limit: int
 ) -> list[tuple[int, bytes]]:
     """Records that left the caller's jurisdiction and are not visible now."""
     exits_table: Any = ScopeExit  # its columns, untyped like the other tables' here
-    owned = [exits_table.old_unit_id.in_(sorted(scope.unit_ids))]
-    if scope.officer_id is not None:
-        owned.append(exits_table.old_officer_id == scope.officer_id)
     exits: list[ScopeExit] = list(
         session.scalars(
             select(ScopeExit)
-            .where(exits_table.version > after, exits_table.version <= high, or_(*owned))
+            .where(exits_table.version > after, exits_table.version <= high, scope.exits_filter())
             .order_by(exits_table.version)
             .limit(limit)
         )
@@ -334,7 +324,7 @@ def _removals(
                 model.id == record_id
             )
         ).first()
-        if row is not None and (scope.may_read(row) or _other_work(scope, row.scope_work)):
+        if row is not None and (scope.may_read(row) or not scope.reads_work(row.scope_work)):
             continue  # still readable, or of a line of work this role never received
         record: dict[str, JsonValue] = {"id": str(record_id), "version": exit_.version}
         change = {"table": table.value, "op": "remove", "record": record}

@@ -33,6 +33,7 @@ from shared_models.protocol.push import (
     PushResponse,
 )
 from shared_models.protocol.tables import TABLES, TableName
+from shared_models.wire import to_json_value
 from sync_server.core.district_key import DistrictKey
 from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import JurisdictionScope
@@ -46,7 +47,7 @@ from sync_server.services.sync.mutation_fields import (
     validate,
 )
 from sync_server.services.sync.placement import check_placement
-from sync_server.services.sync.records import WRITABLE_FIELDS, row_to_wire, to_json_value
+from sync_server.services.sync.records import WRITABLE_FIELDS, row_to_wire
 from sync_server.services.sync.rescope import Scope, owner_scope
 from sync_server.services.sync.workspace import Workspace, id_in
 from sync_server.tables import AppliedMutation, ConflictRow

@@ -35,6 +35,7 @@ from sqlmodel import Session
 
 from shared_models.protocol.push import Mutation
 from shared_models.protocol.tables import TableName
+from sync_server.repositories.scope import org_edges
 from sync_server.services.sync.bulk_insert import RowStream, insert_rows
 from sync_server.services.sync.records import ROWS
 
@@ -100,9 +101,7 @@ class Workspace:
         """(unit, parent) of every org unit, read once per workspace: the
         placement checks need the tree below the people a push names."""
         if self._org_edges is None:
-            unit: Any = ROWS[TableName.ORG_UNITS]
-            query = select(unit.id, unit.parent_id)
-            self._org_edges = [(row[0], row[1]) for row in self.session.execute(query)]
+            self._org_edges = org_edges(self.session)
         return self._org_edges
 
     def prefetch(self, mutations: Iterable[Mutation]) -> None:
