@@ -176,13 +176,12 @@ def pull_page(
                 "a full resync is required",
             )
         after = cursor.version
-    if after == mark.handed_out:
-        # Nothing was handed out since this cursor: no table can have a
-        # change for it, so a device that is up to date costs one look-up.
-        return EncodedPage([], limit, epoch, after, jurisdiction=scope.key)
     high = visible_high(session, mark, after)
     if after == high:
-        # What was handed out since is still in flight.
+        # Nothing has committed since this cursor (or what has is above a
+        # version still in flight): no table can have a change for it. A
+        # device that is up to date costs one look-up: ``visible_high``
+        # reads nothing when no version was handed out since.
         return EncodedPage([], limit, epoch, after, jurisdiction=scope.key)
     # Read first: no other statement can run while the page's rows stream in.
     removals = _removals(session, scope, after, high, limit + 1) if after > 0 else []
