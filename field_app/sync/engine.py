@@ -29,6 +29,7 @@ back-off and full jitter by the background loop.
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -109,7 +110,8 @@ class SyncEngine:
         self.app_version = app_version
         self.chunk_bytes = chunk_bytes
         self.backoff = Backoff(rng)
-        self._max_batch = self.settings.push_batch_size
+        self._max_batch = self.settings.largest_push_batch  # until a 413 states the server's
+        self._batch = self.settings.push_batch_size  # by the link (AppSettings.next_push_batch)
         self._round = threading.Lock()
         self._wake = wake or threading.Event()
         self._stopping = threading.Event()
@@ -219,12 +221,13 @@ class SyncEngine:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lastmile-push") as encoder:
             ahead: tuple[int, Future[bytes]] | None = None
             while done < total:
-                batch = items[done : done + self._max_batch]
+                size = min(self._batch, self._max_batch)
+                batch = items[done : done + size]
                 if ahead is not None and ahead[0] == len(batch):
                     body = ahead[1].result()
-                else:  # the first batch, or the server asked for smaller ones
+                else:  # the first batch, or the link or the server changed the size
                     body = self._encode(batch, device_id)
-                following = items[done + len(batch) : done + len(batch) + self._max_batch]
+                following = items[done + len(batch) : done + len(batch) + size]
                 ahead = None
                 if following:
                     ahead = (len(following), encoder.submit(self._encode, following, device_id))
@@ -253,7 +256,9 @@ class SyncEngine:
         try:
             if body is None:
                 body = self._encode(batch, device_id)
+            started = time.monotonic()
             response = self.client.push_encoded(body)
+            self._batch = self.settings.next_push_batch(time.monotonic() - started)
         except BatchTooLarge as too_large:
             if too_large.max_mutations:
                 self._max_batch = max(1, min(self._max_batch, too_large.max_mutations))
