@@ -1,10 +1,11 @@
 """Serving a pull: the caller's jurisdiction, in version order, resumable.
 
-The page is bounded by the committed high-water mark of the version counter
-read at its start: every version at or below it has committed (see
-``versions``), so "everything after my cursor up to there" has no holes, and
-when nothing more is pending the cursor jumps straight to it — a no-op pull
-costs a few index look-ups whatever the size of the database.
+The page is bounded by the highest version below which nothing is in flight
+(``versions.visible_high``): every version at or below it has committed or
+never will, so "everything after my cursor up to there" has no holes, and
+when nothing more is pending the cursor jumps straight to it. A pull whose
+cursor is the last version handed out costs one look-up whatever the size
+of the database.
 """
 
 import base64
@@ -28,11 +29,11 @@ from sqlmodel import Session
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.pull import PullPage
 from shared_models.protocol.tables import TableName
-from sync_server.core.versions import ensure_sync_state
+from sync_server.core.versions import sync_mark, visible_high
 from sync_server.repositories.scope import READS_BY_ROLE, JurisdictionScope, Work
 from sync_server.services.sync.pull_json import change_text, pg_change_json, wire_select
 from sync_server.services.sync.records import ROWS
-from sync_server.tables import ScopeExit, SyncState
+from sync_server.tables import ScopeExit
 
 
 class PullRefusedError(Exception):
@@ -152,12 +153,12 @@ def pull_page(
     """The page of changes after ``cursor_text``. On PostgreSQL its changes
     are read from ``session`` while it is written: write it (``chunks``)
     before the session ends."""
-    state = session.get(SyncState, 1) or ensure_sync_state(session)
-    epoch = str(state.epoch)
+    mark = sync_mark(session)
+    epoch = str(mark.epoch)
     after = 0
     if cursor_text:
         cursor = Cursor.decode(cursor_text)
-        if cursor.epoch != epoch or cursor.version > state.last_version:
+        if cursor.epoch != epoch or cursor.version > mark.handed_out:
             raise PullRefusedError(
                 ErrorCode.RESYNC_REQUIRED,
                 "this cursor belongs to another database; a full resync is required",
@@ -168,18 +169,20 @@ def pull_page(
                 "your role or unit changed since this device last synced; "
                 "a full resync is required",
             )
-        if cursor.version < state.purged_through:
+        if cursor.version < mark.purged_through:
             raise PullRefusedError(
                 ErrorCode.RESYNC_REQUIRED,
                 "this device has not synced for longer than deleted records are kept; "
                 "a full resync is required",
             )
         after = cursor.version
-    high = state.last_version
+    high = visible_high(session, mark, after)
     if after == high:
-        # Nothing has committed since this cursor: no table can have a change
-        # for it, so a device that is up to date costs one look-up.
-        return EncodedPage([], limit, epoch, high, jurisdiction=scope.key)
+        # Nothing has committed since this cursor (or what has is above a
+        # version still in flight): no table can have a change for it. A
+        # device that is up to date costs one look-up: ``visible_high``
+        # reads nothing when no version was handed out since.
+        return EncodedPage([], limit, epoch, after, jurisdiction=scope.key)
     # Read first: no other statement can run while the page's rows stream in.
     removals = _removals(session, scope, after, high, limit + 1) if after > 0 else []
     removals.sort(key=itemgetter(0))
