@@ -45,7 +45,8 @@ def test_every_common_date_format_reads_as_the_day(written: object) -> None:
 def test_dates_that_are_not_days_are_refused_clearly(written: object) -> None:
     with pytest.raises(CellValueError) as refused:
         read_date(written)
-    assert refused.value.problem and refused.value.fix
+    assert refused.value.problem
+    assert refused.value.fix
 
 
 def test_an_empty_date_is_none() -> None:
@@ -100,7 +101,9 @@ def test_text_is_one_clean_line_and_numbers_lose_their_point() -> None:
 
 
 def test_yes_no_and_whole_numbers() -> None:
-    assert read_yes_no("是") and not read_yes_no("") and read_yes_no("√")
+    assert read_yes_no("是")
+    assert not read_yes_no("")
+    assert read_yes_no("√")
     with pytest.raises(CellValueError):
         read_yes_no("也许")
     assert read_int("７", 1, 90, "间隔") == 7

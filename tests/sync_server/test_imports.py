@@ -76,7 +76,8 @@ def test_org_units_import_once_and_the_same_file_changes_nothing(
 ) -> None:
     before = count(engine, OrgUnitRow)
     report = upload(client, admin, ORG, xlsx(ORG_ROWS))
-    assert report["problems"] == [] and report["written"]
+    assert report["problems"] == []
+    assert report["written"]
     assert (report["created"], report["unchanged"]) == (3, 0)
     with read_session(engine) as session:
         units = {row.code: row for row in session.scalars(select(OrgUnitRow))}
@@ -101,14 +102,19 @@ def test_a_bad_row_stops_the_whole_file_unless_only_valid_is_asked(
     ]
     before = count(engine, OrgUnitRow)
     report = upload(client, admin, ORG, xlsx(rows))
-    assert not report["written"] and report["created"] == 0
+    assert not report["written"]
+    assert report["created"] == 0
     assert count(engine, OrgUnitRow) == before
     found = {(p["row"], p["column"]) for p in report["problems"]}
-    assert (4, "类型") in found and (4, "联系电话") in found and (5, "单位编码") in found
+    assert (4, "类型") in found
+    assert (4, "联系电话") in found
+    assert (5, "单位编码") in found
     assert all(p["sheet"] == "Sheet1" and p["fix"] for p in report["problems"])
     assert any("重复" in p["problem"] for p in report["problems"])
     partial = upload(client, admin, ORG, xlsx(rows), only_valid=True)
-    assert partial["written"] and partial["created"] == 2 and partial["refused"] == 2
+    assert partial["written"]
+    assert partial["created"] == 2
+    assert partial["refused"] == 2
     assert count(engine, OrgUnitRow) == before + 2
 
 
@@ -117,7 +123,9 @@ def test_a_dry_run_checks_and_writes_nothing(
 ) -> None:
     before = count(engine, OrgUnitRow)
     report = upload(client, admin, ORG, xlsx(ORG_ROWS), dry_run=True)
-    assert report["dry_run"] and not report["written"] and report["problems"] == []
+    assert report["dry_run"]
+    assert not report["written"]
+    assert report["problems"] == []
     assert count(engine, OrgUnitRow) == before
 
 
@@ -143,7 +151,8 @@ def test_staff_subjects_and_cases_reach_their_office_devices(
             "device_name": "phone",
         },
     )
-    assert login.status_code == 200 and login.json()["must_change_password"] is True
+    assert login.status_code == 200
+    assert login.json()["must_change_password"] is True
     subjects = [
         ["孙某", id_number(serial="231"), "", "2026/3/1", "百家街道", "１３８１２３４５６７８",
          "缓刑", "2026年3月1日", 46447, "是", "", "BJ", "wang.officer", ""],
@@ -151,7 +160,8 @@ def test_staff_subjects_and_cases_reach_their_office_devices(
          "", "14", "BJ", "", "在矫"],
     ]  # fmt: skip
     report = upload(client, admin, SUBJECTS, xlsx(subjects, kind=SUBJECTS))
-    assert report["created"] == 2 and report["problems"] == [], report
+    assert report["problems"] == [], report
+    assert report["created"] == 2
     cases = [
         ["TZ-001", "NEW1-C1", "宅基地边界纠纷", "土地宅基地", "来访", "2026-11-02", "调解中",
          "li.mediator", "两户争地界", "申请人", "甲", "", "13900002222", "", ""],
@@ -160,7 +170,8 @@ def test_staff_subjects_and_cases_reach_their_office_devices(
          "申请人", "某物业公司", "单位", "", "", ""],
     ]  # fmt: skip
     report = upload(client, admin, CASES, xlsx(cases, kind=CASES))
-    assert report["created"] == 2 and report["problems"] == [], report
+    assert report["problems"] == [], report
+    assert report["created"] == 2
     assert count(engine, PartyRow) >= 3
     officer = Device(client, "officer.baijia", "officer-phone")
     officer.pull()
@@ -172,16 +183,18 @@ def test_staff_subjects_and_cases_reach_their_office_devices(
             for row in session.scalars(select(CaseRow).where(CaseRow.mediator_id == li.id))
         }
     sun = imported[id_number(serial="231")]
-    assert (
-        sun.phone == "13812345678" and sun.key_person and sun.term_end.isoformat() == "2027-03-01"
-    )
+    assert sun.phone == "13812345678"
+    assert sun.key_person
+    assert sun.term_end.isoformat() == "2027-03-01"
     assert str(sun.id) in officer.ids("subjects")  # officer.baijia works at BJ
     mediator = Device(client, "mediator.baijia", "baijia-phone")
     mediator.pull()
-    assert not officer.ids("cases") and not case_ids & mediator.ids("cases")
+    assert not officer.ids("cases")
+    assert not case_ids & mediator.ids("cases")
     district_wide = Device(client, "supervisor.fuxing", "district-desk")
     district_wide.pull()
-    assert case_ids <= district_wide.ids("cases") and len(case_ids) == 1
+    assert case_ids <= district_wide.ids("cases")
+    assert len(case_ids) == 1
     again = upload(client, admin, CASES, xlsx(cases, kind=CASES))
     assert (again["created"], again["unchanged"]) == (0, 3)
 
@@ -206,7 +219,8 @@ def test_exports_import_again_unchanged(client: TestClient, admin: Device, engin
             )
             assert exported.status_code == 200, exported.text
             report = upload(client, admin, kind, exported.content)
-            assert report["problems"] == [] and report["created"] == 0, (kind, report)
+            assert report["problems"] == [], (kind, report)
+            assert report["created"] == 0, (kind, report)
             assert report["unchanged"] >= 1, (kind, report)
 
 
@@ -251,9 +265,9 @@ def test_the_command_line_imports_the_same_way(
     )
     args = ["admin", "import", "staff", str(sheet), "--db", db_url]
     refused = CliRunner().invoke(app, args)
-    assert (
-        refused.exit_code == 1 and "第3行" in refused.output and "NOTHING written" in refused.output
-    )
+    assert refused.exit_code == 1
+    assert "第3行" in refused.output
+    assert "NOTHING written" in refused.output
     done = CliRunner().invoke(
         app, [*args, "--only-valid", "--accounts-out", str(tmp_path / "pw.csv")]
     )
