@@ -97,16 +97,16 @@ def run(rows: int, db_url: str | None) -> bool:
         operator = Actor(operator="bench")
         limits = ImportLimits.of(settings)
 
-        def load(kind: SheetKind, data: bytes) -> tuple[float, int, int, int]:
-            started = time.perf_counter()
+        def load(kind: SheetKind, data: bytes) -> tuple[float, float, int, int, int]:
+            started, cpu = time.perf_counter(), time.process_time()
             with write_session(engine) as session:
                 report = run_import(
                     session, None, kind, data, only_valid=False, dry_run=False, now=now,
                     actor=operator, limits=limits, time_zone=settings.district_time_zone,
                 )  # fmt: skip
-            took = time.perf_counter() - started
+            took, used = time.perf_counter() - started, time.process_time() - cpu
             assert not report.problems, report.problems[:5]
-            return took, report.rows, report.created, report.unchanged
+            return took, used, report.rows, report.created, report.unchanged
 
         with write_session(engine) as session:
             init_district(
@@ -125,20 +125,24 @@ def run(rows: int, db_url: str | None) -> bool:
         load(SheetKind.ORG_UNITS, xlsx(units, kind=SheetKind.ORG_UNITS))
         staff = [[f"officer.{o}", f"矫正{o}", "矫正工作人员", f"O{o}", ""] for o in range(OFFICES)]
         load(SheetKind.STAFF, xlsx(staff, kind=SheetKind.STAFF))
-        results: list[tuple[str, float, int, int, int]] = []
+        results: list[tuple[str, float, float, int, int, int]] = []
         for kind, lines in ((SheetKind.SUBJECTS, _subjects(rows)), (SheetKind.CASES, _cases(rows))):
             data = xlsx(lines, kind=kind)
             results.append((f"{kind.value} ({len(data) // 1024} KB xlsx)", *load(kind, data)))
             results.append((f"{kind.value} again", *load(kind, data)))
         engine.dispose()
-    print(f"{'import':<32} {'rows':>7} {'created':>8} {'found':>7} {'seconds':>8}  target")
+    # CPU: this process's own (reading, checking, sending rows); on a shared
+    # machine the wall clock also counts everything else that runs.
+    print(
+        f"{'import':<32} {'rows':>7} {'created':>8} {'found':>7} {'wall s':>7} {'CPU s':>6}  target"
+    )
     passed = True
-    for what, took, read, created, unchanged in results:
+    for what, took, used, read, created, unchanged in results:
         ok = took < TARGET_S
         passed = passed and ok
         verdict = "PASS" if ok else "MISS"
         print(
-            f"{what:<32} {read:>7} {created:>8} {unchanged:>7} {took:>8.1f}  "
+            f"{what:<32} {read:>7} {created:>8} {unchanged:>7} {took:>7.1f} {used:>6.1f}  "
             f"< {TARGET_S:.0f} s {verdict}"
         )
     return passed
