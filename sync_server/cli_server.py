@@ -8,9 +8,14 @@ from typing import Annotated, NoReturn
 import typer
 import uvicorn
 
-from sync_server.cli import DbOption, prepare_database, settings_for
+from sync_server.cli import DbOption, database, prepare_database, settings_for
 from sync_server.core.config import ServerSettings, hand_to_workers
+from sync_server.core.db import read_session
 from sync_server.core.runtime import tune_garbage_collection
+from sync_server.services.administration.district import (
+    DistrictNotReadyError,
+    serving_settings,
+)
 
 
 def server(
@@ -25,6 +30,12 @@ def server(
     the same without starting)."""
     settings = settings_for(db, host=host, port=port, blobs=blobs)
     prepare_database(settings.db)
+    try:
+        with database(settings.db) as engine, read_session(engine) as session:
+            settings = serving_settings(session, settings)
+    except DistrictNotReadyError as refused:
+        typer.echo(f"the server does not start: {refused}", err=True)
+        raise typer.Exit(code=1) from None
     settings.blobs.mkdir(parents=True, exist_ok=True)
     # uvicorn believes X-Forwarded-For from any local peer by default, which
     # would let a local client pick its address for the sign-in throttle; the
