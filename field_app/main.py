@@ -3,12 +3,12 @@
 On a phone, ``flet run`` / ``flet build`` call ``main``; here the app is
 served to a browser (``lastmile app``), which is also how the end-to-end
 tests drive it. Web mode must not reach any CDN (``no_cdn``): the field has
-no network to spare, and the Chinese font ships in ``assets/fonts``.
+no network to spare, and the Chinese font ships with the app
+(``shared_documents/assets/fonts``, the font the printed documents use too).
 """
 
 import logging
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import flet as ft
@@ -19,8 +19,8 @@ from field_app.i18n import DEFAULT_LANGUAGE, Translator
 from field_app.views.context import FilePickerPhotos, GeolocatorLocation
 from field_app.views.shell import FieldAppView
 from field_app.views.theme import FONT_FAMILY, FONTS, app_theme
+from shared_documents import ASSETS_DIR
 
-ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 log = logging.getLogger(__name__)
 
 

@@ -1,13 +1,13 @@
 # Sourced by scripts/demo, scripts/test and scripts/lock: makes ./.venv hold
-# exactly the lock's bytes (requirements/lock.txt, every package pinned with
-# its hashes) and the project itself, on a machine that has only Python 3.11+
-# and root. Re-installs only when the lock or pyproject.toml changed since the
-# last install.
+# exactly the full lock's bytes (requirements/lock.txt, every package pinned
+# with its hashes) and the project itself, on a machine that has only Python
+# 3.11+ and root. Re-installs only when the lock or pyproject.toml changed
+# since the last install. scripts/test also builds the app's and the server's
+# environments alone (ensure_side_venv) from their own locks.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
-STAMP="$VENV/.lastmile-installed"
 LOCK="$ROOT/requirements/lock.txt"
 
 as_root() {
@@ -33,27 +33,56 @@ find_python() {
     return 1
 }
 
-ensure_venv() {
-    local python
+make_venv() {
+    local venv="$1" python
     python="$(find_python)"
-    if [ ! -x "$VENV/bin/python" ]; then
-        if ! "$python" -m venv "$VENV" 2>/dev/null; then
-            rm -rf "$VENV"
+    if [ ! -x "$venv/bin/python" ]; then
+        if ! "$python" -m venv "$venv" 2>/dev/null; then
+            rm -rf "$venv"
             apt_install python3-venv
-            "$python" -m venv "$VENV"
+            "$python" -m venv "$venv"
         fi
     fi
-    local wanted
+}
+
+install_locked() {
+    # Every package, the installer and the build backend included, must
+    # match a hash in the lock; then the project itself, whose dependencies
+    # are all in place, built by the locked setuptools.
+    local venv="$1" lock="$2"
+    "$venv/bin/python" -m pip install -q --require-hashes -r "$lock"
+    "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT"
+}
+
+ensure_venv() {
+    make_venv "$VENV"
+    local stamp="$VENV/.lastmile-installed" wanted
     wanted="$(cat "$LOCK" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
-    if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$wanted" ]; then
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
         echo "lastmile: installing the locked dependencies into .venv (first run takes a minute)" >&2
-        # Every package, the installer and the build backend included, must
-        # match a hash in the lock; then the project itself, whose
-        # dependencies are all in place, built by the locked setuptools.
-        "$VENV/bin/python" -m pip install -q --require-hashes -r "$LOCK"
-        "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT"
-        echo "$wanted" >"$STAMP"
+        install_locked "$VENV" "$LOCK"
+        echo "$wanted" >"$stamp"
     fi
+}
+
+ensure_side_venv() {
+    # .venv-app or .venv-server: exactly one side's lock (lock-app.txt,
+    # lock-server.txt), kept between runs and built again from nothing when
+    # the lock changes (installing over an old one would keep packages the
+    # lock dropped); the project is re-installed when pyproject.toml changes.
+    local side="$1"
+    local venv="$ROOT/.venv-$side" lock="$ROOT/requirements/lock-$side.txt"
+    local stamp="$ROOT/.venv-$side/.lastmile-installed" wanted
+    wanted="$(sha256sum "$lock" | cut -d' ' -f1)"
+    if [ ! -f "$stamp" ] || [ "$(head -n1 "$stamp")" != "$wanted" ]; then
+        echo "lastmile: building .venv-$side from requirements/lock-$side.txt" >&2
+        rm -rf "$venv"
+        make_venv "$venv"
+        install_locked "$venv" "$lock"
+    elif [ "$(sed -n 2p "$stamp")" != "$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)" ]; then
+        "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT"
+    fi
+    printf '%s\n%s\n' "$wanted" "$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)" >"$stamp"
 }
 
 ensure_venv

@@ -1,5 +1,5 @@
-"""Cut Noto Sans CJK SC down to GB 2312 and the common symbols for the field
-app's bundled font.
+"""Cut Noto Sans CJK SC down to GB 2312 and the common symbols for the bundled
+font of the field app's screens and of every printed document.
 
 Every character the app shows must be in it: for one that is not, the web
 client asks for a fallback font at a path nothing serves, and after a few of
@@ -18,7 +18,9 @@ from fontTools import subset
 from fontTools.ttLib import TTCollection
 
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-TARGET = Path(__file__).resolve().parent.parent / "field_app/assets/fonts/NotoSansSC-GB2312.otf"
+TARGET = (
+    Path(__file__).resolve().parent.parent / "shared_documents/assets/fonts/NotoSansSC-GB2312.otf"
+)
 SIMPLIFIED_CHINESE = 2
 """Index of "Noto Sans CJK SC" in the collection."""
 SYMBOLS = [

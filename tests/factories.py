@@ -14,9 +14,6 @@ from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE
 from shared_models.domain.org import OrgUnitKind, OrgUnitRecord, Role, UserRecord
 from shared_models.domain.people import resident_id_check_char
 from shared_models.protocol.tables import TableName
-from sync_server.core.db import write_session
-from sync_server.services.administration.district import mark_demo
-from sync_server.services.sync.seeding import load_records
 
 PASSWORD = "demo-pass-2026"
 DEVICE = "device-0001"
@@ -81,6 +78,13 @@ def _password_hashes(users: list[UserRecord]) -> dict[UUID, str]:
 
 
 def load_district(engine: Engine) -> District:
+    """The district into a server database."""
+    # Imported here: the app's tests use the record builders below where the
+    # server's packages are not installed (tests/sides.py).
+    from sync_server.core.db import write_session
+    from sync_server.services.administration.district import mark_demo
+    from sync_server.services.sync.seeding import load_records
+
     district = build_district()
     units = [
         district.district,

@@ -23,7 +23,6 @@ from uuid import UUID
 from pydantic import JsonValue
 from sqlmodel import col
 
-from field_app.documents.agreement_pdf import render_agreement_pdf
 from field_app.errors import SaveRejectedError
 from field_app.services.cases import case_detail
 from field_app.services.photos import prepare_photo
@@ -31,6 +30,7 @@ from field_app.services.records import as_record, live, read_rows, validate_fiel
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import LocalAgreement, LocalOrgUnit
+from shared_documents.agreement_pdf import render_agreement_pdf
 from shared_models.agreement_text import agreement_document
 from shared_models.district_time import DEFAULT_ZONE
 from shared_models.domain import AgreementRecord

@@ -2,7 +2,7 @@
 sign, the agreement is sealed and printed. (Drafting it:
 ``views/agreement_form.py``.)
 
-Printing: the PDF is made on the phone (``documents/agreement_pdf.py``,
+Printing: the PDF is made on the phone (``shared_documents/agreement_pdf.py``,
 offline) and handed to ``ft.FilePicker.save_file`` with its bytes. On a
 phone that opens the system's save dialog (then share or print it from
 Files); in the browser (web mode) Flet's file picker turns the bytes into

@@ -15,8 +15,9 @@ from field_app.viewmodels.status import Tone
 
 FONT_FAMILY = "NotoSansSC"
 FONTS = {FONT_FAMILY: "fonts/NotoSansSC-GB2312.otf"}
-"""Relative to the app's assets folder; the subset covers GB2312, Latin and
-common symbols (``assets/fonts/README.md``)."""
+"""Relative to the app's assets folder (``shared_documents.ASSETS_DIR``); the
+subset covers GB2312, Latin and common symbols
+(``shared_documents/assets/fonts/README.md``)."""
 
 TEXT_SCALES = {"standard": 1.0, "large": 1.15, "largest": 1.3}
 """The text-size setting's steps (Settings → 字体大小)."""

@@ -11,7 +11,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -20,8 +19,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from shared_documents.cjk_font import document_font, markup
 from shared_models.protocol.supervision import Dashboard, DashboardFigures
-from sync_server.reports.cjk_font import document_font
 from sync_server.services.supervision.district_calendar import wall_clock_text
 
 MAX_LIST_ROWS = 60
@@ -175,11 +174,11 @@ def monthly_report_pdf(board: Dashboard, generated_at: datetime) -> bytes:
     with document_font(text) as font:
         styles = _styles(font)
         story: list[object] = [
-            Paragraph(escape(title), styles["title"]),
-            Paragraph(escape(subtitle), styles["subtitle"]),
+            Paragraph(markup(title), styles["title"]),
+            Paragraph(markup(subtitle), styles["subtitle"]),
         ]
         for section in sections:
-            story.append(Paragraph(escape(section.heading), styles["heading"]))
+            story.append(Paragraph(markup(section.heading), styles["heading"]))
             story.append(_table(section, font) if section.rows else _para(section.empty, styles))
             if section.note:
                 story.append(_para(section.note, styles))
@@ -216,7 +215,7 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 
 def _para(text: str, styles: dict[str, ParagraphStyle]) -> Paragraph:
-    return Paragraph(escape(text), styles["body"])
+    return Paragraph(markup(text), styles["body"])
 
 
 def _table(section: _Section, font: str) -> Table:

@@ -48,7 +48,7 @@ from shared_models.protocol.tables import TableName
 from tests.attack.tally import Attack
 from tests.factories import id_number, subject_fields
 from tests.field_app.services_fixtures import camera_jpeg
-from tests.field_app.viewmodel_fixtures import Phones, phones_fixture
+from tests.integration.viewmodel_fixtures import Phones, phones_fixture
 
 __all__ = ["phones_fixture"]
 

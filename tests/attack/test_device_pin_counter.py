@@ -19,7 +19,7 @@ import pytest
 from field_app.core import FieldAppCore
 from field_app.security.keystore import KEYSTORE_FILE, DataWipedError, WrongPinError
 from tests.attack.tally import Attack
-from tests.field_app.viewmodel_fixtures import PIN, Phones, phones_fixture
+from tests.integration.viewmodel_fixtures import PIN, Phones, phones_fixture
 
 __all__ = ["phones_fixture"]
 

@@ -23,7 +23,7 @@ from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, write_session
 from sync_server.main import create_app
 from sync_server.services.sync.seeding import load_records
-from tests.conftest import fresh_database_url
+from tests.district_db import fresh_database_url
 from tests.factories import PASSWORD, District, _password_hashes, build_district
 
 BACKENDS = ("sqlite", "postgres")

@@ -25,7 +25,7 @@ from bench.load_fleet import Fleet, Seat
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
 from sync_server.main import create_app
-from tests.conftest import fresh_database_url
+from tests.district_db import fresh_database_url
 
 pytestmark = pytest.mark.postgres
 

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, WebSocket, sync_playwright
 
-from tests.conftest import IN_CI, pg_admin, pg_available, sqlalchemy_url
+from tests.district_db import IN_CI, pg_admin, pg_available, sqlalchemy_url
 from tests.e2e.district import add_field_work
 from tests.e2e.driver import PHONE, SCREENSHOTS, Screenshots
 

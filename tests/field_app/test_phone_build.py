@@ -1,18 +1,15 @@
 """Ready for ``flet build``: the ``[tool.flet]`` configuration is complete,
-and the app starts from the entry point the build runs, with its data in the
-platform's app-storage folder and without the sync server's package
-(docs/phone.md). The build itself needs Flutter and cannot run here."""
+the phone gets the app's dependency set and nothing of the server's, and the
+app keeps its data in the platform's app-storage folder (docs/phone.md). That
+the app starts from the entry point without the server's package is checked
+in web mode (``tests/field_app_web/test_phone_entry_point.py``). The build
+itself needs Flutter and cannot run here."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import tomllib
 from pathlib import Path
 
-import httpx
 import pytest
+from packaging.requirements import Requirement
 
 from field_app.config import AppSettings
 
@@ -44,8 +41,31 @@ def test_the_entry_point_is_where_the_build_looks_and_the_server_stays_out() -> 
     app = FLET["app"]
     entry = ROOT / app["path"] / f"{app['module']}.py"
     assert entry.is_file()
-    for left_out in ("sync_server", "tests", "bench", ".venv"):
+    for left_out in ("sync_server", "tests", "bench", ".venv", ".venv-app", ".venv-server"):
         assert left_out in app["exclude"], left_out
+    for packaged in ("field_app", "shared_models", "shared_documents"):
+        assert packaged not in app["exclude"], packaged
+
+
+def _names(requirements: list[str]) -> set[str]:
+    return {Requirement(line).name.lower() for line in requirements}
+
+
+@pytest.mark.parametrize("platform", ["android", "ios"])
+def test_the_phone_gets_the_apps_dependencies_and_none_of_the_servers(platform: str) -> None:
+    """``flet build`` installs ``[project].dependencies`` and then
+    ``[tool.flet.<platform>].dependencies``, never an extra: that list must
+    be the ``app`` extra, word for word."""
+    project = PYPROJECT["project"]
+    phone = FLET[platform]["dependencies"]
+    assert sorted(phone) == sorted(project["optional-dependencies"]["app"])
+    carried = _names(project["dependencies"]) | _names(phone)
+    server_only = _names(project["optional-dependencies"]["server"]) - _names(
+        project["optional-dependencies"]["app"]
+    )
+    assert {"fastapi", "uvicorn", "psycopg", "pyhanko"} <= server_only
+    assert carried.isdisjoint(server_only | {"flet-web"})
+    assert all(not Requirement(line).extras for line in phone)  # no flet[web] on a phone
 
 
 def test_data_lives_in_the_platforms_app_storage_when_packaged(
@@ -58,61 +78,3 @@ def test_data_lives_in_the_platforms_app_storage_when_packaged(
     assert AppSettings(data_dir=tmp_path / "cli").data_dir == tmp_path / "cli"
     monkeypatch.delenv("FLET_APP_STORAGE_DATA")
     assert AppSettings().data_dir != tmp_path / "app-storage"
-
-
-NO_SERVER = """
-import importlib.abc, runpy, sys
-
-class NoServer(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name == "sync_server" or name.startswith("sync_server."):
-            raise ImportError(f"the phone app imported {name}")
-        return None
-
-sys.meta_path.insert(0, NoServer())
-runpy.run_path(sys.argv[1], run_name="__main__")
-"""
-
-
-def test_the_app_starts_from_its_entry_point_without_the_server(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    storage = tmp_path / "app-storage"
-    storage.mkdir()  # the platform makes it
-    env = {
-        **os.environ,
-        # What the Flet runtime sets on a phone; here it serves a browser instead.
-        "FLET_APP_STORAGE_DATA": str(storage),
-        "FLET_FORCE_WEB_SERVER": "true",
-        "FLET_SERVER_IP": "127.0.0.1",
-        "FLET_SERVER_PORT": str(port),
-    }
-    env.pop("LASTMILE_APP_DATA_DIR", None)
-    log = tmp_path / "app.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-c", NO_SERVER, str(ROOT / "main.py")],
-            cwd=tmp_path,  # as installed: nothing of the repository on the path but the app
-            env={**env, "PYTHONPATH": str(ROOT)},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, log.read_text(errors="replace")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text(errors="replace")
-            time.sleep(0.2)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)

@@ -6,7 +6,7 @@ import pytest
 
 from field_app.sync.status import Attention, SyncPhase, SyncState, SyncStatus
 from field_app.viewmodels.status import Tone, present_status
-from tests.field_app.viewmodel_fixtures import say
+from tests.field_app.words import say
 
 NOW = datetime(2026, 11, 28, 14, 30, tzinfo=UTC)
 

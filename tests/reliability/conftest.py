@@ -1,10 +1,14 @@
-"""Fixtures of the reliability tests (the server side comes from tests/conftest.py)."""
+"""Fixtures of the reliability tests (the district database comes from tests/district_db.py)."""
 
 from pathlib import Path
 
 import pytest
 
-from tests.field_app.sync_fixtures import migrated_local_template
+from tests.district_db import db_url as db_url
+from tests.district_db import engine as engine
+from tests.district_db import pg_template as pg_template
+from tests.district_db import sqlite_template as sqlite_template
+from tests.integration.sync_fixtures import migrated_local_template
 
 
 @pytest.fixture(scope="session")

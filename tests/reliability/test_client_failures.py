@@ -27,7 +27,7 @@ from field_app.sync.status import SyncState
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.push import Mutation, PushRequest
 from shared_models.protocol.tables import TableName
-from tests.field_app.sync_fixtures import BASE_URL, Phone
+from tests.integration.sync_fixtures import BASE_URL, Phone
 
 TOKEN = "secret-token-value-0123456789"
 Handler = Callable[[httpx.Request], httpx.Response]

@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from field_app.config import AppSettings
-from tests.field_app.sync_fixtures import (
+from tests.integration.sync_fixtures import (
     BASE_URL,
     DistrictFile,
     Phone,

@@ -36,7 +36,7 @@ from pydantic import JsonValue
 
 from shared_models.protocol.tables import TableName
 from tests.factories import case_fields, party_fields
-from tests.field_app.sync_fixtures import (
+from tests.integration.sync_fixtures import (
     BASE_URL,
     DistrictFile,
     Link,

@@ -15,7 +15,7 @@ import pytest
 from field_app.sync.status import SyncState
 from shared_models.protocol.tables import TableName
 from tests.factories import case_fields
-from tests.field_app.sync_fixtures import (
+from tests.integration.sync_fixtures import (
     BASE_URL,
     DistrictFile,
     Link,

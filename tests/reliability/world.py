@@ -9,7 +9,7 @@ from uuid import UUID
 
 from shared_models.protocol.tables import TableName
 from tests.factories import case_fields, party_fields, visit_fields
-from tests.field_app.sync_fixtures import Phone, Server
+from tests.integration.sync_fixtures import Phone, Server
 
 WORK_TABLES = (TableName.CASES, TableName.PARTIES, TableName.VISITS)
 TEXT_FIELDS = {

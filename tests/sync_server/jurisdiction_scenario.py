@@ -38,7 +38,7 @@ from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.main import create_app
 from sync_server.services.sync.records import ROWS
 from sync_server.services.sync.seeding import load_records
-from tests.conftest import fresh_database_url
+from tests.district_db import fresh_database_url
 from tests.factories import (
     District,
     case_fields,

@@ -19,7 +19,7 @@ from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.core.versions import VersionBlock
 from sync_server.services.sync.workspace import id_in
 from sync_server.tables import VisitRow
-from tests.conftest import fresh_database_url
+from tests.district_db import fresh_database_url
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ from sync_server.core.db import make_engine, write_session
 from sync_server.core.security import new_token, token_digest
 from sync_server.main import create_app
 from sync_server.tables import DeviceToken
-from tests.conftest import fresh_database_url
+from tests.district_db import fresh_database_url
 from tests.factories import PASSWORD, District, load_district
 
 USERNAME = "supervisor.fuxing"

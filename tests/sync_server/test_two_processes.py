@@ -25,7 +25,7 @@ import pytest
 
 from shared_models.protocol.version import PROTOCOL_VERSION
 from sync_server.core.db import make_engine
-from tests.conftest import fresh_database_url
+from tests.district_db import fresh_database_url
 from tests.factories import PASSWORD, District, case_fields, load_district, mutation
 
 pytestmark = pytest.mark.postgres

@@ -17,8 +17,8 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from field_app.documents.agreement_pdf import render_agreement_pdf
 from lastmile_cli import app as lastmile
+from shared_documents.agreement_pdf import render_agreement_pdf
 from shared_models.agreement_text import agreement_document
 from sync_server import cli_verify
 from sync_server.core.config import ServerSettings

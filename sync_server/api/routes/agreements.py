@@ -13,7 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import Response
 
-from field_app.documents.agreement_pdf import SignatureImageError
+from shared_documents.agreement_pdf import SignatureImageError
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
 from shared_models.protocol.verify import DistrictKeyInfo, VerifyReport
 from shared_models.sealing import COUNTERSIGNATURE_ALGORITHM

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlmodel import Session
 
-from field_app.documents.agreement_pdf import render_agreement_pdf
+from shared_documents.agreement_pdf import render_agreement_pdf
 from shared_models.agreement_text import agreement_document
 from shared_models.domain.agreements import AgreementStatus, SignatureRef
 from sync_server.blobs.store import BlobStore

@@ -18,7 +18,7 @@ import pytest
 from field_app.config import AppSettings
 from shared_models.protocol.tables import TableName
 from tests.factories import case_fields
-from tests.field_app.sync_fixtures import (
+from tests.integration.sync_fixtures import (
     BASE_URL,
     Link,
     Phone,

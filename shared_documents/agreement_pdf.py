@@ -15,7 +15,6 @@ import hashlib
 import io
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
-from xml.sax.saxutils import escape
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -37,7 +36,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from field_app.documents.cjk_font import FALLBACK_FONT, font_lock, has_glyph, register_font_for
+from shared_documents.cjk_font import document_font, markup
 from shared_models.agreement_text import AgreementDocument, SignatureSlot
 from shared_models.domain.agreements import SignatureKind
 
@@ -74,24 +73,6 @@ def _all_text(document: AgreementDocument) -> str:
         "第页扫码核验0123456789",
     )
     return "".join(parts)
-
-
-def _markup(text: str) -> str:
-    """Paragraph markup for ``text``: escaped, and the characters the
-    bundled font lacks set in the fallback font."""
-    out: list[str] = []
-    run: list[str] = []
-    for char in text:
-        if has_glyph(char) or char.isspace():
-            if run:
-                out.append(f'<font name="{FALLBACK_FONT}">{escape("".join(run))}</font>')
-                run = []
-            out.append(escape(char))
-        else:
-            run.append(char)
-    if run:
-        out.append(f'<font name="{FALLBACK_FONT}">{escape("".join(run))}</font>')
-    return "".join(out)
 
 
 class _Styles:
@@ -131,9 +112,9 @@ def _signature_slot(
     slot: SignatureSlot, images: Mapping[str, bytes], styles: _Styles, width: float
 ) -> Table:
     """One signer: who, the signature (or a line to sign on), when."""
-    label = Paragraph(_markup(f"{slot.label}{slot.instruction}：{slot.signer_name}"), styles.label)
+    label = Paragraph(markup(f"{slot.label}{slot.instruction}：{slot.signer_name}"), styles.label)
     image = _signature_image(slot, images) or Spacer(1, SIGNATURE_BOX[1])
-    rows = [[label], [image], [Paragraph(_markup(slot.signed_at), styles.small)]]
+    rows = [[label], [image], [Paragraph(markup(slot.signed_at), styles.small)]]
     table = Table(rows, colWidths=[width], hAlign="LEFT")
     table.setStyle(
         TableStyle(
@@ -164,8 +145,8 @@ def _signature_block(
     right.extend(
         [
             Spacer(1, 10),
-            Paragraph(_markup(document.committee_line), styles.right),
-            Paragraph(_markup(document.date_line), styles.right),
+            Paragraph(markup(document.committee_line), styles.right),
+            Paragraph(markup(document.date_line), styles.right),
         ]
     )
     table = Table([[left, right]], colWidths=[column, column])
@@ -185,18 +166,18 @@ def _story(
     document: AgreementDocument, images: Mapping[str, bytes], styles: _Styles
 ) -> list[Flowable]:
     story: list[Flowable] = [
-        Paragraph(_markup(document.title), styles.title),
-        Paragraph(_markup(document.number_line), styles.number),
+        Paragraph(markup(document.title), styles.title),
+        Paragraph(markup(document.number_line), styles.number),
     ]
-    story.extend(Paragraph(_markup(notice), styles.notice) for notice in document.notices)
+    story.extend(Paragraph(markup(notice), styles.notice) for notice in document.notices)
     for section in document.sections:
-        story.append(Paragraph(_markup(f"{section.number}、{section.heading}"), styles.heading))
-        story.extend(Paragraph(_markup(text), styles.body) for text in section.paragraphs)
+        story.append(Paragraph(markup(f"{section.number}、{section.heading}"), styles.heading))
+        story.extend(Paragraph(markup(text), styles.body) for text in section.paragraphs)
     # The closing words stay with the signatures: a signature page never
     # stands alone, apart from the text it signs.
     story.append(Spacer(1, 4))
     closing = [
-        Paragraph(_markup(document.closing), styles.body),
+        Paragraph(markup(document.closing), styles.body),
         Spacer(1, 10),
         _signature_block(document, images, styles),
     ]
@@ -254,8 +235,7 @@ def render_agreement_pdf(document: AgreementDocument, images: Mapping[str, bytes
     never show another image than the one signed."""
     _check_images(document, images)
     out = io.BytesIO()
-    with font_lock:
-        font = register_font_for(_all_text(document))
+    with document_font(_all_text(document)) as font:
         styles = _Styles(font)
         pdf = SimpleDocTemplate(
             out,

@@ -5,7 +5,7 @@ from field_app.viewmodels.access import LoginForm, PinMode, pin_problem
 from field_app.viewmodels.app import AppViewModel, Gate
 from field_app.viewmodels.nav import Screen
 from tests.factories import PASSWORD
-from tests.field_app.viewmodel_fixtures import (
+from tests.integration.viewmodel_fixtures import (
     EN,
     PIN,
     Phones,
@@ -151,7 +151,7 @@ def test_too_many_wrong_pins_erase_the_phone_and_go_back_to_sign_in(phones: Phon
 
 
 def test_signing_out_keeps_unsent_work_and_asks_for_the_password_again(phones: Phones) -> None:
-    from tests.field_app.test_viewmodels_cases import new_case
+    from tests.integration.test_viewmodels_cases import new_case
 
     core = phones.signed_in("mediator.baijia")
     new_case(core, "楼道堆物纠纷")
@@ -185,7 +185,7 @@ def _one_time_password(phones: Phones, username: str) -> str:
 
 
 def test_a_one_time_password_leads_to_the_change_password_screen(phones: Phones) -> None:
-    from tests.field_app.test_viewmodels_cases import new_case
+    from tests.integration.test_viewmodels_cases import new_case
 
     core = phones.signed_in("mediator.baijia")
     new_case(core, "楼道堆物纠纷")

@@ -14,8 +14,8 @@ from shared_models.domain.visits import CheckinMethod, VisitKind
 from shared_models.protocol.tables import TableName
 from tests.factories import mutation, subject_fields
 from tests.field_app.services_fixtures import camera_jpeg
-from tests.field_app.test_viewmodels_cases import new_case
-from tests.field_app.viewmodel_fixtures import (
+from tests.integration.test_viewmodels_cases import new_case
+from tests.integration.viewmodel_fixtures import (
     Phones,
     phones_fixture,  # noqa: F401  (the fixture)
     say,

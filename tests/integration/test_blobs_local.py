@@ -18,7 +18,7 @@ from field_app.sync.status import count_attention
 from shared_models.protocol.tables import TableName
 from tests.factories import case_fields
 from tests.field_app.services_fixtures import camera_jpeg
-from tests.field_app.sync_fixtures import (
+from tests.integration.sync_fixtures import (
     Phone,
     Server,
     migrated_local_template,

@@ -40,12 +40,12 @@ from field_app.viewmodels.supervision_review import ReviewQueueViewModel
 from field_app.viewmodels.visits import CheckinViewModel, VisitFormViewModel
 from tests.factories import PASSWORD
 from tests.field_app.services_fixtures import camera_jpeg
-from tests.field_app.test_agreements_viewmodels import fill, sign
-from tests.field_app.test_viewmodels_access import _one_time_password
-from tests.field_app.test_viewmodels_cases import new_case
-from tests.field_app.test_viewmodels_correction import refused_party
-from tests.field_app.test_viewmodels_visits import add_subjects
-from tests.field_app.viewmodel_fixtures import (
+from tests.integration.test_agreements_viewmodels import fill, sign
+from tests.integration.test_viewmodels_access import _one_time_password
+from tests.integration.test_viewmodels_cases import new_case
+from tests.integration.test_viewmodels_correction import refused_party
+from tests.integration.test_viewmodels_visits import add_subjects
+from tests.integration.viewmodel_fixtures import (
     PIN,
     Phones,
     phones_fixture,  # noqa: F401  (the fixture)

@@ -21,7 +21,7 @@ from field_app.sync.status import SyncState, SyncStatus
 from shared_models.protocol.pull import Change
 from shared_models.protocol.tables import TableName
 from tests.factories import case_fields, party_fields
-from tests.field_app.sync_fixtures import (
+from tests.integration.sync_fixtures import (
     BASE_URL,
     Link,
     Phone,

@@ -9,8 +9,8 @@ from field_app.core import FieldAppCore
 from field_app.viewmodels.cases import CaseDetailViewModel
 from field_app.viewmodels.visits import VisitFormViewModel
 from tests.field_app.services_fixtures import camera_jpeg
-from tests.field_app.test_viewmodels_cases import new_case
-from tests.field_app.viewmodel_fixtures import (
+from tests.integration.test_viewmodels_cases import new_case
+from tests.integration.viewmodel_fixtures import (
     Phones,
     phones_fixture,  # noqa: F401  (the fixture)
     say,

@@ -18,7 +18,7 @@ from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.nav import Route, Screen
 from shared_models.protocol.tables import TableName
 from tests.factories import case_fields, id_number, party_fields
-from tests.field_app.viewmodel_fixtures import (
+from tests.integration.viewmodel_fixtures import (
     Phones,
     phones_fixture,  # noqa: F401  (the fixture)
     say,

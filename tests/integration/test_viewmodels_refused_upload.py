@@ -3,7 +3,7 @@ server's reason and "Send again", and is not counted as merely waiting."""
 
 from field_app.i18n import Translator
 from field_app.viewmodels.home import HomeViewModel
-from tests.field_app.viewmodel_fixtures import (
+from tests.integration.viewmodel_fixtures import (
     Phones,
     phones_fixture,  # noqa: F401  (the fixture)
 )

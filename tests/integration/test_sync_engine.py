@@ -24,7 +24,7 @@ from shared_models.protocol.tables import TableName
 from sync_server.tables import SyncState as ServerSyncState
 from sync_server.tables import UserRow
 from tests.factories import case_fields, party_fields, subject_fields, visit_fields
-from tests.field_app.sync_fixtures import (
+from tests.integration.sync_fixtures import (
     BASE_URL,
     Link,
     MemoryBlobs,

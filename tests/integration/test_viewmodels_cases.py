@@ -10,7 +10,7 @@ from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel, S
 from field_app.viewmodels.intake import INTAKE_DRAFT, CaseIntakeViewModel
 from shared_models.domain.cases import CaseCategory, PartyRole
 from shared_models.protocol.tables import TableName
-from tests.field_app.viewmodel_fixtures import (
+from tests.integration.viewmodel_fixtures import (
     Phones,
     phones_fixture,  # noqa: F401  (the fixture)
     say,

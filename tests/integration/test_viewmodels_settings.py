@@ -11,7 +11,7 @@ from field_app.viewmodels.nav import Navigator, Route, Screen, tabs_for
 from field_app.viewmodels.settings import SettingsViewModel
 from shared_models.domain.org import Role
 from shared_models.protocol.tables import TableName
-from tests.field_app.viewmodel_fixtures import (
+from tests.integration.viewmodel_fixtures import (
     PIN,
     Phones,
     phones_fixture,  # noqa: F401  (the fixture)

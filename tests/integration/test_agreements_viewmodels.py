@@ -15,8 +15,8 @@ from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.nav import Screen
 from field_app.viewmodels.visits import VisitFormViewModel
 from shared_models.domain.visits import VisitKind
-from tests.field_app.test_viewmodels_cases import new_case
-from tests.field_app.viewmodel_fixtures import (
+from tests.integration.test_viewmodels_cases import new_case
+from tests.integration.viewmodel_fixtures import (
     Phones,
     phones_fixture,  # noqa: F401  (the fixture)
     say,

@@ -11,21 +11,16 @@ import pytest
 
 from field_app.config import AppSettings
 from field_app.core import FieldAppCore
-from field_app.i18n import Translator
 from field_app.security.keystore import KdfParams
 from field_app.viewmodels.access import LoginForm, PinForm, PinMode
-from tests.conftest import fresh_database_url
+from tests.district_db import fresh_database_url
 from tests.factories import PASSWORD
-from tests.field_app.sync_fixtures import BASE_URL, Link, Server, running_server
+from tests.field_app.words import EN as EN
+from tests.field_app.words import say as say
+from tests.integration.sync_fixtures import BASE_URL, Link, Server, running_server
 
 PIN = "258147"
 CHEAP_KDF = KdfParams(time_cost=1, memory_cost_kib=8, parallelism=1)
-EN = Translator("en")
-
-
-def say(message: Any) -> str:
-    """A ``Msg`` as the English screen shows it."""
-    return EN.render(message)
 
 
 @dataclass

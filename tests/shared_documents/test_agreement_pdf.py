@@ -5,15 +5,16 @@ machine-readable reference to the sealed record."""
 import hashlib
 import io
 import random
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw
-from pyhanko.pdf_utils.reader import PdfFileReader
 
-from field_app.documents.agreement_pdf import SignatureImageError, render_agreement_pdf
+from shared_documents.agreement_pdf import SignatureImageError, render_agreement_pdf
+from shared_documents.cjk_font import FONT_NAME
 from shared_models.agreement_text import agreement_document, agreement_reference
 from shared_models.domain.agreements import AgreementFields
 from shared_models.sealing import seal_agreement
@@ -63,13 +64,22 @@ def sealed(names: tuple[str, str] = ("李某", "张某"), facts: str = "煤棚�
     return seal_agreement(agreement, datetime(2026, 11, 28, 2, 0, tzinfo=UTC)), images
 
 
+# reportlab writes the document information and the page tree as plain,
+# uncompressed objects, so two patterns read them; a PDF library would be a
+# server-only dependency, and these tests run where only the app's are installed.
+_KEYWORDS = re.compile(rb"/Keywords \(([^)]*)\)")
+_PAGE_COUNT = re.compile(rb"/Count (\d+)")
+
+
 def keywords(pdf: bytes) -> str:
-    info = PdfFileReader(io.BytesIO(pdf)).trailer["/Info"]
-    return str(info.get("/Keywords", ""))
+    found = _KEYWORDS.findall(pdf)
+    assert len(found) <= 1
+    return found[0].decode("ascii") if found else ""
 
 
 def page_count(pdf: bytes) -> int:
-    return int(PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"])
+    (count,) = _PAGE_COUNT.findall(pdf)  # one page tree: reportlab never nests them
+    return int(count)
 
 
 def test_the_same_record_prints_the_same_bytes() -> None:
@@ -82,7 +92,7 @@ def test_the_same_record_prints_the_same_bytes() -> None:
     assert first == second
     assert first.startswith(b"%PDF-")
     assert keywords(first) == agreement_reference(AGREEMENT, agreement.content_hash)
-    assert b"LastMileDocumentCJK" in first  # the Chinese font is embedded
+    assert FONT_NAME.encode() in first  # the Chinese font is embedded
 
 
 def test_a_character_outside_the_bundled_font_uses_the_fallback_font() -> None:

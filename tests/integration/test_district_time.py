@@ -16,9 +16,9 @@ from field_app.i18n import Translator
 from shared_models.district_time import DEFAULT_ZONE, district_zone
 from sync_server.core.config import ServerSettings
 from sync_server.services.supervision.district_calendar import use_district_zone
-from tests.conftest import fresh_database_url
-from tests.field_app.sync_fixtures import Link, running_server
-from tests.field_app.viewmodel_fixtures import Phones
+from tests.district_db import fresh_database_url
+from tests.integration.sync_fixtures import Link, running_server
+from tests.integration.viewmodel_fixtures import Phones
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,8 +17,8 @@ from field_app.views.device_model import describe
 from field_app.views.widgets import picked_day
 from sync_server.tables.bookkeeping import DeviceToken
 from tests.factories import PASSWORD
-from tests.field_app.sync_fixtures import BASE_URL
-from tests.field_app.viewmodel_fixtures import (  # noqa: F401  (phones_fixture: the fixture)
+from tests.integration.sync_fixtures import BASE_URL
+from tests.integration.viewmodel_fixtures import (  # noqa: F401  (phones_fixture: the fixture)
     CHEAP_KDF,
     EN,
     Phones,

@@ -39,7 +39,7 @@ from sync_server.core.db import write_session
 from sync_server.core.security import token_digest
 from sync_server.tables import DeviceToken
 from tests.factories import PASSWORD, case_fields
-from tests.field_app.sync_fixtures import BASE_URL, Link, Server, running_server
+from tests.integration.sync_fixtures import BASE_URL, Link, Server, running_server
 
 PIN = "258147"
 CHEAP_KDF = KdfParams(time_cost=1, memory_cost_kib=8, parallelism=1)

@@ -23,8 +23,8 @@ from shared_models.domain.org import Role
 from shared_models.domain.review import ReviewState
 from shared_models.protocol.supervision import ReviewQueueKind
 from shared_models.protocol.tables import TableName
-from tests.field_app.test_viewmodels_cases import new_case
-from tests.field_app.viewmodel_fixtures import (
+from tests.integration.test_viewmodels_cases import new_case
+from tests.integration.viewmodel_fixtures import (
     EN,
     Phones,
     phones_fixture,  # noqa: F401  (the fixture)
