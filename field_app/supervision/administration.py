@@ -139,8 +139,9 @@ class AdministrationClient(SupervisionClient):
         only_valid: bool,
         dry_run: bool,
     ) -> ImportReport:
-        """Send a file; the server checks every row first and writes nothing
-        when one fails (unless ``only_valid``), nor anything on a ``dry_run``."""
+        """Send a file as it is (the body is the file); the server checks
+        every row first and writes nothing when one fails (unless
+        ``only_valid``), nor anything on a ``dry_run``."""
         kind_of_file = SheetFormat.CSV if file_name.lower().endswith(".csv") else SheetFormat.XLSX
         params = {
             "only_valid": "true" if only_valid else "false",
@@ -148,17 +149,20 @@ class AdministrationClient(SupervisionClient):
         }
         response = self._send(
             "POST",
-            f"/admin/imports/{kind.value}",
+            f"/admin/sheets/{kind.value}/import",
             params=params,
-            files={"file": (file_name, data, SHEET_TYPES[kind_of_file])},
+            content=data,
+            headers={"Content-Type": SHEET_TYPES[kind_of_file]},
         )
         return read_answer(response, ImportReport)
 
     def template(self, kind: SheetKind, sheet_format: SheetFormat) -> bytes:
-        return self._send("GET", f"/admin/templates/{kind.value}.{sheet_format.value}").content
+        path = f"/admin/sheets/{kind.value}/template"
+        return self._send("GET", path, params={"format": sheet_format.value}).content
 
     def export_sheet(self, kind: SheetKind, sheet_format: SheetFormat) -> bytes:
-        return self._send("GET", f"/admin/exports/{kind.value}.{sheet_format.value}").content
+        path = f"/admin/sheets/{kind.value}/export"
+        return self._send("GET", path, params={"format": sheet_format.value}).content
 
     def staff_member(self, user_id: UUID) -> StaffMember:
         return read_answer(self._send("GET", f"/admin/users/{user_id}"), StaffMember)

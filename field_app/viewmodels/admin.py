@@ -7,7 +7,8 @@ The rights mirror ``sync_server/services/administration/authority.py``:
 admins do everything; supervisors at the district see every office, shape
 the org tree, move staff and transfer records; an office's supervisor sees
 their own office and moves staff within it; only admins create accounts,
-change roles, reset passwords, deactivate, revoke devices and import.
+change roles, reset passwords, deactivate, revoke devices and import;
+supervisors export the sheets of their jurisdiction.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -85,14 +86,20 @@ class Rights:
 
     @property
     def import_sheets(self) -> bool:
+        """Import ledgers, and download their empty templates."""
         return self.admin
+
+    @property
+    def export_sheets(self) -> bool:
+        """Export the sheets of the user's jurisdiction."""
+        return self.supervisory
 
     @property
     def sections(self) -> list[Section]:
         shown = [Section.STAFF, Section.ORG]
         if self.transfer:
             shown.append(Section.TRANSFERS)
-        if self.import_sheets or self.all_offices:
+        if self.import_sheets or self.export_sheets:
             shown.append(Section.IMPORTS)
         return shown
 

@@ -81,6 +81,7 @@ class ImportsView(AdminView):
 
     def _downloads(self) -> ft.Control:
         t = self.ctx.t
+        kinds = ("template", "export") if self.vm.can_import else ("export",)
         buttons = [
             secondary_button(
                 t(f"imports.{what}.{sheet_format.value}"),
@@ -88,7 +89,7 @@ class ImportsView(AdminView):
                 ft.Icons.DOWNLOAD,
                 f"imports-{what}-{sheet_format.value}",
             )
-            for what in ("template", "export")
+            for what in kinds
             for sheet_format in SheetFormat
         ]
         return ft.Row(buttons, spacing=8, run_spacing=8, wrap=True)
