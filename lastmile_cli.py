@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from lastmile_demo import COMMANDS, Demo, DemoFailedError, Service, stop_on_signals
+from sync_server import cli_district
 from sync_server.cli import admin, server
 from sync_server.cli_verify import verify
 from sync_server.core.audit_key import DEFAULT_FILE as AUDIT_KEY_FILE
@@ -29,6 +30,7 @@ app = typer.Typer(
     help="LastMile: offline-first field work for people's mediators and correction officers.",
 )
 app.command(help="Run the sync server (applies pending migrations first).")(server)
+cli_district.register(admin)
 app.add_typer(admin, name="admin")
 app.command()(verify)
 

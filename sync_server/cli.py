@@ -1,12 +1,13 @@
 """``lastmile server`` and ``lastmile admin …``: running and administering the sync server."""
 
 import getpass
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import typer
 import uvicorn
@@ -14,8 +15,6 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session, SQLModel, col
 
-from shared_models.domain.org import Role, UserRecord
-from shared_models.protocol.auth import MIN_PASSWORD_LENGTH, password_problem
 from shared_models.protocol.tables import TableName
 from shared_models.protocol.transfers import TransferCreate, TransferTable
 from sync_server.core.audit import AuditReport, append_audit, bind_audit_keyring, check_audit
@@ -31,11 +30,15 @@ from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.core.errors import ApiError
 from sync_server.core.migrate import upgrade
 from sync_server.core.runtime import tune_garbage_collection
-from sync_server.core.security import hash_password
 from sync_server.repositories.scope import scope_for
 from sync_server.services.accounts.actions import Actor, reset_password, set_active
 from sync_server.services.accounts.devices import UnknownDeviceError, revoke_device
 from sync_server.services.accounts.transfers import transfer
+from sync_server.services.administration.district import (
+    DistrictNotReadyError,
+    mark_demo,
+    serving_settings,
+)
 from sync_server.services.sync.records import ROWS
 from sync_server.services.sync.seeding import load_records, shared_password_hashes
 from sync_server.tables import OrgUnitRow, ScopeExit, SyncState, UserRow
@@ -87,11 +90,21 @@ def server(
     the same without starting)."""
     settings = settings_for(db, host=host, port=port, blobs=blobs)
     prepare_database(settings.db)
+    try:
+        with database(settings.db) as engine, read_session(engine) as session:
+            settings = serving_settings(session, settings)
+    except DistrictNotReadyError as refused:
+        typer.echo(f"the server does not start: {refused}", err=True)
+        raise typer.Exit(code=1) from None
     settings.blobs.mkdir(parents=True, exist_ok=True)
     # uvicorn believes X-Forwarded-For from any local peer by default, which
     # would let a local client pick its address for the sign-in throttle; the
     # app reads the header itself, from ``trusted_proxies`` only.
     if workers > 1:
+        # Each worker reads its settings from the environment.
+        os.environ["LASTMILE_DISTRICT_TIME_ZONE"] = settings.district_time_zone
+        if settings.signing_key is not None:
+            os.environ["LASTMILE_SIGNING_KEY"] = str(settings.signing_key)
         uvicorn.run(
             "sync_server.main:app_from_env",
             factory=True,
@@ -157,54 +170,10 @@ def seed_demo(
             append_audit(
                 session, "seed_demo", datetime.now(UTC), detail={"records": demo.record_count()}
             )
+            mark_demo(session, settings.district_time_zone, datetime.now(UTC))
         typer.echo(f"loaded the demo district: {demo.record_count()} records, {len(users)} users")
         for user in users:
             typer.echo(f"  {user.username:<24} {user.role:<11} {user.display_name}")
-
-
-@admin.command("create-user")
-def create_user(
-    username: Annotated[str, typer.Option()],
-    display_name: Annotated[str, typer.Option()],
-    role: Annotated[Role, typer.Option()],
-    unit: Annotated[str, typer.Option(help="org unit: its id, code or exact name")],
-    db: DbOption = None,
-    password: Annotated[str | None, typer.Option(help="omit to be asked (not echoed)")] = None,
-) -> None:
-    """Add a user to an org unit."""
-    settings = settings_for(db)
-    with database(settings.db) as engine:
-        secret = password or getpass.getpass("password for the new user: ")
-        problem = password_problem(secret, username)
-        if problem is not None:
-            typer.echo(
-                f"choose another password ({problem.replace('_', ' ')}): at least "
-                f"{MIN_PASSWORD_LENGTH} characters, not the username, not one repeated",
-                err=True,
-            )
-            raise typer.Exit(code=2)
-        with write_session(engine) as session:
-            org_unit = _find_unit(session, unit)
-            if session.scalar(select(col(UserRow.id)).where(col(UserRow.username) == username)):
-                typer.echo(f"a user named {username} already exists", err=True)
-                raise typer.Exit(code=1)
-            record = UserRecord(
-                id=uuid4(),
-                username=username,
-                display_name=display_name,
-                role=role,
-                org_unit_id=org_unit.id,
-            )
-            load_records(
-                session,
-                TableName.USERS,
-                [record],
-                password_hashes={record.id: hash_password(secret)},
-            )
-            append_audit(
-                session, "create_user", datetime.now(UTC), detail={"user_id": str(record.id)}
-            )
-        typer.echo(f"created {username} ({role}) in {org_unit.name}")
 
 
 def _find_unit(session: Session, key: str) -> OrgUnitRow:

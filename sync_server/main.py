@@ -11,12 +11,15 @@ from sync_server.api.deps import ScopeCache
 from sync_server.api.routes import (
     accounts,
     admin,
+    administration,
     agreements,
     auth,
     blobs,
     export,
     health,
     review,
+    sheets,
+    staff,
     supervision,
     sync,
     transfers,
@@ -31,8 +34,8 @@ from sync_server.services.supervision.district_calendar import use_district_zone
 from sync_server.services.sync.pull import prepare_statements
 
 API_VERSION = "0.1.0"
-STREAMED_BODIES = (("PATCH", "/api/v1/blobs/"),)
-"""Blob chunks are streamed and bounded by the blob routes themselves."""
+STREAMED_BODIES = (("PATCH", "/api/v1/blobs/"), ("POST", sheets.STREAMED_PREFIX))
+"""Blob chunks and imported ledgers are streamed and bounded by their routes themselves."""
 
 
 def create_app(settings: ServerSettings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -58,6 +61,9 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
         review,
         export,
         admin,
+        administration,
+        staff,
+        sheets,
         accounts,
         supervision,
         agreements,

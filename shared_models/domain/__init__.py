@@ -5,7 +5,13 @@ from shared_models.domain.agreements import AgreementFields, AgreementRecord
 from shared_models.domain.attachments import AttachmentFields, AttachmentRecord
 from shared_models.domain.base import RecordMeta
 from shared_models.domain.cases import CaseFields, CaseRecord, PartyFields, PartyRecord
-from shared_models.domain.org import OrgUnitFields, OrgUnitRecord, UserProfileFields, UserRecord
+from shared_models.domain.org import (
+    OrgUnitDetails,
+    OrgUnitFields,
+    OrgUnitRecord,
+    UserProfileFields,
+    UserRecord,
+)
 from shared_models.domain.review import ConflictFields, ConflictRecord, ReviewFields, ReviewRecord
 from shared_models.domain.subjects import SubjectFields, SubjectRecord
 from shared_models.domain.visits import VisitFields, VisitRecord
@@ -19,6 +25,7 @@ __all__ = [
     "CaseRecord",
     "ConflictFields",
     "ConflictRecord",
+    "OrgUnitDetails",
     "OrgUnitFields",
     "OrgUnitRecord",
     "PartyFields",

@@ -33,7 +33,28 @@ class OrgUnitFields(SQLModel):
     code: ShortText = ""
 
 
-class OrgUnitRecord(RecordMeta, OrgUnitFields):
+class OrgUnitDetails(SQLModel):
+    """What the district's administration keeps about a unit besides its place
+    in the tree: the short name case numbers are built from (``（2026）百家人调字
+    第3号``), the address and contact printed on papers, and whether the unit
+    is closed. A closed unit keeps its row (records point to it) but takes no
+    new staff, cases or subjects.
+
+    Devices receive these fields on the wire; the device's table has no
+    columns for them, so its codec keeps them in the record's ``extra``
+    (``field_app/storage/codec.py``) until a screen needs to query them.
+    """
+
+    model_config = STRICT_CONFIG
+
+    short_name: ShortText = ""
+    address: ShortText = ""
+    contact_person: ShortText = ""
+    contact_phone: ShortText = ""
+    closed: bool = False
+
+
+class OrgUnitRecord(RecordMeta, OrgUnitDetails, OrgUnitFields):
     """An org unit as pulled by devices."""
 
 

@@ -91,6 +91,19 @@ class ServerSettings(BaseSettings):
         "audit-mac-keys.json beside the district signing key, generated when missing",
     )
 
+    import_max_bytes: int = Field(
+        default=32 * MEBIBYTE, ge=1024, description="the largest ledger file an import reads"
+    )
+    import_max_rows: int = Field(
+        default=50_000, ge=1, description="rows of one imported sheet (more: split the file)"
+    )
+    import_max_uncompressed_bytes: int = Field(
+        default=256 * MEBIBYTE,
+        ge=MEBIBYTE,
+        description="what an XLSX's parts may declare uncompressed, in all (a zip bomb's "
+        "declared size is refused before anything is inflated)",
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_addresses(cls, proxies: list[str]) -> list[str]:

@@ -16,7 +16,9 @@ certificate into the same PEM file instead.
 
 With no key configured (the demo, tests) a key is generated once into the
 data folder beside the blob store; a configured key file that is missing is
-an error, never silently replaced.
+an error, never silently replaced. A real district's key is written by
+``lastmile admin init`` (``write_new_key_file``), and its server refuses to
+start without it (``services/administration/district.serving_settings``).
 """
 
 import hashlib
@@ -182,9 +184,10 @@ def parse_key_file(path: Path) -> DistrictKey:
     return DistrictKey(private_key, curves[0], matching[0])
 
 
-def _generate_key_file(path: Path) -> None:
-    """Write a new key to ``path`` unless one is there: written aside and
-    linked into place, so two servers starting at once keep the same key."""
+def write_new_key_file(path: Path) -> bool:
+    """Write a new key to ``path`` unless one is there (then: ``False``):
+    written aside and linked into place, so two servers starting at once
+    keep the same key."""
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,
@@ -199,9 +202,10 @@ def _generate_key_file(path: Path) -> None:
         os.close(handle)
         try:
             os.link(temporary, path)
-            log.warning("generated a district signing key at %s; back it up", path)
         except FileExistsError:
-            pass
+            return False
+        log.warning("generated a district signing key at %s; back it up", path)
+        return True
     finally:
         os.unlink(temporary)
 
@@ -210,7 +214,7 @@ def _generate_key_file(path: Path) -> None:
 def load_district_key(path: Path, *, generate: bool = False) -> DistrictKey:
     """The key in ``path`` (generated first when ``generate`` and missing)."""
     if generate and not path.exists():
-        _generate_key_file(path)
+        write_new_key_file(path)
     return parse_key_file(path)
 
 

@@ -9,6 +9,7 @@ from sync_server.tables.bookkeeping import (
     ScopeExit,
     SyncState,
 )
+from sync_server.tables.district import DistrictRow
 from sync_server.tables.synced import (
     AgreementRow,
     AttachmentRow,
@@ -32,6 +33,7 @@ __all__ = [
     "CaseRow",
     "ConflictRow",
     "DeviceToken",
+    "DistrictRow",
     "LoginFailure",
     "OrgUnitRow",
     "PartyRow",

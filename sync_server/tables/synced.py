@@ -11,6 +11,7 @@ from shared_models.domain import (
     AttachmentFields,
     CaseFields,
     ConflictFields,
+    OrgUnitDetails,
     OrgUnitFields,
     PartyFields,
     RecordMeta,
@@ -61,7 +62,7 @@ def _where_set(table: str, *columns: str) -> tuple[Index, ...]:
     )
 
 
-class OrgUnitRow(RecordMeta, OrgUnitFields, SyncColumns, table=True):
+class OrgUnitRow(RecordMeta, OrgUnitFields, OrgUnitDetails, SyncColumns, table=True):
     __tablename__ = "org_units"
     __table_args__ = _where_set("org_units", "scope_officer_id")
 
@@ -73,6 +74,9 @@ class UserRow(RecordMeta, UserProfileFields, SyncColumns, table=True):
     password_hash: str = ""
     must_change_password: bool = False
     """Set by an admin's reset: the user's tokens can only change the password."""
+    phone: str = Field(default="", max_length=32)
+    """The staff member's work phone, for the administration only: contact
+    data is not part of the public profile devices receive."""
 
 
 class CaseRow(RecordMeta, CaseFields, SyncColumns, table=True):

@@ -4,8 +4,9 @@ the command line."""
 
 from datetime import UTC, datetime
 from typing import Annotated
+from uuid import UUID
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from shared_models.domain.org import Role
 from shared_models.protocol.admin import DeviceInfo
@@ -24,12 +25,17 @@ _DEVICE_LISTERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
     "/admin/devices",
     responses={401: {"model": ErrorEnvelope}, 403: {"model": ErrorEnvelope}},
 )
-def devices(caller: CallerDep, session: SessionDep) -> list[DeviceInfo]:
+def devices(
+    caller: CallerDep,
+    session: SessionDep,
+    user_id: Annotated[UUID | None, Query(description="only this user's devices")] = None,
+) -> list[DeviceInfo]:
     """The devices of the users in the caller's jurisdiction (all, for an admin),
     so a supervisor can tell which phones still sync and ask an admin to revoke one."""
     if caller.scope.role not in _DEVICE_LISTERS:
         raise ApiError(403, ErrorCode.FORBIDDEN, "only supervisors and admins see devices")
-    return list_devices(session, caller.scope)
+    found = list_devices(session, caller.scope)
+    return found if user_id is None else [device for device in found if device.user_id == user_id]
 
 
 @router.post(

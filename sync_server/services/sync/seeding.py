@@ -63,10 +63,14 @@ def load_records(
     records: Sequence[SQLModel],
     created_by: UUID | None = None,
     password_hashes: dict[UUID, str] | None = None,
+    server_columns: dict[UUID, dict[str, Any]] | None = None,
 ) -> int:
     """Insert ``records`` (wire records of ``table``) as new rows; returns the count.
 
     Owners must be loaded before what hangs off them (cases before parties).
+    ``server_columns`` gives a record (by id) values of columns devices never
+    see (a user's phone, ``must_change_password``): for every record or none,
+    since the rows are inserted in one statement.
     """
     if not records:
         return 0
@@ -95,6 +99,8 @@ def load_records(
         )
         if table is TableName.USERS:
             values["password_hash"] = hashes.get(values["id"], "")
+        if server_columns and values["id"] in server_columns:
+            values.update(server_columns[values["id"]])
         rows.append(values)
     for start in range(0, len(rows), _CHUNK):
         session.execute(insert(model), rows[start : start + _CHUNK])
