@@ -13,7 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel, TypeAdapter
 
 from field_app.supervision.client import SupervisionClient, read_answer
-from shared_models.protocol.admin import AccountAction, PasswordReset
+from shared_models.protocol.admin import AccountAction, DeviceInfo, PasswordReset
 from shared_models.protocol.administration import (
     ImportReport,
     OrgUnitAdmin,
@@ -33,6 +33,7 @@ from shared_models.protocol.administration import (
 from shared_models.protocol.transfers import TransferCreate, TransferDone
 
 _UNITS = TypeAdapter(list[OrgUnitAdmin])
+_DEVICES = TypeAdapter(list[DeviceInfo])
 SHEET_TYPES = {
     SheetFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     SheetFormat.CSV: "text/csv",
@@ -163,6 +164,11 @@ class AdministrationClient(SupervisionClient):
     def export_sheet(self, kind: SheetKind, sheet_format: SheetFormat) -> bytes:
         path = f"/admin/sheets/{kind.value}/export"
         return self._send("GET", path, params={"format": sheet_format.value}).content
+
+    def devices_of(self, user_id: UUID) -> list[DeviceInfo]:
+        """The devices one person has signed in on."""
+        response = self._send("GET", "/admin/devices", params={"user_id": str(user_id)})
+        return read_answer(response, _DEVICES)
 
     def staff_member(self, user_id: UUID) -> StaffMember:
         return read_answer(self._send("GET", f"/admin/users/{user_id}"), StaffMember)

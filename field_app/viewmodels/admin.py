@@ -217,6 +217,10 @@ class AdminModel(WorkspaceModel):
             self.form.values[name] = value
             self.form.errors.pop(name, None)
 
+    def submit(self) -> bool:
+        """Send the open form (each screen knows its actions); ``True`` when done."""
+        return False
+
     def cancel(self) -> None:
         self.form = None
         self.notify()

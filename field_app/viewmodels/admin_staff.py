@@ -104,8 +104,8 @@ class StaffViewModel(AdminModel):
         self.selected = member
         self.form = None
         self.one_time = None
-        ok, devices = self._call(self.client.devices)
-        self.devices = [d for d in devices or [] if d.user_id == member.id] if ok else []
+        ok, devices = self._call(lambda: self.client.devices_of(member.id))
+        self.devices = devices or [] if ok else []
         self.notify()
 
     def is_me(self, member: StaffMember) -> bool:

@@ -199,11 +199,7 @@ class AdminView(WorkspaceView):
         return choose
 
     async def _submit(self, _: ft.Event[ft.Control]) -> None:
-        await self._work(self.vm_submit)
-
-    def vm_submit(self) -> bool:
-        submit: Callable[[], bool] = getattr(self.vm, "submit")  # noqa: B009
-        return submit()
+        await self._work(self.vm.submit)
 
     async def _cancel(self, _: ft.Event[ft.Control]) -> None:
         self.vm.cancel()

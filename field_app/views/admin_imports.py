@@ -3,9 +3,8 @@ cases), the template and the export to download, then a file chosen and
 checked — its problems as a table (sheet / row / column / what is wrong /
 how to fix it) — and written, all of it or only its valid rows.
 
-The file comes through ``ft.FilePicker`` with its bytes (``with_data``):
-in the browser that is the only way a picked file reaches the app (web
-mode has no path), and the bytes stay in memory, never on the desk's disk.
+The file comes through ``ft.FilePicker`` (``views/sheet_picker.py``: in
+the browser it is uploaded to the app's memory, never to its disk).
 """
 
 import flet as ft
@@ -13,6 +12,7 @@ import flet as ft
 from field_app.viewmodels.admin import Section
 from field_app.viewmodels.admin_imports import SHEET_SUFFIXES, ImportsViewModel
 from field_app.views.admin_common import AdminView
+from field_app.views.sheet_picker import pick_sheet
 from field_app.views.theme import SMALL, TEXT, WARNING, sz
 from field_app.views.widgets import (
     badge,
@@ -28,9 +28,6 @@ from field_app.views.widgets import (
 from shared_models.protocol.administration import ImportReport, SheetFormat, SheetKind
 
 PROBLEM_COLUMNS = ("imports.col.sheet", "imports.col.row", "imports.col.column")
-PICK_LIMIT = 32 * 1024 * 1024
-"""A file larger than this is refused before it is read (the server's own
-limit is lower; this one keeps a huge file off the browser's connection)."""
 
 
 class ImportsView(AdminView):
@@ -48,15 +45,11 @@ class ImportsView(AdminView):
         return download
 
     async def _pick(self, _: ft.Event[ft.Control]) -> None:
-        files = await ft.FilePicker().pick_files(
-            file_type=ft.FilePickerFileType.CUSTOM,
-            allowed_extensions=[suffix.lstrip(".") for suffix in SHEET_SUFFIXES],
-            with_data=True,
-            cancel_upload_on_window_blur=False,
-        )
-        if files:
-            picked = files[0]
-            self.vm.choose(picked.name, picked.bytes, too_large=picked.size > PICK_LIMIT)
+        self.ctx.app.core.touch()
+        extensions = [suffix.lstrip(".") for suffix in SHEET_SUFFIXES]
+        picked = await pick_sheet(self.ctx.page, extensions)
+        if picked is not None:
+            self.vm.choose(picked.name, picked.data, too_large=picked.too_large)
             self.ctx.page.update()
 
     def _send(self, action: str):  # type: ignore[no-untyped-def]

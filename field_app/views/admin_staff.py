@@ -43,12 +43,19 @@ class StaffView(AdminView):
 
     def __init__(self, ctx: Any, vm: StaffViewModel) -> None:
         super().__init__(ctx, vm)
-        self.search = text_field(ctx.t("staff.search"), vm.search, None, on_submit=self._search)
+        self.query = vm.search
+        self.search = text_field(
+            ctx.t("staff.search"), vm.search, self._query_typed, on_submit=self._search
+        )
 
     # -- events -------------------------------------------------------------------------
 
+    def _query_typed(self, e: ft.Event[ft.TextField]) -> None:
+        """Kept as typed; the list follows on *Find* or Enter."""
+        self.query = e.control.value or ""
+
     async def _search(self, _: ft.Event[ft.Control]) -> None:
-        await self._work(self.vm.set_search, self.search.value or "")
+        await self._work(self.vm.set_search, self.query)
 
     async def _unit(self, e: ft.Event[ft.Dropdown]) -> None:
         value = e.control.value or EVERYONE

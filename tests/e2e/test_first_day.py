@@ -136,7 +136,7 @@ def _init(server: SyncServer) -> str:
             DISTRICT_CODE,
             "--time-zone",
             "Asia/Shanghai",
-            "--admin",
+            "--admin-username",
             "admin",
         ],
         check=True,
