@@ -113,6 +113,9 @@ class OrgTreeViewModel(AdminModel):
         if done and answer is not None:
             self.notice = msg(f"org.done.{form.action}", name=answer.name)
             self.load_units()
+            # The answer is the unit as it is now; the list may not show a new
+            # unit yet (the server reuses a user's jurisdiction for a few seconds).
+            self.units = [u for u in self.units if u.id != answer.id] + [answer]
             self.selected = answer
         self.notify()
         return done
@@ -131,8 +134,8 @@ class OrgTreeViewModel(AdminModel):
         if form.action == "edit":
             form.require("name", "short_name", "code")
             changed = {name: v for name, v in values.items() if v != getattr(unit, name)}
-            if not changed and not form.errors:
-                form.errors["name"] = msg("org.error.nothing_changed")
+            if not changed:
+                form.errors.setdefault("name", msg("org.error.nothing_changed"))
             if not form.check(OrgUnitEdit, {**changed, "reason": reason}):
                 return None
             edit = OrgUnitEdit.model_validate({**changed, "reason": reason})

@@ -67,8 +67,11 @@ class StaffViewModel(AdminModel):
             return
         self.members = page.items if offset == 0 else [*self.members, *page.items]
         self.total = page.total
-        if self.selected is not None:
-            self.selected = next((m for m in self.members if m.id == self.selected.id), None)
+        # The person on the right stays there (a search may leave them out of
+        # the list), as the list has them now when it does.
+        chosen = self.selected
+        if chosen is not None:
+            self.selected = next((m for m in self.members if m.id == chosen.id), chosen)
 
     @property
     def unit_choices(self) -> list[tuple[UUID | None, Msg | str]]:

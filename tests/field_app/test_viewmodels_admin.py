@@ -5,6 +5,7 @@ shaped, a refusal said plainly, a reason always asked for."""
 
 from uuid import UUID, uuid4
 
+from field_app.services.cases import list_cases
 from field_app.services.session import SessionState
 from field_app.services.subjects import list_subjects
 from field_app.viewmodels.admin import Section, rights_of, tree_order
@@ -15,13 +16,14 @@ from field_app.viewmodels.admin_transfers import TransfersViewModel
 from field_app.viewmodels.app import AppViewModel
 from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.nav import Screen
+from shared_models.domain.cases import CaseRecord
 from shared_models.domain.org import OrgUnitKind, Role
 from shared_models.domain.subjects import SubjectRecord
 from shared_models.protocol.administration import StaffMember
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import write_session
 from sync_server.services.sync.seeding import load_records
-from tests.factories import subject_fields
+from tests.factories import case_fields, subject_fields
 from tests.field_app.viewmodel_fixtures import (
     EN,
     Phones,
@@ -39,6 +41,20 @@ def _member(staff: StaffViewModel, username: str) -> StaffMember:
 
 def _subjects(core: FieldAppCore) -> set[UUID]:
     return {due.subject.id for due in list_subjects(core.data.store, core.now())}
+
+
+def _cases(core: FieldAppCore) -> set[UUID]:
+    return {case.id for case in list_cases(core.data.store)}
+
+
+def _case_at(phones: Phones, unit_id: UUID) -> UUID:
+    """An open case of ``unit_id`` with no mediator of its own, as an import leaves it."""
+    case = CaseRecord.model_validate(
+        {**case_fields(unit_id, status="mediating"), "id": str(uuid4())}
+    )
+    with write_session(phones.server.engine) as session:
+        load_records(session, TableName.CASES, [case])
+    return case.id
 
 
 def _unit_id(model: StaffViewModel | OrgTreeViewModel, name: str) -> UUID:
@@ -108,8 +124,15 @@ def test_an_account_is_created_with_a_one_time_password_that_must_be_changed(
 
 
 def test_move_deactivate_and_reset_reach_the_phones(phones: Phones) -> None:
+    district = phones.server.district
+    here, there = (
+        _case_at(phones, district.baijia_committee.id),
+        _case_at(phones, district.xiyuan_committee.id),
+    )
     mediator = phones.signed_in("mediator.baijia")
     officer = phones.signed_in("officer.baijia")
+    assert _cases(mediator) >= {here}
+    assert there not in _cases(mediator)
     staff = StaffViewModel(phones.signed_in("admin"))
     staff.load()
 
@@ -120,9 +143,11 @@ def test_move_deactivate_and_reset_reach_the_phones(phones: Phones) -> None:
     assert staff.submit(), say(staff.error)
     assert staff.selected is not None
     assert staff.selected.org_unit_name == "西苑社区调委会"
+    # The phone drops the old committee's case and receives the new one's.
     mediator.sync_once()
-    assert mediator.user is not None
-    assert mediator.user.org_unit_id == staff.selected.org_unit_id
+    mediator.sync_once()
+    assert there in _cases(mediator)
+    assert here not in _cases(mediator)
 
     _member(staff, "officer.baijia")
     staff.start_action("deactivate")
