@@ -68,7 +68,7 @@ STRINGS: dict[str, str] = {
     "staff.line.unit": "Unit: {unit}",
     "staff.line.phone": "Phone: {phone}",
     "staff.line.state": "Account: {state}",
-    "staff.line.seen": "Last sync: {when} ({devices} devices signed in)",
+    "staff.line.seen": "Last sync: {when} · devices signed in: {devices}",
     "staff.field.display_name": "Name",
     "staff.field.username": "Username (to sign in)",
     "staff.field.role": "Role",

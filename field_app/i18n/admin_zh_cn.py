@@ -67,7 +67,7 @@ STRINGS: dict[str, str] = {
     "staff.line.unit": "单位：{unit}",
     "staff.line.phone": "电话：{phone}",
     "staff.line.state": "状态：{state}",
-    "staff.line.seen": "最近同步：{when}（在用设备 {devices} 台）",
+    "staff.line.seen": "最近同步：{when} · 在用设备：{devices} 台",
     "staff.field.display_name": "姓名",
     "staff.field.username": "用户名（登录用）",
     "staff.field.role": "角色",

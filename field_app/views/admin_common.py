@@ -228,7 +228,6 @@ class AdminView(WorkspaceView):
                                 password,
                                 size=sz(28),
                                 weight=ft.FontWeight.W_700,
-                                selectable=True,
                                 font_family="monospace",
                             ),
                         ),

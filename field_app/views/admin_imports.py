@@ -192,7 +192,6 @@ class ImportsView(AdminView):
             ft.Text(
                 f"{account.display_name} ({account.username}): {account.one_time_password}",
                 size=sz(TEXT),
-                selectable=True,
             )
             for account in report.accounts
         ]

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import IN_CI, pg_admin, pg_available, sqlalchemy_url
 from tests.e2e.conftest import (
     CLI,
+    FAILED,
     GEOLOCATION,
     ROOT,
     FieldAppProcess,
@@ -39,6 +40,7 @@ from tests.e2e.driver import (
     choose_file,
     click,
     click_until,
+    focus_field,
     open_app,
     settle,
     text,
@@ -111,11 +113,18 @@ def empty_district(tmp_path: Path) -> Iterator[SyncServer]:
 
 
 @pytest.fixture
-def devices(browser: Browser, empty_district: SyncServer, tmp_path: Path) -> Iterator[Devices]:
+def devices(
+    browser: Browser, empty_district: SyncServer, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Devices]:
     made = Devices(browser, tmp_path / "devices", empty_district.url, {}, {})
+    made.folder.mkdir()
     try:
         yield made
     finally:
+        if request.node.stash.get(FAILED, False):
+            # What each device showed when the test failed, beside the other shots.
+            for name, page in made.pages.items():
+                _shot(page, f"failure-{name}", request.node.name)
         made.close()
 
 
@@ -160,7 +169,7 @@ def _shot(page: Page, name: str, test: str = "test_a_district_s_first_day") -> N
 def _first_sign_in(page: Page, username: str, one_time: str, inside: str) -> str:
     """Sign in with a one-time password, choose a new password and a PIN;
     the new password is returned."""
-    new_password = f"{username}-river-lantern"
+    new_password = f"{uuid.uuid4().hex[:8]}-river-lantern"
     by_id(page, "login-username").wait_for()
     type_into(page, "login-username", username)
     type_into(page, "login-password", one_time)
@@ -201,6 +210,14 @@ def _absent(page: Page, needle: str) -> None:
     )
 
 
+def _retype(page: Page, identifier: str, value: str) -> None:
+    """Replace what the field under ``identifier`` holds with ``value``."""
+    node = focus_field(page, identifier)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(value)
+    expect(node).to_have_value(value)
+
+
 def _signs_in(server: SyncServer, username: str, password: str) -> bool:
     answer = httpx.post(
         f"{server.url}/api/v1/auth/login",
@@ -217,7 +234,7 @@ def _signs_in(server: SyncServer, username: str, password: str) -> bool:
 
 def _open_person(desk: Page, username: str, name: str) -> None:
     choose(desk, "admin-section", "People and accounts")
-    type_into(desk, "staff-search", username)
+    _retype(desk, "staff-search", username)
     click(desk, "staff-find")
     item = by_id(desk, "staff-item").filter(has_text=name).first
     item.wait_for()
