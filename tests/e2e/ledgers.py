@@ -27,6 +27,9 @@ class Ledgers:
     staff: Path
     subjects: Path
     cases: Path
+    bad_subjects: Path
+    """The subjects' ledger with two mistakes: an ID number whose check
+    digit is wrong, and a term that ends on a day that does not exist."""
     mediator: str = "tiaojie.li"
     officer: str = "jiaozheng.wang"
     supervisor: str = "zhuguan.zhao"
@@ -86,10 +89,7 @@ def write_ledgers(folder: Path) -> Ledgers:
              "unit_code": "BJ"},
         ],
     )  # fmt: skip
-    subjects = _write(
-        folder / "社区矫正对象.xlsx",
-        SheetKind.SUBJECTS,
-        [
+    subject_rows = [
             {"name": name, "id_number": id_number(date(1980 + n, 3, 1 + n), f"{n:03d}"),
              "correction_type": "缓刑", "term_start": "2026-03-01", "term_end": "2027-02-28",
              "unit_code": unit, "officer": officer}
@@ -98,8 +98,20 @@ def write_ledgers(folder: Path) -> Ledgers:
                  ("吴某", "XY", "jiaozheng.liu")],
                 start=1,
             )
+        ]  # fmt: skip
+    subjects = _write(folder / "社区矫正对象.xlsx", SheetKind.SUBJECTS, subject_rows)
+    wrong_digit = subject_rows[1]["id_number"][:-1] + (
+        "1" if subject_rows[1]["id_number"][-1] != "1" else "2"
+    )
+    bad_subjects = _write(
+        folder / "社区矫正对象（有误）.xlsx",
+        SheetKind.SUBJECTS,
+        [
+            subject_rows[0],
+            {**subject_rows[1], "id_number": wrong_digit},
+            {**subject_rows[2], "term_end": "2027-02-30"},
         ],
-    )  # fmt: skip
+    )
     cases = _write(
         folder / "调解案件.xlsx",
         SheetKind.CASES,
@@ -117,4 +129,4 @@ def write_ledgers(folder: Path) -> Ledgers:
             )
         ],
     )  # fmt: skip
-    return Ledgers(folder, org_units, staff, subjects, cases)
+    return Ledgers(folder, org_units, staff, subjects, cases, bad_subjects)

@@ -12,6 +12,7 @@ new password). Screenshots of each step in artifacts/screenshots/.
 
 import os
 import re
+import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -114,10 +115,18 @@ def empty_district(tmp_path: Path) -> Iterator[SyncServer]:
 
 @pytest.fixture
 def devices(
-    browser: Browser, empty_district: SyncServer, tmp_path: Path, request: pytest.FixtureRequest
+    browser: Browser,
+    empty_district: SyncServer,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Devices]:
+    # The admin's desk waits while the phones are set up (minutes on a busy
+    # machine): it must not lock for idleness meanwhile (the apps inherit this).
+    monkeypatch.setenv("LASTMILE_APP_IDLE_LOCK_SECONDS", "3600")
     made = Devices(browser, tmp_path / "devices", empty_district.url, {}, {})
     made.folder.mkdir()
+    shutil.rmtree(SCREENSHOTS / request.node.name, ignore_errors=True)
     try:
         yield made
     finally:
@@ -273,12 +282,21 @@ def test_a_district_s_first_day(
         "zhuguan.zhao",
     }
     _shot(desk, "01-desk-staff-imported")
+    # A ledger with mistakes: checked, every problem in a table, nothing written.
+    choose(desk, "imports-kind", "Subjects")
+    choose_file(desk, "imports-pick", ledgers.bad_subjects)
+    wait_for_id_text(desk, "imports-file", ledgers.bad_subjects.name)
+    click(desk, "imports-check")
+    wait_for_id_text(desk, "imports-summary", "Nothing was written: 2 of 3 rows")
+    wait_for_id_text(desk, "imports-problems", "身份证号")
+    wait_for_id_text(desk, "imports-problems", "矫正结束日期")
+    _shot(desk, "02-desk-subjects-problems")
     _import(desk, "Subjects", ledgers.subjects, 3)
     _import(desk, "Mediation cases", ledgers.cases, 3)
-    _shot(desk, "02-desk-cases-imported")
+    _shot(desk, "03-desk-cases-imported")
     choose(desk, "admin-section", "Organisation")
     wait_for_id_text(desk, "org-tree", "西苑社区人民调解委员会")
-    _shot(desk, "03-desk-org-tree")
+    _shot(desk, "04-desk-org-tree")
 
     # -- a mediator's phone holds exactly their committee's cases ---------------------
     phone = devices.open("mediator-phone", PHONE)
@@ -290,7 +308,7 @@ def test_a_district_s_first_day(
         wait_for_text(phone, title)
     for title in ledgers.other_cases:
         _absent(phone, title)
-    _shot(phone, "04-mediator-cases")
+    _shot(phone, "05-mediator-cases")
 
     # -- an officer's phone, their office's subjects ----------------------------------
     officer = devices.open("officer-phone", PHONE)
@@ -299,18 +317,18 @@ def test_a_district_s_first_day(
     for name in ledgers.home_subjects:
         wait_for_text(officer, name)
     _absent(officer, ledgers.other_subjects[0])
-    _shot(officer, "05-officer-subjects")
+    _shot(officer, "06-officer-subjects")
 
     # -- the office's supervisor sees the office on the desk --------------------------
     office_desk = devices.open("supervisor-desk", DESK)
     _first_sign_in(office_desk, ledgers.supervisor, passwords[ledgers.supervisor], "nav-review")
     click_until(office_desk, "nav-dashboard", "dashboard")
     wait_for_id_text(office_desk, "dashboard", "百家街道司法所")
-    _shot(office_desk, "06-supervisor-dashboard")
+    _shot(office_desk, "07-supervisor-dashboard")
     click_until(office_desk, "nav-admin", "staff-list")
     wait_for_id_text(office_desk, "staff-list", "王矫正")
     _absent(office_desk, "陈调解")
-    _shot(office_desk, "07-supervisor-staff")
+    _shot(office_desk, "08-supervisor-staff")
     office_desk.context.close()
     devices.pages.pop("supervisor-desk")
     devices.apps.pop("supervisor-desk").stop()
@@ -321,39 +339,39 @@ def test_a_district_s_first_day(
     type_into(desk, "admin-field-org_unit_id-filter", "西苑社区")
     choose(desk, "admin-field-org_unit_id", "西苑社区人民调解委员会")
     type_into(desk, "admin-field-reason", "工作调动")
-    _shot(desk, "08-desk-move-form")
+    _shot(desk, "09-desk-move-form")
     click(desk, "admin-submit")
     wait_for_text(desk, "Moved: 李调解")
     wait_for_id_text(desk, "staff-detail", "Unit: 西苑社区人民调解委员会")
-    _shot(desk, "09-desk-moved")
+    _shot(desk, "10-desk-moved")
     for title in ledgers.other_cases:
         wait_for_text(phone, title, timeout_ms=SYNCED_MS)
     for title in ledgers.home_cases:
         _absent(phone, title)
-    _shot(phone, "10-mediator-after-move")
+    _shot(phone, "11-mediator-after-move")
 
     # -- an officer is deactivated: their phone is signed out -------------------------
     _open_person(desk, ledgers.officer, "王矫正")
     _act(desk, "deactivate", "离职", "Deactivated: 王矫正")
     wait_for_id_text(desk, "staff-detail", "Account: deactivated")
-    _shot(desk, "11-desk-deactivated")
+    _shot(desk, "12-desk-deactivated")
     by_id(officer, "login-password").wait_for(timeout=SYNCED_MS)
-    _shot(officer, "12-officer-signed-out")
+    _shot(officer, "13-officer-signed-out")
 
     # -- the mediator's password is reset: a new one at the next sign-in --------------
     _open_person(desk, ledgers.mediator, "李调解")
     _act(desk, "reset", "忘记密码", "Password reset: 李调解")
     one_time = text(desk, "one-time-password-value").strip().split()[0]
     assert re.fullmatch(r"[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}", one_time), one_time
-    _shot(desk, "13-desk-one-time-password")
+    _shot(desk, "14-desk-one-time-password")
     by_id(phone, "login-password").wait_for(timeout=SYNCED_MS)
     assert not _signs_in(server, ledgers.mediator, mediator_password)
     type_into(phone, "login-password", one_time)
     click_until(phone, "login-submit", "password-new", timeout_ms=30_000)
-    _shot(phone, "14-mediator-must-change-password")
+    _shot(phone, "15-mediator-must-change-password")
     new_password = "li-tiaojie-second-lantern"
     type_into(phone, "password-new", new_password)
     type_into(phone, "password-confirm", new_password)
     click_until(phone, "password-submit", "sync-status", timeout_ms=30_000)
     wait_for_id_text(phone, "sync-status", "Up to date", timeout_ms=SYNCED_MS)
-    _shot(phone, "15-mediator-back-in")
+    _shot(phone, "16-mediator-back-in")

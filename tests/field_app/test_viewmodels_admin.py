@@ -3,12 +3,15 @@ which actions, an account created and its one-time password, a person moved,
 deactivated and reset (and what their phones see next), the org tree
 shaped, a refusal said plainly, a reason always asked for."""
 
+import csv
+import io
 from uuid import UUID, uuid4
 
 from field_app.services.cases import list_cases
 from field_app.services.session import SessionState
 from field_app.services.subjects import list_subjects
 from field_app.viewmodels.admin import Section, rights_of, tree_order
+from field_app.viewmodels.admin_imports import ImportsViewModel
 from field_app.viewmodels.admin_org import OrgTreeViewModel
 from field_app.viewmodels.admin_sections import admin_section_model
 from field_app.viewmodels.admin_staff import StaffViewModel
@@ -19,9 +22,10 @@ from field_app.viewmodels.nav import Screen
 from shared_models.domain.cases import CaseRecord
 from shared_models.domain.org import OrgUnitKind, Role
 from shared_models.domain.subjects import SubjectRecord
-from shared_models.protocol.administration import StaffMember
+from shared_models.protocol.administration import SheetFormat, SheetKind, StaffMember
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import write_session
+from sync_server.services.administration.sheets import SPECS
 from sync_server.services.sync.seeding import load_records
 from tests.factories import case_fields, subject_fields
 from tests.field_app.viewmodel_fixtures import (
@@ -269,3 +273,67 @@ def test_a_subject_is_transferred_to_another_office_and_officer(phones: Phones) 
     assert subject.id not in _subjects(officer)
     moved = phones.server.live(TableName.SUBJECTS)[subject.id]
     assert moved["org_unit_id"] == str(district.xiyuan.id)
+
+
+def _csv(kind: SheetKind, rows: list[dict[str, str]]) -> bytes:
+    spec = SPECS[kind]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(spec.header_row())
+    writer.writerows([row.get(column.key, "") for column in spec.columns] for row in rows)
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_ledger_is_checked_then_its_valid_rows_go_in(phones: Phones) -> None:
+    admin = phones.signed_in("admin")
+    tree = OrgTreeViewModel(admin)
+    tree.load()
+    tree.open(tree.rows[0].unit)
+    tree.start_action("edit")
+    tree.set_value("code", "130404")
+    tree.set_value("reason", "区划代码")
+    assert tree.submit(), say(tree.error)
+
+    imports = admin_section_model(admin, "imports")
+    assert isinstance(imports, ImportsViewModel)
+    imports.choose("单位.docx", b"PK")
+    assert say(imports.file_problem).startswith("Choose an Excel (.xlsx) or CSV")
+    imports.choose("单位.csv", None, too_large=True)
+    assert say(imports.file_problem).startswith("The file is too large")
+    ledger = _csv(
+        SheetKind.ORG_UNITS,
+        [
+            {"code": "DF", "name": "东风街道司法所", "short_name": "东风", "kind": "司法所",
+             "parent_code": "130404"},
+            {"code": "DF01", "name": "东风社区调委会", "short_name": "东风社区", "kind": "居委会",
+             "parent_code": "DF"},
+        ],
+    )  # fmt: skip
+    imports.choose("单位.csv", ledger)
+    assert imports.file is not None
+    assert imports.check(), say(imports.error)
+    report = imports.report
+    assert report is not None
+    assert not report.written
+    [problem] = report.problems
+    assert (problem.row, problem.column) == (3, "类型")
+    assert imports.can_write_valid_rows
+    # All or nothing: nothing.
+    assert not imports.import_all()
+    assert imports.report is not None
+    assert not imports.report.written
+    assert imports.import_valid(), say(imports.error)
+    assert imports.report is not None
+    assert (imports.report.created, imports.report.written) == (1, True)
+    # Again: the row that went in is there already and stays as it is.
+    assert imports.import_valid()
+    assert (imports.report.created, imports.report.unchanged) == (0, 1)
+
+    exported = imports.export(SheetFormat.CSV)
+    assert exported is not None
+    assert "东风街道司法所" in exported[1].decode("utf-8-sig")
+    office = admin_section_model(phones.signed_in("supervisor.baijia"), "imports")
+    assert isinstance(office, ImportsViewModel)
+    assert not office.can_import
+    office.choose("单位.csv", ledger)
+    assert not office.import_all()
