@@ -80,8 +80,8 @@ class ScopeCache:
     and the user row are still read on every request, so a revoked token, a
     deactivated user or a user moved to another unit or role takes effect on
     the next request: those are part of the key. Only a change of the org
-    tree itself (units are added by the admin CLI, never moved by the API) is
-    seen up to ``SCOPE_CACHE_SECONDS`` late."""
+    tree itself is seen up to ``SCOPE_CACHE_SECONDS`` late by other server
+    processes; the process that changed it calls ``forget_all``."""
 
     def __init__(self, seconds: float = SCOPE_CACHE_SECONDS) -> None:
         self.seconds = seconds
@@ -101,6 +101,11 @@ class ScopeCache:
                 self._scopes = {k: v for k, v in self._scopes.items() if v[0] > now}
             self._scopes[key] = (now + self.seconds, scope)
         return scope
+
+    def forget_all(self) -> None:
+        """Drop every cached jurisdiction: the org tree has just changed."""
+        with self._lock:
+            self._scopes.clear()
 
 
 _SCOPE_CACHE_SIZE = 10_000

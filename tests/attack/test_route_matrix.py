@@ -503,6 +503,233 @@ def _transfers(s: Scenario, username: str, attack: Attack) -> None:
             attack.check(response.json()["moved"] == 0, f"transfer {label} as {username} moved")
 
 
+# --- administration ----------------------------------------------------------
+
+
+def _admin_only(username: str, allowed: str) -> str:
+    return allowed if username == "admin" else "403 FORBIDDEN"
+
+
+def _district_only(username: str, allowed: str) -> str:
+    return allowed if username in DISTRICT_WIDE else "403 FORBIDDEN"
+
+
+def _throwaway_unit(s: Scenario, parent: str) -> str:
+    """A committee of its own, created by the admin, for a test to change."""
+    body = {
+        "kind": "committee",
+        "parent_id": parent,
+        "name": "矩阵测试调委会",
+        "short_name": "矩阵",
+        "code": f"M-{uuid.uuid4().hex[:10]}",
+        "reason": "matrix",
+    }
+    response = s.client.post(
+        "/api/v1/admin/org-units", json=body, headers=s.device("admin").headers
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _throwaway_user(s: Scenario, unit: str) -> str:
+    """A mediator of their own, created by the admin, for a test to change."""
+    body = {
+        "username": f"m.{uuid.uuid4().hex[:10]}",
+        "display_name": "矩阵测试",
+        "role": "mediator",
+        "org_unit_id": unit,
+        "reason": "matrix",
+    }
+    response = s.client.post("/api/v1/admin/users", json=body, headers=s.device("admin").headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["member"]["id"])
+
+
+@expects("GET", "/api/v1/admin/district")
+def _district(s: Scenario, username: str, attack: Attack) -> None:
+    # The scenario's database was loaded directly, without `admin init`: no district row.
+    response = s.client.get("/api/v1/admin/district", headers=s.device(username).headers)
+    _status(attack, username, "district", response, _supervisor_only(username, "404 NOT_FOUND"))
+
+
+@expects("GET", "/api/v1/admin/org-units")
+def _org_units(s: Scenario, username: str, attack: Attack) -> None:
+    response = s.client.get("/api/v1/admin/org-units", headers=s.device(username).headers)
+    _status(attack, username, "org units", response, _supervisor_only(username, "200"))
+    if response.status_code == 200 and username not in DISTRICT_WIDE:
+        _, other = _office_ids(s, username)
+        listed = {unit["id"] for unit in response.json()}
+        attack.check(other not in listed, f"org units as {username}: lists the other office")
+
+
+@expects("POST", "/api/v1/admin/org-units")
+def _create_org_unit(s: Scenario, username: str, attack: Attack) -> None:
+    body = {
+        "kind": "committee",
+        "parent_id": str(s.district.baijia.id),
+        "name": "新调委会",
+        "short_name": "新",
+        "code": f"N-{uuid.uuid4().hex[:10]}",
+        "reason": "matrix",
+    }
+    response = s.client.post(
+        "/api/v1/admin/org-units", json=body, headers=s.device(username).headers
+    )
+    _status(attack, username, "create a unit", response, _district_only(username, "201"))
+
+
+@expects("PATCH", "/api/v1/admin/org-units/{unit_id}")
+def _edit_org_unit(s: Scenario, username: str, attack: Attack) -> None:
+    unit = s.district.xiyuan_committee.id
+    body = {"address": "西苑路 1 号", "reason": "matrix"}
+    response = s.client.patch(
+        f"/api/v1/admin/org-units/{unit}", json=body, headers=s.device(username).headers
+    )
+    _status(attack, username, "edit a unit", response, _district_only(username, "200"))
+
+
+@expects("POST", "/api/v1/admin/org-units/{unit_id}/move")
+def _move_org_unit(s: Scenario, username: str, attack: Attack) -> None:
+    """The district moves a committee of its own between offices; anyone
+    else is refused, even for the shared scenario's committees."""
+    headers = s.device(username).headers
+    target = str(s.district.baijia_committee.id)
+    if username in DISTRICT_WIDE:
+        target = _throwaway_unit(s, str(s.district.xiyuan.id))
+    body = {"parent_id": str(s.district.baijia.id), "reason": "matrix"}
+    response = s.client.post(f"/api/v1/admin/org-units/{target}/move", json=body, headers=headers)
+    _status(attack, username, "move a unit", response, _district_only(username, "200"))
+
+
+@expects("POST", "/api/v1/admin/org-units/{unit_id}/close")
+@expects("POST", "/api/v1/admin/org-units/{unit_id}/reopen")
+def _close_org_unit(s: Scenario, username: str, attack: Attack) -> None:
+    headers = s.device(username).headers
+    target = str(s.district.xiyuan_committee.id)
+    if username in DISTRICT_WIDE:
+        target = _throwaway_unit(s, str(s.district.xiyuan.id))
+    for action in ("close", "reopen"):
+        response = s.client.post(
+            f"/api/v1/admin/org-units/{target}/{action}", json={"reason": "m"}, headers=headers
+        )
+        _status(attack, username, f"{action} a unit", response, _district_only(username, "200"))
+
+
+@expects("GET", "/api/v1/admin/users")
+def _staff_list(s: Scenario, username: str, attack: Attack) -> None:
+    response = s.client.get(
+        "/api/v1/admin/users", params={"limit": 200}, headers=s.device(username).headers
+    )
+    _status(attack, username, "staff list", response, _supervisor_only(username, "200"))
+    if response.status_code == 200 and username not in DISTRICT_WIDE:
+        office = username.rsplit(".", 1)[1]
+        listed = {item["username"] for item in response.json()["items"]}
+        foreign = {name for name in listed if name in ROLES and not name.endswith(f".{office}")}
+        attack.check(not foreign, f"staff list as {username}: lists {sorted(foreign)}")
+
+
+@expects("GET", "/api/v1/admin/users/{user_id}")
+def _staff_member(s: Scenario, username: str, attack: Attack) -> None:
+    headers = s.device(username).headers
+    for other in ("mediator.baijia", "mediator.xiyuan"):
+        user_id = s.district.user(other).id
+        response = s.client.get(f"/api/v1/admin/users/{user_id}", headers=headers)
+        own = username in DISTRICT_WIDE or other.endswith(username.rsplit(".", 1)[1])
+        expected = _supervisor_only(username, "200" if own else "404 NOT_FOUND")
+        _status(attack, username, f"staff member {other}", response, expected)
+
+
+@expects("POST", "/api/v1/admin/users")
+def _create_staff(s: Scenario, username: str, attack: Attack) -> None:
+    body = {
+        "username": f"n.{uuid.uuid4().hex[:10]}",
+        "display_name": "新人",
+        "role": "mediator",
+        "org_unit_id": str(s.district.baijia_committee.id),
+        "reason": "matrix",
+    }
+    response = s.client.post("/api/v1/admin/users", json=body, headers=s.device(username).headers)
+    _status(attack, username, "create an account", response, _admin_only(username, "201"))
+
+
+@expects("PATCH", "/api/v1/admin/users/{user_id}")
+def _edit_staff(s: Scenario, username: str, attack: Attack) -> None:
+    """Supervisors edit staff of their jurisdiction: the other office's is 404.
+    The edit names what is already there, so the scenario stays as it is."""
+    target = s.district.user("mediator.xiyuan")
+    body = {"display_name": target.display_name, "reason": "matrix"}
+    response = s.client.patch(
+        f"/api/v1/admin/users/{target.id}", json=body, headers=s.device(username).headers
+    )
+    own = username in DISTRICT_WIDE or username.endswith(".xiyuan")
+    expected = _supervisor_only(username, "200" if own else "404 NOT_FOUND")
+    _status(attack, username, "edit mediator.xiyuan", response, expected)
+
+
+@expects("POST", "/api/v1/admin/users/{user_id}/role")
+def _change_role(s: Scenario, username: str, attack: Attack) -> None:
+    headers = s.device(username).headers
+    target = s.district.user("mediator.xiyuan").id
+    if username == "admin":
+        target = uuid.UUID(_throwaway_user(s, str(s.district.xiyuan.id)))
+    body = {"role": "supervisor", "reason": "matrix"}
+    response = s.client.post(f"/api/v1/admin/users/{target}/role", json=body, headers=headers)
+    _status(attack, username, "change a role", response, _admin_only(username, "200"))
+
+
+@expects("POST", "/api/v1/admin/users/{user_id}/move")
+def _move_staff(s: Scenario, username: str, attack: Attack) -> None:
+    """The admin moves a mediator of their own; a district supervisor moves
+    mediator.xiyuan to where they are (nothing changes); office supervisors
+    reach only their own office; nobody else moves anyone."""
+    headers = s.device(username).headers
+    target, unit = s.district.user("mediator.xiyuan").id, s.district.xiyuan.id
+    if username == "admin":
+        target = uuid.UUID(_throwaway_user(s, str(s.district.baijia_committee.id)))
+        unit = s.district.xiyuan_committee.id
+    body = {"org_unit_id": str(unit), "reason": "matrix"}
+    response = s.client.post(f"/api/v1/admin/users/{target}/move", json=body, headers=headers)
+    own = username in DISTRICT_WIDE or username.endswith(".xiyuan")
+    expected = _supervisor_only(username, "200" if own else "404 NOT_FOUND")
+    _status(attack, username, "move a mediator", response, expected)
+
+
+@expects("GET", "/api/v1/admin/sheets/{kind}/template")
+def _template(s: Scenario, username: str, attack: Attack) -> None:
+    response = s.client.get(
+        "/api/v1/admin/sheets/staff/template", headers=s.device(username).headers
+    )
+    _status(attack, username, "a template", response, _admin_only(username, "200"))
+
+
+@expects("GET", "/api/v1/admin/sheets/{kind}/export")
+def _sheet_export(s: Scenario, username: str, attack: Attack) -> None:
+    for kind in ("cases", "subjects", "staff"):
+        response = s.client.get(
+            f"/api/v1/admin/sheets/{kind}/export",
+            params={"format": "csv"},
+            headers=s.device(username).headers,
+        )
+        _status(attack, username, f"export {kind}", response, _supervisor_only(username, "200"))
+        _no_leak(s, attack, username, f"export {kind}", response)
+        if response.status_code == 200 and username not in DISTRICT_WIDE:
+            other = "mediator.baijia" if username.endswith(".xiyuan") else "mediator.xiyuan"
+            attack.check(other not in response.text, f"export {kind} as {username}: names {other}")
+
+
+@expects("POST", "/api/v1/admin/sheets/{kind}/import")
+def _sheet_import(s: Scenario, username: str, attack: Attack) -> None:
+    """Only admins import; the admin's file is checked only (dry run)."""
+    headers = s.device(username).headers
+    template = "用户名*,姓名*,角色*,所在单位编码*,手机号\r\nx.y,某,调解员,NOPE,\r\n".encode()
+    response = s.client.post(
+        "/api/v1/admin/sheets/staff/import?dry_run=true", content=template, headers=headers
+    )
+    _status(attack, username, "an import", response, _admin_only(username, "200"))
+    if response.status_code == 200:
+        attack.check(not response.json()["written"], f"a dry run as {username} wrote")
+
+
 # --- the matrix --------------------------------------------------------------
 
 

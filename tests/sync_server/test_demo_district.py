@@ -22,15 +22,27 @@ from shared_models.domain import (
 )
 from shared_models.domain.base import SERVER_OWNED_FIELDS, RecordMeta
 from shared_models.domain.cases import CaseRecord, CaseStatus, PartyKind, PartyRecord, PartyRole
-from shared_models.domain.org import OrgUnitKind, OrgUnitRecord, Role, UserRecord
+from shared_models.domain.org import (
+    OrgUnitDetails,
+    OrgUnitKind,
+    OrgUnitRecord,
+    Role,
+    UserRecord,
+)
 from shared_models.domain.people import Gender, resident_id_check_char
 from shared_models.domain.subjects import SubjectRecord, SubjectStatus
 from shared_models.domain.visits import VisitKind, VisitRecord
 from sync_server.demo import DEFAULT_TODAY, DemoDistrict, generate_district
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+
+
+class OrgUnitWritten(OrgUnitDetails, OrgUnitFields):
+    """What the administration writes of a unit: its place and its details."""
+
+
 FIELDS_OF: dict[type[RecordMeta], type[SQLModel]] = {
-    OrgUnitRecord: OrgUnitFields,
+    OrgUnitRecord: OrgUnitWritten,
     UserRecord: UserProfileFields,
     CaseRecord: CaseFields,
     PartyRecord: PartyFields,

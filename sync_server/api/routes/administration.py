@@ -18,7 +18,14 @@ from shared_models.protocol.administration import (
     OrgUnitMove,
 )
 from shared_models.protocol.errors import ErrorEnvelope
-from sync_server.api.deps import Caller, CallerDep, EngineDep, SessionDep, SettingsDep
+from sync_server.api.deps import (
+    Caller,
+    CallerDep,
+    EngineDep,
+    ScopeCacheDep,
+    SessionDep,
+    SettingsDep,
+)
 from sync_server.core.db import write_session
 from sync_server.services.accounts.actions import Actor
 from sync_server.services.administration import org_tree
@@ -53,11 +60,17 @@ def list_org_units(caller: CallerDep, session: SessionDep) -> list[OrgUnitAdmin]
 
 
 @router.post("/org-units", status_code=201, responses=RESPONSES)
-def create_org_unit(body: OrgUnitCreate, caller: CallerDep, engine: EngineDep) -> OrgUnitAdmin:
+def create_org_unit(
+    body: OrgUnitCreate, caller: CallerDep, engine: EngineDep, scopes: ScopeCacheDep
+) -> OrgUnitAdmin:
     """A new office (under the district) or committee (under an office).
     Devices receive it at their next pull."""
     with write_session(engine) as session:
-        return org_tree.create_unit(session, caller.scope, body, datetime.now(UTC), actor(caller))
+        created = org_tree.create_unit(
+            session, caller.scope, body, datetime.now(UTC), actor(caller)
+        )
+    scopes.forget_all()  # the jurisdictions above it grew
+    return created
 
 
 @router.patch("/org-units/{unit_id}", responses=RESPONSES)
@@ -73,15 +86,17 @@ def edit_org_unit(
 
 @router.post("/org-units/{unit_id}/move", responses=RESPONSES)
 def move_org_unit(
-    unit_id: UUID, body: OrgUnitMove, caller: CallerDep, engine: EngineDep
+    unit_id: UUID, body: OrgUnitMove, caller: CallerDep, engine: EngineDep, scopes: ScopeCacheDep
 ) -> OrgUnitAdmin:
     """Put a committee under another office, with everything placed there:
     the old office's devices drop those records at their next pull, the new
     office's receive them."""
     with write_session(engine) as session:
-        return org_tree.move_unit(
+        moved = org_tree.move_unit(
             session, caller.scope, unit_id, body, datetime.now(UTC), actor(caller)
         )
+    scopes.forget_all()  # two offices' jurisdictions changed
+    return moved
 
 
 @router.post("/org-units/{unit_id}/close", responses=RESPONSES)

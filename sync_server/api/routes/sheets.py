@@ -14,7 +14,7 @@ from starlette.requests import ClientDisconnect
 
 from shared_models.protocol.administration import ImportReport, SheetFormat, SheetKind
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
-from sync_server.api.deps import Caller, CallerDep, EngineDep, SettingsDep
+from sync_server.api.deps import Caller, CallerDep, EngineDep, ScopeCacheDep, SettingsDep
 from sync_server.api.routes.administration import RESPONSES, actor
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import write_session
@@ -131,6 +131,7 @@ async def post_import(
     caller: CallerDep,
     engine: EngineDep,
     settings: SettingsDep,
+    scopes: ScopeCacheDep,
     only_valid: Annotated[
         bool, Query(description="write the valid rows even if others fail")
     ] = False,
@@ -142,9 +143,12 @@ async def post_import(
     already in the district are left as they are."""
     require_admin(caller.scope, "import ledgers")
     data = await _body(request, settings.import_max_bytes)
-    return await run_in_threadpool(
+    report = await run_in_threadpool(
         _import, engine, caller, settings, kind, data, only_valid, dry_run
     )
+    if kind is SheetKind.ORG_UNITS and report.created:
+        scopes.forget_all()  # new units: the jurisdictions above them grew
+    return report
 
 
 def _import(

@@ -152,7 +152,8 @@ def export_sheet(
     The caller commits (the audit entry)."""
     require_supervisory(scope, "export ledgers")
     codes = {unit.id: unit.code for unit in session.scalars(select(OrgUnitRow))}
-    usernames = dict(session.execute(select(col(UserRow.id), col(UserRow.username))).tuples())
+    named = session.execute(select(col(UserRow.id), col(UserRow.username)))
+    usernames = {row[0]: row[1] for row in named}
     rows: list[list[str]]
     if kind is SheetKind.ORG_UNITS:
         rows = list(_org_rows(session, scope, codes))

@@ -64,7 +64,7 @@ def staff_counts(session: Session) -> dict[UUID, int]:
         .where(col(UserRow.active), col(UserRow.deleted).is_(False))
         .group_by(col(UserRow.org_unit_id))
     )
-    return dict(session.execute(query).tuples())
+    return {row[0]: row[1] for row in session.execute(query)}
 
 
 def view(row: OrgUnitRow, active_staff: int) -> OrgUnitAdmin:
@@ -252,7 +252,9 @@ def move_unit(
     versions = VersionBlock(session)
     _touch(row, ["parent_id"], versions.next(), now)
     row.parent_id = body.parent_id
-    edges = list(session.execute(select(col(OrgUnitRow.id), col(OrgUnitRow.parent_id))).tuples())
+    edges = [
+        (u, p) for u, p in session.execute(select(col(OrgUnitRow.id), col(OrgUnitRow.parent_id)))
+    ]
     moved = _announce_move(session, versions, descendants(edges, unit_id), old_parent, now)
     _audit(
         session,

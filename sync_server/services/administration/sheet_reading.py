@@ -33,6 +33,7 @@ MAX_RATIO: Final = 200
 """Uncompressed size over compressed size of one part: sheet XML compresses
 about 10–30 times; a zip bomb a thousand times and more."""
 _MERGE: Final = re.compile(rb'<mergeCell [^>]*ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+_ROW: Final = re.compile(rb"<row[ >/]")
 _SCAN_CHUNK: Final = 1 << 20
 
 
@@ -105,8 +106,19 @@ def _read_xlsx(data: bytes, max_rows: int, max_uncompressed: int, sheet_name: st
             "文件解压后过大或压缩比异常（疑似“压缩炸弹”），已拒绝读取",
             "请上传按模板填写的普通 .xlsx 文件；数据很多时拆成几个文件",
         )
+    sheets = sorted(name for name in archive.namelist() if name.startswith("xl/worksheets/sheet"))
+    if not sheets:
+        return unreadable
+    # Every writer we know names the first sheet sheet1.xml.
+    first = "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in sheets else sheets[0]
     try:
-        return _parse_workbook(archive, data, max_rows, sheet_name)
+        scans = {part: _scan(archive, part) for part in sheets}
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return unreadable
+    if max(scan.rows for scan in scans.values()) > max_rows + 1:
+        return _too_many(sheet_name, max_rows)
+    try:
+        return _parse_workbook(data, max_rows, _merged_cells(scans[first].merged, sheet_name))
     # openpyxl on hostile input raises whatever its XML and zip layers raise
     # (KeyError for a missing part, ValueError, TypeError, XML errors…): each
     # means "not a workbook we can read", which the person must be told.
@@ -114,14 +126,13 @@ def _read_xlsx(data: bytes, max_rows: int, max_uncompressed: int, sheet_name: st
         return unreadable
 
 
-def _parse_workbook(
-    archive: zipfile.ZipFile, data: bytes, max_rows: int, sheet_name: str
-) -> ReadResult:
+def _parse_workbook(data: bytes, max_rows: int, problems: list[ImportProblem]) -> ReadResult:
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         worksheet = workbook.worksheets[0]
         sheet = Sheet(name=str(worksheet.title))
-        problems = _merged_cells(archive, sheet.name)
+        for problem in problems:
+            problem.sheet = sheet.name
         rows = worksheet.iter_rows(values_only=True)
         for number, values in enumerate(rows, start=1):
             if number == 1:
@@ -149,22 +160,31 @@ def _parse_workbook(
     return ReadResult(sheet, problems)
 
 
-def _merged_cells(archive: zipfile.ZipFile, sheet_name: str) -> list[ImportProblem]:
-    """Merged ranges of the first sheet: read-only openpyxl does not report
-    them, and a merged cell reads as empty below its first row. The sheet's
-    XML is scanned in chunks for ``<mergeCell ref=…>`` (bounded memory)."""
-    part = next(
-        (name for name in archive.namelist() if name.startswith("xl/worksheets/sheet")), None
-    )
-    if part is None:
-        return []
-    found: list[str] = []
+@dataclass
+class _SheetScan:
+    rows: int = 0
+    merged: list[str] = field(default_factory=list)
+
+
+def _scan(archive: zipfile.ZipFile, part: str) -> _SheetScan:
+    """Rows and merged ranges of one sheet's XML, read in chunks (bounded
+    memory, about a second per 100 MB): openpyxl's read-only mode reports
+    no merged cells, and on a sheet without a ``<dimension>`` it reads the
+    whole sheet before the first row, so the row limit is checked here."""
+    found = _SheetScan()
     tail = b""
     with archive.open(part) as stream:
         while chunk := stream.read(_SCAN_CHUNK):
             window = tail + chunk
-            found.extend(match.decode() for match in _MERGE.findall(window))
+            # A row tag (5 bytes) starting before the tail's last 4 was counted already.
+            found.rows += len(_ROW.findall(window, max(len(tail) - 4, 0)))
+            found.merged.extend(match.decode() for match in _MERGE.findall(window))
             tail = window[-512:]  # a tag cut in two is whole in the next window
+    return found
+
+
+def _merged_cells(merged: list[str], sheet_name: str) -> list[ImportProblem]:
+    """A merged cell reads as empty below its first row: say so instead."""
     return [
         ImportProblem(
             sheet=sheet_name,
@@ -173,7 +193,7 @@ def _merged_cells(archive: zipfile.ZipFile, sheet_name: str) -> list[ImportProbl
             problem=f"区域 {ref} 是合并单元格",
             fix="取消合并，并在每一行都填上完整的值",
         )
-        for ref in dict.fromkeys(found)
+        for ref in dict.fromkeys(merged)
     ]
 
 

@@ -73,20 +73,20 @@ def _members(session: Session, users: list[UserRow]) -> list[StaffMember]:
     ids = [user.id for user in users]
     units = {row.id: row.name for row in session.scalars(select(OrgUnitRow))}
     live = col(DeviceToken.revoked_at).is_(None)
-    devices = dict(
-        session.execute(
-            select(col(DeviceToken.user_id), func.count(func.distinct(DeviceToken.device_id)))
-            .where(col(DeviceToken.user_id).in_(ids), live)
-            .group_by(col(DeviceToken.user_id))
-        ).tuples()
+    per_user = (
+        select(
+            col(DeviceToken.user_id),
+            func.count(func.distinct(DeviceToken.device_id)).filter(live),
+            func.max(DeviceToken.last_seen_at),
+        )
+        .where(col(DeviceToken.user_id).in_(ids))
+        .group_by(col(DeviceToken.user_id))
     )
-    seen = dict(
-        session.execute(
-            select(col(DeviceToken.user_id), func.max(DeviceToken.last_seen_at))
-            .where(col(DeviceToken.user_id).in_(ids))
-            .group_by(col(DeviceToken.user_id))
-        ).tuples()
-    )
+    devices: dict[UUID, int] = {}
+    seen: dict[UUID, datetime] = {}
+    for user_id, live_devices, last_seen in session.execute(per_user):
+        devices[user_id] = live_devices
+        seen[user_id] = last_seen
     return [
         StaffMember(
             id=user.id,

@@ -68,6 +68,13 @@ def read_phone(value: object) -> str:
 
 def read_id_number(value: object) -> str:
     """An 18-character resident ID number (GB 11643), its check digit checked."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # A spreadsheet keeps 15 significant digits of a number: the last
+        # digits of an ID number typed into a number cell are already gone.
+        raise CellValueError(
+            "身份证号被存成了数字，末几位已丢失",
+            "将该列设为“文本”格式，按身份证原件重新填写（或在号码前加英文单引号 '）",
+        )
     text = clean_text(value).upper().replace(" ", "")
     if len(text) != 18 or not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
         raise CellValueError(
