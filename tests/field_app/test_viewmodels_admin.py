@@ -292,6 +292,11 @@ def test_a_ledger_is_checked_then_its_valid_rows_go_in(phones: Phones) -> None:
     tree.start_action("edit")
     tree.set_value("code", "130404")
     tree.set_value("reason", "区划代码")
+    # The test district has no short name yet: the form says so first.
+    assert not tree.submit()
+    assert tree.form is not None
+    assert say(tree.form.errors["short_name"]) == "This is needed."
+    tree.set_value("short_name", "复兴")
     assert tree.submit(), say(tree.error)
 
     imports = admin_section_model(admin, "imports")
