@@ -72,9 +72,10 @@ class Rights:
     def edit_staff(self) -> bool:
         return self.supervisory
 
-    @property
-    def move_staff(self) -> bool:
-        return self.supervisory
+    def moves(self, role: Role) -> bool:
+        """Move a person of ``role`` to another unit: supervisors move mediators
+        and officers, admins anyone."""
+        return self.admin or (self.supervisory and role in (Role.MEDIATOR, Role.OFFICER))
 
     @property
     def shape_tree(self) -> bool:

@@ -125,7 +125,7 @@ class StaffViewModel(AdminModel):
         found: list[str] = []
         if rights.edit_staff:
             found.append("edit")
-        if rights.move_staff:
+        if rights.moves(member.role):
             found.append("move")
         if rights.roles:
             found.append("role")

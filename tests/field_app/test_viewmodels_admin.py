@@ -83,6 +83,10 @@ def test_every_desk_has_the_admin_tab_and_each_sees_what_it_may_do(phones: Phone
     assert {m.org_unit_name for m in staff.members} == {"百家街道司法所"}
     mediator = _member(staff, "mediator.baijia")
     assert staff.actions(mediator) == ["edit", "move"]
+    # Moving a supervisor is an admin's decision, even at the district.
+    district_staff = StaffViewModel(district)
+    district_staff.load()
+    assert district_staff.actions(_member(district_staff, "supervisor.xiyuan")) == ["edit"]
     assert not staff.can_create
 
     staff = StaffViewModel(admin)
