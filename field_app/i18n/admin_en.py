@@ -159,6 +159,7 @@ STRINGS: dict[str, str] = {
     "imports.valid_only": "Import the valid rows only",
     "imports.written": "Imported: {created} new, {unchanged} already there and unchanged.",
     "imports.checked_ok": "Checked: all {rows} rows are fine and can be imported.",
+    "imports.checked_problems": "Checked, nothing written: {refused} of {rows} rows have problems. Fix them as the table says, or import the valid rows only.",
     "imports.nothing_written": "Nothing was written: {refused} of {rows} rows have problems. Fix them as the table says and import again, or import the valid rows only.",
     "imports.left_out": "{refused} rows were left out; see the table.",
     "imports.accounts": "One-time passwords of the new accounts:",

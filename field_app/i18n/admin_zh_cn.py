@@ -158,6 +158,7 @@ STRINGS: dict[str, str] = {
     "imports.valid_only": "只导入无误的行",
     "imports.written": "已导入：新增 {created} 条，{unchanged} 条已存在未改动。",
     "imports.checked_ok": "检查完毕：{rows} 行都没有问题，可以导入。",
+    "imports.checked_problems": "检查完毕，未写入：{rows} 行中有 {refused} 行有问题。请按下表修改，或只导入无误的行。",
     "imports.nothing_written": "未写入任何数据：{rows} 行中有 {refused} 行有问题。请按下表修改后重新导入，或只导入无误的行。",
     "imports.left_out": "有 {refused} 行未导入，见下表。",
     "imports.accounts": "新账号的一次性密码：",

@@ -136,6 +136,10 @@ class ImportsView(AdminView):
             )
         elif report.dry_run and not report.problems:
             summary = info_line(t("imports.checked_ok", rows=report.rows))
+        elif report.dry_run:
+            summary = error_line(
+                t("imports.checked_problems", rows=report.rows, refused=report.refused)
+            )
         else:
             summary = error_line(
                 t("imports.nothing_written", rows=report.rows, refused=report.refused)

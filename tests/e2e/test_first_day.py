@@ -287,7 +287,7 @@ def test_a_district_s_first_day(
     choose_file(desk, "imports-pick", ledgers.bad_subjects)
     wait_for_id_text(desk, "imports-file", ledgers.bad_subjects.name)
     click(desk, "imports-check")
-    wait_for_id_text(desk, "imports-summary", "Nothing was written: 2 of 3 rows")
+    wait_for_id_text(desk, "imports-summary", "Checked, nothing written: 2 of 3 rows")
     wait_for_id_text(desk, "imports-problems", "身份证号")
     wait_for_id_text(desk, "imports-problems", "矫正结束日期")
     _shot(desk, "02-desk-subjects-problems")
@@ -304,6 +304,7 @@ def test_a_district_s_first_day(
         phone, ledgers.mediator, passwords[ledgers.mediator], "nav-home"
     )
     click_until(phone, "nav-cases", "case-new")
+    wait_for_text(phone, f"{len(ledgers.home_cases)} cases")
     for title in ledgers.home_cases:
         wait_for_text(phone, title)
     for title in ledgers.other_cases:
@@ -346,6 +347,7 @@ def test_a_district_s_first_day(
     _shot(desk, "10-desk-moved")
     for title in ledgers.other_cases:
         wait_for_text(phone, title, timeout_ms=SYNCED_MS)
+    wait_for_text(phone, f"{len(ledgers.other_cases)} cases")
     for title in ledgers.home_cases:
         _absent(phone, title)
     _shot(phone, "11-mediator-after-move")
