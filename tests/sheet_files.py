@@ -21,9 +21,12 @@ def xlsx(
     header: Sequence[str] | None = None,
     kind: SheetKind = SheetKind.ORG_UNITS,
 ) -> bytes:
-    """A workbook whose first sheet is ``header`` (default: the kind's) then ``rows``."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Sheet1")
+    """A workbook whose first sheet is ``header`` (default: the kind's) then
+    ``rows``; written as Excel writes one (with its ``<dimension>``, which
+    openpyxl's write-only mode leaves out)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Sheet1"
     sheet.append(list(header if header is not None else headers(kind)))
     for row in rows:
         sheet.append(list(row))

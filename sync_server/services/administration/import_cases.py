@@ -40,6 +40,7 @@ from sync_server.tables import CaseRow, OrgUnitRow, UserRow
 LEDGER_NAMESPACE = UUID("9a4f3a52-6c1e-4d55-9a59-3f1c2a7d8e10")
 """Names the ids of imported cases: the same ledger line is the same case."""
 
+_CHUNK = 1000
 _CASE_KEYS = ("title", "category", "source", "opened_on", "status", "mediator", "description")
 _CASE_COLUMNS = {"title": "title", "description": "description", "opened_at": "opened_on"}
 _PARTY_COLUMNS = {"name": "party_name", "phone": "party_phone", "id_number": "party_id_number"}
@@ -85,6 +86,22 @@ class CaseImporter(Importer):
         self.existing: set[UUID] = set()
         self._works: dict[tuple[UUID, UUID], bool] = {}
 
+    def prepare(self, rows: list[Cells]) -> None:
+        """The cases of the file already in the district, in chunks of ids."""
+        keys = sorted(
+            {
+                case_id(unit, ledger)
+                for cells in rows
+                if (unit := clean_text(cells.raw("unit_code")))
+                and (ledger := clean_text(cells.raw("ledger_no")))
+            }
+        )
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            self.existing.update(
+                self.session.scalars(select(col(CaseRow.id)).where(col(CaseRow.id).in_(chunk)))
+            )
+
     def check(self, cells: Cells) -> None:
         ledger_no = cells.text("ledger_no", required=True, max_length=60)
         unit_code = cells.text("unit_code", required=True, max_length=40)
@@ -93,7 +110,7 @@ class CaseImporter(Importer):
         key = case_id(unit_code, ledger_no)
         case = self.cases.get(key)
         if case is None:
-            if key in self.existing or self._stored(key):
+            if key in self.existing:
                 self.unchanged += 1
                 return
             case = _Case(cells.number, self._case(cells, key, unit_code), self._case_values(cells))
@@ -108,13 +125,6 @@ class CaseImporter(Importer):
             case.fine_rows.append(cells.number)
         else:
             case.bad = True
-
-    def _stored(self, key: UUID) -> bool:
-        """Whether the case is in the district (asked once per case, by id)."""
-        if self.session.scalar(select(col(CaseRow.id)).where(col(CaseRow.id) == key)) is None:
-            return False
-        self.existing.add(key)
-        return True
 
     @staticmethod
     def _case_values(cells: Cells) -> dict[str, str]:

@@ -94,6 +94,9 @@ class Importer(ABC):
         self.time_zone = time_zone
         self.unchanged = 0
 
+    def prepare(self, rows: list[Cells]) -> None:  # noqa: B027 (optional; most need nothing)
+        """Look up, in a few queries, what the rows will be matched against."""
+
     @abstractmethod
     def check(self, cells: Cells) -> None:
         """Check one row; note its problems in ``cells`` and plan what to write."""

@@ -145,12 +145,13 @@ def run_import(
     importer = KIND_IMPORTERS[kind](session, sheet.name, time_zone)
     problems = list(read.problems)
     bad_rows = {problem.row for problem in read.problems if problem.row is not None}
-    for number, values in sheet.rows:
-        cells = Cells(sheet.name, number, spec, where, values)
+    rows = [Cells(sheet.name, number, spec, where, values) for number, values in sheet.rows]
+    importer.prepare(rows)
+    for cells in rows:
         importer.check(cells)
         problems.extend(cells.problems)
         if cells.problems:
-            bad_rows.add(number)
+            bad_rows.add(cells.number)
     problems.extend(importer.finish())
     bad_rows.update(problem.row for problem in problems if problem.row is not None)
     file_problem = any(problem.row is None for problem in problems)
