@@ -43,6 +43,7 @@ from tests.e2e.driver import (
     click_until,
     focus_field,
     open_app,
+    press_until,
     settle,
     text,
     type_into,
@@ -246,8 +247,8 @@ def _open_person(desk: Page, username: str, name: str) -> None:
     _retype(desk, "staff-search", username)
     click(desk, "staff-find")
     item = by_id(desk, "staff-item").filter(has_text=name).first
-    item.wait_for()
-    item.click()
+    # A tap while the list is being redrawn can be dropped: tap again then.
+    press_until(item, by_id(desk, "staff-detail").first)
     wait_for_id_text(desk, "staff-detail", f"Username: {username}")
 
 
