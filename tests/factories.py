@@ -10,10 +10,12 @@ from uuid import UUID
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
+from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE
 from shared_models.domain.org import OrgUnitKind, OrgUnitRecord, Role, UserRecord
 from shared_models.domain.people import resident_id_check_char
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import write_session
+from sync_server.services.administration.district import mark_demo
 from sync_server.services.sync.seeding import load_records
 
 PASSWORD = "demo-pass-2026"
@@ -91,6 +93,8 @@ def load_district(engine: Engine) -> District:
     with write_session(engine) as session:
         load_records(session, TableName.ORG_UNITS, units)
         load_records(session, TableName.USERS, users, password_hashes=_password_hashes(users))
+        # Like the demo, the test district may generate its signing key.
+        mark_demo(session, DEFAULT_DISTRICT_TIME_ZONE, datetime.now(UTC))
     return district
 
 
