@@ -11,7 +11,8 @@ import typer
 
 from lastmile_demo import COMMANDS, Demo, DemoFailedError, Service, stop_on_signals
 from sync_server import cli_district
-from sync_server.cli import admin, server
+from sync_server.cli import admin
+from sync_server.cli_server import server
 from sync_server.cli_verify import verify
 from sync_server.core.audit_key import DEFAULT_FILE as AUDIT_KEY_FILE
 

@@ -190,10 +190,10 @@ def device_first_sync(base_url: str, username: str) -> dict[str, Any]:
         token: list[str] = []
         with httpx.Client(base_url=base_url, timeout=300.0) as http:
             client = SyncClient(http, lambda: token[0] if token else None)
-            device_id = data.store.device_state().device_id
+            device_id = data.store.device.read().device_id
             answer = client.login(username, PASSWORD, device_id, "bench phone")
             token.append(answer.token)
-            data.store.update_device_state(user=answer.user.model_dump(mode="json"))
+            data.store.device.update(user=answer.user.model_dump(mode="json"))
             settings = AppSettings(data_dir=folder)
             engine = SyncEngine(
                 data.store,
@@ -345,14 +345,14 @@ def local_rows(records: int, repeat: int) -> tuple[list[Row], list[str]]:
         store = data.store
         started, cpu = time.perf_counter(), time.process_time()
         for number, page in enumerate(pulled_pages(district)):
-            store.apply_pull_page(page, cursor=f"bench-{number}")
+            store.pulled.apply_page(page, cursor=f"bench-{number}")
         fill_s, fill_cpu = time.perf_counter() - started, time.process_time() - cpu
-        store.index_pending()  # as the sync engine does after a pull
+        store.search_index.index_pending()  # as the sync engine does after a pull
         index_s = time.perf_counter() - started - fill_s
         index_cpu = time.process_time() - cpu - fill_cpu
         count = district.record_count()
         notes.append(
-            f"filling the {count:,}-record store through apply_pull_page: {fill_s:.1f} s "
+            f"filling the {count:,}-record store through pulled.apply_page: {fill_s:.1f} s "
             f"(CPU {fill_cpu:.1f} s), then its search index (index_pending): {index_s:.1f} s "
             f"(CPU {index_cpu:.1f} s)"
         )

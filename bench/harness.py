@@ -142,6 +142,34 @@ def running_server(db_url: str, workers: int) -> Iterator[ServerProcess]:
                 process.wait()
 
 
+@contextmanager
+def running_cli_server(db_url: str, workers: int) -> Iterator[ServerProcess]:
+    """``lastmile server --workers N`` as an operator starts it: from an empty
+    folder, with no LASTMILE_* in its environment, every setting an option."""
+    port = free_port()
+    lastmile = Path(sys.executable).with_name("lastmile")
+    with tempfile.TemporaryDirectory(prefix="lastmile-bench-") as scratch:
+        folder = Path(scratch) / "cwd"
+        folder.mkdir()
+        env = {key: value for key, value in os.environ.items() if not key.startswith("LASTMILE_")}
+        log = Path(scratch) / "server.log"
+        command = [str(lastmile), "server", "--db", db_url, "--blobs", f"{scratch}/blobs"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+        with log.open("wb") as sink:
+            process = subprocess.Popen(command, cwd=folder, env=env, stdout=sink, stderr=sink)
+        server = ServerProcess(process, port, log)
+        try:
+            _wait_ready(server, deadline_s=180.0)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 def _wait_ready(server: ServerProcess, deadline_s: float = 60.0) -> None:
     deadline = time.monotonic() + deadline_s
     url = f"http://127.0.0.1:{server.port}/readyz"

@@ -6,17 +6,19 @@
 It creates a fresh PostgreSQL database (or uses ``--db-url``), migrates it,
 loads a small district, starts the real server with uvicorn and talks to it
 over loopback TCP through a proxy that counts the bytes on the wire. One
-device pushes visits in gzip-compressed batches and a fresh device pulls
-them all, in ``--rounds`` fresh databases (three by default; the best round
-is the result, the median and slowest are printed beside it). In the last
-round both devices then measure a sync with nothing to do; finally a large
-number of rows is loaded straight into the database to show that a no-op
-pull does not grow with its size.
+device pushes visits as the app pushes them (the app's batch size, encoded
+and gzip-compressed by the app's own code, ``push_cost.py``) and a fresh
+device pulls them all, in ``--rounds`` fresh databases (three by default;
+the best round is the result, the median and slowest are printed beside
+it). In the last round the push is swept over batch sizes to split its cost
+into a fixed part per push and a part per mutation; both devices then
+measure a sync with nothing to do; finally a large number of rows is loaded
+straight into the database to show that a no-op pull does not grow with its
+size.
 """
 
 import argparse
 import gc
-import gzip
 import json
 import os
 import platform
@@ -25,7 +27,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -35,13 +36,12 @@ import httpx
 from sqlalchemy import text
 
 from bench.harness import CountingProxy, ServerProcess, fresh_postgres, running_server
+from bench.push_cost import APP, PushCost, app_push_body, push_like_the_app, sweep
 from bench.visits import insert_visits_directly, push_body, visit_mutations
+from field_app.sync.client import SyncClient
 from sync_server.core.db import make_engine
 from sync_server.core.migrate import upgrade
 from tests.factories import PASSWORD, District, case_fields, load_district, mutation
-
-GZIP_ABOVE = 1024
-"""The app compresses push bodies larger than this; smaller ones go plain."""
 
 
 @dataclass
@@ -71,26 +71,16 @@ class BenchDevice:
             },
         )
         response.raise_for_status()
-        self.http.headers["Authorization"] = f"Bearer {response.json()['token']}"
+        token: str = response.json()["token"]
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        self.client = SyncClient(self.http, lambda: token)
+        """The app's protocol client, for pushing as the app does."""
         self.cursor: str | None = None
 
-    def push_encoded(self, body: bytes) -> list[dict[str, Any]]:
-        return self.push_compressed(compressed(body))
-
-    def push_compressed(self, body: tuple[bytes, str | None]) -> list[dict[str, Any]]:
-        """Push a body as ``compressed`` made it."""
-        content, encoding = body
-        headers = {"Content-Type": "application/json"}
-        if encoding is not None:
-            headers["Content-Encoding"] = encoding
-        response = self.http.post("/api/v1/sync/push", content=content, headers=headers)
-        if response.status_code != 200:
-            raise RuntimeError(f"push failed: {response.status_code} {response.text[:500]}")
-        results: list[dict[str, Any]] = response.json()["results"]
-        return results
-
     def push(self, mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return self.push_encoded(push_body(self.device_id, mutations))
+        """One push as the app encodes and sends it (``push_cost.app_push_body``)."""
+        response = self.client.push_encoded(app_push_body(self.device_id, mutations))
+        return [result.model_dump(mode="json") for result in response.results]
 
     def pull_page(self, limit: int) -> tuple[dict[str, Any], int]:
         """One page and the size of its JSON once decompressed."""
@@ -106,13 +96,6 @@ class BenchDevice:
 
     def close(self) -> None:
         self.http.close()
-
-
-def compressed(body: bytes) -> tuple[bytes, str | None]:
-    """A push body as the app sends it: gzip level 6 above ``GZIP_ABOVE``."""
-    if len(body) > GZIP_ABOVE:
-        return gzip.compress(body, compresslevel=6), "gzip"
-    return body, None
 
 
 @contextmanager
@@ -146,10 +129,11 @@ def verdict(value: float, limit: float) -> bool:
 
 def run(args: argparse.Namespace) -> list[Row]:
     """Push and pull in ``--rounds`` fresh databases, each with its own
-    server; the last round then measures the syncs with nothing to do and
-    the no-op pull over a large table."""
+    server; the last round then sweeps the push's batch size, measures the
+    syncs with nothing to do and the no-op pull over a large table."""
     transfers: list[Transfer] = []
     idle: list[Row] = []
+    cost: list[Row] = []
     for number in range(args.rounds):
         with database(args.db_url) as db_url:
             upgrade(db_url)
@@ -163,10 +147,11 @@ def run(args: argparse.Namespace) -> list[Row]:
                 transfer = _push_and_pull(args, district, server, proxy, base)
                 transfers.append(transfer)
                 if number == args.rounds - 1:
+                    cost = _cost_rows(args, _sweep(args, server, transfer))
                     idle = _idle_rows(args, engine, district, server, proxy, base, transfer)
                 transfer.close()
             engine.dispose()
-    return _transfer_rows(args, transfers) + idle
+    return _transfer_rows(args, transfers) + cost + idle
 
 
 @dataclass
@@ -175,6 +160,7 @@ class Transfer:
 
     author: BenchDevice
     reader: BenchDevice
+    case_id: UUID
     raw_fields: float
     push_s: float
     push_cpu: float
@@ -214,25 +200,17 @@ def _push_and_pull(
     mutations = visit_mutations(records, case_id)
     sample = mutations[:200]
     raw_fields = sum(len(_json_bytes(m["fields"])) for m in sample) / len(sample)
-    bodies = [
-        push_body(author.device_id, mutations[start : start + args.batch])
-        for start in range(0, records, args.batch)
-    ]
-    raw_up = sum(len(body) for body in bodies)
+    raw_up = sum(
+        len(push_body(author.device_id, mutations[start : start + APP.push_batch_size]))
+        for start in range(0, records, APP.push_batch_size)
+    )
 
     up0, _ = counter.snapshot()
     statuses: dict[str, int] = {}
 
     def push_all() -> None:
-        # As the app does: the next batch is compressed while one is in flight.
-        with ThreadPoolExecutor(max_workers=1) as compressor:
-            ahead = compressor.submit(compressed, bodies[0])
-            for following in [*bodies[1:], None]:
-                body = ahead.result()
-                if following is not None:
-                    ahead = compressor.submit(compressed, following)
-                for result in author.push_compressed(body):
-                    statuses[result["status"]] = statuses.get(result["status"], 0) + 1
+        for status in push_like_the_app(author.client, author.device_id, mutations, args.batch):
+            statuses[status] = statuses.get(status, 0) + 1
 
     cpu0 = server.cpu_seconds()
     push_s = timed(push_all)
@@ -265,6 +243,7 @@ def _push_and_pull(
     return Transfer(
         author=author,
         reader=reader,
+        case_id=case_id,
         raw_fields=raw_fields,
         push_s=push_s,
         push_cpu=push_cpu,
@@ -325,6 +304,64 @@ def _best_round(name: str, records: int, rounds: list[tuple[float, float]], targ
     )
 
 
+def _sweep(args: argparse.Namespace, server: ServerProcess, transfer: Transfer) -> PushCost:
+    """Pushes of ``--sweep-sizes`` mutations, ``--sweep-pushes`` of each."""
+    seeds = iter(range(10_000, 10_000 + len(args.sweep_sizes) * args.sweep_pushes))
+    author = transfer.author
+    cost = sweep(
+        author.client,
+        author.device_id,
+        lambda count: visit_mutations(count, transfer.case_id, seed=next(seeds)),
+        server.cpu_seconds,
+        args.sweep_sizes,
+        args.sweep_pushes,
+    )
+    # The reader catches up, so its no-op syncs that follow have nothing to do.
+    while transfer.reader.pull_page(args.pull_limit)[0]["more"]:
+        pass
+    return cost
+
+
+def _cost_rows(args: argparse.Namespace, cost: PushCost) -> list[Row]:
+    """The sweep per size, the fitted fixed and per-mutation cost, and what
+    the fit predicts for the app's 10,000 at its batch size and at the
+    server's largest."""
+    rows = [
+        Row(
+            f"push of {p.size} (sweep, per push)",
+            f"{p.wall_ms:.1f} ms",
+            "",
+            None,
+            _ms(p.cpu_ms / 1000),
+        )
+        for p in cost.points
+    ]
+    small, largest = APP.push_batch_size, APP.push_batch_size_good_link
+    rows += [
+        Row(
+            "push: fixed cost per push (fit)",
+            f"{cost.fixed_wall_ms:.1f} ms",
+            "",
+            None,
+            _ms(cost.fixed_cpu_ms / 1000),
+        ),
+        Row(
+            "push: cost per mutation (fit)",
+            f"{cost.per_mutation_wall_us:.0f} µs",
+            "",
+            None,
+            f"{cost.per_mutation_cpu_us:.0f} µs",
+        ),
+        Row(
+            f"push 10,000 in {small}s / {largest}s: server CPU (fit)",
+            f"{cost.cpu_for(10_000, small):.2f} s / {cost.cpu_for(10_000, largest):.2f} s",
+            "",
+            None,
+        ),
+    ]
+    return rows
+
+
 def _idle_rows(
     args: argparse.Namespace,
     engine: Any,
@@ -341,8 +378,8 @@ def _idle_rows(
     def noop_sync() -> None:
         reader.push([])
         page, _ = reader.pull_page(args.pull_limit)
-        assert not page["changes"], page
-        assert not page["more"], page
+        assert not page["changes"], f"{len(page['changes'])} changes"
+        assert not page["more"]
 
     noop_sync()  # warm
     up3, down3 = counter.snapshot()
@@ -354,7 +391,16 @@ def _idle_rows(
 
     def noop_pull() -> None:
         page, _ = reader.pull_page(args.pull_limit)
-        assert not page["changes"], page
+        assert not page["changes"], f"{len(page['changes'])} changes"
+
+    # What the app's no-op sync is: an empty outbox sends no push, no blob
+    # waits, so the round is this one pull.
+    up5, down5 = counter.snapshot()
+    cpu0 = server.cpu_seconds()
+    app_noop_ms = median_ms(noop_pull, args.repeat)
+    app_noop_cpu = (server.cpu_seconds() - cpu0) / args.repeat
+    up6, down6 = counter.snapshot()
+    app_noop_bytes = ((up6 - up5) + (down6 - down5)) / args.repeat
 
     small_rows = _visit_count(engine)
     cpu0 = server.cpu_seconds()
@@ -376,6 +422,13 @@ def _idle_rows(
             _ms(noop_cpu),
         ),
         Row("no-op sync: bytes", f"{noop_bytes:,.0f} B", "≤ 2,048 B", verdict(noop_bytes, 2048)),
+        Row(
+            f"  as the app makes it (one pull; median of {args.repeat})",
+            f"{app_noop_ms:.1f} ms, {app_noop_bytes:,.0f} B",
+            "",
+            None,
+            _ms(app_noop_cpu),
+        ),
         Row(
             f"no-op pull (best of {args.repeat}), {small_rows:,} visits",
             f"{pull_small_ms:.1f} ms",
@@ -443,13 +496,21 @@ def print_table(rows: list[Row], args: argparse.Namespace, elapsed: float) -> No
     print(
         f"LastMile sync bench: {os.cpu_count()} cores, {platform.machine()},"
         f" Python {platform.python_version()}, {args.workers} uvicorn worker(s),"
-        f" push batches of {args.batch}, pull limit {args.pull_limit},"
+        f" push batches of {args.batch or _app_batches()}, pull limit {args.pull_limit},"
         f" load average {load}"
     )
     print()
     for line in [header, tuple("-" * w for w in widths), *cells]:
         print("| " + " | ".join(f"{c:<{w}}" for c, w in zip(line, widths, strict=True)) + " |")
     print(f"\n(whole run {elapsed:.0f} s)")
+
+
+def _app_batches() -> str:
+    """The app's batch rule in words (``AppSettings.next_push_batch``)."""
+    return (
+        f"{APP.push_batch_size}, {APP.push_batch_size_good_link} while pushes are"
+        f" answered within {APP.good_link_push_seconds:g} s"
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -463,7 +524,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--big-rows", type=int, default=1_000_000, help="visits in the database for the scale test"
     )
-    parser.add_argument("--batch", type=int, default=500, help="mutations per push")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        help=f"mutations per push, every push (default: as the app, {_app_batches()})",
+    )
+    parser.add_argument(
+        "--sweep-sizes",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=[1, 50, 200, 500],
+        help="batch sizes of the push-cost sweep (comma-separated)",
+    )
+    parser.add_argument("--sweep-pushes", type=int, default=20, help="pushes of each sweep size")
     parser.add_argument("--pull-limit", type=int, default=5000, help="changes per pull page")
     parser.add_argument("--repeat", type=int, default=30, help="runs of each no-op measurement")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
@@ -479,6 +551,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.records, args.big_rows, args.repeat, args.rounds = 500, 5000, 5, 1
+        args.sweep_pushes = 3
     if args.db_url and args.rounds != 1:
         parser.error("--db-url names one database: use it with --rounds 1")
     return args

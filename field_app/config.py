@@ -26,9 +26,30 @@ class AppSettings(BaseSettings):
     max_pin_attempts: int = Field(default=10, ge=3)
     pin_warning_after: int = Field(default=5, ge=1)
     push_batch_size: int = Field(default=200, ge=1)
+    """Mutations per push until a push has shown the link is good, and again
+    after a slow one: a small batch costs little to send again on a weak or
+    dropping link."""
+    push_batch_size_good_link: int = Field(default=500, ge=1)
+    """Mutations per push once the last push was answered within
+    ``good_link_push_seconds``. Every push costs the server a fixed part on
+    top of its mutations (docs/performance.md, "The push the app makes"), and
+    the phone a round trip; 500 is the server's default limit."""
+    good_link_push_seconds: float = Field(default=1.0, gt=0)
     pull_page_size: int = Field(default=4000, ge=1)
     """Records per pull request (the protocol allows 5000). Each request costs
     the server a fixed part: a first sync of 20,000 records took 1.3 s of
     server CPU in pages of 4000 and 2.0 s in pages of 1000. A page is about
     300 KB gzipped, about what one blob upload chunk is."""
     sync_interval_seconds: int = Field(default=60, ge=5)
+
+    @property
+    def largest_push_batch(self) -> int:
+        """The most mutations one push of this app carries."""
+        return max(self.push_batch_size, self.push_batch_size_good_link)
+
+    def next_push_batch(self, answered_in_s: float) -> int:
+        """How many mutations the next push carries, from how long the server
+        took to answer the last one (request sent to answer read)."""
+        if answered_in_s <= self.good_link_push_seconds:
+            return self.push_batch_size_good_link
+        return self.push_batch_size

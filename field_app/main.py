@@ -14,8 +14,8 @@ from typing import Any
 import flet as ft
 
 from field_app.config import AppSettings
+from field_app.core import FieldAppCore
 from field_app.i18n import DEFAULT_LANGUAGE, Translator
-from field_app.viewmodels.core import FieldAppCore
 from field_app.views.context import FilePickerPhotos, GeolocatorLocation
 from field_app.views.shell import FieldAppView
 from field_app.views.theme import FONT_FAMILY, FONTS, app_theme

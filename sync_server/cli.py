@@ -1,7 +1,7 @@
-"""``lastmile server`` and ``lastmile admin …``: running and administering the sync server."""
+"""``lastmile admin …``: administering the district database (``cli_server.py`` runs the
+server, ``cli_verify.py`` checks agreements; both share the options and helpers here)."""
 
 import getpass
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -10,7 +10,6 @@ from typing import Annotated
 from uuid import UUID
 
 import typer
-import uvicorn
 from pydantic import ValidationError
 from sqlalchemy import Engine, delete, func, select
 from sqlmodel import Session, SQLModel, col
@@ -29,16 +28,11 @@ from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.core.errors import ApiError
 from sync_server.core.migrate import upgrade
-from sync_server.core.runtime import tune_garbage_collection
 from sync_server.repositories.scope import scope_for
 from sync_server.services.accounts.actions import Actor, reset_password, set_active
 from sync_server.services.accounts.devices import UnknownDeviceError, revoke_device
 from sync_server.services.accounts.transfers import transfer
-from sync_server.services.administration.district import (
-    DistrictNotReadyError,
-    mark_demo,
-    serving_settings,
-)
+from sync_server.services.administration.district import mark_demo
 from sync_server.services.sync.records import ROWS
 from sync_server.services.sync.seeding import load_records, shared_password_hashes
 from sync_server.tables import OrgUnitRow, ScopeExit, SyncState, UserRow
@@ -76,50 +70,6 @@ def prepare_database(url: str) -> None:
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
     upgrade(url)
-
-
-def server(
-    db: DbOption = None,
-    host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
-    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
-    blobs: Annotated[Path | None, typer.Option(help="folder of the blob store")] = None,
-    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
-) -> None:
-    """Run the sync server. Pending migrations are applied first, so a new
-    release starts on an up-to-date schema (``lastmile admin migrate`` does
-    the same without starting)."""
-    settings = settings_for(db, host=host, port=port, blobs=blobs)
-    prepare_database(settings.db)
-    try:
-        with database(settings.db) as engine, read_session(engine) as session:
-            settings = serving_settings(session, settings)
-    except DistrictNotReadyError as refused:
-        typer.echo(f"the server does not start: {refused}", err=True)
-        raise typer.Exit(code=1) from None
-    settings.blobs.mkdir(parents=True, exist_ok=True)
-    # uvicorn believes X-Forwarded-For from any local peer by default, which
-    # would let a local client pick its address for the sign-in throttle; the
-    # app reads the header itself, from ``trusted_proxies`` only.
-    if workers > 1:
-        # Each worker reads its settings from the environment.
-        os.environ["LASTMILE_DISTRICT_TIME_ZONE"] = settings.district_time_zone
-        if settings.signing_key is not None:
-            os.environ["LASTMILE_SIGNING_KEY"] = str(settings.signing_key)
-        uvicorn.run(
-            "sync_server.main:app_from_env",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=workers,
-            env_file=None,
-            proxy_headers=False,
-        )
-        return
-    from sync_server.main import create_app
-
-    app = create_app(settings)
-    tune_garbage_collection()
-    uvicorn.run(app, host=settings.host, port=settings.port, proxy_headers=False)
 
 
 @admin.command()

@@ -26,7 +26,7 @@ from sync_server.api.routes import (
 )
 from sync_server.core.audit import bind_audit_keyring
 from sync_server.core.audit_key import audit_keyring
-from sync_server.core.config import ServerSettings
+from sync_server.core.config import ServerSettings, worker_settings
 from sync_server.core.db import make_engine
 from sync_server.core.errors import LastResortMiddleware, install_error_handlers
 from sync_server.core.runtime import tune_garbage_collection
@@ -85,7 +85,8 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
 
 def app_from_env() -> FastAPI:
     """For ``uvicorn --factory sync_server.main:app_from_env``: settings from
-    LASTMILE_* env; each worker process is a server process (``runtime.py``)."""
-    app = create_app()
+    LASTMILE_* env, or the ones ``lastmile server --workers N`` handed over;
+    each worker process is a server process (``runtime.py``)."""
+    app = create_app(worker_settings())
     tune_garbage_collection()
     return app

@@ -24,11 +24,12 @@ from pydantic import JsonValue
 from sqlmodel import col
 
 from field_app.documents.agreement_pdf import render_agreement_pdf
+from field_app.errors import SaveRejectedError
 from field_app.services.cases import case_detail
 from field_app.services.photos import prepare_photo
 from field_app.services.records import as_record, live, read_rows, validate_fields
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from field_app.storage.tables import LocalAgreement, LocalOrgUnit
 from shared_models.agreement_text import agreement_document
 from shared_models.district_time import DEFAULT_ZONE
@@ -114,7 +115,7 @@ def assigned_signatures(agreement: AgreementFields) -> list[SignatureRef | None]
 
 
 def agreement_record(store: LocalStore, agreement_id: UUID) -> AgreementRecord | None:
-    record = store.get(TableName.AGREEMENTS, agreement_id)
+    record = store.records.get(TableName.AGREEMENTS, agreement_id)
     return None if record is None else as_record(AgreementRecord, record)
 
 
@@ -211,7 +212,7 @@ def save_terms(store: LocalStore, agreement_id: UUID, terms: AgreementFields) ->
     Signatures given to other terms are void: when the terms change, they
     are removed with their images' attachment records, and everyone signs
     the new text again."""
-    store.refuse_if_sealed(TableName.AGREEMENTS, agreement_id)
+    store.records.refuse_if_sealed(TableName.AGREEMENTS, agreement_id)
     problems = content_problems(terms)
     if problems:
         raise AgreementIncompleteError(problems)
@@ -231,7 +232,9 @@ def save_terms(store: LocalStore, agreement_id: UUID, terms: AgreementFields) ->
                 _drop_attachment(store, signature.attachment_id)
     else:
         fields["status"] = AgreementStatus.DRAFT.value
-    return as_record(AgreementRecord, store.save(TableName.AGREEMENTS, agreement_id, fields))
+    return as_record(
+        AgreementRecord, store.records.save(TableName.AGREEMENTS, agreement_id, fields)
+    )
 
 
 # -- signing ----------------------------------------------------------------------------
@@ -249,7 +252,7 @@ def add_signature(
     """Record signer ``signer_index``'s signature (a PNG from the pad) or
     fingerprint (a photo, re-encoded like every photo). Signing again
     replaces that signer's earlier image."""
-    store.refuse_if_sealed(TableName.AGREEMENTS, agreement_id)
+    store.records.refuse_if_sealed(TableName.AGREEMENTS, agreement_id)
     record = agreement_record(store, agreement_id)
     if record is None:
         raise SaveRejectedError(None, "there is no such agreement")
@@ -284,7 +287,7 @@ def add_signature(
     # The bytes are on disk before the record that points at them commits.
     blobs.put(data, mime)
     attachment_id = uuid.uuid4()
-    store.save(TableName.ATTACHMENTS, attachment_id, attachment)
+    store.records.save(TableName.ATTACHMENTS, attachment_id, attachment)
     previous = assigned_signatures(fields)[signer_index]
     kept = [s for s in fields.signatures if s is not previous]
     signature = SignatureRef(
@@ -296,7 +299,7 @@ def add_signature(
         sha256=sha256,
         signed_at=at or store.now(),
     )
-    saved = store.save(
+    saved = store.records.save(
         TableName.AGREEMENTS,
         agreement_id,
         {"signatures": to_json_value([*kept, signature])},
@@ -309,7 +312,7 @@ def add_signature(
 def seal(store: LocalStore, agreement_id: UUID, at: datetime | None = None) -> AgreementRecord:
     """签署完成: status signed, ``signed_at`` and the content hash, by the
     shared rule. Refuses while anyone has not signed (``AgreementIncompleteError``)."""
-    store.refuse_if_sealed(TableName.AGREEMENTS, agreement_id)
+    store.records.refuse_if_sealed(TableName.AGREEMENTS, agreement_id)
     record = agreement_record(store, agreement_id)
     if record is None:
         raise SaveRejectedError(None, "there is no such agreement")
@@ -321,12 +324,14 @@ def seal(store: LocalStore, agreement_id: UUID, at: datetime | None = None) -> A
         name: to_json_value(getattr(sealed, name))
         for name in ("signatures", "status", "signed_at", "content_hash")
     }
-    return as_record(AgreementRecord, store.save(TableName.AGREEMENTS, agreement_id, fields))
+    return as_record(
+        AgreementRecord, store.records.save(TableName.AGREEMENTS, agreement_id, fields)
+    )
 
 
 def _drop_attachment(store: LocalStore, attachment_id: UUID) -> None:
-    if store.get(TableName.ATTACHMENTS, attachment_id) is not None:
-        store.delete(TableName.ATTACHMENTS, attachment_id)
+    if store.records.get(TableName.ATTACHMENTS, attachment_id) is not None:
+        store.records.delete(TableName.ATTACHMENTS, attachment_id)
 
 
 # -- printing ---------------------------------------------------------------------------

@@ -12,14 +12,16 @@ from pydantic import JsonValue
 from sqlalchemy import select
 from sqlmodel import col
 
-from field_app.services.records import live, read_rows
+from field_app.services.records import live, read_rows, stored_fields, validate_fields
+from field_app.storage.blobs import LocalBlobStore
+from field_app.storage.outbox import OutboxItem
 from field_app.storage.reviews import reviews_asking_changes
-from field_app.storage.store import LocalStore, OutboxItem
+from field_app.storage.store import LocalStore
 from field_app.storage.tables import BlobUpload, LocalConflict, LocalReview
 from field_app.storage.waiting import waiting_items
 from shared_models.domain import ConflictRecord, ReviewRecord
 from shared_models.domain.review import ConflictState
-from shared_models.protocol.tables import TableName
+from shared_models.protocol.tables import TABLES, TableName
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def _blobs(store: LocalStore, state: str) -> list[PendingBlob]:
 
 
 def pending_uploads(store: LocalStore) -> PendingUploads:
-    changes = store.outbox(states=["pending", "sent"])
+    changes = store.outbox.items(states=["pending", "sent"])
     with store.transaction() as session:
         items = waiting_items(session)
     return PendingUploads(changes, _blobs(store, "pending"), items)
@@ -113,7 +115,7 @@ def rejected_changes(store: LocalStore) -> list[RejectedChange]:
             field=item.error_field,
             fields=item.fields,
         )
-        for item in store.outbox(states=["rejected"])
+        for item in store.outbox.items(states=["rejected"])
     ]
 
 
@@ -133,7 +135,7 @@ def open_conflicts(store: LocalStore) -> list[ConflictRecord]:
 def reviews_needing_changes(store: LocalStore) -> list[ReviewRecord]:
     """This user's records whose latest review asks for changes
     (``storage/reviews.py`` has the rule; the sync status counts the same)."""
-    user = store.device_state().user or {}
+    user = store.device.read().user or {}
     user_id = UUID(str(user["id"])) if "id" in user else None
     with store.transaction() as session:
         ids = reviews_asking_changes(session, user_id)
@@ -148,6 +150,48 @@ def reviews_needing_changes(store: LocalStore) -> list[ReviewRecord]:
         )
     order = {review_id: n for n, review_id in enumerate(ids)}
     return sorted(reviews, key=lambda review: order[review.id])
+
+
+def unsent_ids(store: LocalStore) -> set[UUID]:
+    """Records with a change the server has not acknowledged (or refused)."""
+    return {item.record_id for item in store.outbox.items(states=["pending", "sent", "rejected"])}
+
+
+def retry_change(
+    store: LocalStore, mutation_id: UUID, corrections: dict[str, JsonValue] | None = None
+) -> None:
+    """Send a refused change again, corrected if ``corrections`` (a new mutation)."""
+    store.records.retry(mutation_id, corrections)
+
+
+def resend_corrected(
+    store: LocalStore, change: RejectedChange, corrections: dict[str, JsonValue]
+) -> None:
+    """Send a refused change again with ``corrections``, after checking the
+    whole record as the store will (the unsynced record, the refused change
+    and the corrections together), so a correction that is still wrong is
+    refused here, naming the field, and nothing is queued."""
+    if change.op == "upsert":
+        current = stored_fields(store, change.table, change.record_id)
+        spec = TABLES[change.table]
+        writable = spec.fields.model_fields
+        merged = {
+            name: value
+            for name, value in {**current, **change.fields, **corrections}.items()
+            if name in writable
+        }
+        validate_fields(spec.fields, merged)
+    store.records.retry(change.mutation_id, corrections or None)
+
+
+def discard_change(store: LocalStore, mutation_id: UUID) -> None:
+    """Give up a refused change; a record the server never had goes with it."""
+    store.records.discard(mutation_id)
+
+
+def retry_upload(blobs: LocalBlobStore, sha256: str) -> None:
+    """Queue a photo or document the server refused for upload again."""
+    blobs.retry(sha256)
 
 
 def attention(store: LocalStore) -> Attention:

@@ -1,6 +1,6 @@
 """Dispute cases on the device: intake, edits, closing, lists and the case page.
 
-Every write goes through ``LocalStore.save`` (record and outbox entry in one
+Every write goes through ``Records.save`` (record and outbox entry in one
 transaction). A new case and its parties are validated together before the
 first of them is written, so a mistyped ID number on the third party does
 not leave a case behind without its parties.
@@ -17,9 +17,10 @@ from pydantic import JsonValue
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from field_app.errors import SaveRejectedError
 from field_app.services.records import as_record, live, read_rows, units_below, validate_fields
 from field_app.services.search import search_ids
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from field_app.storage.tables import (
     LocalAgreement,
     LocalAttachment,
@@ -110,14 +111,14 @@ def open_case(store: LocalStore, intake: CaseIntake, parties: Sequence[NewParty]
     validate_fields(CaseFields, case_fields)
     for index, party in enumerate(parties):
         validate_fields(PartyFields, party.fields(case_id), prefix=f"parties.{index}.")
-    record = store.save(TableName.CASES, case_id, case_fields)
+    record = store.records.save(TableName.CASES, case_id, case_fields)
     for party in parties:
-        store.save(TableName.PARTIES, uuid.uuid4(), party.fields(case_id))
+        store.records.save(TableName.PARTIES, uuid.uuid4(), party.fields(case_id))
     return as_record(CaseRecord, record)
 
 
 def add_party(store: LocalStore, case_id: UUID, party: NewParty) -> PartyRecord:
-    record = store.save(TableName.PARTIES, uuid.uuid4(), party.fields(case_id))
+    record = store.records.save(TableName.PARTIES, uuid.uuid4(), party.fields(case_id))
     return as_record(PartyRecord, record)
 
 
@@ -125,13 +126,13 @@ def update_case(store: LocalStore, case_id: UUID, changes: Mapping[str, JsonValu
     """Change some of a case's fields; closing goes through ``close_case``."""
     if changes.get("status") == CaseStatus.CLOSED.value:
         raise SaveRejectedError("status", "close a case with close_case")
-    record = store.save(TableName.CASES, case_id, dict(changes))
+    record = store.records.save(TableName.CASES, case_id, dict(changes))
     return as_record(CaseRecord, record)
 
 
 def close_case(store: LocalStore, case_id: UUID, at: datetime | None = None) -> CaseRecord:
     """结案: status closed and the time it was closed."""
-    record = store.save(
+    record = store.records.save(
         TableName.CASES,
         case_id,
         {"status": CaseStatus.CLOSED.value, "closed_at": to_json_value(at or store.now())},
@@ -176,6 +177,19 @@ def list_cases(
         if limit is not None:
             query = query.limit(limit)
         return read_rows(store, session, TableName.CASES, CaseRecord, query)
+
+
+def case_title(store: LocalStore, case_id: UUID) -> str:
+    """A live case's title; empty when the device holds no such case."""
+    with store.transaction() as session:
+        found = read_rows(
+            store,
+            session,
+            TableName.CASES,
+            CaseRecord,
+            live(TableName.CASES).where(col(LocalCase.id) == case_id),
+        )
+    return found[0].title if found else ""
 
 
 def case_detail(store: LocalStore, case_id: UUID) -> CaseDetail | None:

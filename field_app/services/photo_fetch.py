@@ -12,9 +12,10 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from field_app.errors import SyncError
 from field_app.services.photos import PhotoRejectedError, thumbnail_of
 from field_app.storage.blobs import LocalBlobStore
-from field_app.sync.client import SyncClient, SyncError
+from field_app.sync.client import SyncClient
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,16 @@ class FetchReport:
     fetched: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     offline: bool = False
+
+
+def missing_photos(blobs: LocalBlobStore, hashes: Iterable[str]) -> list[str]:
+    """The photos of ``hashes`` the phone does not hold (another device took them)."""
+    return [sha256 for sha256 in hashes if not blobs.has(sha256)]
+
+
+def previews(blobs: LocalBlobStore, hashes: Iterable[str]) -> list[bytes | None]:
+    """Each photo's preview, ``None`` where the phone holds no photo or preview yet."""
+    return [blobs.thumbnail(sha256) if blobs.has(sha256) else None for sha256 in hashes]
 
 
 def fetch_photos(

@@ -22,9 +22,10 @@ from uuid import UUID
 
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
+from field_app.errors import SaveRejectedError
 from field_app.services.records import validate_fields
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from shared_models.district_time import DEFAULT_ZONE
 from shared_models.domain.attachments import (
     MAX_BLOB_BYTES,
@@ -269,7 +270,7 @@ def save_photo(
         owners = ", ".join(AttachmentOwner)
         raise SaveRejectedError("owner_table", f"photos belong to one of: {owners}") from None
     if owner is AttachmentOwner.AGREEMENTS:  # a sealed agreement gains no attachment
-        store.refuse_if_sealed(TableName.AGREEMENTS, owner_id)
+        store.records.refuse_if_sealed(TableName.AGREEMENTS, owner_id)
     fields = _attachment(
         owner,
         owner_id,
@@ -288,12 +289,12 @@ def save_photo(
     blobs.put(photo.jpeg, "image/jpeg")
     blobs.put_thumbnail(photo.sha256, photo.thumbnail)
     attachment_id = uuid.uuid4()
-    store.save(TableName.ATTACHMENTS, attachment_id, fields)
+    store.records.save(TableName.ATTACHMENTS, attachment_id, fields)
     original_id = None
     if original is not None and original_fields is not None:
         blobs.put(original, str(original_fields["mime"]))
         original_id = uuid.uuid4()
-        store.save(TableName.ATTACHMENTS, original_id, original_fields)
+        store.records.save(TableName.ATTACHMENTS, original_id, original_fields)
     return AttachedPhoto(attachment_id, photo, original_id)
 
 

@@ -15,8 +15,9 @@ from pydantic import JsonValue, ValidationError
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel, col
 
-from field_app.storage.store import LocalStore, SaveRejectedError
-from field_app.storage.tables import LOCAL_TABLES, LocalOrgUnit
+from field_app.errors import SaveRejectedError
+from field_app.storage.store import LocalStore
+from field_app.storage.tables import LOCAL_TABLES, LocalOrgUnit, LocalParty, LocalVisit
 from shared_models.protocol.tables import TABLES, TableName
 
 R = TypeVar("R", bound=SQLModel)
@@ -36,7 +37,40 @@ def read_rows(
     store: LocalStore, session: Session, table: TableName, model: type[R], query: Any
 ) -> list[R]:
     """Rows of ``query`` (a select of ``table``'s local model) as typed records."""
-    return [as_record(model, store.codec.from_row(table, row)) for row in session.scalars(query)]
+    return [as_record(model, record) for record in store.records.rows(session, table, query)]
+
+
+def stored_fields(
+    store: LocalStore, table: str, record_id: UUID, include_deleted: bool = False
+) -> dict[str, JsonValue]:
+    """A record's fields as the device holds them (the user's unsynced edits
+    included); empty when it holds none. ``include_deleted``: a deleted
+    record's last fields too (a conflict may name one)."""
+    if table not in LOCAL_TABLES:
+        return {}
+    if not include_deleted:
+        return store.records.get(table, record_id) or {}
+    with store.transaction() as session:
+        row = session.get(LOCAL_TABLES[table], record_id)
+        return {} if row is None else store.codec.from_row(table, row)
+
+
+def record_owner(store: LocalStore, table: str, record_id: UUID) -> tuple[TableName, UUID] | None:
+    """Where a record is shown: a case, subject or agreement itself; a party
+    or visit its case (or a visit its subject); ``None`` for anything else."""
+    if table in (TableName.CASES, TableName.SUBJECTS, TableName.AGREEMENTS):
+        return TableName(table), record_id
+    with store.transaction() as session:
+        if table == TableName.PARTIES:
+            party = session.get(LocalParty, record_id)
+            return (TableName.CASES, party.case_id) if party else None
+        if table == TableName.VISITS:
+            visit = session.get(LocalVisit, record_id)
+            if visit is not None and visit.case_id is not None:
+                return TableName.CASES, visit.case_id
+            if visit is not None and visit.subject_id is not None:
+                return TableName.SUBJECTS, visit.subject_id
+    return None
 
 
 def live(table: TableName) -> Any:

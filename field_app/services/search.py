@@ -7,7 +7,7 @@ blind token (a keyed hash): the query's tokens are blinded with the same
 key, so a record is found without the index holding its words in clear.
 Each query token must match.
 Records a large pull stored unindexed are indexed before a search looks
-(``LocalStore.index_pending``), so no search misses them.
+(``SearchIndex.index_pending``), so no search misses them.
 """
 
 from collections.abc import Iterable
@@ -75,7 +75,7 @@ def search_ids(
         return []
     # Right after a first sync the index may still be being built: finish
     # it here (under this transaction's lock) rather than miss records.
-    store.index_pending(session)
+    store.search_index.index_pending(session)
     wanted = [TableName(t).value for t in (tables if tables is not None else SEARCHABLE_TABLES)]
     if not wanted:
         return []

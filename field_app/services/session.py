@@ -120,7 +120,7 @@ def open_local_data(data_dir: Path, cipher: DataKeyCipher) -> OpenData:
     migrate(engine, cipher=cipher)
     store = LocalStore(engine, cipher)
     if before is not None and before != _revision(engine):
-        store.rebuild_search_index()
+        store.search_index.rebuild()
         purge_free_space(engine)
     return OpenData(store, LocalBlobStore(data_dir / BLOB_FOLDER, cipher, store), cipher)
 
@@ -182,7 +182,7 @@ class DeviceSession:
             return SessionState.SIGNED_OUT if self._signed_in is None else SessionState.CHOOSE_PIN
         if self.locked:
             return SessionState.LOCKED
-        device = self.data.store.device_state()
+        device = self.data.store.device.read()
         if device.needs_login or device.token is None:
             return SessionState.NEEDS_LOGIN
         return SessionState.READY
@@ -226,7 +226,7 @@ class DeviceSession:
             else:
                 self._signed_in = answer
             return answer.user
-        device = self._open.store.device_state()
+        device = self._open.store.device.read()
         known = device.user or {}
         if known and known.get("username") != username:
             raise DifferentUserError("this phone holds another user's work; sign that user out")
@@ -270,7 +270,7 @@ class DeviceSession:
     def _store_sign_in(self, answer: LoginResponse) -> None:
         """Keep the token of a sign-in again; the device syncs with it."""
         data = self.data
-        data.store.update_device_state(
+        data.store.device.update(
             token=data.cipher.encrypt_text(answer.token, TOKEN_CONTEXT),
             user=answer.user.model_dump(mode="json"),
             needs_login=False,
@@ -285,7 +285,7 @@ class DeviceSession:
         cipher = DataKeyCipher(self.keystore.create(pin))
         self._open = open_local_data(self.data_dir, cipher)
         answer, self._signed_in = self._signed_in, None
-        self._open.store.update_device_state(
+        self._open.store.device.update(
             device_id=self._new_device_id,
             server_url=str(self.http.base_url),
             token=cipher.encrypt_text(answer.token, TOKEN_CONTEXT),
@@ -326,7 +326,7 @@ class DeviceSession:
         data = self._open
         if data is None:
             return None
-        sealed = data.store.device_state().token
+        sealed = data.store.device.read().token
         return None if sealed is None else data.cipher.decrypt_text(sealed, TOKEN_CONTEXT)
 
     # -- signing out ---------------------------------------------------------
@@ -351,7 +351,7 @@ class DeviceSession:
         if force:
             self.wipe()
         else:
-            store.update_device_state(token=None, needs_login=True)
+            store.device.update(token=None, needs_login=True)
         return count
 
     def wipe(self) -> None:

@@ -16,13 +16,14 @@ from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from field_app.errors import SaveRejectedError
 from field_app.services.records import as_record, live, read_rows
 from field_app.services.visits import GpsFix, SavedVisit, record_visit
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import LocalStore, SaveRejectedError
-from field_app.storage.tables import LocalSubject, LocalVisit
+from field_app.storage.store import LocalStore
+from field_app.storage.tables import LocalAttachment, LocalSubject, LocalVisit
 from shared_models.district_time import district_day
-from shared_models.domain import SubjectRecord
+from shared_models.domain import AttachmentRecord, SubjectRecord, VisitRecord
 from shared_models.domain.subjects import SubjectStatus
 from shared_models.domain.visits import CheckinMethod, VisitKind
 from shared_models.protocol.tables import TableName
@@ -96,6 +97,56 @@ def list_subjects(
     return rows
 
 
+def subject_of(store: LocalStore, subject_id: UUID) -> SubjectRecord | None:
+    """A live subject, or ``None`` when the device holds no such subject."""
+    with store.transaction() as session:
+        found = read_rows(
+            store,
+            session,
+            TableName.SUBJECTS,
+            SubjectRecord,
+            live(TableName.SUBJECTS).where(col(LocalSubject.id) == subject_id),
+        )
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class SubjectVisit:
+    """A visit of a subject (a check-in or another), with its photos."""
+
+    visit: VisitRecord
+    photos: list[str]
+    """SHA-256 of its images, read through the blob store."""
+
+
+def subject_visits(store: LocalStore, subject_id: UUID) -> list[SubjectVisit]:
+    """A subject's visits, newest first, read in one transaction."""
+    with store.transaction() as session:
+        visits = read_rows(
+            store,
+            session,
+            TableName.VISITS,
+            VisitRecord,
+            live(TableName.VISITS)
+            .where(col(LocalVisit.subject_id) == subject_id)
+            .order_by(col(LocalVisit.started_at).desc()),
+        )
+        photos: dict[UUID, list[str]] = {}
+        if visits:
+            for attachment in read_rows(
+                store,
+                session,
+                TableName.ATTACHMENTS,
+                AttachmentRecord,
+                live(TableName.ATTACHMENTS).where(
+                    col(LocalAttachment.owner_id).in_([v.id for v in visits])
+                ),
+            ):
+                if attachment.mime.startswith("image/"):
+                    photos.setdefault(attachment.owner_id, []).append(attachment.sha256)
+    return [SubjectVisit(visit, photos.get(visit.id, [])) for visit in visits]
+
+
 def record_checkin(
     store: LocalStore,
     blobs: LocalBlobStore | None,
@@ -129,5 +180,5 @@ def update_subject(
     for name in changes:
         if name not in OFFICER_EDITABLE:
             raise SaveRejectedError(name, "this is changed by the district, not on the device")
-    record = store.save(TableName.SUBJECTS, subject_id, dict(changes))
+    record = store.records.save(TableName.SUBJECTS, subject_id, dict(changes))
     return as_record(SubjectRecord, record)

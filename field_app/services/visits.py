@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from field_app.errors import SaveRejectedError
 from field_app.services.photos import AttachedPhoto, PreparedPhoto, prepare_photo, save_photo
 from field_app.services.records import as_record, validate_fields
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from shared_models.domain import VisitFields, VisitRecord
 from shared_models.domain.agreements import AgreementFields
 from shared_models.domain.attachments import AttachmentOwner
@@ -92,7 +93,7 @@ def record_visit(
     if agreement_id is not None:
         _check_follow_up(store, VisitFields.model_validate(fields), agreement_id)
     visit_id = uuid.uuid4()
-    record = store.save(TableName.VISITS, visit_id, fields)
+    record = store.records.save(TableName.VISITS, visit_id, fields)
     attached = [
         save_photo(store, blobs, AttachmentOwner.VISITS, visit_id, photo, caption)
         for photo in prepared
@@ -103,7 +104,7 @@ def record_visit(
 
 def _check_follow_up(store: LocalStore, visit: VisitFields, agreement_id: UUID) -> None:
     """The server's rule for a follow-up's marks, applied before saving."""
-    agreement = store.get(TableName.AGREEMENTS, agreement_id)
+    agreement = store.records.get(TableName.AGREEMENTS, agreement_id)
     if agreement is None:
         raise SaveRejectedError("agreement_id", "there is no such agreement on this phone")
     problems = obligation_check_problems(visit, as_record(AgreementFields, agreement))

@@ -5,14 +5,15 @@ entry are on disk and survive a killed app or a dead battery (invariant 1).
 """
 
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
-from sqlmodel import create_engine
+from sqlmodel import Session, create_engine
 
 from field_app.security.cipher import FieldCipher
 
@@ -43,6 +44,18 @@ def make_local_engine(path: Path) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One local transaction (BEGIN IMMEDIATE): all of it lands, or none."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def migrate(engine: Engine, revision: str = "head", cipher: FieldCipher | None = None) -> None:

@@ -15,7 +15,8 @@ from uuid import UUID
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from field_app.sync.client import API, Offline, SyncClient
+from field_app.errors import Offline
+from field_app.sync.client import API, SyncClient
 from shared_models.domain.review import (
     ConflictKeep,
     ConflictRecord,

@@ -1,7 +1,7 @@
-"""Thin, typed calls of the sync protocol (docs/protocol.md), and the failures
-the sync engine acts on.
+"""Thin, typed calls of the sync protocol (docs/protocol.md).
 
-Every failure becomes one exception the engine can decide on without reading
+Every failure becomes one exception (defined in ``field_app/errors.py``, so
+the screens catch them without importing sync) the engine can decide on without reading
 HTTP: ``Offline`` (try again later), ``AuthRevoked`` (ask the user to sign
 in), ``ResyncRequired``, ``BatchTooLarge`` (split), ``ProtocolUnsupported``
 (update the app), ``ServerError`` (back off) and ``RequestRejected`` (the
@@ -12,9 +12,6 @@ off by a dropped link, or a captive portal's HTML page with status 200 — is
 Nothing here logs a token, a body or a record: only method, path and status.
 """
 
-# The exception names read as the engine's states (``except Offline``), not as errors.
-# ruff: noqa: N818
-
 import gzip
 import logging
 from collections.abc import Callable, Mapping
@@ -24,6 +21,16 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, JsonValue, ValidationError
 
+from field_app.errors import (
+    AuthRevoked,
+    BatchTooLarge,
+    Offline,
+    ProtocolUnsupported,
+    RequestRejected,
+    ResyncRequired,
+    ServerError,
+    SyncError,
+)
 from shared_models.protocol.auth import LoginRequest, LoginResponse, Me, PasswordChange
 from shared_models.protocol.blobs import (
     UPLOAD_LENGTH,
@@ -42,64 +49,6 @@ TRANSIENT_STATUSES = frozenset({502, 503, 504})
 """Gateway answers: the server (or the way to it) is not there right now."""
 
 Model = TypeVar("Model", bound=BaseModel)
-
-
-class SyncError(Exception):
-    """Base of every failure of a sync call."""
-
-
-class Offline(SyncError):
-    """No usable answer: no connection, a timeout, a gateway error or a
-    body that was cut off. Retry later; nothing is known about the request."""
-
-
-class AuthRevoked(SyncError):
-    """The device's sign-in is not (or no longer) valid: sign in again."""
-
-
-class ResyncRequired(SyncError):
-    """The pull cursor is too old (or from another database): pull from scratch."""
-
-
-class BatchTooLarge(SyncError):
-    """The push was over the server's limits; send fewer mutations at once."""
-
-    def __init__(
-        self, message: str, code: ErrorCode | None, max_mutations: int | None, max_bytes: int | None
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.max_mutations = max_mutations
-        self.max_bytes = max_bytes
-
-
-class ProtocolUnsupported(SyncError):
-    """The server no longer (or not yet) speaks this app's protocol: update the app."""
-
-
-class ServerError(SyncError):
-    """The server failed (a 5xx other than a gateway error); back off and retry."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"server error {status}: {message}")
-        self.status = status
-
-
-class RequestRejected(SyncError):
-    """The server refused this request (a 4xx) and said why."""
-
-    def __init__(
-        self,
-        status: int,
-        code: ErrorCode,
-        message: str,
-        details: Mapping[str, JsonValue] | None = None,
-    ) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = dict(details or {})
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ One round (``sync_once``):
    from there, so a dropped connection costs at most one chunk.
 3. Pull pages until none is left; each page and its cursor land in one local
    transaction, and records with unsynced local edits keep them on top
-   (``LocalStore.apply_pull_page``); the next page is fetched while one is
+   (``PulledChanges.apply_page``); the next page is fetched while one is
    written. A cursor the server no longer serves means a full resync that
    keeps every unsynced change.
-4. Index what large pages stored unindexed (``LocalStore.index_pending``),
+4. Index what large pages stored unindexed (``SearchIndex.index_pending``),
    after the round's status is published: a first sync's records are
    usable before their search entries exist.
 
@@ -29,30 +29,27 @@ back-off and full jitter by the background loop.
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
-from sqlmodel import col
-
 from field_app.config import AppSettings
-from field_app.storage.store import LocalStore, OutboxItem
-from field_app.storage.tables import SyncLogEntry
-from field_app.sync.backoff import Backoff
-from field_app.sync.blobs import BlobSource
-from field_app.sync.client import (
+from field_app.errors import (
     AuthRevoked,
     BatchTooLarge,
     Offline,
     ProtocolUnsupported,
     RequestRejected,
     ResyncRequired,
-    SyncClient,
     SyncError,
-    encode_push,
 )
+from field_app.storage.outbox import OutboxItem
+from field_app.storage.store import LocalStore
+from field_app.sync.backoff import Backoff
+from field_app.sync.blobs import CHUNK_BYTES, BlobSource, upload_blobs
+from field_app.sync.client import SyncClient, encode_push
 from field_app.sync.status import SyncPhase, SyncState, SyncStatus, count_attention
 from shared_models.protocol.errors import ErrorCode, MutationError
 from shared_models.protocol.pull import PullPage
@@ -61,10 +58,6 @@ from shared_models.protocol.version import PROTOCOL_VERSION
 
 log = logging.getLogger(__name__)
 
-CHUNK_BYTES = 256 * 1024
-"""One PATCH: small enough to get through a weak link, large enough to be few."""
-MISSING_QUERY_SIZE = 1000
-SYNC_LOG_KEEP = 500
 StatusListener = Callable[[SyncStatus], None]
 
 
@@ -109,7 +102,8 @@ class SyncEngine:
         self.app_version = app_version
         self.chunk_bytes = chunk_bytes
         self.backoff = Backoff(rng)
-        self._max_batch = self.settings.push_batch_size
+        self._max_batch = self.settings.largest_push_batch  # until a 413 states the server's
+        self._batch = self.settings.push_batch_size  # by the link (AppSettings.next_push_batch)
         self._round = threading.Lock()
         self._wake = wake or threading.Event()
         self._stopping = threading.Event()
@@ -148,7 +142,7 @@ class SyncEngine:
                 log.exception("a sync status listener failed")
 
     def _resting_status(self) -> SyncStatus:
-        device = self.store.device_state()
+        device = self.store.device.read()
         if device.needs_login:
             state = SyncState.NEEDS_LOGIN
         elif device.last_sync_at is not None:
@@ -164,7 +158,7 @@ class SyncEngine:
         the outcome says what happened, and the status tells the user."""
         with self._round:
             result = SyncResult()
-            device = self.store.device_state()
+            device = self.store.device.read()
             if device.needs_login:
                 result.outcome = SyncState.NEEDS_LOGIN
                 self._publish(SyncState.NEEDS_LOGIN, reason=_REASONS[SyncState.NEEDS_LOGIN])
@@ -175,7 +169,7 @@ class SyncEngine:
                 self._upload(result)
                 self._pull(result, device.cursor)
             except AuthRevoked:
-                self.store.update_device_state(needs_login=True)
+                self.store.device.update(needs_login=True)
                 result.outcome, result.error = SyncState.NEEDS_LOGIN, "sign-in revoked"
             except Offline as error:
                 result.outcome, result.error = SyncState.OFFLINE, str(error)
@@ -196,20 +190,20 @@ class SyncEngine:
             self._log(result)
             # After the status is out: the pulled records are usable already,
             # and a search before this is done completes the index itself.
-            self.store.index_pending()
+            self.store.search_index.index_pending()
             return result
 
     # -- push ---------------------------------------------------------------------
 
     def _push(self, result: SyncResult, device_id: str) -> None:
-        items = self.store.outbox(("pending", "sent"))
+        items = self.store.outbox.items(("pending", "sent"))
         pending = [item for item in items if item.state == "pending"]
         if pending:
-            self.store.mark_sent(pending)
+            self.store.outbox.mark_sent(pending)
             # Read again after marking: an edit that folded into a pending
             # entry just before it was marked goes out with it, and from now
             # on these entries are frozen.
-            items = self.store.outbox(("sent",))
+            items = self.store.outbox.items(("sent",))
         total = len(items)
         done = 0
         self._progress(SyncPhase.PUSH, 0, total)
@@ -219,12 +213,13 @@ class SyncEngine:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lastmile-push") as encoder:
             ahead: tuple[int, Future[bytes]] | None = None
             while done < total:
-                batch = items[done : done + self._max_batch]
+                size = min(self._batch, self._max_batch)
+                batch = items[done : done + size]
                 if ahead is not None and ahead[0] == len(batch):
                     body = ahead[1].result()
-                else:  # the first batch, or the server asked for smaller ones
+                else:  # the first batch, or the link or the server changed the size
                     body = self._encode(batch, device_id)
-                following = items[done + len(batch) : done + len(batch) + self._max_batch]
+                following = items[done + len(batch) : done + len(batch) + size]
                 ahead = None
                 if following:
                     ahead = (len(following), encoder.submit(self._encode, following, device_id))
@@ -253,7 +248,9 @@ class SyncEngine:
         try:
             if body is None:
                 body = self._encode(batch, device_id)
+            started = time.monotonic()
             response = self.client.push_encoded(body)
+            self._batch = self.settings.next_push_batch(time.monotonic() - started)
         except BatchTooLarge as too_large:
             if too_large.max_mutations:
                 self._max_batch = max(1, min(self._max_batch, too_large.max_mutations))
@@ -266,7 +263,7 @@ class SyncEngine:
             response_results = [_too_large(batch[0], too_large)]
         else:
             response_results = response.results
-        self.store.apply_results(response_results)
+        self.store.outbox.apply_results(response_results)
         for answer in response_results:
             if answer.status is MutationStatus.REJECTED:
                 result.rejected += 1
@@ -276,44 +273,10 @@ class SyncEngine:
     # -- blobs --------------------------------------------------------------------
 
     def _upload(self, result: SyncResult) -> None:
-        pending = list(self.blobs.pending())
-        if not pending:
-            return
-        missing: set[str] = set()
-        hashes = [sha for sha, _, _ in pending]
-        for start in range(0, len(hashes), MISSING_QUERY_SIZE):
-            missing.update(self.client.blobs_missing(hashes[start : start + MISSING_QUERY_SIZE]))
-        self._progress(SyncPhase.UPLOAD, 0, len(pending))
-        for done, (sha256, size, _mime) in enumerate(pending, start=1):
-            if sha256 not in missing or self._upload_blob(sha256, size):
-                self.blobs.mark_uploaded(sha256)
-                result.uploaded += 1
-            self._progress(SyncPhase.UPLOAD, done, len(pending))
+        def progress(done: int, total: int) -> None:
+            self._progress(SyncPhase.UPLOAD, done, total)
 
-    def _upload_blob(self, sha256: str, size: int) -> bool:
-        """Upload from wherever the server's copy ends; ``True`` once complete.
-        ``False`` leaves the blob for a later round (busy), or for the user
-        when the server refused it (over quota, too large, damaged): sending
-        it again every round would never succeed and would hide the reason."""
-        try:
-            progress = self.client.blob_head(sha256)
-            stalled = 0
-            while not progress.complete:
-                if progress.busy or progress.offset >= size or stalled > 2:
-                    log.info("blob upload paused at %d of %d bytes", progress.offset, size)
-                    return False
-                offset = progress.offset
-                chunk = self.blobs.read(sha256, offset, min(self.chunk_bytes, size - offset))
-                progress = self.client.blob_patch(sha256, offset, size, chunk)
-                stalled = stalled + 1 if progress.offset <= offset else 0
-        except (RequestRejected, BatchTooLarge) as refused:
-            # QUOTA_EXCEEDED, PAYLOAD_TOO_LARGE or HASH_MISMATCH (a damaged
-            # local copy). The other blobs and the pull must not wait for it.
-            log.warning("blob upload refused: %s", refused.code)
-            reason = refused.message if isinstance(refused, RequestRejected) else str(refused)
-            self.blobs.mark_refused(sha256, reason)
-            return False
-        return True
+        result.uploaded += upload_blobs(self.client, self.blobs, self.chunk_bytes, progress)
 
     # -- pull ---------------------------------------------------------------------
 
@@ -336,7 +299,7 @@ class SyncEngine:
                     if not _needs_resync(refused) or cursor is None or result.resynced:
                         raise
                     log.info("the server asks for a full resync; unsynced changes are kept")
-                    self.store.forget_synced_records()
+                    self.store.pulled.forget_synced_records()
                     cursor, result.resynced, ahead = None, True, None
                     continue
                 cursor, ahead = page.cursor, None
@@ -345,7 +308,7 @@ class SyncEngine:
                     # would wait for the write below to commit.
                     token = self.client.token_provider()
                     ahead = fetcher.submit(self.client.pull, cursor, limit, token=token)
-                self.store.apply_pull_page(page.changes, page.cursor)
+                self.store.pulled.apply_page(page.changes, page.cursor)
                 done += len(page.changes)
                 result.pulled += len(page.changes)
                 total = done + (limit if page.more else 0)
@@ -414,14 +377,7 @@ class SyncEngine:
             f"acknowledged={result.acknowledged} rejected={result.rejected} "
             f"uploaded={result.uploaded} pulled={result.pulled} resynced={result.resynced}"
         )
-        with self.store.transaction() as session:
-            session.add(SyncLogEntry(at=self.clock(), event=result.outcome.value, detail=detail))
-            session.flush()
-            top = session.scalar(select(func.max(col(SyncLogEntry.id))))
-            if top is not None and top > SYNC_LOG_KEEP:
-                session.execute(
-                    delete(SyncLogEntry).where(col(SyncLogEntry.id) <= top - SYNC_LOG_KEEP)
-                )
+        self.store.sync_log.add(self.clock(), result.outcome.value, detail)
 
 
 _REASONS = {

@@ -11,6 +11,8 @@ phone's data is erased, from the keystore's warning threshold on.
 import itertools
 from enum import StrEnum
 
+from field_app.core import FieldAppCore, valid_server_url
+from field_app.errors import AuthRevoked, Offline, ProtocolUnsupported, RequestRejected, SyncError
 from field_app.i18n import Msg, msg
 from field_app.security.keystore import (
     PASSCODE_MIN_LENGTH,
@@ -20,15 +22,7 @@ from field_app.security.keystore import (
     WrongPinError,
 )
 from field_app.services.session import DifferentUserError, LockedError, SessionState
-from field_app.sync.client import (
-    AuthRevoked,
-    Offline,
-    ProtocolUnsupported,
-    RequestRejected,
-    SyncError,
-)
 from field_app.viewmodels.base import Observable, sync_error_message
-from field_app.viewmodels.core import FieldAppCore, valid_server_url
 from shared_models.protocol.auth import PasswordProblem, password_problem
 from shared_models.protocol.errors import ErrorCode
 

@@ -16,6 +16,8 @@ from uuid import UUID
 
 from pydantic import JsonValue, ValidationError
 
+from field_app.core import FieldAppCore
+from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import (
     agreement_record,
@@ -24,12 +26,10 @@ from field_app.services.agreements import (
     save_terms,
     sealed_fields,
 )
+from field_app.services.cases import case_title
 from field_app.services.drafts import delete_draft, load_draft, save_draft
-from field_app.storage.store import SaveRejectedError
 from field_app.viewmodels.agreements import agreement_error
 from field_app.viewmodels.base import Observable
-from field_app.viewmodels.core import FieldAppCore
-from field_app.viewmodels.records import case_title
 from shared_models.domain.agreements import AgreementFields, AgreementStatus
 from shared_models.domain.cases import PartyKind, PartyRole
 
@@ -73,7 +73,7 @@ class AgreementFormViewModel(Observable):
         super().__init__()
         self.core = core
         self.case_id = case_id
-        self.case_title = case_title(core.data.store, case_id)
+        self.case_title = case_title(core.store, case_id)
         self.existing = agreement_id is not None
         self.agreement_id = agreement_id or uuid.uuid4()
         self.draft_key = draft_key(case_id, agreement_id)
@@ -97,7 +97,7 @@ class AgreementFormViewModel(Observable):
     # -- where the terms start from -------------------------------------------------
 
     def _prefill(self) -> None:
-        store = self.core.data.store
+        store = self.core.store
         try:
             if self.existing:
                 record = agreement_record(store, self.agreement_id)
@@ -195,7 +195,7 @@ class AgreementFormViewModel(Observable):
         self.notify()
 
     def discard(self) -> None:
-        delete_draft(self.core.data.store, self.draft_key)
+        delete_draft(self.core.store, self.draft_key)
 
     # -- what is missing --------------------------------------------------------------
 
@@ -286,12 +286,12 @@ class AgreementFormViewModel(Observable):
             self.notify()
             return False
         try:
-            save_terms(self.core.data.store, self.agreement_id, terms)
+            save_terms(self.core.store, self.agreement_id, terms)
         except SaveRejectedError as refused:
             self.error = agreement_error(refused)
             self.notify()
             return False
-        delete_draft(self.core.data.store, self.draft_key)
+        delete_draft(self.core.store, self.draft_key)
         self.saved_id = self.agreement_id
         self.error = None
         self.core.changed()
@@ -316,10 +316,10 @@ class AgreementFormViewModel(Observable):
 
     def _keep(self) -> None:
         if self.saved_id is None and not self.sealed:
-            save_draft(self.core.data.store, self.draft_key, self._payload())
+            save_draft(self.core.store, self.draft_key, self._payload())
 
     def _restore(self) -> bool:
-        draft: dict[str, Any] | None = load_draft(self.core.data.store, self.draft_key)
+        draft: dict[str, Any] | None = load_draft(self.core.store, self.draft_key)
         if not draft:
             return False
         self.agreement_id = UUID(draft["agreement_id"])

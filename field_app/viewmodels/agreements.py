@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from field_app.core import FieldAppCore
+from field_app.errors import AgreementSealedError, SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import (
     AgreementIncompleteError,
@@ -21,18 +23,16 @@ from field_app.services.agreements import (
     sealed_fields,
     signers,
 )
+from field_app.services.attention import unsent_ids
+from field_app.services.cases import case_title
 from field_app.services.photos import PhotoRejectedError
 from field_app.services.signature_strokes import (
     BlankSignatureError,
     Point,
     clamp,
-    has_enough_ink,
     signature_png,
 )
-from field_app.storage.store import AgreementSealedError, SaveRejectedError
 from field_app.viewmodels.base import Observable, rejected_message
-from field_app.viewmodels.core import FieldAppCore
-from field_app.viewmodels.records import case_title, unsent_ids
 from shared_models.agreement_text import AgreementDocument, agreement_document
 from shared_models.domain import AgreementRecord
 from shared_models.domain.agreements import AgreementStatus, SignatureKind, SignerRole
@@ -136,7 +136,7 @@ class AgreementViewModel(Observable):
         self.load()
 
     def load(self) -> None:
-        store = self.core.data.store
+        store = self.core.store
         self.record = agreement_record(store, self.agreement_id)
         if self.record is None:
             self.notify()
@@ -228,7 +228,7 @@ class AgreementViewModel(Observable):
 
     def seal(self) -> bool:
         try:
-            seal(self.core.data.store, self.agreement_id)
+            seal(self.core.store, self.agreement_id)
         except SaveRejectedError as refused:
             self.error = agreement_error(refused)
             self.notify()
@@ -240,8 +240,7 @@ class AgreementViewModel(Observable):
 
     def pdf(self) -> bytes:
         """The printable PDF, made here on the phone (blocking: views run it off the UI)."""
-        data = self.core.data
-        return agreement_pdf(data.store, data.blobs, self.agreement_id, self.core.zone)
+        return agreement_pdf(self.core.store, self.core.blobs, self.agreement_id, self.core.zone)
 
     @property
     def file_name(self) -> str:
@@ -260,7 +259,7 @@ class SignatureViewModel(Observable):
         self.strokes: list[list[Point]] = []
         self.error: Msg | None = None
         self.saved = False
-        record = agreement_record(core.data.store, agreement_id)
+        record = agreement_record(core.store, agreement_id)
         lines = signer_lines(record) if record else []
         self.signer = next((line for line in lines if line.index == index), None)
         self.sealed = record is not None and record.status is AgreementStatus.SIGNED
@@ -289,10 +288,6 @@ class SignatureViewModel(Observable):
         self.error = None
         self.notify()
 
-    @property
-    def has_ink(self) -> bool:
-        return has_enough_ink([tuple(s) for s in self.strokes])
-
     def png(self) -> bytes:
         return signature_png([tuple(s) for s in self.strokes])
 
@@ -316,9 +311,10 @@ class SignatureViewModel(Observable):
         return self._save(raw, SignatureKind.FINGERPRINT)
 
     def _save(self, image: bytes, kind: SignatureKind) -> bool:
-        data = self.core.data
         try:
-            add_signature(data.store, data.blobs, self.agreement_id, self.index, image, kind)
+            add_signature(
+                self.core.store, self.core.blobs, self.agreement_id, self.index, image, kind
+            )
         except SaveRejectedError as refused:
             self.error = agreement_error(refused)
             self.notify()

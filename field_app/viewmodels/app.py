@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from field_app.core import FieldAppCore
 from field_app.i18n import Translator
 from field_app.services.session import SessionState
 from field_app.sync.status import SyncStatus
@@ -19,7 +20,6 @@ from field_app.viewmodels.agreement_form import AgreementFormViewModel
 from field_app.viewmodels.agreements import AgreementViewModel, SignatureViewModel
 from field_app.viewmodels.base import Observable
 from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.correction import CorrectionViewModel
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.intake import CaseIntakeViewModel

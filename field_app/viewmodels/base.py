@@ -3,9 +3,8 @@ and to show what went wrong in words the user can act on."""
 
 from collections.abc import Callable
 
+from field_app.errors import Offline, RequestRejected, SaveRejectedError, SyncError
 from field_app.i18n import Msg, msg
-from field_app.storage.store import SaveRejectedError
-from field_app.sync.client import Offline, RequestRejected, SyncError
 
 
 class Observable:

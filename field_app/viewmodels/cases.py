@@ -7,19 +7,18 @@ from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from uuid import UUID
 
+from field_app.core import FieldAppCore
+from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import case_agreements
+from field_app.services.attention import unsent_ids
 from field_app.services.cases import case_detail, close_case, list_cases
-from field_app.services.photo_fetch import fetch_photos
-from field_app.storage.store import SaveRejectedError
+from field_app.services.photo_fetch import fetch_photos, missing_photos, previews
 from field_app.viewmodels.agreements import short_number
 from field_app.viewmodels.base import Observable, rejected_message
-from field_app.viewmodels.core import FieldAppCore
-from field_app.viewmodels.records import unsent_ids
 from shared_models.district_time import district_day
 from shared_models.domain import CaseRecord
 from shared_models.domain.cases import OPEN_CASE_STATUSES, CaseCategory, CaseStatus
-from shared_models.domain.visits import VisitKind
 
 LIST_LIMIT = 200
 """A phone list of more than this is searched, not scrolled."""
@@ -77,7 +76,7 @@ class CaseListViewModel(Observable):
         self.load()
 
     def load(self) -> None:
-        store = self.core.data.store
+        store = self.core.store
         statuses = _FILTER_STATUSES[self.status_filter]
         cases = list_cases(
             store,
@@ -178,8 +177,11 @@ class CaseDetailViewModel(Observable):
     @property
     def missing_photos(self) -> list[str]:
         """Photos on this page the phone does not hold (another device took them)."""
-        blobs = self.core.data.blobs
-        return [sha for sha in self.photo_mimes if not blobs.has(sha)]
+        return missing_photos(self.core.blobs, self.photo_mimes)
+
+    def previews(self, hashes: list[str]) -> list[bytes | None]:
+        """The photos' previews, ``None`` for one not (yet) on the phone."""
+        return previews(self.core.blobs, hashes)
 
     def fetch_photos(self) -> bool:
         """Fetch the missing photos (slow: call off the UI thread); ``True``
@@ -187,7 +189,7 @@ class CaseDetailViewModel(Observable):
         wanted = [(sha, self.photo_mimes[sha]) for sha in self.missing_photos]
         if not wanted:
             return False
-        report = fetch_photos(self.core.data.blobs, self.core.session.client, wanted)
+        report = fetch_photos(self.core.blobs, self.core.session.client, wanted)
         return bool(report.fetched)
 
     @property
@@ -211,7 +213,7 @@ class CaseDetailViewModel(Observable):
         return msg(f"case.source.{self.case.source.value}") if self.case else None
 
     def load(self) -> None:
-        store = self.core.data.store
+        store = self.core.store
         detail = case_detail(store, self.case_id)
         if detail is None:
             self.case = None
@@ -271,7 +273,7 @@ class CaseDetailViewModel(Observable):
         if not self.is_open:
             return False
         try:
-            close_case(self.core.data.store, self.case_id)
+            close_case(self.core.store, self.case_id)
         except SaveRejectedError as refused:
             self.error = rejected_message(refused)
             self.notify()
@@ -279,7 +281,3 @@ class CaseDetailViewModel(Observable):
         self.core.changed()
         self.load()
         return True
-
-    @property
-    def visit_kinds(self) -> list[VisitKind]:
-        return [k for k in VisitKind if k is not VisitKind.CHECKIN]

@@ -11,13 +11,11 @@ from uuid import UUID
 
 from pydantic import JsonValue
 
+from field_app.core import FieldAppCore
+from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
-from field_app.services.attention import RejectedChange, rejected_changes
-from field_app.services.records import validate_fields
-from field_app.storage.store import SaveRejectedError
+from field_app.services.attention import RejectedChange, rejected_changes, resend_corrected
 from field_app.viewmodels.base import FIELD_LABELS, Observable, field_name, rejected_message
-from field_app.viewmodels.core import FieldAppCore
-from shared_models.protocol.tables import TABLES
 
 
 def _editable(value: JsonValue) -> bool:
@@ -43,9 +41,7 @@ class CorrectionViewModel(Observable):
         self.load()
 
     def load(self) -> None:
-        found = [
-            c for c in rejected_changes(self.core.data.store) if c.mutation_id == self.mutation_id
-        ]
+        found = [c for c in rejected_changes(self.core.store) if c.mutation_id == self.mutation_id]
         self.change = found[0] if found else None
         if self.change is not None:
             self.values = {
@@ -102,24 +98,12 @@ class CorrectionViewModel(Observable):
             self.error = msg("correction.gone")
             self.notify()
             return False
-        store = self.core.data.store
         try:
-            corrections = self.corrections()
-            if change.op == "upsert":
-                current = store.get(change.table.value, change.record_id) or {}
-                spec = TABLES[change.table]
-                writable = spec.fields.model_fields
-                merged = {
-                    name: value
-                    for name, value in {**current, **change.fields, **corrections}.items()
-                    if name in writable
-                }
-                validate_fields(spec.fields, merged)
+            resend_corrected(self.core.store, change, self.corrections())
         except SaveRejectedError as error:
             self.error = rejected_message(error)
             self.notify()
             return False
-        store.retry(self.mutation_id, corrections or None)
         self.done = True
         self.core.changed()
         self.notify()

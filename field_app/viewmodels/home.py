@@ -10,21 +10,28 @@ from uuid import UUID
 
 from pydantic import JsonValue
 
+from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
-from field_app.services.attention import RejectedChange, attention
-from field_app.services.cases import list_cases
+from field_app.services.attention import (
+    RejectedChange,
+    attention,
+    discard_change,
+    retry_change,
+    retry_upload,
+    unsent_ids,
+)
+from field_app.services.cases import case_title, list_cases
 from field_app.services.drafts import list_drafts
-from field_app.services.subjects import list_subjects
-from field_app.storage.store import LocalStore
+from field_app.services.records import record_owner, stored_fields
+from field_app.services.subjects import list_subjects, subject_of
 from field_app.viewmodels.base import Observable
 from field_app.viewmodels.cases import CaseRow, case_row
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.intake import INTAKE_DRAFT
 from field_app.viewmodels.nav import Route, Screen
-from field_app.viewmodels.records import case_title, route_for, subject_of, unsent_ids
 from field_app.viewmodels.subjects import SubjectRow, subject_row
 from shared_models.domain.cases import OPEN_CASE_STATUSES
 from shared_models.domain.org import Role
+from shared_models.protocol.tables import TableName
 
 HOME_LIST = 8
 """How many of each list the home screen shows before "see all"."""
@@ -54,13 +61,26 @@ _LABEL_FIELDS = ("name", "title", "signer_name", "caption")
 _NOT_SHOWN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def _refused_title(store: LocalStore, change: RejectedChange) -> Msg:
+_SCREENS = {
+    TableName.CASES: Screen.CASE,
+    TableName.SUBJECTS: Screen.SUBJECT,
+    TableName.AGREEMENTS: Screen.AGREEMENT,
+}
+
+
+def _route(owner: tuple[TableName, UUID] | None) -> Route | None:
+    """The screen that shows a record's owner (``record_owner``)."""
+    if owner is None:
+        return None
+    return Route.to(_SCREENS[owner[0]], id=str(owner[1]))
+
+
+def _refused_title(change: RejectedChange, current: dict[str, JsonValue]) -> Msg:
     """ "The server refused a change (party “Li Ming”)": which record, by the
     name or title it was sent with (or has on the phone), so the user knows
     what to correct before opening it. A control character the server
     refused is shown as ``?``."""
     what = msg(f"table.{change.table.value}")
-    current = store.get(change.table.value, change.record_id) or {}
     for values in (change.fields, current):
         for key in _LABEL_FIELDS:
             value = values.get(key)
@@ -99,7 +119,7 @@ class HomeViewModel(Observable):
         return self.role in (Role.MEDIATOR, Role.SUPERVISOR, Role.ADMIN)
 
     def load(self) -> None:
-        store = self.core.data.store
+        store = self.core.store
         user = self.core.user
         self.role = user.role if user else None
         self.name = user.display_name if user else ""
@@ -126,7 +146,7 @@ class HomeViewModel(Observable):
         self.notify()
 
     def _drafts(self) -> list[DraftItem]:
-        store = self.core.data.store
+        store = self.core.store
         items = []
         for draft in list_drafts(store):
             kind, _, ident = draft.key.partition(":")
@@ -173,14 +193,14 @@ class HomeViewModel(Observable):
         return items
 
     def _attention(self) -> list[AttentionItem]:
-        store = self.core.data.store
+        store = self.core.store
         found = attention(store)
         items = [
             AttentionItem(
                 "rejected",
-                _refused_title(store, change),
+                _refused_title(change, stored_fields(store, change.table, change.record_id)),
                 change.message or change.code or "",
-                route_for(store, change.table.value, change.record_id),
+                _route(record_owner(store, change.table.value, change.record_id)),
                 change.mutation_id,
             )
             for change in found.rejected
@@ -190,7 +210,7 @@ class HomeViewModel(Observable):
                 "sent_back",
                 msg("attention.sent_back", what=msg(f"table.{review.target_table.value}")),
                 review.comment,
-                route_for(store, review.target_table.value, review.target_id),
+                _route(record_owner(store, review.target_table.value, review.target_id)),
             )
             for review in found.needs_changes
         ]
@@ -201,7 +221,7 @@ class HomeViewModel(Observable):
                 _value_text(conflict.overwritten_value)
                 + " → "
                 + _value_text(conflict.current_value),
-                route_for(store, conflict.table_name, conflict.record_id),
+                _route(record_owner(store, conflict.table_name, conflict.record_id)),
             )
             for conflict in found.conflicts
         ]
@@ -221,9 +241,9 @@ class HomeViewModel(Observable):
         """The server refused it; the user fixed what it pointed at elsewhere, or
         the cause went away (a deleted reference restored): queue it again."""
         if item.mutation_id is not None:
-            self.core.data.store.retry(item.mutation_id)
+            retry_change(self.core.store, item.mutation_id)
         elif item.sha256 is not None:
-            self.core.data.blobs.retry(item.sha256)
+            retry_upload(self.core.blobs, item.sha256)
         else:
             return
         self.core.changed()
@@ -232,7 +252,7 @@ class HomeViewModel(Observable):
     def give_up(self, item: AttentionItem) -> None:
         """Drop a refused change for good (the server keeps its own version)."""
         if item.mutation_id is not None:
-            self.core.data.store.discard(item.mutation_id)
+            discard_change(self.core.store, item.mutation_id)
             self.core.changed()
             self.load()
 

@@ -11,18 +11,15 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
-from sqlmodel import col
 
+from field_app.core import FieldAppCore
+from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.cases import CaseIntake, NewParty, open_case
+from field_app.services.directory import units_within
 from field_app.services.drafts import delete_draft, load_draft, save_draft
-from field_app.services.records import live, units_below
-from field_app.storage.store import SaveRejectedError
-from field_app.storage.tables import LocalOrgUnit
 from field_app.viewmodels.base import Observable, field_name, rejected_message
-from field_app.viewmodels.core import FieldAppCore
 from shared_models.domain.cases import CaseCategory, CaseSource, PartyRole
-from shared_models.protocol.tables import TableName
 
 INTAKE_DRAFT = "case-intake"
 STEPS = 3
@@ -143,7 +140,7 @@ class CaseIntakeViewModel(Observable):
         assert self.category is not None
         assert self.unit_id is not None
         user = self.core.user
-        store = self.core.data.store
+        store = self.core.store
         intake = CaseIntake(
             title=self.title.strip(),
             category=self.category,
@@ -174,7 +171,7 @@ class CaseIntakeViewModel(Observable):
         return True
 
     def discard(self) -> None:
-        delete_draft(self.core.data.store, INTAKE_DRAFT)
+        delete_draft(self.core.store, INTAKE_DRAFT)
 
     def _show_rejection(self, refused: SaveRejectedError, indexes: list[int]) -> None:
         self.error = rejected_message(refused)
@@ -208,10 +205,10 @@ class CaseIntakeViewModel(Observable):
 
     def _keep(self) -> None:
         if self.saved_id is None:
-            save_draft(self.core.data.store, INTAKE_DRAFT, self._payload())
+            save_draft(self.core.store, INTAKE_DRAFT, self._payload())
 
     def _restore(self) -> bool:
-        draft: dict[str, Any] | None = load_draft(self.core.data.store, INTAKE_DRAFT)
+        draft: dict[str, Any] | None = load_draft(self.core.store, INTAKE_DRAFT)
         if not draft:
             return False
         self.step = int(draft.get("step", 0)) % STEPS
@@ -233,12 +230,6 @@ class CaseIntakeViewModel(Observable):
     def _units(self, unit_id: UUID | None) -> list[UnitChoice]:
         if unit_id is None:
             return []
-        store = self.core.data.store
-        with store.transaction() as session:
-            below = units_below(session, unit_id)
-            rows = session.scalars(
-                live(TableName.ORG_UNITS).where(col(LocalOrgUnit.id).in_(below))
-            ).all()
-            units = [UnitChoice(row.id, row.name) for row in rows]
+        units = [UnitChoice(unit.id, unit.name) for unit in units_within(self.core.store, unit_id)]
         units.sort(key=lambda unit: (unit.id != unit_id, unit.name))
         return units

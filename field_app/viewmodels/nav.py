@@ -45,18 +45,6 @@ class Route:
         return dict(self.params).get(name, default)
 
 
-TAB_ROOTS = (
-    Screen.HOME,
-    Screen.REVIEW,
-    Screen.CONFLICTS,
-    Screen.DASHBOARD,
-    Screen.CASES,
-    Screen.SUBJECTS,
-    Screen.DEVICES,
-    Screen.ADMIN,
-    Screen.SETTINGS,
-)
-
 SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 
 

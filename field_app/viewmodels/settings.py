@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import flet
 
+from field_app.core import TEXT_SIZES, FieldAppCore, app_version, valid_server_url
 from field_app.i18n import LANGUAGES, Msg, Translator, msg
 from field_app.security.keystore import DataWipedError, SecretKind, WrongPinError, secret_kind
 from field_app.viewmodels.access import pin_problem
 from field_app.viewmodels.base import Observable
-from field_app.viewmodels.core import TEXT_SIZES, FieldAppCore, app_version, valid_server_url
 from shared_models.protocol.version import PROTOCOL_VERSION
 
 

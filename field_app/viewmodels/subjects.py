@@ -6,19 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlmodel import col
-
+from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
-from field_app.services.records import live, read_rows
-from field_app.services.subjects import SubjectDue, list_subjects
-from field_app.storage.tables import LocalAttachment, LocalVisit
+from field_app.services.attention import unsent_ids
+from field_app.services.photo_fetch import previews
+from field_app.services.subjects import SubjectDue, list_subjects, subject_of, subject_visits
 from field_app.viewmodels.base import Observable
 from field_app.viewmodels.cases import location_text
-from field_app.viewmodels.core import FieldAppCore
-from field_app.viewmodels.records import due_text, subject_of, unsent_ids
-from shared_models.domain import AttachmentRecord, SubjectRecord, VisitRecord
+from shared_models.domain import SubjectRecord, VisitRecord
 from shared_models.domain.visits import VisitKind
-from shared_models.protocol.tables import TableName
 
 
 @dataclass(frozen=True)
@@ -31,6 +27,17 @@ class SubjectRow:
     overdue: bool
     key_person: bool
     last_checkin: datetime | None
+
+
+def due_text(due_on: date, today: date) -> Msg:
+    days = (due_on - today).days
+    if days < 0:
+        return msg("due.overdue_days", count=-days)
+    if days == 0:
+        return msg("due.today")
+    if days == 1:
+        return msg("due.tomorrow")
+    return msg("due.in_days", count=days)
 
 
 def subject_row(item: SubjectDue, today: date) -> SubjectRow:
@@ -58,9 +65,7 @@ class SubjectListViewModel(Observable):
     def load(self) -> None:
         now = self.core.now() if self.now is None else self.now.astimezone(self.core.zone)
         today = now.date()
-        self.all_rows = [
-            subject_row(item, today) for item in list_subjects(self.core.data.store, now)
-        ]
+        self.all_rows = [subject_row(item, today) for item in list_subjects(self.core.store, now)]
         self.notify()
 
     @property
@@ -103,7 +108,7 @@ class SubjectDetailViewModel(Observable):
         self.load()
 
     def load(self) -> None:
-        store = self.core.data.store
+        store = self.core.store
         self.subject = subject_of(store, self.subject_id)
         now = self.core.now() if self.now is None else self.now.astimezone(self.core.zone)
         self.due = next(
@@ -115,47 +120,17 @@ class SubjectDetailViewModel(Observable):
             None,
         )
         unsent = unsent_ids(store)
-        with store.transaction() as session:
-            visits = read_rows(
-                store,
-                session,
-                TableName.VISITS,
-                VisitRecord,
-                live(TableName.VISITS)
-                .where(col(LocalVisit.subject_id) == self.subject_id)
-                .order_by(col(LocalVisit.started_at).desc()),
-            )
-            photos: dict[UUID, list[str]] = {}
-            if visits:
-                for attachment in read_rows(
-                    store,
-                    session,
-                    TableName.ATTACHMENTS,
-                    AttachmentRecord,
-                    live(TableName.ATTACHMENTS).where(
-                        col(LocalAttachment.owner_id).in_([v.id for v in visits])
-                    ),
-                ):
-                    if attachment.mime.startswith("image/"):
-                        photos.setdefault(attachment.owner_id, []).append(attachment.sha256)
-        self.history = [
-            CheckinLine(
-                id=visit.id,
-                when=visit.started_at,
-                method=msg(f"checkin.method.{visit.method.value}") if visit.method else None,
-                kind=msg(f"visit.kind.{visit.kind.value}"),
-                notes=visit.notes,
-                location=location_text(visit.lat, visit.lon, visit.accuracy_m),
-                photos=photos.get(visit.id, []),
-                unsent=visit.id in unsent,
-            )
-            for visit in visits
-        ]
+        visits = subject_visits(store, self.subject_id)
+        self.history = [_checkin_line(found.visit, found.photos, unsent) for found in visits]
         self.notify()
 
     @property
     def found(self) -> bool:
         return self.subject is not None
+
+    def previews(self, hashes: list[str]) -> list[bytes | None]:
+        """The photos' previews, ``None`` for one not (yet) on the phone."""
+        return previews(self.core.blobs, hashes)
 
     @property
     def checkins(self) -> list[CheckinLine]:
@@ -182,3 +157,16 @@ class SubjectDetailViewModel(Observable):
         if self.subject is None:
             return None
         return msg("subject.interval", count=self.subject.checkin_interval_days)
+
+
+def _checkin_line(visit: VisitRecord, photos: list[str], unsent: set[UUID]) -> CheckinLine:
+    return CheckinLine(
+        id=visit.id,
+        when=visit.started_at,
+        method=msg(f"checkin.method.{visit.method.value}") if visit.method else None,
+        kind=msg(f"visit.kind.{visit.kind.value}"),
+        notes=visit.notes,
+        location=location_text(visit.lat, visit.lon, visit.accuracy_m),
+        photos=photos,
+        unsent=visit.id in unsent,
+    )

@@ -7,18 +7,15 @@ users and org units) so the server's answers can carry ids only."""
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlmodel import col
-
+from field_app.core import FieldAppCore
+from field_app.errors import AuthRevoked, Offline, RequestRejected, SyncError
 from field_app.i18n import Msg, msg
-from field_app.storage.tables import LocalOrgUnit, LocalUser
+from field_app.services.directory import org_units, people, unit_kind
 from field_app.supervision.client import SupervisionClient
-from field_app.sync.client import AuthRevoked, Offline, RequestRejected, SyncError
 from field_app.viewmodels.base import Observable
-from field_app.viewmodels.core import FieldAppCore
 from shared_models.domain.org import OrgUnitKind, Role
 
 T = TypeVar("T")
@@ -53,7 +50,6 @@ class Directory:
     """The offices in the user's jurisdiction, by name."""
     authors: list[tuple[UUID, str]]
     """Mediators and officers, by name."""
-    home_unit: UUID | None
     district_user: bool
     """Sits at the district (sees every office; a roll-up on the dashboard)."""
 
@@ -65,32 +61,24 @@ class Directory:
 
 
 def read_directory(core: FieldAppCore) -> Directory:
-    store = core.data.store
     me = core.user
     home = me.org_unit_id if me is not None else None
-    with store.transaction() as session:
-        user_rows: list[Any] = list(
-            session.scalars(select(LocalUser).where(col(LocalUser.deleted).is_(False)))
-        )
-        unit_rows: list[Any] = list(
-            session.scalars(select(LocalOrgUnit).where(col(LocalOrgUnit.deleted).is_(False)))
-        )
-    units = {row.id: row.name for row in unit_rows}
-    kinds = {row.id: OrgUnitKind(row.kind) for row in unit_rows}
+    users = people(core.store)
+    units = org_units(core.store)
+    kinds = {unit.id: unit.kind for unit in units}
     offices = sorted(
-        ((row.id, row.name) for row in unit_rows if kinds[row.id] is OrgUnitKind.OFFICE),
+        ((unit.id, unit.name) for unit in units if unit.kind is OrgUnitKind.OFFICE),
         key=lambda pair: pair[1],
     )
     authors = sorted(
-        ((row.id, row.display_name) for row in user_rows if Role(row.role) in FIELD_ROLES),
+        ((user.id, user.display_name) for user in users if user.role in FIELD_ROLES),
         key=lambda pair: pair[1],
     )
     return Directory(
-        users={row.id: row.display_name for row in user_rows},
-        units=units,
+        users={user.id: user.display_name for user in users},
+        units={unit.id: unit.name for unit in units},
         offices=offices,
         authors=authors,
-        home_unit=home,
         district_user=home is not None and kinds.get(home) is OrgUnitKind.DISTRICT,
     )
 
@@ -98,11 +86,7 @@ def read_directory(core: FieldAppCore) -> Directory:
 def sits_at_district(core: FieldAppCore) -> bool:
     """The signed-in user belongs to the district unit (from the synced org units)."""
     me = core.user
-    if me is None:
-        return False
-    with core.data.store.transaction() as session:
-        unit: Any = session.get(LocalOrgUnit, me.org_unit_id)
-        return unit is not None and OrgUnitKind(unit.kind) is OrgUnitKind.DISTRICT
+    return me is not None and unit_kind(core.store, me.org_unit_id) is OrgUnitKind.DISTRICT
 
 
 class WorkspaceModel(Observable, ABC):

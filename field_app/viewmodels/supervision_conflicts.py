@@ -6,18 +6,16 @@ as a new version that every device pulls)."""
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
 
+from field_app.core import FieldAppCore
 from field_app.i18n import msg
-from field_app.storage.tables import LOCAL_TABLES
+from field_app.services.records import stored_fields
 from field_app.supervision.client import SupervisionClient
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.supervision import Directory, WorkspaceModel, read_directory
 from shared_models.domain.review import ConflictKeep, ConflictRecord
-from shared_models.protocol.tables import TableName
 
 LABEL_FIELDS = ("title", "name", "notes")
 """What names a record in a sentence, in order of preference."""
@@ -75,14 +73,7 @@ class ConflictsViewModel(WorkspaceModel):
 
     def _label(self, table: str, record_id: UUID) -> str:
         """From the device's synced copy; empty when it has not arrived yet."""
-        if table not in LOCAL_TABLES:
-            return ""
-        store = self.core.data.store
-        with store.transaction() as session:
-            row: Any = session.get(LOCAL_TABLES[table], record_id)
-            if row is None:
-                return ""
-            record = store.codec.from_row(TableName(table), row)
+        record = stored_fields(self.core.store, table, record_id, include_deleted=True)
         for name in LABEL_FIELDS:
             value = record.get(name)
             if isinstance(value, str) and value.strip():

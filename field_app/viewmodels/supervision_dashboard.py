@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from uuid import UUID
 
+from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
 from field_app.supervision.client import ExportWindow, SupervisionClient
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.supervision import (
     Directory,
     WorkspaceModel,

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from field_app.core import FieldAppCore
 from field_app.i18n import msg
 from field_app.supervision.client import SupervisionClient
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.supervision import WorkspaceModel
 from shared_models.domain.org import Role
 from shared_models.protocol.admin import DeviceInfo

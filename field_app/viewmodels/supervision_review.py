@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
 from field_app.supervision.client import QueueQuery, SupervisionClient
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.supervision import Directory, WorkspaceModel, read_directory
 from shared_models.domain.review import ReviewState
 from shared_models.protocol.supervision import ReviewDetail, ReviewQueueItem, ReviewQueueKind

@@ -17,17 +17,17 @@ from uuid import UUID
 
 from pydantic import JsonValue
 
+from field_app.core import FieldAppCore
+from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import agreement_in_effect
+from field_app.services.cases import case_title
 from field_app.services.drafts import delete_draft, load_draft, save_draft
 from field_app.services.photos import PhotoRejectedError, prepare_photo
-from field_app.services.subjects import record_checkin
+from field_app.services.subjects import record_checkin, subject_of
 from field_app.services.visits import GpsFix, record_visit
-from field_app.storage.store import SaveRejectedError
 from field_app.viewmodels.base import Observable, rejected_message
 from field_app.viewmodels.cases import location_text
-from field_app.viewmodels.core import FieldAppCore
-from field_app.viewmodels.records import case_title, subject_of
 from shared_models.domain.visits import CheckinMethod, ObligationCheck, VisitKind
 
 MAX_PHOTOS = 6
@@ -139,7 +139,7 @@ class FieldContactForm(Observable):
         self.notify()
 
     def discard(self) -> None:
-        delete_draft(self.core.data.store, self.draft_key)
+        delete_draft(self.core.store, self.draft_key)
 
     # -- saving ----------------------------------------------------------------------
 
@@ -157,7 +157,7 @@ class FieldContactForm(Observable):
             )
             self.notify()
             return False
-        delete_draft(self.core.data.store, self.draft_key)
+        delete_draft(self.core.store, self.draft_key)
         self.error = None
         self.core.changed()
         self.notify()
@@ -188,10 +188,10 @@ class FieldContactForm(Observable):
 
     def _keep(self) -> None:
         if self.saved_id is None:
-            save_draft(self.core.data.store, self.draft_key, self._payload())
+            save_draft(self.core.store, self.draft_key, self._payload())
 
     def _restore(self) -> dict[str, Any] | None:
-        draft: dict[str, Any] | None = load_draft(self.core.data.store, self.draft_key)
+        draft: dict[str, Any] | None = load_draft(self.core.store, self.draft_key)
         if not draft:
             return None
         self.notes = str(draft.get("notes", ""))
@@ -215,8 +215,8 @@ class VisitFormViewModel(FieldContactForm):
         super().__init__(core, f"visit:{case_id}")
         self.case_id = case_id
         self.kind = kind
-        self.case_title = case_title(core.data.store, case_id)
-        self.agreement = agreement_in_effect(core.data.store, case_id)
+        self.case_title = case_title(core.store, case_id)
+        self.agreement = agreement_in_effect(core.store, case_id)
         self.marks: dict[int, bool] = {}
         draft = self._restore()
         self.resumed = draft is not None
@@ -273,11 +273,10 @@ class VisitFormViewModel(FieldContactForm):
         return True
 
     def _record(self) -> UUID:
-        data = self.core.data
         follow_up = self.checks_obligations and self.agreement is not None
         saved = record_visit(
-            data.store,
-            data.blobs,
+            self.core.store,
+            self.core.blobs,
             kind=self.kind,
             case_id=self.case_id,
             fix=self.fix,
@@ -307,7 +306,7 @@ class CheckinViewModel(FieldContactForm):
     def __init__(self, core: FieldAppCore, subject_id: UUID) -> None:
         super().__init__(core, f"checkin:{subject_id}")
         self.subject_id = subject_id
-        subject = subject_of(core.data.store, subject_id)
+        subject = subject_of(core.store, subject_id)
         self.subject_name = subject.name if subject else ""
         self.key_person = bool(subject and subject.key_person)
         self.method = CheckinMethod.OFFICE
@@ -323,15 +322,10 @@ class CheckinViewModel(FieldContactForm):
         self._keep()
         self.notify()
 
-    @property
-    def in_person(self) -> bool:
-        return self.method in (CheckinMethod.OFFICE, CheckinMethod.HOME_VISIT)
-
     def _record(self) -> UUID:
-        data = self.core.data
         saved = record_checkin(
-            data.store,
-            data.blobs,
+            self.core.store,
+            self.core.blobs,
             self.subject_id,
             self.method,
             fix=self.fix,

@@ -153,9 +153,8 @@ class CaseDetailView(ScreenView):
         )
 
     def _thumbs(self, hashes: list[str]) -> ft.Control:
-        blobs = self.ctx.app.core.data.blobs
         return thumbnails(
-            [blobs.thumbnail(sha) if blobs.has(sha) else None for sha in hashes],
+            self.vm.previews(hashes),
             photo_label=lambda n: self.ctx.t("photo.n", n=n),
         )
 

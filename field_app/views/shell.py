@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 import flet as ft
 
+from field_app.core import FieldAppCore
 from field_app.i18n import Translator
 from field_app.services.session import LockedError
 from field_app.sync.status import SyncState, SyncStatus
 from field_app.viewmodels.app import AppViewModel, Gate
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.access import LoginView, PasswordView, PinView
 from field_app.views.context import LocationSource, PhotoSource, ViewContext

@@ -121,7 +121,6 @@ class SubjectDetailView(ScreenView):
         parts.append(heading(t("subject.history", count=len(vm.history))))
         if not vm.history:
             parts.append(label(t("subjects.never_checked_in")))
-        blobs = self.ctx.app.core.data.blobs
         for line in vm.history:
             head: list[ft.Control] = [
                 ft.Text(
@@ -141,7 +140,7 @@ class SubjectDetailView(ScreenView):
             if line.photos:
                 rows.append(
                     thumbnails(
-                        [blobs.thumbnail(sha) if blobs.has(sha) else None for sha in line.photos],
+                        vm.previews(line.photos),
                         photo_label=lambda n: self.ctx.t("photo.n", n=n),
                     )
                 )

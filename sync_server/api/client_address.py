@@ -7,7 +7,7 @@ proxy appends the peer it saw; what lies left of that was written by the
 client). With no proxies configured — the default — the socket's peer is
 the client and the header is ignored. ``lastmile server`` also turns off
 uvicorn's own proxy-header handling, which would otherwise believe the
-header from any local peer (``sync_server/cli.py``).
+header from any local peer (``sync_server/cli_server.py``).
 """
 
 from functools import cache

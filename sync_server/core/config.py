@@ -1,5 +1,7 @@
 """The sync server's one settings object (environment variables ``LASTMILE_*``)."""
 
+import json
+import os
 from ipaddress import ip_network
 from pathlib import Path
 
@@ -10,6 +12,8 @@ from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zon
 from shared_models.protocol.push import MAX_MUTATIONS_PER_PUSH, MAX_PUSH_BYTES
 
 MEBIBYTE = 1024 * 1024
+WORKER_SETTINGS_ENV = "LASTMILE_WORKER_SETTINGS"
+"""Where ``lastmile server --workers N`` leaves its settings (JSON) for its workers."""
 
 
 class ServerSettings(BaseSettings):
@@ -123,3 +127,20 @@ class ServerSettings(BaseSettings):
     def _known_zone(cls, name: str) -> str:
         district_zone(name)  # raises ValueError naming the setting
         return name
+
+
+def hand_to_workers(settings: ServerSettings) -> None:
+    """Leave ``settings`` in this process's environment for the worker
+    processes it is about to start: they inherit it and ``worker_settings``
+    reads it back, so every worker runs on exactly these settings."""
+    os.environ[WORKER_SETTINGS_ENV] = settings.model_dump_json()
+
+
+def worker_settings() -> ServerSettings:
+    """The settings a ``lastmile server`` command handed to its workers, or,
+    for a process started otherwise (``uvicorn --factory``), LASTMILE_*."""
+    handed = os.environ.get(WORKER_SETTINGS_ENV)
+    if handed is None:
+        return ServerSettings()
+    # Every field is given, so nothing is taken from LASTMILE_* in between.
+    return ServerSettings(**json.loads(handed))

@@ -35,11 +35,11 @@ from typing import Any
 
 from PIL import Image
 
+from field_app.core import FieldAppCore
 from field_app.services import agreements, drafts, search, subjects, visits
 from field_app.services.cases import CaseIntake, NewParty, open_case, update_case
 from field_app.services.visits import GpsFix
 from field_app.storage.db import DATABASE_FILE
-from field_app.viewmodels.core import FieldAppCore
 from shared_models.domain.agreements import Obligation
 from shared_models.domain.cases import CaseCategory, CaseSource, PartyRole
 from shared_models.domain.visits import CheckinMethod, ObligationCheck, VisitKind
@@ -273,7 +273,7 @@ def _fill_officer(core: FieldAppCore, canaries: Canaries) -> uuid.UUID:
     assert user is not None
     c = canaries
     subject_id = uuid.uuid4()
-    store.save(
+    store.records.save(
         TableName.SUBJECTS,
         subject_id,
         subject_fields(
@@ -306,11 +306,11 @@ def _fill_officer(core: FieldAppCore, canaries: Canaries) -> uuid.UUID:
 def _newer_server_field(core: FieldAppCore, canaries: Canaries, case_id: uuid.UUID) -> None:
     """A field this app version does not know, in a pulled record (``extra``)."""
     store = core.data.store
-    record = store.get(TableName.CASES, case_id)
+    record = store.records.get(TableName.CASES, case_id)
     assert record is not None
     record = {**record, "version": 10_000_000, "guardian_name": canaries.text("extra", "监护")}
-    state = store.device_state()
-    store.apply_pull_page(
+    state = store.device.read()
+    store.pulled.apply_page(
         [Change(table=TableName.CASES, op="upsert", record=record)], state.cursor or ""
     )
 
@@ -328,10 +328,12 @@ def _conflict_and_review(
     party_id = ids["party_id"]
     mediator.sync_once()
     supervisor.sync_once()
-    mediator.data.store.save(
+    mediator.data.store.records.save(
         TableName.PARTIES, party_id, {"phone": c.phone("conflict.overwritten")}
     )
-    supervisor.data.store.save(TableName.PARTIES, party_id, {"phone": c.phone("conflict.current")})
+    supervisor.data.store.records.save(
+        TableName.PARTIES, party_id, {"phone": c.phone("conflict.current")}
+    )
     mediator.sync_once()
     supervisor.sync_once()
     token = phones.server.login("supervisor.baijia", "review-desk")["token"]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from field_app.core import FieldAppCore
 from field_app.security.keystore import KEYSTORE_FILE, DataWipedError, WrongPinError
-from field_app.viewmodels.core import FieldAppCore
 from tests.attack.tally import Attack
 from tests.field_app.viewmodel_fixtures import PIN, Phones, phones_fixture
 

@@ -65,7 +65,7 @@ def _write_outbox_of_an_older_app(data_dir: Path, org_unit_id: str, marker: str)
     key = Keystore(data_dir).unlock(PIN, lambda: None)
     store = open_local_data(data_dir, DataKeyCipher(key)).store
     case_id = uuid.uuid4()
-    store.save(
+    store.records.save(
         TableName.CASES,
         case_id,
         {
@@ -77,7 +77,7 @@ def _write_outbox_of_an_older_app(data_dir: Path, org_unit_id: str, marker: str)
         },
     )
     good = {"case_id": str(case_id), "role": "applicant", "name": f"Good Party {marker}"}
-    store.save(TableName.PARTIES, uuid.uuid4(), good)
+    store.records.save(TableName.PARTIES, uuid.uuid4(), good)
     # Every field, as a save writes it (the row's personal columns are
     # encrypted per field; one left out would be read back as plain text).
     valid = PartyFields.model_validate({**good, "role": "respondent"})
@@ -86,8 +86,10 @@ def _write_outbox_of_an_older_app(data_dir: Path, org_unit_id: str, marker: str)
     bad_id = uuid.uuid4()
     with store.transaction() as session:
         meta = {"id": str(bad_id), "version": 0, "updated_at": None, "deleted": False}
-        store._write_row(session, "parties", {**meta, "created_by": None, **bad}, exists=False)
-        store._enqueue(session, "parties", bad_id, "upsert", None, bad)
+        store.records.write_row(
+            session, "parties", {**meta, "created_by": None, **bad}, exists=False
+        )
+        store.outbox.enqueue(session, "parties", bad_id, "upsert", None, bad)
     store.engine.dispose()
     return f"Corrected Party {marker}"
 

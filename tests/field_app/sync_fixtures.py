@@ -264,7 +264,7 @@ class Phone:
 
     @property
     def device_id(self) -> str:
-        return self.store.device_state().device_id
+        return self.store.device.read().device_id
 
     def login(self, username: str) -> None:
         """Sign in through the client, the way the app's first start does."""
@@ -281,21 +281,23 @@ class Phone:
         values: dict[str, Any] = {"user": user, "needs_login": False}
         if device_id is not None:
             values["device_id"] = device_id
-        self.store.update_device_state(**values)
+        self.store.device.update(**values)
 
     def sync(self) -> SyncResult:
         return self.engine.sync_once()
 
     def save(self, table: TableName, fields: dict[str, Any], record_id: UUID | None = None) -> UUID:
         record_id = record_id or uuid.uuid4()
-        self.store.save(table, record_id, fields)
+        self.store.records.save(table, record_id, fields)
         return record_id
 
     def live(self, table: TableName) -> dict[UUID, dict[str, JsonValue]]:
         """The records the user sees (unsynced edits included, deleted ones not)."""
         model: Any = LOCAL_TABLES[table]
         with self.store.transaction() as session:
-            rows = self.store.rows(session, table, select(model).where(model.deleted.is_(False)))
+            rows = self.store.records.rows(
+                session, table, select(model).where(model.deleted.is_(False))
+            )
         return {UUID(str(row["id"])): row for row in rows}
 
     def close(self) -> None:

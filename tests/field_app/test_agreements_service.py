@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from field_app.errors import AgreementSealedError, SaveRejectedError
 from field_app.security.aead import DataKeyCipher
 from field_app.services import agreements, cases, visits
 from field_app.services.agreements import AgreementIncompleteError
@@ -25,7 +26,7 @@ from field_app.services.signature_strokes import (
     signature_png,
 )
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import AgreementSealedError, LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from shared_models.agreement_text import agreement_reference
 from shared_models.domain import AgreementRecord
 from shared_models.domain.agreements import AgreementFields, AgreementStatus, SignatureKind
@@ -134,7 +135,7 @@ def test_incomplete_terms_are_refused_naming_each_missing_field(office: LocalSto
         "mediator_name",
     ]
     assert refused.value.field == "parties"
-    assert [i.table for i in office.outbox()] == ["cases", "parties"]
+    assert [i.table for i in office.outbox.items()] == ["cases", "parties"]
 
 
 def test_everyone_signs_then_the_seal_is_the_shared_rule(
@@ -165,7 +166,7 @@ def test_everyone_signs_then_the_seal_is_the_shared_rule(
         ("mediator", "王桂兰"),
     ]
     for signature in sealed.signatures:
-        attachment = office.get(TableName.ATTACHMENTS, signature.attachment_id)
+        attachment = office.records.get(TableName.ATTACHMENTS, signature.attachment_id)
         assert attachment is not None
         assert (attachment["owner_id"], attachment["kind"], attachment["mime"]) == (
             str(agreement_id),
@@ -175,7 +176,7 @@ def test_everyone_signs_then_the_seal_is_the_shared_rule(
         assert attachment["sha256"] == signature.sha256
         assert blobs.read(signature.sha256)[:8] == b"\x89PNG\r\n\x1a\n"
     # The record and its three images wait to be pushed; the blobs to be uploaded.
-    queued = [(i.table.value, i.record_id) for i in office.outbox()]
+    queued = [(i.table.value, i.record_id) for i in office.outbox.items()]
     assert ("agreements", agreement_id) in queued
     assert sum(table == "attachments" for table, _ in queued) == 3
     assert {s.sha256 for s in sealed.signatures} <= {sha for sha, _, _ in blobs.pending()}
@@ -187,7 +188,7 @@ def test_nothing_of_a_sealed_agreement_changes_signature_images_included(
     terms = complete_terms(office)
     record = signed_everyone(office, blobs, terms)
     agreements.seal(office, record.id)
-    before = office.outbox()
+    before = office.outbox.items()
     image = record.signatures[0]
 
     with pytest.raises(AgreementSealedError):
@@ -199,9 +200,9 @@ def test_nothing_of_a_sealed_agreement_changes_signature_images_included(
     with pytest.raises(AgreementSealedError):
         attach_photo(office, blobs, "agreements", record.id, camera_jpeg())
     with pytest.raises(AgreementSealedError):
-        office.refuse_if_sealed(TableName.ATTACHMENTS, image.attachment_id)
+        office.records.refuse_if_sealed(TableName.ATTACHMENTS, image.attachment_id)
 
-    assert office.outbox() == before
+    assert office.outbox.items() == before
     after = agreements.agreement_record(office, record.id)
     assert after is not None
     assert after.signatures[0] == image
@@ -214,19 +215,19 @@ def test_the_store_itself_refuses_to_change_a_sealed_agreement(
     """Below every service: any write path (a future screen, a bug) meets the seal."""
     record = signed_everyone(office, blobs, complete_terms(office))
     agreements.seal(office, record.id)
-    before = office.outbox()
+    before = office.outbox.items()
     image = record.signatures[0]
 
     with pytest.raises(SaveRejectedError, match="sealed"):
-        office.save(TableName.AGREEMENTS, record.id, {"facts": "悄悄改过。"})
+        office.records.save(TableName.AGREEMENTS, record.id, {"facts": "悄悄改过。"})
     with pytest.raises(SaveRejectedError, match="sealed"):
-        office.save(TableName.ATTACHMENTS, image.attachment_id, {"caption": "换过"})
+        office.records.save(TableName.ATTACHMENTS, image.attachment_id, {"caption": "换过"})
     with pytest.raises(SaveRejectedError, match="sealed"):
-        office.delete(TableName.ATTACHMENTS, image.attachment_id)
+        office.records.delete(TableName.ATTACHMENTS, image.attachment_id)
     with pytest.raises(SaveRejectedError, match="sealed"):
-        office.delete(TableName.AGREEMENTS, record.id)
+        office.records.delete(TableName.AGREEMENTS, record.id)
 
-    assert office.outbox() == before
+    assert office.outbox.items() == before
 
 
 def test_changed_terms_void_the_signatures_given_to_the_old_text(
@@ -244,7 +245,7 @@ def test_changed_terms_void_the_signatures_given_to_the_old_text(
         office, agreement_id, terms.model_copy(update={"facts": "事实有补充。"})
     )
     assert changed.signatures == []
-    assert office.get(TableName.ATTACHMENTS, attachment_id) is None
+    assert office.records.get(TableName.ATTACHMENTS, attachment_id) is None
 
 
 def test_signing_again_replaces_that_signers_image_only(
@@ -257,7 +258,7 @@ def test_signing_again_replaces_that_signers_image_only(
     replaced = agreements.assigned_signatures(agreements.sealed_fields(again))[1]
     assert replaced is not None
     assert replaced.sha256 != first.sha256
-    assert office.get(TableName.ATTACHMENTS, first.attachment_id) is None
+    assert office.records.get(TableName.ATTACHMENTS, first.attachment_id) is None
     assert (
         agreements.assigned_signatures(agreements.sealed_fields(again))[0] == record.signatures[0]
     )
@@ -274,7 +275,7 @@ def test_a_fingerprint_photo_stands_for_a_party_not_for_the_mediator(
     )
     [fingerprint] = record.signatures
     assert fingerprint.kind is SignatureKind.FINGERPRINT
-    attachment = office.get(TableName.ATTACHMENTS, fingerprint.attachment_id)
+    attachment = office.records.get(TableName.ATTACHMENTS, fingerprint.attachment_id)
     assert attachment is not None
     assert (attachment["kind"], attachment["mime"]) == ("fingerprint", "image/jpeg")
     with pytest.raises(SaveRejectedError, match="mediator signs"):

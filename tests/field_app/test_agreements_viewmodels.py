@@ -6,11 +6,11 @@ obligations at a follow-up visit."""
 
 from uuid import UUID
 
+from field_app.core import FieldAppCore
 from field_app.services.drafts import load_draft
 from field_app.viewmodels.agreement_form import AgreementFormViewModel, draft_key
 from field_app.viewmodels.agreements import AgreementViewModel, SignatureViewModel
 from field_app.viewmodels.cases import CaseDetailViewModel
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.nav import Screen
 from field_app.viewmodels.visits import VisitFormViewModel
@@ -117,7 +117,7 @@ def test_signing_sealing_and_the_district_countersignature(phones: Phones) -> No
 
     core.sync_once()
     page.load()
-    assert core.data.store.outbox(states=["pending", "sent", "rejected"]) == []
+    assert core.data.store.outbox.items(states=["pending", "sent", "rejected"]) == []
     assert say(page.countersignature).startswith("Countersigned by the district (key ")
     assert page.pdf().startswith(b"%PDF")
 
@@ -175,7 +175,7 @@ def test_a_follow_up_visit_marks_each_obligation(phones: Phones) -> None:
     assert VisitFormViewModel(core, case_id, VisitKind.FOLLOW_UP).marks == {0: True, 1: False}
     assert visit.save(), say(visit.error)
     core.sync_once()
-    assert core.data.store.outbox(states=["pending", "sent", "rejected"]) == []
+    assert core.data.store.outbox.items(states=["pending", "sent", "rejected"]) == []
     case_page = CaseDetailViewModel(core, case_id)
     assert [say(item.kind) for item in case_page.timeline] == ["Follow-up visit"]
     assert agreement_id in {a.id for a in case_page.agreements}

@@ -69,7 +69,7 @@ def _fill(data: OpenData, photos: list[bytes], signature_png: bytes) -> None:
     case = open_case(store, intake, parties)
     name, number, phone, address = SUBJECT
     subject_id = uuid.uuid4()
-    store.save(
+    store.records.save(
         TableName.SUBJECTS,
         subject_id,
         subject_fields(UNIT, None, name=name, id_number=number, phone=phone, address=address),
@@ -81,7 +81,7 @@ def _fill(data: OpenData, photos: list[bytes], signature_png: bytes) -> None:
         store, blobs, kind=VisitKind.MEDIATION_SESSION, case_id=case.id, photos=[photos[1]]
     )
     sha256 = blobs.put(signature_png, "image/png")
-    store.save(
+    store.records.save(
         TableName.ATTACHMENTS,
         uuid.uuid4(),
         {
@@ -93,7 +93,7 @@ def _fill(data: OpenData, photos: list[bytes], signature_png: bytes) -> None:
             "mime": "image/png",
         },
     )
-    store.save(
+    store.records.save(
         TableName.AGREEMENTS,
         uuid.uuid4(),
         {

@@ -34,7 +34,7 @@ def test_a_device_upgrade_keeps_visits_and_gives_them_no_marks(tmp_path: Path) -
     cipher = DataKeyCipher(os.urandom(32))
     migrate(engine, cipher=cipher)  # through 0004, which encrypts the notes with the key
 
-    visit = LocalStore(engine, cipher).get(TableName.VISITS, VISIT)
+    visit = LocalStore(engine, cipher).records.get(TableName.VISITS, VISIT)
     assert visit is not None
     assert (visit["notes"], visit["version"]) == ("回访", 3)
     assert visit["agreement_id"] is None

@@ -100,21 +100,21 @@ def test_upgrade_keeps_records_and_outbox_and_search_finds_old_records(tmp_path:
     with store.engine.connect() as connection:
         assert MigrationContext.configure(connection).get_current_revision() == _head()
 
-    case = store.get(TableName.CASES, CASE)
+    case = store.records.get(TableName.CASES, CASE)
     assert case is not None
     assert (case["title"], case["status"], case["org_unit_id"]) == (
         "煤棚损坏纠纷",
         "intake",
         str(UNIT),
     )
-    party = store.get(TableName.PARTIES, PARTY)
+    party = store.records.get(TableName.PARTIES, PARTY)
     assert party is not None
     assert (party["name"], party["address"], party["version"]) == ("张三丰", "百家村3号", 7)
-    [queued] = store.outbox()
+    [queued] = store.outbox.items()
     assert (queued.mutation_id, queued.record_id, queued.state) == (MUTATION, CASE, "pending")
     assert queued.fields["title"] == "煤棚损坏纠纷"
     assert queued.client_time.replace(tzinfo=UTC) == datetime(2026, 11, 28, 1, 30, tzinfo=UTC)
-    state = store.device_state()
+    state = store.device.read()
     assert (state.device_id, state.cursor) == ("dev-from-version-1", "c-41")
 
     assert [h.record_id for h in search.search(store, "翻修")] == [CASE]
@@ -128,8 +128,8 @@ def test_upgrade_keeps_records_and_outbox_and_search_finds_old_records(tmp_path:
     assert b"neighbourhood" in on_disk  # the scan does see the file
 
     # The upgraded store goes on as usual: a new edit queues behind the old one.
-    store.save(TableName.CASES, CASE, {"status": "mediating"})
-    [folded] = store.outbox()
+    store.records.save(TableName.CASES, CASE, {"status": "mediating"})
+    [folded] = store.outbox.items()
     assert folded.mutation_id == MUTATION
     assert folded.fields["status"] == "mediating"
     store.engine.dispose()

@@ -5,8 +5,8 @@ import hashlib
 from pathlib import Path
 from uuid import UUID
 
+from field_app.core import FieldAppCore
 from field_app.viewmodels.cases import CaseDetailViewModel
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.visits import VisitFormViewModel
 from tests.field_app.services_fixtures import camera_jpeg
 from tests.field_app.test_viewmodels_cases import new_case

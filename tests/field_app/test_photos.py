@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image
 
+from field_app.errors import SaveRejectedError
 from field_app.security.aead import DataKeyCipher
 from field_app.services.photos import (
     PhotoRejectedError,
@@ -16,7 +17,7 @@ from field_app.services.photos import (
     prepare_photo,
 )
 from field_app.storage.blobs import LocalBlobStore
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from tests.field_app.services_fixtures import CAMERA_MAKE, camera_jpeg
 
 
@@ -117,7 +118,7 @@ def test_attach_photo_stores_the_reduced_photo_only(
     raw = camera_jpeg((4000, 3000))
     owner = uuid.uuid4()
     attached = attach_photo(store, blobs, "visits", owner, raw, caption="煤棚现场")
-    record = store.get("attachments", attached.attachment_id)
+    record = store.records.get("attachments", attached.attachment_id)
     assert record is not None
     assert record["sha256"] == attached.photo.sha256
     assert (record["width"], record["height"], record["mime"]) == (1600, 1200, "image/jpeg")
@@ -137,7 +138,7 @@ def test_attach_photo_keeps_the_original_only_when_asked(
     raw = camera_jpeg((2000, 1500))
     attached = attach_photo(store, blobs, "visits", uuid.uuid4(), raw, keep_original=True)
     assert attached.original_attachment_id is not None
-    original = store.get("attachments", attached.original_attachment_id)
+    original = store.records.get("attachments", attached.original_attachment_id)
     assert original is not None
     assert original["sha256"] == hashlib.sha256(raw).hexdigest()
     assert (original["width"], original["height"], original["size"]) == (2000, 1500, len(raw))
@@ -149,4 +150,4 @@ def test_a_refused_attachment_writes_no_blob(store: LocalStore, blobs: LocalBlob
     with pytest.raises(SaveRejectedError, match="owner_table"):
         attach_photo(store, blobs, "parties", uuid.uuid4(), camera_jpeg())
     assert blobs.pending() == []
-    assert store.outbox() == []
+    assert store.outbox.items() == []

@@ -13,9 +13,10 @@ from sqlalchemy import text
 
 from field_app.security.aead import DataKeyCipher
 from field_app.services import search
-from field_app.storage import store as store_module
+from field_app.storage import pulled, search_index
 from field_app.storage.db import DATABASE_FILE, make_local_engine, migrate
-from field_app.storage.store import INDEX_LATER_FROM, LocalStore
+from field_app.storage.pulled import INDEX_LATER_FROM
+from field_app.storage.store import LocalStore
 from field_app.sync.status import SyncState, SyncStatus
 from shared_models.protocol.pull import Change
 from shared_models.protocol.tables import TableName
@@ -69,32 +70,32 @@ def _found(store: LocalStore, query: str) -> set[str]:
 
 def test_a_large_page_is_found_by_search_before_its_index_is_built(store: LocalStore) -> None:
     changes, coal, party = _large_page()
-    store.apply_pull_page(changes, cursor="c1")
-    assert store.search_index_pending
+    store.pulled.apply_page(changes, cursor="c1")
+    assert store.search_index.pending
     assert _indexed(store) == 0  # the page itself wrote no search entries
     assert _found(store, "倒塌") == {coal.record["id"]}
     assert _found(store, "欧阳震华") == {party.record["id"]}
-    assert not store.search_index_pending
+    assert not store.search_index.pending
     assert _indexed(store) == len(changes)
-    assert store.index_pending() == 0
+    assert store.search_index.index_pending() == 0
 
 
 def test_index_pending_adds_what_is_live_and_nothing_twice(store: LocalStore) -> None:
     changes, coal, _ = _large_page()
-    store.apply_pull_page(changes, cursor="c1")
-    store.delete(TableName.CASES, uuid.UUID(str(coal.record["id"])))
-    assert store.index_pending() == len(changes) - 1
-    assert not store.search_index_pending
+    store.pulled.apply_page(changes, cursor="c1")
+    store.records.delete(TableName.CASES, uuid.UUID(str(coal.record["id"])))
+    assert store.search_index.index_pending() == len(changes) - 1
+    assert not store.search_index.pending
     assert _found(store, "倒塌") == set()
     assert _found(store, "楼上装修") != set()
     assert _indexed(store) == len(changes) - 1
 
 
 def test_a_small_page_is_indexed_as_it_is_stored(store: LocalStore) -> None:
-    store.index_pending()
+    store.search_index.index_pending()
     change = _pulled(TableName.CASES, case_fields(UNIT, title="煤棚倒塌纠纷"))
-    store.apply_pull_page([change], cursor="c1")
-    assert not store.search_index_pending
+    store.pulled.apply_page([change], cursor="c1")
+    assert not store.search_index.pending
     assert _indexed(store) == 1
 
 
@@ -104,30 +105,30 @@ def test_a_crash_before_indexing_leaves_a_store_that_completes_its_index(
     engine = make_local_engine(tmp_path / DATABASE_FILE)
     migrate(engine)
     changes, _, party = _large_page()
-    LocalStore(engine, cipher).apply_pull_page(changes, cursor="c1")
+    LocalStore(engine, cipher).pulled.apply_page(changes, cursor="c1")
     engine.dispose()  # the app dies here, before index_pending
 
     engine = make_local_engine(tmp_path / DATABASE_FILE)
     reopened = LocalStore(engine, cipher)
-    assert reopened.search_index_pending
-    assert reopened.index_pending() == len(changes)
+    assert reopened.search_index.pending
+    assert reopened.search_index.index_pending() == len(changes)
     assert _found(reopened, "欧阳震华") == {party.record["id"]}
     engine.dispose()
 
 
 def test_the_index_is_written_in_chunks(store: LocalStore, monkeypatch: pytest.MonkeyPatch) -> None:
     changes, _, _ = _large_page()
-    store.apply_pull_page(changes, cursor="c1")
-    monkeypatch.setattr(store_module, "INDEX_CHUNK", 50)
+    store.pulled.apply_page(changes, cursor="c1")
+    monkeypatch.setattr(search_index, "INDEX_CHUNK", 50)
     commits: list[int] = []
-    original = store.transaction
+    original = search_index.transaction
 
-    def counting() -> Any:
+    def counting(engine: Any) -> Any:
         commits.append(1)
-        return original()
+        return original(engine)
 
-    monkeypatch.setattr(store, "transaction", counting)
-    assert store.index_pending() == len(changes)
+    monkeypatch.setattr(search_index, "transaction", counting)
+    assert store.search_index.index_pending() == len(changes)
     assert len(commits) == 1 + -(-len(changes) // 50)  # finding what is missing, then chunks
 
 
@@ -140,7 +141,7 @@ def server(db_url: str, tmp_path: Path) -> Iterator[Server]:
 def test_a_first_sync_is_up_to_date_before_its_index_is_built_then_builds_it(
     server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "INDEX_LATER_FROM", 1)
+    monkeypatch.setattr(pulled, "INDEX_LATER_FROM", 1)
     (tmp_path / "template").mkdir()
     template = migrated_local_template(tmp_path / "template")
     with httpx.Client(transport=Link(server.http), base_url=BASE_URL) as http:
@@ -156,12 +157,12 @@ def test_a_first_sync_is_up_to_date_before_its_index_is_built_then_builds_it(
 
         def listen(status: SyncStatus) -> None:
             if status.state is SyncState.UP_TO_DATE:
-                pending_when_up_to_date.append(fresh.store.search_index_pending)
+                pending_when_up_to_date.append(fresh.store.search_index.pending)
 
         fresh.engine.add_listener(listen)
         assert fresh.sync().ok
         assert pending_when_up_to_date == [True]
-        assert not fresh.store.search_index_pending
+        assert not fresh.store.search_index.pending
         assert [hit.record_id for hit in search.search(fresh.store, "倒塌")] == [case_id]
         colleague.close()
         fresh.close()

@@ -9,13 +9,14 @@ from uuid import UUID
 
 import pytest
 
+from field_app.errors import SaveRejectedError
 from field_app.security.aead import DataKeyCipher
 from field_app.services import attention, cases, drafts, search, subjects, visits
 from field_app.services.cases import CaseIntake, NewParty
 from field_app.services.visits import GpsFix
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.db import DATABASE_FILE
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.storage.store import LocalStore
 from shared_models.domain import CaseRecord, PartyRecord, SubjectRecord, VisitRecord
 from shared_models.domain.cases import CaseCategory, CaseSource, CaseStatus, PartyRole
 from shared_models.domain.visits import CheckinMethod, VisitKind
@@ -55,7 +56,7 @@ def pulled(store: LocalStore, table: TableName, **fields: Any) -> UUID:
     # Complete, as the server sends it: every field, defaults included.
     record = to_json_value(TABLES[table].record.model_validate(given))
     assert isinstance(record, dict)
-    store.apply_pull_page([Change(table=table, op="upsert", record=record)], cursor="c")
+    store.pulled.apply_page([Change(table=table, op="upsert", record=record)], cursor="c")
     return UUID(str(record_id))
 
 
@@ -70,7 +71,7 @@ def office(store: LocalStore) -> LocalStore:
     ]
     for unit_id, parent, kind, name in units:
         pulled(store, TableName.ORG_UNITS, id=unit_id, name=name, kind=kind, parent_id=parent)
-    store.update_device_state(user={"id": str(ME), "username": "mediator.baijia"})
+    store.device.update(user={"id": str(ME), "username": "mediator.baijia"})
     return store
 
 
@@ -102,7 +103,7 @@ def test_open_case_saves_the_case_and_its_parties(office: LocalStore) -> None:
     assert detail is not None
     assert sorted(p.name for p in detail.parties) == ["张三丰", "李四"]
     assert all(isinstance(p, PartyRecord) for p in detail.parties)
-    assert [(i.table, i.op) for i in office.outbox()] == [
+    assert [(i.table, i.op) for i in office.outbox.items()] == [
         ("cases", "upsert"),
         ("parties", "upsert"),
         ("parties", "upsert"),
@@ -115,7 +116,7 @@ def test_a_bad_party_refuses_the_whole_intake_and_names_the_field(office: LocalS
         cases.open_case(office, intake(), [APPLICANT, wrong])
     assert refused.value.field == "parties.1.id_number"
     assert "check digit" in refused.value.message
-    assert office.outbox() == []
+    assert office.outbox.items() == []
     assert cases.list_cases(office) == []
 
 
@@ -264,7 +265,7 @@ def test_record_checkin_with_fix_and_photo_in_one_call(
     assert (saved.visit.kind, saved.visit.method) == (VisitKind.CHECKIN, CheckinMethod.HOME_VISIT)
     assert (saved.visit.lat, saved.visit.lon, saved.visit.accuracy_m) == (36.6, 114.4, 8.0)
     [photo] = saved.photos
-    attachment = office.get("attachments", photo.attachment_id)
+    attachment = office.records.get("attachments", photo.attachment_id)
     assert attachment is not None
     assert attachment["owner_id"] == str(saved.visit.id)
     [row] = subjects.list_subjects(office, now=NOW)
@@ -322,14 +323,14 @@ def test_search_finds_chinese_text_by_substring_and_parties_by_encrypted_name(
 
 def test_search_drops_deleted_records(office: LocalStore) -> None:
     case = cases.open_case(office, intake(), [])
-    office.delete(TableName.CASES, case.id)
+    office.records.delete(TableName.CASES, case.id)
     assert search.search(office, "煤棚") == []
 
 
 def test_rebuilding_the_index_finds_the_same(office: LocalStore) -> None:
     cases.open_case(office, intake(), [APPLICANT])
     before = [(h.table, h.record_id) for h in search.search(office, "三丰")]
-    assert office.rebuild_search_index() >= 2
+    assert office.search_index.rebuild() >= 2
     assert [(h.table, h.record_id) for h in search.search(office, "三丰")] == before
 
 
@@ -344,10 +345,10 @@ def test_attention_lists_pending_rejected_conflicts_and_reviews(
     blobs.put(b"signature", "image/png")
     pending = attention.pending_uploads(office)
     assert (len(pending.changes), len(pending.blobs), pending.count) == (2, 1, 3)
-    sent = office.outbox()
-    office.mark_sent(sent)
+    sent = office.outbox.items()
+    office.outbox.mark_sent(sent)
     assert attention.pending_uploads(office).count == 3  # sent is not yet acknowledged
-    office.apply_results(
+    office.outbox.apply_results(
         [
             MutationResult(
                 mutation_id=sent[0].mutation_id, status=MutationStatus.APPLIED, version=5
@@ -424,4 +425,4 @@ def test_drafts_save_load_replace_list_and_delete_encrypted(
     drafts.delete_draft(store, key)
     drafts.delete_draft(store, key)
     assert drafts.load_draft(store, key) is None
-    assert store.outbox() == []  # drafts never sync
+    assert store.outbox.items() == []  # drafts never sync

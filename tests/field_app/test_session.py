@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 
 from field_app.config import AppSettings
+from field_app.errors import Offline, RequestRejected
 from field_app.security.keystore import (
     KEYSTORE_FILE,
     DataWipedError,
@@ -30,7 +31,6 @@ from field_app.services.session import (
 from field_app.storage.blobs import BLOB_FOLDER
 from field_app.storage.db import DATABASE_FILE
 from field_app.sync.blobs import NoBlobs
-from field_app.sync.client import Offline, RequestRejected
 from field_app.sync.engine import SyncEngine
 from field_app.sync.status import SyncState
 from shared_models.protocol.errors import ErrorCode
@@ -93,7 +93,9 @@ def signed_in(session: DeviceSession, username: str = "mediator.baijia") -> Devi
 
 def save_case(session: DeviceSession, server: Server) -> uuid.UUID:
     case_id = uuid.uuid4()
-    session.data.store.save(TableName.CASES, case_id, case_fields(server.district.baijia.id))
+    session.data.store.records.save(
+        TableName.CASES, case_id, case_fields(server.district.baijia.id)
+    )
     return case_id
 
 
@@ -123,7 +125,7 @@ def test_first_sign_in_then_pin_opens_an_encrypted_store(
     assert session.state is SessionState.READY
     assert (tmp_path / "phone" / KEYSTORE_FILE).exists()
     assert session.client.me().user.username == "mediator.baijia"
-    state = session.data.store.device_state()
+    state = session.data.store.device.read()
     token = session.token()
     assert token
     assert state.token is not None
@@ -152,7 +154,7 @@ def test_later_starts_are_locked_and_unlock_offline_with_the_pin(
 ) -> None:
     first = signed_in(device())
     case_id = save_case(first, server)
-    device_id = first.data.store.device_state().device_id
+    device_id = first.data.store.device.read().device_id
     first.lock()
     link.up = False
     again = device()
@@ -163,8 +165,8 @@ def test_later_starts_are_locked_and_unlock_offline_with_the_pin(
     again.unlock(PIN)
     assert len(link.delivered) == delivered  # no network involved
     assert again.state is SessionState.READY
-    assert again.data.store.get("cases", case_id) is not None
-    assert again.data.store.device_state().device_id == device_id
+    assert again.data.store.records.get("cases", case_id) is not None
+    assert again.data.store.device.read().device_id == device_id
 
 
 def test_idle_time_locks_and_activity_keeps_it_open(
@@ -216,8 +218,8 @@ def test_wrong_pins_count_down_warn_and_finally_wipe(
     with pytest.raises(LockedError):
         restarted.set_pin(PIN)  # a fresh start needs the password again
     fresh = signed_in(restarted)
-    assert fresh.data.store.get("cases", uuid.uuid4()) is None
-    assert fresh.data.store.outbox() == []
+    assert fresh.data.store.records.get("cases", uuid.uuid4()) is None
+    assert fresh.data.store.outbox.items() == []
 
 
 def test_a_right_pin_resets_the_count(device: Callable[..., DeviceSession]) -> None:
@@ -239,7 +241,7 @@ def test_revoked_sign_in_is_fixed_by_signing_in_again_keeping_unsynced_work(
     first = save_case(session, server)
     assert engine.sync_once().ok
     second = save_case(session, server)
-    device_id = session.data.store.device_state().device_id
+    device_id = session.data.store.device.read().device_id
     admin = server.login("admin", "admin-phone")
     revoked = server.http.post(
         f"/api/v1/admin/devices/{device_id}/revoke",
@@ -254,8 +256,8 @@ def test_revoked_sign_in_is_fixed_by_signing_in_again_keeping_unsynced_work(
     session.login("mediator.baijia", PASSWORD)
     assert session.state is SessionState.READY
     assert (tmp_path / "phone" / KEYSTORE_FILE).read_bytes() == keystore  # nothing re-wrapped
-    assert session.data.store.device_state().device_id == device_id
-    [waiting] = session.data.store.outbox()
+    assert session.data.store.device.read().device_id == device_id
+    [waiting] = session.data.store.outbox.items()
     assert waiting.record_id == second
     assert engine.sync_once().ok
     assert server.count(TableName.CASES, first) == 1
@@ -273,7 +275,7 @@ def test_logout_warns_with_the_unsynced_count_and_keeps_the_data(
     assert session.logout() == 2
     assert session.state is SessionState.NEEDS_LOGIN
     assert session.token() is None
-    assert session.data.store.get("cases", case_id) is not None
+    assert session.data.store.records.get("cases", case_id) is not None
     me = server.http.get("/api/v1/me", headers={"Authorization": f"Bearer {old_token}"})
     assert me.status_code == 401  # the server forgot the token too
     session.login("mediator.baijia", PASSWORD)
@@ -307,12 +309,12 @@ def test_an_expired_sign_in_costs_a_password_and_keeps_the_outbox(
         )
     assert engine.sync_once().outcome is SyncState.NEEDS_LOGIN
     assert session.state is SessionState.NEEDS_LOGIN
-    [kept] = session.data.store.outbox()
+    [kept] = session.data.store.outbox.items()
     assert kept.record_id == waiting
     session.login("mediator.baijia", PASSWORD)
     assert engine.sync_once().ok
     assert server.count(TableName.CASES, waiting) == 1
-    assert session.data.store.outbox() == []
+    assert session.data.store.outbox.items() == []
 
 
 def _reset(server: Server, username: str) -> str:
@@ -340,7 +342,7 @@ def test_a_reset_password_is_changed_before_the_phone_syncs_again(
     assert session.state is SessionState.CHANGE_PASSWORD
     assert session.pending_username == "mediator.baijia"
     # The must-change token is not stored: nothing syncs with it.
-    assert session.data.store.device_state().needs_login
+    assert session.data.store.device.read().needs_login
     with pytest.raises(RequestRejected) as weak:
         session.change_password("short")
     assert weak.value.code is ErrorCode.PASSWORD_TOO_WEAK
@@ -372,7 +374,7 @@ def test_an_erased_phone_signs_in_as_a_new_device(
     """The server binds a device id to its first user: after an erase the
     next user of the phone must not inherit the old id."""
     session = signed_in(device())
-    first_id = session.data.store.device_state().device_id
+    first_id = session.data.store.device.read().device_id
     session.logout(force=True)
     signed_in(session, "mediator.xiyuan")
-    assert session.data.store.device_state().device_id != first_id
+    assert session.data.store.device.read().device_id != first_id

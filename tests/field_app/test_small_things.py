@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from field_app.config import AppSettings
+from field_app.core import TEXT_SIZES, FieldAppCore
 from field_app.services.session import device_label
-from field_app.viewmodels.core import TEXT_SIZES, FieldAppCore
 from field_app.viewmodels.settings import SettingsViewModel
 from field_app.views import theme
 from field_app.views.device_model import describe

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from field_app.storage.store import LocalStore, SaveRejectedError
+from field_app.errors import SaveRejectedError
+from field_app.storage.store import LocalStore
 from shared_models.protocol.pull import Change
 from shared_models.protocol.push import MutationResult, MutationStatus
 from shared_models.protocol.tables import TableName
@@ -16,10 +17,10 @@ UNIT = uuid.uuid4()
 
 def test_save_writes_the_record_and_its_outbox_entry(store: LocalStore) -> None:
     case_id = uuid.uuid4()
-    saved = store.save(TableName.CASES, case_id, case_fields(UNIT))
+    saved = store.records.save(TableName.CASES, case_id, case_fields(UNIT))
     assert saved["title"] == "煤棚损坏纠纷"
-    assert store.get("cases", case_id) == saved
-    [item] = store.outbox()
+    assert store.records.get("cases", case_id) == saved
+    [item] = store.outbox.items()
     assert (item.table, item.record_id, item.op, item.base_version) == (
         "cases",
         case_id,
@@ -31,9 +32,9 @@ def test_save_writes_the_record_and_its_outbox_entry(store: LocalStore) -> None:
 
 def test_invalid_save_writes_nothing_and_names_the_field(store: LocalStore) -> None:
     with pytest.raises(SaveRejectedError) as error:
-        store.save(TableName.CASES, uuid.uuid4(), case_fields(UNIT, category="gossip"))
+        store.records.save(TableName.CASES, uuid.uuid4(), case_fields(UNIT, category="gossip"))
     assert error.value.field == "category"
-    assert store.outbox() == []
+    assert store.outbox.items() == []
 
 
 @pytest.mark.parametrize(
@@ -52,32 +53,34 @@ def test_a_value_the_server_would_refuse_is_refused_before_the_outbox(
     """The contract's rule, on the device: a NUL or a time at the calendar's
     edge never reaches the outbox, where the server would refuse it."""
     with pytest.raises(SaveRejectedError) as error:
-        store.save(table, uuid.uuid4(), case_fields(UNIT, **overrides))
+        store.records.save(table, uuid.uuid4(), case_fields(UNIT, **overrides))
     assert error.value.field == field
-    assert store.outbox() == []
+    assert store.outbox.items() == []
 
 
 def test_line_breaks_stay_allowed_in_long_text(store: LocalStore) -> None:
-    saved = store.save(TableName.CASES, uuid.uuid4(), case_fields(UNIT, description="一\n二\t三"))
+    saved = store.records.save(
+        TableName.CASES, uuid.uuid4(), case_fields(UNIT, description="一\n二\t三")
+    )
     assert saved["description"] == "一\n二\t三"
 
 
 def test_edits_before_sending_fold_into_one_mutation(store: LocalStore) -> None:
     case_id = uuid.uuid4()
-    store.save(TableName.CASES, case_id, case_fields(UNIT))
-    store.save(TableName.CASES, case_id, {"title": "改了标题"})
-    [item] = store.outbox()
+    store.records.save(TableName.CASES, case_id, case_fields(UNIT))
+    store.records.save(TableName.CASES, case_id, {"title": "改了标题"})
+    [item] = store.outbox.items()
     assert item.fields["title"] == "改了标题"
     assert item.fields["category"] == "neighbourhood"
 
 
 def test_sent_mutation_is_never_changed_afterwards(store: LocalStore) -> None:
     case_id = uuid.uuid4()
-    store.save(TableName.CASES, case_id, case_fields(UNIT))
-    [sent] = store.outbox()
-    store.mark_sent([sent])
-    store.save(TableName.CASES, case_id, {"title": "发送后再改"})
-    first, second = store.outbox()
+    store.records.save(TableName.CASES, case_id, case_fields(UNIT))
+    [sent] = store.outbox.items()
+    store.outbox.mark_sent([sent])
+    store.records.save(TableName.CASES, case_id, {"title": "发送后再改"})
+    first, second = store.outbox.items()
     assert first.mutation_id == sent.mutation_id
     assert first.fields == sent.fields
     assert second.fields == {"title": "发送后再改"}
@@ -85,24 +88,24 @@ def test_sent_mutation_is_never_changed_afterwards(store: LocalStore) -> None:
 
 def test_acknowledged_entries_leave_and_rebase_later_edits(store: LocalStore) -> None:
     case_id = uuid.uuid4()
-    store.save(TableName.CASES, case_id, case_fields(UNIT))
-    [sent] = store.outbox()
-    store.mark_sent([sent])
-    store.save(TableName.CASES, case_id, {"title": "第二次"})
-    store.apply_results(
+    store.records.save(TableName.CASES, case_id, case_fields(UNIT))
+    [sent] = store.outbox.items()
+    store.outbox.mark_sent([sent])
+    store.records.save(TableName.CASES, case_id, {"title": "第二次"})
+    store.outbox.apply_results(
         [MutationResult(mutation_id=sent.mutation_id, status=MutationStatus.APPLIED, version=7)]
     )
-    [later] = store.outbox()
+    [later] = store.outbox.items()
     assert later.base_version == 7
 
 
 def test_rejected_entry_stays_with_reason_and_does_not_block(store: LocalStore) -> None:
     first, second = uuid.uuid4(), uuid.uuid4()
-    store.save(TableName.CASES, first, case_fields(UNIT))
-    store.save(TableName.CASES, second, case_fields(UNIT))
-    a, b = store.outbox()
-    store.mark_sent([a, b])
-    store.apply_results(
+    store.records.save(TableName.CASES, first, case_fields(UNIT))
+    store.records.save(TableName.CASES, second, case_fields(UNIT))
+    a, b = store.outbox.items()
+    store.outbox.mark_sent([a, b])
+    store.outbox.apply_results(
         [
             MutationResult.model_validate(
                 {
@@ -114,17 +117,17 @@ def test_rejected_entry_stays_with_reason_and_does_not_block(store: LocalStore) 
             MutationResult(mutation_id=b.mutation_id, status=MutationStatus.APPLIED, version=3),
         ]
     )
-    assert store.outbox() == []
-    [rejected] = store.outbox(states=["rejected"])
+    assert store.outbox.items() == []
+    [rejected] = store.outbox.items(states=["rejected"])
     assert rejected.error_code == "OUT_OF_SCOPE"
-    store.retry(rejected.mutation_id)
-    [again] = store.outbox()
+    store.records.retry(rejected.mutation_id)
+    [again] = store.outbox.items()
     assert again.record_id == first
     assert again.mutation_id != rejected.mutation_id
 
 
 def refuse(store: LocalStore, item_id: uuid.UUID, code: str = "RECORD_DELETED") -> None:
-    store.apply_results(
+    store.outbox.apply_results(
         [
             MutationResult.model_validate(
                 {
@@ -141,15 +144,15 @@ def test_deleting_a_record_whose_creation_was_refused_sends_nothing(store: Local
     """The server never had it, so there is nothing to delete there: a
     delete sent anyway would only come back refused ("no such record")."""
     case_id = uuid.uuid4()
-    store.save(TableName.CASES, case_id, case_fields(UNIT))
-    [create] = store.outbox()
-    store.mark_sent([create])
+    store.records.save(TableName.CASES, case_id, case_fields(UNIT))
+    [create] = store.outbox.items()
+    store.outbox.mark_sent([create])
     refuse(store, create.mutation_id)
 
-    store.delete(TableName.CASES, case_id)
+    store.records.delete(TableName.CASES, case_id)
 
-    assert store.get("cases", case_id) is None
-    assert store.outbox(states=["pending", "sent", "rejected"]) == []
+    assert store.records.get("cases", case_id) is None
+    assert store.outbox.items(states=["pending", "sent", "rejected"]) == []
 
 
 def test_deleting_a_record_whose_creation_may_have_arrived_sends_the_delete(
@@ -158,17 +161,17 @@ def test_deleting_a_record_whose_creation_may_have_arrived_sends_the_delete(
     """Sent without an answer yet (it may have been applied, the answer
     lost), then a later edit refused: the delete must still go out."""
     case_id = uuid.uuid4()
-    store.save(TableName.CASES, case_id, case_fields(UNIT))
-    [create] = store.outbox()
-    store.mark_sent([create])
-    store.save(TableName.CASES, case_id, {"title": "再改"})
-    [_, edit] = store.outbox()
-    store.mark_sent([edit])
+    store.records.save(TableName.CASES, case_id, case_fields(UNIT))
+    [create] = store.outbox.items()
+    store.outbox.mark_sent([create])
+    store.records.save(TableName.CASES, case_id, {"title": "再改"})
+    [_, edit] = store.outbox.items()
+    store.outbox.mark_sent([edit])
     refuse(store, edit.mutation_id, "VALIDATION_FAILED")
 
-    store.delete(TableName.CASES, case_id)
+    store.records.delete(TableName.CASES, case_id)
 
-    assert [item.op for item in store.outbox()] == ["upsert", "delete"]
+    assert [item.op for item in store.outbox.items()] == ["upsert", "delete"]
 
 
 def test_a_delete_of_a_record_the_server_never_had_is_done(store: LocalStore) -> None:
@@ -176,18 +179,18 @@ def test_a_delete_of_a_record_the_server_never_had_is_done(store: LocalStore) ->
     creation is refused and the delete answered "no such record": both are
     settled, nothing is left for the user to look at."""
     case_id = uuid.uuid4()
-    store.save(TableName.CASES, case_id, case_fields(UNIT))
-    [create] = store.outbox()
-    store.mark_sent([create])
-    store.delete(TableName.CASES, case_id)
-    [_, delete] = store.outbox()
-    store.mark_sent([delete])
+    store.records.save(TableName.CASES, case_id, case_fields(UNIT))
+    [create] = store.outbox.items()
+    store.outbox.mark_sent([create])
+    store.records.delete(TableName.CASES, case_id)
+    [_, delete] = store.outbox.items()
+    store.outbox.mark_sent([delete])
 
     refuse(store, create.mutation_id, "UNKNOWN_REFERENCE")
     refuse(store, delete.mutation_id, "NOT_FOUND")
 
-    assert store.outbox(states=["pending", "sent", "rejected"]) == []
-    assert store.get("cases", case_id) is None
+    assert store.outbox.items(states=["pending", "sent", "rejected"]) == []
+    assert store.records.get("cases", case_id) is None
 
 
 def test_pull_never_overwrites_unsynced_edits(store: LocalStore) -> None:
@@ -205,18 +208,18 @@ def test_pull_never_overwrites_unsynced_edits(store: LocalStore) -> None:
         "follow_up_due": None,
         "opened_at": "2026-11-20T01:00:00Z",
     }
-    store.apply_pull_page([Change(table=TableName.CASES, record=server_record)], cursor="c1")
-    store.save(TableName.CASES, case_id, {"title": "本地修改"})
+    store.pulled.apply_page([Change(table=TableName.CASES, record=server_record)], cursor="c1")
+    store.records.save(TableName.CASES, case_id, {"title": "本地修改"})
     newer = {**server_record, "version": 9, "title": "服务器修改", "description": "服务器补充"}
-    store.apply_pull_page([Change(table=TableName.CASES, record=newer)], cursor="c2")
-    local = store.get("cases", case_id)
+    store.pulled.apply_page([Change(table=TableName.CASES, record=newer)], cursor="c2")
+    local = store.records.get("cases", case_id)
     assert local is not None
     assert local["title"] == "本地修改"
     assert local["description"] == "服务器补充"
     assert local["version"] == 9
-    [item] = store.outbox()
+    [item] = store.outbox.items()
     assert item.base_version == 5
-    assert store.device_state().cursor == "c2"
+    assert store.device.read().cursor == "c2"
 
 
 def test_unknown_fields_from_a_newer_server_survive_an_edit(store: LocalStore) -> None:
@@ -234,15 +237,15 @@ def test_unknown_fields_from_a_newer_server_survive_an_edit(store: LocalStore) -
         "follow_up_due": None,
         "priority": "high",
     }
-    store.apply_pull_page([Change(table=TableName.CASES, record=record)], cursor="c1")
-    store.save(TableName.CASES, case_id, {"title": "x"})
-    assert store.get("cases", case_id)["priority"] == "high"  # type: ignore[index]
+    store.pulled.apply_page([Change(table=TableName.CASES, record=record)], cursor="c1")
+    store.records.save(TableName.CASES, case_id, {"title": "x"})
+    assert store.records.get("cases", case_id)["priority"] == "high"  # type: ignore[index]
 
 
 def test_personal_fields_are_not_in_the_database_file(store: LocalStore, tmp_path: Path) -> None:
     case_id = uuid.uuid4()
-    store.save(TableName.CASES, case_id, case_fields(UNIT))
-    store.save(
+    store.records.save(TableName.CASES, case_id, case_fields(UNIT))
+    store.records.save(
         TableName.PARTIES, uuid.uuid4(), party_fields(case_id, name="欧阳娜娜", phone="13912345678")
     )
     store.engine.dispose()

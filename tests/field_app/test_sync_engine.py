@@ -109,7 +109,7 @@ def test_first_sync_pulls_the_office_and_nothing_else(server: Server, phone_for:
             assert fresh.live(CASES)[case_id] == record
     assert {u["username"] for u in fresh.live(TableName.USERS).values()} >= {"mediator.baijia"}
     assert fresh.engine.status == SyncStatus(SyncState.UP_TO_DATE, at=T0)
-    assert fresh.store.device_state().cursor
+    assert fresh.store.device.read().cursor
 
 
 def test_offline_save_is_pushed_later_and_reaches_a_second_device(
@@ -127,7 +127,7 @@ def test_offline_save_is_pushed_later_and_reaches_a_second_device(
 
     link.up = True
     assert phone.sync().ok
-    assert phone.store.outbox() == []
+    assert phone.store.outbox.items() == []
     assert phone.engine.status.waiting == 0
     second, _ = phone_for("mediator.baijia")
     assert second.sync().ok
@@ -149,13 +149,13 @@ def test_rejected_change_keeps_its_reason_and_the_rest_go_through(
     assert (result.acknowledged, result.rejected) == (3, 1)
     assert all(server.count(CASES, case_id) == 1 for case_id in good)
     assert server.count(CASES, bad) == 0
-    [rejected] = phone.store.outbox(states=("rejected",))
+    [rejected] = phone.store.outbox.items(states=("rejected",))
     assert (rejected.record_id, rejected.error_code) == (bad, "OUT_OF_SCOPE")
     assert rejected.error_message
     assert phone.live(CASES)[bad]["title"] == "越界"
     assert phone.engine.status.needs_attention == 1
 
-    phone.store.retry(rejected.mutation_id, {"org_unit_id": str(server.district.baijia.id)})
+    phone.store.records.retry(rejected.mutation_id, {"org_unit_id": str(server.district.baijia.id)})
     assert phone.sync().ok
     assert server.live(CASES)[bad]["title"] == "越界"
     assert phone.engine.status.needs_attention == 0
@@ -170,7 +170,7 @@ def test_a_batch_over_the_limit_is_split_and_nothing_is_dropped(
     result = phone.sync()
     assert result.ok
     assert result.acknowledged == 11
-    assert phone.store.outbox(states=("pending", "sent", "rejected")) == []
+    assert phone.store.outbox.items(states=("pending", "sent", "rejected")) == []
     assert {case_id: server.count(CASES, case_id) for case_id in saved} == dict.fromkeys(saved, 1)
     sizes = [len(_push_body(r)["mutations"]) for r in link.calls("POST", "/api/v1/sync/push")]
     # 11 → 5 → 2 | 3 | 6 → 3 | 3: halves until it fits, later batches at the stated limit.
@@ -218,7 +218,7 @@ def test_one_change_too_large_to_send_is_rejected_and_does_not_block(
     assert result.ok
     assert (result.acknowledged, result.rejected) == (3, 1)
     assert all(server.count(CASES, case_id) == 1 for case_id in small)
-    [rejected] = phone.store.outbox(states=("rejected",))
+    [rejected] = phone.store.outbox.items(states=("rejected",))
     assert (rejected.record_id, rejected.error_code) == (huge, "PAYLOAD_TOO_LARGE")
 
 
@@ -249,8 +249,8 @@ def test_a_create_whose_answer_was_lost_can_still_be_deleted(
 
     link.after, link.before = None, refuse_pull
     assert phone.sync().outcome is SyncState.OFFLINE  # "duplicate" answers, no pull
-    assert phone.store.outbox() == []
-    phone.store.delete(TableName.PARTIES, party_id)
+    assert phone.store.outbox.items() == []
+    phone.store.records.delete(TableName.PARTIES, party_id)
     link.before = None
     assert phone.sync().ok
     assert server.rows(TableName.PARTIES)[party_id]["deleted"] is True
@@ -268,9 +268,9 @@ def test_revoked_sign_in_asks_for_login_and_keeps_everything(
     assert revoke.status_code == 204
     result = phone.sync()
     assert result.outcome is SyncState.NEEDS_LOGIN
-    assert phone.store.device_state().needs_login
+    assert phone.store.device.read().needs_login
     assert phone.engine.status.state is SyncState.NEEDS_LOGIN
-    [kept] = phone.store.outbox()
+    [kept] = phone.store.outbox.items()
     assert kept.record_id == case_id
     assert phone.live(CASES)[case_id]["title"]
     before = len(link.delivered)
@@ -289,7 +289,7 @@ def test_resync_after_a_410_keeps_unsynced_work(server: Server, phone_for: Any) 
     doomed = phone.save(CASES, office_case(server, title="将被删除"))
     assert phone.sync().ok
     assert colleague.sync().ok
-    colleague.store.delete(CASES, doomed)
+    colleague.store.records.delete(CASES, doomed)
     assert colleague.sync().ok
     unsent = phone.save(CASES, case_fields(server.district.xiyuan.id, title="被拒"))
     assert phone.sync().ok  # pushes (rejected) and pulls the delete
@@ -313,7 +313,7 @@ def test_resync_after_a_410_keeps_unsynced_work(server: Server, phone_for: Any) 
     assert local[kept]["title"] == "同事改了"
     assert local[kept]["description"] == "拉取时的本地修改"
     assert local[unsent]["title"] == "被拒"
-    assert [i.record_id for i in phone.store.outbox(states=("rejected",))] == [unsent]
+    assert [i.record_id for i in phone.store.outbox.items(states=("rejected",))] == [unsent]
     assert phone.sync().ok
     assert server.live(CASES)[kept]["description"] == "拉取时的本地修改"
 
@@ -407,7 +407,7 @@ def test_a_local_edit_during_a_pull_is_not_overwritten(server: Server, phone_for
     local = phone.live(CASES)[case_id]
     assert local["title"] == "我的标题"
     assert local["description"] == "同事补充"
-    [waiting] = phone.store.outbox()
+    [waiting] = phone.store.outbox.items()
     assert waiting.fields == {"title": "我的标题"}
     link.before = None
     assert phone.sync().ok

@@ -4,9 +4,9 @@ search and filters, the case page and closing a case."""
 from datetime import date
 from uuid import UUID
 
+from field_app.core import FieldAppCore
 from field_app.services.drafts import load_draft
 from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel, StatusFilter
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.intake import INTAKE_DRAFT, CaseIntakeViewModel
 from shared_models.domain.cases import CaseCategory, PartyRole
 from shared_models.protocol.tables import TableName
@@ -85,7 +85,7 @@ def test_a_bad_party_detail_points_at_the_party_and_nothing_is_saved(phones: Pho
     assert intake.step == 1
     assert list(intake.field_errors) == ["parties.1.phone"]
     assert say(intake.error).startswith("Check “Phone”:")
-    assert core.data.store.outbox() == []
+    assert core.data.store.outbox.items() == []
     intake.set_party(1, "phone", "13900139000")
     assert intake.save()
     assert load_draft(core.data.store, INTAKE_DRAFT) is None

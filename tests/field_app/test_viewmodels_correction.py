@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import httpx
 
+from field_app.core import FieldAppCore
 from field_app.i18n import Translator
 from field_app.viewmodels.app import AppViewModel
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.correction import CorrectionViewModel
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.nav import Route, Screen
@@ -59,10 +59,10 @@ def refuse_phone_numbers(phones: Phones) -> Callable[[], None]:
 def refused_party(phones: Phones, core: FieldAppCore) -> uuid.UUID:
     store = core.data.store
     case_id, party_id = uuid.uuid4(), uuid.uuid4()
-    store.save(TableName.CASES, case_id, case_fields(phones.server.district.baijia.id))
+    store.records.save(TableName.CASES, case_id, case_fields(phones.server.district.baijia.id))
     core.sync_once()
     undo = refuse_phone_numbers(phones)
-    store.save(
+    store.records.save(
         TableName.PARTIES,
         party_id,
         party_fields(case_id, name="赵某", phone="0310-1234567", id_number=id_number(serial="789")),
@@ -99,7 +99,7 @@ def test_a_refused_change_opens_as_a_form_and_reaches_the_server_corrected(
     core.sync_once()
 
     assert HomeViewModel(core).attention == []
-    assert core.data.store.get(TableName.PARTIES, party_id)["phone"] == "13912345678"  # type: ignore[index]
+    assert core.data.store.records.get(TableName.PARTIES, party_id)["phone"] == "13912345678"  # type: ignore[index]
     on_server = phones.server.rows(TableName.PARTIES)[party_id]
     assert on_server["phone"] == "13912345678"
     assert on_server["name"] == "赵某"
@@ -121,7 +121,7 @@ def test_a_correction_that_is_still_wrong_is_refused_on_the_phone_and_kept(
     again = CorrectionViewModel(core, item.mutation_id)
     assert again.change is not None  # still waiting, nothing queued
     assert again.values["phone"] == "0310-1234567"
-    assert core.data.store.outbox() == []
+    assert core.data.store.outbox.items() == []
 
 
 def test_a_change_no_longer_refused_says_so(phones: Phones) -> None:

@@ -2,9 +2,9 @@
 
 import pytest
 
+from field_app.core import UiPrefs
 from field_app.i18n import Translator
 from field_app.viewmodels.app import AppViewModel, Gate
-from field_app.viewmodels.core import UiPrefs
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.intake import CaseIntakeViewModel
 from field_app.viewmodels.nav import Navigator, Route, Screen, tabs_for
@@ -42,7 +42,7 @@ def test_the_server_address_is_checked_and_used(phones: Phones) -> None:
     settings.server_url = "https://lastmile.example.cn/"
     assert settings.save_server()
     assert core.server_url == "https://lastmile.example.cn"
-    assert core.data.store.device_state().server_url == "https://lastmile.example.cn"
+    assert core.data.store.device.read().server_url == "https://lastmile.example.cn"
 
 
 def test_changing_the_pin(phones: Phones) -> None:
@@ -139,7 +139,7 @@ def test_a_refused_change_shows_why_and_can_be_dropped(phones: Phones) -> None:
         home.give_up(item)
     assert home.attention == []
     assert core.status.needs_attention == 0
-    assert core.data.store.get(TableName.CASES, intake.saved_id) is None
+    assert core.data.store.records.get(TableName.CASES, intake.saved_id) is None
 
 
 def test_idle_time_locks_and_erasing_on_sign_out_leaves_nothing(phones: Phones) -> None:

@@ -4,8 +4,8 @@ drafts), and the officer's list sorted by what is due."""
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from field_app.core import FieldAppCore
 from field_app.services.drafts import load_draft
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.nav import Screen
 from field_app.viewmodels.subjects import SubjectDetailViewModel, SubjectListViewModel

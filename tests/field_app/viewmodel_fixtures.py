@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from field_app.config import AppSettings
+from field_app.core import FieldAppCore
 from field_app.i18n import Translator
 from field_app.security.keystore import KdfParams
 from field_app.viewmodels.access import LoginForm, PinForm, PinMode
-from field_app.viewmodels.core import FieldAppCore
 from tests.conftest import fresh_database_url
 from tests.factories import PASSWORD
 from tests.field_app.sync_fixtures import BASE_URL, Link, Server, running_server

@@ -50,16 +50,18 @@ def write_forever(folder: str, key_hex: str, unit: str, seed: str) -> None:
         if not cases or roll < 0.4:
             record_id = uuid.uuid4()
             say(f"try cases {record_id} {value}")
-            store.save(TableName.CASES, record_id, case_fields(unit_id, title=value))
+            store.records.save(TableName.CASES, record_id, case_fields(unit_id, title=value))
             cases.append(record_id)
         elif roll < 0.75:
             record_id = uuid.uuid4()
             say(f"try parties {record_id} {value}")
-            store.save(TableName.PARTIES, record_id, party_fields(rng.choice(cases), name=value))
+            store.records.save(
+                TableName.PARTIES, record_id, party_fields(rng.choice(cases), name=value)
+            )
         else:
             record_id = rng.choice(cases)
             say(f"try cases {record_id} {value}")
-            store.save(TableName.CASES, record_id, {"title": value})
+            store.records.save(TableName.CASES, record_id, {"title": value})
         say("ok")
 
 

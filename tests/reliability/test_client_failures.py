@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from field_app.sync.client import (
+from field_app.errors import (
     AuthRevoked,
     BatchTooLarge,
     Offline,
@@ -20,9 +20,9 @@ from field_app.sync.client import (
     RequestRejected,
     ResyncRequired,
     ServerError,
-    SyncClient,
     SyncError,
 )
+from field_app.sync.client import SyncClient
 from field_app.sync.status import SyncState
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.push import Mutation, PushRequest
@@ -194,5 +194,5 @@ def test_the_engine_tells_the_user_what_a_failure_means(
     assert phone.engine.status.state is state
     assert phone.engine.status.waiting == 1
     assert phone.engine.status.reason
-    assert len(phone.store.outbox()) == 1, "a failed push keeps the change"
+    assert len(phone.store.outbox.items()) == 1, "a failed push keeps the change"
     phone.close()

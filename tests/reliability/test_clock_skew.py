@@ -88,7 +88,7 @@ def story(
             mine.save(TableName.CASES, case_fields(unit, title="第二件"), OTHER)
             mine.save(TableName.PARTIES, party_fields(OTHER), PARTY)
             mine.save(TableName.CASES, {"title": "第二件（改）"}, OTHER)
-            order = [(i.table.value, i.record_id, i.op) for i in mine.store.outbox()]
+            order = [(i.table.value, i.record_id, i.op) for i in mine.store.outbox.items()]
             pushes_before = len(mine_link.calls("POST", "/api/v1/sync/push"))
             assert mine.sync().ok
             assert theirs.sync().ok

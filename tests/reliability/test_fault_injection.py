@@ -71,6 +71,7 @@ def phone_lifetime(
             settings = AppSettings(
                 data_dir=folder,
                 push_batch_size=rng.randint(2, 8),
+                push_batch_size_good_link=rng.randint(2, 12),
                 pull_page_size=rng.randint(4, 16),
             )
             phone = Phone(http, folder / "phone", local_template, rng=rng, settings=settings)

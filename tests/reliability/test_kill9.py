@@ -170,7 +170,7 @@ def read_records(store: LocalStore) -> dict[tuple[str, UUID], dict[str, JsonValu
     records: dict[tuple[str, UUID], dict[str, JsonValue]] = {}
     with store.transaction() as session:
         for table in NAME_FIELD:
-            for record in store.rows(session, table, select(LOCAL_TABLES[table])):
+            for record in store.records.rows(session, table, select(LOCAL_TABLES[table])):
                 records[(table, UUID(str(record["id"])))] = record
     return records
 
@@ -181,7 +181,7 @@ def check_outbox_matches_records(
     """Every record has its outbox entry, every entry its record, and what
     the entries would send is what the records hold."""
     sent: dict[tuple[str, UUID], dict[str, JsonValue]] = {}
-    for item in store.outbox(states=("pending", "sent", "rejected")):
+    for item in store.outbox.items(states=("pending", "sent", "rejected")):
         sent.setdefault((item.table, item.record_id), {}).update(item.fields)
     assert set(records) == set(sent), "records without outbox entries, or entries without records"
     for key, fields in sent.items():

@@ -184,7 +184,7 @@ class SyncWorld(RuleBasedStateMachine):
         self.seen_when_deleted[(table, record_id)].update(
             (name, records[record_id][name]) for name in TEXT[table]
         )
-        self.phones[phone].store.delete(table, record_id)
+        self.phones[phone].store.records.delete(table, record_id)
         self.deleted.add((table, record_id))
 
     @rule(phone=st.integers(0, 2))
@@ -221,7 +221,7 @@ class SyncWorld(RuleBasedStateMachine):
                 assert phone.sync().ok
         unacknowledged = [self._rejected(phone) for phone in self.phones]
         for n, phone in enumerate(self.phones):
-            assert phone.store.outbox() == [], "nothing may be left unsent"
+            assert phone.store.outbox.items() == [], "nothing may be left unsent"
             for table in (CASES, PARTIES, CONFLICTS):
                 # A record with a rejected change shows the phone's own values
                 # until the user fixes or discards it: the one allowed difference.
@@ -233,7 +233,7 @@ class SyncWorld(RuleBasedStateMachine):
 
     def _rejected(self, phone: Phone) -> dict[Key, dict[str, JsonValue]]:
         rejected: dict[Key, dict[str, JsonValue]] = {}
-        for item in phone.store.outbox(states=("rejected",)):
+        for item in phone.store.outbox.items(states=("rejected",)):
             key = (item.table, item.record_id)
             # An edit of a record whose creation was refused is incomplete on its own.
             follows_refused_create = key in rejected and item.error_code == "VALIDATION_FAILED"

@@ -90,7 +90,7 @@ class Workday:
 
     def _create(self, table: TableName, fields: dict[str, object], record_id: UUID) -> None:
         typed = {name: words(self.rng) for name in TEXT_FIELDS[table]}
-        self.phone.store.save(table, record_id, {**fields, **typed})
+        self.phone.store.records.save(table, record_id, {**fields, **typed})
         self.expected[(table, record_id)] = typed
         self.figures.saves += 1
 
@@ -102,7 +102,7 @@ class Workday:
         record_id = self.rng.choice(candidates)
         name = self.rng.choice(TEXT_FIELDS[table])
         value = words(self.rng)
-        self.phone.store.save(table, record_id, {name: value})
+        self.phone.store.records.save(table, record_id, {name: value})
         typed = self.expected[(table, record_id)]
         assert typed is not None
         typed[name] = value
@@ -116,7 +116,7 @@ class Workday:
         if not candidates:
             return
         record_id = self.rng.choice(candidates)
-        self.phone.store.delete(table, record_id)
+        self.phone.store.records.delete(table, record_id)
         self.expected[(table, record_id)] = None
         self.figures.deletes += 1
 
@@ -157,5 +157,5 @@ class Workday:
             setattr(
                 figures, kind, getattr(figures, kind) + sum(p[0] == kind for p in self.problems)
             )
-        figures.stuck += len(self.phone.store.outbox(("pending", "sent")))
-        figures.rejected += len(self.phone.store.outbox(("rejected",)))
+        figures.stuck += len(self.phone.store.outbox.items(("pending", "sent")))
+        figures.rejected += len(self.phone.store.outbox.items(("rejected",)))

@@ -31,7 +31,15 @@ def list_users(
     caller: CallerDep,
     session: SessionDep,
     unit_id: Annotated[UUID | None, Query(description="only this unit's staff")] = None,
-    q: Annotated[str, Query(max_length=64, description="part of a name, username or phone")] = "",
+    q: Annotated[
+        str,
+        # No control characters: PostgreSQL cannot compare text holding a NUL.
+        Query(
+            max_length=64,
+            pattern=r"^[^\x00-\x1f\x7f]*$",
+            description="part of a name, username or phone",
+        ),
+    ] = "",
     include_inactive: bool = False,
     limit: Annotated[int, Query(ge=1, le=staff.MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,

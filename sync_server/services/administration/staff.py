@@ -127,13 +127,14 @@ def list_staff(
         query = query.where(col(UserRow.org_unit_id) == unit_id)
     if not include_inactive:
         query = query.where(col(UserRow.active))
-    if search.strip():
-        pattern = f"%{search.strip().lower()}%"
+    wanted = search.strip().lower()
+    if wanted:
+        # autoescape: a % or _ typed into the search box is that character.
         query = query.where(
             or_(
-                func.lower(UserRow.display_name).like(pattern),
-                func.lower(UserRow.username).like(pattern),
-                col(UserRow.phone).like(pattern),
+                func.lower(UserRow.display_name).contains(wanted, autoescape=True),
+                func.lower(UserRow.username).contains(wanted, autoescape=True),
+                col(UserRow.phone).contains(wanted, autoescape=True),
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

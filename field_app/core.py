@@ -1,6 +1,8 @@
 """The device as the screens see it: one sign-in, one lock, one sync loop.
 
-``FieldAppCore`` ties the services together for the screens: the
+``FieldAppCore`` is the app's composition root: the one place that wires
+storage, services, sync and security together for the screens (so it lives
+outside the layers it wires, not among the view-models). It holds the
 ``DeviceSession`` (sign-in, PIN, idle lock), the ``SyncEngine`` that runs
 while the data is unlocked, the sync status the status bar shows, and the
 few preferences that must be readable before the PIN is entered (language,
@@ -27,6 +29,8 @@ import httpx
 from field_app.config import AppSettings
 from field_app.security.keystore import KdfParams
 from field_app.services.session import DeviceSession, OpenData, SessionState
+from field_app.storage.blobs import LocalBlobStore
+from field_app.storage.store import LocalStore
 from field_app.sync.engine import SyncEngine
 from field_app.sync.status import SyncState, SyncStatus, count_attention
 from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
@@ -122,6 +126,17 @@ class FieldAppCore:
         return self.session.data
 
     @property
+    def store(self) -> LocalStore:
+        """The unlocked local store: the handle view-models pass to the
+        services (``field_app/services``), never call themselves."""
+        return self.session.data.store
+
+    @property
+    def blobs(self) -> LocalBlobStore:
+        """The unlocked blob store, passed to the services like ``store``."""
+        return self.session.data.blobs
+
+    @property
     def server_url(self) -> str:
         return str(self.http.base_url).rstrip("/")
 
@@ -130,7 +145,7 @@ class FieldAppCore:
         """The signed-in (or last signed-in) user of this device's data."""
         if self.session.locked:
             return None
-        stored = self.session.data.store.device_state().user
+        stored = self.session.data.store.device.read().user
         return UserProfile.model_validate(stored) if stored else None
 
     @property
@@ -140,7 +155,7 @@ class FieldAppCore:
 
     @property
     def device_id(self) -> str:
-        return "" if self.session.locked else self.session.data.store.device_state().device_id
+        return "" if self.session.locked else self.session.data.store.device.read().device_id
 
     def touch(self) -> None:
         self.session.touch()
@@ -207,7 +222,7 @@ class FieldAppCore:
         self.http.base_url = httpx.URL(url)
         self.prefs.set("server_url", url)
         if not self.session.locked:
-            self.session.data.store.update_device_state(server_url=url)
+            self.session.data.store.device.update(server_url=url)
 
     def set_device_model(self, model: str) -> None:
         """What the client says this device is; the next sign-in names the
@@ -301,7 +316,7 @@ class FieldAppCore:
 
     def _opened(self) -> None:
         data = self.session.data
-        stored_url = data.store.device_state().server_url
+        stored_url = data.store.device.read().server_url
         if stored_url and valid_server_url(stored_url):
             self.http.base_url = httpx.URL(stored_url)
         if self.engine is not None and self.engine.store is data.store:
