@@ -19,10 +19,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
 
+from field_app.core import FieldAppCore
+from field_app.errors import BatchTooLarge, RequestRejected, SyncError
 from field_app.i18n import Msg, msg
 from field_app.supervision.administration import AdministrationClient
-from field_app.sync.client import BatchTooLarge, RequestRejected, SyncError
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.supervision import WorkspaceModel, problem, sits_at_district
 from shared_models.domain.org import OrgUnitKind, Role
 from shared_models.protocol.administration import OrgUnitAdmin

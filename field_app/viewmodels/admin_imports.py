@@ -12,10 +12,10 @@ dropped when another file is chosen or the screen is left.
 
 from dataclasses import dataclass
 
+from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
 from field_app.supervision.administration import AdministrationClient
 from field_app.viewmodels.admin import AdminModel, Section
-from field_app.viewmodels.core import FieldAppCore
 from shared_models.protocol.administration import ImportReport, SheetFormat, SheetKind
 
 SHEET_SUFFIXES = (".xlsx", ".csv")

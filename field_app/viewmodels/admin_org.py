@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
+from field_app.core import FieldAppCore
 from field_app.i18n import msg
 from field_app.supervision.administration import AdministrationClient
 from field_app.viewmodels.admin import ActionForm, AdminModel, Section, depths, tree_order
-from field_app.viewmodels.core import FieldAppCore
 from shared_models.domain.org import OrgUnitKind
 from shared_models.protocol.administration import (
     OrgUnitAdmin,

@@ -2,12 +2,12 @@
 the section (``Route.to(Screen.ADMIN, section="org")``); a section the user
 may not open, or none, is the first one they may."""
 
+from field_app.core import FieldAppCore
 from field_app.viewmodels.admin import AdminModel, Section, rights_of
 from field_app.viewmodels.admin_imports import ImportsViewModel
 from field_app.viewmodels.admin_org import OrgTreeViewModel
 from field_app.viewmodels.admin_staff import StaffViewModel
 from field_app.viewmodels.admin_transfers import TransfersViewModel
-from field_app.viewmodels.core import FieldAppCore
 
 _MODELS: dict[Section, type[AdminModel]] = {
     Section.STAFF: StaffViewModel,

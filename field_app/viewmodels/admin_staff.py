@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
+from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
 from field_app.supervision.administration import AdministrationClient, StaffQuery
 from field_app.viewmodels.admin import ActionForm, AdminModel, Section
-from field_app.viewmodels.core import FieldAppCore
 from shared_models.domain.org import OrgUnitKind, Role
 from shared_models.protocol.admin import DeviceInfo, PasswordReset
 from shared_models.protocol.administration import (

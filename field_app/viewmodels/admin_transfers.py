@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+from field_app.core import FieldAppCore
 from field_app.i18n import msg
 from field_app.services.cases import list_cases
 from field_app.services.subjects import list_subjects
 from field_app.supervision.administration import AdministrationClient, StaffQuery
 from field_app.viewmodels.admin import AdminModel, Section
-from field_app.viewmodels.core import FieldAppCore
 from shared_models.domain.org import OrgUnitKind, Role
 from shared_models.protocol.administration import StaffMember
 from shared_models.protocol.transfers import TransferCreate, TransferTable
