@@ -83,7 +83,7 @@ class TransfersViewModel(AdminModel):
 
     def _find(self) -> None:
         """Matches from the device's synced copy (names are decrypted there only)."""
-        store = self.core.data.store
+        store = self.core.store
         text = self.search.strip()
         if self.kind is TransferKind.CASE:
             cases = list_cases(store, search=text or None, limit=SHOWN)

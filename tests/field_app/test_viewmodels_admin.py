@@ -7,6 +7,7 @@ import csv
 import io
 from uuid import UUID, uuid4
 
+from field_app.core import FieldAppCore
 from field_app.services.cases import list_cases
 from field_app.services.session import SessionState
 from field_app.services.subjects import list_subjects
@@ -17,7 +18,6 @@ from field_app.viewmodels.admin_sections import admin_section_model
 from field_app.viewmodels.admin_staff import StaffViewModel
 from field_app.viewmodels.admin_transfers import TransfersViewModel
 from field_app.viewmodels.app import AppViewModel
-from field_app.viewmodels.core import FieldAppCore
 from field_app.viewmodels.nav import Screen
 from shared_models.domain.cases import CaseRecord
 from shared_models.domain.org import OrgUnitKind, Role
@@ -44,11 +44,11 @@ def _member(staff: StaffViewModel, username: str) -> StaffMember:
 
 
 def _subjects(core: FieldAppCore) -> set[UUID]:
-    return {due.subject.id for due in list_subjects(core.data.store, core.now())}
+    return {due.subject.id for due in list_subjects(core.store, core.now())}
 
 
 def _cases(core: FieldAppCore) -> set[UUID]:
-    return {case.id for case in list_cases(core.data.store)}
+    return {case.id for case in list_cases(core.store)}
 
 
 def _case_at(phones: Phones, unit_id: UUID) -> UUID:
