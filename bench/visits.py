@@ -18,6 +18,8 @@ from sqlalchemy import Engine, text
 
 from shared_models.domain.visits import VisitFields
 from shared_models.protocol.version import PROTOCOL_VERSION
+from sync_server.core.db import write_session
+from sync_server.core.versions import VersionBlock
 
 _PLACES = ["村委会", "司法所", "当事人家中", "田间地头", "社区服务站", "调解室", "镇政府"]
 _PHRASES = [
@@ -94,21 +96,21 @@ def insert_visits_directly(
 ) -> int:
     """Add ``count`` visits of one case with one statement, bypassing the API.
 
-    The versions are taken from the counter row in the same transaction, as
-    every write must, so the database stays a valid sync state. Returns the
+    The versions are taken as every writer takes them (``VersionBlock``), in
+    the same transaction, so the database stays a valid sync state. Nothing
+    else writes while the bench loads, so they are consecutive. Returns the
     highest version written.
     """
     if count <= 0:
         return 0
-    with engine.begin() as connection:
-        last = connection.execute(
-            text(
-                "UPDATE sync_state SET last_version = last_version + :n WHERE id = 1 "
-                "RETURNING last_version"
-            ),
-            {"n": count},
-        ).scalar_one()
-        base = int(last) - count
+    with write_session(engine) as session:
+        versions = VersionBlock(session)
+        versions.reserve(count)
+        drawn = [versions.next() for _ in range(count)]
+        base, last = drawn[0] - 1, drawn[-1]
+        if last - base != count:
+            raise RuntimeError("another writer drew versions while the bench loaded visits")
+        connection = session.connection()
         if engine.dialect.name == "postgresql":
             _insert_postgres(connection, count, base, case_id, scope_unit_id, created_by)
         else:
@@ -119,7 +121,7 @@ def insert_visits_directly(
     statement = "VACUUM (ANALYZE) visits" if engine.dialect.name == "postgresql" else "ANALYZE"
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text(statement))
-    return int(last)
+    return last
 
 
 def _insert_postgres(

@@ -7,7 +7,6 @@ from sqlalchemy import Engine
 from shared_models.district_time import district_zone
 from shared_models.protocol.version import PROTOCOL_VERSION
 from sync_server.api.body_limits import BodyLimitMiddleware, document_body_errors
-from sync_server.api.deps import ScopeCache
 from sync_server.api.routes import (
     accounts,
     admin,
@@ -30,6 +29,7 @@ from sync_server.core.config import ServerSettings, worker_settings
 from sync_server.core.db import make_engine
 from sync_server.core.errors import LastResortMiddleware, install_error_handlers
 from sync_server.core.runtime import tune_garbage_collection
+from sync_server.services.accounts.tokens import ScopeCache
 from sync_server.services.supervision.district_calendar import use_district_zone
 from sync_server.services.sync.pull import prepare_statements
 

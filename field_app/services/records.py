@@ -7,7 +7,7 @@ server sent that this app version does not know stay in the store (and in
 the next push) but are not part of the typed view.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -18,6 +18,8 @@ from sqlmodel import Session, SQLModel, col
 from field_app.errors import SaveRejectedError
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import LOCAL_TABLES, LocalOrgUnit, LocalParty, LocalVisit
+from shared_models.domain import org
+from shared_models.problems import first_problem
 from shared_models.protocol.tables import TABLES, TableName
 
 R = TypeVar("R", bound=SQLModel)
@@ -85,29 +87,16 @@ def validate_fields(model: type[SQLModel], fields: Mapping[str, Any], prefix: st
     try:
         model.model_validate(dict(fields))
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if not where and ":" in message:
-            where, message = (part.strip() for part in message.split(":", 1))
+        where, message = first_problem(error)
         raise SaveRejectedError(f"{prefix}{where}" if where else prefix or None, message) from None
 
 
-def units_below(session: Session, unit_id: UUID) -> set[UUID]:
-    """``unit_id`` and every org unit under it, from the synced org units."""
-    children: dict[UUID, list[UUID]] = {}
-    for unit, parent in session.execute(
+def units_below(session: Session, unit_id: UUID) -> frozenset[UUID]:
+    """``unit_id`` and every org unit under it, from the synced org units
+    (the district's one tree rule, ``shared_models.domain.org.units_below``)."""
+    edges = session.execute(
         select(col(LocalOrgUnit.id), col(LocalOrgUnit.parent_id)).where(
             col(LocalOrgUnit.deleted).is_(False)
         )
-    ):
-        if parent is not None:
-            children.setdefault(parent, []).append(unit)
-    found = {unit_id}
-    frontier: Iterable[UUID] = [unit_id]
-    while frontier:
-        frontier = [
-            child for unit in frontier for child in children.get(unit, []) if child not in found
-        ]
-        found.update(frontier)
-    return found
+    )
+    return org.units_below(((unit, parent) for unit, parent in edges), unit_id)

@@ -18,6 +18,7 @@ from field_app.storage.search_index import SearchIndex
 from field_app.storage.tables import LOCAL_TABLES, LocalAgreement
 from shared_models.domain.agreements import AgreementStatus
 from shared_models.domain.base import SERVER_OWNED_FIELDS
+from shared_models.problems import first_problem
 from shared_models.protocol.tables import TABLES, TableName
 from shared_models.wire import to_json_value
 
@@ -73,12 +74,7 @@ class Records:
             try:
                 validated = spec.fields.model_validate(merged)
             except ValidationError as error:
-                first = error.errors()[0]
-                where = ".".join(str(part) for part in first["loc"])
-                message = str(first["msg"]).removeprefix("Value error, ")
-                if not where and ":" in message:
-                    where, message = (part.strip() for part in message.split(":", 1))
-                raise SaveRejectedError(where or None, message) from None
+                raise SaveRejectedError(*first_problem(error)) from None
             normal = {name: to_json_value(getattr(validated, name)) for name in writable}
             if current is None:
                 changed = normal

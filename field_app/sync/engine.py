@@ -21,6 +21,10 @@ One round (``sync_once``):
    after the round's status is published: a first sync's records are
    usable before their search entries exist.
 
+The round's last status says whether it changed anything
+(``SyncStatus.data_version`` moves when it did): screens read their data
+again only then.
+
 A revoked sign-in stops sync and asks the user to sign in; nothing local is
 deleted. Network trouble and server failures are retried with exponential
 back-off and full jitter by the background loop.
@@ -77,6 +81,16 @@ class SyncResult:
     def ok(self) -> bool:
         return self.outcome is SyncState.UP_TO_DATE
 
+    @property
+    def changed(self) -> bool:
+        """Whether the round changed what the device holds or shows: changes
+        pulled and applied, pushes acknowledged or refused (an "unsent" mark
+        goes, an item needs attention), photos uploaded, a resync. A round
+        of a phone that is up to date changes nothing."""
+        return bool(
+            self.acknowledged or self.rejected or self.uploaded or self.pulled or self.resynced
+        )
+
 
 class SyncEngine:
     def __init__(
@@ -109,6 +123,7 @@ class SyncEngine:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._listeners: list[StatusListener] = []
+        self._data_version = 0
         self._status = self._resting_status()
 
     # -- status -----------------------------------------------------------------
@@ -126,7 +141,15 @@ class SyncEngine:
     def _publish(self, state: SyncState, at: datetime | None = None, reason: str = "") -> None:
         """A new resting or starting status, with the attention counts read afresh."""
         attention = count_attention(self.store)
-        self._emit(SyncStatus(state, at=at or self._status.at, attention=attention, reason=reason))
+        self._emit(
+            SyncStatus(
+                state,
+                at=at or self._status.at,
+                attention=attention,
+                reason=reason,
+                data_version=self._data_version,
+            )
+        )
 
     def _progress(self, phase: SyncPhase, done: int, total: int) -> None:
         """Progress within a round; the counts are refreshed when the round ends."""
@@ -181,8 +204,11 @@ class SyncEngine:
                 # A bug or a local database failure: say so instead of
                 # "syncing" forever, and let the caller (the loop) log it.
                 reason = _REASONS[SyncState.FAILED]
-                self._emit(replace(self._status, state=SyncState.FAILED, reason=reason))
+                self._count_change(result)
+                status = replace(self._status, state=SyncState.FAILED, reason=reason)
+                self._emit(replace(status, data_version=self._data_version))
                 raise
+            self._count_change(result)
             if result.ok:
                 self._publish(SyncState.UP_TO_DATE, at=self.clock())
             else:
@@ -192,6 +218,12 @@ class SyncEngine:
             # and a search before this is done completes the index itself.
             self.store.search_index.index_pending()
             return result
+
+    def _count_change(self, result: SyncResult) -> None:
+        """A round that changed something moves ``SyncStatus.data_version``
+        (also one that failed half-way: its pulled pages are stored)."""
+        if result.changed:
+            self._data_version += 1
 
     # -- push ---------------------------------------------------------------------
 
@@ -370,8 +402,7 @@ class SyncEngine:
         """Counts only: the log is shown to the user and never holds record data.
         A round that changed nothing is not logged: a phone checking every
         minute would otherwise write (and flush to flash) every minute forever."""
-        quiet = not (result.acknowledged or result.rejected or result.uploaded or result.pulled)
-        if result.ok and quiet and not result.resynced:
+        if result.ok and not result.changed:
             return
         detail = (
             f"acknowledged={result.acknowledged} rejected={result.rejected} "

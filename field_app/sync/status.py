@@ -72,6 +72,10 @@ class SyncStatus:
     attention: Attention = Attention()
     reason: str = ""
     """Why sync is not happening (a short, data-free explanation)."""
+    data_version: int = 0
+    """Moves with every sync round that changed something (``SyncResult.changed``):
+    a screen reads its data again when this moved, never for a round that
+    changed nothing (rebuilding a screen drops a tap made on the old one)."""
 
     @property
     def waiting(self) -> int:

@@ -22,7 +22,7 @@ from field_app.security.keystore import (
     WrongPinError,
 )
 from field_app.services.session import DifferentUserError, LockedError, SessionState
-from field_app.viewmodels.base import Observable, sync_error_message
+from field_app.viewmodels.base import Saving, saves_once, sync_error_message
 from shared_models.protocol.auth import PasswordProblem, password_problem
 from shared_models.protocol.errors import ErrorCode
 
@@ -34,7 +34,7 @@ _LOGIN_REFUSALS = {
 }
 
 
-class LoginForm(Observable):
+class LoginForm(Saving):
     """Sign in with the password. Again-mode (the server asked, or the user
     signed out keeping the data) keeps the username of this phone's data."""
 
@@ -46,7 +46,6 @@ class LoginForm(Observable):
         self.server_url = core.server_url
         self.username = user.username if user else ""
         self.password = ""
-        self.busy = False
         self.error: Msg | None = None
         self.field_errors: dict[str, Msg] = {}
 
@@ -63,12 +62,12 @@ class LoginForm(Observable):
         self.notify()
         return not errors
 
+    @saves_once
     def submit(self) -> bool:
         """Blocking (network): views run it off the UI thread. ``True`` = signed in."""
         if not self.validate():
             return False
-        self.busy = True
-        self.notify()
+        self.notify()  # busy: the spinner shows
         try:
             self.core.login(self.username, self.password, self.server_url)
         except DifferentUserError:
@@ -87,9 +86,6 @@ class LoginForm(Observable):
         else:
             self.password = ""
             return True
-        finally:
-            self.busy = False
-            self.notify()
         return False
 
 
@@ -101,7 +97,7 @@ _PASSWORD_PROBLEMS = {
 }
 
 
-class PasswordForm(Observable):
+class PasswordForm(Saving):
     """A new password after signing in with a one-time one (an admin's
     reset). The rule is the server's (``password_problem``, shared), checked
     here first so the user hears it before anything is sent."""
@@ -112,7 +108,6 @@ class PasswordForm(Observable):
         self.username = username
         self.password = ""
         self.confirm = ""
-        self.busy = False
         self.error: Msg | None = None
         self.field_errors: dict[str, Msg] = {}
         self.signed_out = False
@@ -130,12 +125,12 @@ class PasswordForm(Observable):
         self.notify()
         return not errors
 
+    @saves_once
     def submit(self) -> bool:
         """Blocking (network): views run it off the UI thread. ``True`` = changed."""
         if not self.validate():
             return False
-        self.busy = True
-        self.notify()
+        self.notify()  # busy: the spinner shows
         try:
             self.core.change_password(self.password)
         except Offline:
@@ -161,8 +156,6 @@ class PasswordForm(Observable):
         finally:
             self.password = ""
             self.confirm = ""
-            self.busy = False
-            self.notify()
         return False
 
 
@@ -190,7 +183,7 @@ def pin_problem(pin: str, passcode: bool = False) -> Msg | None:
     return None
 
 
-class PinForm(Observable):
+class PinForm(Saving):
     """Choosing the secret (a PIN, or a longer passcode), or unlocking with
     it. After a right unlock, ``notice`` tells of wrong tries made since the
     last one (and of a wrong-PIN count someone rolled back)."""
@@ -202,7 +195,6 @@ class PinForm(Observable):
         self.pin = ""
         self.confirm = ""
         self.passcode = mode is PinMode.UNLOCK and core.session.secret_kind is SecretKind.PASSCODE
-        self.busy = False
         self.error: Msg | None = None
         self.warning: Msg | None = None
         self.notice: Msg | None = None
@@ -220,6 +212,7 @@ class PinForm(Observable):
         """The words of ``pin.<name>`` or, for a passcode, ``passcode.<name>``."""
         return f"{'passcode' if self.passcode else 'pin'}.{name}"
 
+    @saves_once
     def submit(self) -> bool:
         """Blocking (key derivation takes a moment). ``True`` = unlocked."""
         self.error = None
@@ -235,8 +228,7 @@ class PinForm(Observable):
             self.error = msg(self.key("error.empty"))
             self.notify()
             return False
-        self.busy = True
-        self.notify()
+        self.notify()  # busy: the spinner shows
         try:
             if self.mode is PinMode.CHOOSE:
                 self.core.choose_pin(self.pin)
@@ -258,8 +250,6 @@ class PinForm(Observable):
         finally:
             self.pin = ""
             self.confirm = ""
-            self.busy = False
-            self.notify()
         self.warning = None
         self.notice = _unlock_notice(self.core.session.unlock_report)
         return True

@@ -29,9 +29,10 @@ from field_app.services.agreements import (
 from field_app.services.cases import case_title
 from field_app.services.drafts import delete_draft, load_draft, save_draft
 from field_app.viewmodels.agreements import agreement_error
-from field_app.viewmodels.base import Observable
+from field_app.viewmodels.base import Saving, saves_once
 from shared_models.domain.agreements import AgreementFields, AgreementStatus
 from shared_models.domain.cases import PartyKind, PartyRole
+from shared_models.problems import first_problem
 
 PARTY_KEYS = ("party_id", "role", "kind", "name", "id_number", "phone", "address")
 OBLIGATION_KEYS = ("obligor", "action", "due", "method")
@@ -62,7 +63,7 @@ def _blank_obligation() -> dict[str, str]:
     return dict.fromkeys(OBLIGATION_KEYS, "")
 
 
-class AgreementFormViewModel(Observable):
+class AgreementFormViewModel(Saving):
     def __init__(
         self,
         core: FieldAppCore,
@@ -268,6 +269,7 @@ class AgreementFormViewModel(Observable):
             }
         )
 
+    @saves_once
     def read_back(self) -> bool:
         """Write the complete terms; ``False`` (and what is missing) otherwise."""
         self.field_errors = self.problems()
@@ -278,10 +280,8 @@ class AgreementFormViewModel(Observable):
         try:
             terms = self.terms()
         except ValidationError as invalid:
-            first = invalid.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            detail = str(first["msg"]).removeprefix("Value error, ")
-            self.field_errors = {where: msg("agreement.error.invalid", detail=detail)}
+            where, detail = first_problem(invalid)
+            self.field_errors = {where or "": msg("agreement.error.invalid", detail=detail)}
             self.error = msg("agreement.error.missing", count=1)
             self.notify()
             return False

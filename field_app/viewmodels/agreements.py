@@ -32,7 +32,7 @@ from field_app.services.signature_strokes import (
     clamp,
     signature_png,
 )
-from field_app.viewmodels.base import Observable, rejected_message
+from field_app.viewmodels.base import Saving, rejected_message, saves_once
 from shared_models.agreement_text import AgreementDocument, agreement_document
 from shared_models.domain import AgreementRecord
 from shared_models.domain.agreements import AgreementStatus, SignatureKind, SignerRole
@@ -119,7 +119,7 @@ def signer_lines(record: AgreementRecord) -> list[SignerLine]:
     return lines
 
 
-class AgreementViewModel(Observable):
+class AgreementViewModel(Saving):
     """读回 and 签署: the text, who has signed, seal, print, corrections."""
 
     def __init__(self, core: FieldAppCore, agreement_id: UUID) -> None:
@@ -226,6 +226,7 @@ class AgreementViewModel(Observable):
             return True
         return False
 
+    @saves_once
     def seal(self) -> bool:
         try:
             seal(self.core.store, self.agreement_id)
@@ -247,7 +248,7 @@ class AgreementViewModel(Observable):
         return f"调解协议书-{self.number}.pdf"
 
 
-class SignatureViewModel(Observable):
+class SignatureViewModel(Saving):
     """One signer at the pad: strokes as the finger draws them, then Done
     (the PNG is drawn from the strokes), or a fingerprint photo instead."""
 
@@ -293,6 +294,7 @@ class SignatureViewModel(Observable):
 
     # -- saving --------------------------------------------------------------------------
 
+    @saves_once(key="signature")
     def done(self) -> bool:
         try:
             image = self.png()
@@ -302,6 +304,7 @@ class SignatureViewModel(Observable):
             return False
         return self._save(image, SignatureKind.SIGNATURE)
 
+    @saves_once(key="signature")
     def add_fingerprint(self, raw: bytes) -> bool:
         """A party who cannot sign gives a photo of their fingerprint (按指印)."""
         if self.signer is None or not self.signer.is_party:

@@ -15,7 +15,7 @@ from field_app.services.attention import unsent_ids
 from field_app.services.cases import case_detail, close_case, list_cases
 from field_app.services.photo_fetch import fetch_photos, missing_photos, previews
 from field_app.viewmodels.agreements import short_number
-from field_app.viewmodels.base import Observable, rejected_message
+from field_app.viewmodels.base import Observable, Saving, rejected_message, saves_once
 from shared_models.district_time import district_day
 from shared_models.domain import CaseRecord
 from shared_models.domain.cases import OPEN_CASE_STATUSES, CaseCategory, CaseStatus
@@ -154,7 +154,7 @@ def location_text(lat: float | None, lon: float | None, accuracy: float | None) 
     return msg("gps.fix_accuracy", lat=f"{lat:.5f}", lon=f"{lon:.5f}", accuracy=round(accuracy))
 
 
-class CaseDetailViewModel(Observable):
+class CaseDetailViewModel(Saving):
     def __init__(self, core: FieldAppCore, case_id: UUID) -> None:
         super().__init__()
         self.core = core
@@ -268,6 +268,7 @@ class CaseDetailViewModel(Observable):
         ]
         self.notify()
 
+    @saves_once
     def close(self) -> bool:
         """结案. Only an open case closes; the follow-up visit comes first if one is due."""
         if not self.is_open:

@@ -15,7 +15,7 @@ from field_app.core import FieldAppCore
 from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.attention import RejectedChange, rejected_changes, resend_corrected
-from field_app.viewmodels.base import FIELD_LABELS, Observable, field_name, rejected_message
+from field_app.viewmodels.base import FIELD_LABELS, Saving, field_name, rejected_message, saves_once
 
 
 def _editable(value: JsonValue) -> bool:
@@ -26,7 +26,7 @@ def _as_text(value: JsonValue) -> str:
     return "" if value is None else str(value)
 
 
-class CorrectionViewModel(Observable):
+class CorrectionViewModel(Saving):
     """The refused change ``mutation_id``, as a form of its text and number
     fields (lists and yes/no values are sent again as they were)."""
 
@@ -91,6 +91,7 @@ class CorrectionViewModel(Observable):
                 out[name] = text
         return out
 
+    @saves_once
     def submit(self) -> bool:
         """Check the corrected record completely, then queue it again."""
         change = self.change

@@ -24,7 +24,7 @@ from field_app.services.cases import case_title, list_cases
 from field_app.services.drafts import list_drafts
 from field_app.services.records import record_owner, stored_fields
 from field_app.services.subjects import list_subjects, subject_of
-from field_app.viewmodels.base import Observable
+from field_app.viewmodels.base import Saving, saves_once
 from field_app.viewmodels.cases import CaseRow, case_row
 from field_app.viewmodels.intake import INTAKE_DRAFT
 from field_app.viewmodels.nav import Route, Screen
@@ -94,7 +94,7 @@ def _value_text(value: JsonValue) -> str:
     return "—" if value in (None, "") else str(value)
 
 
-class HomeViewModel(Observable):
+class HomeViewModel(Saving):
     def __init__(self, core: FieldAppCore, now: datetime | None = None) -> None:
         super().__init__()
         self.core = core
@@ -237,24 +237,33 @@ class HomeViewModel(Observable):
         ]
         return items
 
-    def send_again(self, item: AttentionItem) -> None:
+    def send_again(self, item: AttentionItem) -> bool:
         """The server refused it; the user fixed what it pointed at elsewhere, or
         the cause went away (a deleted reference restored): queue it again."""
-        if item.mutation_id is not None:
-            retry_change(self.core.store, item.mutation_id)
-        elif item.sha256 is not None:
-            retry_upload(self.core.blobs, item.sha256)
+        return self._send_again(item.mutation_id, item.sha256)
+
+    @saves_once
+    def _send_again(self, mutation_id: UUID | None, sha256: str | None) -> bool:
+        if mutation_id is not None:
+            retry_change(self.core.store, mutation_id)
+        elif sha256 is not None:
+            retry_upload(self.core.blobs, sha256)
         else:
-            return
+            return False
         self.core.changed()
         self.load()
+        return True
 
-    def give_up(self, item: AttentionItem) -> None:
+    def give_up(self, item: AttentionItem) -> bool:
         """Drop a refused change for good (the server keeps its own version)."""
-        if item.mutation_id is not None:
-            discard_change(self.core.store, item.mutation_id)
-            self.core.changed()
-            self.load()
+        return False if item.mutation_id is None else self._give_up(item.mutation_id)
+
+    @saves_once
+    def _give_up(self, mutation_id: UUID) -> bool:
+        discard_change(self.core.store, mutation_id)
+        self.core.changed()
+        self.load()
+        return True
 
     @property
     def today(self) -> date:

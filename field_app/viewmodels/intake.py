@@ -18,7 +18,7 @@ from field_app.i18n import Msg, msg
 from field_app.services.cases import CaseIntake, NewParty, open_case
 from field_app.services.directory import units_within
 from field_app.services.drafts import delete_draft, load_draft, save_draft
-from field_app.viewmodels.base import Observable, field_name, rejected_message
+from field_app.viewmodels.base import Saving, field_name, rejected_message, saves_once
 from shared_models.domain.cases import CaseCategory, CaseSource, PartyRole
 
 INTAKE_DRAFT = "case-intake"
@@ -36,7 +36,7 @@ def _blank_party(role: PartyRole) -> dict[str, str]:
     return {"role": role.value, "name": "", "phone": "", "id_number": ""}
 
 
-class CaseIntakeViewModel(Observable):
+class CaseIntakeViewModel(Saving):
     def __init__(self, core: FieldAppCore) -> None:
         super().__init__()
         self.core = core
@@ -131,6 +131,7 @@ class CaseIntakeViewModel(Observable):
 
     # -- saving --------------------------------------------------------------------------
 
+    @saves_once
     def save(self) -> bool:
         for step in range(STEPS - 1):
             if not self._step_ok(step):

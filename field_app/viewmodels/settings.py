@@ -10,7 +10,7 @@ from field_app.core import TEXT_SIZES, FieldAppCore, app_version, valid_server_u
 from field_app.i18n import LANGUAGES, Msg, Translator, msg
 from field_app.security.keystore import DataWipedError, SecretKind, WrongPinError, secret_kind
 from field_app.viewmodels.access import pin_problem
-from field_app.viewmodels.base import Observable
+from field_app.viewmodels.base import Saving, saves_once
 from shared_models.protocol.version import PROTOCOL_VERSION
 
 
@@ -20,7 +20,7 @@ class AboutLine:
     value: str
 
 
-class SettingsViewModel(Observable):
+class SettingsViewModel(Saving):
     def __init__(self, core: FieldAppCore, translator: Translator) -> None:
         super().__init__()
         self.core = core
@@ -36,6 +36,16 @@ class SettingsViewModel(Observable):
         self.pin_message: Msg | None = None
         self.pin_ok = False
         self.wiped = False
+
+    EDITABLE = ("server_url", "old_pin", "new_pin", "confirm_pin")
+
+    def edit(self, name: str, value: str) -> None:
+        """What is typed in a field; a changed address or PIN may be saved
+        again (``SaveGuard``: the same one is saved once)."""
+        if name not in self.EDITABLE:
+            raise KeyError(name)
+        setattr(self, name, value)
+        self.saves.reopen()
 
     languages = LANGUAGES
 
@@ -60,6 +70,7 @@ class SettingsViewModel(Observable):
         self.core.set_text_size(step)
         self.notify()
 
+    @saves_once
     def save_server(self) -> bool:
         url = self.server_url.strip()
         if not valid_server_url(url):
@@ -74,6 +85,7 @@ class SettingsViewModel(Observable):
         self.notify()
         return True
 
+    @saves_once
     def change_pin(self) -> bool:
         """Blocking (two key derivations)."""
         self.pin_ok = False

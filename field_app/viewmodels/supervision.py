@@ -15,7 +15,7 @@ from field_app.errors import AuthRevoked, Offline, RequestRejected, SyncError
 from field_app.i18n import Msg, msg
 from field_app.services.directory import org_units, people, unit_kind
 from field_app.supervision.client import SupervisionClient
-from field_app.viewmodels.base import Observable
+from field_app.viewmodels.base import Saving
 from shared_models.domain.org import OrgUnitKind, Role
 
 T = TypeVar("T")
@@ -89,7 +89,7 @@ def sits_at_district(core: FieldAppCore) -> bool:
     return me is not None and unit_kind(core.store, me.org_unit_id) is OrgUnitKind.DISTRICT
 
 
-class WorkspaceModel(Observable, ABC):
+class WorkspaceModel(Saving, ABC):
     """A screen that asks the server: ``error`` says why the last call failed."""
 
     def __init__(self, core: FieldAppCore, client: SupervisionClient | None = None) -> None:

@@ -14,6 +14,7 @@ from field_app.core import FieldAppCore
 from field_app.i18n import msg
 from field_app.services.records import stored_fields
 from field_app.supervision.client import SupervisionClient
+from field_app.viewmodels.base import saves_once
 from field_app.viewmodels.supervision import Directory, WorkspaceModel, read_directory
 from shared_models.domain.review import ConflictKeep, ConflictRecord
 
@@ -86,6 +87,7 @@ class ConflictsViewModel(WorkspaceModel):
     def restore(self, conflict_id: UUID) -> bool:
         return self._resolve(conflict_id, ConflictKeep.OVERWRITTEN)
 
+    @saves_once
     def _resolve(self, conflict_id: UUID, keep: ConflictKeep) -> bool:
         ok, _ = self._call(lambda: self.client.resolve(conflict_id, keep))
         if ok:

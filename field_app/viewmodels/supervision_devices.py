@@ -10,6 +10,7 @@ from uuid import UUID
 from field_app.core import FieldAppCore
 from field_app.i18n import msg
 from field_app.supervision.client import SupervisionClient
+from field_app.viewmodels.base import saves_once
 from field_app.viewmodels.supervision import WorkspaceModel
 from shared_models.domain.org import Role
 from shared_models.protocol.admin import DeviceInfo
@@ -65,6 +66,7 @@ class DevicesViewModel(WorkspaceModel):
         now = self.now or datetime.now(UTC)
         return device.revoked_at is None and now - device.last_seen_at > SILENT_AFTER
 
+    @saves_once
     def revoke(self, device_id: str) -> bool:
         if not self.can_revoke:
             self.error = msg("devices.admin_only")

@@ -12,6 +12,7 @@ from uuid import UUID
 from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
 from field_app.supervision.client import QueueQuery, SupervisionClient
+from field_app.viewmodels.base import saves_once
 from field_app.viewmodels.supervision import Directory, WorkspaceModel, read_directory
 from shared_models.domain.review import ReviewState
 from shared_models.protocol.supervision import ReviewDetail, ReviewQueueItem, ReviewQueueKind
@@ -142,18 +143,22 @@ class ReviewQueueViewModel(WorkspaceModel):
         if text.strip():
             self.comment_error = None
 
-    def approve(self) -> bool:
-        return self._verdict(ReviewState.APPROVED)
+    # The verdicts name the record they were given for: a second tap on
+    # "approve" must not approve the record the first one brought up next.
 
-    def send_back(self) -> bool:
-        return self._verdict(ReviewState.NEEDS_CHANGES)
+    def approve(self, record_id: UUID) -> bool:
+        return self._verdict(record_id, ReviewState.APPROVED)
 
-    def reject(self) -> bool:
-        return self._verdict(ReviewState.REJECTED)
+    def send_back(self, record_id: UUID) -> bool:
+        return self._verdict(record_id, ReviewState.NEEDS_CHANGES)
 
-    def _verdict(self, state: ReviewState) -> bool:
+    def reject(self, record_id: UUID) -> bool:
+        return self._verdict(record_id, ReviewState.REJECTED)
+
+    @saves_once
+    def _verdict(self, record_id: UUID, state: ReviewState) -> bool:
         item = self.selected
-        if item is None:
+        if item is None or item.record_id != record_id:
             return False
         if state is not ReviewState.APPROVED and not self.comment.strip():
             self.comment_error = msg("review.error.comment")

@@ -26,7 +26,7 @@ from field_app.services.drafts import delete_draft, load_draft, save_draft
 from field_app.services.photos import PhotoRejectedError, prepare_photo
 from field_app.services.subjects import record_checkin, subject_of
 from field_app.services.visits import GpsFix, record_visit
-from field_app.viewmodels.base import Observable, rejected_message
+from field_app.viewmodels.base import Saving, rejected_message, saves_once
 from field_app.viewmodels.cases import location_text
 from shared_models.domain.visits import CheckinMethod, ObligationCheck, VisitKind
 
@@ -52,7 +52,7 @@ class PhotoItem:
     thumbnail: bytes
 
 
-class FieldContactForm(Observable):
+class FieldContactForm(Saving):
     """What a visit and a check-in share: notes, location, photos, the draft."""
 
     max_photos = MAX_PHOTOS
@@ -143,6 +143,7 @@ class FieldContactForm(Observable):
 
     # -- saving ----------------------------------------------------------------------
 
+    @saves_once
     def save(self) -> bool:
         if not self._ready():
             self.notify()

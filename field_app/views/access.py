@@ -125,8 +125,6 @@ class LoginView:
         self.busy.visible = self.form.busy
 
     async def _submit(self, _: ft.Event[ft.Control]) -> None:
-        if self.form.busy:
-            return
         if await self.ctx.run(self.form.submit):
             self.ctx.app.refresh_gate()
         self.ctx.page.update()
@@ -186,8 +184,6 @@ class PasswordView:
             self.confirm.value = self.form.confirm
 
     async def _submit(self, _: ft.Event[ft.Control]) -> None:
-        if self.form.busy:
-            return
         if await self.ctx.run(self.form.submit) or self.form.signed_out:
             self.ctx.app.refresh_gate()
         self.ctx.page.update()
@@ -277,8 +273,6 @@ class PinView:
             self.confirm.value = self.form.confirm
 
     async def _submit(self, _: ft.Event[ft.Control]) -> None:
-        if self.form.busy:
-            return
         if await self.ctx.run(self.form.submit) or self.form.wiped:
             if self.form.notice is not None:
                 self.ctx.toast(self.form.notice)

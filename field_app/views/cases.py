@@ -108,6 +108,7 @@ class CaseListView(ScreenView):
 
 class CaseDetailView(ScreenView):
     vm: CaseDetailViewModel
+    keeps_ids = True
     fetching = False
 
     def control(self) -> ft.Control:

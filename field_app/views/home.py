@@ -21,6 +21,7 @@ from field_app.views.widgets import (
 
 class HomeView(ScreenView):
     vm: HomeViewModel
+    keeps_ids = True
 
     def title(self) -> str:
         return self.ctx.t("screen.home")
@@ -130,11 +131,14 @@ class HomeView(ScreenView):
             def again(_: ft.Event[ft.Control]) -> None:
                 self.vm.send_again(item)
 
+            def give_up() -> None:
+                self.vm.give_up(item)
+
             def drop(_: ft.Event[ft.Control]) -> None:
                 self.ctx.confirm(
                     msg("attention.discard_title"),
                     msg("attention.discard_body"),
-                    [(msg("attention.discard"), lambda: self.vm.give_up(item), True)],
+                    [(msg("attention.discard"), give_up, True)],
                 )
 
             correct = Route.to(Screen.CORRECTION, mutation=str(item.mutation_id))

@@ -66,10 +66,11 @@ class IntakeView(ScreenView):
     def _back(self, _: ft.Event[ft.Control]) -> None:
         self.vm.back()
 
-    def _save(self, _: ft.Event[ft.Control]) -> None:
-        if self.vm.save() and self.vm.saved_id is not None:
+    async def _save(self, _: ft.Event[ft.Control]) -> None:
+        if await self.work(self.vm.save) and self.vm.saved_id is not None:
             self.ctx.toast(msg("intake.saved"))
             self.ctx.replace(Route.to(Screen.CASE, id=str(self.vm.saved_id)))
+        self.ctx.page.update()
 
     def _discard(self, _: ft.Event[ft.Control]) -> None:
         def discard() -> None:

@@ -4,7 +4,8 @@ from typing import Any
 
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.admin_sections import admin_view
-from field_app.views.agreements import AgreementFormView, AgreementView
+from field_app.views.agreement_form import AgreementFormView
+from field_app.views.agreements import AgreementView
 from field_app.views.cases import CaseDetailView, CaseListView
 from field_app.views.context import ViewContext
 from field_app.views.correction import CorrectionView

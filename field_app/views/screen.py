@@ -2,17 +2,27 @@
 rendered from its view-model, and what happens when synced data arrives."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import flet as ft
 
 from field_app.views.context import ViewContext
 from field_app.views.theme import FORM_WIDTH
 
+T = TypeVar("T")
+
 
 class ScreenView:
     editing = False
     """Forms: data arriving from a sync must not re-render what is being typed."""
+    keeps_ids = False
+    """Screens that build every control anew on each render: their body is
+    one keyed column, which Flet diffs against the one before, so a control
+    in the same place keeps its id through a rebuild (a sync that changed
+    data) and a tap made on it just before still arrives (Flet drops an event
+    for an id that is gone: docs/flet-notes.md, "Dropped taps"). Not for a
+    screen that keeps controls between renders (a text field being typed
+    in): inside a keyed diff Flet skips a kept control's own changes."""
 
     def __init__(self, ctx: ViewContext, vm: Any) -> None:
         self.ctx = ctx
@@ -28,6 +38,24 @@ class ScreenView:
             vm, "subscribe", None
         )
         self._unsubscribe = subscribe(self.render) if subscribe else None
+        self._working = 0
+
+    @property
+    def busy(self) -> bool:
+        """Work started here is under way: a spinner shows, its button rests."""
+        return self._working > 0
+
+    async def work(self, action: Callable[..., T], *args: Any) -> T:
+        """``action`` off the UI loop, the screen saying so meanwhile. Whether a
+        second tap saves again is the view-model's rule (``saves_once``), not
+        the view's; the count keeps the spinner on until the last one ends."""
+        self._working += 1
+        self.render()
+        try:
+            return await self.ctx.run(action, *args)
+        finally:
+            self._working -= 1
+            self.render()
 
     def title(self) -> str:
         return ""
@@ -44,7 +72,17 @@ class ScreenView:
         return []
 
     def render(self) -> None:
-        self.body.controls = self.content()
+        controls = self.content()
+        if self.keeps_ids:
+            controls = [
+                ft.Column(
+                    controls,
+                    key="screen",
+                    spacing=12,
+                    horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+                )
+            ]
+        self.body.controls = controls
         self.bottom.controls = self.footer()
         self.bottom.visible = bool(self.bottom.controls)
 

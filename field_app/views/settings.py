@@ -56,7 +56,6 @@ class SettingsView(ScreenView):
             keyboard=keyboard,
             reveal_label=t("common.show_typed"),
         )
-        self.pin_busy = False
 
     def title(self) -> str:
         return self.ctx.t("screen.settings")
@@ -64,7 +63,7 @@ class SettingsView(ScreenView):
     def _set(self, name: str):  # type: ignore[no-untyped-def]
         def changed(e: ft.Event[ft.TextField]) -> None:
             self.ctx.app.core.touch()
-            setattr(self.vm, name, e.control.value or "")
+            self.vm.edit(name, e.control.value or "")
 
         return changed
 
@@ -80,14 +79,9 @@ class SettingsView(ScreenView):
         self.vm.save_server()
 
     async def _change_pin(self, _: ft.Event[ft.Control]) -> None:
-        if self.pin_busy:
-            return
-        self.pin_busy = True
-        self.render()
         try:
-            await self.ctx.run(self.vm.change_pin)
+            await self.work(self.vm.change_pin)
         finally:
-            self.pin_busy = False
             for field in (self.old_pin, self.new_pin, self.confirm_pin):
                 field.value = ""
             self.render()
@@ -165,9 +159,9 @@ class SettingsView(ScreenView):
                         t("settings.pin_change"),
                         self._change_pin,
                         ft.Icons.PASSWORD,
-                        disabled=self.pin_busy,
+                        disabled=self.busy,
                     ),
-                    *([ft.ProgressRing(width=24, height=24)] if self.pin_busy else []),
+                    *([ft.ProgressRing(width=24, height=24)] if self.busy else []),
                 ]
             ),
             heading(t("settings.session")),

@@ -60,7 +60,8 @@ class FieldAppView:
         self.root = ft.Container(expand=True)
         self.status_bar: StatusBar | None = None
         self.tabs_shown: list[Screen] = []
-        self.last_state = core.status.state
+        self.data_version = core.status.data_version
+        """The sync status's ``data_version`` the screen last read its data at."""
         self.text_size: str | None = None
         self._closed = False
         # Built inside the page handler: the app server's loop, which every
@@ -272,22 +273,34 @@ class FieldAppView:
         await self._apply_status(self.app.core.status)
 
     async def _apply_status(self, status: SyncStatus) -> None:
-        finished = self.last_state is SyncState.SYNCING and status.state is not SyncState.SYNCING
-        self.last_state = status.state
+        """The status bar always; the screen only when a round changed data.
+
+        Rebuilding a screen gives its controls new ids, and a tap the client
+        sends for a control that is gone is dropped by Flet (docs/flet-notes.md,
+        "Dropped taps"): a round that changed nothing must leave the screen
+        alone, and progress updates touch only the status bar."""
         if status.state is SyncState.NEEDS_LOGIN and self.app.refresh_gate():
             self.page.update()
             return
         if self.status_bar is not None:
             self.status_bar.show(self.app.status_line(status))
-        if finished and self._tabs_changed():
+        changed = status.data_version != self.data_version
+        self.data_version = status.data_version
+        if changed and self._tabs_changed():
             # The first sync brought the user's own unit: a district
             # supervisor's desk gains its Devices tab.
             self.rerender()
-        elif finished and self.screen is not None:
+        elif changed and self.screen is not None:
             try:
                 self.screen.data_changed()
             except LockedError:
                 self.app.refresh_gate()
+        elif self.status_bar is not None:
+            try:
+                self.status_bar.box.update()  # only the bar's controls go out
+                return
+            except RuntimeError:  # built for a screen not yet sent: all of it
+                pass
         self.page.update()
 
     def _tabs_changed(self) -> bool:

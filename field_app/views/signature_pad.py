@@ -14,7 +14,6 @@ import flet.canvas as cv
 from field_app.i18n import msg
 from field_app.services.signature_strokes import PAD_HEIGHT, PAD_WIDTH, Point
 from field_app.viewmodels.agreements import SignatureViewModel
-from field_app.views.context import ViewContext
 from field_app.views.screen import ScreenView
 from field_app.views.theme import TEXT, TITLE, sz
 from field_app.views.widgets import (
@@ -92,10 +91,6 @@ class SignaturePad:
 class SignatureView(ScreenView):
     vm: SignatureViewModel
 
-    def __init__(self, ctx: ViewContext, vm: SignatureViewModel) -> None:
-        super().__init__(ctx, vm)
-        self.busy = False
-
     def title(self) -> str:
         return self.ctx.t("screen.signature")
 
@@ -152,14 +147,7 @@ class SignatureView(ScreenView):
         self.vm.clear()
 
     async def _done(self, _: ft.Event[ft.Control]) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        try:
-            saved = await self.ctx.run(self.vm.done)
-        finally:
-            self.busy = False
-        if saved:
+        if await self.work(self.vm.done):
             self.ctx.toast(
                 msg("signature.saved", name=self.vm.signer.name if self.vm.signer else "")
             )
@@ -171,17 +159,9 @@ class SignatureView(ScreenView):
         raws = await self.ctx.photos.pick(False)
         if not raws:
             return
-        self.busy = True
-        self.render()
-        try:
-            saved = await self.ctx.run(self.vm.add_fingerprint, raws[0])
-        finally:
-            self.busy = False
-        if saved:
+        if await self.work(self.vm.add_fingerprint, raws[0]):
             self.ctx.toast(
                 msg("signature.saved", name=self.vm.signer.name if self.vm.signer else "")
             )
             self.ctx.back()
-        else:
-            self.render()
         self.ctx.page.update()

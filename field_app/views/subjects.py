@@ -92,6 +92,7 @@ class SubjectListView(ScreenView):
 
 class SubjectDetailView(ScreenView):
     vm: SubjectDetailViewModel
+    keeps_ids = True
 
     def title(self) -> str:
         return self.vm.subject.name if self.vm.subject else self.ctx.t("screen.subject")

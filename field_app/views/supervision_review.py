@@ -82,9 +82,13 @@ class ReviewQueueView(WorkspaceView):
         await self._work(self.vm.more)
 
     def _verdict(self, action: str):  # type: ignore[no-untyped-def]
+        shown = self.vm.selected
+
         async def act(_: ft.Event[ft.Control]) -> None:
+            if shown is None:
+                return
             self.vm.set_comment(self.comment.value or "")
-            done = await self._work(getattr(self.vm, action))
+            done = await self._work(getattr(self.vm, action), shown.record_id)
             if done:
                 self.comment.value = ""
 

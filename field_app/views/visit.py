@@ -35,7 +35,6 @@ class ContactFormView(ScreenView):
         super().__init__(ctx, vm)
         self.notes_field = text_field(ctx.t("field.notes"), vm.notes, self._notes, multiline=True)
         self.notes = tid(self.notes_id, self.notes_field)
-        self.busy = False
         self.busy_text = ""
 
     def _notes(self, e: ft.Event[ft.TextField]) -> None:
@@ -93,16 +92,11 @@ class ContactFormView(ScreenView):
         raws = await self.ctx.photos.pick(many)
         if not raws:
             return
-        self.busy, self.busy_text = True, self.ctx.t("photo.preparing")
-        self.render()
-        try:
-            for raw in raws:
-                if self.vm.max_photos == 1 and self.vm.photos:
-                    self.vm.remove_photo(0)
-                await self.ctx.run(self.vm.add_photo, raw)
-        finally:
-            self.busy = False
-            self.render()
+        self.busy_text = self.ctx.t("photo.preparing")
+        for raw in raws:
+            if self.vm.max_photos == 1 and self.vm.photos:
+                self.vm.remove_photo(0)
+            await self.work(self.vm.add_photo, raw)
         self.ctx.page.update()
 
     def _photos(self) -> list[ft.Control]:
@@ -136,16 +130,8 @@ class ContactFormView(ScreenView):
     # -- saving --------------------------------------------------------------------
 
     async def _save(self, _: ft.Event[ft.Control]) -> None:
-        if self.busy:
-            return
-        self.busy, self.busy_text = True, self.ctx.t("visit.saving")
-        self.render()
-        try:
-            saved = await self.ctx.run(self.vm.save)
-        finally:
-            self.busy = False
-            self.render()
-        if saved:
+        self.busy_text = self.ctx.t("visit.saving")
+        if await self.work(self.vm.save):
             self.ctx.toast(msg("visit.saved"))
             self.ctx.replace(self.after_save())
         self.ctx.page.update()

@@ -3,7 +3,9 @@
 Both tables are owned by the server: devices read them, never write them.
 """
 
+from collections.abc import Iterable
 from enum import StrEnum
+from uuid import UUID
 
 from sqlmodel import Field, SQLModel
 
@@ -72,3 +74,26 @@ class UserProfileFields(SQLModel):
 
 class UserRecord(RecordMeta, UserProfileFields):
     """A user's public profile as pulled by devices."""
+
+
+def units_below(edges: Iterable[tuple[UUID, UUID | None]], root: UUID) -> frozenset[UUID]:
+    """``root`` and every unit under it, from (unit, parent) pairs.
+
+    The one tree rule of the district: the server's jurisdiction of a user
+    (``sync_server/repositories/scope.py``) and the app's "this unit and
+    those below it" (``field_app/services/records.py``) are both this walk,
+    each over the units it holds. A unit never counts twice, so a (corrupt)
+    cycle ends the walk instead of looping.
+    """
+    children: dict[UUID | None, list[UUID]] = {}
+    for unit, parent in edges:
+        children.setdefault(parent, []).append(unit)
+    found = {root}
+    frontier = [root]
+    while frontier:
+        unit = frontier.pop()
+        for child in children.get(unit, ()):
+            if child not in found:
+                found.add(child)
+                frontier.append(child)
+    return frozenset(found)

@@ -78,11 +78,6 @@ class AuditKeyring:
     def current_id(self) -> str:
         return self._current
 
-    @property
-    def key_ids(self) -> list[str]:
-        """Oldest first."""
-        return list(self._keys)
-
     def sign(self, message: bytes) -> tuple[str, str]:
         """The current key's id and its MAC of ``message``."""
         return self._current, hmac.digest(self._keys[self._current], message, "sha256").hex()

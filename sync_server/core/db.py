@@ -5,19 +5,22 @@ SQLite serialises writers; to keep a writer from failing half-way with
 IMMEDIATE. Readers use WAL and never block writers.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 WRITE_OPTION = "lastmile_write"
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
+def ping(session: Session) -> None:
+    """Ask the database the cheapest question there is: raises when it
+    cannot answer (the readiness probe)."""
+    session.execute(text("SELECT 1"))
 
 
 def make_engine(url: str) -> Engine:
@@ -37,9 +40,10 @@ def make_engine(url: str) -> Engine:
         return engine
     # psycopg prepares a statement on its fifth run on a connection, and
     # PostgreSQL then keeps the statement's plan for as long as the connection
-    # lives. A push looks rows up with a generic plan (``plan_key_lookups_
-    # generically``); prepared while a table was nearly empty, that plan was a
-    # sequential scan, kept after the table had grown: 25-37 ms a look-up where
+    # lives. A push looks rows up with a generic plan (set by its first
+    # version draw, ``core/versions.py``); prepared while a table was nearly
+    # empty, that plan was a sequential scan, kept after the table had grown:
+    # 25-37 ms a look-up where
     # the index takes 0.4 ms, measured after a new district's first few hundred
     # one-record pushes. Unprepared, every statement is planned for the table as
     # it is now, which costs well under a millisecond; so nothing is prepared.
@@ -88,3 +92,24 @@ def read_session(engine: Engine) -> Iterator[Session]:
     """A read-only unit of work."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+Result = TypeVar("Result")
+
+_RACES = frozenset({"23505", "40P01", "40001"})
+"""PostgreSQL's unique violation, deadlock and serialization failure: what
+two pushes of the same records running side by side can end in
+(``core/versions.py``); run again, the later one sees the other's commit."""
+RACE_ATTEMPTS = 4
+
+
+def retrying_races(work: Callable[[], Result]) -> Result:
+    """``work()`` (a whole write transaction), run again when it lost a race
+    with a concurrent transaction, up to ``RACE_ATTEMPTS`` times in all."""
+    for attempt in range(1, RACE_ATTEMPTS + 1):
+        try:
+            return work()
+        except DBAPIError as error:
+            if attempt == RACE_ATTEMPTS or getattr(error.orig, "sqlstate", None) not in _RACES:
+                raise
+    raise AssertionError("unreachable")  # the loop returns or raises

@@ -11,6 +11,7 @@ from pydantic import JsonValue
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared_models.problems import field_and_message
 from shared_models.protocol.errors import ErrorBody, ErrorCode, ErrorEnvelope
 
 log = logging.getLogger(__name__)
@@ -70,13 +71,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        problems: list[JsonValue] = [
-            {
-                "field": printable(".".join(str(part) for part in item.get("loc", ())[1:])) or None,
-                "message": printable(str(item.get("msg", "")).removeprefix("Value error, ")),
-            }
-            for item in error.errors()[:20]
-        ]
+        problems: list[JsonValue] = []
+        for item in error.errors()[:20]:
+            field, text = field_and_message(item, skip=1)  # the location's first part is "body"
+            problems.append({"field": printable(field or "") or None, "message": printable(text)})
         first = problems[0] if problems else {}
         where = first.get("field") if isinstance(first, dict) else None
         what = first.get("message") if isinstance(first, dict) else "invalid request"

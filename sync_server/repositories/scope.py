@@ -1,6 +1,6 @@
-"""Jurisdiction: whose records a user may see and change. Every query and
-every write of the server goes through ``JurisdictionScope``; no route
-decides this for itself.
+"""Jurisdiction: whose records a user may see and change. The one scoping
+layer of the server: every read of a scoped row goes through
+``JurisdictionScope``; no route or service decides this for itself.
 
 A user works on records of their org unit and the units below it; an
 officer also on the subjects assigned to them (and what hangs off those).
@@ -11,15 +11,26 @@ agreements, photos, reviews, conflicts), officers community correction
 admins both. Org units are the one public table: their names are not
 personal data and every device needs them to show where a record belongs.
 
-``JurisdictionScope.may_read`` answers "may this caller read this record"
-for one row, ``row_filter`` for a query; both say the same.
+The API, all on ``JurisdictionScope``:
+
+- one row: ``get(session, Model, id)`` (the row, or ``NotInScopeError``),
+  ``find`` (the row or ``None``), ``reveal(row)`` for a row loaded some
+  other way, ``may_read(row)`` for a yes or no;
+- a query: ``row_filter(table, model, below=…)``, and its compiled-once
+  forms ``bound_row_filter``/``bound_filter_params`` for the pull;
+- a unit the caller names: ``units_within(session, unit_id)`` (that unit and
+  those below it, or ``NotInScopeError``);
+- the role's lines of work: ``reads_table``, ``reads_work``, ``supervises``.
+
+Out of the jurisdiction and missing are one answer, ``NotInScopeError``, which
+is ``404 NOT_FOUND``, so that a caller learns nothing about rows outside.
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 from sqlalchemy import (
@@ -37,9 +48,16 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col
 
-from shared_models.domain.org import Role
+from shared_models.domain.org import Role, units_below
+from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TableName
-from sync_server.tables import OrgUnitRow, SyncColumns, UserRow
+from sync_server.core.errors import ApiError
+from sync_server.tables import OrgUnitRow, ScopeExit, SyncColumns, UserRow
+
+R = TypeVar("R", bound=SyncColumns)
+
+Edges = Iterable[tuple[UUID, UUID | None]]
+"""The org tree as (unit, parent) pairs."""
 
 
 class Work(StrEnum):
@@ -59,6 +77,10 @@ READS_BY_ROLE: dict[Role, frozenset[Work]] = {
     Role.ADMIN: frozenset(Work),
 }
 """The lines of work each role reads (and so may write), within its jurisdiction."""
+
+SUPERVISORY_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.ADMIN})
+"""Roles that read their jurisdiction's figures, review queue, exports and
+agreement PDFs (``JurisdictionScope.supervises``)."""
 
 TABLE_WORK: dict[TableName, Work | None] = {
     TableName.ORG_UNITS: None,
@@ -130,12 +152,37 @@ WRITABLE_BY_ROLE: dict[Role, frozenset[TableName]] = {
 """Which device-writable tables each role may write, within its jurisdiction."""
 
 
+class NotInScopeError(ApiError):
+    """A row or unit outside the caller's jurisdiction, or not there at all:
+    one answer for both, ``404 NOT_FOUND`` in the error envelope. ``what``
+    names the kind of thing asked for, ``field`` the request field that
+    named it (it goes in the message and ``details``)."""
+
+    def __init__(self, what: str = "record", field: str | None = None) -> None:
+        message = f"there is no such {what} in your jurisdiction"
+        super().__init__(
+            404,
+            ErrorCode.NOT_FOUND,
+            f"{field}: {message}" if field else message,
+            {"field": field} if field else None,
+        )
+
+
 @dataclass(frozen=True)
 class JurisdictionScope:
+    """One user's jurisdiction: their unit and every unit below it
+    (``unit_ids``), their role's lines of work, and, for an officer, the
+    subjects assigned to them. The one way to reach a scoped row."""
+
     user_id: UUID
     role: Role
     unit_id: UUID
     unit_ids: frozenset[UUID]
+
+    @classmethod
+    def of_user(cls, user_id: UUID, role: Role, unit_id: UUID, edges: Edges) -> "JurisdictionScope":
+        """The jurisdiction of a user of ``role`` at ``unit_id``, in the org tree ``edges``."""
+        return cls(user_id, role, unit_id, units_below(edges, unit_id))
 
     @property
     def officer_id(self) -> UUID | None:
@@ -146,6 +193,12 @@ class JurisdictionScope:
     def works(self) -> frozenset[Work]:
         """The lines of work this user reads."""
         return READS_BY_ROLE[self.role]
+
+    @property
+    def supervises(self) -> bool:
+        """Whether this user reads the jurisdiction as a whole: figures, the
+        review queue, exports, agreement PDFs."""
+        return self.role in SUPERVISORY_ROLES
 
     @property
     def key(self) -> str:
@@ -175,22 +228,109 @@ class JurisdictionScope:
 
     def reads_table(self, table: TableName) -> bool:
         """Whether any row of ``table`` can be in this jurisdiction."""
-        work = TABLE_WORK[table]
-        return work is None or work in self.works
+        return self.bound_reads_table(table, self.works)
 
-    def row_filter(self, table: TableName, model: type[SyncColumns]) -> ColumnElement[bool]:
-        """SQL condition selecting the rows of ``model`` this user may see."""
+    def reads_work(self, work: str | None) -> bool:
+        """Whether this role reads records of the line of work ``work`` (a
+        row's ``scope_work``; ``None``: of no line, read by every role). A
+        record's line never changes, so a role that does not read it never
+        held it on a device either."""
+        return work is None or Work(work) in self.works
+
+    def row_filter(
+        self, table: TableName, model: type[SyncColumns], below: Collection[UUID] | None = None
+    ) -> ColumnElement[bool]:
+        """SQL condition selecting the rows of ``model`` this user may see;
+        ``below`` (from ``units_within``) narrows them to rows placed at
+        those units."""
+        placed: ColumnElement[bool]
         if table is TableName.ORG_UNITS:
-            return true()
-        if not self.reads_table(table):
+            placed = true()  # public: every device shows where records belong
+        elif not self.reads_table(table):
             return false()
-        conditions: list[ColumnElement[bool]] = [
-            col(model.scope_unit_id).in_(sorted(self.unit_ids))
-        ]
-        if self.officer_id is not None:
-            conditions.append(col(model.scope_officer_id) == self.officer_id)
-        placed = or_(false(), *conditions)
+        else:
+            conditions: list[ColumnElement[bool]] = [
+                col(model.scope_unit_id).in_(sorted(self.unit_ids))
+            ]
+            if self.officer_id is not None:
+                conditions.append(col(model.scope_officer_id) == self.officer_id)
+            placed = or_(false(), *conditions)
+        if below is not None:
+            placed = and_(placed, col(model.scope_unit_id).in_(sorted(below)))
         return and_(placed, _work_filter(table, model, self.works))
+
+    def exits_filter(self) -> ColumnElement[bool]:
+        """SQL: the ``ScopeExit`` rows of records that were in this
+        jurisdiction by place (a device here may hold them)."""
+        exits: Any = ScopeExit  # its columns, untyped like the synced tables' here
+        held = [exits.old_unit_id.in_(sorted(self.unit_ids))]
+        if self.officer_id is not None:
+            held.append(exits.old_officer_id == self.officer_id)
+        return or_(false(), *held)
+
+    def find(
+        self, session: Session, model: type[R], record_id: UUID, live: bool = False
+    ) -> R | None:
+        """The row of ``model`` with this id if this user may read it (and,
+        with ``live``, it is not deleted); else ``None``."""
+        row = session.get(model, record_id)
+        if row is None or (live and row.deleted) or not self.may_read(row):  # type: ignore[attr-defined]
+            return None
+        return row
+
+    def get(
+        self,
+        session: Session,
+        model: type[R],
+        record_id: UUID,
+        *,
+        live: bool = False,
+        what: str = "record",
+        field: str | None = None,
+    ) -> R:
+        """``find``, or ``NotInScopeError`` naming ``what`` and ``field``."""
+        return self.reveal(self.find(session, model, record_id, live), what=what, field=field)
+
+    def reveal(
+        self, row: R | None, *, live: bool = False, what: str = "record", field: str | None = None
+    ) -> R:
+        """A row loaded some other way (a push's workspace), if this user
+        may read it; else ``NotInScopeError``, exactly as if it did not exist."""
+        if row is None or (live and row.deleted) or not self.may_read(row):  # type: ignore[attr-defined]
+            raise NotInScopeError(what, field)
+        return row
+
+    def units_within(
+        self,
+        session: Session,
+        unit_id: UUID,
+        *,
+        field: str,
+        what: str = "org unit",
+        edges: Edges | None = None,
+    ) -> frozenset[UUID]:
+        """``unit_id`` and the units below it, when it is in this
+        jurisdiction (a filter a caller asks for: an office, a township);
+        ``NotInScopeError`` naming ``field`` otherwise. ``edges``: the tree to
+        walk when the caller holds it already (default: read it)."""
+        if unit_id not in self.unit_ids:
+            raise NotInScopeError(what, field)
+        tree = org_edges(session) if edges is None else edges
+        return units_below(tree, unit_id) & self.unit_ids
+
+    def accounts_filter(self) -> ColumnElement[bool]:
+        """SQL: the user accounts (``UserRow``) whose devices this user sees:
+        an admin, who runs every account of the district, all of them;
+        anyone else those in their jurisdiction."""
+        if self.role is Role.ADMIN:
+            return true()
+        return self.row_filter(TableName.USERS, UserRow)
+
+    @staticmethod
+    def bound_reads_table(table: TableName, works: frozenset[Work]) -> bool:
+        """``reads_table`` for any role that reads the lines ``works``."""
+        work = TABLE_WORK[table]
+        return work is None or work in works
 
     @staticmethod
     def bound_row_filter(
@@ -233,33 +373,17 @@ def _work_filter(
     return col(model.scope_work).in_(sorted(works))
 
 
-def descendants(edges: Iterable[tuple[UUID, UUID | None]], root: UUID) -> frozenset[UUID]:
-    """``root`` and every unit below it, from (unit, parent) pairs."""
-    children: dict[UUID | None, list[UUID]] = {}
-    for unit, parent in edges:
-        children.setdefault(parent, []).append(unit)
-    found = {root}
-    frontier = [root]
-    while frontier:
-        unit = frontier.pop()
-        for child in children.get(unit, ()):
-            if child not in found:
-                found.add(child)
-                frontier.append(child)
-    return frozenset(found)
+def org_edges(session: Session) -> list[tuple[UUID, UUID | None]]:
+    """The whole org tree as (unit, parent) pairs, deleted units too: a
+    jurisdiction is the tree below a unit, whatever was removed from it."""
+    return [
+        (row[0], row[1])
+        for row in session.execute(select(col(OrgUnitRow.id), col(OrgUnitRow.parent_id)))
+    ]
 
 
 def scope_for(session: Session, user: UserRow) -> JurisdictionScope:
     """The jurisdiction of ``user``, read fresh from the org tree."""
-    edges = [
-        (row[0], row[1])
-        for row in session.execute(select(col(OrgUnitRow.id), col(OrgUnitRow.parent_id)))
-    ]
-    return JurisdictionScope(
-        user_id=user.id,
-        # The column is plain text: without the conversion ``role is Role.OFFICER``
-        # is never true and officers lose their subjects outside their unit.
-        role=Role(user.role),
-        unit_id=user.org_unit_id,
-        unit_ids=descendants(edges, user.org_unit_id),
-    )
+    # The column is plain text: without the conversion ``role is Role.OFFICER``
+    # is never true and officers lose their subjects outside their unit.
+    return JurisdictionScope.of_user(user.id, Role(user.role), user.org_unit_id, org_edges(session))

@@ -9,9 +9,10 @@ from sqlmodel import Field, SQLModel
 
 
 class SyncState(SQLModel, table=True):
-    """One row. ``last_version`` is the server-wide version sequence; taking
-    the next versions locks this row until commit, so versions become visible
-    in the order they were handed out (no gaps for a concurrent pull).
+    """One row. ``last_version`` is the server-wide version counter on
+    SQLite (one writer at a time: taking versions locks this row until
+    commit, so they become visible in the order handed out); on PostgreSQL
+    the sequence ``sync_versions`` replaces it (``core/versions.py``).
     ``purged_through`` is the highest version whose tombstones were purged:
     a cursor below it cannot resume without a gap. ``audit_seq``/``audit_head``
     name the newest audit entry, and ``audit_head_mac`` keys that pair with

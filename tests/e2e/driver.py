@@ -55,27 +55,60 @@ def by_id(page: Page, identifier: str) -> Locator:
     return page.locator(f"[flt-semantics-identifier='{identifier}']")
 
 
+NAVIGATION = (
+    "nav-",
+    "case-new",
+    "visit-new",
+    "follow-up-new",
+    "agreement-new",
+    "signature-sign-",
+    "checkin-start",
+    "attention-correct",
+)
+"""The identifiers of taps that only move between screens: the only taps
+these tests repeat (``navigate``). Every other tap writes, sends or chooses
+something and is made once (``tap``): the app must take it the first time."""
+
+
 def click(page: Page, identifier: str) -> None:
+    """One tap of ``identifier`` (no waiting for its effect)."""
     target = by_id(page, identifier).first
     target.wait_for()
     target.click()
 
 
-def click_until(
+def tap(page: Page, identifier: str, shown: str | None = None, timeout_ms: int = 30_000) -> None:
+    """One tap of ``identifier``, then wait until ``shown`` appears. Never
+    repeated: a save, a sign-in or a seal tapped twice would be asked for
+    twice, and a dropped tap is a bug of the app (docs/flet-notes.md)."""
+    click(page, identifier)
+    if shown is not None:
+        by_id(page, shown).first.wait_for(timeout=timeout_ms)
+
+
+def tap_for_text(page: Page, identifier: str, needle: str, timeout_ms: int = 30_000) -> None:
+    """``tap`` for an effect that has no identifier (a dialog's text, an error)."""
+    click(page, identifier)
+    wait_for_text(page, needle, timeout_ms=timeout_ms)
+
+
+def navigate(
     page: Page, identifier: str, shown: str, attempts: int = 3, timeout_ms: int = 10_000
 ) -> None:
-    """Tap ``identifier`` until ``shown`` appears (see ``press_until``)."""
-    press_until(by_id(page, identifier).first, by_id(page, shown).first, attempts, timeout_ms)
+    """Tap ``identifier`` (a navigation tap: ``NAVIGATION``) until ``shown`` appears."""
+    if not identifier.startswith(NAVIGATION):
+        raise ValueError(f"{identifier!r} is not a navigation tap: use tap(), once")
+    navigate_by(by_id(page, identifier).first, by_id(page, shown).first, attempts, timeout_ms)
 
 
-def press_until(
+def navigate_by(
     target: Locator, shown: Locator, attempts: int = 3, timeout_ms: int = 10_000
 ) -> None:
-    """Tap ``target`` until ``shown`` appears (navigation taps are safe to repeat).
-
-    A tap that lands while the web client is rebuilding its semantics tree
-    (a sync finished and the screen re-read its data) can be dropped by the
-    client; a person would tap again, and so does this."""
+    """Tap ``target`` until ``shown`` appears: only for a tap that opens a
+    screen or a picker (a list row, the calendar button), which is safe to
+    repeat. A person taps again when nothing seems to happen, and so does
+    this: a navigation tap can land on a control the window rebuilt a
+    moment before (docs/flet-notes.md, "Dropped taps")."""
     for attempt in range(attempts):
         target.wait_for()
         target.click()
@@ -87,31 +120,11 @@ def press_until(
                 raise
 
 
-def click_until_text(page: Page, identifier: str, needle: str, attempts: int = 3) -> None:
-    """``click_until`` for an effect that has no identifier (a dialog's text)."""
-    for attempt in range(attempts):
+def choose_file(page: Page, identifier: str, path: Path) -> None:
+    """Tap ``identifier`` (a picker button) once and hand the file chooser ``path``."""
+    with page.expect_file_chooser(timeout=30_000) as chooser:
         click(page, identifier)
-        try:
-            wait_for_text(page, needle, timeout_ms=10_000)
-            return
-        except PlaywrightTimeoutError:
-            if attempt == attempts - 1:
-                raise
-
-
-def choose_file(page: Page, identifier: str, path: Path, attempts: int = 3) -> None:
-    """Tap ``identifier`` (a picker button) and hand the file chooser ``path``;
-    the tap is repeated when it was dropped (see ``click_until``)."""
-    for attempt in range(attempts):
-        try:
-            with page.expect_file_chooser(timeout=10_000) as chooser:
-                click(page, identifier)
-        except PlaywrightTimeoutError:
-            if attempt == attempts - 1:
-                raise
-            continue
-        chooser.value.set_files(path)
-        return
+    chooser.value.set_files(path)
 
 
 def type_into(page: Page, identifier: str, text: str) -> None:
@@ -235,23 +248,17 @@ def value(page: Page, identifier: str) -> str:
     return focus_field(page, identifier).input_value()
 
 
-def choose(page: Page, identifier: str, label: str, attempts: int = 3) -> None:
-    """Tap the option ``label`` of the choice row ``identifier`` until it is
-    the selected one (``aria-current``; see ``click_until`` for why again).
+def choose(page: Page, identifier: str, label: str) -> None:
+    """Tap the option ``label`` of the choice row ``identifier`` once, and
+    wait until it is the selected one (``aria-current``).
 
     The language row re-renders the whole window, which on a busy two-core
-    machine has kept the canvas blank for more than 10 s: each tap gets as
+    machine has kept the canvas blank for more than 10 s: the wait is as
     long as ``wait_for_text`` gives a screen to appear."""
     row = by_id(page, identifier).first
     chosen = row.locator("[aria-current='true']").filter(has_text=label)
-    for attempt in range(attempts):
-        row.get_by_role("button", name=label, exact=True).last.click()
-        try:
-            chosen.first.wait_for(state="attached", timeout=30_000)
-            return
-        except PlaywrightTimeoutError:
-            if attempt == attempts - 1:
-                raise
+    row.get_by_role("button", name=label, exact=True).last.click()
+    chosen.first.wait_for(state="attached", timeout=30_000)
 
 
 def use_english(page: Page) -> None:

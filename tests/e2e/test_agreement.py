@@ -18,10 +18,11 @@ from tests.e2e.driver import (
     Screenshots,
     by_id,
     click,
-    click_until,
-    click_until_text,
+    navigate,
+    navigate_by,
     open_app,
-    press_until,
+    tap,
+    tap_for_text,
     type_into,
     use_english,
     value,
@@ -59,13 +60,13 @@ def test_draft_sign_seal_and_print_an_agreement(
     open_app(page, field_app.url)
     use_english(page)
     sign_in(page, "mediator.baijia")
-    click_until(page, "nav-cases", "case-new")
+    navigate(page, "nav-cases", "case-new")
     wait_for_text(page, CASE_TITLE)
-    press_until(page.get_by_text(CASE_TITLE).first, by_id(page, "case-detail").first)
+    navigate_by(page.get_by_text(CASE_TITLE).first, by_id(page, "case-detail").first)
 
-    click_until(page, "agreement-new", "agreement-facts")
+    navigate(page, "agreement-new", "agreement-facts")
     assert value(page, "agreement-party-0-name") == "孙立平"  # the parties come from the case
-    click_until(page, "agreement-read-back", "agreement-facts")
+    tap(page, "agreement-read-back", "agreement-facts")
     wait_for_text(page, "State the main facts of the dispute")
     type_into(page, "agreement-facts", facts)
     type_into(page, "obligation-0-obligor", "孙立平")
@@ -74,20 +75,20 @@ def test_draft_sign_seal_and_print_an_agreement(
     type_into(page, "agreement-deadline", "2026-12-31")
     shots.take("01-draft")
 
-    click_until(page, "agreement-read-back", "agreement-text")
+    tap(page, "agreement-read-back", "agreement-text")
     wait_for_id_text(page, "agreement-text", "人民调解协议书")
     wait_for_id_text(page, "agreement-text", marker)
     shots.take("02-read-back")
 
     for index in range(3):
-        click_until(page, f"signature-sign-{index}", "signature-pad")
+        navigate(page, f"signature-sign-{index}", "signature-pad")
         draw_signature(page, index)
         if index == 0:
             shots.take("03-signing", sizes=("phone",))
-        click_until(page, "signature-done", "agreement-text")
+        tap(page, "signature-done", "agreement-text")
         wait_for_id_text(page, f"signature-sign-{index}", "Sign again")
 
-    click_until_text(page, "agreement-seal", "Seal the agreement?")  # its button comes last
+    tap_for_text(page, "agreement-seal", "Seal the agreement?")  # its button comes last
     page.get_by_role("button", name="Seal the agreement").last.click()
     wait_for_text(page, "Sealed: this agreement cannot be changed.")
     by_id(page, "agreement-correct").wait_for()

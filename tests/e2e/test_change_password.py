@@ -10,9 +10,9 @@ from tests.e2e.conftest import CLI, ROOT, FieldAppProcess, SyncServer
 from tests.e2e.driver import (
     Screenshots,
     by_id,
-    click_until,
-    click_until_text,
     open_app,
+    tap,
+    tap_for_text,
     type_into,
     use_english,
     wait_for_id_text,
@@ -45,15 +45,15 @@ def test_a_one_time_password_must_be_changed_first(
     by_id(page, "login-username").wait_for()
     type_into(page, "login-username", USERNAME)
     type_into(page, "login-password", one_time)
-    click_until(page, "login-submit", "password-new", timeout_ms=30_000)
+    tap(page, "login-submit", "password-new", timeout_ms=30_000)
     shots.take("01-change-password")
     type_into(page, "password-new", "short")
     type_into(page, "password-confirm", "short")
-    click_until_text(page, "password-submit", "at least 10 characters")
+    tap_for_text(page, "password-submit", "at least 10 characters")
     type_into(page, "password-new", "xiyuan-river-lantern")
     type_into(page, "password-confirm", "xiyuan-river-lantern")
-    click_until(page, "password-submit", "pin-confirm", timeout_ms=30_000)
+    tap(page, "password-submit", "pin-confirm", timeout_ms=30_000)
     type_into(page, "pin-input", PIN)
     type_into(page, "pin-confirm", PIN)
-    click_until(page, "pin-submit", "nav-home", timeout_ms=30_000)
+    tap(page, "pin-submit", "nav-home", timeout_ms=30_000)
     wait_for_id_text(page, "sync-status", "Up to date", timeout_ms=60_000)

@@ -13,7 +13,7 @@ from tests.e2e.driver import (
     Screenshots,
     by_id,
     choose,
-    click_until,
+    navigate,
     open_app,
     settle,
     use_english,
@@ -65,7 +65,7 @@ def test_switching_to_chinese_shows_chinese(
     shots.take("01-sign-in-zh")
     use_english(page)
     sign_in(page, "officer.baijia")
-    click_until(page, "nav-settings", "language-select")
+    navigate(page, "nav-settings", "language-select")
     wait_for_text(page, "Language")
     english = drawn_ink(page, "nav-settings")
     shots.take("02-settings-en")
@@ -78,9 +78,9 @@ def test_switching_to_chinese_shows_chinese(
     assert chinese > DRAWN, "the Chinese label is blank: the CJK font did not load"
     assert english > DRAWN
 
-    click_until(page, "nav-home", "sync-status")
+    navigate(page, "nav-home", "sync-status")
     wait_for_text(page, "待报到")
     shots.take("04-home-zh")
-    click_until(page, "nav-subjects", "checkin-start")
+    navigate(page, "nav-subjects", "checkin-start")
     wait_for_text(page, "重点人员")
     shots.take("05-subjects-zh")

@@ -13,9 +13,10 @@ from tests.e2e.driver import (
     by_id,
     choose,
     click,
-    click_until,
+    navigate,
+    navigate_by,
     open_app,
-    press_until,
+    tap,
     type_into,
     use_english,
     value,
@@ -37,35 +38,35 @@ def test_case_intake_and_visit_sync(
     open_app(page, field_app.url)
     use_english(page)
     sign_in(page, "mediator.baijia")
-    click_until(page, "nav-cases", "case-new")
+    navigate(page, "nav-cases", "case-new")
     wait_for_text(page, "Mediating")
     shots.take("01-cases")
 
-    click_until(page, "case-new", "case-title")
+    navigate(page, "case-new", "case-title")
     type_into(page, "case-title", title)
     # Leaving the form half-way keeps what was typed: home offers to continue it.
-    click_until(page, "nav-home", "sync-status")
+    navigate(page, "nav-home", "sync-status")
     wait_for_text(page, "New case (not saved yet)")
-    press_until(page.get_by_text("New case (not saved yet)").first, by_id(page, "case-title").first)
+    navigate_by(page.get_by_text("New case (not saved yet)").first, by_id(page, "case-title").first)
     assert value(page, "case-title") == title
 
     choose(page, "intake-category", "Neighbours")
     choose(page, "intake-source", "Phone")
     shots.take("02-intake-step-1")
-    click_until(page, "intake-next", "party-0-name")
+    tap(page, "intake-next", "party-0-name")
     type_into(page, "party-0-name", "Wang Guifang")
     type_into(page, "party-1-name", "Li Jianjun")
     shots.take("03-intake-step-2")
-    click_until(page, "intake-next", "case-save")
+    tap(page, "intake-next", "case-save")
     shots.take("04-intake-step-3")
-    click_until(page, "case-save", "case-detail")
+    tap(page, "case-save", "case-detail")
     wait_for_id_text(page, "case-detail", "Wang Guifang")
     shots.take("05-case")
 
-    click_until(page, "visit-new", "visit-save")
+    navigate(page, "visit-new", "visit-save")
     type_into(page, "visit-notes", notes)
     shots.take("06-visit")
-    click_until(page, "visit-save", "case-detail")
+    tap(page, "visit-save", "case-detail")
     wait_for_id_text(page, "case-detail", notes)
     click(page, "sync-now")
     wait_for_id_text(page, "sync-status", "Up to date", timeout_ms=60_000)

@@ -16,7 +16,7 @@ from tests.e2e.driver import (
     by_id,
     choose_file,
     click,
-    click_until,
+    navigate,
     open_app,
     type_into,
     use_english,
@@ -41,12 +41,12 @@ def test_offline_checkin_with_photo_reaches_the_server(
     sign_in(page, "officer.baijia")
     wait_for_text(page, "Check-ins due")
     shots.take("01-home")
-    click_until(page, "nav-subjects", "checkin-start")
+    navigate(page, "nav-subjects", "checkin-start")
     shots.take("02-subjects")
 
     server.stop()
     # From the list to a saved check-in: three taps (check in, photo, save) and the notes.
-    click_until(page, "checkin-start", "checkin-method")
+    navigate(page, "checkin-start", "checkin-method")
     choose_file(page, "photo-add", photo)
     by_id(page, "photo-list").wait_for()
     type_into(page, "checkin-notes", marker)

@@ -17,11 +17,12 @@ from tests.e2e.driver import (
     by_id,
     choose,
     click,
-    click_until,
     evaluate,
+    navigate,
+    navigate_by,
     open_app,
-    press_until,
     settle,
+    tap,
     use_english,
     value,
     wait_for_text,
@@ -104,7 +105,7 @@ def test_the_largest_text_fits_a_narrow_phone_in_both_languages(
     open_app(page, field_app.url)
     use_english(page)
     sign_in(page, "officer.baijia")
-    click_until(page, "nav-settings", "text-size")
+    navigate(page, "nav-settings", "text-size")
     standard = field_height(page, "settings-server")
     choose(page, "text-size", "Largest")
     wait_for_text(page, "Text size")
@@ -116,18 +117,18 @@ def test_the_largest_text_fits_a_narrow_phone_in_both_languages(
             choose(page, "language-select", "简体中文")
         wait_for_text(page, words[0])
         check(page, shots, f"{language}-01-settings")
-        click_until(page, "nav-home", "sync-now")
+        navigate(page, "nav-home", "sync-now")
         check(page, shots, f"{language}-02-home")
-        click_until(page, "nav-subjects", "checkin-start")
+        navigate(page, "nav-subjects", "checkin-start")
         wait_for_text(page, words[1])
         check(page, shots, f"{language}-03-subjects")
-        click_until(page, "checkin-start", "checkin-method")
+        navigate(page, "checkin-start", "checkin-method")
         check(page, shots, f"{language}-04-checkin")
         click(page, "nav-back")
         by_id(page, "checkin-start").first.wait_for()
-        click_until(page, "nav-settings", "text-size")
+        navigate(page, "nav-settings", "text-size")
 
-    click_until(page, "lock-now", "pin-input")
+    tap(page, "lock-now", "pin-input")
     check(page, shots, "zh-05-unlock")
 
 
@@ -135,7 +136,7 @@ def pick_a_date(page: Page, shots: Screenshots) -> None:
     """The calendar beside the deadline opens a date picker; its OK writes
     the day (today, the picker's first choice) into the field as YYYY-MM-DD."""
     calendar = page.get_by_role("button", name="Pick a date on a calendar").last
-    press_until(calendar, page.get_by_role("button", name="OK").first)
+    navigate_by(calendar, page.get_by_role("button", name="OK").first)
     still(page)
     shots.take("en-14b-date-picker", ("narrow",))
     page.get_by_role("button", name="OK").first.click()
@@ -157,29 +158,29 @@ def test_a_mediators_screens_at_the_largest_text(
     open_app(page, field_app.url)
     use_english(page)
     sign_in(page, "mediator.baijia")
-    click_until(page, "nav-settings", "text-size")
+    navigate(page, "nav-settings", "text-size")
     choose(page, "text-size", "Largest")
 
     for language, words in (("en", "Cases"), ("zh", "案件")):
         if language == "zh":
             choose(page, "language-select", "简体中文")
-        click_until(page, "nav-cases", "case-new")
+        navigate(page, "nav-cases", "case-new")
         wait_for_text(page, words)
         wait_for_text(page, CASE_TITLE)
         check(page, shots, f"{language}-11-cases")
-        press_until(page.get_by_text(CASE_TITLE).first, by_id(page, "case-detail").first)
+        navigate_by(page.get_by_text(CASE_TITLE).first, by_id(page, "case-detail").first)
         check(page, shots, f"{language}-12-case")
-        click_until(page, "visit-new", "visit-notes")
+        navigate(page, "visit-new", "visit-notes")
         check(page, shots, f"{language}-13-visit")
-        click_until(page, "nav-back", "agreement-new")
-        click_until(page, "agreement-new", "agreement-facts")
+        navigate(page, "nav-back", "agreement-new")
+        navigate(page, "agreement-new", "agreement-facts")
         bring_into_view(page, by_id(page, "agreement-deadline").first)
         check(page, shots, f"{language}-14-agreement-form")
         if language == "en":
             pick_a_date(page, shots)
-        click_until(page, "nav-back", "agreement-new")
-        click_until(page, "nav-back", "case-new")
-        click_until(page, "case-new", "case-title")
+        navigate(page, "nav-back", "agreement-new")
+        navigate(page, "nav-back", "case-new")
+        navigate(page, "case-new", "case-title")
         check(page, shots, f"{language}-15-intake")
-        click_until(page, "nav-back", "case-new")
-        click_until(page, "nav-settings", "text-size")
+        navigate(page, "nav-back", "case-new")
+        navigate(page, "nav-settings", "text-size")

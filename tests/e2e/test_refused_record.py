@@ -29,9 +29,10 @@ from tests.e2e.driver import (
     Screenshots,
     by_id,
     click,
-    click_until,
     focus_field,
+    navigate,
     open_app,
+    tap,
     use_english,
     wait_for_id_text,
     wait_for_text,
@@ -112,7 +113,7 @@ def test_a_refused_record_is_corrected_while_the_rest_sync(
     by_id(page, "pin-input").wait_for()
     focus_field(page, "pin-input")
     page.keyboard.type(PIN)
-    click_until(page, "pin-submit", "nav-home", timeout_ms=30_000)
+    tap(page, "pin-submit", "nav-home", timeout_ms=30_000)
 
     # The good records arrive; the refused one waits on the phone, with its reason.
     click(page, "sync-now")
@@ -126,7 +127,7 @@ def test_a_refused_record_is_corrected_while_the_rest_sync(
     assert not any("Party " + marker in name and "Bad" in name for name in names)
     assert any(case["title"] == f"Fence dispute {marker}" for case in pulled["cases"].values())
 
-    click_until(page, "attention-correct", "correction-name")
+    navigate(page, "attention-correct", "correction-name")
     wait_for_text(page, "control character U+0000")
     shots.take("02-correction-form")
     field = focus_field(page, "correction-name")
@@ -134,7 +135,7 @@ def test_a_refused_record_is_corrected_while_the_rest_sync(
     page.keyboard.type(corrected)
     expect(field).to_have_value(corrected)
     shots.take("03-corrected")
-    click_until(page, "correction-send", "sync-now")
+    tap(page, "correction-send", "sync-now")
     click(page, "sync-now")
     wait_for_id_text(page, "sync-status", "Up to date", timeout_ms=60_000)
     shots.take("04-synced")

@@ -9,9 +9,9 @@ from tests.e2e.driver import (
     Screenshots,
     by_id,
     click,
-    click_until,
-    click_until_text,
     open_app,
+    tap,
+    tap_for_text,
     type_into,
     use_english,
     value,
@@ -31,12 +31,12 @@ def sign_in(page: Page, username: str, shots: Screenshots | None = None) -> None
     type_into(page, "login-username", username)
     type_into(page, "login-password", DEMO_PASSWORD)
     # Signing in asks the server and derives keys: slow on a busy machine.
-    click_until(page, "login-submit", "pin-confirm", timeout_ms=30_000)
+    tap(page, "login-submit", "pin-confirm", timeout_ms=30_000)
     if shots is not None:
         shots.take("02-choose-pin")
     type_into(page, "pin-input", PIN)
     type_into(page, "pin-confirm", PIN)
-    click_until(page, "pin-submit", "nav-home", timeout_ms=30_000)
+    tap(page, "pin-submit", "nav-home", timeout_ms=30_000)
     wait_for_id_text(page, "sync-status", "Up to date", timeout_ms=60_000)
 
 
@@ -55,10 +55,10 @@ def test_first_sign_in_then_pin_unlock_offline(
     by_id(page, "pin-input").wait_for()
     assert by_id(page, "pin-confirm").count() == 0
     type_into(page, "pin-input", "111111")
-    click_until_text(page, "pin-submit", "Wrong PIN")
+    tap_for_text(page, "pin-submit", "Wrong PIN")
     shots.take("04-unlock-wrong-pin")
     type_into(page, "pin-input", PIN)
-    click_until(page, "pin-submit", "nav-home", timeout_ms=30_000)
+    tap(page, "pin-submit", "nav-home", timeout_ms=30_000)
     click(page, "sync-now")
     wait_for_id_text(page, "sync-status", "Offline")
     shots.take("05-home-offline")

@@ -16,9 +16,10 @@ from tests.e2e.driver import (
     Screenshots,
     by_id,
     click,
-    click_until,
+    navigate,
     open_app,
     settle,
+    tap,
     type_into,
     use_english,
     wait_for_id_text,
@@ -48,10 +49,10 @@ def sign_in_at_desk(page: Page, url: str, username: str) -> None:
     type_into(page, "login-username", username)
     type_into(page, "login-password", DEMO_PASSWORD)
     # Signing in asks the server and derives keys: slow on a busy machine.
-    click_until(page, "login-submit", "pin-confirm", timeout_ms=30_000)
+    tap(page, "login-submit", "pin-confirm", timeout_ms=30_000)
     type_into(page, "pin-input", PIN)
     type_into(page, "pin-confirm", PIN)
-    click_until(page, "pin-submit", "nav-review", timeout_ms=30_000)
+    tap(page, "pin-submit", "nav-review", timeout_ms=30_000)
     wait_for_id_text(page, "sync-status", "Up to date", timeout_ms=90_000)
 
 
@@ -105,7 +106,7 @@ def test_queue_send_back_and_conflict_restore(
     assert verdict["state"] == "needs_changes"
     assert verdict["comment"] == f"请补充双方联系方式 {tag}"
 
-    click_until(page, "nav-conflicts", "conflict-list")
+    navigate(page, "nav-conflicts", "conflict-list")
     wait_for_id_text(page, "conflict-list", f"东墙外一米 {tag}")
     wait_for_id_text(page, "conflict-list", f"东墙外两米 {tag}")
     desk_shot(page, shots, "04-conflicts")
@@ -124,7 +125,7 @@ def test_district_dashboard_with_charts_and_a_csv_download(
     # A district user: the Devices tab, shown as soon as the first sync
     # brought the org units (no navigation needed).
     by_id(page, "nav-devices").wait_for()
-    click_until(page, "nav-dashboard", "dashboard")
+    navigate(page, "nav-dashboard", "dashboard")
     wait_for_id_text(page, "dashboard", "Open cases by age")
     wait_for_id_text(page, "dashboard", "Open cases by office")
     wait_for_id_text(page, "dashboard-overdue", "Check-ins overdue")
@@ -138,6 +139,6 @@ def test_district_dashboard_with_charts_and_a_csv_download(
     assert content.startswith("\ufeff".encode())
     assert b"title" in content.splitlines()[0]
 
-    click_until(page, "nav-devices", "device-list")
+    navigate(page, "nav-devices", "device-list")
     wait_for_id_text(page, "device-list", "supervisor.fuxing")
     desk_shot(page, shots, "02-devices")

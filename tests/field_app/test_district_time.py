@@ -32,7 +32,7 @@ from field_app.i18n import Translator
 from field_app.viewmodels.status import when_text
 from shared_models.agreement_text import agreement_document
 from shared_models.district_time import DEFAULT_ZONE, district_zone
-from sync_server.api.routes.export import _cell
+from sync_server.services.supervision.export import _cell
 from sync_server.services.supervision.district_calendar import district_today, wall_clock_text
 from shared_models.sealing import seal_agreement
 from tests.shared_models.test_agreement_text import draft

@@ -108,7 +108,7 @@ def test_first_sync_pulls_the_office_and_nothing_else(server: Server, phone_for:
         if case_id in ours:
             assert fresh.live(CASES)[case_id] == record
     assert {u["username"] for u in fresh.live(TableName.USERS).values()} >= {"mediator.baijia"}
-    assert fresh.engine.status == SyncStatus(SyncState.UP_TO_DATE, at=T0)
+    assert fresh.engine.status == SyncStatus(SyncState.UP_TO_DATE, at=T0, data_version=1)
     assert fresh.store.device.read().cursor
 
 
@@ -368,7 +368,7 @@ def test_status_goes_from_syncing_to_up_to_date_or_offline(server: Server, phone
     ]
     assert (SyncState.SYNCING, SyncPhase.PUSH, 3, 3) in states
     assert any(s[:2] == (SyncState.SYNCING, SyncPhase.PULL) for s in states)
-    assert seen[-1] == SyncStatus(SyncState.UP_TO_DATE, at=T0)
+    assert seen[-1] == SyncStatus(SyncState.UP_TO_DATE, at=T0, data_version=1)
     assert seen[0].waiting == 3
     assert seen[-1].waiting == 0
 
@@ -380,6 +380,33 @@ def test_status_goes_from_syncing_to_up_to_date_or_offline(server: Server, phone
     last = seen[-1]
     assert (last.state, last.at, last.waiting) == (SyncState.OFFLINE, T0, 1)
     assert "later" in last.reason
+
+
+def test_the_status_says_whether_a_round_changed_anything(server: Server, phone_for: Any) -> None:
+    """Screens read their data again when ``data_version`` moves: after a
+    round that pulled, pushed or was refused something, never after one
+    that found the phone up to date (docs/architecture.md, "The change signal")."""
+    phone, link = phone_for("mediator.baijia")
+    first = phone.sync()  # the office's records arrive
+    assert first.changed
+    version = phone.engine.status.data_version
+    quiet = phone.sync()
+    assert (quiet.ok, quiet.changed) == (True, False)
+    assert phone.engine.status.data_version == version
+
+    phone.save(CASES, office_case(server, title="推送"))
+    assert phone.sync().acknowledged == 1
+    assert phone.engine.status.data_version == version + 1
+
+    colleague, _ = phone_for("mediator.baijia")
+    colleague.save(CASES, office_case(server, title="同事的"))
+    assert colleague.sync().ok
+    assert phone.sync().pulled == 1
+    assert phone.engine.status.data_version == version + 2
+
+    link.up = False  # offline: nothing changed, nothing to read again
+    assert phone.sync().outcome is SyncState.OFFLINE
+    assert phone.engine.status.data_version == version + 2
 
 
 def test_a_local_edit_during_a_pull_is_not_overwritten(server: Server, phone_for: Any) -> None:

@@ -70,10 +70,10 @@ def test_send_back_reaches_the_author_and_the_fix_comes_back(phones: Phones) -> 
     assert queue.detail.case.title == "楼道堆物纠纷"
     assert queue.detail.org_unit_name
     # Sending back needs a comment: it is what the author reads.
-    assert not queue.send_back()
+    assert not queue.send_back(case_id)
     assert say(queue.comment_error).startswith("Say what needs to change")
     queue.set_comment("请补充双方联系方式")
-    assert queue.send_back()
+    assert queue.send_back(case_id)
     assert say(queue.notice) == "Sent back: 楼道堆物纠纷"
     assert case_id not in [i.record_id for i in queue.items]
 

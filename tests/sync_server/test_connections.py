@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from sync_server.core.db import make_engine, read_session, write_session
-from sync_server.services.sync.workspace import id_in, plan_key_lookups_generically
+from sync_server.core.versions import VersionBlock
+from sync_server.services.sync.workspace import id_in
 from sync_server.tables import VisitRow
 from tests.conftest import fresh_database_url
 
@@ -34,7 +35,9 @@ def pg_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
 def test_a_key_look_up_is_never_prepared(pg_engine: Engine) -> None:
     ids = [uuid4() for _ in range(3)]
     with write_session(pg_engine) as session:
-        plan_key_lookups_generically(session)
+        VersionBlock(session, alongside_pushes=True).reserve(1)  # as a push begins
+        plan = session.execute(text("SELECT current_setting('plan_cache_mode')")).scalar_one()
+        assert plan == "force_generic_plan"
         for _ in range(10):
             session.execute(
                 VisitRow.__table__.select().where(id_in(session, VisitRow.id, ids))  # type: ignore[attr-defined]

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from shared_models.protocol.tables import TableName
-from sync_server.api.routes import export
 from sync_server.core.audit import verify_audit
+from sync_server.services.supervision import export
 from sync_server.services.sync.records import WIRE_FIELDS
 from sync_server.tables import AuditEntry
 from tests.factories import District, case_fields, mutation, party_fields

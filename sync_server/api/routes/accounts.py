@@ -11,10 +11,11 @@ from fastapi import APIRouter
 from shared_models.domain.org import Role
 from shared_models.protocol.admin import AccountAction, PasswordReset
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
-from sync_server.api.deps import Caller, CallerDep, EngineDep
+from sync_server.api.deps import CallerDep, EngineDep
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
 from sync_server.services.accounts.actions import Actor, reset_password, set_active
+from sync_server.services.accounts.tokens import Caller
 
 router = APIRouter(prefix="/api/v1/admin/users", tags=["admin"])
 

@@ -18,8 +18,6 @@ from sync_server.services.accounts.devices import UnknownDeviceError, list_devic
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
 
-_DEVICE_LISTERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-
 
 @router.get(
     "/admin/devices",
@@ -32,7 +30,7 @@ def devices(
 ) -> list[DeviceInfo]:
     """The devices of the users in the caller's jurisdiction (all, for an admin),
     so a supervisor can tell which phones still sync and ask an admin to revoke one."""
-    if caller.scope.role not in _DEVICE_LISTERS:
+    if not caller.scope.supervises:
         raise ApiError(403, ErrorCode.FORBIDDEN, "only supervisors and admins see devices")
     found = list_devices(session, caller.scope)
     return found if user_id is None else [device for device in found if device.user_id == user_id]

@@ -19,7 +19,6 @@ from shared_models.protocol.administration import (
 )
 from shared_models.protocol.errors import ErrorEnvelope
 from sync_server.api.deps import (
-    Caller,
     CallerDep,
     EngineDep,
     ScopeCacheDep,
@@ -28,6 +27,7 @@ from sync_server.api.deps import (
 )
 from sync_server.core.db import write_session
 from sync_server.services.accounts.actions import Actor
+from sync_server.services.accounts.tokens import Caller
 from sync_server.services.administration import org_tree
 from sync_server.services.administration.district import district_info
 

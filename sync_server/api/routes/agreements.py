@@ -25,11 +25,10 @@ from sync_server.core.district_key import DistrictKey, district_key
 from sync_server.core.errors import ApiError
 from sync_server.services.agreements.printing import MissingImagesError, print_agreement
 from sync_server.services.agreements.verification import AgreementVerifier
-from sync_server.services.supervision.review import supervises
 
 router = APIRouter(prefix="/api/v1", tags=["agreements"])
 
-_NOT_FOUND = "no such agreement in your jurisdiction"
+_NOT_FOUND = "there is no such agreement in your jurisdiction"
 _MESSAGE_DOC = (
     "shared_models.sealing.countersignature_message: canonical JSON "
     "(keys sorted, no white space, UTF-8) of "
@@ -77,8 +76,7 @@ def district_public_key(key: DistrictKeyDep) -> DistrictKeyInfo:
 def verify_agreement(agreement_id: UUID, verifier: VerifierDep) -> VerifyReport:
     """Check a stored agreement: its seal, countersignature, signature images
     and the chain of agreements it corrects; each check says what failed."""
-    if verifier.visible(agreement_id) is None:
-        raise ApiError(404, ErrorCode.NOT_FOUND, _NOT_FOUND)
+    verifier.reachable(agreement_id)
     return verifier.verify_id(agreement_id)
 
 
@@ -118,13 +116,11 @@ def agreement_pdf(
 ) -> Response:
     """The printed agreement (customary layout, signature images, content
     hash and QR code), signed with the district key when sealed."""
-    if not supervises(caller.scope):
+    if not caller.scope.supervises:
         raise ApiError(
             403, ErrorCode.FORBIDDEN, f"a {caller.scope.role} cannot download agreements"
         )
-    row = verifier.visible(agreement_id)
-    if row is None or row.deleted:
-        raise ApiError(404, ErrorCode.NOT_FOUND, _NOT_FOUND)
+    row = verifier.reachable(agreement_id, live=True)
     try:
         printed = print_agreement(row, verifier.key, verifier.blobs, verifier.session)
     except MissingImagesError as missing:

@@ -29,7 +29,7 @@ from shared_models.protocol.blobs import (
     MissingBlobsResponse,
 )
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
-from sync_server.api.deps import Caller, CallerDep, EngineDep, SessionDep, SettingsDep
+from sync_server.api.deps import CallerDep, EngineDep, SessionDep, SettingsDep
 from sync_server.blobs.store import (
     BlobStore,
     BlobUpload,
@@ -40,6 +40,7 @@ from sync_server.blobs.store import (
 )
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError, error_response
+from sync_server.services.accounts.tokens import Caller
 from sync_server.services.blobs.claims import (
     QuotaExceededError,
     Quotas,

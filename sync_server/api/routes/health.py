@@ -1,10 +1,10 @@
 """Liveness and readiness probes for load balancers and supervisors of the process."""
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
 from shared_models.protocol.errors import ErrorCode
 from sync_server.api.deps import SessionDep
+from sync_server.core.db import ping
 from sync_server.core.errors import ApiError
 
 router = APIRouter(tags=["health"])
@@ -20,7 +20,7 @@ def healthz() -> dict[str, str]:
 def readyz(session: SessionDep) -> dict[str, str]:
     """The database answers."""
     try:
-        session.execute(text("SELECT 1"))
+        ping(session)
     except Exception as error:
         raise ApiError(503, ErrorCode.INTERNAL_ERROR, "the database is not reachable") from error
     return {"status": "ready"}

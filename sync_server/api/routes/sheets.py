@@ -14,11 +14,12 @@ from starlette.requests import ClientDisconnect
 
 from shared_models.protocol.administration import ImportReport, SheetFormat, SheetKind
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
-from sync_server.api.deps import Caller, CallerDep, EngineDep, ScopeCacheDep, SettingsDep
+from sync_server.api.deps import CallerDep, EngineDep, ScopeCacheDep, SettingsDep
 from sync_server.api.routes.administration import RESPONSES, actor
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
+from sync_server.services.accounts.tokens import Caller
 from sync_server.services.administration.authority import require_admin
 from sync_server.services.administration.exports import export_sheet
 from sync_server.services.administration.imports import ImportLimits, run_import

@@ -25,7 +25,6 @@ from sync_server.reports.monthly import monthly_report_pdf
 from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.supervision.dashboard import DashboardQuery, dashboard
 from sync_server.services.supervision.district_calendar import Month, district_today
-from sync_server.services.supervision.review import supervises
 from sync_server.services.supervision.review_detail import review_detail
 from sync_server.services.supervision.review_queue import MAX_PAGE, QueueFilter, review_queue
 
@@ -51,7 +50,7 @@ MonthParam = Annotated[
 
 
 def _supervisor(scope: JurisdictionScope) -> None:
-    if not supervises(scope):
+    if not scope.supervises:
         raise ApiError(403, ErrorCode.FORBIDDEN, f"a {scope.role} has no supervisor workspace")
 
 

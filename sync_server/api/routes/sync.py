@@ -12,23 +12,21 @@ from shared_models.protocol.pull import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, Pull
 from shared_models.protocol.push import PushRequest, PushResponse
 from shared_models.protocol.version import SUPPORTED_PROTOCOLS
 from sync_server.api.deps import (
-    Caller,
     CallerDep,
     EngineDep,
     ScopeCacheDep,
     SessionDep,
     SettingsDep,
     TokenDigestDep,
-    find_caller,
     read_caller,
-    touch_token,
 )
 from sync_server.api.validated_body import ValidatedBodyRoute
 from sync_server.core.audit import append_audit
 from sync_server.core.config import ServerSettings
-from sync_server.core.db import read_session, write_session
+from sync_server.core.db import read_session, retrying_races, write_session
 from sync_server.core.district_key import district_key
 from sync_server.core.errors import ApiError
+from sync_server.services.accounts.tokens import Caller, find_caller, touch_token
 from sync_server.services.sync.pull import PullRefusedError, pull_page
 from sync_server.services.sync.push import apply_push
 
@@ -68,24 +66,30 @@ def push(
             caller = read_caller(session, digest, scopes, engine, settings)
         _check_push(body, caller, settings)
         return _json(PushResponse(results=[], server_time=datetime.now(UTC)))
-    with write_session(engine) as session:
-        caller, stale = find_caller(session, digest, scopes, settings)
-        _check_push(body, caller, settings)
-        if stale:
-            touch_token(session, caller.token_hash)
-        now = datetime.now(UTC)
-        response, summary = apply_push(
-            session, caller.scope, caller.device_id, body, now, signer=district_key(settings)
-        )
-        append_audit(
-            session,
-            "push",
-            now,
-            actor_id=caller.user.id,
-            device_id=caller.device_id,
-            detail={"statuses": summary.by_status, "tables": summary.by_table},
-        )
-    return _json(response)
+
+    def transaction() -> PushResponse:
+        with write_session(engine) as session:
+            caller, stale = find_caller(session, digest, scopes, settings)
+            _check_push(body, caller, settings)
+            if stale:
+                touch_token(session, caller.token_hash)
+            now = datetime.now(UTC)
+            response, summary = apply_push(
+                session, caller.scope, caller.device_id, body, now, signer=district_key(settings)
+            )
+            append_audit(
+                session,
+                "push",
+                now,
+                actor_id=caller.user.id,
+                device_id=caller.device_id,
+                detail={"statuses": summary.by_status, "tables": summary.by_table},
+            )
+        return response
+
+    # Pushes run side by side; one that raced another over the same records
+    # runs again, and then finds the other's results (duplicates) or rows.
+    return _json(retrying_races(transaction))
 
 
 def _check_push(body: PushRequest, caller: Caller, settings: ServerSettings) -> None:

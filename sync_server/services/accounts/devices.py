@@ -15,9 +15,7 @@ from uuid import UUID
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from shared_models.domain.org import Role
 from shared_models.protocol.admin import DeviceInfo
-from shared_models.protocol.tables import TableName
 from sync_server.core.audit import append_audit
 from sync_server.repositories.scope import JurisdictionScope
 from sync_server.tables import DeviceToken, UserRow
@@ -42,9 +40,11 @@ def list_devices(session: Session, scope: JurisdictionScope) -> list[DeviceInfo]
     An admin sees every device in the district; anyone else the devices of
     the users in their jurisdiction (the caller checks who may ask at all).
     """
-    query = select(DeviceToken, UserRow).join(UserRow, col(UserRow.id) == col(DeviceToken.user_id))
-    if scope.role != Role.ADMIN:
-        query = query.where(scope.row_filter(TableName.USERS, UserRow))
+    query = (
+        select(DeviceToken, UserRow)
+        .join(UserRow, col(UserRow.id) == col(DeviceToken.user_id))
+        .where(scope.accounts_filter())
+    )
     devices: dict[tuple[str, UUID], DeviceInfo] = {}
     newest: dict[tuple[str, UUID], datetime] = {}
     for token, user in session.execute(query):

@@ -16,18 +16,20 @@ from pydantic import JsonValue, ValidationError
 from sqlmodel import Session
 
 from shared_models.domain.org import OrgUnitKind, Role
+from shared_models.problems import problem_message
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TABLES, TableName
 from shared_models.protocol.transfers import TransferCreate, TransferDone, TransferTable
+from shared_models.wire import to_json_value
 from sync_server.core.audit import append_audit
 from sync_server.core.errors import ApiError
 from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import JurisdictionScope, RowScope
 from sync_server.services.sync.placement import works_there
-from sync_server.services.sync.records import WRITABLE_FIELDS, row_to_wire, to_json_value
-from sync_server.services.sync.rescope import owner_scope, rescope_dependents
+from sync_server.services.sync.records import WRITABLE_FIELDS, row_to_wire
+from sync_server.services.sync.rescope import move_row, owner_scope, rescope_dependents
 from sync_server.services.sync.workspace import Workspace
-from sync_server.tables import OrgUnitRow, ScopeExit
+from sync_server.tables import OrgUnitRow
 
 _PERSON_FIELD = {TransferTable.CASES: "mediator_id", TransferTable.SUBJECTS: "officer_id"}
 """The field naming who works on a record of each table."""
@@ -63,14 +65,7 @@ def transfer(
     versions = VersionBlock(session)
     versions.reserve(16)
     workspace = Workspace(session)
-    row: Any = workspace.get(table, request.record_id)
-    if row is None or row.deleted or not scope.may_read(row):
-        raise ApiError(
-            404,
-            ErrorCode.NOT_FOUND,
-            "there is no such record in your jurisdiction",
-            {"field": "record_id"},
-        )
+    row: Any = scope.reveal(workspace.get(table, request.record_id), live=True, field="record_id")
     unit = workspace.get(TableName.ORG_UNITS, request.org_unit_id)
     if unit is None or unit.deleted or request.org_unit_id not in scope.unit_ids:
         raise _invalid("org_unit_id", "there is no such org unit in your jurisdiction")
@@ -81,7 +76,7 @@ def transfer(
     try:
         validated: Any = TABLES[table].fields.model_validate(values)
     except ValidationError as error:
-        raise _invalid(None, str(error.errors()[0]["msg"])) from None
+        raise _invalid(None, problem_message(error.errors()[0])) from None
     try:
         new_scope = owner_scope(workspace, table, validated)
     except LookupError as missing:
@@ -104,16 +99,7 @@ def transfer(
         row.version = version
         row.updated_at = now
         if new_scope != old_scope:
-            session.add(
-                ScopeExit(
-                    version=version,
-                    table_name=table,
-                    record_id=row.id,
-                    old_unit_id=old_scope.unit_id,
-                    old_officer_id=old_scope.officer_id,
-                )
-            )
-            row.scope_unit_id, row.scope_officer_id, row.scope_work = new_scope
+            move_row(session, version, table, row, new_scope)
             moved = rescope_dependents(workspace, versions, table, row.id, new_scope, now)
         append_audit(
             session,

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from shared_models.domain import org
 from shared_models.domain.org import OrgUnitKind, OrgUnitRecord
 from shared_models.protocol.administration import (
     OrgUnitAdmin,
@@ -30,7 +31,7 @@ from shared_models.protocol.tables import TableName
 from sync_server.core.audit import append_audit
 from sync_server.core.errors import ApiError
 from sync_server.core.versions import VersionBlock
-from sync_server.repositories.scope import JurisdictionScope, descendants
+from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.accounts.actions import Actor
 from sync_server.services.administration.authority import (
     in_jurisdiction,
@@ -255,7 +256,7 @@ def move_unit(
     edges = [
         (u, p) for u, p in session.execute(select(col(OrgUnitRow.id), col(OrgUnitRow.parent_id)))
     ]
-    moved = _announce_move(session, versions, descendants(edges, unit_id), old_parent, now)
+    moved = _announce_move(session, versions, org.units_below(edges, unit_id), old_parent, now)
     _audit(
         session,
         "org_unit_moved",

@@ -31,11 +31,12 @@ from shared_models.integrity import (
     content_hash,
     seal_is_intact,
 )
+from shared_models.problems import problem_message
 from shared_models.protocol.tables import TableName
 from shared_models.protocol.verify import CheckName, VerifyCheck, VerifyReport
 from sync_server.blobs.store import BlobStore
 from sync_server.core.district_key import DistrictKey
-from sync_server.repositories.scope import JurisdictionScope
+from sync_server.repositories.scope import JurisdictionScope, NotInScopeError
 from sync_server.services.agreements.countersign import agreement_fields, countersignature_problem
 from sync_server.services.agreements.pades import inspect_pdf
 from sync_server.services.blobs.claims import signature_image_readable
@@ -62,12 +63,17 @@ class AgreementVerifier:
 
     def visible(self, agreement_id: UUID) -> AgreementRow | None:
         """The agreement, if it exists and the caller may see it (else ``None``:
-        out of scope looks exactly like missing)."""
-        row = self.session.get(AgreementRow, agreement_id)
-        if row is None:
-            return None
-        if self.scope is not None and not self.scope.may_read(row):
-            return None
+        out of scope looks exactly like missing). No scope: the district's
+        own command line, which sees every agreement."""
+        if self.scope is None:
+            return self.session.get(AgreementRow, agreement_id)
+        return self.scope.find(self.session, AgreementRow, agreement_id)
+
+    def reachable(self, agreement_id: UUID, live: bool = False) -> AgreementRow:
+        """``visible`` (and, with ``live``, not deleted), else ``NotInScopeError``."""
+        row = self.visible(agreement_id)
+        if row is None or (live and row.deleted):
+            raise NotInScopeError("agreement")
         return row
 
     def verify_id(self, agreement_id: UUID) -> VerifyReport:
@@ -229,7 +235,7 @@ def _invalid_record(row: AgreementRow, error: ValidationError) -> VerifyCheck:
     """A stored record that is no longer even a complete signed agreement
     (a party renamed so its signature matches no one, say) was changed after
     signing: its stored values, hashed as they are, show it."""
-    reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+    reason = problem_message(error.errors()[0])
     wire = row_to_wire(TableName.AGREEMENTS, row)
     actual = content_hash({name: wire[name] for name in SEALED_AGREEMENT_FIELDS})
     problems = [] if actual == row.content_hash else [_changed_detail(actual, row.content_hash)]

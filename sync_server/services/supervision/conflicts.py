@@ -18,16 +18,16 @@ from sqlmodel import Session, SQLModel
 from shared_models.domain.agreements import AgreementStatus
 from shared_models.domain.review import ConflictKeep, ConflictRecord, ConflictState
 from shared_models.integrity import agreement_hash
+from shared_models.problems import problem_message
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TABLES, TableName
+from shared_models.wire import to_json_value
 from sync_server.core.errors import ApiError
 from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import JurisdictionScope, RowScope
-from sync_server.services.supervision.review import supervises
 from sync_server.services.sync.records import (
     WRITABLE_FIELDS,
     row_to_wire,
-    to_json_value,
     wire_columns,
 )
 from sync_server.services.sync.rescope import owner_scope
@@ -86,15 +86,13 @@ def resolve_conflict(
     now: datetime,
 ) -> ConflictRecord:
     """Resolve one conflict in the caller's transaction; the caller commits."""
-    if not supervises(scope):
+    if not scope.supervises:
         raise ApiError(403, ErrorCode.FORBIDDEN, f"a {scope.role} cannot resolve conflicts")
     # The counter lock serialises this with pushes and other resolutions, so
     # two people resolving the same conflict at once cannot both succeed.
     versions = VersionBlock(session)
     versions.reserve(2)
-    conflict = session.get(ConflictRow, conflict_id)
-    if conflict is None or not scope.may_read(conflict):
-        raise ApiError(404, ErrorCode.NOT_FOUND, "there is no such conflict in your jurisdiction")
+    conflict = scope.get(session, ConflictRow, conflict_id, what="conflict")
     if conflict.state == ConflictState.RESOLVED:
         raise ApiError(
             409,
@@ -191,8 +189,7 @@ class _RecordRestorer:
         try:
             validated: SQLModel = TABLES[table].fields.model_validate(values)
         except ValidationError as error:
-            first = error.errors()[0]
-            message = str(first["msg"]).removeprefix("Value error, ")
+            message = problem_message(error.errors()[0])
             raise ApiError(
                 409,
                 ErrorCode.VALIDATION_FAILED,

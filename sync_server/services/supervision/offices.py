@@ -31,10 +31,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
 from shared_models.domain.org import OrgUnitKind
-from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TableName
-from sync_server.core.errors import ApiError
-from sync_server.repositories.scope import JurisdictionScope, descendants
+from sync_server.repositories.scope import JurisdictionScope, NotInScopeError
 from sync_server.tables import OrgUnitRow
 
 
@@ -58,18 +56,12 @@ class OfficeGrouping:
     whole_scope: bool
     """The requested unit is the caller's own: the jurisdiction needs no narrowing."""
 
-    @property
-    def unit_ids(self) -> list[UUID]:
-        return sorted(self.group_of)
-
     def in_scope(
         self, scope: JurisdictionScope, table: TableName, model: Any
     ) -> list[ColumnElement[bool]]:
         """SQL: live rows of ``model`` in the caller's jurisdiction and below the requested unit."""
-        conditions = [scope.row_filter(table, model), col(model.deleted).is_(False)]
-        if not self.whole_scope:
-            conditions.append(col(model.scope_unit_id).in_(self.unit_ids))
-        return conditions
+        below = None if self.whole_scope else self.group_of.keys()
+        return [scope.row_filter(table, model, below=below), col(model.deleted).is_(False)]
 
     def group(self, column: Any) -> ColumnElement[int]:
         """SQL: the group number of a row whose unit is in ``column`` (-1: none)."""
@@ -138,18 +130,11 @@ def office_grouping(
     units = load_units(session)
     root_id = scope.unit_id if unit_id is None else unit_id
     root = units.get(root_id)
-    allowed = root is not None and root_id in scope.unit_ids
-    if root is not None and root.kind is OrgUnitKind.COMMITTEE and root_id != scope.unit_id:
-        allowed = False
-    if root is None or not allowed:
-        raise ApiError(
-            404,
-            ErrorCode.NOT_FOUND,
-            "office_id: there is no such office in your jurisdiction",
-            {"field": "office_id"},
-        )
-    below = descendants(((u.id, u.parent_id) for u in units.values()), root_id)
-    below = frozenset(unit for unit in below if unit in units and unit in scope.unit_ids)
+    if root is None or (root.kind is OrgUnitKind.COMMITTEE and root_id != scope.unit_id):
+        raise NotInScopeError("office", "office_id")
+    edges = ((u.id, u.parent_id) for u in units.values())
+    below = scope.units_within(session, root_id, field="office_id", what="office", edges=edges)
+    below = frozenset(unit for unit in below if unit in units)
     offices = sorted(
         (units[u] for u in below if units[u].kind is OrgUnitKind.OFFICE),
         key=lambda unit: (unit.name, str(unit.id)),

@@ -13,26 +13,17 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from shared_models.domain.org import Role
 from shared_models.domain.review import ReviewFields, ReviewRecord
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.review import ReviewCreate
 from shared_models.protocol.tables import TableName
 from sync_server.core.errors import ApiError
 from sync_server.core.versions import VersionBlock
-from sync_server.repositories.scope import JurisdictionScope
+from sync_server.repositories.scope import JurisdictionScope, NotInScopeError
 from sync_server.services.sync.records import row_to_wire
 from sync_server.services.sync.rescope import owner_scope
 from sync_server.services.sync.workspace import Workspace
 from sync_server.tables import ReviewRow
-
-SUPERVISORY_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.ADMIN})
-"""Roles that act on other people's records as a whole: resolve conflicts, export."""
-
-
-def supervises(scope: JurisdictionScope) -> bool:
-    """Whether the user may resolve conflicts and export their jurisdiction."""
-    return scope.role in SUPERVISORY_ROLES
 
 
 @dataclass(frozen=True)
@@ -61,9 +52,9 @@ def create_review(
     try:
         placed = owner_scope(workspace, TableName.REVIEWS, request)
     except LookupError:
-        raise _target_not_found() from None
+        raise NotInScopeError("record", "target_id") from None
     if not scope.covers(placed):
-        raise _target_not_found()
+        raise NotInScopeError("record", "target_id")
     target = workspace.get(target_table, request.target_id)
     if request.id is not None:
         existing = session.get(ReviewRow, request.id)
@@ -114,12 +105,3 @@ def _same_review(
 
 def _record(row: ReviewRow) -> ReviewRecord:
     return ReviewRecord.model_validate(row_to_wire(TableName.REVIEWS, row))
-
-
-def _target_not_found() -> ApiError:
-    return ApiError(
-        404,
-        ErrorCode.NOT_FOUND,
-        "target_id: there is no such record in your jurisdiction",
-        {"field": "target_id"},
-    )

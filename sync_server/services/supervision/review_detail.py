@@ -2,7 +2,7 @@
 to, its photos and documents, where it was recorded, who wrote it and what
 earlier reviews said.
 
-Every read goes through ``JurisdictionScope.row_filter``; a record outside
+Every read goes through the scope layer (``JurisdictionScope``); a record outside
 the caller's jurisdiction (or deleted) is 404, exactly like one that does
 not exist, so the answer never tells that it exists elsewhere.
 """
@@ -56,9 +56,7 @@ def review_detail(
     if target not in QUEUED_TABLES:
         raise ApiError(404, ErrorCode.NOT_FOUND, f"{target.value} are not in the review queue")
     table = TableName(target.value)
-    row = _scoped(session, scope, table, record_id)
-    if row is None:
-        raise ApiError(404, ErrorCode.NOT_FOUND, "there is no such record in your jurisdiction")
+    row: Any = scope.get(session, _ROWS[table], record_id, live=True)
     case: CaseRecord | None = None
     visit: VisitRecord | None = None
     agreement: AgreementRecord | None = None
@@ -101,21 +99,10 @@ def review_detail(
     )
 
 
-def _scoped(session: Session, scope: JurisdictionScope, table: TableName, record_id: Any) -> Any:
-    model = _ROWS[table]
-    return session.scalars(
-        select(model).where(
-            col(model.id) == record_id,
-            col(model.deleted).is_(False),
-            scope.row_filter(table, model),
-        )
-    ).first()
-
-
 def _case(session: Session, scope: JurisdictionScope, case_id: UUID | None) -> CaseRecord | None:
     if case_id is None:
         return None
-    row = _scoped(session, scope, TableName.CASES, case_id)
+    row = scope.find(session, CaseRow, case_id, live=True)
     return None if row is None else CaseRecord.model_validate(row_to_wire(TableName.CASES, row))
 
 

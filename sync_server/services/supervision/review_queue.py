@@ -24,16 +24,13 @@ from sqlmodel import Session, col
 from shared_models.domain.agreements import AgreementStatus
 from shared_models.domain.review import ReviewTarget
 from shared_models.domain.visits import VisitKind
-from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.supervision import ReviewQueueItem, ReviewQueueKind, ReviewQueuePage
 from shared_models.protocol.tables import TableName
-from sync_server.core.errors import ApiError
-from sync_server.repositories.scope import JurisdictionScope, descendants
+from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.supervision.district_calendar import day_start
 from sync_server.tables import (
     AgreementRow,
     CaseRow,
-    OrgUnitRow,
     ReviewRow,
     SubjectRow,
     UserRow,
@@ -71,7 +68,11 @@ def review_queue(
 ) -> ReviewQueuePage:
     """One page of the queue, newest first."""
     limit = max(1, min(wanted.limit, MAX_PAGE))
-    units = _office_units(session, scope, wanted.office_id)
+    units = (
+        None
+        if wanted.office_id is None
+        else scope.units_within(session, wanted.office_id, field="office_id")
+    )
     items: list[ReviewQueueItem] = []
     for table, kinds in _TABLE_KINDS.items():
         if wanted.kind is not None and wanted.kind not in kinds:
@@ -85,24 +86,6 @@ def review_queue(
     return ReviewQueuePage(items=page, next_before=page[-1].version if more and page else None)
 
 
-def _office_units(
-    session: Session, scope: JurisdictionScope, office_id: UUID | None
-) -> list[UUID] | None:
-    """The unit and those below it; 404 when it is not in the caller's jurisdiction."""
-    if office_id is None:
-        return None
-    if office_id not in scope.unit_ids:
-        raise ApiError(
-            404,
-            ErrorCode.NOT_FOUND,
-            "office_id: there is no such org unit in your jurisdiction",
-            {"field": "office_id"},
-        )
-    unit: Any = OrgUnitRow
-    edges = [(row[0], row[1]) for row in session.execute(select(unit.id, unit.parent_id))]
-    return sorted(descendants(edges, office_id) & scope.unit_ids)
-
-
 def _model(table: TableName) -> Any:
     return {
         TableName.CASES: CaseRow,
@@ -112,15 +95,13 @@ def _model(table: TableName) -> Any:
 
 
 def _common(
-    scope: JurisdictionScope, table: TableName, wanted: QueueFilter, units: list[UUID] | None
+    scope: JurisdictionScope, table: TableName, wanted: QueueFilter, units: frozenset[UUID] | None
 ) -> list[ColumnElement[bool]]:
     model = _model(table)
     conditions: list[ColumnElement[bool]] = [
-        scope.row_filter(table, model),
+        scope.row_filter(table, model, below=units),
         col(model.deleted).is_(False),
     ]
-    if units is not None:
-        conditions.append(col(model.scope_unit_id).in_(units))
     if wanted.author_id is not None:
         conditions.append(col(model.created_by) == wanted.author_id)
     if wanted.since is not None:

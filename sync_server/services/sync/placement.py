@@ -17,7 +17,7 @@ from uuid import UUID
 from shared_models.domain.org import Role
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TableName
-from sync_server.repositories.scope import JurisdictionScope, RowScope, descendants
+from sync_server.repositories.scope import JurisdictionScope, RowScope
 from sync_server.services.sync.workspace import Workspace
 
 Refusal = tuple[ErrorCode, str, str]
@@ -133,12 +133,7 @@ def works_there(workspace: Workspace, name: str, user_id: UUID, where: RowScope)
         return False
     if name == "mediator_id" and role is Role.OFFICER:
         return False
-    theirs = JurisdictionScope(
-        user_id=user.id,
-        role=role,
-        unit_id=user.org_unit_id,
-        unit_ids=descendants(workspace.org_edges(), user.org_unit_id),
-    )
+    theirs = JurisdictionScope.of_user(user.id, role, user.org_unit_id, workspace.org_edges())
     # Placed by unit only: an officer's assigned subjects do not count, or
     # naming an officer would itself put the subject in their reach.
     return theirs.covers(RowScope(where.unit_id, None, where.work))

@@ -1,64 +1,39 @@
 """Serving a pull: the caller's jurisdiction, in version order, resumable.
 
-The page is bounded by the committed high-water mark of the version counter
-read at its start: every version at or below it has committed (see
-``versions``), so "everything after my cursor up to there" has no holes, and
-when nothing more is pending the cursor jumps straight to it — a no-op pull
-costs a few index look-ups whatever the size of the database.
+The page is bounded by the highest version below which nothing is in flight
+(``versions.visible_high``): every version at or below it has committed or
+never will, so "everything after my cursor up to there" has no holes, and
+when nothing more is pending the cursor jumps straight to it. A pull whose
+cursor is the last version handed out costs one look-up whatever the size
+of the database.
 """
 
 import base64
 import binascii
 import heapq
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache, reduce
-from operator import add, itemgetter
+from functools import cache
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
 from psycopg.abc import Buffer
 from psycopg.adapt import Loader
 from pydantic import JsonValue
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    DateTime,
-    Float,
-    Integer,
-    String,
-    Text,
-    TypeDecorator,
-    Uuid,
-    bindparam,
-    case,
-    cast,
-    func,
-    literal_column,
-    or_,
-    select,
-    type_coerce,
-    union_all,
-)
+from sqlalchemy import Integer, bindparam, select, union_all
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeEngine
 from sqlmodel import Session
 
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.pull import PullPage
 from shared_models.protocol.tables import TableName
-from sync_server.core.versions import ensure_sync_state
-from sync_server.repositories.scope import READS_BY_ROLE, TABLE_WORK, JurisdictionScope, Work
-from sync_server.services.sync.records import (
-    ROWS,
-    WIRE_FIELDS,
-    Converter,
-    wire_columns,
-    wire_converters,
-)
-from sync_server.tables import ScopeExit, SyncState
+from sync_server.core.versions import sync_mark, visible_high
+from sync_server.repositories.scope import READS_BY_ROLE, JurisdictionScope, Work
+from sync_server.services.sync.pull_json import change_text, pg_change_json, wire_select
+from sync_server.services.sync.records import ROWS
+from sync_server.tables import ScopeExit
 
 
 class PullRefusedError(Exception):
@@ -107,7 +82,7 @@ class EncodedPage:
 
     A page is thousands of records; building a ``Change`` per record only to
     serialise it again cost most of a pull. On PostgreSQL the database
-    writes each change's JSON itself (``_pg_change_json``), so the server
+    writes each change's JSON itself (``pg_change_json``), so the server
     joins text it never parses, as the UTF-8 bytes it arrived in: decoding
     a 3 MB page of Chinese notes to ``str`` and encoding it back took 10 ms.
 
@@ -178,12 +153,12 @@ def pull_page(
     """The page of changes after ``cursor_text``. On PostgreSQL its changes
     are read from ``session`` while it is written: write it (``chunks``)
     before the session ends."""
-    state = session.get(SyncState, 1) or ensure_sync_state(session)
-    epoch = str(state.epoch)
+    mark = sync_mark(session)
+    epoch = str(mark.epoch)
     after = 0
     if cursor_text:
         cursor = Cursor.decode(cursor_text)
-        if cursor.epoch != epoch or cursor.version > state.last_version:
+        if cursor.epoch != epoch or cursor.version > mark.handed_out:
             raise PullRefusedError(
                 ErrorCode.RESYNC_REQUIRED,
                 "this cursor belongs to another database; a full resync is required",
@@ -194,18 +169,20 @@ def pull_page(
                 "your role or unit changed since this device last synced; "
                 "a full resync is required",
             )
-        if cursor.version < state.purged_through:
+        if cursor.version < mark.purged_through:
             raise PullRefusedError(
                 ErrorCode.RESYNC_REQUIRED,
                 "this device has not synced for longer than deleted records are kept; "
                 "a full resync is required",
             )
         after = cursor.version
-    high = state.last_version
+    high = visible_high(session, mark, after)
     if after == high:
-        # Nothing has committed since this cursor: no table can have a change
-        # for it, so a device that is up to date costs one look-up.
-        return EncodedPage([], limit, epoch, high, jurisdiction=scope.key)
+        # Nothing has committed since this cursor (or what has is above a
+        # version still in flight): no table can have a change for it. A
+        # device that is up to date costs one look-up: ``visible_high``
+        # reads nothing when no version was handed out since.
+        return EncodedPage([], limit, epoch, after, jurisdiction=scope.key)
     # Read first: no other statement can run while the page's rows stream in.
     removals = _removals(session, scope, after, high, limit + 1) if after > 0 else []
     removals.sort(key=itemgetter(0))
@@ -278,11 +255,10 @@ def _pg_page_statement(dialect: Dialect, fresh: bool, works: frozenset[Work]) ->
     parts = []
     version_bound = bindparam("after", type_=Integer), bindparam("high", type_=Integer)
     for table in TableName:
-        work = TABLE_WORK[table]
-        if work is not None and work not in works:
+        if not JurisdictionScope.bound_reads_table(table, works):
             continue
         model: Any = ROWS[table]
-        part = select(model.version.label("version"), _pg_change_json(table).label("change"))
+        part = select(model.version.label("version"), pg_change_json(table).label("change"))
         part = part.where(
             model.version > version_bound[0],
             model.version <= version_bound[1],
@@ -308,7 +284,7 @@ def _table_changes(
     model: Any = ROWS[table]
     connection = session.connection()
     query = (
-        select(model.version, *_wire_select(table)[0])
+        select(model.version, *wire_select(table)[0])
         .where(model.version > after, model.version <= high, scope.row_filter(table, model))
         .order_by(model.version)
         .limit(limit)
@@ -316,195 +292,8 @@ def _table_changes(
     if after == 0:
         query = query.where(model.deleted.is_(False))
     return [
-        (values[0], _change_text(table, values[1:])) for values in connection.execute(query).all()
+        (values[0], change_text(table, values[1:])) for values in connection.execute(query).all()
     ]
-
-
-def _change_text(table: TableName, values: Sequence[Any]) -> bytes:
-    """One change as JSON from its wire columns (the path for SQLite)."""
-    record: dict[str, Any] = dict(zip(WIRE_FIELDS[table], values, strict=True))
-    for name, convert in _wire_select(table)[1]:
-        value = record[name]
-        if value is not None:
-            record[name] = convert(value)
-    if record["deleted"]:
-        change = {"table": table.value, "op": "delete", "record": _tombstone(record)}
-    else:
-        change = {"table": table.value, "op": "upsert", "record": record}
-    return json.dumps(change, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _tombstone(record: dict[str, Any]) -> dict[str, Any]:
-    return {key: record[key] for key in _TOMBSTONE_FIELDS}
-
-
-@cache
-def _pg_change_json(table: TableName) -> Any:
-    """One change of ``table`` as JSON text, written by PostgreSQL.
-
-    The same JSON as ``row_to_wire`` (a test compares them for every
-    table), concatenated as text: ``json_build_object`` looks up the output
-    function of every argument on every call, about 6 µs a visit (30 ms of
-    a page of 5,000); concatenation, each column's SQL chosen once from its
-    type (``_pg_json_value``), writes the same page in about 18 ms. The
-    price is paid once per process: the page statements take about 20 ms
-    longer to build and compile.
-    """
-    model: Any = ROWS[table]
-    head = f'{{"table":"{table.value}","op":'
-    delete = [head + '"delete","record":', *_pg_record(model, _TOMBSTONE_FIELDS), "}"]
-    upsert = [head + '"upsert","record":', *_pg_record(model, WIRE_FIELDS[table]), "}"]
-    return case((model.deleted, _pg_concat(delete)), else_=_pg_concat(upsert))
-
-
-def _pg_record(model: Any, names: Sequence[str]) -> list[Any]:
-    """A JSON object of the named columns, as pieces for ``_pg_concat``:
-    constant text (``str``) and each column's value, ``null`` for NULL."""
-    pieces: list[Any] = []
-    for index, name in enumerate(names):
-        pieces.append(("{" if index == 0 else ",") + json.dumps(name) + ":")
-        value = _pg_json_value(model.__table__.c[name])
-        pieces.append(func.coalesce(value, _sql_constant("null")))
-    pieces.append("}")
-    return pieces
-
-
-def _pg_concat(pieces: Sequence[Any]) -> Any:
-    """The pieces joined with ``||``, neighbouring constants as one.
-
-    ``||`` on text needs no per-row type look-up (``concat`` does one per
-    argument). ``+`` on text is ``||`` to SQLAlchemy, kept as one flat list:
-    quicker to build and compile than nested ``op("||")`` pairs.
-    """
-    merged: list[Any] = []
-    for piece in pieces:
-        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += piece
-        else:
-            merged.append(piece)
-    parts = [_sql_constant(piece) if isinstance(piece, str) else piece for piece in merged]
-    return reduce(add, parts)
-
-
-@cache
-def _pg_json_value(column: Any) -> Any:
-    """``column`` as JSON text (NULL where it is NULL), by its type; built
-    once per column (a tombstone and its record share them)."""
-    column_type = column.type
-    if isinstance(column_type, TypeDecorator):
-        column_type = column_type.impl_instance
-    for kind, write in _PG_JSON_WRITERS:
-        if isinstance(column_type, kind):
-            return write(column)
-    raise TypeError(f"no JSON form for {column} ({column_type!r})")
-
-
-def _pg_quoted(text: Any) -> Any:
-    """Text that needs no escaping (ids, times) as a JSON string."""
-    return _sql_constant('"') + text + _sql_constant('"')
-
-
-def _pg_time_json(column: Any) -> Any:
-    if not column.type.timezone:
-        raise TypeError(f"{column} has no time zone: its UTC time is unknown")
-    return _pg_quoted(_pg_utc_text(column))
-
-
-def _pg_as_text(column: Any) -> Any:
-    return cast(column, Text)
-
-
-def _pg_to_json(column: Any) -> Any:
-    return cast(func.to_json(column), Text)
-
-
-_PG_JSON_WRITERS: tuple[tuple[type[TypeEngine[Any]], Callable[[Any], Any]], ...] = (
-    (Uuid, lambda column: _pg_quoted(cast(column, Text))),
-    (DateTime, _pg_time_json),
-    # Their text is JSON as it is (``true``, ``42``, the stored document).
-    (Boolean, _pg_as_text),
-    (Integer, _pg_as_text),
-    (JSON, _pg_as_text),
-    # PostgreSQL's JSON forms: escaped strings, no bare ``NaN``, ISO dates
-    # whatever the DateStyle (``date::text`` follows it).
-    (String, _pg_to_json),
-    (Float, _pg_to_json),
-    (Date, _pg_to_json),
-)
-"""How each column type is written as JSON text, first match wins."""
-
-
-@cache
-def _sql_constant(value: str) -> Any:
-    """A constant string written into the statement, not a bound parameter:
-    the page statement is compiled once and only its parameters change;
-    the names and punctuation of the JSON are part of the statement. Only
-    our own names and formats come here. One object per constant: the
-    statement uses ``null`` and ``"`` hundreds of times."""
-    if "%" in value or "'" in value:
-        raise ValueError(f"not a plain constant: {value!r}")
-    return literal_column(f"'{value}'", Text)
-
-
-@cache
-def _wire_select(table: TableName) -> tuple[list[Any], tuple[tuple[str, Converter], ...]]:
-    """SQLite's columns for ``table`` and the converters still needed.
-
-    SQLite writes ids and times as wire text itself: parsing each value
-    into a ``UUID`` or a zone-aware ``datetime`` only to print it again was
-    most of the cost of a page.
-    """
-    columns: list[Any] = wire_columns(table)
-    converters = wire_converters(table)
-    as_text = set()
-    selected = []
-    for column in columns:
-        if isinstance(column.type, Uuid):
-            selected.append(_sqlite_uuid_text(column).label(column.name))
-        elif isinstance(column.type, DateTime) and column.type.timezone:
-            selected.append(_sqlite_utc_text(column).label(column.name))
-        else:
-            selected.append(column)
-            continue
-        as_text.add(column.name)
-    return selected, tuple(item for item in converters if item[0] not in as_text)
-
-
-def _pg_utc_text(column: Any) -> Any:
-    """``datetime_json`` in SQL: ISO 8601 in UTC with ``Z``, the fraction
-    left out when it is zero (as ``datetime.isoformat`` does)."""
-    utc = func.timezone(_sql_constant("UTC"), column)
-    text = func.to_char(utc, _sql_constant('YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
-    return func.replace(text, _sql_constant(".000000Z"), _sql_constant("Z"))
-
-
-def _sqlite_uuid_text(column: Any) -> Any:
-    """SQLAlchemy keeps a UUID in SQLite as 32 hex digits: put the dashes in."""
-    raw = type_coerce(column, Text)
-    parts = [func.substr(raw, start, length) for start, length in _UUID_GROUPS]
-    dashed: Any = parts[0]
-    for part in parts[1:]:
-        dashed = dashed.op("||")("-").op("||")(part)
-    return func.lower(dashed)
-
-
-_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
-
-
-def _sqlite_utc_text(column: Any) -> Any:
-    """SQLAlchemy keeps a time in SQLite as naive UTC text
-    ``YYYY-MM-DD HH:MM:SS.ffffff``; on the wire it is ``datetime_json``."""
-    raw = func.replace(type_coerce(column, Text), " ", "T").op("||")("Z")
-    return func.replace(raw, ".000000Z", "Z")
-
-
-_TOMBSTONE_FIELDS = ("id", "version", "updated_at", "deleted")
-
-
-def _other_work(scope: JurisdictionScope, work: str | None) -> bool:
-    """Whether ``work`` is a line of work ``scope``'s role does not read (a
-    record's line never changes, so its devices never held the record)."""
-    return work is not None and Work(work) not in scope.works
 
 
 def _removals(
@@ -512,13 +301,10 @@ def _removals(
 ) -> list[tuple[int, bytes]]:
     """Records that left the caller's jurisdiction and are not visible now."""
     exits_table: Any = ScopeExit  # its columns, untyped like the other tables' here
-    owned = [exits_table.old_unit_id.in_(sorted(scope.unit_ids))]
-    if scope.officer_id is not None:
-        owned.append(exits_table.old_officer_id == scope.officer_id)
     exits: list[ScopeExit] = list(
         session.scalars(
             select(ScopeExit)
-            .where(exits_table.version > after, exits_table.version <= high, or_(*owned))
+            .where(exits_table.version > after, exits_table.version <= high, scope.exits_filter())
             .order_by(exits_table.version)
             .limit(limit)
         )
@@ -537,7 +323,7 @@ def _removals(
                 model.id == record_id
             )
         ).first()
-        if row is not None and (scope.may_read(row) or _other_work(scope, row.scope_work)):
+        if row is not None and (scope.may_read(row) or not scope.reads_work(row.scope_work)):
             continue  # still readable, or of a line of work this role never received
         record: dict[str, JsonValue] = {"id": str(record_id), "version": exit_.version}
         change = {"table": table.value, "op": "remove", "record": record}

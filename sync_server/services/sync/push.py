@@ -2,9 +2,10 @@
 
 Each mutation is checked completely in memory (role, jurisdiction, schema,
 references, seal) before anything is written, so a rejected mutation leaves
-no trace and never disturbs the rest of the batch. Idempotency is checked
-after the version counter is locked, so two deliveries of the same mutation
-racing each other cannot both apply.
+no trace and never disturbs the rest of the batch. Pushes run side by side
+(``core/versions.py``): the records a push names are locked as it loads
+them, and idempotency is checked after that, so two deliveries of the same
+mutation racing each other cannot both apply.
 """
 
 import uuid
@@ -16,16 +17,14 @@ from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
-from pydantic import JsonValue, ValidationError
-from pydantic_core import SchemaValidator
-from sqlalchemy import JSON, select
+from pydantic import JsonValue
+from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
 from shared_models.domain.agreements import AgreementStatus
-from shared_models.domain.base import SERVER_OWNED_FIELDS
 from shared_models.integrity import agreement_hash
 from shared_models.merge import MergeOutcome, MergeStatus, merge_delete, merge_upsert
-from shared_models.protocol.errors import ErrorCode, MutationError
+from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.push import (
     Mutation,
     MutationResult,
@@ -34,29 +33,24 @@ from shared_models.protocol.push import (
     PushResponse,
 )
 from shared_models.protocol.tables import TABLES, TableName
+from shared_models.wire import to_json_value
 from sync_server.core.district_key import DistrictKey
-from sync_server.core.errors import printable
 from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.agreements.countersign import countersign_pushed
 from sync_server.services.supervision.follow_ups import follow_up_problem
 from sync_server.services.sync.bulk_insert import insert_rows
+from sync_server.services.sync.mutation_fields import (
+    MutationRejectedError,
+    check_fields,
+    column_values,
+    validate,
+)
 from sync_server.services.sync.placement import check_placement
-from sync_server.services.sync.records import ROWS, WRITABLE_FIELDS, row_to_wire, to_json_value
+from sync_server.services.sync.records import WRITABLE_FIELDS, row_to_wire
 from sync_server.services.sync.rescope import Scope, owner_scope
-from sync_server.services.sync.workspace import Workspace, id_in, plan_key_lookups_generically
+from sync_server.services.sync.workspace import Workspace, id_in
 from sync_server.tables import AppliedMutation, ConflictRow
-
-
-class MutationRejectedError(Exception):
-    """A mutation that cannot be applied, with the code and field to show."""
-
-    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        # A hostile field name is quoted back; it must stay encodable.
-        self.error = MutationError(
-            code=code, message=printable(message), field=None if field is None else printable(field)
-        )
 
 
 @dataclass
@@ -91,12 +85,15 @@ def apply_push(
     With ``signer``, every agreement the push sealed is countersigned in the
     same transaction (``countersign.py``), so the signature is never missing
     from a sealed agreement another device pulls."""
-    plan_key_lookups_generically(session)
-    versions = VersionBlock(session)
+    # The first draw also has the rest of the push planned generically.
+    versions = VersionBlock(session, alongside_pushes=True)
     versions.reserve(len(request.mutations))
-    earlier = _earlier_results([m.mutation_id for m in request.mutations], session)
     workspace = Workspace(session)
     workspace.prefetch(request.mutations)
+    # Only now, with the named records locked: a delivery of the same
+    # mutations racing this one has committed its results by the time the
+    # lock is granted (a racing creation fails on the key and is retried).
+    earlier = _earlier_results([m.mutation_id for m in request.mutations], session)
     applier = _Applier(session, scope, workspace, versions, now)
     summary = PushSummary()
     results: list[MutationResult] = []
@@ -250,8 +247,7 @@ class _Applier:
     def _upsert(self, mutation: Mutation, own: Mapping[str, int]) -> MutationResult:
         self._check_table(mutation)
         table = mutation.table
-        if not mutation.fields.keys() <= _DEVICE_FIELDS[table]:  # a set test, in C
-            _refuse_fields(table, mutation.fields)
+        check_fields(table, mutation.fields)
         row = self._existing(mutation)
         if row is not None and row.deleted:
             raise MutationRejectedError(
@@ -260,7 +256,7 @@ class _Applier:
                 "record_id",
             )
         current = None if row is None else _writable_values(table, row)
-        validated = _validate(
+        validated = validate(
             table, mutation.fields if current is None else current | mutation.fields
         )
         new_scope = self._resolve_references(table, validated)
@@ -349,7 +345,7 @@ class _Applier:
     def _create(
         self, table: TableName, record_id: UUID, validated: SQLModel, version: int, scope: Scope
     ) -> None:
-        values = _column_values(table, validated)
+        values = column_values(table, validated)
         field_versions = dict.fromkeys(values, version)
         values.update(
             id=record_id,
@@ -374,7 +370,7 @@ class _Applier:
     ) -> None:
         """Write the merged fields. Where the record belongs never changes
         here: ``check_placement`` refused any change of it (a transfer)."""
-        values = _column_values(table, validated)
+        values = column_values(table, validated)
         for name in outcome.changed:
             setattr(row, name, values[name])
         row.version = version
@@ -410,20 +406,6 @@ class _Applier:
         return first
 
 
-def _refuse_fields(table: TableName, fields: dict[str, Any]) -> None:
-    """Reject the first of ``fields`` a device may not set, in the order sent."""
-    writable = WRITABLE_FIELDS[table]
-    for name in fields:
-        if name in _SET_BY_SERVER:
-            raise MutationRejectedError(
-                ErrorCode.VALIDATION_FAILED, f"{name} is set by the server", name
-            )
-        if name not in writable:
-            raise MutationRejectedError(
-                ErrorCode.VALIDATION_FAILED, f"{table} has no field {name}", name
-            )
-
-
 def _writable_values(table: TableName, row: Any) -> dict[str, JsonValue]:
     wire = row_to_wire(table, row)
     return {name: wire[name] for name in WRITABLE_FIELDS[table]}
@@ -437,63 +419,3 @@ def _known_to_device(field_versions: dict[str, int], own: Mapping[str, int]) -> 
     return {
         name: 0 if own.get(name) == version else version for name, version in field_versions.items()
     }
-
-
-def _validate(table: TableName, values: dict[str, Any]) -> Any:
-    try:
-        # The schema's validator, filling a new instance directly: what
-        # ``SQLModel.model_validate`` does, without copying the instance's
-        # state around it, and without the validator calling SQLModel's
-        # ``__init__``, which would run the validation a second time. The
-        # instance is a bare object: the validator sets every attribute a
-        # model has (SQLModel's ``__new__`` would set them first, in Python).
-        schema = TABLES[table].fields
-        validated = object.__new__(schema)
-        _VALIDATORS[table].validate_python(values, self_instance=validated)
-        return validated
-    except ValidationError as error:
-        first = error.errors()[0]
-        location = ".".join(str(part) for part in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        field_name = location or message.split(":", 1)[0]
-        if not location and ":" in message:
-            message = message.split(":", 1)[1].strip()
-        raise MutationRejectedError(
-            ErrorCode.VALIDATION_FAILED, message, field_name or None
-        ) from None
-
-
-def _column_values(table: TableName, validated: SQLModel) -> dict[str, Any]:
-    """Python values for the row: what JSON columns hold as JSON, the rest as
-    validated. (The instance's ``__dict__`` is its field values; copying it
-    is a tenth of the cost of reading each field, and this runs per mutation.)"""
-    values = dict(validated.__dict__)
-    for name in _JSON_FIELDS[table]:
-        value = values[name]
-        if value is not None:
-            values[name] = to_json_value(value)
-    return values
-
-
-_VALIDATORS: dict[TableName, SchemaValidator] = {
-    name: spec.fields.__pydantic_validator__  # type: ignore[misc]
-    for name, spec in TABLES.items()
-}
-
-_SET_BY_SERVER = SERVER_OWNED_FIELDS | {"countersignature"}
-"""Fields only the server writes, though some tables' schemas carry them."""
-
-_DEVICE_FIELDS: dict[TableName, frozenset[str]] = {
-    name: writable - _SET_BY_SERVER for name, writable in WRITABLE_FIELDS.items()
-}
-"""Per table, the fields a device may set (``_refuse_fields`` names any other)."""
-
-_JSON_FIELDS: dict[TableName, tuple[str, ...]] = {
-    name: tuple(
-        field
-        for field in spec.fields.model_fields
-        if isinstance(ROWS[name].__table__.c[field].type, JSON)  # type: ignore[attr-defined]
-    )
-    for name, spec in TABLES.items()
-}
-"""Per table, the writable fields kept in JSON columns (lists, models)."""

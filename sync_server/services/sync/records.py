@@ -2,16 +2,16 @@
 
 from collections.abc import Callable
 from datetime import date, datetime
-from enum import Enum
 from functools import cache
 from typing import Any, Final
 from uuid import UUID
 
-from pydantic import BaseModel, JsonValue
+from pydantic import JsonValue
 from sqlalchemy import JSON, Column, TypeDecorator
 from sqlmodel import SQLModel
 
 from shared_models.protocol.tables import TABLES, TableName
+from shared_models.wire import datetime_json, to_json_value
 from sync_server.tables import (
     AgreementRow,
     AttachmentRow,
@@ -52,11 +52,6 @@ def wire_columns(table: TableName) -> list[Column[Any]]:
     """The table's columns in ``WIRE_FIELDS`` order, for a Core select."""
     sa_table = ROWS[table].__table__  # type: ignore[attr-defined]
     return [sa_table.c[name] for name in WIRE_FIELDS[table]]
-
-
-def datetime_json(value: datetime) -> str:
-    """A time as on the wire: ISO 8601, UTC written as ``Z`` (naive means UTC)."""
-    return value.isoformat().replace("+00:00", "Z") if value.tzinfo else value.isoformat() + "Z"
 
 
 def _uuid_json(value: UUID) -> str:
@@ -100,33 +95,6 @@ def wire_converters(table: TableName) -> tuple[tuple[str, Converter], ...]:
             continue
         converters.append((column.name, _CONVERTERS.get(python_type, to_json_value)))
     return tuple(converters)
-
-
-# Tuples, not ``str | int``: a union in ``isinstance`` is built anew on every
-# call, and this runs for every nested value of every pushed and pulled row.
-_SCALARS = (str, bool, int, float)
-_SEQUENCES = (list, tuple)
-
-
-def to_json_value(value: Any) -> JsonValue:
-    """One column value as JSON (the same forms pydantic produces)."""
-    if value is None or isinstance(value, _SCALARS):
-        return value
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return datetime_json(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, BaseModel):
-        return to_json_value(value.model_dump())
-    if isinstance(value, Enum):
-        return to_json_value(value.value)
-    if isinstance(value, _SEQUENCES):
-        return [to_json_value(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): to_json_value(item) for key, item in value.items()}
-    raise TypeError(f"cannot put a {type(value).__name__} on the wire")
 
 
 def wire_record(table: TableName, values: tuple[Any, ...] | list[Any]) -> dict[str, JsonValue]:

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlmodel import SQLModel, col
+from sqlmodel import Session, SQLModel, col
 
 from shared_models.protocol.tables import TableName
 from sync_server.core.versions import VersionBlock
@@ -108,6 +108,22 @@ def _dependents(
     return found
 
 
+def move_row(session: Session, version: int, table: TableName, row: Any, scope: Scope) -> None:
+    """Give ``row`` the scope ``scope``, leaving a ``ScopeExit`` at
+    ``version`` so the devices of its old jurisdiction drop it (the pull's
+    removals). The caller bumps the row's own version."""
+    session.add(
+        ScopeExit(
+            version=version,
+            table_name=table,
+            record_id=row.id,
+            old_unit_id=row.scope_unit_id,
+            old_officer_id=row.scope_officer_id,
+        )
+    )
+    row.scope_unit_id, row.scope_officer_id, row.scope_work = scope
+
+
 def rescope_dependents(
     workspace: Workspace,
     versions: VersionBlock,
@@ -126,16 +142,7 @@ def rescope_dependents(
             if _scope_of(row) == scope:
                 continue
             version = versions.next()
-            workspace.session.add(
-                ScopeExit(
-                    version=version,
-                    table_name=child_table,
-                    record_id=row.id,
-                    old_unit_id=row.scope_unit_id,
-                    old_officer_id=row.scope_officer_id,
-                )
-            )
-            row.scope_unit_id, row.scope_officer_id, row.scope_work = scope
+            move_row(workspace.session, version, child_table, row, scope)
             row.version = version
             row.updated_at = now
             moved += 1

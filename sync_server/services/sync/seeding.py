@@ -11,10 +11,11 @@ from sqlalchemy import insert, select
 from sqlmodel import Session, SQLModel
 
 from shared_models.protocol.tables import TableName
+from shared_models.wire import to_json_value
 from sync_server.core.security import hash_password
 from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import RowScope, Work
-from sync_server.services.sync.records import ROWS, WIRE_FIELDS, to_json_value
+from sync_server.services.sync.records import ROWS, WIRE_FIELDS
 
 _CHUNK = 1000
 
