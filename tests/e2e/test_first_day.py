@@ -40,11 +40,12 @@ from tests.e2e.driver import (
     choose,
     choose_file,
     click,
-    click_until,
     focus_field,
+    navigate,
+    navigate_by,
     open_app,
-    press_until,
     settle,
+    tap,
     text,
     type_into,
     use_english,
@@ -183,13 +184,13 @@ def _first_sign_in(page: Page, username: str, one_time: str, inside: str) -> str
     by_id(page, "login-username").wait_for()
     type_into(page, "login-username", username)
     type_into(page, "login-password", one_time)
-    click_until(page, "login-submit", "password-new", timeout_ms=30_000)
+    tap(page, "login-submit", "password-new", timeout_ms=30_000)
     type_into(page, "password-new", new_password)
     type_into(page, "password-confirm", new_password)
-    click_until(page, "password-submit", "pin-confirm", timeout_ms=30_000)
+    tap(page, "password-submit", "pin-confirm", timeout_ms=30_000)
     type_into(page, "pin-input", PIN)
     type_into(page, "pin-confirm", PIN)
-    click_until(page, "pin-submit", inside, timeout_ms=30_000)
+    tap(page, "pin-submit", inside, timeout_ms=30_000)
     wait_for_id_text(page, "sync-status", "Up to date", timeout_ms=SYNCED_MS)
     return new_password
 
@@ -248,12 +249,12 @@ def _open_person(desk: Page, username: str, name: str) -> None:
     click(desk, "staff-find")
     item = by_id(desk, "staff-item").filter(has_text=name).first
     # A tap while the list is being redrawn can be dropped: tap again then.
-    press_until(item, by_id(desk, "staff-detail").first)
+    navigate_by(item, by_id(desk, "staff-detail").first)
     wait_for_id_text(desk, "staff-detail", f"Username: {username}")
 
 
 def _act(desk: Page, action: str, reason: str, done: str) -> None:
-    click_until(desk, f"staff-{action}", "admin-form")
+    tap(desk, f"staff-{action}", "admin-form")
     type_into(desk, "admin-field-reason", reason)
     click(desk, "admin-submit")
     wait_for_text(desk, done)
@@ -270,7 +271,7 @@ def test_a_district_s_first_day(
     # -- the admin's desk: the ledgers go in ------------------------------------------
     desk = devices.open("admin-desk", DESK)
     _first_sign_in(desk, "admin", admin_password, "nav-review")
-    click_until(desk, "nav-admin", "admin-section")
+    navigate(desk, "nav-admin", "admin-section")
     choose(desk, "admin-section", "Import and export")
     _import(desk, "Units", ledgers.org_units, 4)
     _import(desk, "Staff", ledgers.staff, 5)
@@ -304,7 +305,7 @@ def test_a_district_s_first_day(
     mediator_password = _first_sign_in(
         phone, ledgers.mediator, passwords[ledgers.mediator], "nav-home"
     )
-    click_until(phone, "nav-cases", "case-new")
+    navigate(phone, "nav-cases", "case-new")
     wait_for_text(phone, f"{len(ledgers.home_cases)} cases")
     for title in ledgers.home_cases:
         wait_for_text(phone, title)
@@ -315,7 +316,7 @@ def test_a_district_s_first_day(
     # -- an officer's phone, their office's subjects ----------------------------------
     officer = devices.open("officer-phone", PHONE)
     _first_sign_in(officer, ledgers.officer, passwords[ledgers.officer], "nav-home")
-    click_until(officer, "nav-subjects", "checkin-start")
+    navigate(officer, "nav-subjects", "checkin-start")
     for name in ledgers.home_subjects:
         wait_for_text(officer, name)
     _absent(officer, ledgers.other_subjects[0])
@@ -324,10 +325,10 @@ def test_a_district_s_first_day(
     # -- the office's supervisor sees the office on the desk --------------------------
     office_desk = devices.open("supervisor-desk", DESK)
     _first_sign_in(office_desk, ledgers.supervisor, passwords[ledgers.supervisor], "nav-review")
-    click_until(office_desk, "nav-dashboard", "dashboard")
+    navigate(office_desk, "nav-dashboard", "dashboard")
     wait_for_id_text(office_desk, "dashboard", "百家街道司法所")
     _shot(office_desk, "07-supervisor-dashboard")
-    click_until(office_desk, "nav-admin", "staff-list")
+    navigate(office_desk, "nav-admin", "staff-list")
     wait_for_id_text(office_desk, "staff-list", "王矫正")
     _absent(office_desk, "陈调解")
     _shot(office_desk, "08-supervisor-staff")
@@ -337,7 +338,7 @@ def test_a_district_s_first_day(
 
     # -- the mediator moves to another committee --------------------------------------
     _open_person(desk, ledgers.mediator, "李调解")
-    click_until(desk, "staff-move", "admin-form")
+    tap(desk, "staff-move", "admin-form")
     type_into(desk, "admin-field-org_unit_id-filter", "西苑社区")
     choose(desk, "admin-field-org_unit_id", "西苑社区人民调解委员会")
     type_into(desk, "admin-field-reason", "工作调动")
@@ -370,11 +371,11 @@ def test_a_district_s_first_day(
     by_id(phone, "login-password").wait_for(timeout=SYNCED_MS)
     assert not _signs_in(server, ledgers.mediator, mediator_password)
     type_into(phone, "login-password", one_time)
-    click_until(phone, "login-submit", "password-new", timeout_ms=30_000)
+    tap(phone, "login-submit", "password-new", timeout_ms=30_000)
     _shot(phone, "15-mediator-must-change-password")
     new_password = "li-tiaojie-second-lantern"
     type_into(phone, "password-new", new_password)
     type_into(phone, "password-confirm", new_password)
-    click_until(phone, "password-submit", "sync-status", timeout_ms=30_000)
+    tap(phone, "password-submit", "sync-status", timeout_ms=30_000)
     wait_for_id_text(phone, "sync-status", "Up to date", timeout_ms=SYNCED_MS)
     _shot(phone, "16-mediator-back-in")
