@@ -51,9 +51,11 @@ def web_app(settings: AppSettings) -> Any:
     """The app as an ASGI application (served by uvicorn in ``lastmile app``):
     its web client renders on one thread (``web_renderer``) and has the
     bundled font before its first frame (``web_fonts``), and a tab that
-    closes mid-write is let go quietly (``web_sockets``)."""
+    closes mid-write is let go quietly (``web_sockets``), and a picked
+    file reaches the app through its in-memory inbox (``web_inbox``)."""
     # Web mode only: a phone build runs no web server of its own (``run``).
     from field_app.web_fonts import BundledFontFirst
+    from field_app.web_inbox import InboxRoute
     from field_app.web_renderer import SingleThreadedRenderer
     from field_app.web_sockets import ClosedTabsQuiet
 
@@ -65,7 +67,7 @@ def web_app(settings: AppSettings) -> Any:
         export_asgi_app=True,
     )
     with_font = BundledFontFirst(flet_app, ASSETS_DIR, FONT_FAMILY, FONTS[FONT_FAMILY])
-    return SingleThreadedRenderer(ClosedTabsQuiet(with_font))
+    return SingleThreadedRenderer(ClosedTabsQuiet(InboxRoute(with_font)))
 
 
 def serve(settings: AppSettings, host: str, port: int) -> None:

@@ -39,7 +39,7 @@ _CONFLICTS = TypeAdapter(list[ConflictRecord])
 _DEVICES = TypeAdapter(list[DeviceInfo])
 
 
-def _read(response: httpx.Response, shape: type[T] | TypeAdapter[T]) -> T:
+def read_answer(response: httpx.Response, shape: type[T] | TypeAdapter[T]) -> T:
     """The answer as ``shape``; an unreadable one is no answer (``Offline``),
     as for the sync calls."""
     adapter = shape if isinstance(shape, TypeAdapter) else TypeAdapter(shape)
@@ -95,11 +95,11 @@ class SupervisionClient(SyncClient):
 
     def review_queue(self, query: QueueQuery) -> ReviewQueuePage:
         response = self._send("GET", "/review-queue", params=query.params())
-        return _read(response, ReviewQueuePage)
+        return read_answer(response, ReviewQueuePage)
 
     def review_detail(self, table: ReviewTarget, record_id: UUID) -> ReviewDetail:
         response = self._send("GET", f"/review-queue/{table.value}/{record_id}")
-        return _read(response, ReviewDetail)
+        return read_answer(response, ReviewDetail)
 
     def review(
         self,
@@ -115,19 +115,19 @@ class SupervisionClient(SyncClient):
             id=review_id, target_table=table, target_id=record_id, state=state, comment=comment
         ).model_dump(mode="json")
         response = self._send("POST", "/reviews", json=body, expected=(200, 201))
-        return _read(response, ReviewRecord)
+        return read_answer(response, ReviewRecord)
 
     def conflicts(self, state: ConflictState | None = ConflictState.OPEN) -> list[ConflictRecord]:
         params: dict[str, str | int] = {"limit": 1000}
         if state is not None:
             params["state"] = state.value
         response = self._send("GET", "/conflicts", params=params)
-        return _read(response, _CONFLICTS)
+        return read_answer(response, _CONFLICTS)
 
     def resolve(self, conflict_id: UUID, keep: ConflictKeep) -> ConflictRecord:
         body = ConflictResolve(keep=keep).model_dump(mode="json")
         response = self._send("POST", f"/conflicts/{conflict_id}/resolve", json=body)
-        return _read(response, ConflictRecord)
+        return read_answer(response, ConflictRecord)
 
     def dashboard(self, office_id: UUID | None, month: str | None) -> Dashboard:
         params: dict[str, str] = {}
@@ -135,7 +135,7 @@ class SupervisionClient(SyncClient):
             params["office_id"] = str(office_id)
         if month is not None:
             params["month"] = month
-        return _read(self._send("GET", "/dashboard", params=params), Dashboard)
+        return read_answer(self._send("GET", "/dashboard", params=params), Dashboard)
 
     def export_csv(self, table: str, window: ExportWindow) -> bytes:
         return self._send("GET", f"/export/{table}.csv", params=window.params()).content
@@ -154,7 +154,7 @@ class SupervisionClient(SyncClient):
         return self._send("GET", f"/blobs/{sha256}").content
 
     def devices(self) -> list[DeviceInfo]:
-        return _read(self._send("GET", "/admin/devices"), _DEVICES)
+        return read_answer(self._send("GET", "/admin/devices"), _DEVICES)
 
     def revoke_device(self, device_id: str) -> None:
         self._send("POST", f"/admin/devices/{device_id}/revoke", expected=(204,))

@@ -15,6 +15,7 @@ from field_app.i18n import Translator
 from field_app.services.session import SessionState
 from field_app.sync.status import SyncStatus
 from field_app.viewmodels.access import LoginForm, PasswordForm, PinForm, PinMode
+from field_app.viewmodels.admin_sections import admin_section_model
 from field_app.viewmodels.agreement_form import AgreementFormViewModel
 from field_app.viewmodels.agreements import AgreementViewModel, SignatureViewModel
 from field_app.viewmodels.base import Observable
@@ -186,4 +187,6 @@ class AppViewModel(Observable):
             return DashboardViewModel(core)
         if screen is Screen.DEVICES:
             return DevicesViewModel(core)
+        if screen is Screen.ADMIN:
+            return admin_section_model(core, route.get("section"))
         return SettingsViewModel(core, self.translator)

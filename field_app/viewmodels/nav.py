@@ -29,6 +29,7 @@ class Screen(StrEnum):
     CONFLICTS = "conflicts"
     DASHBOARD = "dashboard"
     DEVICES = "devices"
+    ADMIN = "admin"
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,14 @@ SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 def tabs_for(role: Role | None, district: bool = False) -> list[Screen]:
     """Mediators work on cases, officers on subjects. Supervisors and admins
     work at a desk: the review queue first, then conflicts, the dashboard and
-    both lists; admins and district supervisors also look after devices."""
+    both lists; admins and district supervisors also look after devices;
+    all of them have the admin section (people, the org tree, transfers,
+    imports: what each may do there is the section's business)."""
     if role in SUPERVISING:
         desk = [Screen.REVIEW, Screen.CONFLICTS, Screen.DASHBOARD, Screen.CASES, Screen.SUBJECTS]
         if role is Role.ADMIN or district:
             desk.append(Screen.DEVICES)
-        return [*desk, Screen.SETTINGS]
+        return [*desk, Screen.ADMIN, Screen.SETTINGS]
     tabs = [Screen.HOME]
     if role in (Role.MEDIATOR, None):
         tabs.append(Screen.CASES)

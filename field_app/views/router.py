@@ -3,6 +3,7 @@
 from typing import Any
 
 from field_app.viewmodels.nav import Route, Screen
+from field_app.views.admin_sections import admin_view
 from field_app.views.agreement_form import AgreementFormView
 from field_app.views.agreements import AgreementView
 from field_app.views.cases import CaseDetailView, CaseListView
@@ -42,4 +43,6 @@ _VIEWS: dict[Screen, type[ScreenView]] = {
 
 
 def make_screen(ctx: ViewContext, route: Route, vm: Any) -> ScreenView:
+    if route.screen is Screen.ADMIN:
+        return admin_view(ctx, vm)
     return _VIEWS[route.screen](ctx, vm)

@@ -35,6 +35,11 @@ _NAV = {
     Screen.CONFLICTS: (ft.Icons.CALL_SPLIT_OUTLINED, ft.Icons.CALL_SPLIT, "nav.conflicts"),
     Screen.DASHBOARD: (ft.Icons.INSERT_CHART_OUTLINED, ft.Icons.INSERT_CHART, "nav.dashboard"),
     Screen.DEVICES: (ft.Icons.DEVICES_OUTLINED, ft.Icons.DEVICES, "nav.devices"),
+    Screen.ADMIN: (
+        ft.Icons.ADMIN_PANEL_SETTINGS_OUTLINED,
+        ft.Icons.ADMIN_PANEL_SETTINGS,
+        "nav.admin",
+    ),
 }
 
 

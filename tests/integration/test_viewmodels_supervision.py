@@ -41,13 +41,14 @@ def test_supervisors_work_at_a_desk_and_district_users_also_see_devices(
         Screen.DASHBOARD,
         Screen.CASES,
         Screen.SUBJECTS,
+        Screen.ADMIN,
         Screen.SETTINGS,
     ]
     assert Screen.DEVICES in tabs_for(Role.ADMIN)
     office = AppViewModel(phones.signed_in("supervisor.baijia"), EN)
     district = AppViewModel(phones.signed_in("supervisor.fuxing"), EN)
     assert Screen.DEVICES not in office.tabs
-    assert district.tabs[-2:] == [Screen.DEVICES, Screen.SETTINGS]
+    assert district.tabs[-3:] == [Screen.DEVICES, Screen.ADMIN, Screen.SETTINGS]
     # Signed in and unlocked: the first tab is the queue, not Home.
     assert office.nav.current.screen is Screen.REVIEW
 
