@@ -14,11 +14,15 @@ uploaded (``FilePicker.upload``, an HTTP PUT) to a one-time address here,
 read up to the limit, and kept in memory until the screen takes it.
 """
 
+from __future__ import annotations
+
 import secrets
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+if TYPE_CHECKING:  # a phone has no web server: the types only, never the package
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 PREFIX = "/_lastmile/inbox/"
 

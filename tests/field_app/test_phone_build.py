@@ -78,3 +78,27 @@ def test_data_lives_in_the_platforms_app_storage_when_packaged(
     assert AppSettings(data_dir=tmp_path / "cli").data_dir == tmp_path / "cli"
     monkeypatch.delenv("FLET_APP_STORAGE_DATA")
     assert AppSettings().data_dir != tmp_path / "app-storage"
+
+
+WEB_ONLY = {"field_app.web_fonts", "field_app.web_renderer", "field_app.web_sockets"}
+"""Modules of the app's web mode, loaded only by ``field_app.main`` when it
+serves browsers; they need the web server's package, which a phone lacks."""
+
+
+def test_every_module_a_phone_loads_imports_with_the_phones_packages() -> None:
+    """In the app's environment (the phone's set) every module but the web
+    mode's imports: a module reaching for a web-server or server package at
+    import time would crash the packaged app on the screen that loads it."""
+    import importlib
+    import pkgutil
+
+    import field_app
+
+    modules = [
+        info.name
+        for info in pkgutil.walk_packages(field_app.__path__, "field_app.")
+        if info.name not in WEB_ONLY and ".migrations.versions." not in info.name
+    ]
+    assert "field_app.views.sheet_picker" in modules
+    for name in modules:
+        importlib.import_module(name)

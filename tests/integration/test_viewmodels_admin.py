@@ -28,7 +28,7 @@ from sync_server.core.db import write_session
 from sync_server.services.administration.sheets import SPECS
 from sync_server.services.sync.seeding import load_records
 from tests.factories import case_fields, subject_fields
-from tests.field_app.viewmodel_fixtures import (
+from tests.integration.viewmodel_fixtures import (
     EN,
     Phones,
     phones_fixture,  # noqa: F401  (the fixture)
