@@ -30,7 +30,7 @@ APP_BATCH = APP.push_batch_size
 
 
 def app_push_body(device_id: str, mutations: list[dict[str, Any]]) -> bytes:
-    """One outbox batch as the app's engine encodes it (``SyncEngine._encode``)."""
+    """One outbox batch as the app encodes it (``field_app.sync.mutations.encode_batch``)."""
     request = PushRequest(
         device_id=device_id,
         protocol=PROTOCOL_VERSION,

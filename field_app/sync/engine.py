@@ -53,12 +53,12 @@ from field_app.storage.outbox import OutboxItem
 from field_app.storage.store import LocalStore
 from field_app.sync.backoff import Backoff
 from field_app.sync.blobs import CHUNK_BYTES, BlobSource, upload_blobs
-from field_app.sync.client import SyncClient, encode_push
+from field_app.sync.client import SyncClient
+from field_app.sync.mutations import encode_batch, refused_as_too_large
 from field_app.sync.status import SyncPhase, SyncState, SyncStatus, count_attention
-from shared_models.protocol.errors import ErrorCode, MutationError
+from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.pull import PullPage
-from shared_models.protocol.push import Mutation, MutationResult, MutationStatus, PushRequest
-from shared_models.protocol.version import PROTOCOL_VERSION
+from shared_models.protocol.push import MutationStatus
 
 log = logging.getLogger(__name__)
 
@@ -250,24 +250,17 @@ class SyncEngine:
                 if ahead is not None and ahead[0] == len(batch):
                     body = ahead[1].result()
                 else:  # the first batch, or the link or the server changed the size
-                    body = self._encode(batch, device_id)
+                    body = encode_batch(batch, device_id, self.app_version)
                 following = items[done + len(batch) : done + len(batch) + size]
                 ahead = None
                 if following:
-                    ahead = (len(following), encoder.submit(self._encode, following, device_id))
+                    ahead = (
+                        len(following),
+                        encoder.submit(encode_batch, following, device_id, self.app_version),
+                    )
                 self._push_batch(batch, device_id, result, body)
                 done += len(batch)
                 self._progress(SyncPhase.PUSH, done, total)
-
-    def _encode(self, batch: Sequence[OutboxItem], device_id: str) -> bytes:
-        return encode_push(
-            PushRequest(
-                device_id=device_id,
-                protocol=PROTOCOL_VERSION,
-                app_version=self.app_version,
-                mutations=[_mutation(item) for item in batch],
-            )
-        )
 
     def _push_batch(
         self,
@@ -279,7 +272,7 @@ class SyncEngine:
         """Push ``batch`` (``body``: its encoding, when already made)."""
         try:
             if body is None:
-                body = self._encode(batch, device_id)
+                body = encode_batch(batch, device_id, self.app_version)
             started = time.monotonic()
             response = self.client.push_encoded(body)
             self._batch = self.settings.next_push_batch(time.monotonic() - started)
@@ -292,7 +285,7 @@ class SyncEngine:
                 self._push_batch(batch[half:], device_id, result)
                 return
             log.warning("one change is larger than the server accepts; kept as rejected")
-            response_results = [_too_large(batch[0], too_large)]
+            response_results = [refused_as_too_large(batch[0], too_large)]
         else:
             response_results = response.results
         self.store.outbox.apply_results(response_results)
@@ -423,29 +416,4 @@ def _needs_resync(refused: SyncError) -> bool:
     """410, or a cursor this server never issued (another or a rebuilt server)."""
     return isinstance(refused, ResyncRequired) or (
         isinstance(refused, RequestRejected) and refused.code is ErrorCode.CURSOR_INVALID
-    )
-
-
-def _mutation(item: OutboxItem) -> Mutation:
-    return Mutation.model_validate(
-        {
-            "mutation_id": item.mutation_id,
-            "table": item.table,
-            "record_id": item.record_id,
-            "op": item.op,
-            "base_version": item.base_version,
-            "fields": item.fields,
-            "client_time": item.client_time,
-        }
-    )
-
-
-def _too_large(item: OutboxItem, too_large: BatchTooLarge) -> MutationResult:
-    return MutationResult(
-        mutation_id=item.mutation_id,
-        status=MutationStatus.REJECTED,
-        error=MutationError(
-            code=too_large.code or ErrorCode.PAYLOAD_TOO_LARGE,
-            message="this change is larger than the server accepts; shorten it and send it again",
-        ),
     )
