@@ -53,11 +53,13 @@ def settings_for(db: str | None, **overrides: object) -> ServerSettings:
 
 
 @contextmanager
-def database(url: str) -> Iterator[Engine]:
+def database(url: str, settings: ServerSettings | None = None) -> Iterator[Engine]:
     """An engine for one command, closed when it is done. The audit entries
-    it writes are keyed with the audit key of the same settings as the server's."""
+    it writes are keyed with the audit key of the same settings as the
+    server's: the command's own ``settings`` when it has more than a
+    database (the server's blob folder places the generated keys)."""
     engine = make_engine(url)
-    bind_audit_keyring(engine, audit_keyring(settings_for(url)))
+    bind_audit_keyring(engine, audit_keyring(settings or settings_for(url)))
     try:
         yield engine
     finally:

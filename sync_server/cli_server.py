@@ -31,7 +31,7 @@ def server(
     settings = settings_for(db, host=host, port=port, blobs=blobs)
     prepare_database(settings.db)
     try:
-        with database(settings.db) as engine, read_session(engine) as session:
+        with database(settings.db, settings) as engine, read_session(engine) as session:
             settings = serving_settings(session, settings)
     except DistrictNotReadyError as refused:
         typer.echo(f"the server does not start: {refused}", err=True)

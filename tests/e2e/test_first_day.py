@@ -23,7 +23,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import IN_CI, pg_admin, pg_available, sqlalchemy_url
+from tests.district_db import IN_CI, pg_admin, pg_available, sqlalchemy_url
 from tests.e2e.conftest import (
     CLI,
     FAILED,

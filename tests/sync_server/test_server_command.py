@@ -138,5 +138,8 @@ def test_workers_get_every_setting_not_the_environment(
     monkeypatch.setenv("LASTMILE_DB", "sqlite:////elsewhere/env.db")
     monkeypatch.setenv("LASTMILE_TOKEN_IDLE_DAYS", "3")
     assert worker_settings().db == "sqlite:////elsewhere/env.db"
-    hand_to_workers(given)
-    assert worker_settings() == given
+    try:
+        hand_to_workers(given)
+        assert worker_settings() == given
+    finally:  # later tests start servers with this process's environment
+        os.environ.pop(WORKER_SETTINGS_ENV, None)
