@@ -36,7 +36,7 @@ from sqlalchemy import Engine
 
 from bench.harness import fresh_postgres, running_cli_server
 from bench.load_checks import Checks, LockSampler, check_server, cpu_busy_share
-from bench.load_fleet import PASSWORD, Fleet, Seat, build_fleet
+from bench.load_fleet import PASSWORD, Fleet, Seat, build_fleet, found_district
 from bench.visits import visit_fields
 from field_app.config import AppSettings
 from field_app.sync.client import SyncClient
@@ -257,6 +257,7 @@ def servers(db_url: str | None, workers: int) -> Iterator[tuple[str, Engine, lis
     with fresh_postgres() if db_url is None else _given(db_url) as url:
         upgrade(url)
         engine = make_engine(url)
+        found_district(engine)
         try:
             with running_cli_server(url, workers) as server:
                 yield url, engine, [f"http://127.0.0.1:{server.port}"]

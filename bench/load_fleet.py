@@ -7,14 +7,17 @@ database without sharing devices' users.
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
+from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE
 from shared_models.domain.org import OrgUnitKind, OrgUnitRecord, Role, UserRecord
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import write_session
+from sync_server.services.administration.district import mark_demo
 from sync_server.services.sync.seeding import load_records
 
 PASSWORD = "load-bench-2026"  # noqa: S105  (a throw-away bench database)
@@ -81,6 +84,15 @@ def build_fleet(engine: Engine, devices: int, offices: int) -> Fleet:
         seats=seats,
         units=[frozenset({office.id, committee.id}) for office, committee in committees],
     )
+
+
+def found_district(engine: Engine) -> None:
+    """A throw-away district for ``lastmile server`` to start on: a root unit,
+    recorded like the demo's, so the server may generate its key. The fleets
+    loaded later hang their own district units beside it."""
+    with write_session(engine) as session:
+        load_records(session, TableName.ORG_UNITS, [_unit("负载区", OrgUnitKind.DISTRICT, None)])
+        mark_demo(session, DEFAULT_DISTRICT_TIME_ZONE, datetime.now(UTC))
 
 
 def _unit(name: str, kind: OrgUnitKind, parent: UUID | None) -> OrgUnitRecord:
