@@ -41,6 +41,17 @@ class Actor:
     def detail(self) -> dict[str, Any]:
         return {} if self.operator is None else {"via": "cli", "operator": self.operator[:64]}
 
+    def audit(self, session: Session, action: str, now: datetime, detail: dict[str, Any]) -> None:
+        """Append ``action`` to the audit chain as done by this actor."""
+        append_audit(
+            session,
+            action,
+            now,
+            actor_id=self.user_id,
+            device_id=self.device_id,
+            detail={**detail, **self.detail()},
+        )
+
 
 def revoke_user_tokens(
     session: Session, user_id: UUID, now: datetime, keep: str | None = None

@@ -28,7 +28,6 @@ from shared_models.protocol.administration import (
 )
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TableName
-from sync_server.core.audit import append_audit
 from sync_server.core.errors import ApiError
 from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import JurisdictionScope
@@ -145,19 +144,6 @@ def _check_parent(session: Session, kind: OrgUnitKind, parent_id: UUID) -> OrgUn
     return parent
 
 
-def _audit(
-    session: Session, action: str, now: datetime, actor: Actor, detail: dict[str, Any]
-) -> None:
-    append_audit(
-        session,
-        action,
-        now,
-        actor_id=actor.user_id,
-        device_id=actor.device_id,
-        detail={**detail, **actor.detail()},
-    )
-
-
 def create_unit(
     session: Session, scope: JurisdictionScope, body: OrgUnitCreate, now: datetime, actor: Actor
 ) -> OrgUnitAdmin:
@@ -180,11 +166,10 @@ def create_unit(
         created_by=actor.user_id,
     )
     load_records(session, TableName.ORG_UNITS, [record])
-    _audit(
+    actor.audit(
         session,
         "org_unit_created",
         now,
-        actor,
         {"unit_id": str(record.id), "parent_id": str(body.parent_id), "reason": body.reason},
     )
     row = session.get(OrgUnitRow, record.id)
@@ -220,11 +205,10 @@ def edit_unit(
         for name in changed:
             setattr(row, name, wanted[name])
         _touch(row, changed, VersionBlock(session).next(), now)
-        _audit(
+        actor.audit(
             session,
             "org_unit_edited",
             now,
-            actor,
             {"unit_id": str(unit_id), "fields": changed, "reason": body.reason},
         )
         session.flush()
@@ -257,11 +241,10 @@ def move_unit(
         (u, p) for u, p in session.execute(select(col(OrgUnitRow.id), col(OrgUnitRow.parent_id)))
     ]
     moved = _announce_move(session, versions, org.units_below(edges, unit_id), old_parent, now)
-    _audit(
+    actor.audit(
         session,
         "org_unit_moved",
         now,
-        actor,
         {
             "unit_id": str(unit_id),
             "from_parent": str(old_parent),
@@ -343,11 +326,10 @@ def set_closed(
     if row.closed != closed:
         row.closed = closed
         _touch(row, ["closed"], VersionBlock(session).next(), now)
-        _audit(
+        actor.audit(
             session,
             "org_unit_closed" if closed else "org_unit_reopened",
             now,
-            actor,
             {"unit_id": str(unit_id), "reason": reason},
         )
         session.flush()

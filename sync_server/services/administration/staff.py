@@ -11,7 +11,6 @@ Password resets, deactivation and reactivation are the account actions of
 """
 
 from datetime import UTC, datetime
-from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import func, or_, select
@@ -31,7 +30,6 @@ from shared_models.protocol.administration import (
 )
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TableName
-from sync_server.core.audit import append_audit
 from sync_server.core.errors import ApiError
 from sync_server.core.security import hash_password, new_one_time_password
 from sync_server.core.versions import VersionBlock
@@ -179,19 +177,6 @@ def normal_phone(value: str) -> str:
         raise invalid("phone", f"{problem.problem}; {problem.fix}") from None
 
 
-def _audit(
-    session: Session, action: str, now: datetime, actor: Actor, detail: dict[str, Any]
-) -> None:
-    append_audit(
-        session,
-        action,
-        now,
-        actor_id=actor.user_id,
-        device_id=actor.device_id,
-        detail={**detail, **actor.detail()},
-    )
-
-
 def create_staff(
     session: Session, scope: JurisdictionScope, body: StaffCreate, now: datetime, actor: Actor
 ) -> StaffCreated:
@@ -219,11 +204,10 @@ def create_staff(
             record.id: {"must_change_password": True, "phone": normal_phone(body.phone)}
         },
     )
-    _audit(
+    actor.audit(
         session,
         "user_created",
         now,
-        actor,
         {"user_id": str(record.id), "role": body.role.value, "reason": body.reason},
     )
     session.flush()
@@ -265,11 +249,10 @@ def edit_staff(
         row.phone = normal_phone(body.phone)  # server-only: no version needed
         changed.append("phone")
     if changed:
-        _audit(
+        actor.audit(
             session,
             "user_edited",
             now,
-            actor,
             {"user_id": str(user_id), "fields": changed, "reason": body.reason},
         )
         session.flush()
@@ -323,11 +306,10 @@ def change_role(
             raise invalid("role", f"{busy}; transfer them first")
         row.role = body.role
         _touch(row, ["role"], VersionBlock(session), now)
-        _audit(
+        actor.audit(
             session,
             "user_role_changed",
             now,
-            actor,
             {
                 "user_id": str(user_id),
                 "from": old.value,
@@ -378,11 +360,10 @@ def move_staff(
             old_officer_id=None,
         )
     )
-    _audit(
+    actor.audit(
         session,
         "user_moved",
         now,
-        actor,
         {
             "user_id": str(user_id),
             "from_unit": str(old_unit),
