@@ -171,18 +171,23 @@ def running_cli_server(db_url: str, workers: int) -> Iterator[ServerProcess]:
 
 
 def _wait_ready(server: ServerProcess, deadline_s: float = 60.0) -> None:
+    wait_answering(server, f"http://127.0.0.1:{server.port}/readyz", "the server", deadline_s)
+
+
+def wait_answering(server: ServerProcess, url: str, name: str, deadline_s: float = 60.0) -> None:
+    """Until ``url`` answers 200; fails with the process's log when it exits
+    or the deadline passes (a bench must never wait for ever)."""
     deadline = time.monotonic() + deadline_s
-    url = f"http://127.0.0.1:{server.port}/readyz"
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"the server exited:\n{server.log.read_text()}")
+            raise RuntimeError(f"{name} exited:\n{server.log.read_text()}")
         try:
             if httpx.get(url, timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.05)
-    raise RuntimeError(f"the server did not become ready:\n{server.log.read_text()}")
+    raise RuntimeError(f"{name} did not answer:\n{server.log.read_text()}")
 
 
 class ByteCounter:

@@ -43,9 +43,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from bench.harness import CountingProxy, ServerProcess, free_port, fresh_postgres, running_server
+from bench.harness import (
+    CountingProxy,
+    ServerProcess,
+    free_port,
+    fresh_postgres,
+    running_server,
+    wait_answering,
+)
 from bench.push_cost import APP, APP_BATCH, push_like_the_app
 from bench.sync_bench import BenchDevice
 from bench.visits import visit_mutations
@@ -125,25 +130,11 @@ def peer_server() -> Iterator[ServerProcess]:
             )
         server = ServerProcess(process, port, log)
         try:
-            _wait_answering(server, f"http://127.0.0.1:{port}/")
+            wait_answering(server, f"http://127.0.0.1:{port}/", "the peer server")
             yield server
         finally:
             process.terminate()
             process.wait(timeout=15)
-
-
-def _wait_answering(server: ServerProcess, url: str, deadline_s: float = 60.0) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"the peer server exited:\n{server.log.read_text()}")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"the peer server did not answer:\n{server.log.read_text()}")
 
 
 class PeerClient:
