@@ -1,0 +1,325 @@
+"""Writing the audit log: a write records its entry, a short step chains it.
+
+A write (a push, a sign-in, a review…) inserts its entry into
+``audit_pending`` in its own transaction: a row with a fresh ``entry_id``
+and an HMAC of its content under the audit key, written without waiting for
+anyone. Chaining (``chain_visible``) takes the counter row ``sync_state``,
+gives each pending entry the next seq, its ``prev_hash``, its hash (which
+covers its ``entry_id``) and its MAC, moves it into ``audit_log`` and moves
+the head: one short transaction for every entry pending at that moment.
+
+Where chaining runs, by database (docs/security.md has the argument):
+
+- SQLite has one writer at a time: the writing transaction chains its own
+  entry at once, before it commits, as appending always did.
+- PostgreSQL runs pushes side by side, and a chain step inside each push
+  held the counter row from the push's last statements through its commit:
+  every push queued there (docs/performance.md). So the writing transaction
+  only inserts its pending entry, and right after it commits the same
+  connection runs ``chain_pending``: take the counter row if nobody holds it
+  (``SKIP LOCKED``), chain what is pending, commit, look again. A chainer
+  that finds the row taken leaves: whoever holds it looks again after its
+  own commit, and sees every entry committed before then. After a few rounds
+  in a request's thread, the looking goes on in a thread of its own.
+
+An entry therefore waits between its write's commit and the next chain
+step, milliseconds normally; a process that dies in between leaves it to
+the next write's step. ``check_audit`` verifies pending entries' MACs and
+reports one older than ``CHAIN_LAG_LIMIT``.
+"""
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from pydantic import JsonValue
+from sqlalchemy import Connection, Engine, Table, delete, exists, insert, select, text, update
+from sqlmodel import Session
+
+from shared_models.integrity import content_hash
+from sync_server.core.audit_key import AuditAnchor, AuditKeyError, AuditKeyring
+from sync_server.core.versions import ensure_sync_state
+from sync_server.tables import AuditEntry, PendingAuditEntry, SyncState
+
+GENESIS = "0" * 64
+CHAIN_LAG_LIMIT = timedelta(minutes=1)
+"""An entry pending longer was left by a process that stopped between its
+write and the chain step (or chaining fails): ``check_audit`` reports it."""
+REQUEST_ROUNDS = 3
+"""Chain steps a writer's own thread runs before it hands the looking on."""
+PASS_LIMIT = 1000
+"""Entries chained by one step at most (a backlog takes several)."""
+
+log = logging.getLogger(__name__)
+
+LOG: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+PENDING: Table = PendingAuditEntry.__table__  # type: ignore[attr-defined]
+STATE: Table = SyncState.__table__  # type: ignore[attr-defined]
+
+_keyrings: "WeakKeyDictionary[Engine, AuditKeyring]" = WeakKeyDictionary()
+
+
+def bind_audit_keyring(engine: Engine, keyring: AuditKeyring) -> None:
+    """Entries written through ``engine`` are keyed with ``keyring`` (called by
+    ``create_app`` and the admin commands; the last binding wins)."""
+    _keyrings[engine] = keyring
+
+
+def engine_of(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
+def keyring_of(engine: Engine) -> AuditKeyring:
+    """The keyring bound to ``engine``; an unbound engine is a wiring bug
+    that must not write unkeyed entries silently."""
+    keyring = _keyrings.get(engine)
+    if keyring is None:
+        raise AuditKeyError("no audit key is bound to this database engine (bind_audit_keyring)")
+    return keyring
+
+
+def entry_message(seq: int, entry_hash: str) -> bytes:
+    """What an entry's MAC covers: its hash covers its content and the chain before it."""
+    return f"lastmile audit entry v1\n{seq}\n{entry_hash}".encode()
+
+
+def head_message(seq: int, head: str) -> bytes:
+    """What the head's MAC covers; a different text than any entry's, so an
+    entry's MAC can never serve as the head of a truncated log."""
+    return f"lastmile audit head v1\n{seq}\n{head}".encode()
+
+
+def pending_message(entry: Mapping[str, Any]) -> bytes:
+    """What a pending entry's MAC covers: its id and content. A third text,
+    so no pending MAC passes for a chained entry's or the head's."""
+    payload: dict[str, JsonValue] = {
+        "entry_id": str(entry["entry_id"]),
+        "at": utc_iso(entry["at"]),
+        "actor_id": str(entry["actor_id"]) if entry["actor_id"] else None,
+        "device_id": entry["device_id"],
+        "action": entry["action"],
+        "detail": as_json(entry["detail"]),
+    }
+    return f"lastmile audit pending v1\n{content_hash(payload)}".encode()
+
+
+def entry_hash(entry: Mapping[Any, Any]) -> str:
+    """Covers every column but the hash and the MAC, so any edit shows.
+    ``entry_id`` counts where it is set (entries chained before it existed
+    keep their hashes)."""
+    payload: dict[str, JsonValue] = {
+        "seq": entry["seq"],
+        "at": utc_iso(entry["at"]),
+        "actor_id": str(entry["actor_id"]) if entry["actor_id"] else None,
+        "device_id": entry["device_id"],
+        "action": entry["action"],
+        "detail": as_json(entry["detail"]),
+        "prev_hash": entry["prev_hash"],
+    }
+    if entry.get("entry_id") is not None:
+        payload["entry_id"] = str(entry["entry_id"])
+    return content_hash(payload)
+
+
+def utc_iso(at: datetime) -> str:
+    """SQLite hands times back without their zone; they are stored in UTC."""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+
+
+def as_json(value: Any) -> JsonValue:
+    if isinstance(value, dict):
+        return {str(k): as_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_json(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def pending_entry(
+    keyring: AuditKeyring,
+    action: str,
+    at: datetime,
+    actor_id: uuid.UUID | None,
+    device_id: str | None,
+    detail: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The ``audit_pending`` row of one entry, keyed."""
+    entry: dict[str, Any] = {
+        "entry_id": uuid.uuid4(),
+        "at": at.replace(microsecond=0),
+        "actor_id": actor_id,
+        "device_id": device_id,
+        "action": action,
+        "detail": as_json(detail or {}),
+    }
+    entry["key_id"], entry["mac"] = keyring.sign(pending_message(entry))
+    return entry
+
+
+INSERT_PENDING = insert(PENDING)
+_HEAD_COLUMNS = (STATE.c.audit_seq, STATE.c.audit_head, STATE.c.audit_head_mac, STATE.c.epoch)
+_TAKE_HEAD = select(*_HEAD_COLUMNS).where(STATE.c.id == 1).with_for_update()
+_TRY_HEAD = select(*_HEAD_COLUMNS).where(STATE.c.id == 1).with_for_update(skip_locked=True)
+_HAS_STATE = select(STATE.c.id).where(STATE.c.id == 1)
+_PENDING_ROWS = (
+    select(PENDING, LOG.c.seq.label("chained_as"))
+    .outerjoin(LOG, LOG.c.entry_id == PENDING.c.entry_id)
+    .order_by(PENDING.c.id)
+    .limit(PASS_LIMIT)
+)
+_SET_HEAD = update(STATE).where(STATE.c.id == 1)
+_MOVE = text(
+    # PostgreSQL: the pending rows leave, the chained ones arrive and the
+    # head moves in one statement, one round trip while the head is held.
+    "WITH gone AS (DELETE FROM audit_pending WHERE id = ANY(CAST(:ids AS bigint[]))), "
+    "added AS (INSERT INTO audit_log (seq, at, actor_id, device_id, action, detail, "
+    "prev_hash, entry_hash, key_id, mac, entry_id) "
+    "SELECT seq, at, actor_id, device_id, action, detail, prev_hash, entry_hash, key_id, mac, "
+    "entry_id FROM json_populate_recordset(NULL::audit_log, CAST(:rows AS json))) "
+    "UPDATE sync_state SET audit_seq = :seq, audit_head = :head, "
+    "audit_head_key_id = :head_key_id, audit_head_mac = :head_mac WHERE id = 1"
+)
+
+
+def chain_visible(
+    connection: Connection, keyring: AuditKeyring, *, skip_locked: bool, refused: set[int]
+) -> int | None:
+    """Chain every pending entry this transaction sees (up to ``PASS_LIMIT``),
+    in the order of their ids; the caller commits. None when ``skip_locked``
+    and another transaction holds the head: it is chaining, and looks again
+    after it commits. Pending entries that may not be chained (``_genuine``)
+    are added to ``refused``.
+
+    The head is taken before the pending entries are read, in a statement of
+    its own: each statement of a READ COMMITTED transaction sees what
+    committed before it began, so this one sees every entry a previous
+    chainer left and none it already moved."""
+    state = connection.execute(_TRY_HEAD if skip_locked else _TAKE_HEAD).one_or_none()
+    if state is None:
+        if connection.execute(_HAS_STATE).first() is not None:
+            return None
+        with Session(bind=connection) as session:
+            ensure_sync_state(session)
+        state = connection.execute(_TAKE_HEAD).one()
+    seq, head = state.audit_seq, state.audit_head
+    entries: list[dict[str, Any]] = []
+    moved: list[int] = []
+    for pending in connection.execute(_PENDING_ROWS).mappings():
+        if not _genuine(pending, keyring):
+            refused.add(pending["id"])
+            continue
+        if not entries and state.audit_head_mac is None and keyring.anchor is None:
+            _record_anchor(keyring, AuditAnchor(str(state.epoch), seq + 1, head))
+        seq += 1
+        entry = {name: pending[name] for name in ("at", "actor_id", "device_id", "action")}
+        entry |= {"seq": seq, "detail": as_json(pending["detail"]), "prev_hash": head}
+        entry["entry_id"] = pending["entry_id"]
+        head = entry["entry_hash"] = entry_hash(entry)
+        entry["key_id"], entry["mac"] = keyring.sign(entry_message(seq, head))
+        entries.append(entry)
+        moved.append(pending["id"])
+    if not entries:
+        return 0
+    head_key_id, head_mac = keyring.sign(head_message(seq, head))
+    if connection.dialect.name == "postgresql":
+        rows = json.dumps(entries, default=str)
+        names = {"seq": seq, "head": head, "head_key_id": head_key_id, "head_mac": head_mac}
+        connection.execute(_MOVE, {"ids": moved, "rows": rows, **names})
+    else:
+        connection.execute(delete(PENDING).where(PENDING.c.id.in_(moved)))
+        connection.execute(insert(LOG), entries)
+        new_head = {"audit_seq": seq, "audit_head": head}
+        new_head |= {"audit_head_key_id": head_key_id, "audit_head_mac": head_mac}
+        connection.execute(_SET_HEAD.values(new_head))
+    return len(entries)
+
+
+def _genuine(pending: Mapping[str, Any], keyring: AuditKeyring) -> bool:
+    """A pending entry is chained only when its MAC holds and its id was
+    never chained: one changed, forged or copied while it waited stays
+    where it is, for ``check_audit`` to report (chained, it would carry a
+    MAC it never earned)."""
+    verdict = keyring.check(pending["key_id"], pending_message(pending), pending["mac"])
+    if verdict and pending["chained_as"] is None:
+        return True
+    log.error(
+        "audit entry pending as %s not chained: %s",
+        pending["id"],
+        "its id was chained before" if verdict else "its MAC does not hold",
+    )
+    return False
+
+
+def _record_anchor(keyring: AuditKeyring, anchor: AuditAnchor) -> None:
+    """The first keyed entry of this database: the key file records that
+    the entries before it predate the key (once; see audit_key.py). A key
+    file that cannot be written must not stop the chain: the entries are
+    keyed all the same, and verify-audit reports the gap."""
+    try:
+        keyring.record_anchor(anchor)
+    except (AuditKeyError, OSError) as error:
+        log.error("cannot record where audit keying began in %s: %s", keyring.path, error)
+
+
+def chain_pending(
+    connection: Connection, keyring: AuditKeyring, rounds: int | None = REQUEST_ROUNDS
+) -> None:
+    """Chain steps on ``connection`` (not in a transaction) until nothing is
+    pending or another chainer holds the head. Each step that held the head
+    looks again after its commit: a chainer that found the head taken while
+    it held it has left, trusting this look to see its entry. After
+    ``rounds`` steps that kept finding more (``None``: no limit), a thread
+    takes over, so a request's answer waits for a few steps at most. The
+    first step does not look first: it runs right after a write that left
+    an entry."""
+    refused: set[int] = set()
+    done = 0
+    while True:
+        with connection.begin():
+            if chain_visible(connection, keyring, skip_locked=True, refused=refused) is None:
+                return
+        done += 1
+        with connection.begin():
+            if not connection.execute(_still_pending(refused)).scalar():
+                return
+        if rounds is not None and done >= rounds:
+            threading.Thread(
+                target=_keep_chaining, args=(connection.engine, keyring), daemon=True
+            ).start()
+            return
+
+
+def _still_pending(refused: set[int]) -> Any:
+    """Whether an entry waits that this chainer has not refused."""
+    return select(exists().where(PENDING.c.id.not_in(refused)))
+
+
+def _keep_chaining(engine: Engine, keyring: AuditKeyring) -> None:
+    try:
+        with engine.connect() as connection:
+            chain_pending(connection, keyring, rounds=None)
+    except Exception:
+        log.exception("chaining pending audit entries failed; the next write retries")
+
+
+def chain_now(engine: Engine) -> int:
+    """Chain everything pending, waiting for the head if another chainer
+    holds it (tests, and commands that must see the chain complete);
+    how many entries were chained."""
+    total, refused = 0, set[int]()
+    with engine.connect() as connection:
+        while True:
+            with connection.begin():
+                chained = chain_visible(
+                    connection, keyring_of(engine), skip_locked=False, refused=refused
+                )
+            total += chained or 0
+            if not chained:
+                return total
