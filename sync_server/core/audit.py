@@ -43,8 +43,9 @@ from sync_server.core.audit_chain import (
     entry_hash,
     entry_message,
     head_message,
+    keyed_pending,
     keyring_of,
-    pending_entry,
+    new_entry,
     pending_message,
 )
 from sync_server.core.audit_chain import GENESIS as GENESIS
@@ -53,7 +54,10 @@ from sync_server.core.audit_key import AuditAnchor, AuditKeyring
 
 log = logging.getLogger(__name__)
 
-_CHAIN_AFTER_COMMIT = "lastmile_audit_chain_after_commit"
+_OWN = "lastmile_audit_own_entries"
+"""Entries a session's transaction wrote, chained or written pending as it commits."""
+_AFTER = "lastmile_audit_after_commit"
+"""What the session does once committed: look for pending entries, or chain them."""
 
 
 def bound_keyring(session: Session) -> AuditKeyring:
@@ -69,40 +73,54 @@ def append_audit(
     device_id: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Write one entry in the caller's transaction. On SQLite (one writer at
-    a time) it is chained at once; on PostgreSQL right after the caller's
-    commit, so no write waits for another's chain step."""
-    keyring = bound_keyring(session)
-    session.execute(INSERT_PENDING, pending_entry(keyring, action, at, actor_id, device_id, detail))
+    """Add one entry to the caller's transaction, written as it commits."""
+    bound_keyring(session)  # an engine without a key writes nothing
+    entry = new_entry(action, at, actor_id, device_id, detail)
+    session.info.setdefault(_OWN, []).append(entry)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _chain_as_it_commits(session: OrmSession) -> None:
+    """The last statements of a transaction that wrote entries: chain them
+    if no other transaction holds the head (then it is held through the
+    commit, and looked past afterwards), or else write them pending, for a
+    chain step after the commit. No transaction ever waits for the head."""
+    own = session.info.pop(_OWN, None)
+    if not own:
+        return
+    keyring = keyring_of(engine_of(session))  # type: ignore[arg-type]
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        session.info[_CHAIN_AFTER_COMMIT] = True
-    else:
-        chain_visible(connection, keyring, skip_locked=False, refused=set())
+    if chain_visible(connection, keyring, skip_locked=True, refused=set(), own=own) is None:
+        connection.execute(INSERT_PENDING, [keyed_pending(keyring, entry) for entry in own])
+        session.info[_AFTER] = "chain"
+    elif connection.dialect.name == "postgresql":
+        session.info[_AFTER] = "look"
 
 
 @event.listens_for(OrmSession, "after_commit")
 def _chain_after_commit(session: OrmSession) -> None:
-    """A session that wrote entries chains them once it has committed, on its
-    own connection when it has one (a request holds no second connection
-    from the pool). A failure leaves them pending for the next write's step:
-    the write itself has committed and must not be reported as failed."""
-    if not session.info.pop(_CHAIN_AFTER_COMMIT, False):
+    """Once committed, on the session's own connection when it has one (a
+    request holds no second connection from the pool). A failure leaves
+    entries pending for the next write: this write has committed and must
+    not be reported as failed."""
+    after = session.info.pop(_AFTER, None)
+    if after is None:
         return
     bind = session.get_bind()
     try:
         if isinstance(bind, Connection):
-            chain_pending(bind, keyring_of(bind.engine))
+            chain_pending(bind, keyring_of(bind.engine), look_first=after == "look")
         else:
             with bind.connect() as connection:
-                chain_pending(connection, keyring_of(bind))
+                chain_pending(connection, keyring_of(bind), look_first=after == "look")
     except Exception:
         log.exception("chaining audit entries after a commit failed; the next write retries")
 
 
 @event.listens_for(OrmSession, "after_rollback")
 def _forget_rolled_back(session: OrmSession) -> None:
-    session.info.pop(_CHAIN_AFTER_COMMIT, None)
+    session.info.pop(_OWN, None)
+    session.info.pop(_AFTER, None)
 
 
 @dataclass

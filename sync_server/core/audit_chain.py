@@ -32,7 +32,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -95,7 +95,7 @@ def head_message(seq: int, head: str) -> bytes:
     return f"lastmile audit head v1\n{seq}\n{head}".encode()
 
 
-def pending_message(entry: Mapping[str, Any]) -> bytes:
+def pending_message(entry: Mapping[Any, Any]) -> bytes:
     """What a pending entry's MAC covers: its id and content. A third text,
     so no pending MAC passes for a chained entry's or the head's."""
     payload: dict[str, JsonValue] = {
@@ -142,16 +142,15 @@ def as_json(value: Any) -> JsonValue:
     return str(value)
 
 
-def pending_entry(
-    keyring: AuditKeyring,
+def new_entry(
     action: str,
     at: datetime,
     actor_id: uuid.UUID | None,
     device_id: str | None,
     detail: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """The ``audit_pending`` row of one entry, keyed."""
-    entry: dict[str, Any] = {
+    """One entry as its write made it: not yet chained, not yet keyed."""
+    return {
         "entry_id": uuid.uuid4(),
         "at": at.replace(microsecond=0),
         "actor_id": actor_id,
@@ -159,20 +158,37 @@ def pending_entry(
         "action": action,
         "detail": as_json(detail or {}),
     }
-    entry["key_id"], entry["mac"] = keyring.sign(pending_message(entry))
-    return entry
+
+
+def keyed_pending(keyring: AuditKeyring, entry: dict[str, Any]) -> dict[str, Any]:
+    """The ``audit_pending`` row of ``entry``: the entry and its MAC."""
+    key_id, mac = keyring.sign(pending_message(entry))
+    return entry | {"key_id": key_id, "mac": mac}
 
 
 INSERT_PENDING = insert(PENDING)
 _HEAD_COLUMNS = (STATE.c.audit_seq, STATE.c.audit_head, STATE.c.audit_head_mac, STATE.c.epoch)
 _TAKE_HEAD = select(*_HEAD_COLUMNS).where(STATE.c.id == 1).with_for_update()
-_TRY_HEAD = select(*_HEAD_COLUMNS).where(STATE.c.id == 1).with_for_update(skip_locked=True)
 _HAS_STATE = select(STATE.c.id).where(STATE.c.id == 1)
 _PENDING_ROWS = (
     select(PENDING, LOG.c.seq.label("chained_as"))
     .outerjoin(LOG, LOG.c.entry_id == PENDING.c.entry_id)
     .order_by(PENDING.c.id)
     .limit(PASS_LIMIT)
+)
+_TRY_HEAD_WITH_PENDING = text(
+    # PostgreSQL: the head, if nobody holds it, and the pending entries, in
+    # one statement. Its snapshot is taken before the head's lock: should a
+    # chainer commit in between, the locked head is its newer version, no
+    # longer the one the snapshot read (``seen_seq``), and the pending
+    # entries are read again (``chain_visible``).
+    "SELECT s.audit_seq, s.audit_head, s.audit_head_mac, s.epoch, "  # noqa: S608 (constants)
+    "(SELECT audit_seq FROM sync_state WHERE id = 1) AS seen_seq, "
+    "p.id, p.entry_id, p.at, p.actor_id, p.device_id, p.action, p.detail, p.key_id, p.mac, "
+    "(SELECT seq FROM audit_log AS l WHERE l.entry_id = p.entry_id) AS chained_as "
+    "FROM sync_state AS s LEFT JOIN LATERAL "
+    f"(SELECT * FROM audit_pending ORDER BY id LIMIT {PASS_LIMIT}) AS p ON true "
+    "WHERE s.id = 1 ORDER BY p.id FOR UPDATE OF s SKIP LOCKED"
 )
 _SET_HEAD = update(STATE).where(STATE.c.id == 1)
 _MOVE = text(
@@ -186,62 +202,92 @@ _MOVE = text(
     "UPDATE sync_state SET audit_seq = :seq, audit_head = :head, "
     "audit_head_key_id = :head_key_id, audit_head_mac = :head_mac WHERE id = 1"
 )
+_ANY_PENDING = "SELECT EXISTS (SELECT 1 FROM audit_pending WHERE NOT (id = ANY(%s::bigint[])))"
 
 
 def chain_visible(
-    connection: Connection, keyring: AuditKeyring, *, skip_locked: bool, refused: set[int]
+    connection: Connection,
+    keyring: AuditKeyring,
+    *,
+    skip_locked: bool,
+    refused: set[int],
+    own: Sequence[dict[str, Any]] = (),
 ) -> int | None:
     """Chain every pending entry this transaction sees (up to ``PASS_LIMIT``),
-    in the order of their ids; the caller commits. None when ``skip_locked``
-    and another transaction holds the head: it is chaining, and looks again
-    after it commits. Pending entries that may not be chained (``_genuine``)
-    are added to ``refused``.
+    in the order of their ids, then ``own``: entries of the caller's own
+    transaction, never written pending (``append_audit``). The caller
+    commits. None when ``skip_locked`` and another transaction holds the
+    head: it is chaining, and looks again after it commits; ``own`` is then
+    not written. Pending entries that may not be chained (``_genuine``) are
+    added to ``refused``.
 
-    The head is taken before the pending entries are read, in a statement of
-    its own: each statement of a READ COMMITTED transaction sees what
-    committed before it began, so this one sees every entry a previous
-    chainer left and none it already moved."""
-    state = connection.execute(_TRY_HEAD if skip_locked else _TAKE_HEAD).one_or_none()
-    if state is None:
-        if connection.execute(_HAS_STATE).first() is not None:
-            return None
-        with Session(bind=connection) as session:
-            ensure_sync_state(session)
-        state = connection.execute(_TAKE_HEAD).one()
-    seq, head = state.audit_seq, state.audit_head
+    The pending entries are read after the head is taken: each statement of
+    a READ COMMITTED transaction sees what committed before it began, so
+    this one sees every entry a previous chainer left and none it moved."""
+    taken = _take_head(connection, skip_locked)
+    if taken is None:
+        return None
+    state, pending_rows = taken
+    seq, head = state["audit_seq"], state["audit_head"]
     entries: list[dict[str, Any]] = []
     moved: list[int] = []
-    for pending in connection.execute(_PENDING_ROWS).mappings():
-        if not _genuine(pending, keyring):
+    for pending in pending_rows:
+        if _genuine(pending, keyring):
+            moved.append(pending["id"])
+            entries.append(dict(pending))
+        else:
             refused.add(pending["id"])
-            continue
-        if not entries and state.audit_head_mac is None and keyring.anchor is None:
-            _record_anchor(keyring, AuditAnchor(str(state.epoch), seq + 1, head))
-        seq += 1
-        entry = {name: pending[name] for name in ("at", "actor_id", "device_id", "action")}
-        entry |= {"seq": seq, "detail": as_json(pending["detail"]), "prev_hash": head}
-        entry["entry_id"] = pending["entry_id"]
-        head = entry["entry_hash"] = entry_hash(entry)
-        entry["key_id"], entry["mac"] = keyring.sign(entry_message(seq, head))
-        entries.append(entry)
-        moved.append(pending["id"])
+    entries.extend(own)
     if not entries:
         return 0
+    if state["audit_head_mac"] is None and keyring.anchor is None:
+        _record_anchor(keyring, AuditAnchor(str(state["epoch"]), seq + 1, head))
+    chained = []
+    for entry in entries:
+        seq += 1
+        row = {name: entry[name] for name in ("entry_id", "at", "actor_id", "device_id", "action")}
+        row |= {"seq": seq, "detail": as_json(entry["detail"]), "prev_hash": head}
+        head = row["entry_hash"] = entry_hash(row)
+        row["key_id"], row["mac"] = keyring.sign(entry_message(seq, head))
+        chained.append(row)
     head_key_id, head_mac = keyring.sign(head_message(seq, head))
     if connection.dialect.name == "postgresql":
-        rows = json.dumps(entries, default=str)
+        rows = json.dumps(chained, default=str)
         names = {"seq": seq, "head": head, "head_key_id": head_key_id, "head_mac": head_mac}
         connection.execute(_MOVE, {"ids": moved, "rows": rows, **names})
     else:
-        connection.execute(delete(PENDING).where(PENDING.c.id.in_(moved)))
-        connection.execute(insert(LOG), entries)
+        if moved:
+            connection.execute(delete(PENDING).where(PENDING.c.id.in_(moved)))
+        connection.execute(insert(LOG), chained)
         new_head = {"audit_seq": seq, "audit_head": head}
         new_head |= {"audit_head_key_id": head_key_id, "audit_head_mac": head_mac}
         connection.execute(_SET_HEAD.values(new_head))
-    return len(entries)
+    return len(chained)
 
 
-def _genuine(pending: Mapping[str, Any], keyring: AuditKeyring) -> bool:
+def _take_head(
+    connection: Connection, skip_locked: bool
+) -> tuple[Mapping[Any, Any], list[Mapping[Any, Any]]] | None:
+    """The head (locked until the transaction ends) and the pending entries;
+    None when ``skip_locked`` and another transaction holds the head."""
+    if skip_locked and connection.dialect.name == "postgresql":
+        rows = connection.execute(_TRY_HEAD_WITH_PENDING).mappings().all()
+        if rows:
+            state = rows[0]
+            if state["seen_seq"] == state["audit_seq"]:
+                return state, [row for row in rows if row["id"] is not None]
+            return state, list(connection.execute(_PENDING_ROWS).mappings().all())
+        if connection.execute(_HAS_STATE).first() is not None:
+            return None
+    head = connection.execute(_TAKE_HEAD).mappings().one_or_none()
+    if head is None:
+        with Session(bind=connection) as session:
+            ensure_sync_state(session)
+        head = connection.execute(_TAKE_HEAD).mappings().one()
+    return head, list(connection.execute(_PENDING_ROWS).mappings().all())
+
+
+def _genuine(pending: Mapping[Any, Any], keyring: AuditKeyring) -> bool:
     """A pending entry is chained only when its MAC holds and its id was
     never chained: one changed, forged or copied while it waited stays
     where it is, for ``check_audit`` to report (chained, it would carry a
@@ -269,26 +315,31 @@ def _record_anchor(keyring: AuditKeyring, anchor: AuditAnchor) -> None:
 
 
 def chain_pending(
-    connection: Connection, keyring: AuditKeyring, rounds: int | None = REQUEST_ROUNDS
+    connection: Connection,
+    keyring: AuditKeyring,
+    rounds: int | None = REQUEST_ROUNDS,
+    *,
+    look_first: bool = False,
 ) -> None:
     """Chain steps on ``connection`` (not in a transaction) until nothing is
     pending or another chainer holds the head. Each step that held the head
     looks again after its commit: a chainer that found the head taken while
     it held it has left, trusting this look to see its entry. After
     ``rounds`` steps that kept finding more (``None``: no limit), a thread
-    takes over, so a request's answer waits for a few steps at most. The
-    first step does not look first: it runs right after a write that left
-    an entry."""
+    takes over, so a request's answer waits for a few steps at most.
+    ``look_first``: the caller's own transaction held the head through its
+    commit (it chained there), so this begins with that look."""
     refused: set[int] = set()
     done = 0
+    if look_first and not _still_pending(connection, refused):
+        return
     while True:
         with connection.begin():
             if chain_visible(connection, keyring, skip_locked=True, refused=refused) is None:
                 return
         done += 1
-        with connection.begin():
-            if not connection.execute(_still_pending(refused)).scalar():
-                return
+        if not _still_pending(connection, refused):
+            return
         if rounds is not None and done >= rounds:
             threading.Thread(
                 target=_keep_chaining, args=(connection.engine, keyring), daemon=True
@@ -296,9 +347,20 @@ def chain_pending(
             return
 
 
-def _still_pending(refused: set[int]) -> Any:
-    """Whether an entry waits that this chainer has not refused."""
-    return select(exists().where(PENDING.c.id.not_in(refused)))
+def _still_pending(connection: Connection, refused: set[int]) -> bool:
+    """Whether an entry waits that this chainer has not refused: one
+    statement on its own, outside any transaction (a look on every write)."""
+    if connection.dialect.name != "postgresql":
+        with connection.begin():
+            query = select(exists().where(PENDING.c.id.not_in(refused)))
+            return bool(connection.execute(query).scalar())
+    driver = connection.connection.driver_connection
+    driver.autocommit = True  # type: ignore[union-attr]
+    try:
+        found = driver.execute(_ANY_PENDING, (list(refused),)).fetchone()  # type: ignore[union-attr]
+    finally:
+        driver.autocommit = False  # type: ignore[union-attr]
+    return bool(found and found[0])
 
 
 def _keep_chaining(engine: Engine, keyring: AuditKeyring) -> None:

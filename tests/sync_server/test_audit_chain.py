@@ -28,7 +28,8 @@ from sync_server.core.audit_chain import (
     LOG,
     PENDING,
     chain_now,
-    pending_entry,
+    keyed_pending,
+    new_entry,
 )
 from sync_server.core.audit_key import load_keyring
 from sync_server.core.config import ServerSettings
@@ -146,7 +147,7 @@ def leave_pending(engine: Engine, at: datetime = NOW, **changes: Any) -> dict[st
     """A keyed pending entry written without a chain step after it."""
     with read_session(engine) as session:
         keyring = bound_keyring(session)
-    entry = pending_entry(keyring, "push", at, None, "phone", {"n": 1}) | changes
+    entry = keyed_pending(keyring, new_entry("push", at, None, "phone", {"n": 1})) | changes
     with write_session(engine) as session:
         session.execute(INSERT_PENDING, entry)
     return entry
@@ -172,7 +173,7 @@ def test_a_pending_entry_forged_without_the_key_is_never_chained(
     engine: Engine, tmp_path: Path
 ) -> None:
     stranger = load_keyring(tmp_path / "stranger.json", generate=True)
-    forged = pending_entry(stranger, "login", NOW, None, "forger", {})
+    forged = keyed_pending(stranger, new_entry("login", NOW, None, "forger", {}))
     with write_session(engine) as session:
         session.execute(INSERT_PENDING, forged)
     write_one(engine, "next")
