@@ -56,8 +56,8 @@ log = logging.getLogger(__name__)
 
 _OWN = "lastmile_audit_own_entries"
 """Entries a session's transaction wrote, chained or written pending as it commits."""
-_AFTER = "lastmile_audit_after_commit"
-"""What the session does once committed: look for pending entries, or chain them."""
+_PENDING_LEFT = "lastmile_audit_pending_left"
+"""The session's transaction left its entries pending: chain them once committed."""
 
 
 def bound_keyring(session: Session) -> AuditKeyring:
@@ -82,9 +82,9 @@ def append_audit(
 @event.listens_for(OrmSession, "before_commit")
 def _chain_as_it_commits(session: OrmSession) -> None:
     """The last statements of a transaction that wrote entries: chain them
-    if no other transaction holds the head (then it is held through the
-    commit, and looked past afterwards), or else write them pending, for a
-    chain step after the commit. No transaction ever waits for the head."""
+    if no other transaction holds the head (held then through the commit),
+    or else write them pending, to be chained once this one has committed.
+    No transaction waits for the head."""
     own = session.info.pop(_OWN, None)
     if not own:
         return
@@ -92,9 +92,7 @@ def _chain_as_it_commits(session: OrmSession) -> None:
     connection = session.connection()
     if chain_visible(connection, keyring, skip_locked=True, refused=set(), own=own) is None:
         connection.execute(INSERT_PENDING, [keyed_pending(keyring, entry) for entry in own])
-        session.info[_AFTER] = "chain"
-    elif connection.dialect.name == "postgresql":
-        session.info[_AFTER] = "look"
+        session.info[_PENDING_LEFT] = True
 
 
 @event.listens_for(OrmSession, "after_commit")
@@ -103,16 +101,15 @@ def _chain_after_commit(session: OrmSession) -> None:
     request holds no second connection from the pool). A failure leaves
     entries pending for the next write: this write has committed and must
     not be reported as failed."""
-    after = session.info.pop(_AFTER, None)
-    if after is None:
+    if not session.info.pop(_PENDING_LEFT, False):
         return
     bind = session.get_bind()
     try:
         if isinstance(bind, Connection):
-            chain_pending(bind, keyring_of(bind.engine), look_first=after == "look")
+            chain_pending(bind, keyring_of(bind.engine))
         else:
             with bind.connect() as connection:
-                chain_pending(connection, keyring_of(bind), look_first=after == "look")
+                chain_pending(connection, keyring_of(bind))
     except Exception:
         log.exception("chaining audit entries after a commit failed; the next write retries")
 
@@ -120,7 +117,7 @@ def _chain_after_commit(session: OrmSession) -> None:
 @event.listens_for(OrmSession, "after_rollback")
 def _forget_rolled_back(session: OrmSession) -> None:
     session.info.pop(_OWN, None)
-    session.info.pop(_AFTER, None)
+    session.info.pop(_PENDING_LEFT, None)
 
 
 @dataclass

@@ -1,36 +1,33 @@
-"""Writing the audit log: a write records its entry, a short step chains it.
+"""Writing the audit log: one chain, extended by a short step as writes commit.
 
-A write (a push, a sign-in, a review…) inserts its entry into
-``audit_pending`` in its own transaction: a row with a fresh ``entry_id``
-and an HMAC of its content under the audit key, written without waiting for
-anyone. Chaining (``chain_visible``) takes the counter row ``sync_state``,
-gives each pending entry the next seq, its ``prev_hash``, its hash (which
-covers its ``entry_id``) and its MAC, moves it into ``audit_log`` and moves
-the head: one short transaction for every entry pending at that moment.
+Each entry gets a fresh ``entry_id`` when its write makes it. As the write's
+transaction commits (``audit.py``, ``before_commit``), ``chain_visible``
+tries to take the counter row ``sync_state`` (the *head*) without waiting:
 
-Where chaining runs, by database (docs/security.md has the argument):
+- Free: the transaction chains every entry left pending by others and then
+  its own, in one statement (each gets the next seq, ``prev_hash``, its
+  hash, which covers its ``entry_id``, and its MAC), moves the head, and
+  holds it through its commit. Two statements where appending always took
+  two; nobody waits for them.
+- Taken (PostgreSQL, where pushes run side by side): another transaction is
+  chaining. This one writes its entries to ``audit_pending`` instead, each
+  with an HMAC of its content under the audit key, commits, and then
+  (``chain_pending``) waits for the head, holding nothing, so nothing waits
+  for it. Once it has the head it sees every entry committed before, its
+  own included, and chains whatever is still pending.
 
-- SQLite has one writer at a time: the writing transaction chains its own
-  entry at once, before it commits, as appending always did.
-- PostgreSQL runs pushes side by side, and a chain step inside each push
-  held the counter row from the push's last statements through its commit:
-  every push queued there (docs/performance.md). So the writing transaction
-  only inserts its pending entry, and right after it commits the same
-  connection runs ``chain_pending``: take the counter row if nobody holds it
-  (``SKIP LOCKED``), chain what is pending, commit, look again. A chainer
-  that finds the row taken leaves: whoever holds it looks again after its
-  own commit, and sees every entry committed before then. After a few rounds
-  in a request's thread, the looking goes on in a thread of its own.
+Before this, every push took the head with its audit entry and held it
+through its commit, and pushes queued there (docs/performance.md). SQLite
+has one writer at a time: the head is always free there.
 
-An entry therefore waits between its write's commit and the next chain
-step, milliseconds normally; a process that dies in between leaves it to
-the next write's step. ``check_audit`` verifies pending entries' MACs and
-reports one older than ``CHAIN_LAG_LIMIT``.
+An entry therefore waits at most for one chain step between its write's
+commit and its place in the chain; a process that stops in between leaves
+it to the next write's step. ``check_audit`` verifies pending entries'
+MACs and reports one older than ``CHAIN_LAG_LIMIT`` (docs/security.md).
 """
 
 import json
 import logging
-import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -38,7 +35,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from pydantic import JsonValue
-from sqlalchemy import Connection, Engine, Table, delete, exists, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, text, update
 from sqlmodel import Session
 
 from shared_models.integrity import content_hash
@@ -50,8 +47,6 @@ GENESIS = "0" * 64
 CHAIN_LAG_LIMIT = timedelta(minutes=1)
 """An entry pending longer was left by a process that stopped between its
 write and the chain step (or chaining fails): ``check_audit`` reports it."""
-REQUEST_ROUNDS = 3
-"""Chain steps a writer's own thread runs before it hands the looking on."""
 PASS_LIMIT = 1000
 """Entries chained by one step at most (a backlog takes several)."""
 
@@ -217,8 +212,7 @@ def chain_visible(
     in the order of their ids, then ``own``: entries of the caller's own
     transaction, never written pending (``append_audit``). The caller
     commits. None when ``skip_locked`` and another transaction holds the
-    head: it is chaining, and looks again after it commits; ``own`` is then
-    not written. Pending entries that may not be chained (``_genuine``) are
+    head; ``own`` is then not written. Pending entries that may not be chained (``_genuine``) are
     added to ``refused``.
 
     The pending entries are read after the head is taken: each statement of
@@ -314,74 +308,24 @@ def _record_anchor(keyring: AuditKeyring, anchor: AuditAnchor) -> None:
         log.error("cannot record where audit keying began in %s: %s", keyring.path, error)
 
 
-def chain_pending(
-    connection: Connection,
-    keyring: AuditKeyring,
-    rounds: int | None = REQUEST_ROUNDS,
-    *,
-    look_first: bool = False,
-) -> None:
-    """Chain steps on ``connection`` (not in a transaction) until nothing is
-    pending or another chainer holds the head. Each step that held the head
-    looks again after its commit: a chainer that found the head taken while
-    it held it has left, trusting this look to see its entry. After
-    ``rounds`` steps that kept finding more (``None``: no limit), a thread
-    takes over, so a request's answer waits for a few steps at most.
-    ``look_first``: the caller's own transaction held the head through its
-    commit (it chained there), so this begins with that look."""
-    refused: set[int] = set()
-    done = 0
-    if look_first and not _still_pending(connection, refused):
-        return
+def chain_pending(connection: Connection, keyring: AuditKeyring) -> int:
+    """Chain every pending entry, waiting for the head if a transaction holds
+    it; on ``connection``, not in a transaction. Run by a write that found the
+    head taken and left its entries pending, once it has committed: it waits
+    holding nothing, so nothing waits for it, and when it has the head it
+    sees its own entries (unless a chainer before it moved them). Also for
+    tests and commands that must see the chain complete. How many entries
+    were chained."""
+    total, refused = 0, set[int]()
     while True:
         with connection.begin():
-            if chain_visible(connection, keyring, skip_locked=True, refused=refused) is None:
-                return
-        done += 1
-        if not _still_pending(connection, refused):
-            return
-        if rounds is not None and done >= rounds:
-            threading.Thread(
-                target=_keep_chaining, args=(connection.engine, keyring), daemon=True
-            ).start()
-            return
-
-
-def _still_pending(connection: Connection, refused: set[int]) -> bool:
-    """Whether an entry waits that this chainer has not refused: one
-    statement on its own, outside any transaction (a look on every write)."""
-    if connection.dialect.name != "postgresql":
-        with connection.begin():
-            query = select(exists().where(PENDING.c.id.not_in(refused)))
-            return bool(connection.execute(query).scalar())
-    driver = connection.connection.driver_connection
-    driver.autocommit = True  # type: ignore[union-attr]
-    try:
-        found = driver.execute(_ANY_PENDING, (list(refused),)).fetchone()  # type: ignore[union-attr]
-    finally:
-        driver.autocommit = False  # type: ignore[union-attr]
-    return bool(found and found[0])
-
-
-def _keep_chaining(engine: Engine, keyring: AuditKeyring) -> None:
-    try:
-        with engine.connect() as connection:
-            chain_pending(connection, keyring, rounds=None)
-    except Exception:
-        log.exception("chaining pending audit entries failed; the next write retries")
+            chained = chain_visible(connection, keyring, skip_locked=False, refused=refused)
+        total += chained or 0
+        if not chained or chained < PASS_LIMIT:
+            return total
 
 
 def chain_now(engine: Engine) -> int:
-    """Chain everything pending, waiting for the head if another chainer
-    holds it (tests, and commands that must see the chain complete);
-    how many entries were chained."""
-    total, refused = 0, set[int]()
+    """``chain_pending`` on a connection of its own."""
     with engine.connect() as connection:
-        while True:
-            with connection.begin():
-                chained = chain_visible(
-                    connection, keyring_of(engine), skip_locked=False, refused=refused
-                )
-            total += chained or 0
-            if not chained:
-                return total
+        return chain_pending(connection, keyring_of(engine))
