@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, event, func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
@@ -37,7 +37,7 @@ from sync_server.core.audit_chain import (
     LOG,
     PENDING,
     STATE,
-    chain_pending,
+    ChainStep,
     chain_visible,
     engine_of,
     entry_hash,
@@ -97,21 +97,10 @@ def _chain_as_it_commits(session: OrmSession) -> None:
 
 @event.listens_for(OrmSession, "after_commit")
 def _chain_after_commit(session: OrmSession) -> None:
-    """Once committed, on the session's own connection when it has one (a
-    request holds no second connection from the pool). A failure leaves
-    entries pending for the next write: this write has committed and must
-    not be reported as failed."""
-    if not session.info.pop(_PENDING_LEFT, False):
-        return
-    bind = session.get_bind()
-    try:
-        if isinstance(bind, Connection):
-            chain_pending(bind, keyring_of(bind.engine))
-        else:
-            with bind.connect() as connection:
-                chain_pending(connection, keyring_of(bind))
-    except Exception:
-        log.exception("chaining audit entries after a commit failed; the next write retries")
+    """Once committed, the process's chainer is asked for a chain step
+    (``ChainStep``): the write's answer does not wait for it."""
+    if session.info.pop(_PENDING_LEFT, False):
+        ChainStep.of(engine_of(session)).request()  # type: ignore[arg-type]
 
 
 @event.listens_for(OrmSession, "after_rollback")

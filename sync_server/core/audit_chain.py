@@ -11,10 +11,11 @@ tries to take the counter row ``sync_state`` (the *head*) without waiting:
   two; nobody waits for them.
 - Taken (PostgreSQL, where pushes run side by side): another transaction is
   chaining. This one writes its entries to ``audit_pending`` instead, each
-  with an HMAC of its content under the audit key, commits, and then
-  (``chain_pending``) waits for the head, holding nothing, so nothing waits
-  for it. Once it has the head it sees every entry committed before, its
-  own included, and chains whatever is still pending.
+  with an HMAC of its content under the audit key, commits and answers; the
+  process's ``ChainStep`` thread then waits for the head, holding nothing,
+  so nothing waits for it. Once it has the head it sees every entry
+  committed before, these included, and chains whatever is still pending
+  (usually nothing: the next write that found the head free took them).
 
 Before this, every push took the head with its audit entry and held it
 through its commit, and pushes queued there (docs/performance.md). SQLite
@@ -28,7 +29,9 @@ MACs and reports one older than ``CHAIN_LAG_LIMIT`` (docs/security.md).
 
 import json
 import logging
+import threading
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -323,6 +326,59 @@ def chain_pending(connection: Connection, keyring: AuditKeyring) -> int:
         total += chained or 0
         if not chained or chained < PASS_LIMIT:
             return total
+
+
+class ChainStep:
+    """The chain steps of one engine in this process, run on a thread of
+    their own so that a write whose entries went pending answers at once.
+
+    ``request`` after such a write has committed: if no step is running, a
+    thread starts one; if one is, it runs once more when done. Either way a
+    step starts after the write's commit and chains its entries (or finds
+    them chained by a write that found the head free). One thread at most
+    per engine and process, so at most one waits for the head per process:
+    writes never queue there, steps do not pile up."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = weakref.ref(engine)
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+
+    @classmethod
+    def of(cls, engine: Engine) -> "ChainStep":
+        with _STEPS_LOCK:
+            step = _STEPS.get(engine)
+            if step is None:
+                step = _STEPS[engine] = cls(engine)
+            return step
+
+    def request(self) -> None:
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        threading.Thread(target=self._run, name="audit-chain", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                self._again = False
+            engine = self._engine()
+            if engine is not None:
+                try:
+                    chain_now(engine)
+                except Exception:
+                    log.exception("a chain step failed; the next write's step chains the entries")
+            with self._lock:
+                if not self._again or engine is None:
+                    self._running = False
+                    return
+
+
+_STEPS: "WeakKeyDictionary[Engine, ChainStep]" = WeakKeyDictionary()
+_STEPS_LOCK = threading.Lock()
 
 
 def chain_now(engine: Engine) -> int:

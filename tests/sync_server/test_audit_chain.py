@@ -27,6 +27,7 @@ from sync_server.core.audit_chain import (
     INSERT_PENDING,
     LOG,
     PENDING,
+    STATE,
     chain_now,
     keyed_pending,
     new_entry,
@@ -123,18 +124,21 @@ def test_concurrent_pushes_through_the_server_are_each_audited_once(
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_a_write_never_waits_for_another_writes_chain_step(engine: Engine) -> None:
-    """The queue of issue #15: an open write with its entry written must not
-    hold back another write's entry (before, the first held the head until it
-    committed). PostgreSQL only: SQLite has one writer at a time anyway."""
-    with write_session(engine) as slow:
-        append_audit(slow, "push", NOW, device_id="slow")
+    """The queue of issue #15. While one transaction holds the head (as a
+    chain step does through its commit), another write commits at once with
+    its entry pending; the entry is chained as soon as the head is free.
+    PostgreSQL only: SQLite has one writer at a time anyway."""
+    write_one(engine, "first")
+    with write_session(engine) as holder:
+        holder.execute(select(STATE).where(STATE.c.id == 1).with_for_update())
         quick = threading.Thread(target=write_one, args=(engine, "quick"))
         quick.start()
         quick.join(timeout=10)
-        assert not quick.is_alive(), "the quick write waited for the slow one"
-        assert [row["device_id"] for row in log_rows(engine)] == ["quick"]
+        assert not quick.is_alive(), "the write waited for the head"
+        assert pending_count(engine) == 1
+        assert [row["device_id"] for row in log_rows(engine)] == ["first"]
     wait_until_chained(engine)
-    assert [row["device_id"] for row in log_rows(engine)] == ["quick", "slow"]
+    assert [row["device_id"] for row in log_rows(engine)] == ["first", "quick"]
     assert problems(engine) == []
 
 
