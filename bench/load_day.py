@@ -2,9 +2,9 @@
 
 Each device does a day's work and syncs the way the app's engine does
 (push, then upload blobs with the app's resumable ``upload_blobs``, then
-pull): ``DAY_VISITS`` field visits, each pushed as a small batch (the visit
-and the attachment records of its photos, gzip, the app's ``encode_push``)
-with ``PHOTOS_PER_VISIT`` photos of ``PHOTO_BYTES`` (a 1600 px JPEG at
+pull): ten field visits (``DayPlan``), each pushed as a small batch (the
+visit and the attachment records of its photos, gzip, the app's
+``encode_push``) with two photos of 250 KB (a 1600 px JPEG at
 quality 80 is a few hundred KB, ``field_app/services/photos.py``), and a
 no-op sync after each visit (what the app does when a timer or a tap syncs
 with nothing to send: one pull). Every device talks to the server through
@@ -33,7 +33,7 @@ import httpx
 from sqlalchemy import Engine
 
 from bench.load_bench import ROUND_DEADLINE_S, LoadDevice
-from bench.load_checks import Checks
+from bench.load_checks import Checks, check_server
 from bench.load_fleet import build_fleet
 from bench.visits import visit_fields
 from bench.weak_link import LinkShape, WeakLink
@@ -42,9 +42,16 @@ from field_app.sync.blobs import CHUNK_BYTES, upload_blobs
 from shared_models.protocol.push import Mutation, MutationStatus, PushRequest
 from shared_models.protocol.version import PROTOCOL_VERSION
 
-DAY_VISITS = 10
-PHOTOS_PER_VISIT = 2
-PHOTO_BYTES = 250_000
+
+@dataclass(frozen=True)
+class DayPlan:
+    """What a device does in its day (the test runs a shorter one)."""
+
+    visits: int = 10
+    photos_per_visit: int = 2
+    photo_bytes: int = 250_000
+
+
 ATTEMPTS = 12
 """A sync cut by the link this often in a row fails the run (every loop is bounded)."""
 DAY_DEADLINE_S = 1800.0
@@ -91,9 +98,10 @@ class DayDevice(LoadDevice):
     """A phone on its own weak link: ``LoadDevice``'s sign-in, case and pull,
     plus photos and retries; counts the HTTP requests it sends."""
 
-    def __init__(self, link: WeakLink, seat: Any, checks: Checks) -> None:
+    def __init__(self, link: WeakLink, seat: Any, checks: Checks, plan: DayPlan) -> None:
         super().__init__(link.url, seat, checks)
         self.link = link
+        self.plan = plan
         self.http.timeout = httpx.Timeout(ROUND_DEADLINE_S)
         self.requests = 0
         self.http.event_hooks["request"] = [self._count]
@@ -105,14 +113,24 @@ class DayDevice(LoadDevice):
 
     def enrol(self) -> None:
         """Sign in, the first sync, open the case: not measured, but over the
-        link all the same, so tried again when it is cut."""
-        for step in (self.sign_in, lambda: self._sync([]), self.open_case):
+        link all the same, so tried again when it is cut (the case's mutation
+        is made once, so a second delivery is a duplicate)."""
+        fields = {
+            "title": "宅基地边界纠纷",
+            "category": "neighbourhood",
+            "source": "walk_in",
+            "description": "负载测试案件",
+            "org_unit_id": str(self.seat.committee_id),
+            "opened_at": "2026-12-07T08:00:00+08:00",
+        }
+        case = self._mutation("cases", self.case_id, fields, None)
+        for step in (self.sign_in, lambda: self._sync([]), lambda: self._push_all([case])):
             self._again(step)
 
     def work(self) -> Day:
-        """The day: a visit with its photos, then a no-op sync, ``DAY_VISITS`` times."""
+        """The day: a visit with its photos, then a no-op sync, ``plan.visits`` times."""
         day = datetime(2026, 12, 7, tzinfo=UTC)
-        for visit in range(DAY_VISITS):
+        for visit in range(self.plan.visits):
             mutations = self._visit(day + timedelta(minutes=40 * visit), visit)
             self.day.sync_s += self._sync(mutations)
             requests, connections = self.requests, self.link.stats.connections
@@ -128,8 +146,8 @@ class DayDevice(LoadDevice):
         mutations = [
             self._mutation("visits", visit_id, visit_fields(self.rng, self.case_id, day), None)
         ]
-        for photo in range(PHOTOS_PER_VISIT):
-            content = os.urandom(PHOTO_BYTES)  # a JPEG does not compress either
+        for photo in range(self.plan.photos_per_visit):
+            content = os.urandom(self.plan.photo_bytes)  # a JPEG does not compress either
             photo_fields = {
                 "owner_table": "visits",
                 "owner_id": str(visit_id),
@@ -179,15 +197,21 @@ class DayDevice(LoadDevice):
             app_version="load-day",
             mutations=mutations,
         )
+        self.checks.pushing(self, mutations, 0)
+        visits = []
         for sent, result in zip(mutations, self.client.push(request).results, strict=True):
             if result.status not in (MutationStatus.APPLIED, MutationStatus.DUPLICATE):
                 self.checks.error(f"{sent.table} {result.status}: {result.error}")
+            elif sent.table.value == "visits":
+                visits.append(sent)
+        self.checks.visits_applied(self, visits)
 
 
 @dataclass
 class DayReport:
     devices: int
     shape: LinkShape
+    plan: DayPlan
     days: list[Day]
     link_connections: int
     link_drops: int
@@ -200,8 +224,8 @@ class DayReport:
         upload = statistics.median(day.upload_s for day in self.days)
         noop_s = [s for day in self.days for s in day.noop_s]
         noop_trips = [n for day in self.days for n in day.noop_requests]
-        shape = self.shape
-        photos = DAY_VISITS * PHOTOS_PER_VISIT
+        shape, plan = self.shape, self.plan
+        photos = plan.visits * plan.photos_per_visit
         return [
             (
                 "weak link",
@@ -211,7 +235,8 @@ class DayReport:
                 None,
             ),
             (
-                f"a day's sync: {DAY_VISITS} visits, {photos} photos of {PHOTO_BYTES // 1000} KB",
+                f"a day's sync: {plan.visits} visits, {photos} photos of "
+                f"{plan.photo_bytes // 1000} KB",
                 f"median {statistics.median(sync):.0f} s, slowest {sync[-1]:.0f} s "
                 f"({self.devices} devices at once)",
                 "",
@@ -244,10 +269,17 @@ class DayReport:
 
 
 def day_run(
-    engine: Engine, server_urls: list[str], *, devices: int, offices: int, shape: LinkShape
+    engine: Engine,
+    server_urls: list[str],
+    *,
+    devices: int,
+    offices: int,
+    shape: LinkShape,
+    plan: DayPlan | None = None,
 ) -> tuple[DayReport, Checks]:
     """Every device's day at once, each on a weak link of its own to one of
     the servers; bounded by ``DAY_DEADLINE_S``."""
+    plan = plan or DayPlan()
     fleet = build_fleet(engine, devices, offices)
     checks = Checks(fleet)
     enrolled: list[DayDevice] = []
@@ -257,7 +289,7 @@ def day_run(
             target = server_urls[index % len(server_urls)]
             link = WeakLink(int(target.rsplit(":", 1)[1]), replace(shape, seed=shape.seed + index))
             links.append(link.__enter__())
-            enrolled.append(DayDevice(link, seat, checks))
+            enrolled.append(DayDevice(link, seat, checks, plan))
         with ThreadPoolExecutor(max_workers=devices, thread_name_prefix="day") as pool:
             list(pool.map(DayDevice.enrol, enrolled))
             started = time.perf_counter()
@@ -266,7 +298,10 @@ def day_run(
             if late:
                 raise RuntimeError(f"{len(late)} devices had not finished their day")
             days = [future.result() for future in done]
-        wall = time.perf_counter() - started
+            wall = time.perf_counter() - started
+            list(pool.map(lambda device: device._again(device.pull_all), enrolled))
+        checks.final([*enrolled])
+        check_server(engine, checks)
         for device in enrolled:
             if device.blobs.waiting:
                 checks.error(f"{len(device.blobs.waiting)} photos never reached the server")
@@ -278,6 +313,7 @@ def day_run(
     report = DayReport(
         devices=devices,
         shape=shape,
+        plan=plan,
         days=days,
         link_connections=sum(link.stats.connections for link in links),
         link_drops=sum(link.stats.drops for link in links),

@@ -93,13 +93,13 @@ class WeakLink:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.stats.connections += 1
-        # Opening a connection costs a round trip on a real link.
-        await asyncio.sleep(self.shape.round_trip_s)
         try:
+            # Opening a connection costs a round trip on a real link.
+            await asyncio.sleep(self.shape.round_trip_s)
             up_reader, up_writer = await asyncio.wait_for(
                 asyncio.open_connection("127.0.0.1", self.target_port), timeout=_START_S
             )
-        except (OSError, TimeoutError):
+        except (OSError, TimeoutError, asyncio.CancelledError):
             writer.transport.abort()
             return
         mean = self.shape.drop_every_s
@@ -112,6 +112,8 @@ class WeakLink:
             await asyncio.wait_for(pumps, timeout=life)
         except TimeoutError:
             self.stats.drops += 1
+        except asyncio.CancelledError:
+            pass  # the proxy is stopping; asyncio would log a cancelled handler
         finally:
             writer.transport.abort()
             up_writer.transport.abort()
