@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 import httpx
+from sqlalchemy import Engine, event
 
 from bench.harness import fresh_postgres
 from bench.push_cost import APP_BATCH, app_push_body
@@ -88,6 +89,18 @@ class InProcessDevice:
             raise RuntimeError(f"push failed: {response.status_code} {response.text[:300]}")
 
 
+def count_statements(engine: Engine) -> list[int]:
+    """Statements the engine sends, BEGIN and COMMIT included: each a round trip."""
+    counter = [0]
+
+    def count(*_: Any) -> None:
+        counter[0] += 1
+
+    for name in ("before_cursor_execute", "begin", "commit"):
+        event.listen(engine, name, count)
+    return counter
+
+
 def cpu_of(run: Callable[[], Awaitable[None]], loop: asyncio.AbstractEventLoop) -> float:
     started = time.process_time()
     loop.run_until_complete(run())
@@ -102,6 +115,7 @@ def measure(args: argparse.Namespace) -> None:
         district = load_district(engine)
         app = create_app(ServerSettings(db=url, blobs=Path(folder) / "blobs"), engine)
         tune_garbage_collection()
+        statements = count_statements(engine)
         loop = asyncio.new_event_loop()
         device = InProcessDevice(app)
         loop.run_until_complete(device.login("mediator.baijia"))
@@ -116,6 +130,11 @@ def measure(args: argparse.Namespace) -> None:
             one, many = device.body(1, case_id), device.body(args.batch, case_id)
             single.append(cpu_of(lambda one=one: device.push(one), loop))  # type: ignore[misc]
             batch.append(cpu_of(lambda many=many: device.push(many), loop))  # type: ignore[misc]
+        trips = {}
+        for size in (1, args.batch):
+            before = statements[0]
+            loop.run_until_complete(device.push(device.body(size, case_id)))
+            trips[size] = statements[0] - before
         profiles = {}
         for size in (1, args.batch):  # then under the profiler, which costs CPU of its own
             profiler = cProfile.Profile(time.process_time)  # CPU, not waiting for PostgreSQL
@@ -134,6 +153,8 @@ def measure(args: argparse.Namespace) -> None:
     print(f"  push of 1 mutation:    {fixed * 1000:7.2f} ms")
     print(f"  push of {args.batch} mutations: {per_batch * 1000:7.2f} ms")
     print(f"  fixed part ≈ {fixed * 1000:.2f} ms, per mutation ≈ {per_mutation * 1e6:.1f} µs")
+    for size, count in trips.items():
+        print(f"  statements, BEGIN and COMMIT of a push of {size}: {count} (COPY not counted)")
     for size, profiler in profiles.items():
         print(f"\ncProfile of {args.pushes} pushes of {size} (CPU, sorted by {args.sort}):")
         pstats.Stats(profiler).strip_dirs().sort_stats(args.sort).print_stats(args.top)
