@@ -44,6 +44,12 @@ _CHUNK = 4096
 _START_S = 10.0
 
 
+def _consume(future: "asyncio.Future[object]") -> None:
+    """A cut connection's pumps end cancelled; that is expected, not to be logged."""
+    if not future.cancelled():
+        future.exception()
+
+
 class WeakLink:
     """The proxy to ``127.0.0.1:target_port``; ``port`` is where to connect."""
 
@@ -108,6 +114,7 @@ class WeakLink:
             self._pump(reader, up_writer, upstream=True),
             self._pump(up_reader, writer, upstream=False),
         )
+        pumps.add_done_callback(_consume)
         try:
             await asyncio.wait_for(pumps, timeout=life)
         except TimeoutError:
