@@ -19,6 +19,7 @@ on its own event loop thread, and every wait in it is bounded.
 import asyncio
 import random
 import threading
+from typing import Any
 from dataclasses import dataclass
 
 
@@ -44,7 +45,7 @@ _CHUNK = 4096
 _START_S = 10.0
 
 
-def _consume(future: "asyncio.Future[object]") -> None:
+def _consume(future: "asyncio.Future[Any]") -> None:
     """A cut connection's pumps end cancelled; that is expected, not to be logged."""
     if not future.cancelled():
         future.exception()
