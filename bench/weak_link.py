@@ -19,8 +19,8 @@ on its own event loop thread, and every wait in it is bounded.
 import asyncio
 import random
 import threading
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
