@@ -27,9 +27,11 @@ it to the next write's step. ``check_audit`` verifies pending entries'
 MACs and reports one older than ``CHAIN_LAG_LIMIT`` (docs/security.md).
 """
 
+import atexit
 import json
 import logging
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Mapping, Sequence
@@ -50,6 +52,8 @@ GENESIS = "0" * 64
 CHAIN_LAG_LIMIT = timedelta(minutes=1)
 """An entry pending longer was left by a process that stopped between its
 write and the chain step (or chaining fails): ``check_audit`` reports it."""
+CHAIN_WINDOW_S = 0.2
+"""How long a chain step waits before it runs (``ChainStep``)."""
 PASS_LIMIT = 1000
 """Entries chained by one step at most (a backlog takes several)."""
 
@@ -167,7 +171,6 @@ def keyed_pending(keyring: AuditKeyring, entry: dict[str, Any]) -> dict[str, Any
 INSERT_PENDING = insert(PENDING)
 _HEAD_COLUMNS = (STATE.c.audit_seq, STATE.c.audit_head, STATE.c.audit_head_mac, STATE.c.epoch)
 _TAKE_HEAD = select(*_HEAD_COLUMNS).where(STATE.c.id == 1).with_for_update()
-_HAS_STATE = select(STATE.c.id).where(STATE.c.id == 1)
 _PENDING_ROWS = (
     select(PENDING, LOG.c.seq.label("chained_as"))
     .outerjoin(LOG, LOG.c.entry_id == PENDING.c.entry_id)
@@ -274,8 +277,9 @@ def _take_head(
             if state["seen_seq"] == state["audit_seq"]:
                 return state, [row for row in rows if row["id"] is not None]
             return state, list(connection.execute(_PENDING_ROWS).mappings().all())
-        if connection.execute(_HAS_STATE).first() is not None:
-            return None
+        # Held by another transaction (or missing, in a database the
+        # migrations did not seed: the chain step creates it).
+        return None
     head = connection.execute(_TAKE_HEAD).mappings().one_or_none()
     if head is None:
         with Session(bind=connection) as session:
@@ -363,6 +367,10 @@ class ChainStep:
 
     def _run(self) -> None:
         while True:
+            # A short wait first: meanwhile the next write that finds the
+            # head free chains these entries in its own transaction, and one
+            # step then serves every write that asked during the wait.
+            time.sleep(CHAIN_WINDOW_S)
             with self._lock:
                 self._again = False
             engine = self._engine()
@@ -379,6 +387,21 @@ class ChainStep:
 
 _STEPS: "WeakKeyDictionary[Engine, ChainStep]" = WeakKeyDictionary()
 _STEPS_LOCK = threading.Lock()
+
+
+@atexit.register
+def _chain_before_exit() -> None:
+    """A command that exits before its step ran (the step's thread is a
+    daemon) chains its entries on the way out."""
+    with _STEPS_LOCK:
+        steps = list(_STEPS.values())
+    for step in steps:
+        engine = step._engine()
+        if step._running and engine is not None:
+            try:
+                chain_now(engine)
+            except Exception:
+                log.exception("chaining on exit failed; the next write's step chains the entries")
 
 
 def chain_now(engine: Engine) -> int:
