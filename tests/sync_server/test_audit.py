@@ -47,6 +47,7 @@ def test_first_entry_creates_a_missing_counter_row(engine: Engine) -> None:
     with write_session(engine) as session:
         session.execute(delete(SyncState))
     append_in_own_transactions(engine, 2)
+    wait_until_chained(engine)  # PostgreSQL: the chain step made the row
     first, second = chained(engine)
     assert (first.seq, second.seq) == (1, 2)
     with read_session(engine) as session:
