@@ -2,6 +2,8 @@
 
     .venv/bin/python -m bench.load_bench                 # 40 devices, 5 offices, 25 rounds
     .venv/bin/python -m bench.load_bench --capacity      # then: how many devices hold p99 <= 1 s
+    .venv/bin/python -m bench.load_bench --capacity --capacity-workers 1,2   # one vs two processes
+    .venv/bin/python -m bench.load_bench --day           # a day's sync over a weak mobile link
 
 A fresh PostgreSQL database gets a district of ``--offices`` offices, one
 mediator per device, spread evenly; ``lastmile server --workers 2`` (the real
@@ -13,6 +15,9 @@ visits and 1 edit of its case in one gzip-compressed batch (the app's own
 table gives the sync round's p50/p95/p99, mutations per second, how busy the
 machine's CPUs were, the load average, the lock waits sampled from
 ``pg_stat_activity``, and the correctness checks (``load_checks.py``).
+
+``--day`` runs a field worker's day instead, every device on a weak mobile
+link of its own (``load_day.py``, ``weak_link.py``: 300 ms, 50 KB/s, cuts).
 """
 
 import argparse
@@ -317,6 +322,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="device counts tried in turn (comma-separated)",
     )
     parser.add_argument("--capacity-rounds", type=int, default=10)
+    parser.add_argument(
+        "--capacity-workers",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=[],
+        help="step the devices again with these server processes (e.g. 1,2)",
+    )
+    parser.add_argument("--day", action="store_true", help="a day's sync over a weak link")
+    parser.add_argument("--day-devices", type=int, default=8)
+    parser.add_argument("--round-trip-ms", type=float, default=300.0)
+    parser.add_argument("--link-kb-per-s", type=float, default=50.0)
+    parser.add_argument("--drop-every-s", type=float, default=60.0, help="0: never cut")
     return parser.parse_args(argv)
 
 
@@ -330,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         f"PostgreSQL; load average at start {load}",
         flush=True,
     )
+    if args.day:
+        return _day(args)
     with servers(args.db_url, args.workers) as (url, engine, base_urls):
         sampler = LockSampler(url)
         step, checks = load_run(
@@ -342,11 +360,38 @@ def main(argv: list[str] | None = None) -> int:
         )
         ok = report(step, checks, sampler, args)
         if args.capacity:
-            print("\ncapacity (p99 of a sync round, stepping the devices):", flush=True)
-            held = [s.devices for s, c in capacity(engine, base_urls, args) if _holds(s, c)]
-            print(f"devices holding p99 ≤ {P99_TARGET_S:.0f} s: {max(held, default=0)}")
+            _capacity(engine, base_urls, args, args.workers)
+    for workers in args.capacity_workers:
+        with servers(args.db_url, workers) as (_, engine, base_urls):
+            _capacity(engine, base_urls, args, workers)
     print(f"\n(whole run {time.perf_counter() - started:.0f} s)")
     return 0 if ok else 1
+
+
+def _capacity(engine: Engine, base_urls: list[str], args: argparse.Namespace, workers: int) -> None:
+    print(f"\ncapacity, {workers} server processes (p99 of a sync round):", flush=True)
+    held = [s.devices for s, c in capacity(engine, base_urls, args) if _holds(s, c)]
+    print(f"devices holding p99 ≤ {P99_TARGET_S:.0f} s with {workers}: {max(held, default=0)}")
+
+
+def _day(args: argparse.Namespace) -> int:
+    """``--day``: every device's day over a weak link of its own."""
+    # Imported here: load_day builds on this module's LoadDevice.
+    from bench.load_day import day_run
+    from bench.weak_link import LinkShape
+
+    shape = LinkShape(
+        round_trip_s=args.round_trip_ms / 1000,
+        bytes_per_s=int(args.link_kb_per_s * 1000),
+        drop_every_s=args.drop_every_s,
+    )
+    with servers(args.db_url, args.workers) as (_, engine, base_urls):
+        day, checks = day_run(
+            engine, base_urls, devices=args.day_devices, offices=args.offices, shape=shape
+        )
+    rows = [*day.rows(), *checks.rows()]
+    _print_rows(rows)
+    return 0 if checks.clean else 1
 
 
 def _holds(step: Step, checks: Checks) -> bool:

@@ -13,15 +13,11 @@ fails the MAC of every entry it touched, a truncation fails the head's MAC,
 and a log replaced by entries claiming to predate the key contradicts the
 key file's record of where keying began.
 
-Appending runs on every push, so it is Core statements and no ORM
-instance: take the next seq (locking the counter row), insert the entry, move
-the head. The counter row stays locked until the transaction commits, and
-every push appends at its end, so these statements are the short tail on
-which pushes queue (``core/versions.py``): on PostgreSQL the insert and the
-head's move are one statement (a CTE), one round trip less in that tail.
-Uncontended it measured no faster; under forty devices at once every round
-trip in the tail is waited for by every push behind it. The two MACs cost
-microseconds."""
+Entries are written pending and chained by a short step after the write
+(``core/audit_chain.py``; docs/security.md, "Chained after the write",
+says why this keeps every guarantee): the chain is one chain in the order
+the step finds the entries, and pushes no longer queue on its tail. Until an
+entry is chained its own MAC covers it; ``check_audit`` checks those too."""
 
 import logging
 from collections import Counter, defaultdict
@@ -30,127 +26,43 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
-from weakref import WeakKeyDictionary
 
-from pydantic import JsonValue
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
-from shared_models.integrity import content_hash
-from sync_server.core.audit_key import AuditAnchor, AuditKeyError, AuditKeyring
-from sync_server.core.versions import ensure_sync_state
-from sync_server.tables import AuditEntry, SyncState
-
-GENESIS = "0" * 64
+from sync_server.core.audit_chain import (
+    CHAIN_LAG_LIMIT,
+    INSERT_PENDING,
+    LOG,
+    PENDING,
+    STATE,
+    ChainStep,
+    chain_visible,
+    engine_of,
+    entry_hash,
+    entry_message,
+    head_message,
+    keyed_pending,
+    keyring_of,
+    new_entry,
+    pending_message,
+)
+from sync_server.core.audit_chain import GENESIS as GENESIS
+from sync_server.core.audit_chain import bind_audit_keyring as bind_audit_keyring
+from sync_server.core.audit_key import AuditAnchor, AuditKeyring
 
 log = logging.getLogger(__name__)
 
-_LOG: Table = AuditEntry.__table__  # type: ignore[attr-defined]
-_STATE: Table = SyncState.__table__  # type: ignore[attr-defined]
-
-# The UPDATE takes the counter row's lock until commit: concurrent writers
-# queue here, so no two transactions get the same seq or fork the chain.
-_TAKE_SEQ = (
-    update(_STATE)
-    .where(_STATE.c.id == 1)
-    .values(audit_seq=_STATE.c.audit_seq + 1)
-    .returning(_STATE.c.audit_seq, _STATE.c.audit_head, _STATE.c.audit_head_mac, _STATE.c.epoch)
-)
-_SET_HEAD = (
-    update(_STATE)
-    .where(_STATE.c.id == 1)
-    .values(
-        audit_head=bindparam("new_head"),
-        audit_head_key_id=bindparam("head_key_id"),
-        audit_head_mac=bindparam("head_mac"),
-    )
-)
-_INSERT_ENTRY = insert(_LOG)
-_APPEND = _SET_HEAD.add_cte(
-    insert(_LOG)
-    .values({column.name: bindparam(column.name, type_=column.type) for column in _LOG.columns})
-    .cte("entry")
-)
-"""PostgreSQL: the entry's insert as a CTE of the head's move, one round
-trip; built once, like the other statements here."""
-
-_keyrings: "WeakKeyDictionary[Engine, AuditKeyring]" = WeakKeyDictionary()
-
-
-def bind_audit_keyring(engine: Engine, keyring: AuditKeyring) -> None:
-    """Entries written through ``engine`` are keyed with ``keyring`` (called by
-    ``create_app`` and the admin commands; the last binding wins)."""
-    _keyrings[engine] = keyring
+_OWN = "lastmile_audit_own_entries"
+"""Entries a session's transaction wrote, chained or written pending as it commits."""
+_PENDING_LEFT = "lastmile_audit_pending_left"
+"""The session's transaction left its entries pending: chain them once committed."""
 
 
 def bound_keyring(session: Session) -> AuditKeyring:
-    """The keyring of the session's engine; an unbound engine is a wiring bug
-    that must not write unkeyed entries silently."""
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    keyring = _keyrings.get(engine)
-    if keyring is None:
-        raise AuditKeyError("no audit key is bound to this database engine (bind_audit_keyring)")
-    return keyring
-
-
-def entry_message(seq: int, entry_hash: str) -> bytes:
-    """What an entry's MAC covers: its hash covers its content and the chain before it."""
-    return f"lastmile audit entry v1\n{seq}\n{entry_hash}".encode()
-
-
-def head_message(seq: int, head: str) -> bytes:
-    """What the head's MAC covers; a different text than any entry's, so an
-    entry's MAC can never serve as the head of a truncated log."""
-    return f"lastmile audit head v1\n{seq}\n{head}".encode()
-
-
-@dataclass(frozen=True, slots=True)
-class AppendedEntry:
-    """Where an entry landed in the chain."""
-
-    seq: int
-    entry_hash: str
-
-
-def _entry_hash(entry: Mapping[Any, Any]) -> str:
-    """Covers every column but the hash itself, so any edit shows."""
-    payload: dict[str, JsonValue] = {
-        "seq": entry["seq"],
-        "at": _utc_iso(entry["at"]),
-        "actor_id": str(entry["actor_id"]) if entry["actor_id"] else None,
-        "device_id": entry["device_id"],
-        "action": entry["action"],
-        "detail": _json(entry["detail"]),
-        "prev_hash": entry["prev_hash"],
-    }
-    return content_hash(payload)
-
-
-def _utc_iso(at: datetime) -> str:
-    """SQLite hands times back without their zone; they are stored in UTC."""
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
-
-
-def _json(value: Any) -> JsonValue:
-    if isinstance(value, dict):
-        return {str(k): _json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
-def _take_seq(session: Session) -> Any:
-    """The next seq, the current head (hash and MAC) and the database's epoch.
-    The counter row is created only when it is missing (a database not seeded
-    by the migrations), so the usual append costs no lookup."""
-    taken = session.execute(_TAKE_SEQ).one_or_none()
-    if taken is None:
-        ensure_sync_state(session)
-        taken = session.execute(_TAKE_SEQ).one()
-    return taken
+    """The keyring of the session's engine (``bind_audit_keyring``)."""
+    return keyring_of(engine_of(session))
 
 
 def append_audit(
@@ -160,39 +72,41 @@ def append_audit(
     actor_id: UUID | None = None,
     device_id: str | None = None,
     detail: dict[str, Any] | None = None,
-) -> AppendedEntry:
-    """Append one entry in the caller's transaction (serialised on the counter row)."""
-    keyring = bound_keyring(session)
-    taken = _take_seq(session)
-    seq, prev_hash = taken.audit_seq, taken.audit_head
-    if taken.audit_head_mac is None and keyring.anchor is None:
-        # The first keyed entry of this database: the key file records that
-        # the entries before it predate the key (once; see audit_key.py).
-        # A key file that cannot be written must not stop the push: the
-        # entry is keyed all the same, and verify-audit reports the gap.
-        try:
-            keyring.record_anchor(AuditAnchor(str(taken.epoch), seq, prev_hash))
-        except (AuditKeyError, OSError) as error:
-            log.error("cannot record where audit keying began in %s: %s", keyring.path, error)
-    entry: dict[str, Any] = {
-        "seq": seq,
-        "at": at.replace(microsecond=0),
-        "actor_id": actor_id,
-        "device_id": device_id,
-        "action": action,
-        "detail": _json(detail or {}),
-        "prev_hash": prev_hash,
-    }
-    entry_hash = entry["entry_hash"] = _entry_hash(entry)
-    entry["key_id"], entry["mac"] = keyring.sign(entry_message(seq, entry_hash))
-    head_key_id, head_mac = keyring.sign(head_message(seq, entry_hash))
-    head = {"new_head": entry_hash, "head_key_id": head_key_id, "head_mac": head_mac}
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_APPEND, entry | head)
-    else:
-        session.execute(_INSERT_ENTRY, entry)
-        session.execute(_SET_HEAD, head)
-    return AppendedEntry(seq=seq, entry_hash=entry_hash)
+) -> None:
+    """Add one entry to the caller's transaction, written as it commits."""
+    bound_keyring(session)  # an engine without a key writes nothing
+    entry = new_entry(action, at, actor_id, device_id, detail)
+    session.info.setdefault(_OWN, []).append(entry)
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _chain_as_it_commits(session: OrmSession) -> None:
+    """The last statements of a transaction that wrote entries: chain them
+    if no other transaction holds the head (held then through the commit),
+    or else write them pending, to be chained once this one has committed.
+    No transaction waits for the head."""
+    own = session.info.pop(_OWN, None)
+    if not own:
+        return
+    keyring = keyring_of(engine_of(session))  # type: ignore[arg-type]
+    connection = session.connection()
+    if chain_visible(connection, keyring, skip_locked=True, refused=set(), own=own) is None:
+        connection.execute(INSERT_PENDING, [keyed_pending(keyring, entry) for entry in own])
+        session.info[_PENDING_LEFT] = True
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _chain_after_commit(session: OrmSession) -> None:
+    """Once committed, the process's chainer is asked for a chain step
+    (``ChainStep``): the write's answer does not wait for it."""
+    if session.info.pop(_PENDING_LEFT, False):
+        ChainStep.of(engine_of(session)).request()  # type: ignore[arg-type]
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_rolled_back(session: OrmSession) -> None:
+    session.info.pop(_OWN, None)
+    session.info.pop(_PENDING_LEFT, None)
 
 
 @dataclass
@@ -207,6 +121,8 @@ class AuditReport:
     """Entries whose MAC verified, per key id."""
     anchor: AuditAnchor | None = None
     head_key_id: str | None = None
+    pending: int = 0
+    """Entries written and not yet chained (``core/audit_chain.py``)."""
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -219,7 +135,8 @@ def verify_audit(session: Session) -> list[str]:
 
 def check_audit(session: Session, keyring: AuditKeyring) -> AuditReport:
     """Walk the whole log: the hash chain, every entry's MAC, where keying
-    began (the key file's anchor) and the head's MAC. Reads the counter row
+    began (the key file's anchor), the head's MAC, and the entries still
+    waiting to be chained (``_check_pending``). Reads the counter row
     from the database, not the session's identity map, which
     ``append_audit``'s Core statements do not update."""
     report = AuditReport(anchor=keyring.anchor)
@@ -231,14 +148,14 @@ def check_audit(session: Session, keyring: AuditKeyring) -> AuditReport:
     first_keyed: int | None = None
     expected_prev = GENESIS
     expected_seq = 1
-    for entry in session.execute(select(_LOG).order_by(_LOG.c.seq)).mappings():
+    for entry in session.execute(select(LOG).order_by(LOG.c.seq)).mappings():
         seq = entry["seq"]
         report.entries += 1
         if seq != expected_seq:
             problems.append(f"entry {expected_seq} is missing (next entry is {seq})")
         if entry["prev_hash"] != expected_prev:
             problems.append(f"entry {seq} does not follow the entry before it")
-        if _entry_hash(entry) != entry["entry_hash"]:
+        if entry_hash(entry) != entry["entry_hash"]:
             problems.append(f"entry {seq} was changed after it was written")
         _check_entry_mac(entry, keyring, keyed_from, first_keyed, runs, report)
         if entry["mac"] is not None and first_keyed is None:
@@ -255,12 +172,12 @@ def check_audit(session: Session, keyring: AuditKeyring) -> AuditReport:
     problems.extend(_ranges(runs))
     state = session.execute(
         select(
-            _STATE.c.audit_seq,
-            _STATE.c.audit_head,
-            _STATE.c.audit_head_key_id,
-            _STATE.c.audit_head_mac,
-            _STATE.c.epoch,
-        ).where(_STATE.c.id == 1)
+            STATE.c.audit_seq,
+            STATE.c.audit_head,
+            STATE.c.audit_head_key_id,
+            STATE.c.audit_head_mac,
+            STATE.c.epoch,
+        ).where(STATE.c.id == 1)
     ).one_or_none()
     if keyring.anchor is not None:
         if state is not None and str(state.epoch) != keyring.anchor.epoch:
@@ -278,6 +195,7 @@ def check_audit(session: Session, keyring: AuditKeyring) -> AuditReport:
             f"entries are keyed from entry {first_keyed} on but the key file does not record "
             "where keying began (is it an older copy?)"
         )
+    _check_pending(session, keyring, report)
     if state is None:
         return report
     if state.audit_seq != report.last_seq:
@@ -288,6 +206,64 @@ def check_audit(session: Session, keyring: AuditKeyring) -> AuditReport:
         problems.append("the newest entry is not the one last written")
     _check_head_mac(state, keyring, first_keyed, report)
     return report
+
+
+_PENDING_WITH_CHAINED = (
+    select(PENDING, LOG.c.seq.label("chained_as"))
+    .outerjoin(LOG, LOG.c.entry_id == PENDING.c.entry_id)
+    .order_by(PENDING.c.id)
+)
+_REPEATED_IDS = (
+    select(LOG.c.entry_id, func.min(LOG.c.seq), func.max(LOG.c.seq))
+    .where(LOG.c.entry_id.is_not(None))
+    .group_by(LOG.c.entry_id)
+    .having(func.count() > 1)
+)
+
+
+def _check_pending(session: Session, keyring: AuditKeyring, report: AuditReport) -> None:
+    """Entries written and not chained yet: each must carry its MAC, must not
+    repeat an entry already chained (a copy written again), and must not have
+    waited longer than ``CHAIN_LAG_LIMIT`` (a chain step should have run
+    within milliseconds of its write). A chained entry id twice in the log
+    means the unique index was dropped to let a copy in."""
+    now = datetime.now(UTC)
+    waiting: list[datetime] = []
+    for pending in session.execute(_PENDING_WITH_CHAINED).mappings():
+        report.pending += 1
+        number = pending["id"]
+        verdict = keyring.check(pending["key_id"], pending_message(pending), pending["mac"])
+        if verdict is None:
+            report.problems.append(
+                f"pending entry {number} is keyed with key {pending['key_id']}, "
+                "which the key file does not hold"
+            )
+        elif not verdict:
+            report.problems.append(
+                f"pending entry {number}: MAC fails: changed, or written without the audit key"
+            )
+        elif pending["chained_as"] is not None:
+            report.problems.append(
+                f"pending entry {number} repeats entry {pending['chained_as']} "
+                "(a copy written again)"
+            )
+        else:
+            at = pending["at"] if pending["at"].tzinfo else pending["at"].replace(tzinfo=UTC)
+            waiting.append(at)
+    if waiting and now - min(waiting) > CHAIN_LAG_LIMIT:
+        report.problems.append(
+            f"{len(waiting)} entries wait to be chained, the oldest since "
+            f"{min(waiting).isoformat(timespec='seconds')}: a server stopped between a write "
+            "and its chain step, or chaining fails (its log says why); the next write chains them"
+        )
+    elif waiting:
+        many = len(waiting) > 1
+        report.notes.append(
+            f"{len(waiting)} {'entries' if many else 'entry'} written just now "
+            f"{'wait' if many else 'waits'} to be chained"
+        )
+    for entry_id, first, last in session.execute(_REPEATED_IDS):
+        report.problems.append(f"entries {first} and {last} were written as one ({entry_id})")
 
 
 def _check_entry_mac(

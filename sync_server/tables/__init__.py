@@ -6,6 +6,7 @@ from sync_server.tables.bookkeeping import (
     AuditEntry,
     DeviceToken,
     LoginFailure,
+    PendingAuditEntry,
     ScopeExit,
     SyncState,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "LoginFailure",
     "OrgUnitRow",
     "PartyRow",
+    "PendingAuditEntry",
     "ReviewRow",
     "ScopeExit",
     "SubjectRow",

@@ -4,7 +4,7 @@ devices and tokens, login throttling, blob uploads and the audit chain."""
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import JSON, DateTime, Index
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer
 from sqlmodel import Field, SQLModel
 
 
@@ -91,9 +91,13 @@ class AuditEntry(SQLModel, table=True):
     """An append-only, hash-chained log of every write. Holds ids, counts and
     actions only: no personal data, no secrets. ``mac`` keys the entry's hash
     with the audit key ``key_id`` (kept outside the database); both are NULL
-    on entries written before the audit key existed."""
+    on entries written before the audit key existed. ``entry_id`` is the id
+    the entry was written with while it waited to be chained
+    (``PendingAuditEntry``), covered by its hash; NULL on entries chained
+    as they were written (before migration 0015)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ux_audit_log_entry_id", "entry_id", unique=True),)
 
     seq: int = Field(primary_key=True)
     at: datetime = Field(sa_type=DateTime(timezone=True))
@@ -105,3 +109,26 @@ class AuditEntry(SQLModel, table=True):
     entry_hash: str = Field(max_length=64)
     key_id: str | None = Field(default=None, max_length=16)
     mac: str | None = Field(default=None, max_length=64)
+    entry_id: UUID | None = None
+
+
+class PendingAuditEntry(SQLModel, table=True):
+    """An audit entry written by its transaction and not yet chained: the
+    chaining step (``core/audit_chain.py``) moves it into ``audit_log`` after
+    that transaction commits, in the order the ids were drawn. ``mac`` keys
+    its content and ``entry_id`` with the audit key, so it cannot be changed
+    or forged while it waits."""
+
+    __tablename__ = "audit_pending"
+
+    id: int | None = Field(
+        default=None, primary_key=True, sa_type=BigInteger().with_variant(Integer(), "sqlite")
+    )
+    entry_id: UUID
+    at: datetime = Field(sa_type=DateTime(timezone=True))
+    actor_id: UUID | None = None
+    device_id: str | None = Field(default=None, max_length=128)
+    action: str = Field(max_length=64)
+    detail: dict[str, object] = Field(default_factory=dict, sa_type=JSON)
+    key_id: str = Field(max_length=16)
+    mac: str = Field(max_length=64)

@@ -12,6 +12,7 @@ and on one whose first entries were written before the audit key existed
 report every one.
 """
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,12 +23,12 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from sync_server.core.audit import (
     GENESIS,
-    _entry_hash,
     append_audit,
     bind_audit_keyring,
     bound_keyring,
     verify_audit,
 )
+from sync_server.core.audit_chain import entry_hash
 from sync_server.core.audit_key import load_keyring
 from sync_server.core.db import read_session, write_session
 from sync_server.tables import AuditEntry, SyncState
@@ -35,7 +36,7 @@ from tests.attack.tally import Attack
 
 LOG = AuditEntry.__table__  # type: ignore[attr-defined]
 STATE = SyncState.__table__  # type: ignore[attr-defined]
-PUBLIC_COLUMNS = {"seq", "at", "actor_id", "device_id", "action", "detail"} | {
+PUBLIC_COLUMNS = {"seq", "at", "actor_id", "device_id", "action", "detail", "entry_id"} | {
     "prev_hash",
     "entry_hash",
 }
@@ -56,7 +57,8 @@ def delete_one(rows: Rows) -> Rows:
 
 
 def insert_one(rows: Rows) -> Rows:
-    forged = {**rows[2], "action": "login", "detail": {"inserted": True}}
+    # A fresh entry id: the log's unique index refuses a repeated one.
+    forged = {**rows[2], "action": "login", "detail": {"inserted": True}, "entry_id": uuid.uuid4()}
     return [*rows[:3], forged, *rows[3:]]
 
 
@@ -130,7 +132,7 @@ def rechain(rows: Rows, strip: bool) -> Rows:
         }
         entry["seq"] = seq
         entry["prev_hash"] = prev
-        entry["entry_hash"] = _entry_hash(entry)
+        entry["entry_hash"] = entry_hash(entry)
         prev = entry["entry_hash"]
         chained.append(entry)
     return chained

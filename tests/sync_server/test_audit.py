@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import Engine, delete, select, update
 
 from sync_server.core.audit import (
-    AppendedEntry,
     AuditReport,
     append_audit,
     bind_audit_keyring,
@@ -22,16 +21,21 @@ from sync_server.core.audit import (
 from sync_server.core.audit_key import AuditKeyError, forget_loaded_keyrings, load_keyring
 from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.tables import AuditEntry, SyncState
+from tests.sync_server.audit_waits import wait_until_chained
 
 NOW = datetime(2024, 5, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
 
-def append_in_own_transactions(engine: Engine, count: int) -> list[AppendedEntry]:
-    appended = []
+def append_in_own_transactions(engine: Engine, count: int) -> None:
     for n in range(count):
         with write_session(engine) as session:
-            appended.append(append_audit(session, "push", NOW, detail={"n": n}))
-    return appended
+            append_audit(session, "push", NOW, detail={"n": n})
+
+
+def chained(engine: Engine) -> list[AuditEntry]:
+    """The log as stored, in chain order."""
+    with read_session(engine) as session:
+        return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))  # type: ignore[arg-type]
 
 
 def problems(engine: Engine) -> list[str]:
@@ -42,7 +46,9 @@ def problems(engine: Engine) -> list[str]:
 def test_first_entry_creates_a_missing_counter_row(engine: Engine) -> None:
     with write_session(engine) as session:
         session.execute(delete(SyncState))
-    first, second = append_in_own_transactions(engine, 2)
+    append_in_own_transactions(engine, 2)
+    wait_until_chained(engine)  # PostgreSQL: the chain step made the row
+    first, second = chained(engine)
     assert (first.seq, second.seq) == (1, 2)
     with read_session(engine) as session:
         state = session.get(SyncState, 1)
@@ -53,11 +59,11 @@ def test_first_entry_creates_a_missing_counter_row(engine: Engine) -> None:
 
 def test_many_entries_in_one_transaction_chain_in_order(engine: Engine) -> None:
     with write_session(engine) as session:
-        appended = [append_audit(session, "login", NOW, device_id=f"d{n}") for n in range(5)]
-    assert [entry.seq for entry in appended] == [1, 2, 3, 4, 5]
-    with read_session(engine) as session:
-        stored = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))  # type: ignore[arg-type]
-    assert [entry.entry_hash for entry in stored] == [entry.entry_hash for entry in appended]
+        for n in range(5):
+            append_audit(session, "login", NOW, device_id=f"d{n}")
+    stored = chained(engine)
+    expected = [(n + 1, f"d{n}") for n in range(5)]
+    assert [(entry.seq, entry.device_id) for entry in stored] == expected
     assert [entry.prev_hash for entry in stored[1:]] == [entry.entry_hash for entry in stored[:-1]]
     assert stored[0].at.replace(tzinfo=UTC) == NOW.replace(microsecond=0)
     assert problems(engine) == []
@@ -81,16 +87,15 @@ def test_reordered_entries_are_detected(engine: Engine) -> None:
 
 
 def test_concurrent_writers_never_share_a_seq_or_fork_the_chain(engine: Engine) -> None:
-    results: list[list[AppendedEntry]] = [[], []]
     workers = [
-        threading.Thread(target=lambda out=out: out.extend(append_in_own_transactions(engine, 20)))
-        for out in results
+        threading.Thread(target=append_in_own_transactions, args=(engine, 20)) for _ in range(2)
     ]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    assert sorted(entry.seq for out in results for entry in out) == list(range(1, 41))
+    wait_until_chained(engine)
+    assert [entry.seq for entry in chained(engine)] == list(range(1, 41))
     assert problems(engine) == []
 
 

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -53,6 +54,9 @@ _POLYMORPHIC = {"owner_id": "owner_table", "target_id": "target_table"}
 _LINKS = frozenset(REFERENCE_FIELDS) | frozenset(_POLYMORPHIC)
 _TABLE_NAMES = frozenset(TableName)
 _CHUNK = 500
+_AS_INT = attrgetter("int")
+"""UUIDs in the database's order, compared as integers in C (``UUID.__lt__``
+is Python code, about 1,400 calls to sort a push of 200)."""
 _UNKNOWN = object()
 """Not loaded yet (``None`` is a row known not to exist)."""
 
@@ -138,7 +142,7 @@ class Workspace:
         # pushes never wait for each other both ways.
         for table in TableName:
             if table in named:
-                self.load(table, sorted(named[table]), lock=True)
+                self.load(table, sorted(named[table], key=_AS_INT), lock=True)
         for table, ids in wanted.items():
             self.load(table, ids)
 
