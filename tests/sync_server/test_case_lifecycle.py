@@ -82,7 +82,8 @@ def test_a_case_from_acceptance_to_archive(device_for: Any, district: District) 
     assert (closed["status"], archived["status"]) == ("applied", "applied")
     case = _pulled_case(mediator, case_id)
     assert case["status"] == "archived"
-    assert case["closed_at"] is not None and case["follow_up_due"] is None
+    assert case["closed_at"] is not None
+    assert case["follow_up_due"] is None
 
     [edit] = mediator.push([mutation("cases", case_id, {"title": "改名"}, base_version=1)])
     assert _error(edit) == ("CASE_ARCHIVED", "record_id")
