@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from pydantic import BaseModel
 from sqlalchemy import insert, select
 from sqlmodel import Session, SQLModel
 
@@ -46,7 +47,7 @@ def _scopes(session: Session, table: TableName, records: Sequence[SQLModel]) -> 
         return [RowScope(r.org_unit_id, None, Work.MEDIATION) for r in items]
     if table is TableName.SUBJECTS:
         return [RowScope(r.org_unit_id, r.officer_id, Work.CORRECTION) for r in items]
-    if table in (TableName.PARTIES, TableName.AGREEMENTS):
+    if table in (TableName.PARTIES, TableName.AGREEMENTS, TableName.CASE_DOCUMENTS):
         cases = _scope_lookup(session, TableName.CASES, (r.case_id for r in items))
         return [cases[r.case_id] for r in items]
     if table is TableName.VISITS:
@@ -87,7 +88,8 @@ def load_records(
         version = versions.next()
         values = {name: getattr(record, name) for name in names}
         values = {
-            k: to_json_value(v) if isinstance(v, list | dict) else v for k, v in values.items()
+            k: to_json_value(v) if isinstance(v, list | dict | BaseModel) else v
+            for k, v in values.items()
         }
         values.update(
             version=version,

@@ -108,8 +108,10 @@ class Workspace:
             self._org_edges = org_edges(self.session)
         return self._org_edges
 
-    def prefetch(self, mutations: Iterable[Mutation]) -> None:
-        """Load every row the mutations name or refer to, in one query per table."""
+    def prefetch(self, mutations: Iterable[Mutation], lock_cases: Iterable[UUID] = ()) -> None:
+        """Load every row the mutations name or refer to, in one query per
+        table; ``lock_cases``: cases locked like named records (the cases
+        whose lifecycle the push changes: ``lifecycle.py``)."""
         wanted: dict[TableName, set[UUID]] = defaultdict(set)
         parsed: dict[str, UUID | None] = {}
 
@@ -122,6 +124,7 @@ class Workspace:
             return parsed[value]
 
         named: dict[TableName, set[UUID]] = defaultdict(set)
+        named[TableName.CASES].update(lock_cases)
         for mutation in mutations:
             named[mutation.table].add(mutation.record_id)
             fields = mutation.fields
@@ -141,7 +144,7 @@ class Workspace:
         # are seen. Always in the same order (tables, then ids), so two
         # pushes never wait for each other both ways.
         for table in TableName:
-            if table in named:
+            if named.get(table):
                 self.load(table, sorted(named[table], key=_AS_INT), lock=True)
         for table, ids in wanted.items():
             self.load(table, ids)
