@@ -39,7 +39,9 @@ def _slot(label: str, name: str, images: dict[str, bytes]) -> SignatureSlot:
     data = png(name)
     sha = hashlib.sha256(data).hexdigest()
     images[sha] = data
-    return SignatureSlot(label=label, signer_name=name, sha256=sha, signed_at="2026年11月20日 10:00")
+    return SignatureSlot(
+        label=label, signer_name=name, sha256=sha, signed_at="2026年11月20日 10:00"
+    )
 
 
 def sample_case_file(photos: int = 4) -> tuple[CaseFile, dict[str, bytes]]:
