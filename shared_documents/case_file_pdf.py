@@ -58,7 +58,7 @@ from shared_models.agreement_text import SignatureSlot, chinese_date
 from shared_models.case_file import CaseFile, FileDocument, FilePhoto
 
 WIDTH: Final = A4[0] - 2 * MARGIN
-PHOTO_BOX: Final = (WIDTH, 100 * mm)
+PHOTO_BOX: Final = (WIDTH, 90 * mm)
 """Largest width and height a filed image is drawn at (its shape kept)."""
 LABEL_WIDTH: Final = 34 * mm
 _GRID = colors.HexColor("#9aa5b1")

@@ -78,11 +78,13 @@ class MediationStatistics(BaseModel):
 CATEGORY_LABELS: Final = {
     CaseCategory.MARRIAGE_FAMILY: "婚姻家庭",
     CaseCategory.NEIGHBOURHOOD: "邻里",
-    CaseCategory.LAND: "房屋宅基地",
+    CaseCategory.HOUSING_HOMESTEAD: "房屋宅基地",
+    CaseCategory.LAND: "土地",
     CaseCategory.DEBT_CONTRACT: "合同",
     CaseCategory.DAMAGES: "损害赔偿",
     CaseCategory.LABOUR: "劳动争议",
     CaseCategory.PROPERTY_MANAGEMENT: "物业",
+    CaseCategory.LAND_REQUISITION: "征地拆迁",
     CaseCategory.OTHER: "其他",
 }
 """The county forms' names of the dispute types, in their column order;
@@ -90,11 +92,14 @@ a type the contract adds later is printed under its value until named here."""
 
 SOURCE_LABELS: Final = {
     CaseSource.WALK_IN: "当事人申请",
-    CaseSource.PHONE: "电话",
-    CaseSource.WECHAT: "网上申请",
+    CaseSource.PHONE: "电话申请",
+    CaseSource.WECHAT: "微信申请",
+    CaseSource.ONLINE_REQUEST: "网上申请",
+    CaseSource.OWN_INITIATIVE: "主动调解",
+    CaseSource.PATROL: "排查",
     CaseSource.POLICE_REFERRAL: "公安移交",
     CaseSource.COURT_REFERRAL: "法院委托",
-    CaseSource.PATROL: "排查",
+    CaseSource.GOVERNMENT_REFERRAL: "政府指定",
 }
 
 OUTCOME_COLUMNS: Final = (
