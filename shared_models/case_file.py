@@ -64,10 +64,6 @@ ITEM_TITLES: Final = {
 """The heading each part has in the standard list (the file's contents use
 each document's own title)."""
 
-DEFAULT_RETENTION: Final = "长期"
-"""The retention period printed on the cover when the district sets none
-(a district setting: ``retention_period``)."""
-
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -114,7 +110,8 @@ class FileCover(_Frozen):
     closed_on: date | None
     filed_by: str
     filed_on: date | None
-    retention: str = DEFAULT_RETENTION
+    retention: str
+    """The archival form's, else the district's (``MediationSettings.file_retention``)."""
 
 
 class CaseFile(_Frozen):

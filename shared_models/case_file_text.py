@@ -17,7 +17,6 @@ from uuid import UUID
 
 from shared_models.agreement_text import ROLE_LABELS, SignatureSlot, agreement_document
 from shared_models.case_file import (
-    DEFAULT_RETENTION,
     CaseFile,
     FileCover,
     FileDocument,
@@ -68,8 +67,6 @@ class CaseFileSources:
     """Of the case, its documents, visits and agreements (their ``owner_id``)."""
     committee_name: str
     mediator_name: str
-    retention: str
-    """The district's retention period (printed unless the file's archival form says)."""
     today: date
     zone: tzinfo
     settings: MediationSettings
@@ -233,6 +230,6 @@ def case_file(case_id: UUID, sources: CaseFileSources) -> CaseFile:
         filed_on=None if archival is None else archival.archived_on,
         retention=RETENTION[archival.retention.value]
         if archival is not None
-        else (sources.retention or DEFAULT_RETENTION),
+        else sources.settings.file_retention,
     )
     return CaseFile(cover=cover, documents=(*ordered, builder.notes(filed_by)))

@@ -52,7 +52,6 @@ class CaseRecords:
             attachments=self.attachments,
             committee_name="百家村人民调解委员会",
             mediator_name="王桂兰",
-            retention="长期",
             today=today,
             zone=DEFAULT_ZONE,
             settings=MediationSettings(),
