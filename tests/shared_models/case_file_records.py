@@ -86,7 +86,7 @@ def _document(
     )
 
 
-def closed_case(photos: int = 2, status: str = "closed") -> CaseRecords:
+def closed_case(photos: int = 2, status: str = "closed", unit: UUID = UUID(int=50)) -> CaseRecords:
     """An agreed, followed-up and closed case whose file lacks nothing."""
     agreement, images = sealed()
     sign = lambda name, party, day: _signature(images, name, party, day)  # noqa: E731
@@ -96,7 +96,7 @@ def closed_case(photos: int = 2, status: str = "closed") -> CaseRecords:
             "category": "damages",
             "source": "walk_in",
             "status": status,
-            "org_unit_id": str(UUID(int=50)),
+            "org_unit_id": str(unit),
             "opened_at": at(3),
             "closed_at": at(30, 1).replace("2026", "2027"),
             "case_number": "（2026）百家人调字第12号",
