@@ -17,16 +17,16 @@ from sqlmodel import col
 
 from shared_models.domain import (
     AgreementRecord,
-    AttachmentRecord,
     CaseDocumentRecord,
     CaseRecord,
     PartyRecord,
 )
 from shared_models.protocol.tables import TableName
+from shared_models.wire import to_json_value
 from sync_server.core.db import write_session
 from sync_server.services.sync.seeding import load_records
 from sync_server.tables import AuditEntry
-from tests.factories import District
+from tests.factories import District, mutation
 from tests.shared_models.case_file_records import CASE, CaseRecords, closed_case
 from tests.sync_server.agreement_data import upload_blob
 from tests.sync_server.conftest import Device
@@ -34,8 +34,11 @@ from tests.sync_server.conftest import Device
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 
 
-def seed(engine: Engine, records: CaseRecords, author: uuid.UUID) -> None:
-    """The case's records as the server holds them after its devices synced."""
+def seed(
+    engine: Engine, records: CaseRecords, author: uuid.UUID, device: Device | None = None
+) -> None:
+    """The case's records as the server holds them after its devices synced;
+    the attachments pushed by ``device`` (they are not loaded in bulk)."""
 
     def wire(model: Any, pairs: list[tuple[uuid.UUID, Any]]) -> list[Any]:
         return [model(id=i, **fields.model_dump()) for i, fields in pairs]
@@ -48,8 +51,14 @@ def seed(engine: Engine, records: CaseRecords, author: uuid.UUID) -> None:
         load_records(
             session, TableName.AGREEMENTS, wire(AgreementRecord, records.agreements), author
         )
-        attachments = wire(AttachmentRecord, records.attachments)
-        load_records(session, TableName.ATTACHMENTS, attachments, author)
+    if device is not None and records.attachments:
+        results = device.push(
+            [
+                mutation(TableName.ATTACHMENTS, i, to_json_value(a.model_dump()))  # type: ignore[arg-type]
+                for i, a in records.attachments
+            ]
+        )
+        assert all(r["status"] == "applied" for r in results), results
 
 
 def pages(pdf: bytes) -> list[str]:
@@ -66,13 +75,13 @@ def test_a_closed_case_file_is_complete_and_prints_every_document(
     client: TestClient, engine: Engine, district: District
 ) -> None:
     records = closed_case(photos=2, unit=district.baijia_committee.id)
-    mediator = Device(client, "mediator.baijia")
-    seed(engine, records, uuid.UUID(mediator.user["id"]))
+    mediator = Device(client, "mediator.baijia", "desk-mediator.baijia")
+    seed(engine, records, uuid.UUID(mediator.user["id"]), mediator)
     # Photos only: the signature images never reach the server in this case.
     photos = {a.sha256 for _, a in records.attachments}
     for sha256 in photos:
         upload_blob(client, mediator, records.images[sha256])
-    supervisor = Device(client, "supervisor.baijia")
+    supervisor = Device(client, "supervisor.baijia", "desk-supervisor.baijia")
 
     status = client.get(f"/api/v1/cases/{CASE}/file", headers=supervisor.headers)
     pdf = client.get(f"/api/v1/cases/{CASE}/file.pdf", headers=supervisor.headers)
@@ -110,7 +119,7 @@ def test_the_file_names_what_a_case_lacks(
 ) -> None:
     records = closed_case(photos=0, unit=district.baijia_committee.id).without("rights_notice")
     seed(engine, records, district.user("mediator.baijia").id)
-    supervisor = Device(client, "supervisor.fuxing")
+    supervisor = Device(client, "supervisor.fuxing", "desk-supervisor.fuxing")
 
     status = client.get(f"/api/v1/cases/{CASE}/file", headers=supervisor.headers).json()
 
@@ -137,12 +146,12 @@ def test_another_office_and_other_roles_get_nothing(
         ("mediator.baijia", 403),
         ("officer.baijia", 403),
     ):
-        device = Device(client, username)
+        device = Device(client, username, f"desk-{username}")
         for path in (f"/api/v1/cases/{CASE}/file", f"/api/v1/cases/{CASE}/file.pdf"):
             response = client.get(path, headers=device.headers)
             assert response.status_code == expected, (username, path, response.text)
             assert "李某" not in response.text
-    nobody = Device(client, "supervisor.baijia")
+    nobody = Device(client, "supervisor.baijia", "desk-nobody")
     missing = client.get(f"/api/v1/cases/{uuid.uuid4()}/file.pdf", headers=nobody.headers)
     assert missing.status_code == 404
     bad = client.get("/api/v1/cases/not-a-uuid/file", headers=nobody.headers)
