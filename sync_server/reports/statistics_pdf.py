@@ -4,6 +4,7 @@ the desk's printed reports look alike."""
 
 import io
 from datetime import datetime
+from typing import Any
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -31,19 +32,20 @@ def _stacked(label: str) -> str:
     return "\n".join(label[i : i + 2] for i in range(0, len(label), 2))
 
 
-def _section(stats: MediationStatistics) -> tuple[Section, list[tuple[str, ...]]]:
-    """The table (two header rows, then the data) and its header spans."""
+def _section(stats: MediationStatistics) -> tuple[Section, list[tuple[Any, ...]]]:
+    """The table (two header rows, then the data) and its styles: the
+    header spans, the subtotal and total rows shaded."""
     groups = column_groups()
     top, below = ["单位"], [""]
-    spans: list[tuple[str, ...]] = []
+    spans: list[tuple[Any, ...]] = []
     column = 1
     for heading, labels in groups:
         top += [_stacked(heading) if len(labels) == 1 else heading] + [""] * (len(labels) - 1)
         below += [_stacked(label) for label in labels] if len(labels) > 1 else [""]
         end = column + len(labels) - 1
-        spans.append(("SPAN", (column, 0), (end, 0 if len(labels) > 1 else 1)))  # type: ignore[arg-type]
+        spans.append(("SPAN", (column, 0), (end, 0 if len(labels) > 1 else 1)))
         column = end + 1
-    spans.append(("SPAN", (0, 0), (0, 1)))  # type: ignore[arg-type]
+    spans.append(("SPAN", (0, 0), (0, 1)))
     rows = [top, below]
     highlight: list[int] = []
     for number, row in enumerate(stats.rows, start=2):
@@ -53,7 +55,8 @@ def _section(stats: MediationStatistics) -> tuple[Section, list[tuple[str, ...]]
             highlight.append(number)
     count = len(top) - 1
     width = (PAGE[0] - 2 * MARGIN - UNIT_WIDTH) / count
-    return Section("", rows, (UNIT_WIDTH, *(width,) * count), highlight=highlight), spans
+    spans += [("BACKGROUND", (0, row), (-1, row), "#eef1f4") for row in highlight]
+    return Section("", rows, (UNIT_WIDTH, *(width,) * count)), spans
 
 
 def statistics_pdf(stats: MediationStatistics, generated_at: datetime) -> bytes:
