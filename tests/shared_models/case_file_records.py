@@ -4,6 +4,7 @@ the case-file bench (``photos`` evidence photos)."""
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from tests.shared_documents.test_agreement_pdf import png, sealed
 
 CASE = UUID(int=99)  # sealed() names this case
 APPLICANT, RESPONDENT = UUID(int=1), UUID(int=2)
+COMMITTEE = UUID(int=50)
 
 
 def at(day: int, month: int = 11) -> str:
@@ -86,7 +88,12 @@ def _document(
     )
 
 
-def closed_case(photos: int = 2, status: str = "closed", unit: UUID = UUID(int=50)) -> CaseRecords:
+def closed_case(
+    photos: int = 2,
+    status: str = "closed",
+    unit: UUID = COMMITTEE,
+    photo: Callable[[int], bytes] = jpeg,
+) -> CaseRecords:
     """An agreed, followed-up and closed case whose file lacks nothing."""
     agreement, images = sealed()
     sign = lambda name, party, day: _signature(images, name, party, day)  # noqa: E731
@@ -212,7 +219,7 @@ def closed_case(photos: int = 2, status: str = "closed", unit: UUID = UUID(int=5
     records = CaseRecords(case, parties, documents, [(uuid.UUID(int=7), agreement)], images=images)
     investigation = documents[4][0]
     for n in range(photos):
-        data = jpeg(n)
+        data = photo(n)
         sha = hashlib.sha256(data).hexdigest()
         images[sha] = data
         owner = investigation if n % 2 else CASE
