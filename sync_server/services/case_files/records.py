@@ -51,7 +51,8 @@ def as_fields(table: TableName, row: Any, model: type[F]) -> F:
     return model.model_validate({name: wire[name] for name in WRITABLE_FIELDS[table]})
 
 
-def _valid(table: TableName, rows: Iterable[Any], model: type[F]) -> list[tuple[UUID, F]]:
+def valid_fields(table: TableName, rows: Iterable[Any], model: type[F]) -> list[tuple[UUID, F]]:
+    """``(id, fields)`` of each row that still validates (the others are logged)."""
     found: list[tuple[UUID, F]] = []
     for row in rows:
         try:
@@ -98,12 +99,12 @@ def case_file_sources(
     found: dict[TableName, list[Any]] = {}
     for table, (model, fields) in parts.items():
         rows = _of_case(session, scope, table, model, model.case_id, [case_id])
-        found[table] = _valid(table, rows, fields)
+        found[table] = valid_fields(table, rows, fields)
     owners = [
         case_id,
         *(i for table in parts for i, _ in found[table] if table is not TableName.PARTIES),
     ]
-    attachments = _valid(
+    attachments = valid_fields(
         TableName.ATTACHMENTS,
         _of_case(
             session, scope, TableName.ATTACHMENTS, AttachmentRow, AttachmentRow.owner_id, owners
