@@ -22,6 +22,8 @@ from field_app.i18n import (
     casefile_en,
     casefile_zh_cn,
     en,
+    lifecycle_en,
+    lifecycle_zh_cn,
     supervision_en,
     supervision_zh_cn,
     zh_cn,
@@ -33,9 +35,16 @@ TABLES: dict[str, Mapping[str, str]] = {
         **zh_cn.STRINGS,
         **supervision_zh_cn.STRINGS,
         **admin_zh_cn.STRINGS,
+        **lifecycle_zh_cn.STRINGS,
         **casefile_zh_cn.STRINGS,
     },
-    "en": {**en.STRINGS, **supervision_en.STRINGS, **admin_en.STRINGS, **casefile_en.STRINGS},
+    "en": {
+        **en.STRINGS,
+        **supervision_en.STRINGS,
+        **admin_en.STRINGS,
+        **lifecycle_en.STRINGS,
+        **casefile_en.STRINGS,
+    },
 }
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}
 """Language code → its own name (a language is always offered in itself)."""

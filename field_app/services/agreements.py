@@ -24,6 +24,7 @@ from pydantic import JsonValue
 from sqlmodel import col
 
 from field_app.errors import SaveRejectedError
+from field_app.services.case_steps import check_step
 from field_app.services.cases import case_detail
 from field_app.services.photos import prepare_photo
 from field_app.services.records import as_record, live, read_rows, validate_fields
@@ -44,6 +45,7 @@ from shared_models.domain.agreements import (
     signing_problems,
 )
 from shared_models.domain.attachments import AttachmentFields, AttachmentKind, AttachmentOwner
+from shared_models.domain.case_lifecycle import CaseStep, MediationSettings
 from shared_models.integrity import SEALED_AGREEMENT_FIELDS
 from shared_models.protocol.auth import UserProfile
 from shared_models.protocol.tables import TableName
@@ -320,6 +322,8 @@ def seal(store: LocalStore, agreement_id: UUID, at: datetime | None = None) -> A
         sealed = seal_agreement(sealed_fields(record), at or store.now())
     except NotReadyToSealError as refused:
         raise AgreementIncompleteError(refused.problems) from None
+    # Sealing is the written agreement's step: the case must be in mediation.
+    check_step(store, record.case_id, CaseStep.WRITTEN_AGREEMENT, sealed, MediationSettings())
     fields = {
         name: to_json_value(getattr(sealed, name))
         for name in ("signatures", "status", "signed_at", "content_hash")

@@ -274,7 +274,7 @@ class CaseDetailViewModel(Saving):
         if not self.is_open:
             return False
         try:
-            close_case(self.core.store, self.case_id)
+            close_case(self.core.store, self.case_id, self.core.mediation)
         except SaveRejectedError as refused:
             self.error = rejected_message(refused)
             self.notify()

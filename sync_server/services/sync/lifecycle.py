@@ -27,8 +27,7 @@ from shared_models.domain.agreements import AgreementStatus
 from shared_models.domain.case_documents import CaseDocumentFields
 from shared_models.domain.case_forms import AcceptanceForm
 from shared_models.domain.case_lifecycle import (
-    ACTIVE,
-    BEFORE_DECISION,
+    PARTIES_EDITABLE,
     CaseFacts,
     CaseStep,
     MediationSettings,
@@ -58,9 +57,6 @@ LIFECYCLE_TABLES = frozenset(
     {TableName.CASES, TableName.PARTIES, TableName.CASE_DOCUMENTS, TableName.AGREEMENTS}
 )
 """Tables whose writes the lifecycle checks."""
-
-PARTIES_EDITABLE = BEFORE_DECISION | ACTIVE
-"""Parties are added and edited until the case is agreed (or ended)."""
 
 _CODES = {
     ProblemKind.NOT_ALLOWED: ErrorCode.LIFECYCLE_STEP_NOT_ALLOWED,
