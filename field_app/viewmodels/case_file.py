@@ -11,7 +11,6 @@ from field_app.services.case_file import case_file_gaps, case_file_pdf, case_fil
 from field_app.viewmodels.base import Observable
 from shared_models.case_file_check import FileGap, GapKind, is_complete
 from shared_models.case_file_text import CaseFileSources
-from shared_models.domain.case_lifecycle import MediationSettings
 
 
 def gap_msg(gap: FileGap) -> Msg:
@@ -22,13 +21,13 @@ def gap_msg(gap: FileGap) -> Msg:
 
 
 class CaseFileViewModel(Observable):
-    """``settings`` are the district's mediation rules the case page uses."""
+    """The file of ``case_id``, under the district's mediation rules as the
+    last sign-in told them (``core.mediation``)."""
 
-    def __init__(self, core: FieldAppCore, case_id: UUID, settings: MediationSettings) -> None:
+    def __init__(self, core: FieldAppCore, case_id: UUID) -> None:
         super().__init__()
         self.core = core
         self.case_id = case_id
-        self.settings = settings
         self.gaps: list[Msg] = []
         self.complete = False
         self.number = ""
@@ -36,7 +35,7 @@ class CaseFileViewModel(Observable):
     def _sources(self) -> CaseFileSources:
         today = self.core.now().date()
         return case_file_sources(
-            self.core.store, self.case_id, today, self.core.zone, self.settings
+            self.core.store, self.case_id, today, self.core.zone, self.core.mediation
         )
 
     def load(self) -> None:
