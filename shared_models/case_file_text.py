@@ -215,13 +215,16 @@ def case_file(case_id: UUID, sources: CaseFileSources) -> CaseFile:
     forms = [d.content for _, d in sources.documents]
     archival = next((f for f in forms if isinstance(f, ArchivalForm)), None)
     acceptance = next((f for f in forms if isinstance(f, AcceptanceForm)), None)
-    filed_by = archival.filed_by if archival is not None else sources.mediator_name
+    # The case names its mediator; a case without one is signed by them.
+    signed = (a.mediator_name for _, a in sources.agreements if a.mediator_name)
+    mediator = sources.mediator_name or next(signed, "")
+    filed_by = archival.filed_by if archival is not None else mediator
     ordered = in_file_order(documents)
     cover = FileCover(
         committee=sources.committee_name,
         case_number=case.case_number or "（尚未编号）",
         dispute_name=case.title,
-        mediator=sources.mediator_name,
+        mediator=mediator,
         received_on=acceptance.accepted_on
         if acceptance is not None
         else district_day(case.opened_at, sources.zone),

@@ -169,10 +169,8 @@ def add_field_work(base_url: str, password: str) -> None:
                     description=description,
                     opened_at=opened.isoformat(),
                     mediator_id=mediator.user["id"],
-                    status="mediating" if age > 3 else "intake",
-                    follow_up_due=(date.today() - timedelta(days=1)).isoformat()
-                    if age == 9
-                    else None,
+                    # The server moves a case (and sets its follow-up) from its steps.
+                    status="accepted",
                 ),
             )
         )

@@ -25,6 +25,7 @@ from tests.e2e.conftest import DEMO_PASSWORD, FieldAppProcess, SyncServer
 from tests.e2e.district import API, ServerClient
 from tests.e2e.driver import (
     Screenshots,
+    bring_into_view,
     by_id,
     click,
     navigate,
@@ -106,7 +107,9 @@ def test_the_desk_shows_the_case_file_and_the_month_statistics(
     navigate(page, "nav-dashboard", "dashboard")
     wait_for_id_text(page, "statistics-table", "小计", timeout_ms=60_000)
     by_id(page, "figure-case-files").wait_for()
-    desk_shot(page, shots, "02-dashboard-statistics")
+    desk_shot(page, shots, "02-dashboard-case-files")
+    bring_into_view(page, by_id(page, "statistics-downloads").first)
+    desk_shot(page, shots, "03-dashboard-statistics")
 
     with page.expect_download(timeout=120_000) as download:
         click(page, "statistics-xlsx-month")
