@@ -35,7 +35,7 @@ from field_app.storage.tables import (
 from shared_documents.case_file_pdf import render_case_file_pdf
 from shared_models.case_file import CaseFile, image_hashes
 from shared_models.case_file_check import FileGap, file_gaps
-from shared_models.case_file_text import CaseFileSources, case_file
+from shared_models.case_file_text import IMAGE_TYPES, CaseFileSources, case_file
 from shared_models.domain import (
     AgreementRecord,
     AttachmentRecord,
@@ -116,6 +116,16 @@ def case_file_gaps(sources: CaseFileSources) -> list[FileGap]:
 def file_images(blobs: LocalBlobStore, built: CaseFile) -> dict[str, bytes]:
     """The file's images this phone holds, decrypted."""
     return {sha: blobs.read(sha) for sha in image_hashes(built) if blobs.has(sha)}
+
+
+def images_not_here(blobs: LocalBlobStore, sources: CaseFileSources) -> list[tuple[str, str]]:
+    """``(sha256, mime)`` of the file's images this phone does not hold (another
+    device took or signed them): what ``photo_fetch`` may bring before printing."""
+    return [
+        (attachment.sha256, attachment.mime)
+        for _, attachment in sources.attachments
+        if attachment.mime in IMAGE_TYPES and not blobs.has(attachment.sha256)
+    ]
 
 
 def case_file_pdf(blobs: LocalBlobStore, case_id: UUID, sources: CaseFileSources) -> bytes:

@@ -7,7 +7,13 @@ from uuid import UUID
 from field_app.core import FieldAppCore
 from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
-from field_app.services.case_file import case_file_gaps, case_file_pdf, case_file_sources
+from field_app.services.case_file import (
+    case_file_gaps,
+    case_file_pdf,
+    case_file_sources,
+    images_not_here,
+)
+from field_app.services.photo_fetch import fetch_photos
 from field_app.viewmodels.base import Observable
 from shared_models.case_file_check import FileGap, GapKind, is_complete
 from shared_models.case_file_text import CaseFileSources
@@ -51,8 +57,14 @@ class CaseFileViewModel(Observable):
         self.notify()
 
     def pdf(self) -> bytes:
-        """The case file's PDF, made here (blocking: views run it off the UI)."""
-        return case_file_pdf(self.core.blobs, self.case_id, self._sources())
+        """The case file's PDF, made here (blocking: views run it off the UI).
+        Images another device took are fetched first when the server can be
+        reached; offline, each prints as a note in its place."""
+        sources = self._sources()
+        wanted = images_not_here(self.core.blobs, sources)
+        if wanted:
+            fetch_photos(self.core.blobs, self.core.session.client, wanted)
+        return case_file_pdf(self.core.blobs, self.case_id, sources)
 
     @property
     def file_name(self) -> str:

@@ -1,4 +1,6 @@
-"""The desk after a case went from application to closing (pushed as the
+"""The case file in the browser. The phone prints it (images another device
+took fetched first, then again with the server down). The desk after a
+case went from application to closing (pushed as the
 mediator's phone sends it, ``tests/e2e/mediation_file.py``): the supervisor
 (in Chinese, 1440×900) sees the case file complete beside the case in the
 review queue and downloads its PDF — every page rendered to PNG
@@ -29,6 +31,7 @@ from tests.e2e.driver import (
     by_id,
     click,
     navigate,
+    navigate_by,
     open_app,
     tap,
     type_into,
@@ -131,3 +134,47 @@ def test_the_desk_shows_the_case_file_and_the_month_statistics(
     assert written[f"{office.unit_name}小计"] == row_values(office)
     for row in stats.rows:
         assert written[row.unit_name + ("小计" if row.level == "office" else "")] == row_values(row)
+
+
+@pytest.mark.timeout(900)
+def test_the_phone_prints_the_case_file_and_again_offline(
+    field_app: FieldAppProcess, server: SyncServer, page: Page, shots: Screenshots
+) -> None:
+    case = closed_case(server.url, uuid.uuid4().hex[:6], DEMO_PASSWORD)
+    open_app(page, field_app.url)
+    by_id(page, "login-username").wait_for()
+    type_into(page, "login-username", "mediator.baijia")
+    type_into(page, "login-password", DEMO_PASSWORD)
+    tap(page, "login-submit", "pin-confirm", timeout_ms=30_000)
+    type_into(page, "pin-input", PIN)
+    type_into(page, "pin-confirm", PIN)
+    tap(page, "pin-submit", "nav-home", timeout_ms=30_000)
+    wait_for_id_text(page, "sync-status", "已同步", timeout_ms=90_000)
+    navigate(page, "nav-cases", "case-new")
+    by_id(page, "cases-status-filter").get_by_text("全部", exact=True).first.click()  # closed too
+    navigate_by(page.get_by_text(case.title).first, by_id(page, "case-detail").first)
+    bring_into_view(page, by_id(page, "case-file-print").first)
+    wait_for_id_text(page, "case-detail", "卷宗材料齐全", timeout_ms=30_000)
+    shots.take("01-phone-case-file")
+
+    # Online: the signatures and the photo another device took are fetched first.
+    with page.expect_download(timeout=180_000) as download:
+        click(page, "case-file-print")
+    online = shots.folder / "phone-case-file.pdf"
+    shutil.copy(download.value.path(), online)
+    text = pages_of(online, shots.folder)
+    whole = "".join(text)
+    assert "人民调解卷宗" in text[0]
+    for title in DOCUMENTS:
+        assert title in whole, title
+    assert "未打印" not in whole
+
+    server.stop()
+    try:
+        with page.expect_download(timeout=180_000) as download:
+            click(page, "case-file-print")
+        offline = Path(download.value.path()).read_bytes()
+        assert offline.startswith(b"%PDF-")
+        shots.take("02-phone-printed-offline")
+    finally:
+        server.start()
