@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from tests import case_forms as forms
 from tests.factories import case_fields, id_number, mutation, party_fields, subject_fields
 
 API = "/api/v1"
@@ -169,16 +170,15 @@ def add_field_work(base_url: str, password: str) -> None:
                     description=description,
                     opened_at=opened.isoformat(),
                     mediator_id=mediator.user["id"],
-                    # The server moves a case (and sets its follow-up) from its steps.
-                    status="accepted",
                 ),
             )
         )
-        mutations.append(mutation("parties", uuid.uuid4(), party_fields(case_id, name="孙立平")))
+        applicant, respondent = uuid.uuid4(), uuid.uuid4()
+        mutations.append(mutation("parties", applicant, party_fields(case_id, name="孙立平")))
         mutations.append(
             mutation(
                 "parties",
-                uuid.uuid4(),
+                respondent,
                 party_fields(case_id, role="respondent", name="周桂兰", id_number=None, phone=None),
             )
         )
@@ -194,5 +194,21 @@ def add_field_work(base_url: str, password: str) -> None:
                         "notes": "到现场查看，分别听取双方意见",
                     },
                 )
+            )
+            # In mediation: both parties acknowledged the notice, a session was held.
+            for party_id, name in ((applicant, "孙立平"), (respondent, "周桂兰")):
+                form = forms.notice(party_id, name)
+                mutations.append(
+                    mutation("case_documents", uuid.uuid4(), forms.document(case_id, form))
+                )
+            mutations.append(
+                mutation("case_documents", uuid.uuid4(), forms.document(case_id, forms.session()))
+            )
+        if age == 9:
+            # Agreed by word; its first follow-up (30 days after the deadline) was due yesterday.
+            deadline = (date.today() - timedelta(days=31)).isoformat()
+            agreed = forms.oral_agreement(performance_deadline=deadline)
+            mutations.append(
+                mutation("case_documents", uuid.uuid4(), forms.document(case_id, agreed))
             )
     mediator.push(mutations)
