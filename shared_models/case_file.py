@@ -115,8 +115,9 @@ class FileCover(_Frozen):
 
 
 class CaseFile(_Frozen):
-    """The whole file: the cover, the documents in the standard order, and
-    what the completeness check found missing (printed in the notes)."""
+    """The whole file: the cover and the documents in the standard order,
+    the last one the notes on the file (卷内备考表) with what the
+    completeness check found missing."""
 
     cover: FileCover
     documents: tuple[FileDocument, ...]

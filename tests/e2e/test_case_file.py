@@ -127,6 +127,8 @@ def test_the_desk_shows_the_case_file_and_the_month_statistics(
     )
     stats = MediationStatistics.model_validate(answer.json())
     office = stats.rows[-1]
+    bring_into_view(page, page.get_by_text(f"{office.unit_name}小计").first)
+    desk_shot(page, shots, "04-dashboard-statistics-subtotal")
     assert office.agreed_written >= 1
     assert office.performed >= 1
     assert office.received >= 1
