@@ -9,11 +9,12 @@ lives once, here, and neither side owns it: ``sync_server`` and
 only (the import contracts in pyproject.toml, ``[tool.importlinter]``, check
 that on every run).
 
-Today: the agreement (``agreement_pdf``) and the font helper (``cjk_font``)
-with the bundled font itself (``assets/fonts``, which the field app also
-serves to its screens as its assets folder). The mediation case file, the
-certificates and the printed reports of the coming capabilities belong here
-too, each a module of its own; a document only one side prints (the monthly
+Today: the agreement (``agreement_pdf``), the mediation case file
+(``case_file_pdf``, which prints the agreement inside it the same way) and
+the font helper (``cjk_font``) with the bundled font itself
+(``assets/fonts``, which the field app also serves to its screens as its
+assets folder). The certificates and the printed reports of the coming
+capabilities belong here too, each a module of its own; a document only one side prints (the monthly
 office report, which reads the server's dashboard) stays on that side and
 uses ``cjk_font`` from here.
 """

@@ -75,7 +75,9 @@ def _all_text(document: AgreementDocument) -> str:
     return "".join(parts)
 
 
-class _Styles:
+class AgreementStyles:
+    """The agreement's paragraph styles (also used where the case file prints it)."""
+
     def __init__(self, font: str) -> None:
         base = ParagraphStyle("base", fontName=font, fontSize=11, leading=19, wordWrap="CJK")
         self.title = ParagraphStyle(
@@ -108,10 +110,11 @@ def _signature_image(slot: SignatureSlot, images: Mapping[str, bytes]) -> Flowab
     return Image(io.BytesIO(data), width=width * scale, height=height * scale, mask="auto")
 
 
-def _signature_slot(
-    slot: SignatureSlot, images: Mapping[str, bytes], styles: _Styles, width: float
+def signature_slot(
+    slot: SignatureSlot, images: Mapping[str, bytes], styles: AgreementStyles, width: float
 ) -> Table:
-    """One signer: who, the signature (or a line to sign on), when."""
+    """One signer: who, the signature (or a line to sign on), when; the case
+    file draws its forms' signers the same way."""
     label = Paragraph(markup(f"{slot.label}{slot.instruction}：{slot.signer_name}"), styles.label)
     image = _signature_image(slot, images) or Spacer(1, SIGNATURE_BOX[1])
     rows = [[label], [image], [Paragraph(markup(slot.signed_at), styles.small)]]
@@ -130,7 +133,7 @@ def _signature_slot(
 
 
 def _signature_block(
-    document: AgreementDocument, images: Mapping[str, bytes], styles: _Styles
+    document: AgreementDocument, images: Mapping[str, bytes], styles: AgreementStyles
 ) -> Table:
     """Parties on the left; the mediator, the committee's seal and the date
     on the right: the customary arrangement of the signing area."""
@@ -138,10 +141,10 @@ def _signature_block(
     slot_width = column - 12 * mm
     left: list[Flowable] = []
     for slot in document.party_slots:
-        left.extend([_signature_slot(slot, images, styles, slot_width), Spacer(1, 6)])
+        left.extend([signature_slot(slot, images, styles, slot_width), Spacer(1, 6)])
     right: list[Flowable] = []
     for slot in document.mediator_slots:
-        right.extend([_signature_slot(slot, images, styles, slot_width), Spacer(1, 6)])
+        right.extend([signature_slot(slot, images, styles, slot_width), Spacer(1, 6)])
     right.extend(
         [
             Spacer(1, 10),
@@ -162,9 +165,10 @@ def _signature_block(
     return table
 
 
-def _story(
-    document: AgreementDocument, images: Mapping[str, bytes], styles: _Styles
+def agreement_story(
+    document: AgreementDocument, images: Mapping[str, bytes], styles: AgreementStyles
 ) -> list[Flowable]:
+    """The agreement's flowables, for its own PDF or inside the case file."""
     story: list[Flowable] = [
         Paragraph(markup(document.title), styles.title),
         Paragraph(markup(document.number_line), styles.number),
@@ -185,7 +189,8 @@ def _story(
     return story
 
 
-def _draw_footer(canvas: Any, doc: Any, document: AgreementDocument, font: str) -> None:
+def draw_agreement_footer(canvas: Any, doc: Any, document: AgreementDocument, font: str) -> None:
+    """The seal lines, page number and QR code at the foot of an agreement's page."""
     width, _ = A4
     canvas.saveState()
     top = MARGIN + FOOTER_HEIGHT - 6 * mm
@@ -236,7 +241,7 @@ def render_agreement_pdf(document: AgreementDocument, images: Mapping[str, bytes
     _check_images(document, images)
     out = io.BytesIO()
     with document_font(_all_text(document)) as font:
-        styles = _Styles(font)
+        styles = AgreementStyles(font)
         pdf = SimpleDocTemplate(
             out,
             pagesize=A4,
@@ -254,7 +259,9 @@ def render_agreement_pdf(document: AgreementDocument, images: Mapping[str, bytes
         )
 
         def footer(canvas: Any, doc: Any) -> None:
-            _draw_footer(canvas, doc, document, font)
+            draw_agreement_footer(canvas, doc, document, font)
 
-        pdf.build(_story(document, images, styles), onFirstPage=footer, onLaterPages=footer)
+        pdf.build(
+            agreement_story(document, images, styles), onFirstPage=footer, onLaterPages=footer
+        )
     return out.getvalue()

@@ -14,11 +14,13 @@ from sync_server.api.routes import (
     agreements,
     auth,
     blobs,
+    case_files,
     export,
     health,
     review,
     sheets,
     staff,
+    statistics,
     supervision,
     sync,
     transfers,
@@ -68,6 +70,8 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
         supervision,
         agreements,
         transfers,
+        case_files,
+        statistics,
     ):
         app.include_router(module.router)
     # Level 3 compresses a pull page to within a few percent of level 5 in

@@ -19,6 +19,8 @@ from datetime import date, datetime, tzinfo
 from field_app.i18n import (
     admin_en,
     admin_zh_cn,
+    casefile_en,
+    casefile_zh_cn,
     en,
     lifecycle_en,
     lifecycle_zh_cn,
@@ -34,8 +36,15 @@ TABLES: dict[str, Mapping[str, str]] = {
         **supervision_zh_cn.STRINGS,
         **admin_zh_cn.STRINGS,
         **lifecycle_zh_cn.STRINGS,
+        **casefile_zh_cn.STRINGS,
     },
-    "en": {**en.STRINGS, **supervision_en.STRINGS, **admin_en.STRINGS, **lifecycle_en.STRINGS},
+    "en": {
+        **en.STRINGS,
+        **supervision_en.STRINGS,
+        **admin_en.STRINGS,
+        **lifecycle_en.STRINGS,
+        **casefile_en.STRINGS,
+    },
 }
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}
 """Language code → its own name (a language is always offered in itself)."""

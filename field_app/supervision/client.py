@@ -26,7 +26,9 @@ from shared_models.domain.review import (
     ReviewTarget,
 )
 from shared_models.protocol.admin import DeviceInfo
+from shared_models.protocol.case_file import CaseFileStatus
 from shared_models.protocol.review import ConflictResolve, ReviewCreate
+from shared_models.protocol.statistics import MediationStatistics
 from shared_models.protocol.supervision import (
     Dashboard,
     ReviewDetail,
@@ -90,6 +92,13 @@ class ExportWindow:
         return values
 
 
+def _office(office_id: UUID | None, period: str) -> dict[str, str]:
+    params = {"period": period}
+    if office_id is not None:
+        params["office_id"] = str(office_id)
+    return params
+
+
 class SupervisionClient(SyncClient):
     """The workspace's calls; blocking, so screens run them off the UI loop."""
 
@@ -145,6 +154,21 @@ class SupervisionClient(SyncClient):
         if office_id is not None:
             params["office_id"] = str(office_id)
         return self._send("GET", "/reports/monthly.pdf", params=params).content
+
+    def mediation_statistics(self, office_id: UUID | None, period: str) -> MediationStatistics:
+        response = self._send("GET", "/statistics/mediation", params=_office(office_id, period))
+        return read_answer(response, MediationStatistics)
+
+    def statistics_file(self, office_id: UUID | None, period: str, extension: str) -> bytes:
+        """The statistics as ``xlsx`` or ``pdf``."""
+        path = f"/statistics/mediation.{extension}"
+        return self._send("GET", path, params=_office(office_id, period)).content
+
+    def case_file_status(self, case_id: UUID) -> CaseFileStatus:
+        return read_answer(self._send("GET", f"/cases/{case_id}/file"), CaseFileStatus)
+
+    def case_file_pdf(self, case_id: UUID) -> bytes:
+        return self._send("GET", f"/cases/{case_id}/file.pdf").content
 
     def download(self, path: str) -> bytes:
         """A file the server named by its path (``/api/v1/agreements/….pdf``, a blob)."""

@@ -16,6 +16,7 @@ from field_app.services.cases import case_detail, close_case, list_cases
 from field_app.services.photo_fetch import fetch_photos, missing_photos, previews
 from field_app.viewmodels.agreements import short_number
 from field_app.viewmodels.base import Observable, Saving, rejected_message, saves_once
+from field_app.viewmodels.case_file import CaseFileViewModel
 from shared_models.district_time import district_day
 from shared_models.domain import CaseRecord
 from shared_models.domain.cases import (
@@ -173,6 +174,7 @@ class CaseDetailViewModel(Saving):
         self.reviews: list[ReviewLine] = []
         self.unsent = False
         self.error: Msg | None = None
+        self.case_file = CaseFileViewModel(core, case_id)
         self.load()
 
     @property
@@ -271,6 +273,7 @@ class CaseDetailViewModel(Saving):
             )
             for r in detail.reviews
         ]
+        self.case_file.load()
         self.notify()
 
     @saves_once

@@ -17,6 +17,7 @@ from field_app.viewmodels.supervision import (
     read_directory,
 )
 from shared_models.district_time import day_start
+from shared_models.protocol.statistics import MediationStatistics
 from shared_models.protocol.supervision import Dashboard, DashboardFigures
 
 EXPORT_TABLES = ("cases", "visits", "agreements", "subjects")
@@ -68,6 +69,8 @@ class DashboardViewModel(WorkspaceModel):
         self.office_id: UUID | None = None
         """``None``: the user's own unit (the district roll-up for district users)."""
         self.board: Dashboard | None = None
+        self.statistics: MediationStatistics | None = None
+        """The month's mediation statistics of the same office (or district)."""
 
     @property
     def office_choices(self) -> list[tuple[UUID | None, Msg | str]]:
@@ -83,6 +86,10 @@ class DashboardViewModel(WorkspaceModel):
         ok, board = self._call(lambda: self.client.dashboard(self.office_id, self.month))
         if ok:
             self.board = board
+            ok, stats = self._call(
+                lambda: self.client.mediation_statistics(self.office_id, self.month)
+            )
+            self.statistics = stats if ok else None
         self.notify()
 
     def set_office(self, office_id: UUID | None) -> None:
@@ -135,6 +142,17 @@ class DashboardViewModel(WorkspaceModel):
         if not ok or data is None:
             return None
         return f"monthly-report-{self._unit_slug()}-{self.month}.pdf", data
+
+    def statistics_file(self, extension: str, yearly: bool) -> tuple[str, bytes] | None:
+        """The mediation statistics of the month (or its year) as ``xlsx`` or ``pdf``."""
+        period = self.month[:4] if yearly else self.month
+        ok, data = self._call(
+            lambda: self.client.statistics_file(self.office_id, period, extension)
+        )
+        self.notify()
+        if not ok or data is None:
+            return None
+        return f"mediation-statistics-{self._unit_slug()}-{period}.{extension}", data
 
     def _unit_slug(self) -> str:
         unit = self.board.unit_name if self.board is not None else ""

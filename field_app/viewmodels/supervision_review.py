@@ -15,6 +15,7 @@ from field_app.supervision.client import QueueQuery, SupervisionClient
 from field_app.viewmodels.base import saves_once
 from field_app.viewmodels.supervision import Directory, WorkspaceModel, read_directory
 from shared_models.domain.review import ReviewState
+from shared_models.protocol.case_file import CaseFileStatus
 from shared_models.protocol.supervision import ReviewDetail, ReviewQueueItem, ReviewQueueKind
 
 PAGE = 50
@@ -42,6 +43,8 @@ class ReviewQueueViewModel(WorkspaceModel):
         self.next_before: int | None = None
         self.selected: ReviewQueueItem | None = None
         self.detail: ReviewDetail | None = None
+        self.case_file: CaseFileStatus | None = None
+        """The completeness of the open record's case file (a case's record only)."""
         self.photos: list[Photo] = []
         self.comment = ""
         self.comment_error: Msg | None = None
@@ -120,6 +123,11 @@ class ReviewQueueViewModel(WorkspaceModel):
         ok, detail = self._call(lambda: self.client.review_detail(item.table, item.record_id))
         self.detail = detail if ok else None
         self.photos = self._photos(detail) if ok and detail is not None else []
+        self.case_file = None
+        case = detail.case if ok and detail is not None else None
+        if case is not None:
+            found, status = self._call(lambda: self.client.case_file_status(case.id))
+            self.case_file = status if found else None
         self.notify()
 
     def _photos(self, detail: ReviewDetail) -> list[Photo]:
@@ -196,6 +204,16 @@ class ReviewQueueViewModel(WorkspaceModel):
         ok, data = self._call(lambda: self.client.download(path))
         self.notify()
         return (path.rsplit("/", 1)[-1], data) if ok and data is not None else None
+
+    def case_file_pdf(self) -> tuple[str, bytes] | None:
+        """The case file (调解卷宗) of the open record's case, as ``(file name, bytes)``."""
+        status = self.case_file
+        if status is None:
+            return None
+        ok, data = self._call(lambda: self.client.case_file_pdf(status.case_id))
+        self.notify()
+        name = f"调解卷宗-{status.case_number or status.case_id}.pdf"
+        return (name, data) if ok and data is not None else None
 
 
 def _day(text: str) -> date | None:

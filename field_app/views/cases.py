@@ -7,6 +7,7 @@ import flet as ft
 from field_app.i18n import msg
 from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel, StatusFilter
 from field_app.viewmodels.nav import Route, Screen
+from field_app.views.case_file import case_file_section
 from field_app.views.screen import ScreenView
 from field_app.views.theme import OVERDUE, PRIMARY, TEXT, UNSENT, WARNING, sz
 from field_app.views.widgets import (
@@ -276,5 +277,6 @@ class CaseDetailView(ScreenView):
                         ]
                     )
                 )
+        parts += case_file_section(self, vm.case_file)
         column = ft.Column(parts, spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         return [tid("case-detail", column)]

@@ -15,6 +15,7 @@ from field_app.viewmodels.supervision_dashboard import (
     age_bars,
 )
 from field_app.views.supervision_common import WorkspaceView, district_time, figure
+from field_app.views.supervision_statistics import statistics_section
 from field_app.views.theme import KEY_PERSON, PRIMARY, SMALL, TEXT, WARNING, sz
 from field_app.views.widgets import badge, heading, icon_button, label, secondary_button, tid
 from shared_models.protocol.supervision import Dashboard, DashboardFigures
@@ -49,6 +50,12 @@ class DashboardView(WorkspaceView):
 
     async def _report(self, _: ft.Event[ft.Control]) -> None:
         await self.download(await self._work(self.vm.monthly_report))
+
+    def _statistics(self, extension: str, yearly: bool):  # type: ignore[no-untyped-def]
+        async def download(_: ft.Event[ft.Control]) -> None:
+            await self.download(await self._work(self.vm.statistics_file, extension, yearly))
+
+        return download
 
     # -- what is shown ------------------------------------------------------------------
 
@@ -150,6 +157,7 @@ class DashboardView(WorkspaceView):
         ]
         if self.vm.roll_up:
             parts.append(self._office_table(board))
+        parts += statistics_section(self.ctx.t, self.vm.statistics, self._statistics)
         parts.append(self._overdue(board))
         parts.append(self._devices(board))
         return parts
@@ -167,6 +175,12 @@ class DashboardView(WorkspaceView):
             ),
             figure(t("dashboard.success_rate"), rate, "figure-success-rate"),
             figure(t("dashboard.follow_ups_due"), str(total.follow_ups_due), "figure-follow-ups"),
+            figure(
+                t("dashboard.case_files"),
+                f"{total.case_files_complete} / {total.case_files_closed}",
+                "figure-case-files",
+                warn=total.case_files_complete < total.case_files_closed,
+            ),
             figure(
                 t("dashboard.subjects"), str(total.subjects_under_supervision), "figure-subjects"
             ),
@@ -246,6 +260,7 @@ class DashboardView(WorkspaceView):
             "dashboard.agreements",
             "dashboard.success_rate",
             "dashboard.follow_ups_due",
+            "dashboard.case_files",
             "dashboard.subjects",
             "dashboard.checkins_overdue",
         ]
@@ -259,6 +274,7 @@ class DashboardView(WorkspaceView):
                 str(office.agreements_signed_this_month),
                 rate,
                 str(office.follow_ups_due),
+                f"{office.case_files_complete} / {office.case_files_closed}",
                 str(office.subjects_under_supervision),
                 str(office.checkins_overdue),
             ]

@@ -8,6 +8,7 @@ from uuid import UUID
 import flet as ft
 
 from field_app.viewmodels.supervision_review import ReviewQueueViewModel
+from field_app.views.supervision_case_file import case_file_status
 from field_app.views.supervision_common import WorkspaceView, district_time, panes
 from field_app.views.theme import PRIMARY, SMALL, TEXT, WARNING, sz
 from field_app.views.widgets import (
@@ -96,6 +97,9 @@ class ReviewQueueView(WorkspaceView):
 
     async def _pdf(self, _: ft.Event[ft.Control]) -> None:
         await self.download(await self._work(self.vm.agreement_pdf))
+
+    async def _case_file(self, _: ft.Event[ft.Control]) -> None:
+        await self.download(await self._work(self.vm.case_file_pdf))
 
     # -- what is shown ------------------------------------------------------------------
 
@@ -226,6 +230,8 @@ class ReviewQueueView(WorkspaceView):
                     t("review.agreement_pdf"), self._pdf, ft.Icons.PICTURE_AS_PDF, "review-pdf"
                 )
             )
+        if vm.case_file is not None:
+            parts += case_file_status(t, vm.case_file, self._case_file)
         for review in detail.reviews:
             parts.append(
                 ft.Row(

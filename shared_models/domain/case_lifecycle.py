@@ -34,7 +34,7 @@ from shared_models.domain.case_forms import (
     RightsNoticeForm,
 )
 from shared_models.domain.cases import CaseStatus
-from shared_models.domain.types import STRICT_CONFIG
+from shared_models.domain.types import STRICT_CONFIG, ShortText
 
 
 class MediationSettings(BaseModel):
@@ -52,6 +52,9 @@ class MediationSettings(BaseModel):
     apply for judicial confirmation (People's Mediation Law art. 33)."""
     follow_up_required_to_close: bool = True
     """An agreed case closes only after at least one follow-up record."""
+    file_retention: ShortText = "长期"
+    """The retention period (保管期限) a case file's cover states unless its
+    archival form says (``shared_models.case_file``)."""
 
 
 class CaseStep(StrEnum):

@@ -148,6 +148,10 @@ class DashboardFigures(BaseModel):
       ``checkin_interval_days``, is before today; without any check-in,
       ``term_start`` plus the interval is.
     - devices: each (device, user) with a live sign-in, by the user's office.
+    - ``case_files_closed``: cases closed or archived with ``closed_at`` in
+      the month; ``case_files_complete``: of those, the ones whose case file
+      lacks nothing (``shared_models.case_file_check``): what inspectors
+      score an office on ("complete files / closed cases").
     """
 
     model_config = _RESPONSE
@@ -164,6 +168,8 @@ class DashboardFigures(BaseModel):
     checkins_overdue: int = 0
     devices: int = 0
     devices_silent: int = 0
+    case_files_closed: int = 0
+    case_files_complete: int = 0
 
 
 class OfficeDashboard(DashboardFigures):

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
 from shared_models.domain.case_lifecycle import MediationSettings
+from shared_models.domain.types import ShortText
 from shared_models.protocol.push import MAX_MUTATIONS_PER_PUSH, MAX_PUSH_BYTES
 
 MEBIBYTE = 1024 * 1024
@@ -146,6 +147,11 @@ class ServerSettings(BaseSettings):
     mediation_follow_up_required_to_close: bool = Field(
         default=True, description="an agreed case closes only after a follow-up record"
     )
+    mediation_file_retention: ShortText = Field(
+        default=MediationSettings.model_fields["file_retention"].default,
+        description="the retention period (保管期限) printed on a case file's cover "
+        "unless its archival form says otherwise",
+    )
 
     @property
     def mediation(self) -> MediationSettings:
@@ -154,6 +160,7 @@ class ServerSettings(BaseSettings):
             follow_up_days_after_deadline=self.mediation_follow_up_days,
             judicial_window_days=self.mediation_judicial_window_days,
             follow_up_required_to_close=self.mediation_follow_up_required_to_close,
+            file_retention=self.mediation_file_retention,
         )
 
 

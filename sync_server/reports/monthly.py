@@ -32,7 +32,9 @@ _WARN = colors.HexColor("#fbe3e1")
 
 
 @dataclass
-class _Section:
+class Section:
+    """A heading and its table, as every printed report of the desk lays them out."""
+
     heading: str
     rows: list[list[str]] = field(default_factory=list)
     """The first row is the header; empty means ``empty`` is printed instead."""
@@ -72,13 +74,11 @@ def _key_figures(total: DashboardFigures, silent_days: int) -> list[list[str]]:
     ]
 
 
-def _sections(board: Dashboard) -> list[_Section]:
+def _sections(board: Dashboard) -> list[Section]:
     roll_up = len(board.offices) > 1
     names = {office.office_id: office.office_name for office in board.offices}
     sections = [
-        _Section(
-            "主要指标", _key_figures(board.total, board.silent_after_days), (120 * mm, 54 * mm)
-        )
+        Section("主要指标", _key_figures(board.total, board.silent_after_days), (120 * mm, 54 * mm))
     ]
     if roll_up:
         rows = [
@@ -99,7 +99,7 @@ def _sections(board: Dashboard) -> list[_Section]:
             for office in board.offices
         ]
         widths: tuple[float, ...] = (46 * mm, *(16 * mm,) * 7, 20 * mm)
-        sections.append(_Section("各司法所", rows, widths))
+        sections.append(Section("各司法所", rows, widths))
     overdue = sorted(
         (item for office in board.offices for item in office.overdue_checkins),
         key=lambda item: (-item.days_overdue, item.name),
@@ -120,7 +120,7 @@ def _sections(board: Dashboard) -> list[_Section]:
     widths = (28 * mm, 46 * mm, 34 * mm, 24 * mm, 20 * mm, 20 * mm)
     key_rows = [n for n, item in enumerate(overdue[:MAX_LIST_ROWS], start=1) if item.key_person]
     sections.append(
-        _Section(
+        Section(
             "逾期未报到（逾期最久的在前）",
             rows if overdue else [],
             widths,
@@ -146,7 +146,7 @@ def _sections(board: Dashboard) -> list[_Section]:
     silent_rows = [n for n, d in enumerate(devices[:MAX_LIST_ROWS], start=1) if d.silent]
     more = len(devices) - MAX_LIST_ROWS
     sections.append(
-        _Section(
+        Section(
             "设备同步（最久未同步的在前）",
             rows if devices else [],
             (44 * mm, 36 * mm, 46 * mm, 30 * mm, 18 * mm),
@@ -172,14 +172,16 @@ def monthly_report_pdf(board: Dashboard, generated_at: datetime) -> bytes:
     )
     out = io.BytesIO()
     with document_font(text) as font:
-        styles = _styles(font)
+        styles = report_styles(font)
         story: list[object] = [
             Paragraph(markup(title), styles["title"]),
             Paragraph(markup(subtitle), styles["subtitle"]),
         ]
         for section in sections:
             story.append(Paragraph(markup(section.heading), styles["heading"]))
-            story.append(_table(section, font) if section.rows else _para(section.empty, styles))
+            story.append(
+                section_table(section, font) if section.rows else _para(section.empty, styles)
+            )
             if section.note:
                 story.append(_para(section.note, styles))
         document = SimpleDocTemplate(
@@ -201,7 +203,7 @@ def monthly_report_pdf(board: Dashboard, generated_at: datetime) -> bytes:
     return out.getvalue()
 
 
-def _styles(font: str) -> dict[str, ParagraphStyle]:
+def report_styles(font: str) -> dict[str, ParagraphStyle]:
     return {
         "title": ParagraphStyle("title", fontName=font, fontSize=17, leading=22, spaceAfter=4),
         "subtitle": ParagraphStyle(
@@ -218,7 +220,7 @@ def _para(text: str, styles: dict[str, ParagraphStyle]) -> Paragraph:
     return Paragraph(markup(text), styles["body"])
 
 
-def _table(section: _Section, font: str) -> Table:
+def section_table(section: Section, font: str) -> Table:
     table = Table(section.rows, colWidths=list(section.widths) or None, repeatRows=1)
     style = [
         ("FONTNAME", (0, 0), (-1, -1), font),

@@ -4,6 +4,7 @@ drawn from (server only)."""
 
 from uuid import UUID
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from shared_models.domain import CaseDocumentFields, RecordMeta
@@ -12,7 +13,11 @@ from sync_server.tables.synced import SyncColumns, _where_set
 
 class CaseDocumentRow(RecordMeta, CaseDocumentFields, SyncColumns, table=True):
     __tablename__ = "case_documents"
-    __table_args__ = _where_set("case_documents", "scope_officer_id")
+    __table_args__ = (
+        # The outcomes recorded in a period (statistics).
+        Index("ix_case_documents_kind_recorded_at", "kind", "recorded_at"),
+        *_where_set("case_documents", "scope_officer_id"),
+    )
 
 
 class CaseNumberCounter(SQLModel, table=True):

@@ -81,7 +81,10 @@ class UserRow(RecordMeta, UserProfileFields, SyncColumns, table=True):
 
 class CaseRow(RecordMeta, CaseFields, SyncColumns, table=True):
     __tablename__ = "cases"
-    __table_args__ = _where_set("cases", "scope_officer_id")
+    __table_args__ = (
+        Index("ix_cases_opened_at", "opened_at"),  # received in a period (statistics)
+        *_where_set("cases", "scope_officer_id"),
+    )
 
 
 class PartyRow(RecordMeta, PartyFields, SyncColumns, table=True):

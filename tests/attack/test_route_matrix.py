@@ -476,6 +476,45 @@ def _agreement_pdf(s: Scenario, username: str, attack: Attack) -> None:
         _status(attack, username, f"print {label}", response, _supervisor_only(username, expected))
 
 
+# --- case files and statistics ----------------------------------------------
+
+
+@expects("GET", "/api/v1/cases/{case_id}/file")
+@expects("GET", "/api/v1/cases/{case_id}/file.pdf")
+def _case_file(s: Scenario, username: str, attack: Attack) -> None:
+    """The desk's case file: supervisors of the case's office (and the
+    district) only; another office's case, or a subject's id, is 404."""
+    for suffix in ("file", "file.pdf"):
+        for label in ("case", "xiyuan_case", "subject"):
+            path = f"/api/v1/cases/{s.ids[label]}/{suffix}"
+            response = s.client.get(path, headers=s.device(username).headers)
+            may = username in SEES[label] and TABLE_OF[label] is TableName.CASES
+            expected = _supervisor_only(username, "200" if may else "404 NOT_FOUND")
+            _status(attack, username, f"case {suffix} of {label}", response, expected)
+            _no_leak(s, attack, username, f"case {suffix} of {label}", response)
+
+
+@expects("GET", "/api/v1/statistics/mediation")
+@expects("GET", "/api/v1/statistics/mediation.xlsx")
+@expects("GET", "/api/v1/statistics/mediation.pdf")
+def _statistics(s: Scenario, username: str, attack: Attack) -> None:
+    own, other = _office_ids(s, username)
+    headers = s.device(username).headers
+    for path in ("mediation", "mediation.xlsx", "mediation.pdf"):
+        route = f"/api/v1/statistics/{path}"
+        for period in ("2026", "2026-11"):
+            mine = s.client.get(route, params={"period": period, "office_id": own}, headers=headers)
+            what = f"{route} {period} of the own office"
+            _status(attack, username, what, mine, _supervisor_only(username, "200"))
+            _no_leak(s, attack, username, route, mine)
+        theirs = s.client.get(
+            route, params={"period": "2026-11", "office_id": other}, headers=headers
+        )
+        expected = "200" if username in DISTRICT_WIDE else "404 NOT_FOUND"
+        what = f"{route} of the other office"
+        _status(attack, username, what, theirs, _supervisor_only(username, expected))
+
+
 # --- transfers ---------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ from shared_models.protocol.supervision import (
 )
 from shared_models.protocol.tables import TableName
 from sync_server.repositories.scope import JurisdictionScope
+from sync_server.services.supervision.case_file_figures import case_file_counts
 from sync_server.services.supervision.dashboard_lists import (
     SILENT_AFTER,
     overdue_checkins,
@@ -82,6 +83,11 @@ def dashboard(session: Session, scope: JurisdictionScope, query: DashboardQuery)
         _case_figures(session, scope, grouping, query, rows)
         _mediation_outcomes(session, scope, grouping, query, rows)
         _agreements_signed(session, scope, grouping, query, rows)
+        for group, (closed, complete) in case_file_counts(
+            session, scope, grouping, query.month
+        ).items():
+            if 0 <= group < len(rows):
+                rows[group].figures.update(files_closed=closed, files_complete=complete)
         _subjects(session, scope, grouping, rows)
         for group, items in overdue_checkins(session, scope, grouping, query.today).items():
             rows[group].overdue = items
@@ -145,6 +151,8 @@ def _figures(row: _Row) -> DashboardFigures:
         checkins_overdue=len(row.overdue),
         devices=len(row.devices),
         devices_silent=sum(1 for device in row.devices if device.silent),
+        case_files_closed=counts.get("files_closed", 0),
+        case_files_complete=counts.get("files_complete", 0),
     )
 
 
