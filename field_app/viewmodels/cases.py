@@ -13,6 +13,7 @@ from field_app.i18n import Msg, msg
 from field_app.services.agreements import case_agreements
 from field_app.services.attention import unsent_ids
 from field_app.services.cases import case_detail, close_case, list_cases
+from field_app.services.parties import parties_locked
 from field_app.services.photo_fetch import fetch_photos, missing_photos, previews
 from field_app.viewmodels.agreements import short_number
 from field_app.viewmodels.base import Observable, Saving, rejected_message, saves_once
@@ -122,6 +123,7 @@ class TimelineItem:
 
 @dataclass(frozen=True)
 class PartyLine:
+    id: UUID
     role: Msg
     name: str
     phone: str
@@ -167,6 +169,8 @@ class CaseDetailViewModel(Saving):
         self.agreements: list[AgreementLine] = []
         self.reviews: list[ReviewLine] = []
         self.unsent = False
+        self.parties_locked = False
+        """A sealed agreement names the parties: they are no longer edited."""
         self.error: Msg | None = None
         self.load()
 
@@ -223,9 +227,10 @@ class CaseDetailViewModel(Saving):
         self.case = detail.case
         self.unsent = detail.case.id in unsent
         self.parties = [
-            PartyLine(msg(f"party.role.{p.role.value}"), p.name, p.phone or "")
+            PartyLine(p.id, msg(f"party.role.{p.role.value}"), p.name, p.phone or "")
             for p in detail.parties
         ]
+        self.parties_locked = parties_locked(store, self.case_id)
         photos_by_owner: dict[UUID, list[str]] = {}
         for attachment in detail.attachments:
             if attachment.mime.startswith("image/"):

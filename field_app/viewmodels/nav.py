@@ -16,6 +16,8 @@ class Screen(StrEnum):
     CASES = "cases"
     CASE = "case"
     CASE_NEW = "case_new"
+    CASE_EDIT = "case_edit"
+    PARTY_EDIT = "party_edit"
     VISIT_NEW = "visit_new"
     AGREEMENT_EDIT = "agreement_edit"
     AGREEMENT = "agreement"

@@ -159,6 +159,41 @@ class CaseDetailView(ScreenView):
             photo_label=lambda n: self.ctx.t("photo.n", n=n),
         )
 
+    def _go(self, route: Route):  # type: ignore[no-untyped-def]
+        def go(_: ft.Event[ft.Control]) -> None:
+            self.ctx.go(route)
+
+        return go
+
+    def _parties(self) -> list[ft.Control]:
+        """The parties; each opens its form until the agreement is sealed."""
+        t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
+        case = str(vm.case_id)
+        parts: list[ft.Control] = [heading(t("case.parties", count=len(vm.parties)))]
+        for index, p in enumerate(vm.parties):
+            row = list_row(
+                p.name,
+                f"{tr(p.role)}{' · ' + p.phone if p.phone else ''}",
+                on_click=None
+                if vm.parties_locked
+                else self._go(Route.to(Screen.PARTY_EDIT, case=case, party=str(p.id))),
+            )
+            parts.append(row if vm.parties_locked else tid(f"party-edit-{index}", row))
+        if not vm.parties:
+            parts.append(label(t("case.no_parties")))
+        if vm.parties_locked:
+            parts.append(label(t("case.parties_sealed")))
+        elif vm.is_open:
+            parts.append(
+                secondary_button(
+                    t("case.party_add"),
+                    self._go(Route.to(Screen.PARTY_EDIT, case=case)),
+                    ft.Icons.PERSON_ADD,
+                    "party-add",
+                )
+            )
+        return parts
+
     def content(self) -> list[ft.Control]:
         t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
         if not vm.found:
@@ -200,17 +235,19 @@ class CaseDetailView(ScreenView):
                         secondary_button(
                             t("case.close"), self._close, ft.Icons.TASK_ALT, "case-close"
                         ),
+                        secondary_button(
+                            t("case.edit"),
+                            self._go(Route.to(Screen.CASE_EDIT, id=str(vm.case_id))),
+                            ft.Icons.EDIT,
+                            "case-edit",
+                        ),
                     ],
                     wrap=True,
                     spacing=8,
                     run_spacing=8,
                 )
             )
-        parts.append(heading(t("case.parties", count=len(vm.parties))))
-        parts += [
-            list_row(p.name, f"{tr(p.role)}{' · ' + p.phone if p.phone else ''}")
-            for p in vm.parties
-        ] or [label(t("case.no_parties"))]
+        parts += self._parties()
         parts.append(heading(t("case.timeline", count=len(vm.timeline))))
         if not vm.timeline:
             parts.append(label(t("case.no_visits")))
