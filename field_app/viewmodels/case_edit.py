@@ -16,14 +16,8 @@ from field_app.services.parties import (
     update_party,
 )
 from field_app.viewmodels.base import rejected_message
-from field_app.viewmodels.step_form import (
-    FORM_DRAFT,
-    FieldKind,
-    FormField,
-    FormInput,
-    FormStep,
-    StepFormViewModel,
-)
+from field_app.viewmodels.form_spec import FieldKind, FormField, FormInput, FormStep
+from field_app.viewmodels.step_form import FORM_DRAFT, StepFormViewModel
 from shared_models.domain import CaseRecord
 from shared_models.domain.cases import CaseCategory, CaseSource, PartyKind, PartyRole
 

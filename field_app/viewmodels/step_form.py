@@ -15,9 +15,7 @@ not; what the form writes is the subclass's business (``submit``).
 
 import base64
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
-from enum import StrEnum
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -28,98 +26,20 @@ from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.drafts import delete_draft, load_draft, save_draft
 from field_app.services.photos import PhotoRejectedError, prepare_photo
-from field_app.services.signature_strokes import BlankSignatureError, Point, clamp, signature_png
+from field_app.services.signature_strokes import BlankSignatureError, Point, clamp
 from field_app.viewmodels.base import Saving, field_name, rejected_message, saves_once
+from field_app.viewmodels.form_spec import (
+    FieldKind,
+    FormField,
+    FormInput,
+    FormPhoto,
+    FormStep,
+    Signature,
+    expand,
+)
 
 FORM_DRAFT = "form"
-"""Drafts of these forms are keyed ``form:<form name>:<record or case id>…``."""
-
-
-class FieldKind(StrEnum):
-    TEXT = "text"
-    LONG_TEXT = "long_text"
-    PHONE = "phone"
-    NUMBER = "number"
-    DATE = "date"
-    CHOICE = "choice"
-
-
-@dataclass(frozen=True)
-class FormField:
-    """One field: its name in the record, its label (an i18n key), its kind."""
-
-    name: str
-    label: str
-    kind: FieldKind = FieldKind.TEXT
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    """A ``CHOICE``'s values; each is shown as ``<choice_prefix>.<value>``."""
-    choice_prefix: str = ""
-    hint: str = ""
-    """An i18n key said under the field (what to write there)."""
-
-
-@dataclass(frozen=True)
-class FormStep:
-    """What one screenful asks: a few fields, photos, or a signature."""
-
-    title: str | Msg
-    fields: tuple[FormField, ...] = ()
-    photos: int = 0
-    """How many photos this step takes (0: none)."""
-    photo_hint: str = ""
-    signer: str = ""
-    """Non-empty: this step is a signature (the pad, or a fingerprint photo),
-    kept under this name; the text is who signs."""
-    signer_label: str | Msg = ""
-    required_signature: bool = True
-    note: str | Msg = ""
-    """Text shown on top of the step (the notice read to a party, …)."""
-
-
-@dataclass
-class Signature:
-    """A signer's ink (strokes on the pad) or their fingerprint photo."""
-
-    strokes: list[list[Point]] = field(default_factory=list)
-    fingerprint: bytes | None = None
-
-    @property
-    def given(self) -> bool:
-        return self.fingerprint is not None or bool(self.strokes)
-
-    def image(self) -> tuple[bytes, bool]:
-        """The PNG drawn from the strokes, or the fingerprint photo (then ``True``)."""
-        if self.fingerprint is not None:
-            return self.fingerprint, True
-        return signature_png([tuple(s) for s in self.strokes]), False
-
-
-@dataclass(frozen=True)
-class FormPhoto:
-    jpeg: bytes
-    thumbnail: bytes
-
-
-@dataclass(frozen=True)
-class FormInput:
-    """What a finished form hands to ``submit``: texts, photos, signatures."""
-
-    values: Mapping[str, str]
-    photos: Mapping[int, Sequence[bytes]]
-    """The photos of each step (by the step's index), JPEG."""
-    signatures: Mapping[str, tuple[bytes, bool]]
-    """Each signer's image and whether it is a fingerprint photo."""
-
-    def text(self, name: str) -> str:
-        return self.values.get(name, "").strip()
-
-    def optional(self, name: str) -> str | None:
-        return self.text(name) or None
-
-    def day(self, name: str) -> date | None:
-        text = self.text(name)
-        return date.fromisoformat(text) if text else None
+"""Drafts of these forms are keyed ``form:<form name>:<case id>…``."""
 
 
 class StepFormViewModel(Saving):
@@ -136,12 +56,12 @@ class StepFormViewModel(Saving):
         super().__init__()
         self.core = core
         self.draft_key = draft_key
-        self.steps = list(steps)
+        self.templates = list(steps)
+        self.counts: dict[str, int] = {}
+        """How many entries each repeated group has (one to begin with)."""
+        self.steps = expand(self.templates, self.counts)
         self.step = 0
-        self.values: dict[str, str] = {
-            f.name: "" for s in self.steps for f in s.fields if f.kind is not FieldKind.CHOICE
-        }
-        self.values.update(initial or {})
+        self.values: dict[str, str] = dict(initial or {})
         self.photos: dict[int, list[FormPhoto]] = {}
         self.signatures: dict[str, Signature] = {}
         self.error: Msg | None = None
@@ -162,8 +82,16 @@ class StepFormViewModel(Saving):
     def value(self, name: str) -> str:
         return self.values.get(name, "")
 
+    def chosen(self, name: str) -> list[str]:
+        return [v for v in self.value(name).split(",") if v]
+
     def signature(self, signer: str) -> Signature:
         return self.signatures.setdefault(signer, Signature())
+
+    @property
+    def can_repeat(self) -> bool:
+        """The current step is a group the person may add another of."""
+        return bool(self.current.repeat)
 
     # -- editing (each change is kept in the draft) -------------------------------
 
@@ -175,6 +103,25 @@ class StepFormViewModel(Saving):
 
     def choose(self, name: str, value: str) -> None:
         self.set(name, value)
+        self.notify()
+
+    def toggle(self, name: str, value: str) -> None:
+        """One of several choices (``MULTI``) on or off."""
+        chosen = self.chosen(name)
+        chosen = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
+        self.choose(name, ",".join(chosen))
+
+    def add_repeat(self) -> None:
+        """Another entry of the current step's group, opened at once."""
+        group = self.current.repeat
+        if not group:
+            return
+        self.counts[group] = self.counts.get(group, 1) + 1
+        self.steps = expand(self.templates, self.counts)
+        last = max(i for i, s in enumerate(self.steps) if s.repeat == group)
+        self.step = last
+        self.error = None
+        self._keep()
         self.notify()
 
     def add_photo(self, raw: bytes) -> bool:
@@ -202,8 +149,13 @@ class StepFormViewModel(Saving):
         self._keep()
         self.notify()
 
+    # -- the signature pad (``views/signature_pad.py: Ink``) ------------------------
+
+    @property
+    def strokes(self) -> list[list[Point]]:
+        return self.signature(self.current.signer).strokes if self.current.signer else []
+
     def begin(self, x: float, y: float) -> None:
-        """The pad's interface (``views/signature_pad.py``): a stroke starts."""
         self.signature(self.current.signer).strokes.append([clamp(x, y)])
         self.error = None
 
@@ -215,18 +167,14 @@ class StepFormViewModel(Saving):
         if not strokes[-1] or strokes[-1][-1] != point:
             strokes[-1].append(point)
 
-    @property
-    def strokes(self) -> list[list[Point]]:
-        return self.signature(self.current.signer).strokes if self.current.signer else []
+    def end_stroke(self) -> None:
+        """A stroke ended: the draft keeps the ink too."""
+        self._keep()
 
     def clear_signature(self) -> None:
         self.signatures[self.current.signer] = Signature()
         self._keep()
         self.notify()
-
-    def end_stroke(self) -> None:
-        """A stroke ended: the draft keeps the ink too."""
-        self._keep()
 
     def add_fingerprint(self, raw: bytes) -> bool:
         """A party who cannot sign gives a photo of their fingerprint (按指印)."""
@@ -260,19 +208,31 @@ class StepFormViewModel(Saving):
         self._keep()
         self.notify()
 
+    def _field_problem(self, spec: FormField, entry_used: bool) -> Msg | None:
+        text = self.value(spec.name).strip()
+        if not text:
+            return (
+                msg("form.error.required", field=spec.label_msg)
+                if spec.required and entry_used
+                else None
+            )
+        try:
+            if spec.kind is FieldKind.DATE:
+                date.fromisoformat(text)
+            elif spec.kind is FieldKind.DATETIME:
+                datetime.fromisoformat(text)
+        except ValueError:
+            return msg("form.error.date", field=spec.label_msg)
+        if spec.kind is FieldKind.NUMBER and not text.isdigit():
+            return msg("form.error.number", field=spec.label_msg)
+        return None
+
     def _step_ok(self, index: int) -> bool:
         step = self.steps[index]
-        errors = {
-            f.name: msg("form.error.required", field=msg(f.label))
-            for f in step.fields
-            if f.required and not self.value(f.name).strip()
-        }
-        for f in step.fields:
-            if f.kind is FieldKind.DATE and self.value(f.name).strip():
-                try:
-                    date.fromisoformat(self.value(f.name).strip())
-                except ValueError:
-                    errors[f.name] = msg("form.error.date", field=msg(f.label))
+        # A second entry of a group left empty is no entry (the first one counts).
+        used = not step.repeat or _first(self.steps, step)
+        used = used or any(self.value(f.name).strip() for f in step.fields)
+        errors = {f.name: problem for f in step.fields if (problem := self._field_problem(f, used))}
         self.field_errors = errors
         if errors:
             self.error = next(iter(errors.values()))
@@ -306,6 +266,7 @@ class StepFormViewModel(Saving):
             values=dict(self.values),
             photos={i: [p.jpeg for p in taken] for i, taken in self.photos.items()},
             signatures={name: s.image() for name, s in self.signatures.items() if s.given},
+            zone=self.core.zone,
         )
         try:
             self.saved_id = self.submit(form)
@@ -332,10 +293,12 @@ class StepFormViewModel(Saving):
 
     def _show_rejection(self, refused: SaveRejectedError) -> None:
         self.error = self.refusal(refused)
-        name = field_name(refused.field)
+        where = refused.field or ""
         for index, step in enumerate(self.steps):
-            if any(f.name == name for f in step.fields):
-                self.field_errors[name or ""] = self.error
+            names = {f.name for f in step.fields}
+            found = where if where in names else field_name(where)
+            if found in names:
+                self.field_errors[found or ""] = self.error
                 self.step = index
                 break
         self.notify()
@@ -362,7 +325,14 @@ class StepFormViewModel(Saving):
             if s.given
         }
         values: dict[str, JsonValue] = dict(self.values)
-        return {"step": self.step, "values": values, "photos": photos, "signatures": signatures}
+        counts: dict[str, JsonValue] = dict(self.counts)
+        return {
+            "step": self.step,
+            "values": values,
+            "counts": counts,
+            "photos": photos,
+            "signatures": signatures,
+        }
 
     def _keep(self) -> None:
         if self.saved_id is None:
@@ -372,24 +342,29 @@ class StepFormViewModel(Saving):
         draft: dict[str, Any] | None = load_draft(self.core.store, self.draft_key)
         if not draft:
             return False
+        counts = draft.get("counts")
+        if isinstance(counts, dict):
+            self.counts = {str(k): int(v) for k, v in counts.items()}
+            self.steps = expand(self.templates, self.counts)
         self.step = min(max(int(draft.get("step", 0)), 0), len(self.steps) - 1)
         values = draft.get("values")
         if isinstance(values, dict):
             self.values.update({str(k): str(v) for k, v in values.items()})
-        photos = draft.get("photos")
-        if isinstance(photos, dict):
-            for index, taken in photos.items():
-                if int(index) < len(self.steps) and isinstance(taken, list):
-                    self.photos[int(index)] = [
-                        FormPhoto(base64.b64decode(p["jpeg"]), base64.b64decode(p["thumbnail"]))
-                        for p in taken
-                    ]
-        signatures = draft.get("signatures")
-        if isinstance(signatures, dict):
-            for name, s in signatures.items():
-                strokes = [[(float(x), float(y)) for x, y in stroke] for stroke in s["strokes"]]
-                print_ = s.get("fingerprint")
-                self.signatures[name] = Signature(
-                    strokes, base64.b64decode(print_) if print_ else None
-                )
+        for index, taken in (draft.get("photos") or {}).items():
+            if int(index) < len(self.steps):
+                self.photos[int(index)] = [
+                    FormPhoto(base64.b64decode(p["jpeg"]), base64.b64decode(p["thumbnail"]))
+                    for p in taken
+                ]
+        for name, s in (draft.get("signatures") or {}).items():
+            strokes = [[(float(x), float(y)) for x, y in stroke] for stroke in s["strokes"]]
+            fingerprint = s.get("fingerprint")
+            self.signatures[name] = Signature(
+                strokes, base64.b64decode(fingerprint) if fingerprint else None
+            )
         return True
+
+
+def _first(steps: Sequence[FormStep], step: FormStep) -> bool:
+    """``step`` is the first entry of its repeated group."""
+    return next(s for s in steps if s.repeat == step.repeat) is step

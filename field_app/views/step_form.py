@@ -8,11 +8,12 @@ from collections.abc import Callable
 import flet as ft
 
 from field_app.i18n import msg
+from field_app.viewmodels.form_spec import CHOSEN, FieldKind, FormField
 from field_app.viewmodels.nav import Route, Screen
-from field_app.viewmodels.step_form import FieldKind, FormField, StepFormViewModel
+from field_app.viewmodels.step_form import StepFormViewModel
 from field_app.views.screen import ScreenView
 from field_app.views.signature_pad import SignaturePad
-from field_app.views.theme import TEXT, TITLE, sz
+from field_app.views.theme import TEXT, TITLE, sz, text_style
 from field_app.views.widgets import (
     card,
     choice_row,
@@ -57,20 +58,24 @@ class StepFormView(ScreenView):
 
     def _field(self, spec: FormField) -> list[ft.Control]:
         t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
-        identifier = f"form-{spec.name}"
+        identifier = f"form-{spec.name.replace('.', '-')}"
         error = tr(vm.field_errors.get(spec.name)) or None
-        text = t(spec.label) + (" *" if spec.required else "")
+        text = tr(spec.label_msg) + (" *" if spec.required else "")
         parts: list[ft.Control]
-        if spec.kind is FieldKind.CHOICE:
-            parts = [
-                label(text),
-                choice_row(
-                    [(c, t(f"{spec.choice_prefix}.{c}")) for c in spec.choices],
-                    vm.value(spec.name) or None,
-                    lambda value: vm.choose(spec.name, value),
-                    identifier,
-                ),
-            ]
+        if spec.kind in CHOSEN:
+            options = [(value, tr(shown)) for value, shown in spec.options]
+            if spec.kind is FieldKind.MULTI:
+                parts = [label(text), self._multi(spec, options, identifier)]
+            else:
+                parts = [
+                    label(text),
+                    choice_row(
+                        options,
+                        vm.value(spec.name) or None,
+                        lambda value: vm.choose(spec.name, value),
+                        identifier,
+                    ),
+                ]
             if error:
                 parts.append(error_line(error))
         else:
@@ -78,7 +83,7 @@ class StepFormView(ScreenView):
                 text,
                 vm.value(spec.name),
                 self._changed(spec.name),
-                multiline=spec.kind is FieldKind.LONG_TEXT,
+                multiline=spec.kind in (FieldKind.LONG_TEXT, FieldKind.NAMES),
                 keyboard=_KEYBOARDS.get(spec.kind, ft.KeyboardType.TEXT),
                 error=error,
             )
@@ -90,10 +95,35 @@ class StepFormView(ScreenView):
 
                 parts = [date_field(field, picked, self.ctx.date_texts(), identifier)]
             else:
+                if spec.kind is FieldKind.DATETIME:
+                    field.hint_text = "YYYY-MM-DD HH:MM"
                 parts = [tid(identifier, field)]
         if spec.hint:
             parts.append(label(t(spec.hint)))
+        elif spec.kind is FieldKind.NAMES:
+            parts.append(label(t("form.names_hint")))
         return parts
+
+    def _multi(
+        self, spec: FormField, options: list[tuple[str, str]], identifier: str
+    ) -> ft.Control:
+        """Several choices: each a toggle (a checked box when on)."""
+        chosen = set(self.vm.chosen(spec.name))
+        boxes: list[ft.Control] = []
+        for value, shown in options:
+
+            def toggle(_: ft.Event[ft.Checkbox], value: str = value) -> None:
+                self.vm.toggle(spec.name, value)
+
+            boxes.append(
+                ft.Checkbox(
+                    label=shown,
+                    value=value in chosen,
+                    on_change=toggle,
+                    label_style=text_style(TEXT),
+                )
+            )
+        return tid(identifier, ft.Column(boxes, spacing=2))
 
     # -- photos and signatures -----------------------------------------------------
 
@@ -171,7 +201,12 @@ class StepFormView(ScreenView):
                 tid(
                     "form-step",
                     ft.Text(
-                        t("form.step", step=vm.step + 1, total=len(vm.steps), name=tr(step.title)),
+                        t(
+                            "form.step",
+                            step=vm.step + 1,
+                            total=len(vm.steps),
+                            name=tr(step.title_msg),
+                        ),
                         size=sz(TEXT),
                         weight=ft.FontWeight.W_600,
                     ),
@@ -188,6 +223,12 @@ class StepFormView(ScreenView):
             parts += self._photos()
         if step.signer:
             parts += self._signer()
+        if vm.can_repeat:
+            parts.append(
+                secondary_button(
+                    t("form.add_another"), self._repeat, ft.Icons.ADD, "form-add-another"
+                )
+            )
         parts += [
             label(t("intake.saved_offline")),
             secondary_button(
@@ -228,6 +269,10 @@ class StepFormView(ScreenView):
             )
         parts.append(ft.Row(buttons, spacing=8))
         return parts
+
+    def _repeat(self, _: ft.Event[ft.Control]) -> None:
+        self.ctx.app.core.touch()
+        self.vm.add_repeat()
 
     def _clear(self, _: ft.Event[ft.Control]) -> None:
         self.vm.clear_signature()
