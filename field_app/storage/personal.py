@@ -36,6 +36,7 @@ PERSONAL_FIELDS: Final[dict[str, frozenset[str]]] = {
     ),
     "reviews": frozenset({"comment"}),
     "conflicts": frozenset({"overwritten_value", "current_value"}),
+    "case_documents": frozenset({"content", "signatures"}),
 }
 """Per table, the fields stored as ciphertext."""
 
@@ -44,6 +45,7 @@ JSON_PERSONAL: Final[dict[str, frozenset[str]]] = {
     "visits": frozenset({"lat", "lon", "obligation_checks"}),
     "agreements": frozenset({"parties", "obligations", "signatures"}),
     "conflicts": frozenset({"overwritten_value", "current_value"}),
+    "case_documents": frozenset({"content", "signatures"}),
 }
 """Encrypted fields whose wire value is not text (numbers, flags, lists, any
 JSON value): their plaintext is the value's JSON. Text fields are encrypted

@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from shared_models.domain import (
     AgreementFields,
     AttachmentFields,
+    CaseDocumentFields,
     CaseFields,
     ConflictFields,
     OrgUnitFields,
@@ -93,6 +94,10 @@ class LocalReview(RecordMeta, ReviewFields, LocalColumns, table=True):
 
 class LocalConflict(RecordMeta, ConflictFields, LocalColumns, table=True):
     __tablename__ = "conflicts"
+
+
+class LocalCaseDocument(RecordMeta, CaseDocumentFields, LocalColumns, table=True):
+    __tablename__ = "case_documents"
 
 
 class OutboxEntry(LocalTable, table=True):
@@ -179,4 +184,5 @@ LOCAL_TABLES: dict[str, type[SQLModel]] = {
     "agreements": LocalAgreement,
     "reviews": LocalReview,
     "conflicts": LocalConflict,
+    "case_documents": LocalCaseDocument,
 }

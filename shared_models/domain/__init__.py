@@ -4,6 +4,7 @@ entity, shared by the server's and the device's tables."""
 from shared_models.domain.agreements import AgreementFields, AgreementRecord
 from shared_models.domain.attachments import AttachmentFields, AttachmentRecord
 from shared_models.domain.base import RecordMeta
+from shared_models.domain.case_documents import CaseDocumentFields, CaseDocumentRecord
 from shared_models.domain.cases import CaseFields, CaseRecord, PartyFields, PartyRecord
 from shared_models.domain.org import (
     OrgUnitDetails,
@@ -21,6 +22,8 @@ __all__ = [
     "AgreementRecord",
     "AttachmentFields",
     "AttachmentRecord",
+    "CaseDocumentFields",
+    "CaseDocumentRecord",
     "CaseFields",
     "CaseRecord",
     "ConflictFields",

@@ -30,6 +30,7 @@ class AttachmentOwner(StrEnum):
     SUBJECTS = "subjects"
     VISITS = "visits"
     AGREEMENTS = "agreements"
+    CASE_DOCUMENTS = "case_documents"
 
 
 ALLOWED_MIME_TYPES: frozenset[str] = frozenset(

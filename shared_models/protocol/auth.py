@@ -5,6 +5,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE
+from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.domain.org import OrgUnitRecord, Role
 from shared_models.domain.types import RecordId, Text
 
@@ -43,6 +44,9 @@ class LoginResponse(BaseModel):
     """The district's IANA time zone: the device shows every time on this
     clock and counts "today" and "due" by its calendar (older servers send
     none: the default)."""
+    mediation: MediationSettings = Field(default_factory=MediationSettings)
+    """The district's rules of the mediation lifecycle, so the device checks
+    a step as the server will (older servers send none: the defaults)."""
 
 
 class PasswordChange(BaseModel):

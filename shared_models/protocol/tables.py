@@ -10,6 +10,8 @@ from shared_models.domain import (
     AgreementRecord,
     AttachmentFields,
     AttachmentRecord,
+    CaseDocumentFields,
+    CaseDocumentRecord,
     CaseFields,
     CaseRecord,
     ConflictFields,
@@ -40,16 +42,20 @@ class TableName(StrEnum):
     AGREEMENTS = "agreements"
     REVIEWS = "reviews"
     CONFLICTS = "conflicts"
+    CASE_DOCUMENTS = "case_documents"
 
 
 @dataclass(frozen=True)
 class TableSpec:
-    """``fields`` validates what a device may write; ``record`` is what it pulls."""
+    """``fields`` validates what a device may write; ``record`` is what it
+    pulls; ``server_fields`` are fields of ``fields`` that only the server
+    sets (a case's status, number and follow-up date follow its steps)."""
 
     name: TableName
     fields: type[SQLModel]
     record: type[SQLModel]
     device_writable: bool
+    server_fields: frozenset[str] = frozenset()
 
 
 TABLES: dict[TableName, TableSpec] = {
@@ -57,7 +63,13 @@ TABLES: dict[TableName, TableSpec] = {
     for spec in (
         TableSpec(TableName.ORG_UNITS, OrgUnitFields, OrgUnitRecord, device_writable=False),
         TableSpec(TableName.USERS, UserProfileFields, UserRecord, device_writable=False),
-        TableSpec(TableName.CASES, CaseFields, CaseRecord, device_writable=True),
+        TableSpec(
+            TableName.CASES,
+            CaseFields,
+            CaseRecord,
+            device_writable=True,
+            server_fields=frozenset({"case_number", "follow_up_due", "closed_at"}),
+        ),
         TableSpec(TableName.PARTIES, PartyFields, PartyRecord, device_writable=True),
         TableSpec(TableName.SUBJECTS, SubjectFields, SubjectRecord, device_writable=True),
         TableSpec(TableName.VISITS, VisitFields, VisitRecord, device_writable=True),
@@ -65,5 +77,8 @@ TABLES: dict[TableName, TableSpec] = {
         TableSpec(TableName.AGREEMENTS, AgreementFields, AgreementRecord, device_writable=True),
         TableSpec(TableName.REVIEWS, ReviewFields, ReviewRecord, device_writable=True),
         TableSpec(TableName.CONFLICTS, ConflictFields, ConflictRecord, device_writable=False),
+        TableSpec(
+            TableName.CASE_DOCUMENTS, CaseDocumentFields, CaseDocumentRecord, device_writable=True
+        ),
     )
 }

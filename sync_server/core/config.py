@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
+from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.protocol.push import MAX_MUTATIONS_PER_PUSH, MAX_PUSH_BYTES
 
 MEBIBYTE = 1024 * 1024
@@ -127,6 +128,33 @@ class ServerSettings(BaseSettings):
     def _known_zone(cls, name: str) -> str:
         district_zone(name)  # raises ValueError naming the setting
         return name
+
+    mediation_follow_up_days: int = Field(
+        default=30,
+        ge=0,
+        le=365,
+        description="the first follow-up (回访) of an agreement is due this many days after "
+        "its performance deadline",
+    )
+    mediation_judicial_window_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="days after a written agreement takes effect in which judicial "
+        "confirmation may be applied for",
+    )
+    mediation_follow_up_required_to_close: bool = Field(
+        default=True, description="an agreed case closes only after a follow-up record"
+    )
+
+    @property
+    def mediation(self) -> MediationSettings:
+        """The lifecycle's district rules (``shared_models/domain/case_lifecycle.py``)."""
+        return MediationSettings(
+            follow_up_days_after_deadline=self.mediation_follow_up_days,
+            judicial_window_days=self.mediation_judicial_window_days,
+            follow_up_required_to_close=self.mediation_follow_up_required_to_close,
+        )
 
 
 def hand_to_workers(settings: ServerSettings) -> None:

@@ -145,7 +145,7 @@ class Casework(Drawer):
                 self._case_visit(case_id, place, kind, start, end, text, outcome, spread)
             return end
 
-        status, closed_at, due = CaseStatus.INTAKE, None, None
+        status, closed_at, due = CaseStatus.ACCEPTED, None, None
         on_the_spot = self.random() < 0.25  # mediated where the dispute was reported
         sessions = 1 if on_the_spot else self.pick((1, 1, 2, 2, 3))
         agreed = on_the_spot or self.random() < 0.85

@@ -93,6 +93,7 @@ TABLE_WORK: dict[TableName, Work | None] = {
     TableName.ATTACHMENTS: None,
     TableName.REVIEWS: None,
     TableName.CONFLICTS: None,
+    TableName.CASE_DOCUMENTS: Work.MEDIATION,
 }
 """The work every row of a table belongs to; ``None``: each row says
 (``scope_work``), or, for org units and users, the table is of no line of
@@ -123,6 +124,7 @@ WRITABLE_BY_ROLE: dict[Role, frozenset[TableName]] = {
             TableName.VISITS,
             TableName.ATTACHMENTS,
             TableName.AGREEMENTS,
+            TableName.CASE_DOCUMENTS,
         }
     ),
     Role.OFFICER: frozenset({TableName.SUBJECTS, TableName.VISITS, TableName.ATTACHMENTS}),
@@ -134,6 +136,7 @@ WRITABLE_BY_ROLE: dict[Role, frozenset[TableName]] = {
             TableName.VISITS,
             TableName.ATTACHMENTS,
             TableName.AGREEMENTS,
+            TableName.CASE_DOCUMENTS,
             TableName.REVIEWS,
         }
     ),
@@ -145,6 +148,7 @@ WRITABLE_BY_ROLE: dict[Role, frozenset[TableName]] = {
             TableName.VISITS,
             TableName.ATTACHMENTS,
             TableName.AGREEMENTS,
+            TableName.CASE_DOCUMENTS,
             TableName.REVIEWS,
         }
     ),

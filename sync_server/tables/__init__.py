@@ -10,6 +10,7 @@ from sync_server.tables.bookkeeping import (
     SyncState,
 )
 from sync_server.tables.district import DistrictRow
+from sync_server.tables.mediation import CaseDocumentRow, CaseNumberCounter
 from sync_server.tables.synced import (
     AgreementRow,
     AttachmentRow,
@@ -30,6 +31,8 @@ __all__ = [
     "AttachmentRow",
     "AuditEntry",
     "BlobClaim",
+    "CaseDocumentRow",
+    "CaseNumberCounter",
     "CaseRow",
     "ConflictRow",
     "DeviceToken",

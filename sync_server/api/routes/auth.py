@@ -64,6 +64,7 @@ def login(
             token=outcome.token,
             user=outcome.user,
             district_time_zone=settings.district_time_zone,
+            mediation=settings.mediation,
             must_change_password=outcome.must_change_password,
         )
         # ``must_change_password`` only when true: apps that predate it

@@ -141,7 +141,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "source": {"来访": CaseSource.WALK_IN, "电话": CaseSource.PHONE, "微信": CaseSource.WECHAT,
                "公安移交": CaseSource.POLICE_REFERRAL, "法院委托": CaseSource.COURT_REFERRAL,
                "排查": CaseSource.PATROL},
-    "case_status": {"受理": CaseStatus.INTAKE, "调查": CaseStatus.INVESTIGATING,
+    "case_status": {"受理": CaseStatus.ACCEPTED, "调查": CaseStatus.INVESTIGATING,
                     "调解中": CaseStatus.MEDIATING, "达成协议": CaseStatus.AGREED,
                     "回访": CaseStatus.FOLLOW_UP},
     "party_role": {"申请人": PartyRole.APPLICANT, "被申请人": PartyRole.RESPONDENT,

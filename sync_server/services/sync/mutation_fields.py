@@ -39,7 +39,7 @@ def _refuse_fields(table: TableName, fields: dict[str, Any]) -> None:
     """Reject the first of ``fields`` a device may not set, in the order sent."""
     writable = WRITABLE_FIELDS[table]
     for name in fields:
-        if name in _SET_BY_SERVER:
+        if name in _SET_BY_SERVER or name in TABLES[table].server_fields:
             raise MutationRejectedError(
                 ErrorCode.VALIDATION_FAILED, f"{name} is set by the server", name
             )
@@ -87,7 +87,8 @@ _SET_BY_SERVER = SERVER_OWNED_FIELDS | {"countersignature"}
 """Fields only the server writes, though some tables' schemas carry them."""
 
 DEVICE_FIELDS: dict[TableName, frozenset[str]] = {
-    name: writable - _SET_BY_SERVER for name, writable in WRITABLE_FIELDS.items()
+    name: writable - _SET_BY_SERVER - TABLES[name].server_fields
+    for name, writable in WRITABLE_FIELDS.items()
 }
 """Per table, the fields a device may set (``_refuse_fields`` names any other)."""
 

@@ -24,6 +24,7 @@ from sync_server.tables import (
     UserRow,
     VisitRow,
 )
+from sync_server.tables.mediation import CaseDocumentRow
 
 ROWS: Final[dict[TableName, type[SQLModel]]] = {
     TableName.ORG_UNITS: OrgUnitRow,
@@ -36,6 +37,7 @@ ROWS: Final[dict[TableName, type[SQLModel]]] = {
     TableName.AGREEMENTS: AgreementRow,
     TableName.REVIEWS: ReviewRow,
     TableName.CONFLICTS: ConflictRow,
+    TableName.CASE_DOCUMENTS: CaseDocumentRow,
 }
 
 WIRE_FIELDS: Final[dict[TableName, tuple[str, ...]]] = {

@@ -29,6 +29,7 @@ _OWNED_BY: dict[TableName, list[tuple[TableName, str]]] = {
         (TableName.PARTIES, "case_id"),
         (TableName.VISITS, "case_id"),
         (TableName.AGREEMENTS, "case_id"),
+        (TableName.CASE_DOCUMENTS, "case_id"),
     ],
     TableName.SUBJECTS: [(TableName.VISITS, "subject_id")],
 }
@@ -58,7 +59,7 @@ def owner_scope(workspace: Workspace, table: TableName, record: Any) -> Scope:
         _live(workspace, TableName.ORG_UNITS, record.org_unit_id, "org_unit_id")
         _live(workspace, TableName.USERS, record.officer_id, "officer_id")
         return RowScope(record.org_unit_id, record.officer_id, Work.CORRECTION)
-    if table in (TableName.PARTIES, TableName.AGREEMENTS):
+    if table in (TableName.PARTIES, TableName.AGREEMENTS, TableName.CASE_DOCUMENTS):
         if table is TableName.AGREEMENTS:
             _live(workspace, TableName.AGREEMENTS, record.supersedes_id, "supersedes_id")
         return _scope_of(_live(workspace, TableName.CASES, record.case_id, "case_id"))

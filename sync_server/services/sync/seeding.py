@@ -46,7 +46,7 @@ def _scopes(session: Session, table: TableName, records: Sequence[SQLModel]) -> 
         return [RowScope(r.org_unit_id, None, Work.MEDIATION) for r in items]
     if table is TableName.SUBJECTS:
         return [RowScope(r.org_unit_id, r.officer_id, Work.CORRECTION) for r in items]
-    if table in (TableName.PARTIES, TableName.AGREEMENTS):
+    if table in (TableName.PARTIES, TableName.AGREEMENTS, TableName.CASE_DOCUMENTS):
         cases = _scope_lookup(session, TableName.CASES, (r.case_id for r in items))
         return [cases[r.case_id] for r in items]
     if table is TableName.VISITS:
