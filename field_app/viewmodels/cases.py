@@ -17,6 +17,7 @@ from field_app.services.parties import parties_locked
 from field_app.services.photo_fetch import fetch_photos, missing_photos, previews
 from field_app.viewmodels.agreements import short_number
 from field_app.viewmodels.base import Observable, Saving, rejected_message, saves_once
+from field_app.viewmodels.case_progress import Progress, progress_of
 from shared_models.district_time import district_day
 from shared_models.domain import CaseRecord
 from shared_models.domain.cases import OPEN_CASE_STATUSES, CaseCategory, CaseStatus
@@ -170,6 +171,7 @@ class CaseDetailViewModel(Saving):
         self.reviews: list[ReviewLine] = []
         self.unsent = False
         self.parties_locked = False
+        self.progress: Progress | None = None
         """A sealed agreement names the parties: they are no longer edited."""
         self.error: Msg | None = None
         self.load()
@@ -231,6 +233,7 @@ class CaseDetailViewModel(Saving):
             for p in detail.parties
         ]
         self.parties_locked = parties_locked(store, self.case_id)
+        self.progress = progress_of(self.core, self.case_id, detail.parties, unsent)
         photos_by_owner: dict[UUID, list[str]] = {}
         for attachment in detail.attachments:
             if attachment.mime.startswith("image/"):

@@ -10,7 +10,7 @@ fields are kept as ``<group>.<n>.<name>``.
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
 
 from field_app.i18n import Msg, msg
@@ -158,7 +158,7 @@ class FormInput:
         text = self.text(name)
         if not text:
             return None
-        return datetime.fromisoformat(text).replace(tzinfo=self.zone)
+        return datetime.fromisoformat(text).replace(tzinfo=self.zone).astimezone(UTC)
 
     def yes(self, name: str) -> bool:
         return self.text(name) == YES

@@ -18,6 +18,7 @@ class Screen(StrEnum):
     CASE_NEW = "case_new"
     CASE_EDIT = "case_edit"
     PARTY_EDIT = "party_edit"
+    CASE_STEP = "case_step"
     VISIT_NEW = "visit_new"
     AGREEMENT_EDIT = "agreement_edit"
     AGREEMENT = "agreement"

@@ -4,9 +4,9 @@ import asyncio
 
 import flet as ft
 
-from field_app.i18n import msg
 from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel, StatusFilter
 from field_app.viewmodels.nav import Route, Screen
+from field_app.views.case_progress import number_line, progress_section
 from field_app.views.screen import ScreenView
 from field_app.views.theme import OVERDUE, PRIMARY, TEXT, UNSENT, WARNING, sz
 from field_app.views.widgets import (
@@ -139,20 +139,6 @@ class CaseDetailView(ScreenView):
 
         return open_agreement
 
-    def _new_agreement(self, _: ft.Event[ft.Control]) -> None:
-        self.ctx.go(Route.to(Screen.AGREEMENT_EDIT, case=str(self.vm.case_id)))
-
-    def _close(self, _: ft.Event[ft.Control]) -> None:
-        def close() -> None:
-            if self.vm.close():
-                self.ctx.toast(msg("case.closed_toast"))
-
-        self.ctx.confirm(
-            msg("case.close_title"),
-            msg("case.close_body", title=self.vm.title),
-            [(msg("case.close"), close, False)],
-        )
-
     def _thumbs(self, hashes: list[str]) -> ft.Control:
         return thumbnails(
             self.vm.previews(hashes),
@@ -207,46 +193,17 @@ class CaseDetailView(ScreenView):
         ]
         if vm.unsent:
             badges.append(badge(t("record.unsent"), UNSENT))
+        progress = vm.progress
         parts: list[ft.Control] = [
+            *(number_line(self.ctx, progress) if progress else []),
             ft.Row(badges, wrap=True, spacing=6),
             label(f"{t('field.source')}: {tr(vm.source)} · {t('cases.opened_on', day=opened)}"),
         ]
         if case.description:
             parts.append(ft.Text(case.description, size=sz(TEXT)))
-        if case.follow_up_due:
-            parts.append(label(t("case.follow_up_on", day=case.follow_up_due)))
         parts.append(error_line(tr(vm.error)))
-        if vm.is_open:
-            parts.append(
-                ft.Row(
-                    [
-                        primary_button(
-                            t("visit.new"),
-                            self._visit(VisitKind.MEDIATION_SESSION),
-                            ft.Icons.ADD,
-                            "visit-new",
-                        ),
-                        secondary_button(
-                            t("visit.follow_up"),
-                            self._visit(VisitKind.FOLLOW_UP),
-                            ft.Icons.EVENT_REPEAT,
-                            "follow-up-new",
-                        ),
-                        secondary_button(
-                            t("case.close"), self._close, ft.Icons.TASK_ALT, "case-close"
-                        ),
-                        secondary_button(
-                            t("case.edit"),
-                            self._go(Route.to(Screen.CASE_EDIT, id=str(vm.case_id))),
-                            ft.Icons.EDIT,
-                            "case-edit",
-                        ),
-                    ],
-                    wrap=True,
-                    spacing=8,
-                    run_spacing=8,
-                )
-            )
+        if progress is not None:
+            parts += progress_section(self.ctx, progress, self._go)
         parts += self._parties()
         parts.append(heading(t("case.timeline", count=len(vm.timeline))))
         if not vm.timeline:
@@ -297,8 +254,24 @@ class CaseDetailView(ScreenView):
             )
         if vm.is_open:
             parts.append(
-                secondary_button(
-                    t("agreement.new"), self._new_agreement, ft.Icons.HANDSHAKE, "agreement-new"
+                ft.Row(
+                    [
+                        secondary_button(
+                            t("visit.new"),
+                            self._visit(VisitKind.HOME_VISIT),
+                            ft.Icons.ADD,
+                            "visit-new",
+                        ),
+                        secondary_button(
+                            t("case.edit"),
+                            self._go(Route.to(Screen.CASE_EDIT, id=str(vm.case_id))),
+                            ft.Icons.EDIT,
+                            "case-edit",
+                        ),
+                    ],
+                    wrap=True,
+                    spacing=8,
+                    run_spacing=8,
                 )
             )
         if vm.reviews:

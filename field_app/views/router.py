@@ -29,6 +29,7 @@ _VIEWS: dict[Screen, type[ScreenView]] = {
     Screen.CASE_NEW: IntakeView,
     Screen.CASE_EDIT: StepFormView,
     Screen.PARTY_EDIT: StepFormView,
+    Screen.CASE_STEP: StepFormView,
     Screen.VISIT_NEW: VisitView,
     Screen.AGREEMENT_EDIT: AgreementFormView,
     Screen.AGREEMENT: AgreementView,

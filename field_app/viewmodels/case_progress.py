@@ -1,0 +1,121 @@
+"""Where a case stands in its life, for the case page: its number (the
+district's, or provisional until the acceptance has synced), the steps done
+(who, when), and what may come next — each step the lifecycle rule allows
+now (``case_lifecycle.next_steps``: an illegal step is never offered), with
+what it still lacks when something earlier is missing."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from field_app.core import FieldAppCore
+from field_app.i18n import Msg, msg
+from field_app.services.case_steps import case_progress, mediation_settings
+from field_app.services.directory import people
+from field_app.viewmodels.case_step_form import problem_message
+from field_app.viewmodels.nav import Route, Screen
+from shared_models.domain.case_forms import (
+    MediationSessionForm,
+    RightsNoticeForm,
+    TerminationForm,
+)
+from shared_models.domain.case_lifecycle import (
+    AFTER_AGREEMENT,
+    CaseStep,
+    follow_up_due,
+)
+from shared_models.domain.cases import PartyRecord
+
+
+@dataclass(frozen=True)
+class DoneLine:
+    """A step recorded: what, for whom, by whom, when."""
+
+    step: Msg
+    detail: str
+    who: Msg | str
+    when: datetime
+    unsent: bool
+
+
+@dataclass(frozen=True)
+class NextLine:
+    """A step the case may take now (``problem`` ``None``), or one that waits
+    for an earlier step (then ``problem`` says which and there is no route)."""
+
+    identifier: str
+    step: Msg
+    route: Route | None
+    problem: Msg | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    number: str | None
+    provisional: bool
+    done: list[DoneLine]
+    next: list[NextLine]
+    follow_up_due: date | None
+
+
+def _detail(document_content: object) -> str:
+    """A few words that tell one record of a step from another."""
+    if isinstance(document_content, RightsNoticeForm):
+        return document_content.party_name
+    if isinstance(document_content, MediationSessionForm):
+        return ", ".join(document_content.present[:4])
+    if isinstance(document_content, TerminationForm):
+        return document_content.reason.value
+    return ""
+
+
+def progress_of(
+    core: FieldAppCore, case_id: UUID, parties: list[PartyRecord], unsent: set[UUID]
+) -> Progress:
+    """The case's number, the steps done and the steps it may take next."""
+    store = core.store
+    settings = mediation_settings(store)
+    progress = case_progress(store, case_id, settings)
+    names = {person.id: person.display_name for person in people(store)}
+    me = core.user.id if core.user else None
+    done = [
+        DoneLine(
+            msg(f"step.{item.step.value}"),
+            _detail(item.document.content),
+            names.get(item.who, "") if item.who and item.who != me else msg("progress.you"),
+            item.when,
+            item.document.id in unsent,
+        )
+        for item in progress.steps_done
+    ]
+    case = str(case_id)
+    lines: list[NextLine] = []
+    for option in progress.next:
+        step = option.step
+        problem = problem_message(option.problem) if option.problem else None
+        if step is CaseStep.RIGHTS_NOTICE:
+            noticed = progress.facts.noticed
+            for index, party in enumerate(parties):
+                if party.id in noticed:
+                    continue
+                route = Route.to(Screen.CASE_STEP, case=case, kind=step.value, party=str(party.id))
+                lines.append(
+                    NextLine(
+                        f"step-rights_notice-{index}",
+                        msg("progress.notice_for", name=party.name),
+                        None if problem else route,
+                        problem,
+                    )
+                )
+            continue
+        if step is CaseStep.WRITTEN_AGREEMENT:
+            route = Route.to(Screen.AGREEMENT_EDIT, case=case)
+        else:
+            route = Route.to(Screen.CASE_STEP, case=case, kind=step.value)
+        lines.append(
+            NextLine(
+                f"step-{step.value}", msg(f"step.{step.value}"), None if problem else route, problem
+            )
+        )
+    due = follow_up_due(progress.facts, settings) if progress.status in AFTER_AGREEMENT else None
+    return Progress(progress.case_number, progress.provisional, done, lines, due)
