@@ -41,7 +41,7 @@ STRINGS: dict[str, str] = {
     "case.party_add": "Add a party",
     "case.party_edit": "Edit {name}",
     "case.parties_sealed": "The agreement is sealed: the parties stay as it names them.",
-    "progress.no_number": "Numbered when the case is accepted.",
+    "progress.no_number": "Numbered when the acceptance is registered.",
     "progress.provisional": "Provisional: the final number comes when it is sent",
     "progress.next": "Next",
     "progress.done": "Steps done ({count})",

@@ -41,7 +41,7 @@ STRINGS: dict[str, str] = {
     "case.party_add": "添加当事人",
     "case.party_edit": "修改 {name}",
     "case.parties_sealed": "协议已封存：当事人以协议所列为准。",
-    "progress.no_number": "受理后编号。",
+    "progress.no_number": "登记受理后编号。",
     "progress.provisional": "临时编号：同步后由区级分配正式案号",
     "progress.next": "下一步",
     "progress.done": "已完成步骤（{count}）",

@@ -24,7 +24,7 @@ from shared_models.domain.case_lifecycle import (
     CaseStep,
     follow_up_due,
 )
-from shared_models.domain.cases import PartyRecord
+from shared_models.domain.cases import CaseStatus, PartyRecord
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,8 @@ class NextLine:
 
 @dataclass(frozen=True)
 class Progress:
+    status: CaseStatus
+    """Where the case stands, its steps recorded on this phone included."""
     number: str | None
     provisional: bool
     done: list[DoneLine]
@@ -108,14 +110,17 @@ def progress_of(
                     )
                 )
             continue
+        identifier = f"step-{step.value}"
         if step is CaseStep.WRITTEN_AGREEMENT:
-            route = Route.to(Screen.AGREEMENT_EDIT, case=case)
+            identifier, route = "agreement-new", Route.to(Screen.AGREEMENT_EDIT, case=case)
         else:
             route = Route.to(Screen.CASE_STEP, case=case, kind=step.value)
         lines.append(
-            NextLine(
-                f"step-{step.value}", msg(f"step.{step.value}"), None if problem else route, problem
-            )
+            NextLine(identifier, msg(f"step.{step.value}"), None if problem else route, problem)
         )
     due = follow_up_due(progress.facts, settings) if progress.status in AFTER_AGREEMENT else None
-    return Progress(progress.case_number, progress.provisional, done, lines, due)
+    # A provisional number stands for one the district will give: only once
+    # the acceptance is registered (the push that brings it is numbered).
+    registered = not progress.provisional or progress.facts.steps[CaseStep.ACCEPTANCE] > 0
+    number = progress.case_number if registered else None
+    return Progress(progress.status, number, progress.provisional, done, lines, due)

@@ -199,8 +199,15 @@ class CaseDetailViewModel(Saving):
         return bool(report.fetched)
 
     @property
+    def current_status(self) -> CaseStatus | None:
+        """The case's status with the steps recorded on this phone (before they sync)."""
+        if self.progress is not None:
+            return self.progress.status
+        return self.case.status if self.case else None
+
+    @property
     def is_open(self) -> bool:
-        return self.case is not None and self.case.status in OPEN_CASE_STATUSES
+        return self.current_status in OPEN_CASE_STATUSES
 
     @property
     def title(self) -> str:
@@ -208,7 +215,8 @@ class CaseDetailViewModel(Saving):
 
     @property
     def status(self) -> Msg | None:
-        return msg(f"case.status.{self.case.status.value}") if self.case else None
+        status = self.current_status
+        return msg(f"case.status.{status.value}") if status else None
 
     @property
     def category(self) -> Msg | None:

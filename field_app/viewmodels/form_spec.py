@@ -20,6 +20,11 @@ YES, NO = "yes", "no"
 _NAME_SEPARATORS = re.compile(r"[\n,，、;；]+")
 
 
+def as_msg(text: str | Msg) -> Msg:
+    """An i18n key, or a message already made (one that names the case's own things)."""
+    return msg(text) if isinstance(text, str) else text
+
+
 class FieldKind(StrEnum):
     TEXT = "text"
     LONG_TEXT = "long_text"
@@ -55,7 +60,7 @@ class FormField:
 
     @property
     def label_msg(self) -> Msg:
-        return msg(self.label) if isinstance(self.label, str) else self.label
+        return as_msg(self.label)
 
     @property
     def options(self) -> tuple[tuple[str, Msg], ...]:
@@ -86,7 +91,15 @@ class FormStep:
 
     @property
     def title_msg(self) -> Msg:
-        return msg(self.title) if isinstance(self.title, str) else self.title
+        return as_msg(self.title)
+
+    @property
+    def note_msg(self) -> Msg | None:
+        return as_msg(self.note) if self.note else None
+
+    @property
+    def signer_msg(self) -> Msg | None:
+        return as_msg(self.signer_label) if self.signer_label else None
 
     def copy(self, n: int) -> "FormStep":
         """The ``n``-th (from 0) of a repeated group, its fields named for it."""

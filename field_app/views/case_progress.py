@@ -27,7 +27,7 @@ def number_line(ctx: ViewContext, progress: Progress) -> list[ft.Control]:
     if progress.number is None:
         return [label(ctx.t("progress.no_number"))]
     parts: list[ft.Control] = [
-        ft.Text(progress.number, size=sz(TITLE), weight=ft.FontWeight.W_600, selectable=True)
+        ft.Text(progress.number, size=sz(TITLE), weight=ft.FontWeight.W_600)
     ]
     if progress.provisional:
         parts.append(badge(ctx.t("progress.provisional"), WARNING))

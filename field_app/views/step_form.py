@@ -170,7 +170,7 @@ class StepFormView(ScreenView):
         step = vm.current
         signature = vm.signature(step.signer)
         parts: list[ft.Control] = [
-            ft.Text(tr(step.signer_label), size=sz(TITLE) + 2, weight=ft.FontWeight.W_600),
+            ft.Text(tr(step.signer_msg), size=sz(TITLE) + 2, weight=ft.FontWeight.W_600),
             info_line(t("signature.instruction"), ft.Icons.DRAW),
         ]
         if signature.fingerprint is not None:
@@ -216,7 +216,7 @@ class StepFormView(ScreenView):
         if vm.resumed:
             parts.append(info_line(t("draft.resumed"), ft.Icons.RESTORE))
         if step.note:
-            parts.append(card([ft.Text(tr(step.note), size=sz(TEXT))]))
+            parts.append(card([ft.Text(tr(step.note_msg), size=sz(TEXT))]))
         for spec in step.fields:
             parts += self._field(spec)
         if step.photos:
