@@ -34,6 +34,7 @@ from field_app.storage.store import LocalStore
 from field_app.sync.engine import SyncEngine
 from field_app.sync.status import SyncState, SyncStatus, count_attention
 from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
+from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.domain.org import Role
 from shared_models.protocol.auth import UserProfile
 
@@ -168,6 +169,8 @@ class FieldAppCore:
             self.set_server_url(server_url)
         user = self.session.login(username.strip(), password)
         self._remember_zone(self.session.district_time_zone)
+        if self.session.mediation is not None:
+            self.prefs.set("mediation", self.session.mediation.model_dump_json())
         if self.engine is not None:
             self.engine.request_sync()
         return user
@@ -239,6 +242,15 @@ class FieldAppCore:
         except ValueError:
             log.warning("unknown district time zone in ui.json; using the default")
             return district_zone(DEFAULT_DISTRICT_TIME_ZONE)
+
+    @property
+    def mediation(self) -> MediationSettings:
+        """The district's lifecycle rules as the last sign-in told them (the
+        defaults before one, or when what is kept no longer reads)."""
+        try:
+            return MediationSettings.model_validate_json(self.prefs.get("mediation") or "{}")
+        except ValueError:
+            return MediationSettings()
 
     def now(self) -> datetime:
         """Now on the district's clock (aware): what "today" and "due" count from."""

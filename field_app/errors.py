@@ -35,6 +35,17 @@ class AgreementSealedError(SaveRejectedError):
         super().__init__("status", SEALED_MESSAGE)
 
 
+class StepRefusedError(SaveRejectedError):
+    """A lifecycle step the case does not allow now (out of order, or an
+    earlier step it needs is missing): the device's answer before the
+    server's ``LIFECYCLE_STEP_NOT_ALLOWED`` / ``LIFECYCLE_STEP_MISSING``.
+    ``missing`` tells which (the screen offers the missing step)."""
+
+    def __init__(self, field: str | None, message: str, missing: bool) -> None:
+        super().__init__(field, message)
+        self.missing = missing
+
+
 class SyncError(Exception):
     """Base of every failure of a sync call."""
 

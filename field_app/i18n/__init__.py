@@ -20,6 +20,8 @@ from field_app.i18n import (
     admin_en,
     admin_zh_cn,
     en,
+    lifecycle_en,
+    lifecycle_zh_cn,
     mediation_en,
     mediation_zh_cn,
     supervision_en,
@@ -33,9 +35,16 @@ TABLES: dict[str, Mapping[str, str]] = {
         **zh_cn.STRINGS,
         **supervision_zh_cn.STRINGS,
         **admin_zh_cn.STRINGS,
+        **lifecycle_zh_cn.STRINGS,
         **mediation_zh_cn.STRINGS,
     },
-    "en": {**en.STRINGS, **supervision_en.STRINGS, **admin_en.STRINGS, **mediation_en.STRINGS},
+    "en": {
+        **en.STRINGS,
+        **supervision_en.STRINGS,
+        **admin_en.STRINGS,
+        **lifecycle_en.STRINGS,
+        **mediation_en.STRINGS,
+    },
 }
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}
 """Language code → its own name (a language is always offered in itself)."""

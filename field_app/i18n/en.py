@@ -193,7 +193,6 @@ STRINGS: dict[str, str] = {
     "cases.none": "No cases here yet.",
     "cases.none_found": "No case matches. Try fewer words.",
     "cases.opened_on": "opened {day}",
-    "case.status.intake": "Intake",
     "case.status.investigating": "Investigating",
     "case.status.mediating": "Mediating",
     "case.status.agreed": "Agreed",

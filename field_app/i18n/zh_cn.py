@@ -187,7 +187,6 @@ STRINGS: dict[str, str] = {
     "cases.none": "暂无案件。",
     "cases.none_found": "没有找到，请减少关键词。",
     "cases.opened_on": "{day} 受理",
-    "case.status.intake": "已受理",
     "case.status.investigating": "调查中",
     "case.status.mediating": "调解中",
     "case.status.agreed": "已达成协议",

@@ -1,34 +1,58 @@
-"""TEMPORARY stand-in for med-flow's device services (to be replaced by theirs on merge)."""
+"""The lifecycle of a case on the device: recording its steps (the forms of
+``case_documents``), what the case page shows of them, and the status a
+case has with the steps this device has not synced yet.
 
-import hashlib
-import uuid
-from collections import Counter
+Every step is checked here with the contract's rule
+(``shared_models/domain/case_lifecycle.py``) before it is saved, against
+what the device holds of the case; the server checks it again. The
+status, follow-up date and number are the server's (``CaseRecord``
+fields it sets): the device never writes them, it *shows* a case as the
+server holds it moved on by its own unsynced steps (``effective_cases``),
+so a step the server refuses leaves nothing to undo.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from uuid import UUID
+from datetime import date, datetime, tzinfo
+from typing import Any
+from uuid import UUID, uuid4
 
-from pydantic import JsonValue, TypeAdapter, ValidationError
-from sqlmodel import col
+from pydantic import JsonValue
+from sqlalchemy import func, select, true
+from sqlmodel import Session, col
 
-from field_app.errors import SaveRejectedError
-from field_app.services.cases import case_detail
-from field_app.services.photos import prepare_photo
-from field_app.services.records import as_record, live, read_rows
-from field_app.storage.blobs import LocalBlobStore
+from field_app.errors import SaveRejectedError, StepRefusedError
+from field_app.services.records import as_record, live, read_rows, validate_fields
 from field_app.storage.store import LocalStore
-from field_app.storage.tables import LocalCaseDocument
+from field_app.storage.tables import (
+    LocalAgreement,
+    LocalCase,
+    LocalCaseDocument,
+    LocalParty,
+    OutboxEntry,
+)
 from shared_models.district_time import DEFAULT_ZONE
-from shared_models.domain.agreements import SignatureKind, SignatureRef, SignerRole
-from shared_models.domain.attachments import AttachmentKind, AttachmentOwner
-from shared_models.domain.case_documents import CaseDocumentRecord
-from shared_models.domain.case_forms import CaseDocumentKind, CaseForm
+from shared_models.domain import (
+    AgreementRecord,
+    CaseDocumentFields,
+    CaseDocumentRecord,
+    CaseRecord,
+    PartyRecord,
+)
+from shared_models.domain.agreements import AgreementStatus, SignatureRef
+from shared_models.domain.case_forms import AcceptanceForm, CaseDocumentKind, CaseForm
 from shared_models.domain.case_lifecycle import (
     CaseFacts,
     CaseStep,
     MediationSettings,
+    ProblemKind,
     StepOption,
     StepProblem,
     facts_of,
+    follow_up_due,
+    form_problem,
+    judicial_deadline,
     next_steps,
     status_after,
     step_of,
@@ -36,167 +60,303 @@ from shared_models.domain.case_lifecycle import (
 )
 from shared_models.domain.case_numbers import provisional_case_number, unit_short_name
 from shared_models.domain.cases import CaseStatus
-from shared_models.problems import first_problem
 from shared_models.protocol.tables import TableName
 from shared_models.wire import to_json_value
 
-_FORM: TypeAdapter[CaseForm] = TypeAdapter(CaseForm)
+_UNSENT = ("pending", "sent")
 
 
-class StepRefusedError(SaveRejectedError):
-    def __init__(self, problem: StepProblem) -> None:
-        super().__init__(problem.field, problem.message)
-        self.problem = problem
+def refuse(problem: StepProblem) -> SaveRejectedError:
+    """The device's refusal of a step, as the server would refuse it."""
+    if problem.kind is ProblemKind.INVALID:
+        return SaveRejectedError(problem.field, problem.message)
+    return StepRefusedError(problem.field, problem.message, problem.kind is ProblemKind.MISSING)
 
 
-def mediation_settings(store: LocalStore) -> MediationSettings:
-    return MediationSettings()
+# -- the case as the device shows it -------------------------------------------
 
 
-def case_documents(store: LocalStore, case_id: UUID) -> list[CaseDocumentRecord]:
+def unsynced_steps(session: Session, case_ids: Iterable[UUID] | None) -> dict[UUID, list[CaseStep]]:
+    """Per case (of ``case_ids``; ``None``: every case), the steps this
+    device recorded that the server has not acknowledged yet (refused ones
+    excluded), in the order they were made."""
+    wanted = None if case_ids is None else list(case_ids)
+    found: dict[UUID, list[tuple[int, CaseStep]]] = defaultdict(list)
+    if wanted == []:
+        return {}
+    documents = session.execute(
+        select(
+            col(LocalCaseDocument.case_id), col(LocalCaseDocument.kind), func.min(OutboxEntry.seq)
+        )
+        .join(OutboxEntry, col(OutboxEntry.record_id) == col(LocalCaseDocument.id))
+        .where(
+            col(OutboxEntry.table_name) == TableName.CASE_DOCUMENTS.value,
+            col(OutboxEntry.state).in_(_UNSENT),
+            col(LocalCaseDocument.version) == 0,
+            col(LocalCaseDocument.deleted).is_(False),
+            true() if wanted is None else col(LocalCaseDocument.case_id).in_(wanted),
+        )
+        .group_by(col(LocalCaseDocument.id))
+    )
+    for case_id, kind, seq in documents:
+        found[case_id].append((seq, CaseStep(kind)))
+    # A sealed agreement changes no more: an unsent change of one is its seal.
+    seals = session.execute(
+        select(col(LocalAgreement.case_id), func.min(OutboxEntry.seq))
+        .join(OutboxEntry, col(OutboxEntry.record_id) == col(LocalAgreement.id))
+        .where(
+            col(OutboxEntry.table_name) == TableName.AGREEMENTS.value,
+            col(OutboxEntry.state).in_(_UNSENT),
+            col(LocalAgreement.status) == AgreementStatus.SIGNED.value,
+            true() if wanted is None else col(LocalAgreement.case_id).in_(wanted),
+        )
+        .group_by(col(LocalAgreement.id))
+    )
+    for case_id, seq in seals:
+        found[case_id].append((seq, CaseStep.WRITTEN_AGREEMENT))
+    return {case_id: [step for _, step in sorted(steps)] for case_id, steps in found.items()}
+
+
+def effective_cases(
+    store: LocalStore,
+    session: Session,
+    cases: Sequence[CaseRecord],
+    settings: MediationSettings | None = None,
+    zone: tzinfo = DEFAULT_ZONE,
+) -> list[CaseRecord]:
+    """``cases`` as the user sees them: the server's status moved on by
+    this device's unsynced steps, and the follow-up date that follows."""
+    pending = unsynced_steps(session, [case.id for case in cases])
+    if not pending:
+        return list(cases)
+    shown = []
+    for case in cases:
+        steps = pending.get(case.id)
+        if steps is None:
+            shown.append(case)
+            continue
+        status = CaseStatus(case.status)
+        for step in steps:
+            status = status_after(status, step)
+        facts = _facts(store, session, case.id, status, zone)
+        due = follow_up_due(facts, settings or MediationSettings())
+        shown.append(case.model_copy(update={"status": status, "follow_up_due": due}))
+    return shown
+
+
+def _facts(
+    store: LocalStore, session: Session, case_id: UUID, status: CaseStatus, zone: tzinfo
+) -> CaseFacts:
+    parties = read_rows(
+        store,
+        session,
+        TableName.PARTIES,
+        PartyRecord,
+        live(TableName.PARTIES).where(col(LocalParty.case_id) == case_id),
+    )
+    agreements = read_rows(
+        store,
+        session,
+        TableName.AGREEMENTS,
+        AgreementRecord,
+        live(TableName.AGREEMENTS).where(
+            col(LocalAgreement.case_id) == case_id,
+            col(LocalAgreement.status) == AgreementStatus.SIGNED.value,
+        ),
+    )
+    return facts_of(
+        status,
+        [(party.id, party.name) for party in parties],
+        [(document.id, document) for document in _documents(store, session, case_id)],
+        [(agreement.id, agreement) for agreement in agreements],
+        zone,
+    )
+
+
+def _documents(store: LocalStore, session: Session, case_id: UUID) -> list[CaseDocumentRecord]:
+    return read_rows(
+        store,
+        session,
+        TableName.CASE_DOCUMENTS,
+        CaseDocumentRecord,
+        live(TableName.CASE_DOCUMENTS)
+        .where(col(LocalCaseDocument.case_id) == case_id)
+        .order_by(col(LocalCaseDocument.recorded_at), col(LocalCaseDocument.id)),
+    )
+
+
+def case_facts(
+    store: LocalStore, case_id: UUID, zone: tzinfo = DEFAULT_ZONE
+) -> tuple[CaseRecord, CaseFacts]:
+    """The case as the user sees it and its facts (``SaveRejectedError``
+    when the device holds no such case)."""
     with store.transaction() as session:
         found = read_rows(
             store,
             session,
-            TableName.CASE_DOCUMENTS,
-            CaseDocumentRecord,
-            live(TableName.CASE_DOCUMENTS).where(col(LocalCaseDocument.case_id) == case_id),
+            TableName.CASES,
+            CaseRecord,
+            live(TableName.CASES).where(col(LocalCase.id) == case_id),
         )
-    return sorted(found, key=lambda d: d.recorded_at)
+        if not found:
+            raise SaveRejectedError("case_id", "there is no such case on this device")
+        [case] = effective_cases(store, session, found, zone=zone)
+        return case, _facts(store, session, case_id, CaseStatus(case.status), zone)
 
 
-def _facts(store: LocalStore, case_id: UUID) -> CaseFacts:
-    detail = case_detail(store, case_id)
-    if detail is None:
-        raise SaveRejectedError("case_id", "no such case")
-    docs = case_documents(store, case_id)
-    status = detail.case.status
-    for d in docs:
-        status = status_after(status, step_of(d.kind))
-    return facts_of(
-        status,
-        [(p.id, p.name) for p in detail.parties],
-        [(d.id, d) for d in docs],
-        [(a.id, a) for a in detail.agreements],
-        DEFAULT_ZONE,
-    )
+# -- recording steps ------------------------------------------------------------
+
+
+def check_step(
+    store: LocalStore,
+    case_id: UUID,
+    step: CaseStep,
+    form: Any,
+    settings: MediationSettings,
+    zone: tzinfo = DEFAULT_ZONE,
+) -> CaseRecord:
+    """Refuse ``step`` (with ``form``) if the case does not allow it now;
+    the case as the user sees it otherwise."""
+    case, facts = case_facts(store, case_id, zone)
+    if case.status == CaseStatus.ARCHIVED:
+        raise SaveRejectedError("case_id", "the case is archived: its file is closed")
+    problem = step_problem(step, facts, settings, form)
+    if problem is not None:
+        raise refuse(problem)
+    return case
 
 
 def record_step(
-    store: LocalStore, case_id: UUID, content: dict[str, JsonValue], settings: MediationSettings
+    store: LocalStore,
+    case_id: UUID,
+    form: CaseForm,
+    settings: MediationSettings,
+    signatures: Sequence[SignatureRef] = (),
+    at: datetime | None = None,
+    zone: tzinfo = DEFAULT_ZONE,
+    document_id: UUID | None = None,
 ) -> CaseDocumentRecord:
-    try:
-        form = _FORM.validate_python(content)
-    except ValidationError as error:
-        where, message = first_problem(error)
-        raise SaveRejectedError(f"content.{where}", message) from None
-    step = step_of(CaseDocumentKind(form.kind))
-    problem = step_problem(step, _facts(store, case_id), settings, form)
-    if problem is not None:
-        raise StepRefusedError(problem)
-    doc_id = uuid.uuid4()
-    record = store.records.save(
-        TableName.CASE_DOCUMENTS,
-        doc_id,
-        {
-            "case_id": str(case_id),
-            "kind": form.kind,
-            "content": to_json_value(form),
-            "signatures": [],
-            "recorded_at": to_json_value(store.now()),
-        },
-    )
+    """Record a step: its form becomes a document of the case, checked by
+    the lifecycle rule first. ``document_id``: an id chosen beforehand (a
+    photo or signature attached before the form is saved)."""
+    fields: dict[str, JsonValue] = {
+        "case_id": str(case_id),
+        "kind": form.kind,
+        "content": to_json_value(form),
+        "signatures": to_json_value(list(signatures)),
+        "recorded_at": to_json_value(at or store.now()),
+    }
+    validate_fields(CaseDocumentFields, fields)
+    check_step(store, case_id, step_of(CaseDocumentKind(form.kind)), form, settings, zone)
+    record = store.records.save(TableName.CASE_DOCUMENTS, document_id or uuid4(), fields)
     return as_record(CaseDocumentRecord, record)
 
 
-def add_document_signature(
+def edit_document(
     store: LocalStore,
-    blobs: LocalBlobStore,
     document_id: UUID,
-    signer_role: SignerRole,
-    signer_name: str,
-    party_id: UUID | None,
-    image: bytes,
-    kind: SignatureKind,
-) -> None:
-    if kind is SignatureKind.FINGERPRINT:
-        photo = prepare_photo(image)
-        data, mime = photo.jpeg, "image/jpeg"
-    else:
-        data, mime = image, "image/png"
-    sha = hashlib.sha256(data).hexdigest()
-    blobs.put(data, mime)
-    attachment_id = uuid.uuid4()
-    store.records.save(
-        TableName.ATTACHMENTS,
-        attachment_id,
-        {
-            "owner_table": AttachmentOwner.CASE_DOCUMENTS.value,
-            "owner_id": str(document_id),
-            "kind": AttachmentKind(kind.value).value,
-            "sha256": sha,
-            "size": len(data),
-            "mime": mime,
-            "taken_at": to_json_value(store.now()),
-        },
-    )
-    current = store.records.get(TableName.CASE_DOCUMENTS, document_id) or {}
-    signatures = list(current.get("signatures") or [])  # type: ignore[arg-type]
-    signatures.append(
-        to_json_value(
-            SignatureRef(
-                signer_role=signer_role,
-                signer_name=signer_name,
-                party_id=party_id,
-                kind=kind,
-                attachment_id=attachment_id,
-                sha256=sha,
-                signed_at=store.now(),
-            )
-        )
-    )
-    store.records.save(TableName.CASE_DOCUMENTS, document_id, {"signatures": signatures})
+    form: CaseForm | None = None,
+    signatures: Sequence[SignatureRef] | None = None,
+    zone: tzinfo = DEFAULT_ZONE,
+) -> CaseDocumentRecord:
+    """Correct a recorded document: its form (of the same kind) or its
+    signatures. A recorded step is never deleted, only corrected."""
+    stored = store.records.get(TableName.CASE_DOCUMENTS, document_id)
+    if stored is None:
+        raise SaveRejectedError(None, "there is no such document")
+    document = as_record(CaseDocumentRecord, stored)
+    changes: dict[str, JsonValue] = {}
+    if form is not None:
+        if form.kind != document.kind:
+            raise SaveRejectedError("kind", "a document's kind never changes")
+        changes["content"] = to_json_value(form)
+    if signatures is not None:
+        changes["signatures"] = to_json_value(list(signatures))
+    case, facts = case_facts(store, document.case_id, zone)
+    if case.status == CaseStatus.ARCHIVED:
+        raise SaveRejectedError("case_id", "the case is archived: its file is closed")
+    if form is not None:
+        problem = form_problem(form, facts)
+        if problem is not None:
+            raise refuse(problem)
+    record = store.records.save(TableName.CASE_DOCUMENTS, document_id, changes)
+    return as_record(CaseDocumentRecord, record)
+
+
+# -- the case page ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class StepDone:
-    document: CaseDocumentRecord
+    """One recorded step: what, which record, who recorded it and when,
+    and whether the server has it yet."""
+
     step: CaseStep
-    who: UUID | None
-    when: datetime
+    record_id: UUID
+    recorded_at: datetime
+    recorded_by: UUID | None
+    synced: bool
 
 
 @dataclass(frozen=True)
 class CaseProgress:
-    status: CaseStatus
-    case_number: str | None
+    """What the case page shows of the lifecycle."""
+
+    case: CaseRecord
+    number: str
+    """The case number; a provisional one (``provisional``) until the
+    server numbers an accepted case; empty before acceptance."""
     provisional: bool
-    steps_done: list[StepDone]
+    done: list[StepDone]
     next: list[StepOption]
-    facts: CaseFacts
+    judicial_deadline: date | None
 
 
-def case_progress(store: LocalStore, case_id: UUID, settings: MediationSettings) -> CaseProgress:
-    detail = case_detail(store, case_id)
-    assert detail is not None
-    facts = _facts(store, case_id)
-    number = detail.case.case_number
-    if number is None and facts.status not in (CaseStatus.APPLIED, CaseStatus.REFUSED):
-        unit = store.records.get(TableName.ORG_UNITS, detail.case.org_unit_id) or {}
-        short = unit_short_name(str(unit.get("short_name") or ""), str(unit.get("name") or ""))
-        number = provisional_case_number(store.now().year, short)
+def case_documents(store: LocalStore, case_id: UUID) -> list[CaseDocumentRecord]:
+    """The case's documents in the order they were recorded."""
+    with store.transaction() as session:
+        return _documents(store, session, case_id)
+
+
+def case_progress(
+    store: LocalStore, case_id: UUID, settings: MediationSettings, zone: tzinfo = DEFAULT_ZONE
+) -> CaseProgress:
+    """The steps done (documents and sealed agreements, oldest first), what
+    may come next with what each still needs, the number, the judicial
+    window."""
+    case, facts = case_facts(store, case_id, zone)
+    with store.transaction() as session:
+        documents = _documents(store, session, case_id)
+        agreements = read_rows(
+            store,
+            session,
+            TableName.AGREEMENTS,
+            AgreementRecord,
+            live(TableName.AGREEMENTS).where(
+                col(LocalAgreement.case_id) == case_id,
+                col(LocalAgreement.status) == AgreementStatus.SIGNED.value,
+            ),
+        )
     done = [
-        StepDone(d, step_of(d.kind), d.created_by, d.recorded_at)
-        for d in case_documents(store, case_id)
+        StepDone(step_of(d.kind), d.id, d.recorded_at, d.created_by, d.version > 0)
+        for d in documents
+    ] + [
+        StepDone(CaseStep.WRITTEN_AGREEMENT, a.id, a.signed_at, a.created_by, a.version > 0)
+        for a in agreements
+        if a.signed_at is not None
     ]
-    return CaseProgress(
-        facts.status,
-        number,
-        detail.case.case_number is None,
-        done,
-        next_steps(facts, settings),
-        facts,
-    )
+    done.sort(key=lambda item: item.recorded_at)
+    number, provisional = case.case_number or "", False
+    acceptance = next((d.content for d in documents if isinstance(d.content, AcceptanceForm)), None)
+    if not number and acceptance is not None:
+        number, provisional = _provisional(store, case, acceptance.accepted_on.year), True
+    deadline = None
+    if facts.written_agreements and facts.agreed_on is not None:
+        deadline = judicial_deadline(facts.agreed_on, settings)
+    return CaseProgress(case, number, provisional, done, next_steps(facts, settings), deadline)
 
 
-_ = Counter
+def _provisional(store: LocalStore, case: CaseRecord, year: int) -> str:
+    unit = store.records.get(TableName.ORG_UNITS, case.org_unit_id) or {}
+    short = unit_short_name(str(unit.get("short_name") or ""), str(unit.get("name") or ""))
+    return provisional_case_number(year, short)

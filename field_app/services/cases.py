@@ -9,15 +9,16 @@ not leave a case behind without its parties.
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from field_app.errors import SaveRejectedError
+from field_app.services.case_steps import case_facts, effective_cases, record_step, unsynced_steps
 from field_app.services.records import as_record, live, read_rows, units_below, validate_fields
 from field_app.services.search import search_ids
 from field_app.storage.store import LocalStore
@@ -32,6 +33,7 @@ from field_app.storage.tables import (
 from shared_models.domain import (
     AgreementRecord,
     AttachmentRecord,
+    CaseDocumentRecord,
     CaseFields,
     CaseRecord,
     PartyFields,
@@ -39,7 +41,16 @@ from shared_models.domain import (
     ReviewRecord,
     VisitRecord,
 )
-from shared_models.domain.cases import CaseCategory, CaseSource, CaseStatus, PartyKind, PartyRole
+from shared_models.domain.case_forms import CaseResult, ClosingReportForm, Performance
+from shared_models.domain.case_lifecycle import PARTIES_EDITABLE, MediationSettings
+from shared_models.domain.cases import (
+    INITIAL_CASE_STATUSES,
+    CaseCategory,
+    CaseSource,
+    CaseStatus,
+    PartyKind,
+    PartyRole,
+)
 from shared_models.protocol.tables import TableName
 from shared_models.wire import to_json_value
 
@@ -80,7 +91,9 @@ class CaseIntake:
     description: str = ""
     mediator_id: UUID | None = None
     opened_at: datetime | None = None
-    follow_up_due: date | None = None
+    status: CaseStatus = CaseStatus.ACCEPTED
+    """``accepted`` (受理 at once; the registration form may follow) or
+    ``applied`` (an application to accept or refuse)."""
 
 
 @dataclass(frozen=True)
@@ -106,8 +119,10 @@ def open_case(store: LocalStore, intake: CaseIntake, parties: Sequence[NewParty]
         "org_unit_id": str(intake.org_unit_id),
         "mediator_id": str(intake.mediator_id) if intake.mediator_id else None,
         "opened_at": to_json_value(intake.opened_at or store.now()),
-        "follow_up_due": to_json_value(intake.follow_up_due),
+        "status": intake.status.value,
     }
+    if intake.status not in INITIAL_CASE_STATUSES:
+        raise SaveRejectedError("status", "a case starts applied or accepted")
     validate_fields(CaseFields, case_fields)
     for index, party in enumerate(parties):
         validate_fields(PartyFields, party.fields(case_id), prefix=f"parties.{index}.")
@@ -118,26 +133,86 @@ def open_case(store: LocalStore, intake: CaseIntake, parties: Sequence[NewParty]
 
 
 def add_party(store: LocalStore, case_id: UUID, party: NewParty) -> PartyRecord:
+    """A party named later: refused once the case's parties are fixed."""
+    _parties_editable(store, case_id)
     record = store.records.save(TableName.PARTIES, uuid.uuid4(), party.fields(case_id))
     return as_record(PartyRecord, record)
 
 
+def edit_party(store: LocalStore, party_id: UUID, changes: Mapping[str, JsonValue]) -> PartyRecord:
+    """Correct a party's particulars (not which case they are of)."""
+    party = _party(store, party_id)
+    if "case_id" in changes and str(changes["case_id"]) != str(party.case_id):
+        raise SaveRejectedError("case_id", "a party stays with their case")
+    _parties_editable(store, party.case_id)
+    record = store.records.save(TableName.PARTIES, party_id, dict(changes))
+    return as_record(PartyRecord, record)
+
+
+def remove_party(store: LocalStore, party_id: UUID) -> None:
+    """Remove a party named by mistake, while the parties may change."""
+    _parties_editable(store, _party(store, party_id).case_id)
+    store.records.delete(TableName.PARTIES, party_id)
+
+
+def _party(store: LocalStore, party_id: UUID) -> PartyRecord:
+    stored = store.records.get(TableName.PARTIES, party_id)
+    if stored is None:
+        raise SaveRejectedError(None, "there is no such party")
+    return as_record(PartyRecord, stored)
+
+
+def _parties_editable(store: LocalStore, case_id: UUID) -> None:
+    case, _ = case_facts(store, case_id)
+    if case.status not in PARTIES_EDITABLE:
+        raise SaveRejectedError("case_id", f"the parties of a case that is {case.status} are fixed")
+
+
 def update_case(store: LocalStore, case_id: UUID, changes: Mapping[str, JsonValue]) -> CaseRecord:
-    """Change some of a case's fields; closing goes through ``close_case``."""
-    if changes.get("status") == CaseStatus.CLOSED.value:
-        raise SaveRejectedError("status", "close a case with close_case")
+    """Edit a case: title, category, source, description, mediator. Its
+    status follows its steps (``case_steps.record_step``); its number,
+    follow-up date and closing time are the server's."""
+    if "status" in changes:
+        raise SaveRejectedError("status", "a case's status follows its steps: record the step")
+    case, _ = case_facts(store, case_id)
+    if case.status == CaseStatus.ARCHIVED:
+        raise SaveRejectedError("case_id", "the case is archived: its file is closed")
     record = store.records.save(TableName.CASES, case_id, dict(changes))
     return as_record(CaseRecord, record)
 
 
-def close_case(store: LocalStore, case_id: UUID, at: datetime | None = None) -> CaseRecord:
-    """结案: status closed and the time it was closed."""
-    record = store.records.save(
-        TableName.CASES,
-        case_id,
-        {"status": CaseStatus.CLOSED.value, "closed_at": to_json_value(at or store.now())},
+_RESULTS = {
+    CaseStatus.FAILED: CaseResult.FAILED,
+    CaseStatus.REFUSED: CaseResult.REFUSED,
+    CaseStatus.REFERRED: CaseResult.REFERRED,
+}
+
+
+def close_case(
+    store: LocalStore,
+    case_id: UUID,
+    settings: MediationSettings | None = None,
+    summary: str | None = None,
+    performance: Performance = Performance.NOT_APPLICABLE,
+    at: datetime | None = None,
+) -> CaseDocumentRecord:
+    """结案: the closing report, its result read from the case (agreed in
+    writing or by word, failed, refused, referred). ``summary`` is the
+    report's short account (the case's description or title when none is
+    given). Refused as the lifecycle says (e.g. before a due follow-up)."""
+    case, facts = case_facts(store, case_id)
+    result = _RESULTS.get(CaseStatus(case.status))
+    if result is None:
+        written = bool(facts.written_agreements)
+        result = CaseResult.AGREED_WRITTEN if written else CaseResult.AGREED_ORAL
+    moment = at or store.now()
+    form = ClosingReportForm(
+        closed_on=moment.date(),
+        result=result,
+        performance=performance,
+        summary=summary or case.description or case.title,
     )
-    return as_record(CaseRecord, record)
+    return record_step(store, case_id, form, settings or MediationSettings(), at=moment)
 
 
 def list_cases(
@@ -148,12 +223,21 @@ def list_cases(
     limit: int | None = None,
 ) -> list[CaseRecord]:
     """Cases, newest first: of one status (or several), of a unit and every
-    unit below it, matching a search (title, description, party names, notes)."""
+    unit below it, matching a search (title, description, party names, notes).
+    Each as the user sees it: moved on by this device's unsynced steps
+    (``case_steps.effective_cases``), and filtered by that status."""
     query = live(TableName.CASES)
-    if status is not None:
-        wanted = [status] if isinstance(status, CaseStatus) else list(status)
-        query = query.where(col(LocalCase.status).in_([s.value for s in wanted]))
+    wanted: list[CaseStatus] | None = None
     with store.transaction() as session:
+        if status is not None:
+            wanted = [status] if isinstance(status, CaseStatus) else list(status)
+            stepped = list(unsynced_steps(session, None))
+            query = query.where(
+                or_(
+                    col(LocalCase.status).in_([s.value for s in wanted]),
+                    col(LocalCase.id).in_(stepped),
+                )
+            )
         if org_unit is not None:
             query = query.where(col(LocalCase.org_unit_id).in_(units_below(session, org_unit)))
         if search is not None:
@@ -172,11 +256,15 @@ def list_cases(
                 )
             ]
             found.sort(key=lambda case: (-case.opened_at.timestamp(), str(case.id)))
-            return found if limit is None else found[:limit]
-        query = query.order_by(col(LocalCase.opened_at).desc(), col(LocalCase.id))
-        if limit is not None:
-            query = query.limit(limit)
-        return read_rows(store, session, TableName.CASES, CaseRecord, query)
+        else:
+            query = query.order_by(col(LocalCase.opened_at).desc(), col(LocalCase.id))
+            if limit is not None:
+                query = query.limit(limit)
+            found = read_rows(store, session, TableName.CASES, CaseRecord, query)
+        shown = effective_cases(store, session, found)
+    if wanted is not None:
+        shown = [case for case in shown if case.status in wanted]
+    return shown if limit is None else shown[:limit]
 
 
 def case_title(store: LocalStore, case_id: UUID) -> str:
@@ -204,7 +292,7 @@ def case_detail(store: LocalStore, case_id: UUID) -> CaseDetail | None:
         )
         if not found:
             return None
-        case = found[0]
+        [case] = effective_cases(store, session, found)
         parties = read_rows(
             store,
             session,

@@ -47,6 +47,7 @@ from field_app.storage.db import (
 )
 from field_app.storage.store import LocalStore
 from field_app.sync.client import API, SyncClient
+from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.protocol.auth import LoginResponse, UserProfile
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,8 @@ class DeviceSession:
         self._new_device_id = _device_id()
         self.district_time_zone: str | None = None
         """The district's time zone the last sign-in answered (``None``: none yet)."""
+        self.mediation: MediationSettings | None = None
+        """The district's lifecycle rules the last sign-in answered."""
         self._lock_listeners: list[Callable[[], None]] = []
 
     # -- state ---------------------------------------------------------------
@@ -221,6 +224,7 @@ class DeviceSession:
                 username, password, self._new_device_id, self._name(username)
             )
             self.district_time_zone = answer.district_time_zone
+            self.mediation = answer.mediation
             if answer.must_change_password:
                 self._pending_change = PendingChange(answer, password)
             else:
@@ -235,6 +239,7 @@ class DeviceSession:
             self._revoke(answer.token)
             raise DifferentUserError("this phone holds another user's work; sign that user out")
         self.district_time_zone = answer.district_time_zone
+        self.mediation = answer.mediation
         if answer.must_change_password:
             self._pending_change = PendingChange(answer, password)
             return answer.user

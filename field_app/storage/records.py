@@ -60,7 +60,7 @@ class Records:
             raise SaveRejectedError("table", f"{table} cannot be changed on a device")
         writable = set(spec.fields.model_fields)
         for name in fields:
-            if name in SERVER_OWNED_FIELDS or name not in writable:
+            if name in SERVER_OWNED_FIELDS or name in spec.server_fields or name not in writable:
                 raise SaveRejectedError(name, f"{table} has no field {name} that can be set")
         model = LOCAL_TABLES[table]
         with transaction(self.engine) as session:
@@ -93,7 +93,9 @@ class Records:
                 record = {**current, **changed}
             self.write_row(session, table, record, exists=row is not None)
             base = None if row is None or not row.version else row.version  # type: ignore[attr-defined]
-            self.outbox.enqueue(session, table, record_id, "upsert", base, changed)
+            # What the server sets (a case's number, follow-up date) is never sent.
+            sent = {n: v for n, v in changed.items() if n not in spec.server_fields}
+            self.outbox.enqueue(session, table, record_id, "upsert", base, sent)
             return record
 
     def delete(self, table: TableName, record_id: UUID) -> None:

@@ -8,18 +8,21 @@ from uuid import UUID
 from field_app.core import FieldAppCore
 from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
-from field_app.services.cases import NewParty, case_detail, update_case
-from field_app.services.parties import (
-    PartiesSealedError,
-    add_case_party,
-    party_record,
-    update_party,
-)
+from field_app.services.case_steps import case_facts
+from field_app.services.cases import NewParty, add_party, case_detail, edit_party, update_case
 from field_app.viewmodels.base import rejected_message
 from field_app.viewmodels.form_spec import FieldKind, FormField, FormInput, FormStep
 from field_app.viewmodels.step_form import FORM_DRAFT, StepFormViewModel
 from shared_models.domain import CaseRecord
+from shared_models.domain.case_lifecycle import PARTIES_EDITABLE
 from shared_models.domain.cases import CaseCategory, CaseSource, PartyKind, PartyRole
+
+
+class PartiesFixedError(SaveRejectedError):
+    """The case is agreed, ended or closed: its parties stay as they are."""
+
+    def __init__(self) -> None:
+        super().__init__("case_id", "the parties of this case are fixed")
 
 
 def case_steps() -> list[FormStep]:
@@ -145,8 +148,13 @@ class PartyFormViewModel(StepFormViewModel):
     def __init__(self, core: FieldAppCore, case_id: UUID, party_id: UUID | None = None) -> None:
         self.case_id = case_id
         self.party_id = party_id
-        party = party_record(core.store, party_id) if party_id else None
-        self.found = party_id is None or party is not None
+        detail = case_detail(core.store, case_id)
+        party = next((p for p in detail.parties if p.id == party_id), None) if detail else None
+        self.found = detail is not None and (party_id is None or party is not None)
+        self.editable = (
+            detail is not None
+            and case_facts(core.store, case_id, core.zone)[0].status in PARTIES_EDITABLE
+        )
         initial = {"role": PartyRole.OTHER.value, "kind": PartyKind.PERSON.value}
         if party is not None:
             initial = {
@@ -166,12 +174,14 @@ class PartyFormViewModel(StepFormViewModel):
         return msg("screen.party_edit" if self.party_id else "screen.party_new")
 
     def refusal(self, refused: SaveRejectedError) -> Msg:
-        if isinstance(refused, PartiesSealedError):
+        if isinstance(refused, PartiesFixedError):
             return msg("form.error.parties_sealed")
         return rejected_message(refused)
 
     def submit(self, form: FormInput) -> UUID:
         store = self.core.store
+        if not self.editable:
+            raise PartiesFixedError
         if self.party_id is None:
             party = NewParty(
                 role=PartyRole(form.text("role")),
@@ -181,7 +191,7 @@ class PartyFormViewModel(StepFormViewModel):
                 id_number=(form.optional("id_number") or "").upper() or None,
                 address=form.text("address"),
             )
-            return add_case_party(store, self.case_id, party).id
+            return add_party(store, self.case_id, party).id
         wanted = {name: form.text(name) for name in ("role", "kind", *PARTY_TEXTS)}
         wanted["id_number"] = wanted["id_number"].upper()
         changes = {
@@ -190,5 +200,5 @@ class PartyFormViewModel(StepFormViewModel):
             if value != self.before.get(name, "")
         }
         if changes:
-            update_party(store, self.party_id, changes)
+            edit_party(store, self.party_id, changes)
         return self.party_id

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
-from field_app.services.case_steps import case_progress, mediation_settings
+from field_app.services.case_steps import case_documents, case_progress
 from field_app.services.directory import people
 from field_app.viewmodels.case_step_form import problem_message
 from field_app.viewmodels.nav import Route, Screen
@@ -19,11 +19,7 @@ from shared_models.domain.case_forms import (
     RightsNoticeForm,
     TerminationForm,
 )
-from shared_models.domain.case_lifecycle import (
-    AFTER_AGREEMENT,
-    CaseStep,
-    follow_up_due,
-)
+from shared_models.domain.case_lifecycle import PARTIES_EDITABLE, CaseStep
 from shared_models.domain.cases import CaseStatus, PartyRecord
 
 
@@ -58,6 +54,7 @@ class Progress:
     done: list[DoneLine]
     next: list[NextLine]
     follow_up_due: date | None
+    parties_editable: bool
 
 
 def _detail(document_content: object) -> str:
@@ -76,19 +73,24 @@ def progress_of(
 ) -> Progress:
     """The case's number, the steps done and the steps it may take next."""
     store = core.store
-    settings = mediation_settings(store)
-    progress = case_progress(store, case_id, settings)
+    progress = case_progress(store, case_id, core.mediation, core.zone)
+    documents = {d.id: d for d in case_documents(store, case_id)}
+    noticed = {
+        d.content.party_id for d in documents.values() if isinstance(d.content, RightsNoticeForm)
+    }
     names = {person.id: person.display_name for person in people(store)}
     me = core.user.id if core.user else None
     done = [
         DoneLine(
-            msg(f"step.{item.step.value}"),
-            _detail(item.document.content),
-            names.get(item.who, "") if item.who and item.who != me else msg("progress.you"),
-            item.when,
-            item.document.id in unsent,
+            msg(f"case.step.{item.step.value}"),
+            _detail(documents[item.record_id].content) if item.record_id in documents else "",
+            msg("progress.you")
+            if item.recorded_by in (None, me)
+            else names.get(item.recorded_by, ""),
+            item.recorded_at,
+            not item.synced or item.record_id in unsent,
         )
-        for item in progress.steps_done
+        for item in progress.done
     ]
     case = str(case_id)
     lines: list[NextLine] = []
@@ -96,7 +98,6 @@ def progress_of(
         step = option.step
         problem = problem_message(option.problem) if option.problem else None
         if step is CaseStep.RIGHTS_NOTICE:
-            noticed = progress.facts.noticed
             for index, party in enumerate(parties):
                 if party.id in noticed:
                     continue
@@ -115,12 +116,15 @@ def progress_of(
             identifier, route = "agreement-new", Route.to(Screen.AGREEMENT_EDIT, case=case)
         else:
             route = Route.to(Screen.CASE_STEP, case=case, kind=step.value)
-        lines.append(
-            NextLine(identifier, msg(f"step.{step.value}"), None if problem else route, problem)
-        )
-    due = follow_up_due(progress.facts, settings) if progress.status in AFTER_AGREEMENT else None
-    # A provisional number stands for one the district will give: only once
-    # the acceptance is registered (the push that brings it is numbered).
-    registered = not progress.provisional or progress.facts.steps[CaseStep.ACCEPTANCE] > 0
-    number = progress.case_number if registered else None
-    return Progress(progress.status, number, progress.provisional, done, lines, due)
+        shown = None if problem else route
+        lines.append(NextLine(identifier, msg(f"case.step.{step.value}"), shown, problem))
+    status = progress.case.status
+    return Progress(
+        status=status,
+        number=progress.number or None,
+        provisional=progress.provisional,
+        done=done,
+        next=lines,
+        follow_up_due=progress.case.follow_up_due,
+        parties_editable=status in PARTIES_EDITABLE,
+    )

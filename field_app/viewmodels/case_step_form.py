@@ -10,31 +10,29 @@ tell what to do (the step that is missing, the step that is not allowed).
 from collections.abc import Callable
 from uuid import UUID
 
+from pydantic import TypeAdapter, ValidationError
+
 from field_app.core import FieldAppCore
-from field_app.errors import SaveRejectedError
+from field_app.errors import SaveRejectedError, StepRefusedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import agreement_in_effect
-from field_app.services.case_steps import (
-    StepRefusedError,
-    add_document_signature,
-    case_documents,
-    case_progress,
-    mediation_settings,
-    record_step,
-)
+from field_app.services.case_steps import case_documents, case_progress, edit_document, record_step
 from field_app.services.cases import case_detail
 from field_app.services.photos import attach_photo
+from field_app.services.signature_images import document_signature
 from field_app.viewmodels import case_forms_opening as opening
 from field_app.viewmodels import case_forms_outcome as outcome
 from field_app.viewmodels.base import rejected_message
 from field_app.viewmodels.case_form_spec import MEDIATOR, CaseFormSpec, StepContext
 from field_app.viewmodels.form_spec import FormInput, FormStep
 from field_app.viewmodels.step_form import FORM_DRAFT, StepFormViewModel
-from shared_models.district_time import district_day
 from shared_models.domain.agreements import SignatureKind, SignerRole
 from shared_models.domain.attachments import AttachmentOwner
-from shared_models.domain.case_forms import CaseDocumentKind, OralAgreementForm
-from shared_models.domain.case_lifecycle import ProblemKind, StepProblem, judicial_deadline
+from shared_models.domain.case_forms import CaseDocumentKind, CaseForm, OralAgreementForm
+from shared_models.domain.case_lifecycle import ProblemKind, StepProblem
+from shared_models.problems import first_problem
+
+_FORM: TypeAdapter[CaseForm] = TypeAdapter(CaseForm)
 
 FORMS: dict[CaseDocumentKind, Callable[[StepContext], CaseFormSpec]] = {
     CaseDocumentKind.APPLICATION: opening.application,
@@ -55,26 +53,30 @@ FORMS: dict[CaseDocumentKind, Callable[[StepContext], CaseFormSpec]] = {
 }
 
 
-def refusal_message(refused: SaveRejectedError) -> Msg:
-    """A lifecycle refusal (on the phone, or the server's words later) said
-    as what to do; any other refusal names its field."""
-    if isinstance(refused, StepRefusedError):
-        return problem_message(refused.problem)
-    return rejected_message(refused)
-
-
 MISSING = ("parties", "rights_notice", "follow_up", "judicial_application", "agreement_id")
 
 
+def missing_message(field: str | None) -> Msg:
+    """What an earlier step a step waits for, in the user's language."""
+    if field in MISSING:
+        return msg(f"step.missing.{field}")
+    return msg("step.error.missing", detail=field or "")
+
+
 def problem_message(problem: StepProblem) -> Msg:
-    """What a step still needs, or why it cannot be taken, in the user's language."""
+    """Why a step the case page lists cannot be taken yet."""
     if problem.kind is ProblemKind.MISSING:
-        if problem.field in MISSING:
-            return msg(f"step.missing.{problem.field}")
-        return msg("step.error.missing", detail=problem.field)
+        return missing_message(problem.field)
     if problem.kind is ProblemKind.NOT_ALLOWED:
         return msg("step.error.not_allowed")
     return msg("error.check_form", detail=problem.message)
+
+
+def refusal_message(refused: SaveRejectedError) -> Msg:
+    """A lifecycle refusal said as what to do; any other names its field."""
+    if isinstance(refused, StepRefusedError):
+        return missing_message(refused.field) if refused.missing else msg("step.error.not_allowed")
+    return rejected_message(refused)
 
 
 class CaseStepFormViewModel(StepFormViewModel):
@@ -108,22 +110,16 @@ class CaseStepFormViewModel(StepFormViewModel):
         party = next((p for p in detail.parties if p.id == party_id), None)
         if party_id is not None and party is None:
             return None
-        settings = mediation_settings(store)
-        agreement_id, obligations, deadline = None, [], None
+        progress = case_progress(store, self.case_id, core.mediation, core.zone)
+        agreement_id, obligations, oral = None, [], False
         written = agreement_in_effect(store, self.case_id)
         if written is not None:
             agreement_id, obligations = written.id, list(written.obligations)
-            if written.signed_at is not None:
-                deadline = judicial_deadline(district_day(written.signed_at, core.zone), settings)
         else:
-            oral = [
-                (d.id, d.content)
-                for d in case_documents(store, self.case_id)
-                if isinstance(d.content, OralAgreementForm)
-            ]
-            if oral:
-                agreement_id, obligations = oral[0][0], list(oral[0][1].obligations)
-        progress = case_progress(store, self.case_id, settings)
+            for document in case_documents(store, self.case_id):
+                if isinstance(document.content, OralAgreementForm):
+                    agreement_id, oral = document.id, True
+                    obligations = list(document.content.obligations)
         user = core.user
         return StepContext(
             case=detail.case,
@@ -133,14 +129,14 @@ class CaseStepFormViewModel(StepFormViewModel):
             party=party,
             agreement_id=agreement_id,
             obligations=obligations,
-            judicial_deadline=deadline,
-            status=progress.status,
-            oral=written is None and agreement_id is not None,
+            judicial_deadline=progress.judicial_deadline,
+            status=progress.case.status,
+            oral=oral,
         )
 
     @property
     def title(self) -> Msg:
-        return msg(f"step.{self.kind.value}")
+        return msg(f"case.step.{self.kind.value}")
 
     @property
     def subtitle(self) -> str:
@@ -152,22 +148,34 @@ class CaseStepFormViewModel(StepFormViewModel):
     def submit(self, form: FormInput) -> UUID:
         if self.spec is None or self.context is None:
             raise SaveRejectedError("case_id", "this case is not on this phone")
-        store, blobs = self.core.store, self.core.blobs
-        content = self.spec.content(form, self.context)
-        document = record_step(store, self.case_id, content, mediation_settings(store))
-        for signer, (image, fingerprint) in form.signatures.items():
-            party = next((p for p in self.context.parties if f"party:{p.id}" == signer), None)
-            add_document_signature(
-                store,
-                blobs,
-                document.id,
-                SignerRole.MEDIATOR if signer == MEDIATOR else SignerRole.PARTY,
-                party.name if party else self.context.user_name,
-                party.id if party else None,
-                image,
-                SignatureKind.FINGERPRINT if fingerprint else SignatureKind.SIGNATURE,
-            )
+        core = self.core
+        store, blobs = core.store, core.blobs
+        try:
+            content = _FORM.validate_python(self.spec.content(form, self.context))
+        except ValidationError as error:
+            where, message = first_problem(error)
+            raise SaveRejectedError(f"content.{where}" if where else "content", message) from None
+        document = record_step(store, self.case_id, content, core.mediation, zone=core.zone)
+        # The document first, then what it owns (its photos, the signatures'
+        # images), then the signatures it lists: the server meets them in this order.
         for photos in form.photos.values():
             for jpeg in photos:
                 attach_photo(store, blobs, AttachmentOwner.CASE_DOCUMENTS, document.id, jpeg)
+        signatures = []
+        for signer, (image, fingerprint) in form.signatures.items():
+            party = next((p for p in self.context.parties if f"party:{p.id}" == signer), None)
+            signatures.append(
+                document_signature(
+                    store,
+                    blobs,
+                    document.id,
+                    SignerRole.MEDIATOR if signer == MEDIATOR else SignerRole.PARTY,
+                    party.name if party else self.context.user_name,
+                    party.id if party else None,
+                    image,
+                    SignatureKind.FINGERPRINT if fingerprint else SignatureKind.SIGNATURE,
+                )
+            )
+        if signatures:
+            edit_document(store, document.id, signatures=signatures, zone=core.zone)
         return document.id

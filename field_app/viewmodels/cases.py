@@ -13,7 +13,6 @@ from field_app.i18n import Msg, msg
 from field_app.services.agreements import case_agreements
 from field_app.services.attention import unsent_ids
 from field_app.services.cases import case_detail, close_case, list_cases
-from field_app.services.parties import parties_locked
 from field_app.services.photo_fetch import fetch_photos, missing_photos, previews
 from field_app.viewmodels.agreements import short_number
 from field_app.viewmodels.base import Observable, Saving, rejected_message, saves_once
@@ -172,7 +171,7 @@ class CaseDetailViewModel(Saving):
         self.unsent = False
         self.parties_locked = False
         self.progress: Progress | None = None
-        """A sealed agreement names the parties: they are no longer edited."""
+        """The case is agreed, ended or closed: its parties are fixed."""
         self.error: Msg | None = None
         self.load()
 
@@ -240,8 +239,8 @@ class CaseDetailViewModel(Saving):
             PartyLine(p.id, msg(f"party.role.{p.role.value}"), p.name, p.phone or "")
             for p in detail.parties
         ]
-        self.parties_locked = parties_locked(store, self.case_id)
         self.progress = progress_of(self.core, self.case_id, detail.parties, unsent)
+        self.parties_locked = not self.progress.parties_editable
         photos_by_owner: dict[UUID, list[str]] = {}
         for attachment in detail.attachments:
             if attachment.mime.startswith("image/"):
@@ -290,7 +289,7 @@ class CaseDetailViewModel(Saving):
         if not self.is_open:
             return False
         try:
-            close_case(self.core.store, self.case_id)
+            close_case(self.core.store, self.case_id, self.core.mediation)
         except SaveRejectedError as refused:
             self.error = rejected_message(refused)
             self.notify()

@@ -28,7 +28,7 @@ def form_draft(key: str, title_of: Callable[[UUID], str]) -> tuple[Msg, Route] |
     if name in CaseDocumentKind.__members__.values():
         params = {"case": case, "kind": name, **({"party": other} if other else {})}
         return (
-            msg("draft.step", step=msg(f"step.{name}"), title=title),
+            msg("draft.step", step=msg(f"case.step.{name}"), title=title),
             Route.to(Screen.CASE_STEP, **params),
         )
     return None

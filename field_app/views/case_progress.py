@@ -26,9 +26,7 @@ def number_line(ctx: ViewContext, progress: Progress) -> list[ft.Control]:
     """The case number, marked provisional until the district gave it."""
     if progress.number is None:
         return [label(ctx.t("progress.no_number"))]
-    parts: list[ft.Control] = [
-        ft.Text(progress.number, size=sz(TITLE), weight=ft.FontWeight.W_600)
-    ]
+    parts: list[ft.Control] = [ft.Text(progress.number, size=sz(TITLE), weight=ft.FontWeight.W_600)]
     if progress.provisional:
         parts.append(badge(ctx.t("progress.provisional"), WARNING))
     return [tid("case-number", ft.Row(parts, wrap=True, spacing=8))]

@@ -71,7 +71,14 @@ def test_a_case_from_application_to_archive_with_an_oral_agreement(phones: Phone
 
     page = CaseDetailViewModel(core, case_id)
     assert page.progress is not None
-    assert page.progress.number is not None and page.progress.provisional
+    assert page.progress.number is None  # numbered at the acceptance's registration
+    acceptance = CaseStepFormViewModel(core, case_id, Kind.ACCEPTANCE)
+    assert acceptance.value("dispute_type") == "neighbourhood"  # from the case
+    acceptance.choose("parties_consent", "yes")
+    finish(acceptance)
+    page = CaseDetailViewModel(core, case_id)
+    assert page.progress is not None and page.progress.provisional
+    assert page.progress.number == "（2026）百家街道司法所人调字第待定号"
     for index in range(2):
         notice = CaseStepFormViewModel(core, case_id, Kind.RIGHTS_NOTICE, page.parties[index].id)
         notice.choose("identity_checked", "yes")
@@ -113,14 +120,22 @@ def test_a_case_from_application_to_archive_with_an_oral_agreement(phones: Phone
     assert page.progress is not None
     assert [say(line.step) for line in page.progress.done] == [
         "Application",
+        "Acceptance registration",
         "Rights and duties notice",
         "Rights and duties notice",
-        "Mediation session",
-        "Oral agreement",
-        "Follow-up visit",
+        "Mediation record",
+        "Oral agreement registration",
+        "Follow-up record",
         "Closing report",
-        "Archive the file",
+        "Filed in the archive",
     ]
+    assert page.progress.status.value == "archived"
+    # The server numbers the case when the acceptance arrives; the page then shows it.
+    core.sync_once()
+    page = CaseDetailViewModel(core, case_id)
+    assert page.progress is not None and not page.progress.provisional
+    assert page.progress.number == "（2026）百家街道司法所人调字第1号"
+    assert all(not line.unsent for line in page.progress.done)
 
 
 def test_a_failed_mediation_ends_with_the_remedies_told(phones: Phones) -> None:

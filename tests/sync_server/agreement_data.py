@@ -27,6 +27,7 @@ from sync_server.core.district_key import district_key
 from sync_server.core.versions import VersionBlock
 from sync_server.services.agreements.countersign import countersign_pushed
 from sync_server.tables import AgreementRow, AttachmentRow
+from tests.case_forms import to_mediation
 from tests.factories import District, case_fields, id_number, mutation
 
 SIGNED_AT = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -113,9 +114,12 @@ def draft_fields(case_id: UUID, **overrides: Any) -> dict[str, Any]:
 
 
 def push_case(device: Any, district: District) -> UUID:
+    """A case taken to mediation (parties, their notices, a session): where
+    a written agreement is signed."""
     case_id = uuid.uuid4()
-    [result] = device.push([mutation("cases", case_id, case_fields(district.baijia_committee.id))])
-    assert result["status"] == "applied", result
+    case = mutation("cases", case_id, case_fields(district.baijia_committee.id))
+    results = device.push([case, *to_mediation(case_id)])
+    assert all(result["status"] == "applied" for result in results), results
     return case_id
 
 

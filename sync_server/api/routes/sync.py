@@ -75,7 +75,13 @@ def push(
                 touch_token(session, caller.token_hash)
             now = datetime.now(UTC)
             response, summary = apply_push(
-                session, caller.scope, caller.device_id, body, now, signer=district_key(settings)
+                session,
+                caller.scope,
+                caller.device_id,
+                body,
+                now,
+                signer=district_key(settings),
+                mediation=settings.mediation,
             )
             append_audit(
                 session,

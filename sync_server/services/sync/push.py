@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
 from shared_models.domain.agreements import AgreementStatus
+from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.integrity import agreement_hash
 from shared_models.merge import MergeOutcome, MergeStatus, merge_delete, merge_upsert
 from shared_models.protocol.errors import ErrorCode
@@ -38,8 +39,10 @@ from sync_server.core.district_key import DistrictKey
 from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.agreements.countersign import countersign_pushed
+from sync_server.services.supervision.district_calendar import district_tz
 from sync_server.services.supervision.follow_ups import follow_up_problem
 from sync_server.services.sync.bulk_insert import insert_rows
+from sync_server.services.sync.lifecycle import LIFECYCLE_TABLES, CaseLifecycle, lifecycle_cases
 from sync_server.services.sync.mutation_fields import (
     MutationRejectedError,
     check_fields,
@@ -79,22 +82,28 @@ def apply_push(
     request: PushRequest,
     now: datetime,
     signer: DistrictKey | None = None,
+    mediation: MediationSettings | None = None,
 ) -> tuple[PushResponse, PushSummary]:
     """Apply every mutation of ``request`` in order; the caller commits.
 
     With ``signer``, every agreement the push sealed is countersigned in the
     same transaction (``countersign.py``), so the signature is never missing
-    from a sealed agreement another device pulls."""
+    from a sealed agreement another device pulls. ``mediation``: the
+    district's lifecycle settings (the defaults when not given)."""
     # The first draw also has the rest of the push planned generically.
     versions = VersionBlock(session, alongside_pushes=True)
     versions.reserve(len(request.mutations))
     workspace = Workspace(session)
-    workspace.prefetch(request.mutations)
+    stepped = lifecycle_cases(request.mutations)
+    workspace.prefetch(request.mutations, lock_cases=stepped)
     # Only now, with the named records locked: a delivery of the same
     # mutations racing this one has committed its results by the time the
     # lock is granted (a racing creation fails on the key and is retried).
     earlier = _earlier_results([m.mutation_id for m in request.mutations], session)
-    applier = _Applier(session, scope, workspace, versions, now)
+    lifecycle = CaseLifecycle(
+        workspace, versions, now, mediation or MediationSettings(), district_tz()
+    )
+    applier = _Applier(session, scope, workspace, versions, now, lifecycle)
     summary = PushSummary()
     results: list[MutationResult] = []
     applied: list[dict[str, Any]] = []
@@ -106,6 +115,8 @@ def apply_push(
     # concurrent, so their values are never overwritten unnoticed.
     own: dict[tuple[TableName, UUID], dict[str, int]] = {}
     named = Counter((m.table, m.record_id) for m in request.mutations)
+    # A case whose steps the push records changes after it is written: never final.
+    named.update((TableName.CASES, case_id) for case_id in stepped)
     # New rows go out to the database while the rest are still being checked.
     with workspace.streaming(request.mutations, named):
         for mutation in request.mutations:
@@ -182,12 +193,14 @@ class _Applier:
         workspace: Workspace,
         versions: VersionBlock,
         now: datetime,
+        lifecycle: CaseLifecycle,
     ) -> None:
         self.session = session
         self.scope = scope
         self.workspace = workspace
         self.versions = versions
         self.now = now
+        self.lifecycle = lifecycle
         self._writable: set[TableName] = set()
         """Tables this push has been allowed to write (checked once each)."""
 
@@ -271,10 +284,15 @@ class _Applier:
                 raise MutationRejectedError(ErrorCode.VALIDATION_FAILED, problem[1], problem[0])
         if table is TableName.AGREEMENTS:
             self._check_seal(validated)
+        move = None
+        if table in LIFECYCLE_TABLES:
+            move = self.lifecycle.check_upsert(table, validated, row, mutation.fields)
         version = self.versions.next()
         if row is None:
             # A new record: merge_upsert(None, ...) applies every field, no conflict.
             self._create(table, mutation.record_id, validated, version, new_scope)
+            if move is not None:
+                self.lifecycle.after_write(move)
             return MutationResult(
                 mutation_id=mutation.mutation_id, status=MutationStatus.APPLIED, version=version
             )
@@ -283,6 +301,8 @@ class _Applier:
         outcome = merge_upsert(current, known, mutation.base_version, incoming)
         if outcome.changed:
             self._update(table, row, validated, outcome, version)
+            if move is not None:
+                self.lifecycle.after_write(move)
         else:
             version = row.version
         conflict_id = self._record_conflicts(mutation, row, outcome)
@@ -304,6 +324,8 @@ class _Applier:
             return MutationResult(
                 mutation_id=mutation.mutation_id, status=MutationStatus.APPLIED, version=row.version
             )
+        if mutation.table in LIFECYCLE_TABLES:
+            self.lifecycle.check_delete(mutation.table, row)
         known = _known_to_device(row.field_versions, own)
         outcome = merge_delete(_writable_values(mutation.table, row), known, mutation.base_version)
         version = self.versions.next()

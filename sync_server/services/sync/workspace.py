@@ -104,8 +104,10 @@ class Workspace:
             self._org_edges = org_edges(self.session)
         return self._org_edges
 
-    def prefetch(self, mutations: Iterable[Mutation]) -> None:
-        """Load every row the mutations name or refer to, in one query per table."""
+    def prefetch(self, mutations: Iterable[Mutation], lock_cases: Iterable[UUID] = ()) -> None:
+        """Load every row the mutations name or refer to, in one query per
+        table; ``lock_cases``: cases locked like named records (the cases
+        whose lifecycle the push changes: ``lifecycle.py``)."""
         wanted: dict[TableName, set[UUID]] = defaultdict(set)
         parsed: dict[str, UUID | None] = {}
 
@@ -118,6 +120,7 @@ class Workspace:
             return parsed[value]
 
         named: dict[TableName, set[UUID]] = defaultdict(set)
+        named[TableName.CASES].update(lock_cases)
         for mutation in mutations:
             named[mutation.table].add(mutation.record_id)
             fields = mutation.fields
@@ -137,7 +140,7 @@ class Workspace:
         # are seen. Always in the same order (tables, then ids), so two
         # pushes never wait for each other both ways.
         for table in TableName:
-            if table in named:
+            if named.get(table):
                 self.load(table, sorted(named[table]), lock=True)
         for table, ids in wanted.items():
             self.load(table, ids)
