@@ -34,6 +34,7 @@ from shared_models.domain.visits import ObligationCheck, VisitKind
 from shared_models.integrity import agreement_hash, seal_is_intact
 from shared_models.protocol.auth import UserProfile
 from shared_models.protocol.tables import TableName
+from tests.field_app.lifecycle_steps import to_mediation
 from tests.field_app.services_fixtures import camera_jpeg
 from tests.field_app.test_services import (
     APPLICANT,
@@ -79,6 +80,7 @@ def strokes(seed: int) -> list[Stroke]:
 
 def complete_terms(store: LocalStore, **changes: object) -> AgreementFields:
     case = cases.open_case(store, intake(), [APPLICANT, RESPONDENT])
+    to_mediation(store, case.id)
     terms = agreements.prefill_from_case(store, case.id, MEDIATOR)
     values = {
         **terms.model_dump(mode="json"),
@@ -108,6 +110,7 @@ def signed_everyone(
 
 def test_a_draft_starts_from_the_case_parties_committee_and_mediator(office: LocalStore) -> None:
     case = cases.open_case(office, intake(), [APPLICANT, RESPONDENT])
+    to_mediation(office, case.id)
     terms = agreements.prefill_from_case(office, case.id, MEDIATOR)
     assert [(p.name, p.role.value, p.phone) for p in terms.parties] == [
         ("张三丰", "applicant", "13800138000"),

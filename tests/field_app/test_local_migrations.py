@@ -33,7 +33,14 @@ def _write_as_version_1(folder: Path, cipher: DataKeyCipher) -> None:
     migrate(engine, "0001")
     opened = datetime(2026, 11, 20, 1, 0).strftime(SQLITE_TIME)
     queued = datetime(2026, 11, 28, 1, 30).strftime(SQLITE_TIME)
-    outbox_fields = {**case_fields(UNIT), "title": "煤棚损坏纠纷"}
+    # As version 1 queued a new case: every field, the server's included.
+    outbox_fields = {
+        **case_fields(UNIT),
+        "title": "煤棚损坏纠纷",
+        "status": "intake",
+        "follow_up_due": None,
+        "closed_at": None,
+    }
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -104,7 +111,7 @@ def test_upgrade_keeps_records_and_outbox_and_search_finds_old_records(tmp_path:
     assert case is not None
     assert (case["title"], case["status"], case["org_unit_id"]) == (
         "煤棚损坏纠纷",
-        "intake",
+        "accepted",  # revision 0005: intake is accepted
         str(UNIT),
     )
     party = store.records.get(TableName.PARTIES, PARTY)
@@ -113,6 +120,9 @@ def test_upgrade_keeps_records_and_outbox_and_search_finds_old_records(tmp_path:
     [queued] = store.outbox.items()
     assert (queued.mutation_id, queued.record_id, queued.state) == (MUTATION, CASE, "pending")
     assert queued.fields["title"] == "煤棚损坏纠纷"
+    # Revision 0005: the unsent case is accepted, and sends no field the server sets.
+    assert queued.fields["status"] == "accepted"
+    assert not {"follow_up_due", "closed_at", "case_number"} & set(queued.fields)
     assert queued.client_time.replace(tzinfo=UTC) == datetime(2026, 11, 28, 1, 30, tzinfo=UTC)
     state = store.device.read()
     assert (state.device_id, state.cursor) == ("dev-from-version-1", "c-41")

@@ -9,15 +9,17 @@ from uuid import UUID
 
 import pytest
 
-from field_app.errors import SaveRejectedError
+from field_app.errors import SaveRejectedError, StepRefusedError
 from field_app.security.aead import DataKeyCipher
-from field_app.services import attention, cases, drafts, search, subjects, visits
+from field_app.services import attention, case_steps, cases, drafts, search, subjects, visits
 from field_app.services.cases import CaseIntake, NewParty
 from field_app.services.visits import GpsFix
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.db import DATABASE_FILE
 from field_app.storage.store import LocalStore
 from shared_models.domain import CaseRecord, PartyRecord, SubjectRecord, VisitRecord
+from shared_models.domain.case_forms import Remedy, TerminationForm, TerminationReason
+from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.domain.cases import CaseCategory, CaseSource, CaseStatus, PartyRole
 from shared_models.domain.visits import CheckinMethod, VisitKind
 from shared_models.protocol.errors import ErrorCode, MutationError
@@ -98,7 +100,7 @@ RESPONDENT = NewParty(PartyRole.RESPONDENT, "李四", address="百家村3号")
 def test_open_case_saves_the_case_and_its_parties(office: LocalStore) -> None:
     case = cases.open_case(office, intake(), [APPLICANT, RESPONDENT])
     assert isinstance(case, CaseRecord)
-    assert case.status is CaseStatus.INTAKE
+    assert case.status is CaseStatus.ACCEPTED
     detail = cases.case_detail(office, case.id)
     assert detail is not None
     assert sorted(p.name for p in detail.parties) == ["张三丰", "李四"]
@@ -120,21 +122,31 @@ def test_a_bad_party_refuses_the_whole_intake_and_names_the_field(office: LocalS
     assert cases.list_cases(office) == []
 
 
-def test_close_case_sets_status_and_time_and_lists_filter_by_status(
+def test_close_case_records_the_closing_report_and_lists_filter_by_status(
     office: LocalStore,
 ) -> None:
     open_one = cases.open_case(office, intake(title="噪音纠纷"), [])
     closing = cases.open_case(office, intake(), [])
+    ended = TerminationForm(
+        ended_on=date(2026, 11, 27),
+        reason=TerminationReason.NO_AGREEMENT,
+        remedies_told=[Remedy.LITIGATION],
+    )
+    case_steps.record_step(office, closing.id, ended, MediationSettings())
+    assert [c.id for c in cases.list_cases(office, status=CaseStatus.FAILED)] == [closing.id]
     at = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
-    closed = cases.close_case(office, closing.id, at=at)
-    assert (closed.status, closed.closed_at) == (CaseStatus.CLOSED, at)
+    report = cases.close_case(office, closing.id, at=at)
+    assert report.kind == "closing_report"
+    assert report.content.result == "failed"  # type: ignore[union-attr]
     assert [c.id for c in cases.list_cases(office, status=CaseStatus.CLOSED)] == [closing.id]
-    still_open = cases.list_cases(office, status=[CaseStatus.INTAKE, CaseStatus.MEDIATING])
+    still_open = cases.list_cases(office, status=[CaseStatus.ACCEPTED, CaseStatus.MEDIATING])
     assert [c.id for c in still_open] == [open_one.id]
-    with pytest.raises(SaveRejectedError, match="close_case"):
+    with pytest.raises(SaveRejectedError, match="record the step"):
         cases.update_case(office, open_one.id, {"status": "closed"})
-    updated = cases.update_case(office, open_one.id, {"status": "mediating"})
-    assert updated.status is CaseStatus.MEDIATING
+    with pytest.raises(StepRefusedError, match="closing_report"):
+        cases.close_case(office, open_one.id)
+    updated = cases.update_case(office, open_one.id, {"title": "楼上噪音"})
+    assert (updated.title, updated.status) == ("楼上噪音", CaseStatus.ACCEPTED)
 
 
 def test_list_cases_by_unit_includes_the_units_below(office: LocalStore) -> None:
