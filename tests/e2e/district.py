@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from tests.case_forms import document, oral_agreement, to_mediation
 from tests.factories import case_fields, id_number, mutation, party_fields, subject_fields
 
 API = "/api/v1"
@@ -169,21 +170,30 @@ def add_field_work(base_url: str, password: str) -> None:
                     description=description,
                     opened_at=opened.isoformat(),
                     mediator_id=mediator.user["id"],
-                    status="mediating" if age > 3 else "intake",
-                    follow_up_due=(date.today() - timedelta(days=1)).isoformat()
-                    if age == 9
-                    else None,
+                    status="accepted",
                 ),
             )
         )
-        mutations.append(mutation("parties", uuid.uuid4(), party_fields(case_id, name="孙立平")))
-        mutations.append(
-            mutation(
-                "parties",
-                uuid.uuid4(),
-                party_fields(case_id, role="respondent", name="周桂兰", id_number=None, phone=None),
-            )
-        )
+        if age == 2:
+            mutations += [
+                mutation("parties", uuid.uuid4(), party_fields(case_id, name="孙立平")),
+                mutation(
+                    "parties",
+                    uuid.uuid4(),
+                    party_fields(
+                        case_id, role="respondent", name="周桂兰", id_number=None, phone=None
+                    ),
+                ),
+            ]
+        else:
+            # In mediation: both parties told their rights, one session held.
+            mutations += to_mediation(case_id, ("孙立平", "周桂兰"))
+        if age == 9:
+            # Agreed by word, performed by 31 days ago: its first follow-up
+            # (30 days after the deadline, the district's default) is due.
+            deadline = (date.today() - timedelta(days=31)).isoformat()
+            form = oral_agreement(performance_deadline=deadline, agreed_on=deadline)
+            mutations.append(mutation("case_documents", uuid.uuid4(), document(case_id, form)))
         if age > 3:
             mutations.append(
                 mutation(

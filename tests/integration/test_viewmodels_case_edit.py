@@ -29,7 +29,8 @@ def test_a_case_is_corrected_in_two_steps_and_nothing_typed_is_lost(phones: Phon
     form.set("description", "北墙倒塌")
     # The phone is put away mid-form: the draft brings it back on the same step.
     again = CaseEditViewModel(core, case_id)
-    assert again.resumed and again.step == 1
+    assert again.resumed
+    assert again.step == 1
     assert again.value("description") == "北墙倒塌"
     assert again.save(), say(again.error)
     assert not again.save()  # a second tap saves nothing more
@@ -53,7 +54,8 @@ def test_parties_are_added_and_corrected_later(phones: Phones) -> None:
     assert add.next()
     add.set("phone", "12")
     assert not add.save()
-    assert add.step == 1 and "phone" in add.field_errors
+    assert add.step == 1
+    assert "phone" in add.field_errors
     add.set("phone", "13800138000")
     assert add.save(), say(add.error)
     page = CaseDetailViewModel(core, case_id)

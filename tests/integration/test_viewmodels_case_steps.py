@@ -37,6 +37,21 @@ def finish(form: CaseStepFormViewModel) -> UUID:
     return form.saved_id
 
 
+def to_mediation(core: FieldAppCore, case_id: UUID) -> None:
+    """Both parties told their rights (signed), one session held."""
+    page = CaseDetailViewModel(core, case_id)
+    for party in page.parties:
+        notice = CaseStepFormViewModel(core, case_id, Kind.RIGHTS_NOTICE, party.id)
+        notice.choose("identity_checked", "yes")
+        finish(notice)
+    session = CaseStepFormViewModel(core, case_id, Kind.MEDIATION_SESSION)
+    assert session.next()
+    session.set("account", "双方到场陈述")
+    assert session.next()
+    session.choose("result", "agreed")
+    finish(session)
+
+
 def offered(core: FieldAppCore, case_id: UUID) -> dict[str, bool]:
     """The case page's next steps: identifier → offered now (False: waits)."""
     page = CaseDetailViewModel(core, case_id)
@@ -48,7 +63,8 @@ def test_a_case_from_application_to_archive_with_an_oral_agreement(phones: Phone
     core = phones.signed_in("mediator.baijia")
     case_id = new_case(core, "宅基地边界")
     steps = offered(core, case_id)
-    assert steps["step-application"] and steps["step-investigation"]
+    assert steps["step-application"]
+    assert steps["step-investigation"]
     assert steps["step-mediation_session"] is False  # the notice comes first
     assert "step-archival" not in steps  # never offered before the case is closed
 
@@ -58,7 +74,8 @@ def test_a_case_from_application_to_archive_with_an_oral_agreement(phones: Phone
     assert say(application.error) == "Age: write a number"
     application.set("parties.0.age", "52")
     application.choose("parties.0.gender", "female")
-    assert application.next() and application.next()
+    assert application.next()
+    assert application.next()
     assert not application.next()
     assert say(application.error) == "Fill in: What happened"
     application.set("account", "邻居砌墙越过宅基地界线")
@@ -77,7 +94,8 @@ def test_a_case_from_application_to_archive_with_an_oral_agreement(phones: Phone
     acceptance.choose("parties_consent", "yes")
     finish(acceptance)
     page = CaseDetailViewModel(core, case_id)
-    assert page.progress is not None and page.progress.provisional
+    assert page.progress is not None
+    assert page.progress.provisional
     assert page.progress.number == "（2026）百家街道司法所人调字第待定号"
     for index in range(2):
         notice = CaseStepFormViewModel(core, case_id, Kind.RIGHTS_NOTICE, page.parties[index].id)
@@ -103,7 +121,8 @@ def test_a_case_from_application_to_archive_with_an_oral_agreement(phones: Phone
     finish(oral)
 
     steps = offered(core, case_id)
-    assert steps["step-follow_up"] and steps["step-closing_report"] is False
+    assert steps["step-follow_up"]
+    assert steps["step-closing_report"] is False
     follow_up = CaseStepFormViewModel(core, case_id, Kind.FOLLOW_UP)
     assert follow_up.next()
     follow_up.choose("checks.0", "yes")
@@ -133,7 +152,8 @@ def test_a_case_from_application_to_archive_with_an_oral_agreement(phones: Phone
     # The server numbers the case when the acceptance arrives; the page then shows it.
     core.sync_once()
     page = CaseDetailViewModel(core, case_id)
-    assert page.progress is not None and not page.progress.provisional
+    assert page.progress is not None
+    assert not page.progress.provisional
     assert page.progress.number == "（2026）百家街道司法所人调字第1号"
     assert all(not line.unsent for line in page.progress.done)
 
@@ -152,7 +172,9 @@ def test_a_failed_mediation_ends_with_the_remedies_told(phones: Phones) -> None:
     assert ended.value("remedies_told") == "litigation"
     # Put away half-way: the draft keeps the step and the choices.
     again = CaseStepFormViewModel(core, case_id, Kind.TERMINATION)
-    assert again.resumed and again.step == 1 and again.chosen("remedies_told") == ["litigation"]
+    assert again.resumed
+    assert again.step == 1
+    assert again.chosen("remedies_told") == ["litigation"]
     finish(again)
     steps = offered(core, case_id)
     assert steps == {"step-closing_report": True}
