@@ -22,13 +22,18 @@ from shared_models.domain.case_forms import (
 from shared_models.domain.case_lifecycle import PARTIES_EDITABLE, CaseStep
 from shared_models.domain.cases import CaseStatus, PartyRecord
 
+_SIDE_STEPS = frozenset(
+    f"step-{step.value}" for step in (CaseStep.REFERRAL_IN, CaseStep.REFERRAL_OUT, CaseStep.REFUSAL)
+)
+"""Steps few cases take: offered after the main path's (never the first button)."""
+
 
 @dataclass(frozen=True)
 class DoneLine:
     """A step recorded: what, for whom, by whom, when."""
 
     step: Msg
-    detail: str
+    detail: Msg | str
     who: Msg | str
     when: datetime
     unsent: bool
@@ -57,14 +62,14 @@ class Progress:
     parties_editable: bool
 
 
-def _detail(document_content: object) -> str:
+def _detail(document_content: object) -> Msg | str:
     """A few words that tell one record of a step from another."""
     if isinstance(document_content, RightsNoticeForm):
         return document_content.party_name
     if isinstance(document_content, MediationSessionForm):
-        return ", ".join(document_content.present[:4])
+        return "、".join(document_content.present[:4])
     if isinstance(document_content, TerminationForm):
-        return document_content.reason.value
+        return msg(f"form.termination_reason.{document_content.reason.value}")
     return ""
 
 
@@ -119,6 +124,7 @@ def progress_of(
         shown = None if problem else route
         lines.append(NextLine(identifier, msg(f"case.step.{step.value}"), shown, problem))
     status = progress.case.status
+    lines.sort(key=lambda line: line.identifier in _SIDE_STEPS)
     return Progress(
         status=status,
         number=progress.number or None,

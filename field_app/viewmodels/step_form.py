@@ -98,7 +98,8 @@ class StepFormViewModel(Saving):
     def set(self, name: str, value: str) -> None:
         """A field typed or chosen; text changes do not re-render (typing goes on)."""
         self.values[name] = value
-        self.field_errors.pop(name, None)
+        if self.field_errors.pop(name, None) is not None and not self.field_errors:
+            self.error = None  # what was said about this field no longer holds
         self._keep()
 
     def choose(self, name: str, value: str) -> None:

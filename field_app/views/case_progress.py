@@ -63,7 +63,8 @@ def progress_section(
         parts.append(label(t("progress.none_done")))
     rows: list[ft.Control] = []
     for done in progress.done:
-        title = tr(done.step) + (f" · {done.detail}" if done.detail else "")
+        detail = tr(done.detail)
+        title = tr(done.step) + (f" · {detail}" if detail else "")
         row: list[ft.Control] = [
             ft.Icon(ft.Icons.CHECK_CIRCLE, color=PRIMARY),
             ft.Column(

@@ -59,7 +59,6 @@ NAVIGATION = (
     "nav-",
     "case-new",
     "visit-new",
-    "follow-up-new",
     "agreement-new",
     "signature-sign-",
     "checkin-start",

@@ -141,6 +141,11 @@ def test_a_case_from_application_to_archive_offline_in_the_middle(
 
     open_app(page, field_app.url)
     sign_in_zh(page, "mediator.baijia")
+    # Follow-ups due come from the scheduled ones: a case agreed by word whose
+    # performance deadline passed more than the district's 30 days ago.
+    wait_for_text(page, "件待回访")
+    wait_for_text(page, "宅基地边界争议")
+    shots.take("00-home-follow-ups-due", sizes=("phone",))
     new_case(page, title)
     wait_for_text(page, "登记受理后编号")
     shots.take("01-case-new")

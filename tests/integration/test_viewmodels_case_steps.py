@@ -2,12 +2,20 @@
 case page offers only what the lifecycle allows, says what is missing,
 and each form saves at once (offline) and keeps its draft."""
 
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
+import field_app.viewmodels.case_step_form as step_form_module
 from field_app.core import FieldAppCore
 from field_app.viewmodels.case_step_form import CaseStepFormViewModel
 from field_app.viewmodels.cases import CaseDetailViewModel
 from shared_models.domain.case_forms import CaseDocumentKind as Kind
+from tests.integration.test_double_tap import (
+    Held,
+    hold_fixture,  # noqa: F401  (the fixture)
+    tap_twice_then_again,
+)
 from tests.integration.test_viewmodels_cases import new_case
 from tests.integration.viewmodel_fixtures import (
     Phones,
@@ -182,3 +190,17 @@ def test_a_failed_mediation_ends_with_the_remedies_told(phones: Phones) -> None:
     assert closing.value("result") == "failed"
     closing.set("summary", "调解不成，已告知诉讼途径")
     finish(closing)
+
+
+def test_a_step_form_saves_once_however_often_it_is_tapped(
+    phones: Phones, hold: Callable[[Any, str], Held]
+) -> None:
+    core = phones.signed_in("mediator.baijia")
+    case_id = new_case(core, "涉嫌治安案件")
+    form = CaseStepFormViewModel(core, case_id, Kind.REFERRAL_OUT)
+    form.choose("receiving_kind", "police")
+    form.set("receiving_body", "百家派出所")
+    form.set("reason", "涉嫌治安案件，移交公安机关处理")
+    tap_twice_then_again(form, form.save, hold(step_form_module, "record_step"))
+    assert form.error is None
+    assert offered(core, case_id) == {"step-closing_report": True}
