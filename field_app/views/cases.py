@@ -258,7 +258,7 @@ class CaseDetailView(ScreenView):
                     [
                         secondary_button(
                             t("visit.new"),
-                            self._visit(VisitKind.HOME_VISIT),
+                            self._visit(VisitKind.MEDIATION_SESSION),
                             ft.Icons.ADD,
                             "visit-new",
                         ),
