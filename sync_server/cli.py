@@ -33,6 +33,7 @@ from sync_server.services.accounts.actions import Actor, reset_password, set_act
 from sync_server.services.accounts.devices import UnknownDeviceError, revoke_device
 from sync_server.services.accounts.transfers import transfer
 from sync_server.services.administration.district import mark_demo
+from sync_server.services.sync.case_numbers import continue_from
 from sync_server.services.sync.records import ROWS
 from sync_server.services.sync.seeding import load_records, shared_password_hashes
 from sync_server.tables import OrgUnitRow, ScopeExit, SyncState, UserRow
@@ -116,9 +117,11 @@ def seed_demo(
                 (TableName.PARTIES, demo.parties),
                 (TableName.SUBJECTS, demo.subjects),
                 (TableName.VISITS, demo.visits),
+                (TableName.CASE_DOCUMENTS, demo.case_documents),
             ]
             for table, records in tables:
                 load_records(session, table, records)
+            continue_from(session, demo.case_numbers)
             append_audit(
                 session, "seed_demo", datetime.now(UTC), detail={"records": demo.record_count()}
             )

@@ -19,7 +19,12 @@ from field_app.viewmodels.base import Observable, Saving, rejected_message, save
 from field_app.viewmodels.case_progress import Progress, progress_of
 from shared_models.district_time import district_day
 from shared_models.domain import CaseRecord
-from shared_models.domain.cases import OPEN_CASE_STATUSES, CaseCategory, CaseStatus
+from shared_models.domain.cases import (
+    CLOSED_CASE_STATUSES,
+    OPEN_CASE_STATUSES,
+    CaseCategory,
+    CaseStatus,
+)
 
 LIST_LIMIT = 200
 """A phone list of more than this is searched, not scrolled."""
@@ -285,8 +290,9 @@ class CaseDetailViewModel(Saving):
 
     @saves_once
     def close(self) -> bool:
-        """结案. Only an open case closes; the follow-up visit comes first if one is due."""
-        if not self.is_open:
+        """结案: the closing report. The lifecycle decides when (after the
+        agreement's follow-up, or once mediation failed); a refusal says why."""
+        if self.case is None or self.case.status in CLOSED_CASE_STATUSES:
             return False
         try:
             close_case(self.core.store, self.case_id, self.core.mediation)

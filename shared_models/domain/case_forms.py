@@ -11,9 +11,17 @@ ruling) are attachments owned by the document.
 """
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Discriminator, Field
+from pydantic import (
+    BaseModel,
+    Discriminator,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import InitErrorDetails
 
 from shared_models.domain.agreements import Obligation
 from shared_models.domain.cases import CaseCategory, CaseSource, PartyKind, PartyRole
@@ -332,6 +340,32 @@ class ReferralInForm(_Form):
     reason: LongText = ""
 
 
+_KINDS = frozenset(CaseDocumentKind)
+_KIND_PROBLEMS = frozenset({"union_tag_invalid", "union_tag_not_found"})
+"""Problems of the form's ``kind`` itself, which pydantic names by the form."""
+
+
+def _named_without_kind(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Validate by kind, naming problems by the path of the value alone:
+    pydantic puts the chosen kind into the location
+    (``termination.remedies_told``), a step that is in no one's data."""
+    try:
+        return handler(value)
+    except ValidationError as error:
+        details: list[InitErrorDetails] = []
+        for item in error.errors():
+            location = item["loc"]
+            if location and location[0] in _KINDS:
+                location = location[1:]
+            elif item["type"] in _KIND_PROBLEMS:
+                location = (*location, "kind")
+            detail = InitErrorDetails(type=item["type"], loc=location, input=item["input"])
+            if "ctx" in item:
+                detail["ctx"] = item["ctx"]
+            details.append(detail)
+        raise ValidationError.from_exception_data(error.title, details) from None
+
+
 CaseForm = Annotated[
     ApplicationForm
     | AcceptanceForm
@@ -349,5 +383,7 @@ CaseForm = Annotated[
     | ReferralOutForm
     | ReferralInForm,
     Discriminator("kind"),
+    WrapValidator(_named_without_kind),
 ]
-"""A form's content: which model is chosen by its ``kind``."""
+"""A form's content: which model is chosen by its ``kind``. A problem is
+named by where its value is (``content.remedies_told``), as everywhere."""

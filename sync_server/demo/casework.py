@@ -5,9 +5,12 @@ import random
 import uuid
 from datetime import date, datetime, timedelta
 
+from shared_models.domain.case_forms import CaseResult, SessionResult
+from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.domain.cases import CaseRecord, CaseStatus, PartyKind, PartyRecord, PartyRole
 from shared_models.domain.visits import VisitKind, VisitRecord
 from sync_server.demo import names
+from sync_server.demo.case_files import CaseFiles
 from sync_server.demo.drawer import Drawer
 from sync_server.demo.names import ANY_ADULT, DisputeTemplate
 from sync_server.demo.structure import Place, Structure
@@ -15,14 +18,20 @@ from sync_server.demo.tables import DISPUTES, OTHER_PARTY_ROLES, SOURCES
 
 CASE_HISTORY_DAYS = 730
 
+_RESULT = {True: SessionResult.AGREED, False: SessionResult.FAILED}
+"""The last session's result, by whether the case was agreed."""
+
 
 class Casework(Drawer):
     """Cases walked through their lifecycle up to ``today``, with parties and visits."""
 
-    def __init__(self, rng: random.Random, structure: Structure, today: date) -> None:
+    def __init__(
+        self, rng: random.Random, structure: Structure, today: date, files: CaseFiles
+    ) -> None:
         super().__init__(rng, structure, today)
         self.cases: list[CaseRecord] = []
         self.parties: list[PartyRecord] = []
+        self.files = files
         self.committees = [place for office in self.offices for place in office.places[1:]]
 
     def add_case(self) -> None:
@@ -39,24 +48,44 @@ class Casework(Drawer):
         # More cases lately: the committees took the app up over the two years.
         age = 1 + int(CASE_HISTORY_DAYS * self.random() ** 2)
         opened_at = self.work_time(self.today - timedelta(days=age))
-        status, closed_at, follow_up_due = self._lifecycle(case_id, place, opened_at, words)
-        self.cases.append(
-            CaseRecord(
-                id=case_id,
-                title=template.title.format_map(words),
-                category=template.category,
-                source=SOURCES.pick(rng),
-                description=template.description.format_map(words),
-                status=status,
-                org_unit_id=place.unit.id,
-                mediator_id=mediator_id,
-                opened_at=opened_at,
-                closed_at=closed_at,
-                follow_up_due=follow_up_due,
+        early = self.files.early_end(age)
+        if early is None:
+            status, closed_at, follow_up_due = self._lifecycle(
+                case_id, place, opened_at, words, mediator_id
             )
+        else:
+            status, closed_at, follow_up_due = early, None, None
+        case = CaseRecord(
+            id=case_id,
+            title=template.title.format_map(words),
+            category=template.category,
+            source=SOURCES.pick(rng),
+            description=template.description.format_map(words),
+            status=status,
+            org_unit_id=place.unit.id,
+            mediator_id=mediator_id,
+            opened_at=opened_at,
+            closed_at=closed_at,
+            follow_up_due=follow_up_due,
         )
+        self.cases.append(case)
+        self._file(case, parties)
         self.parties.extend(parties)
         self.count += 1 + len(parties)
+
+    def _file(self, case: CaseRecord, parties: list[PartyRecord]) -> None:
+        """The forms before the lifecycle's: the application, then the
+        refusal, or the acceptance (the later forms are recorded on the way)."""
+        files, at, by = self.files, case.opened_at, case.mediator_id
+        assert by is not None
+        if case.status in (CaseStatus.APPLIED, CaseStatus.REFUSED):
+            files.apply(case.id, at, by, case.description, parties)
+            if case.status is CaseStatus.REFUSED:
+                files.refuse(case.id, at + timedelta(days=1), by)
+            return
+        files.accept(case.id, at, by, case.category, case.source, case.description, parties)
+        if case.status is CaseStatus.REFERRED:
+            files.refer(case.id, at + timedelta(days=2), by)
 
     def _parties(
         self, case_id: uuid.UUID, template: DisputeTemplate, place: Place
@@ -119,13 +148,21 @@ class Casework(Drawer):
         }
 
     def _lifecycle(
-        self, case_id: uuid.UUID, place: Place, opened_at: datetime, words: dict[str, str]
+        self,
+        case_id: uuid.UUID,
+        place: Place,
+        opened_at: datetime,
+        words: dict[str, str],
+        by: uuid.UUID,
     ) -> tuple[CaseStatus, datetime | None, date | None]:
-        """受理 → 调查 → 调解 → 协议/调解不成 → 回访 → 结案, cut off at ``now``.
+        """受理 → 调查 → 调解 → 协议/调解不成 → 回访 → 结案 (→ 归档), cut off at ``now``.
 
         Returns the status reached, the closing time and the follow-up due
-        date; the visits that already happened are recorded on the way.
+        date; the visits that already happened, and their forms, are
+        recorded on the way (``case_files.py``: the forms follow the
+        lifecycle's rule).
         """
+        files = self.files
         slow = self.uniform(3.0, 8.0) if self.random() < 0.15 else 1.0  # stalled cases
 
         def after(clock: datetime, low: int, high: int) -> datetime:
@@ -158,6 +195,7 @@ class Casework(Drawer):
             )
             if clock >= self.now:
                 return status, closed_at, due
+            files.investigation(case_id, clock, by, self.visits[-1].notes)
             status = CaseStatus.INVESTIGATING
         for number in range(1, sessions + 1):
             start = after(clock, 0, 0) if on_the_spot else after(clock, 1 if number == 1 else 2, 10)
@@ -175,15 +213,23 @@ class Casework(Drawer):
             clock = visit(VisitKind.MEDIATION_SESSION, start, notes, outcome, spread)
             if clock >= self.now:
                 return status, closed_at, due
+            result = SessionResult.CONTINUE if not last else _RESULT[agreed]
+            files.session(case_id, clock, by, self.visits[-1].notes, result)
             status = CaseStatus.MEDIATING
         if not agreed:
+            files.termination(case_id, clock, by)
             status = CaseStatus.FAILED
             closing = after(clock, 1, 10)
             if self.random() < 0.6 and closing < self.now:
-                status, closed_at = CaseStatus.CLOSED, closing
+                files.close(case_id, closing, by, CaseResult.FAILED, names.OUTCOME_FAILED)
+                status, closed_at = self._archived(case_id, closing, by), closing
             return status, closed_at, due
         status = CaseStatus.AGREED
         due = clock.date() + timedelta(days=self.between(15, 45))
+        # The first follow-up falls due the district's 30 days after the deadline.
+        deadline = due - timedelta(days=MediationSettings().follow_up_days_after_deadline)
+        terms = self.visits[-1].outcome
+        files.oral_agreement(case_id, clock, by, terms, max(deadline, clock.date()))
         start = self.work_time(due + timedelta(days=round(self.between(-5, 12) * slow)))
         start = max(start, clock + timedelta(hours=1))
         clock = visit(
@@ -194,11 +240,21 @@ class Casework(Drawer):
         )
         if clock >= self.now:
             return status, closed_at, due
-        status = CaseStatus.FOLLOW_UP
+        files.follow_up(case_id, clock, by, self.visits[-1].outcome)
+        status, due = CaseStatus.FOLLOW_UP, None  # no next follow-up was set
         closing = after(clock, 0, 15)
         if closing < self.now:
-            status, closed_at = CaseStatus.CLOSED, closing
+            files.close(case_id, closing, by, CaseResult.AGREED_ORAL, self.visits[-1].outcome)
+            status, closed_at = self._archived(case_id, closing, by), closing
         return status, closed_at, due
+
+    def _archived(self, case_id: uuid.UUID, closed: datetime, by: uuid.UUID) -> CaseStatus:
+        """A case closed a season ago is filed in the archive (归档)."""
+        filed = closed + timedelta(days=30)
+        if filed >= self.now:
+            return CaseStatus.CLOSED
+        self.files.archive(case_id, filed, by)
+        return CaseStatus.ARCHIVED
 
     def _case_visit(
         self,

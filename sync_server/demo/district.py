@@ -13,13 +13,16 @@ one with the same seed.
 """
 
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from uuid import UUID
 
+from shared_models.domain.case_documents import CaseDocumentRecord
 from shared_models.domain.cases import CaseRecord, PartyRecord
 from shared_models.domain.org import OrgUnitRecord
 from shared_models.domain.subjects import SubjectRecord
 from shared_models.domain.visits import VisitRecord
+from sync_server.demo.case_files import CaseFiles
 from sync_server.demo.casework import Casework
 from sync_server.demo.correction import Correction
 from sync_server.demo.structure import DEMO_NAMESPACE, DISTRICT_NAME, DemoUser, build_structure
@@ -50,6 +53,10 @@ class DemoDistrict:
     parties: list[PartyRecord]
     subjects: list[SubjectRecord]
     visits: list[VisitRecord]
+    case_documents: list[CaseDocumentRecord] = field(default_factory=list)
+    """The forms of the cases: what their lifecycle recorded."""
+    case_numbers: dict[tuple[UUID, int], int] = field(default_factory=dict)
+    """The last case number of each (unit, year): where the server's counters start."""
 
     def record_count(self) -> int:
         """The synthetic records that ``size`` asked for (units and users not counted)."""
@@ -80,9 +87,12 @@ def generate_district(size: int = 3000, seed: int = 1, today: date | None = None
 def _generate(size: int, seed: int, today: date) -> DemoDistrict:
     structure = build_structure()
     casework_budget = round(size * CASEWORK_SHARE)
-    casework = Casework(seeded_rng(f"lastmile-demo:{seed}:casework"), structure, today)
+    files = CaseFiles(seeded_rng(f"lastmile-demo:{seed}:case-files"))
+    casework = Casework(seeded_rng(f"lastmile-demo:{seed}:casework"), structure, today, files)
     while casework.count < casework_budget:
         casework.add_case()
+    units = {unit.id: unit for unit in structure.org_units}
+    last_numbers = files.number_cases(casework.cases, units)
     correction = Correction(seeded_rng(f"lastmile-demo:{seed}:correction"), structure, today)
     while correction.count < size - casework_budget:
         correction.add_subject()
@@ -93,4 +103,6 @@ def _generate(size: int, seed: int, today: date) -> DemoDistrict:
         parties=casework.parties,
         subjects=correction.subjects,
         visits=casework.visits + correction.visits,
+        case_documents=files.documents,
+        case_numbers=last_numbers,
     )

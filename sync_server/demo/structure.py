@@ -71,11 +71,16 @@ def build_structure() -> Structure:
                 return name
 
     def unit(
-        name: str, kind: OrgUnitKind, parent: OrgUnitRecord | None, code: str
+        name: str, kind: OrgUnitKind, parent: OrgUnitRecord | None, code: str, short_name: str
     ) -> OrgUnitRecord:
         parent_id = None if parent is None else parent.id
         return OrgUnitRecord(
-            id=stable_id("org-unit", code), name=name, kind=kind, parent_id=parent_id, code=code
+            id=stable_id("org-unit", code),
+            name=name,
+            kind=kind,
+            parent_id=parent_id,
+            code=code,
+            short_name=short_name,  # what case numbers carry: （2026）建设社区人调字第3号
         )
 
     def user(username: str, role: Role, at: OrgUnitRecord) -> uuid.UUID:
@@ -89,7 +94,7 @@ def build_structure() -> Structure:
         users.append(DemoUser(record))
         return record.id
 
-    district = unit(DISTRICT_NAME, OrgUnitKind.DISTRICT, None, "DEMO-FX")
+    district = unit(DISTRICT_NAME, OrgUnitKind.DISTRICT, None, "DEMO-FX", "复兴")
     users: list[DemoUser] = []
     user("admin", Role.ADMIN, district)
     user("supervisor.fuxing", Role.SUPERVISOR, district)
@@ -97,7 +102,9 @@ def build_structure() -> Structure:
     committees: list[OrgUnitRecord] = []
     for spec in names.OFFICES:
         code = f"DEMO-FX-{spec.key.upper()}"
-        office_unit = unit(f"{spec.name}司法所{DEMO_MARK}", OrgUnitKind.OFFICE, district, code)
+        office_unit = unit(
+            f"{spec.name}司法所{DEMO_MARK}", OrgUnitKind.OFFICE, district, code, spec.name
+        )
         office = Office(spec, office_unit, [], {}, [])
         lat = FUXING_CENTRE[0] + rng.uniform(-0.05, 0.05)
         lon = FUXING_CENTRE[1] + rng.uniform(-0.06, 0.06)
@@ -108,6 +115,7 @@ def build_structure() -> Structure:
                 OrgUnitKind.COMMITTEE,
                 office_unit,
                 f"{code}-{number:02d}",
+                short_name,
             )
             committees.append(committee)
             place_lat, place_lon = lat + rng.uniform(-0.02, 0.02), lon + rng.uniform(-0.02, 0.02)

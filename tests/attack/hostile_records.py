@@ -12,11 +12,12 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 from pydantic import BaseModel
 
+from shared_models.domain.case_forms import CaseDocumentKind, CaseForm
 from shared_models.protocol.tables import TABLES, TableName
 from tests.factories import District, id_number
 
@@ -72,12 +73,10 @@ def full_records(district: District, parents: Parents) -> dict[str, dict[str, An
             "category": "neighbourhood",
             "source": "walk_in",
             "description": "邻居翻修时损坏了煤棚",
-            "status": "closed",
+            "status": "applied",  # number, follow-up date, closing: the server's
             "org_unit_id": unit,
             "mediator_id": str(mediator.id),
             "opened_at": "2026-11-20T09:00:00+08:00",
-            "closed_at": "2026-11-29T09:00:00+08:00",
-            "follow_up_due": "2026-12-20",
         },
         "parties": {
             "case_id": str(parents.case_id),
@@ -159,6 +158,7 @@ def full_records(district: District, parents: Parents) -> dict[str, dict[str, An
             "content_hash": SHA,
             "supersedes_id": None,
         },
+        "case_documents": case_document(parents.case_id, full_forms()["follow_up"]),
         "reviews": {
             "target_table": "cases",
             "target_id": str(parents.case_id),
@@ -167,6 +167,187 @@ def full_records(district: District, parents: Parents) -> dict[str, dict[str, An
             "comment": "材料齐全",
         },
     }
+
+
+def case_document(case_id: UUID, form: dict[str, Any]) -> dict[str, Any]:
+    """A case document holding ``form``, signed by a party."""
+    return {
+        "case_id": str(case_id),
+        "kind": form["kind"],
+        "content": form,
+        "signatures": [
+            {
+                "signer_role": "party",
+                "signer_name": "李某",
+                "party_id": str(uuid.UUID(int=1)),
+                "kind": "fingerprint",
+                "attachment_id": str(uuid.UUID(int=4)),
+                "sha256": SHA,
+                "signed_at": "2026-11-28T10:00:00+08:00",
+            }
+        ],
+        "recorded_at": "2026-11-28T10:05:00+08:00",
+    }
+
+
+def full_forms() -> dict[str, dict[str, Any]]:
+    """One form of each kind with every field set (``uncovered_form_fields``
+    names any left out)."""
+    some_id = str(uuid.UUID(int=7))
+    return {
+        "application": {
+            "kind": "application",
+            "applied_on": "2026-11-20",
+            "parties": [
+                {
+                    "party_id": some_id,
+                    "role": "applicant",
+                    "kind": "person",
+                    "name": "李某",
+                    "gender": "female",
+                    "ethnicity": "汉族",
+                    "age": 52,
+                    "occupation": "退休",
+                    "phone": "13800138000",
+                    "address": "百家村3号",
+                }
+            ],
+            "account": "煤棚被损坏",
+            "request": "请求赔偿",
+        },
+        "acceptance": {
+            "kind": "acceptance",
+            "accepted_on": "2026-11-20",
+            "dispute_type": "neighbourhood",
+            "source": "police_referral",
+            "source_detail": "百家派出所",
+            "parties_consent": True,
+            "summary": "邻里纠纷",
+            "registrar": "王桂兰",
+        },
+        "refusal": {
+            "kind": "refusal",
+            "refused_on": "2026-11-20",
+            "reason": "before_court",
+            "explanation": "已起诉",
+        },
+        "rights_notice": {
+            "kind": "rights_notice",
+            "party_id": some_id,
+            "party_name": "李某",
+            "notified_on": "2026-11-21",
+            "identity_checked": True,
+        },
+        "investigation": {
+            "kind": "investigation",
+            "investigated_at": "2026-11-21T15:00:00+08:00",
+            "place": "百家村",
+            "investigators": ["王桂兰"],
+            "statements": [
+                {"name": "赵某", "party_id": some_id, "relation": "邻居", "statement": "看见了"}
+            ],
+            "findings": "属实",
+        },
+        "mediation_session": {
+            "kind": "mediation_session",
+            "held_at": "2026-11-22T09:30:00+08:00",
+            "place": "调解室",
+            "mediators": ["王桂兰"],
+            "present": ["李某", "张某"],
+            "account": "双方陈述",
+            "result": "continue",
+            "result_note": "再约",
+        },
+        "oral_agreement": {
+            "kind": "oral_agreement",
+            "agreed_on": "2026-11-22",
+            "present": ["李某"],
+            "terms": "赔偿800元",
+            "obligations": [
+                {"obligor": "张某", "action": "赔偿800元", "due": "2026-12-15", "method": "现金"}
+            ],
+            "performance_deadline": "2026-12-15",
+        },
+        "termination": {
+            "kind": "termination",
+            "ended_on": "2026-11-23",
+            "reason": "other",
+            "explanation": "一方拒绝",
+            "remedies_told": ["litigation", "arbitration"],
+        },
+        "judicial_application": {
+            "kind": "judicial_application",
+            "agreement_id": some_id,
+            "applied_on": "2026-11-25",
+            "court": "复兴区人民法院",
+            "applicants": ["李某", "张某"],
+        },
+        "judicial_ruling": {
+            "kind": "judicial_ruling",
+            "agreement_id": some_id,
+            "ruled_on": "2026-12-05",
+            "court": "复兴区人民法院",
+            "ruling_number": "（2026）冀0404民特12号",
+            "outcome": "confirmed",
+        },
+        "follow_up": {
+            "kind": "follow_up",
+            "visited_on": "2026-12-20",
+            "agreement_id": some_id,
+            "visitor": "王桂兰",
+            "visited": ["李某"],
+            "obligation_checks": [{"obligation_index": 0, "honoured": True, "note": "已付款"}],
+            "satisfaction": "satisfied",
+            "flare_up": False,
+            "findings": "已履行",
+            "next_follow_up": "2027-01-20",
+        },
+        "closing_report": {
+            "kind": "closing_report",
+            "closed_on": "2026-12-21",
+            "result": "agreed_oral",
+            "performance": "performed",
+            "summary": "结案",
+        },
+        "archival": {
+            "kind": "archival",
+            "archived_on": "2026-12-22",
+            "filed_by": "王桂兰",
+            "retention": "long",
+            "volume": "2026-01",
+            "location": "档案柜3",
+        },
+        "referral_out": {
+            "kind": "referral_out",
+            "referred_on": "2026-11-25",
+            "receiving_kind": "court",
+            "receiving_body": "复兴区人民法院",
+            "reason": "诉前调解",
+        },
+        "referral_in": {
+            "kind": "referral_in",
+            "received_on": "2026-11-19",
+            "from_kind": "police",
+            "from_body": "百家派出所",
+            "reference": "百警移〔2026〕8号",
+            "reason": "治安调解不成",
+        },
+    }
+
+
+def uncovered_form_fields(forms: dict[str, dict[str, Any]]) -> list[str]:
+    """Form fields (nested models' too) that no full form sets."""
+    missing: list[str] = []
+    for kind in CaseDocumentKind:
+        form = forms.get(kind.value)
+        if form is None:
+            missing.append(kind.value)
+            continue
+        model = next(
+            m for m in get_args(get_args(CaseForm)[0]) if m.model_fields["kind"].default == kind
+        )
+        missing.extend(_missing(model, form, kind.value))
+    return missing
 
 
 def uncovered_fields(records: dict[str, dict[str, Any]]) -> list[str]:
@@ -179,13 +360,18 @@ def uncovered_fields(records: dict[str, dict[str, Any]]) -> list[str]:
         if record is None:
             missing.append(name.value)
             continue
-        missing.extend(_missing(spec.fields, record, name.value))
+        missing.extend(_missing(spec.fields, record, name.value, spec.server_fields))
     return missing
 
 
-def _missing(model: type[BaseModel], record: dict[str, Any], prefix: str) -> list[str]:
+def _missing(
+    model: type[BaseModel], record: dict[str, Any], prefix: str, skip: frozenset[str] = frozenset()
+) -> list[str]:
+    """``skip``: fields only the server sets (a device never sends them)."""
     out: list[str] = []
     for field_name, info in model.model_fields.items():
+        if field_name in skip:
+            continue
         if field_name not in record:
             out.append(f"{prefix}.{field_name}")
             continue

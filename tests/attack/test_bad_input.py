@@ -20,8 +20,11 @@ import pytest
 from tests.attack.hostile_records import (
     Parents,
     Variant,
+    case_document,
+    full_forms,
     full_records,
     uncovered_fields,
+    uncovered_form_fields,
     variants,
 )
 from tests.attack.tally import Attack
@@ -106,6 +109,41 @@ def test_every_field_the_push_accepts_refuses_hostile_values_one_mutation_at_a_t
                 ):
                     attack.violation(
                         f"{backend}: {table}.{variant.path} = {variant.kind}: "
+                        f"{result['status']} {error.get('code')} field={error.get('field')!r}"
+                    )
+
+
+def test_every_case_form_refuses_hostile_values_naming_the_field(
+    attack: Attack, twin: Twin
+) -> None:
+    """The same for the form of each kind of case document: a hostile value
+    anywhere in a form rejects its document alone, naming the value's path."""
+    parents = _parents(twin)
+    forms = full_forms()
+    assert not uncovered_form_fields(forms), "give every form field a value in full_forms"
+    for kind, form in forms.items():
+        tries = list(variants("case_documents", case_document(parents.case_id, form)))
+        batch: list[dict[str, Any]] = [_good(twin)]
+        for variant in tries:
+            batch += [mutation("case_documents", uuid.uuid4(), variant.fields), _good(twin)]
+        answers = twin.push(batch)
+        attack.tried(len(tries))
+        if not _same(answers):
+            attack.violation(f"push of {kind} forms: SQLite and PostgreSQL answer differently")
+        for backend, answer in answers.items():
+            assert answer.status == 200, (backend, kind, answer.envelope_code)
+            results = answer.body["results"]
+            if any(r["status"] != "applied" for r in results[0::2]):
+                attack.violation(f"{backend}: a good record beside a hostile {kind} failed")
+            for variant, result in zip(tries, results[1::2], strict=True):
+                error = result.get("error") or {}
+                if (
+                    result["status"] != "rejected"
+                    or error.get("code") != "VALIDATION_FAILED"
+                    or error.get("field") != variant.path
+                ):
+                    attack.violation(
+                        f"{backend}: {kind}.{variant.path} = {variant.kind}: "
                         f"{result['status']} {error.get('code')} field={error.get('field')!r}"
                     )
 

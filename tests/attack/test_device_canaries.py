@@ -29,7 +29,7 @@ import string
 import struct
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +37,13 @@ from PIL import Image
 
 from field_app.core import FieldAppCore
 from field_app.services import agreements, drafts, search, subjects, visits
-from field_app.services.cases import CaseIntake, NewParty, open_case, update_case
+from field_app.services.case_steps import record_step
+from field_app.services.cases import CaseIntake, NewParty, case_detail, open_case, update_case
 from field_app.services.visits import GpsFix
 from field_app.storage.db import DATABASE_FILE
 from shared_models.domain.agreements import Obligation
+from shared_models.domain.case_forms import MediationSessionForm, RightsNoticeForm, SessionResult
+from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.domain.cases import CaseCategory, CaseSource, PartyRole
 from shared_models.domain.visits import CheckinMethod, ObligationCheck, VisitKind
 from shared_models.protocol.pull import Change
@@ -212,6 +215,21 @@ def _fill_mediator(core: FieldAppCore, canaries: Canaries) -> dict[str, Any]:
         description=c.text("case.description", "争议"),
     )
     case = open_case(store, intake, parties)
+    detail = case_detail(store, case.id)
+    assert detail is not None
+    for party in detail.parties:
+        notice = RightsNoticeForm(
+            party_id=party.id, party_name=party.name, notified_on=date.today()
+        )
+        record_step(store, case.id, notice, MediationSettings())
+    session = MediationSessionForm(
+        held_at=datetime.now(UTC),
+        place=c.text("document.place", "调解室"),
+        present=[c.text("document.present", "张某")],
+        account=c.text("document.account", "双方陈述"),
+        result=SessionResult.AGREED,
+    )
+    record_step(store, case.id, session, MediationSettings())
     visits.record_visit(
         store,
         blobs,
@@ -322,17 +340,18 @@ def _conflict_and_review(
     ids: dict[str, Any],
     c: Canaries,
 ) -> None:
-    """The mediator's phone number is overwritten by the supervisor's later
-    edit: the server keeps it in a conflict that both phones pull. Then the
-    supervisor sends the case back with a comment."""
-    party_id = ids["party_id"]
+    """The mediator's account of the case is overwritten by the supervisor's
+    later edit: the server keeps it in a conflict that both phones pull.
+    Then the supervisor sends the case back with a comment."""
+    # The parties of an agreed case are fixed: the two edit the case's account.
+    case_id = ids["case_id"]
     mediator.sync_once()
     supervisor.sync_once()
     mediator.data.store.records.save(
-        TableName.PARTIES, party_id, {"phone": c.phone("conflict.overwritten")}
+        TableName.CASES, case_id, {"description": c.text("conflict.overwritten", "甲说")}
     )
     supervisor.data.store.records.save(
-        TableName.PARTIES, party_id, {"phone": c.phone("conflict.current")}
+        TableName.CASES, case_id, {"description": c.text("conflict.current", "乙说")}
     )
     mediator.sync_once()
     supervisor.sync_once()
@@ -348,7 +367,9 @@ def _conflict_and_review(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert answer.status_code == 201, answer.text
-    update_case(mediator.data.store, ids["case_id"], {"status": "mediating"})
+    update_case(
+        mediator.data.store, ids["case_id"], {"description": c.text("case.amended", "补充")}
+    )
     mediator.sync_once()
     supervisor.sync_once()
     conflicts = mediator.data.store.engine.connect()

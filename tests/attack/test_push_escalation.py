@@ -23,6 +23,7 @@ from shared_models.protocol.tables import TableName
 from sync_server.core.db import read_session
 from sync_server.services.sync.records import ROWS
 from tests.attack.tally import Attack
+from tests.case_forms import acceptance, document
 from tests.factories import case_fields, id_number, mutation, party_fields, subject_fields
 from tests.factories import visit_fields as make_visit
 from tests.sync_server.jurisdiction_scenario import (
@@ -207,6 +208,7 @@ def test_the_other_line_of_work(scenario: Scenario, username: str, attack: Attac
             ("session of a case", "visits", make_visit(case_id=case)),
             ("photo of a case", "attachments", attachment_fields("cases", case, photo)),
             ("agreement of a case", "agreements", {"case_id": str(case), "facts": "x"}),
+            ("form of a case", "case_documents", document(case, acceptance())),
         ]
     else:
         pytest.skip("supervisors and admins work on both")
@@ -315,6 +317,11 @@ def test_references_to_another_offices_records(
                 "agreement of another office's case",
                 "agreements",
                 {"case_id": str(ids[other.case]), "facts": "x"},
+            ),
+            (
+                "form of another office's case",
+                "case_documents",
+                document(ids[other.case], acceptance()),
             ),
             (
                 "review of another office's case",

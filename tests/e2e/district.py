@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from tests.case_forms import document, oral_agreement, to_mediation
+from tests import case_forms as forms
 from tests.factories import case_fields, id_number, mutation, party_fields, subject_fields
 
 API = "/api/v1"
@@ -170,30 +170,18 @@ def add_field_work(base_url: str, password: str) -> None:
                     description=description,
                     opened_at=opened.isoformat(),
                     mediator_id=mediator.user["id"],
-                    status="accepted",
                 ),
             )
         )
-        if age == 2:
-            mutations += [
-                mutation("parties", uuid.uuid4(), party_fields(case_id, name="孙立平")),
-                mutation(
-                    "parties",
-                    uuid.uuid4(),
-                    party_fields(
-                        case_id, role="respondent", name="周桂兰", id_number=None, phone=None
-                    ),
-                ),
-            ]
-        else:
-            # In mediation: both parties told their rights, one session held.
-            mutations += to_mediation(case_id, ("孙立平", "周桂兰"))
-        if age == 9:
-            # Agreed by word, performed by 31 days ago: its first follow-up
-            # (30 days after the deadline, the district's default) is due.
-            deadline = (date.today() - timedelta(days=31)).isoformat()
-            form = oral_agreement(performance_deadline=deadline, agreed_on=deadline)
-            mutations.append(mutation("case_documents", uuid.uuid4(), document(case_id, form)))
+        applicant, respondent = uuid.uuid4(), uuid.uuid4()
+        mutations.append(mutation("parties", applicant, party_fields(case_id, name="孙立平")))
+        mutations.append(
+            mutation(
+                "parties",
+                respondent,
+                party_fields(case_id, role="respondent", name="周桂兰", id_number=None, phone=None),
+            )
+        )
         if age > 3:
             mutations.append(
                 mutation(
@@ -206,5 +194,21 @@ def add_field_work(base_url: str, password: str) -> None:
                         "notes": "到现场查看，分别听取双方意见",
                     },
                 )
+            )
+            # In mediation: both parties acknowledged the notice, a session was held.
+            for party_id, name in ((applicant, "孙立平"), (respondent, "周桂兰")):
+                form = forms.notice(party_id, name)
+                mutations.append(
+                    mutation("case_documents", uuid.uuid4(), forms.document(case_id, form))
+                )
+            mutations.append(
+                mutation("case_documents", uuid.uuid4(), forms.document(case_id, forms.session()))
+            )
+        if age == 9:
+            # Agreed by word; its first follow-up (30 days after the deadline) was due yesterday.
+            deadline = (date.today() - timedelta(days=31)).isoformat()
+            agreed = forms.oral_agreement(performance_deadline=deadline)
+            mutations.append(
+                mutation("case_documents", uuid.uuid4(), forms.document(case_id, agreed))
             )
     mediator.push(mutations)

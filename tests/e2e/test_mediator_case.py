@@ -84,7 +84,7 @@ def test_case_intake_and_visit_sync(
     assert (case["category"], case["source"], case["status"]) == (
         "neighbourhood",
         "phone",
-        "intake",
+        "accepted",
     )
     names = {p["name"]: p["role"] for p in office["parties"].values() if p["case_id"] == case["id"]}
     assert names == {"Wang Guifang": "applicant", "Li Jianjun": "respondent"}

@@ -3,14 +3,20 @@ before it is saved, the case shown moved on by its unsynced steps (and
 back when the server refuses one), the provisional number, the case page's
 steps done and next, parties fixed once agreed."""
 
+import io
 import uuid
 from datetime import date
+from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from field_app.errors import SaveRejectedError, StepRefusedError
+from field_app.security.aead import DataKeyCipher
 from field_app.services import case_steps, cases
+from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
+from shared_models.domain.agreements import SignerRole
 from shared_models.domain.case_forms import (
     AcceptanceForm,
     ArchivalForm,
@@ -152,3 +158,35 @@ def test_an_archived_case_is_closed_for_changes(office: LocalStore) -> None:
     with pytest.raises(SaveRejectedError, match="archived"):
         case_steps.edit_document(office, first.id, signatures=[])
     assert office.records.get(TableName.CASES, case.id)["status"] == "accepted"  # type: ignore[index]
+
+
+def test_a_party_signs_their_notice_and_signing_again_replaces_it(
+    office: LocalStore, tmp_path: Path, cipher: DataKeyCipher
+) -> None:
+    blobs = LocalBlobStore(tmp_path / "blobs", cipher, office)
+    case = cases.open_case(office, intake(), [APPLICANT])
+    detail = cases.case_detail(office, case.id)
+    assert detail is not None
+    party = detail.parties[0]
+    notice = RightsNoticeForm(party_id=party.id, party_name=party.name, notified_on=date.today())
+    document = case_steps.record_step(office, case.id, notice, RULES)
+    signer = case_steps.DocumentSigner(SignerRole.PARTY, party.name, party.id)
+    first = case_steps.add_document_signature(office, blobs, document.id, signer, _png(1))
+    again = case_steps.add_document_signature(office, blobs, document.id, signer, _png(2))
+    assert len(first.signatures) == 1
+    [signature] = again.signatures
+    assert signature.sha256 != first.signatures[0].sha256
+    attachment = office.records.get(TableName.ATTACHMENTS, signature.attachment_id)
+    assert attachment is not None
+    assert (attachment["owner_table"], attachment["owner_id"]) == (
+        "case_documents",
+        str(document.id),
+    )
+
+
+def _png(seed: int) -> bytes:
+    image = Image.new("RGB", (120, 40), (255, 255, 255))
+    image.putpixel((seed, seed), (0, 0, 0))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

@@ -15,6 +15,7 @@ from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.nav import Screen
 from field_app.viewmodels.visits import VisitFormViewModel
 from shared_models.domain.visits import VisitKind
+from tests.field_app.lifecycle_steps import to_mediation
 from tests.integration.test_viewmodels_cases import new_case
 from tests.integration.viewmodel_fixtures import (
     Phones,
@@ -42,6 +43,13 @@ def sign(core: FieldAppCore, agreement_id: UUID, index: int) -> None:
     assert pad.done(), say(pad.error)
 
 
+def mediating_case(core: FieldAppCore, title: str) -> UUID:
+    """A case opened on the intake screens and taken to mediation."""
+    case_id = new_case(core, title)
+    to_mediation(core.data.store, case_id)
+    return case_id
+
+
 def signed_agreement(core: FieldAppCore, case_id: UUID) -> UUID:
     form = AgreementFormViewModel(core, case_id)
     fill(form)
@@ -55,7 +63,7 @@ def signed_agreement(core: FieldAppCore, case_id: UUID) -> UUID:
 
 def test_drafting_says_what_is_missing_and_keeps_what_was_typed(phones: Phones) -> None:
     core = phones.signed_in("mediator.baijia")
-    case_id = new_case(core, "煤棚损坏纠纷")
+    case_id = mediating_case(core, "煤棚损坏纠纷")
     form = AgreementFormViewModel(core, case_id)
     assert [p["name"] for p in form.parties] == ["王桂芳", "李建军"]
     assert form.mediator_name  # the signed-in mediator
@@ -86,7 +94,7 @@ def test_drafting_says_what_is_missing_and_keeps_what_was_typed(phones: Phones) 
 
 def test_signing_sealing_and_the_district_countersignature(phones: Phones) -> None:
     core = phones.signed_in("mediator.baijia")
-    case_id = new_case(core, "煤棚损坏纠纷")
+    case_id = mediating_case(core, "煤棚损坏纠纷")
     form = AgreementFormViewModel(core, case_id)
     fill(form)
     assert form.read_back()
@@ -124,7 +132,7 @@ def test_signing_sealing_and_the_district_countersignature(phones: Phones) -> No
 
 def test_a_sealed_agreement_refuses_edits_and_is_corrected_by_a_new_one(phones: Phones) -> None:
     core = phones.signed_in("mediator.baijia")
-    case_id = new_case(core, "煤棚损坏纠纷")
+    case_id = mediating_case(core, "煤棚损坏纠纷")
     sealed_id = signed_agreement(core, case_id)
 
     editing = AgreementFormViewModel(core, case_id, sealed_id)
@@ -159,7 +167,7 @@ def test_a_sealed_agreement_refuses_edits_and_is_corrected_by_a_new_one(phones: 
 
 def test_a_follow_up_visit_marks_each_obligation(phones: Phones) -> None:
     core = phones.signed_in("mediator.baijia")
-    case_id = new_case(core, "煤棚损坏纠纷")
+    case_id = mediating_case(core, "煤棚损坏纠纷")
     plain = VisitFormViewModel(core, case_id, VisitKind.FOLLOW_UP)
     assert not plain.checks_obligations  # no signed agreement yet
     agreement_id = signed_agreement(core, case_id)

@@ -43,7 +43,7 @@ def _pulled(table: TableName, fields: dict[str, Any]) -> Change:
         **fields,
     }
     if table is TableName.CASES:
-        record.update(status="intake", mediator_id=None, closed_at=None, follow_up_due=None)
+        record.update(status="accepted", mediator_id=None, closed_at=None, follow_up_due=None)
     return Change(table=table, record=record)
 
 

@@ -5,9 +5,11 @@ from datetime import date
 from uuid import UUID
 
 from field_app.core import FieldAppCore
+from field_app.services.case_steps import record_step
 from field_app.services.drafts import load_draft
 from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel, StatusFilter
 from field_app.viewmodels.intake import INTAKE_DRAFT, CaseIntakeViewModel
+from shared_models.domain.case_forms import Remedy, TerminationForm, TerminationReason
 from shared_models.domain.cases import CaseCategory, PartyRole
 from shared_models.protocol.tables import TableName
 from tests.integration.viewmodel_fixtures import (
@@ -28,6 +30,16 @@ def new_case(core: FieldAppCore, title: str, category: str = "neighbourhood") ->
     assert intake.save(), say(intake.error)
     assert intake.saved_id is not None
     return intake.saved_id
+
+
+def mediation_failed(core: FieldAppCore, case_id: UUID) -> None:
+    """调解不成: the step after which a case closes without a follow-up."""
+    ended = TerminationForm(
+        ended_on=date(2026, 11, 27),
+        reason=TerminationReason.NO_AGREEMENT,
+        remedies_told=[Remedy.LITIGATION],
+    )
+    record_step(core.data.store, case_id, ended, core.mediation)
 
 
 def test_each_step_names_what_is_missing(phones: Phones) -> None:
@@ -119,6 +131,7 @@ def test_search_and_filters(phones: Phones) -> None:
     cases.set_category(CaseCategory.LABOUR)
     assert [say(r.category) for r in cases.rows] == ["Labour"]
     cases.set_category(None)
+    mediation_failed(core, shed)
     CaseDetailViewModel(core, shed).close()
     assert len(cases.rows) == 2  # not re-read yet
     cases.load()
@@ -137,8 +150,16 @@ def test_the_case_page_shows_parties_visits_and_can_close_once(phones: Phones) -
         ("Applicant", "王桂芳"),
         ("Respondent", "李建军"),
     ]
-    assert (say(page.status), say(page.category), say(page.source)) == ("Intake", "Land", "Walk-in")
+    assert (say(page.status), say(page.category), say(page.source)) == (
+        "Accepted",
+        "Land",
+        "Walk-in",
+    )
     assert page.timeline == []
+    assert not page.close()  # an accepted case is not closed: it is mediated first
+    assert "cannot be recorded while the case is accepted" in say(page.error)
+    mediation_failed(core, case_id)
+    page.load()
     assert page.close()
     assert not page.is_open
     assert say(page.status) == "Closed"

@@ -131,6 +131,17 @@ SAMPLES: dict[TableName, dict[str, Any]] = {
         "base_version": 4,
         "overwritten_version": 9,
     },
+    TableName.CASE_DOCUMENTS: {
+        "case_id": CASE_ID,
+        "kind": "termination",
+        "content": {
+            "kind": "termination",
+            "ended_on": "2026-11-30",
+            "reason": "no_agreement",
+            "remedies_told": ["litigation"],
+        },
+        "recorded_at": "2026-11-30T10:00:00+08:00",
+    },
 }
 META = {"id": APPLICANT_ID, "version": 42, "updated_at": "2026-11-28T01:00:00Z", "deleted": False}
 

@@ -38,6 +38,7 @@ from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.main import create_app
 from sync_server.services.sync.records import ROWS
 from sync_server.services.sync.seeding import load_records
+from tests.case_forms import acceptance, document
 from tests.district_db import fresh_database_url
 from tests.factories import (
     District,
@@ -72,6 +73,7 @@ CORRECTION_XIYUAN = frozenset({"officer.xiyuan", "supervisor.xiyuan"}) | DISTRIC
 SEES: dict[str, frozenset[str]] = {
     "case": MEDIATION_BAIJIA,
     "party": MEDIATION_BAIJIA,
+    "case_document": MEDIATION_BAIJIA,
     "case_visit": MEDIATION_BAIJIA,
     "photo": MEDIATION_BAIJIA,
     "photo_not_uploaded": MEDIATION_BAIJIA,
@@ -97,6 +99,7 @@ SEES: dict[str, frozenset[str]] = {
 TABLE_OF: dict[str, TableName] = {
     "case": TableName.CASES,
     "party": TableName.PARTIES,
+    "case_document": TableName.CASE_DOCUMENTS,
     "case_visit": TableName.VISITS,
     "photo": TableName.ATTACHMENTS,
     "photo_not_uploaded": TableName.ATTACHMENTS,
@@ -124,6 +127,7 @@ _MEDIATOR = frozenset(
         TableName.VISITS,
         TableName.ATTACHMENTS,
         TableName.AGREEMENTS,
+        TableName.CASE_DOCUMENTS,
     }
 )
 _OFFICER = frozenset({TableName.SUBJECTS, TableName.VISITS, TableName.ATTACHMENTS})
@@ -255,6 +259,9 @@ def build_scenario(client: TestClient, engine: Engine) -> Scenario:
             [
                 mutation("cases", ids["case"], case_fields(district.baijia_committee.id)),
                 mutation("parties", ids["party"], party_fields(ids["case"])),
+                mutation(
+                    "case_documents", ids["case_document"], document(ids["case"], acceptance())
+                ),
                 mutation("visits", ids["case_visit"], visit_fields(case_id=ids["case"])),
                 mutation(
                     "attachments",

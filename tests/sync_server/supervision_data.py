@@ -123,7 +123,7 @@ def load_known_data(engine: Engine, district: District) -> Known:
     c = known.cases
     cases = [
         # Baijia: open cases by age (today is 2026-11-28).
-        ("b_intake", _case(committee, "两天前受理", CaseStatus.INTAKE, days_ago(2))),
+        ("b_intake", _case(committee, "两天前受理", CaseStatus.ACCEPTED, days_ago(2))),
         # Opened at 00:30 district time seven days ago: still 7 days old (UTC says the 20th).
         ("b_seven", _case(committee, "七天整", CaseStatus.MEDIATING, local(11, 21, 0, 30))),
         ("b_eight", _case(committee, "八天", CaseStatus.INVESTIGATING, days_ago(8))),
@@ -197,9 +197,9 @@ def load_known_data(engine: Engine, district: District) -> Known:
                 closed_at=local(10, 28),
             ),
         ),
-        ("b_deleted", _case(committee, "已删除", CaseStatus.INTAKE, days_ago(1), deleted=True)),
+        ("b_deleted", _case(committee, "已删除", CaseStatus.ACCEPTED, days_ago(1), deleted=True)),
         # Xiyuan.
-        ("x_intake", _case(x_committee, "西苑新案", CaseStatus.INTAKE, days_ago(1))),
+        ("x_intake", _case(x_committee, "西苑新案", CaseStatus.ACCEPTED, days_ago(1))),
         (
             "x_closed",
             _case(

@@ -20,6 +20,7 @@ from tests.case_forms import (
     to_mediation,
 )
 from tests.factories import District, case_fields, mutation, party_fields
+from tests.sync_server.agreement_data import push_signed
 
 
 def _doc(case_id: UUID, form: dict[str, Any]) -> dict[str, Any]:
@@ -200,3 +201,42 @@ def test_officers_neither_read_nor_write_case_documents(
     other = device_for("mediator.xiyuan")
     other.pull()
     assert not other.ids("case_documents")
+
+
+def test_a_sealed_agreement_schedules_the_follow_up_and_may_go_to_court(
+    client: Any, device_for: Any, district: District
+) -> None:
+    mediator = device_for("mediator.baijia")
+    signed = push_signed(client, mediator, district)
+    case = _pulled_case(mediator, signed.case_id)
+    # Performance deadline 2026-12-31, plus the district's 30 days.
+    assert (case["status"], case["follow_up_due"]) == ("agreed", "2027-01-30")
+    agreement = str(signed.agreement_id)
+    application = {
+        "kind": "judicial_application",
+        "agreement_id": agreement,
+        "applied_on": "2026-12-05",
+        "court": "复兴区人民法院",
+        "applicants": ["李某", "张某"],
+    }
+    ruling = {
+        "kind": "judicial_ruling",
+        "agreement_id": agreement,
+        "ruled_on": "2026-12-12",
+        "court": "复兴区人民法院",
+        "outcome": "confirmed",
+    }
+    early, applied, ruled = mediator.push(
+        [
+            _doc(signed.case_id, ruling),
+            _doc(signed.case_id, application),
+            _doc(signed.case_id, ruling),
+        ]
+    )
+    assert _error(early) == ("LIFECYCLE_STEP_MISSING", "judicial_application")
+    assert (applied["status"], ruled["status"]) == ("applied", "applied")
+    assert _pulled_case(mediator, signed.case_id)["status"] == "judicial_confirmation"
+    [visited] = mediator.push([_doc(signed.case_id, follow_up(signed.agreement_id))])
+    assert visited["status"] == "applied"
+    case = _pulled_case(mediator, signed.case_id)
+    assert (case["status"], case["follow_up_due"]) == ("follow_up", None)

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import SQLModel
 
+from shared_models.district_time import DEFAULT_ZONE
 from shared_models.domain import (
     CaseFields,
     OrgUnitFields,
@@ -21,7 +22,23 @@ from shared_models.domain import (
     VisitFields,
 )
 from shared_models.domain.base import SERVER_OWNED_FIELDS, RecordMeta
-from shared_models.domain.cases import CaseRecord, CaseStatus, PartyKind, PartyRecord, PartyRole
+from shared_models.domain.case_documents import CaseDocumentRecord
+from shared_models.domain.case_lifecycle import (
+    MediationSettings,
+    facts_of,
+    status_after,
+    step_of,
+    step_problem,
+)
+from shared_models.domain.case_numbers import parse_case_number
+from shared_models.domain.cases import (
+    CLOSED_CASE_STATUSES,
+    CaseRecord,
+    CaseStatus,
+    PartyKind,
+    PartyRecord,
+    PartyRole,
+)
 from shared_models.domain.org import (
     OrgUnitDetails,
     OrgUnitKind,
@@ -150,7 +167,11 @@ def test_different_seed_gives_different_casework_but_the_same_units_and_logins()
 
 def test_smaller_district_is_a_prefix_of_a_larger_one() -> None:
     small, large = district(size=500), district()
-    assert small.cases == large.cases[: len(small.cases)]
+    # Numbers count the unit's acceptances of the year: more cases, other numbers.
+    unnumbered = [case.model_copy(update={"case_number": None}) for case in large.cases]
+    assert [case.model_copy(update={"case_number": None}) for case in small.cases] == unnumbered[
+        : len(small.cases)
+    ]
     assert small.subjects == large.subjects[: len(small.subjects)]
 
 
@@ -271,7 +292,8 @@ def test_cases_span_the_lifecycle_consistently() -> None:
     demo = district()
     now = datetime(DEFAULT_TODAY.year, DEFAULT_TODAY.month, DEFAULT_TODAY.day, tzinfo=UTC)
     statuses = Counter(case.status for case in demo.cases)
-    assert set(statuses) == set(CaseStatus)
+    # The demo signs no written agreement, which judicial confirmation needs.
+    assert set(statuses) == set(CaseStatus) - {CaseStatus.JUDICIAL_CONFIRMATION}
     assert statuses[CaseStatus.CLOSED] < 0.9 * len(demo.cases)
     assert len({case.category for case in demo.cases}) >= 7
     assert len({case.source for case in demo.cases}) == 6
@@ -284,8 +306,8 @@ def test_cases_span_the_lifecycle_consistently() -> None:
             visits_of.setdefault(visit.case_id, []).append(visit)
     for case in demo.cases:
         assert now - timedelta(days=740) < case.opened_at < now
-        assert (case.closed_at is not None) == (case.status is CaseStatus.CLOSED)
-        if case.status in {CaseStatus.AGREED, CaseStatus.FOLLOW_UP}:
+        assert (case.closed_at is not None) == (case.status in CLOSED_CASE_STATUSES)
+        if case.status is CaseStatus.AGREED:  # a follow-up record set no next date
             assert case.follow_up_due is not None
         if case.status is CaseStatus.CLOSED:
             assert case.closed_at is not None
@@ -367,3 +389,37 @@ def test_today_moves_the_whole_timeline() -> None:
     later = generate_district(size=300, today=date(2030, 6, 1))
     assert all(case.opened_at.year >= 2028 for case in later.cases)
     assert all(case.opened_at < datetime(2030, 6, 1, tzinfo=UTC) for case in later.cases)
+
+
+def test_case_files_follow_the_lifecycle_and_numbers_have_no_gaps() -> None:
+    """Each demo case's forms, in the order they were recorded, are steps the
+    lifecycle's rule allows, ending in the case's status; every accepted case
+    is numbered, 1 … n per unit and year."""
+    demo = district()
+    documents: dict[uuid.UUID, list[CaseDocumentRecord]] = {}
+    for document in demo.case_documents:
+        documents.setdefault(document.case_id, []).append(document)
+    parties: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {}
+    for party in demo.parties:
+        parties.setdefault(party.case_id, []).append((party.id, party.name))
+    numbers: dict[tuple[uuid.UUID, int], list[int]] = {}
+    for case in demo.cases:
+        status = CaseStatus.APPLIED
+        known: list[tuple[uuid.UUID, CaseDocumentRecord]] = []
+        ordered = sorted(documents.get(case.id, []), key=lambda d: d.recorded_at)
+        for document in ordered:
+            facts = facts_of(status, parties.get(case.id, []), known, [], DEFAULT_ZONE)
+            step = step_of(document.kind)
+            assert step_problem(step, facts, MediationSettings(), document.content) is None
+            status = status_after(status, step)
+            known.append((document.id, document))
+        assert status is case.status
+        accepted = any(document.kind == "acceptance" for _, document in known)
+        assert (case.case_number is not None) == accepted
+        if case.case_number is not None:
+            parsed = parse_case_number(case.case_number)
+            assert parsed is not None
+            numbers.setdefault((case.org_unit_id, parsed.year), []).append(parsed.number)
+    for key, drawn in numbers.items():
+        assert sorted(drawn) == list(range(1, len(drawn) + 1))
+        assert demo.case_numbers[key] == len(drawn)

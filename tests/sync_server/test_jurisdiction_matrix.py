@@ -11,6 +11,7 @@ get fresh ids, and the records checked are never deleted or moved.
 import hashlib
 import uuid
 from collections.abc import Iterator
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import read_session
 from sync_server.tables import ConflictRow, ReviewRow
+from tests.case_forms import acceptance
 from tests.factories import mutation, party_fields, visit_fields
 from tests.sync_server.jurisdiction_scenario import (
     BACKENDS,
@@ -42,6 +44,14 @@ _TEXT_FIELD = {
     TableName.SUBJECTS: "name",
 }
 """The field each push of the matrix changes: text only, so no record moves."""
+
+
+def _edit(table: TableName, tag: str) -> dict[str, Any]:
+    """A change of ``table``'s record that moves nothing: its text field, or
+    for a case document the registrar its form names."""
+    if table is TableName.CASE_DOCUMENTS:
+        return {"content": acceptance(registrar=tag)}
+    return {_TEXT_FIELD[table]: tag}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -88,7 +98,7 @@ def test_push_changes_only_what_the_role_may_write_in_scope(
         mutation(
             TABLE_OF[label],
             ids[label],
-            {_TEXT_FIELD[TABLE_OF[label]]: tag},
+            _edit(TABLE_OF[label], tag),
             base_version=versions[label],
         )
         for label in labels

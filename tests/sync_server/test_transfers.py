@@ -16,6 +16,7 @@ from lastmile_cli import app
 from sync_server.core.audit import verify_audit
 from sync_server.core.db import read_session, write_session
 from sync_server.tables import AuditEntry, UserRow
+from tests.case_forms import acceptance, document
 from tests.factories import (
     District,
     case_fields,
@@ -98,15 +99,18 @@ def test_a_transferred_case_moves_with_its_parties(
     client: TestClient, device_for: Any, district: District
 ) -> None:
     old, new = device_for("mediator.baijia"), device_for("mediator.xiyuan")
-    case_id, party_id = uuid.uuid4(), uuid.uuid4()
+    case_id, party_id, form_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     old.push(
         [
             mutation("cases", case_id, case_fields(district.baijia_committee.id)),
             mutation("parties", party_id, party_fields(case_id)),
+            mutation("case_documents", form_id, document(case_id, acceptance())),
         ]
     )
     old.pull()
     assert ("parties", str(party_id)) in old.records
+    number = old.records[("cases", str(case_id))]["case_number"]
+    assert number is not None
     body = {
         "table": "cases",
         "record_id": str(case_id),
@@ -120,6 +124,10 @@ def test_a_transferred_case_moves_with_its_parties(
     assert ("cases", str(case_id)) not in old.records
     assert ("parties", str(party_id)) not in old.records
     assert ("parties", str(party_id)) in new.records
+    # Its forms go along; the number stays the one its first committee gave.
+    assert ("case_documents", str(form_id)) not in old.records
+    assert ("case_documents", str(form_id)) in new.records
+    assert new.records[("cases", str(case_id))]["case_number"] == number
 
 
 def test_only_the_district_transfers_and_only_to_people_who_work_there(

@@ -18,7 +18,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from shared_models.domain.agreements import AgreementStatus
-from shared_models.domain.cases import OPEN_CASE_STATUSES, CaseStatus
+from shared_models.domain.case_forms import CaseDocumentKind
+from shared_models.domain.cases import CLOSED_CASE_STATUSES, OPEN_CASE_STATUSES, CaseStatus
 from shared_models.domain.org import OrgUnitKind
 from shared_models.domain.subjects import SubjectStatus
 from shared_models.domain.visits import VisitKind
@@ -39,10 +40,16 @@ from sync_server.services.supervision.dashboard_lists import (
 )
 from sync_server.services.supervision.district_calendar import Month, day_start
 from sync_server.services.supervision.offices import OfficeGrouping, office_grouping
-from sync_server.tables import AgreementRow, CaseRow, SubjectRow, VisitRow
+from sync_server.tables import AgreementRow, CaseDocumentRow, CaseRow, SubjectRow, VisitRow
 
 _OPEN = sorted(status.value for status in OPEN_CASE_STATUSES)
-_CONCLUDED_AGREED = [CaseStatus.AGREED.value, CaseStatus.FOLLOW_UP.value]
+_CONCLUDED_AGREED = [
+    CaseStatus.AGREED.value,
+    CaseStatus.JUDICIAL_CONFIRMATION.value,
+    CaseStatus.FOLLOW_UP.value,
+]
+_CLOSED = sorted(status.value for status in CLOSED_CASE_STATUSES)
+"""Closed, and closed and archived since."""
 
 
 @dataclass(frozen=True)
@@ -220,7 +227,7 @@ def _case_figures(
         "age_31_90": and_(is_open, opened < since_30, opened >= since_90),
         "age_over_90": and_(is_open, opened < since_90),
         "closed": and_(
-            col(cases.status) == CaseStatus.CLOSED.value,
+            col(cases.status).in_(_CLOSED),
             closed >= month.starts,
             closed < month.ends,
         ),
@@ -284,12 +291,24 @@ def _mediation_outcomes(
         .correlate(cases)
         .exists()
     )
+    document: Any = CaseDocumentRow
+    registered = (
+        select(document.id)
+        .where(
+            document.case_id == cases.id,
+            col(document.kind) == CaseDocumentKind.ORAL_AGREEMENT.value,
+            col(document.deleted).is_(False),
+        )
+        .correlate(cases)
+        .exists()
+    )
     status = col(cases.status)
-    closed = status == CaseStatus.CLOSED.value
-    agreed_evidence = or_(col(cases.follow_up_due).is_not(None), signed)
+    closed = status.in_(_CLOSED)
+    # Cases closed before the lifecycle kept their follow-up date as the sign.
+    agreed_evidence = or_(col(cases.follow_up_due).is_not(None), signed, registered)
     where = [
         *grouping.in_scope(scope, TableName.CASES, cases),
-        status.in_([*_CONCLUDED_AGREED, CaseStatus.CLOSED.value, CaseStatus.FAILED.value]),
+        status.in_([*_CONCLUDED_AGREED, *_CLOSED, CaseStatus.FAILED.value]),
         sessions_from(month.starts, month.ends),
         ~sessions_from(month.ends, None),
     ]

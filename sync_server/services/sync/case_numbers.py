@@ -36,3 +36,10 @@ def draw_case_number(session: Session, unit_id: UUID, year: int) -> int:
     )
     number: int = session.execute(statement).scalar_one()
     return number
+
+
+def continue_from(session: Session, last_numbers: dict[tuple[UUID, int], int]) -> None:
+    """Set the counters of loaded cases that already carry numbers (the
+    demo's), so the next acceptance of each unit and year draws the next."""
+    for (unit_id, year), last in last_numbers.items():
+        session.merge(CaseNumberCounter(org_unit_id=unit_id, year=year, last_number=last))
