@@ -12,19 +12,22 @@ agreement changes (the local store refuses it); a correction is a new agreement
 whose ``supersedes_id`` names the sealed one.
 """
 
+import hashlib
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Final
 from uuid import UUID
 
+from pydantic import JsonValue
 from sqlmodel import col
 
 from field_app.errors import SaveRejectedError
 from field_app.services.case_steps import check_step
 from field_app.services.cases import case_detail
-from field_app.services.records import as_record, live, read_rows
-from field_app.services.signature_images import store_signature_image
+from field_app.services.photos import prepare_photo
+from field_app.services.records import as_record, live, read_rows, validate_fields
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import LocalAgreement, LocalOrgUnit
@@ -41,7 +44,7 @@ from shared_models.domain.agreements import (
     SignerRole,
     signing_problems,
 )
-from shared_models.domain.attachments import AttachmentOwner
+from shared_models.domain.attachments import AttachmentFields, AttachmentKind, AttachmentOwner
 from shared_models.domain.case_lifecycle import CaseStep, MediationSettings
 from shared_models.integrity import SEALED_AGREEMENT_FIELDS
 from shared_models.protocol.auth import UserProfile
@@ -265,10 +268,28 @@ def add_signature(
     signer = people[signer_index]
     if kind is SignatureKind.FINGERPRINT and signer.role is not SignerRole.PARTY:
         raise SaveRejectedError("signatures", "the mediator signs; fingerprints are for parties")
-    when = at or store.now()
-    stored = store_signature_image(
-        store, blobs, AttachmentOwner.AGREEMENTS, agreement_id, image, kind, when
-    )
+    if kind is SignatureKind.FINGERPRINT:
+        photo = prepare_photo(image)
+        data, mime, size = photo.jpeg, "image/jpeg", (photo.width, photo.height)
+    else:
+        data, mime, size = image, "image/png", None
+    sha256 = hashlib.sha256(data).hexdigest()
+    attachment: dict[str, JsonValue] = {
+        "owner_table": AttachmentOwner.AGREEMENTS.value,
+        "owner_id": str(agreement_id),
+        "kind": AttachmentKind(kind.value).value,
+        "sha256": sha256,
+        "size": len(data),
+        "mime": mime,
+        "width": size[0] if size else None,
+        "height": size[1] if size else None,
+        "taken_at": to_json_value(at or store.now()),
+    }
+    validate_fields(AttachmentFields, attachment)
+    # The bytes are on disk before the record that points at them commits.
+    blobs.put(data, mime)
+    attachment_id = uuid.uuid4()
+    store.records.save(TableName.ATTACHMENTS, attachment_id, attachment)
     previous = assigned_signatures(fields)[signer_index]
     kept = [s for s in fields.signatures if s is not previous]
     signature = SignatureRef(
@@ -276,9 +297,9 @@ def add_signature(
         signer_name=signer.name,
         party_id=signer.party_id,
         kind=kind,
-        attachment_id=stored.attachment_id,
-        sha256=stored.sha256,
-        signed_at=when,
+        attachment_id=attachment_id,
+        sha256=sha256,
+        signed_at=at or store.now(),
     )
     saved = store.records.save(
         TableName.AGREEMENTS,

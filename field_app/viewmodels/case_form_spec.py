@@ -18,9 +18,6 @@ from shared_models.domain import CaseRecord, PartyRecord
 from shared_models.domain.agreements import Obligation
 from shared_models.domain.cases import CaseStatus, PartyRole
 
-MEDIATOR = "mediator"
-"""The signer name of the mediator's own signature on a form."""
-
 
 def party_signer(party_id: UUID) -> str:
     return f"party:{party_id}"

@@ -16,14 +16,19 @@ from field_app.core import FieldAppCore
 from field_app.errors import SaveRejectedError, StepRefusedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import agreement_in_effect
-from field_app.services.case_steps import case_documents, case_progress, edit_document, record_step
+from field_app.services.case_steps import (
+    DocumentSigner,
+    add_document_signature,
+    case_documents,
+    case_progress,
+    record_step,
+)
 from field_app.services.cases import case_detail
 from field_app.services.photos import attach_photo
-from field_app.services.signature_images import document_signature
 from field_app.viewmodels import case_forms_opening as opening
 from field_app.viewmodels import case_forms_outcome as outcome
 from field_app.viewmodels.base import rejected_message
-from field_app.viewmodels.case_form_spec import MEDIATOR, CaseFormSpec, StepContext
+from field_app.viewmodels.case_form_spec import CaseFormSpec, StepContext
 from field_app.viewmodels.form_spec import FormInput, FormStep
 from field_app.viewmodels.step_form import FORM_DRAFT, StepFormViewModel
 from shared_models.domain.agreements import SignatureKind, SignerRole
@@ -157,25 +162,19 @@ class CaseStepFormViewModel(StepFormViewModel):
             raise SaveRejectedError(f"content.{where}" if where else "content", message) from None
         document = record_step(store, self.case_id, content, core.mediation, zone=core.zone)
         # The document first, then what it owns (its photos, the signatures'
-        # images), then the signatures it lists: the server meets them in this order.
+        # images, each added to the signatures it lists): the server meets them
+        # in this order.
         for photos in form.photos.values():
             for jpeg in photos:
                 attach_photo(store, blobs, AttachmentOwner.CASE_DOCUMENTS, document.id, jpeg)
-        signatures = []
         for signer, (image, fingerprint) in form.signatures.items():
             party = next((p for p in self.context.parties if f"party:{p.id}" == signer), None)
-            signatures.append(
-                document_signature(
-                    store,
-                    blobs,
-                    document.id,
-                    SignerRole.MEDIATOR if signer == MEDIATOR else SignerRole.PARTY,
-                    party.name if party else self.context.user_name,
-                    party.id if party else None,
-                    image,
-                    SignatureKind.FINGERPRINT if fingerprint else SignatureKind.SIGNATURE,
-                )
+            # A signing step is a party's (``party_signer``); anything else is the mediator's.
+            who = (
+                DocumentSigner(SignerRole.PARTY, party.name, party.id)
+                if party
+                else DocumentSigner(SignerRole.MEDIATOR, self.context.user_name)
             )
-        if signatures:
-            edit_document(store, document.id, signatures=signatures, zone=core.zone)
+            kind = SignatureKind.FINGERPRINT if fingerprint else SignatureKind.SIGNATURE
+            add_document_signature(store, blobs, document.id, who, image, kind)
         return document.id
