@@ -24,6 +24,8 @@ from field_app.i18n import (
     en,
     lifecycle_en,
     lifecycle_zh_cn,
+    mediation_en,
+    mediation_zh_cn,
     supervision_en,
     supervision_zh_cn,
     zh_cn,
@@ -37,6 +39,7 @@ TABLES: dict[str, Mapping[str, str]] = {
         **admin_zh_cn.STRINGS,
         **lifecycle_zh_cn.STRINGS,
         **casefile_zh_cn.STRINGS,
+        **mediation_zh_cn.STRINGS,
     },
     "en": {
         **en.STRINGS,
@@ -44,6 +47,7 @@ TABLES: dict[str, Mapping[str, str]] = {
         **admin_en.STRINGS,
         **lifecycle_en.STRINGS,
         **casefile_en.STRINGS,
+        **mediation_en.STRINGS,
     },
 }
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}

@@ -19,6 +19,8 @@ from field_app.viewmodels.admin_sections import admin_section_model
 from field_app.viewmodels.agreement_form import AgreementFormViewModel
 from field_app.viewmodels.agreements import AgreementViewModel, SignatureViewModel
 from field_app.viewmodels.base import Observable
+from field_app.viewmodels.case_edit import CaseEditViewModel, PartyFormViewModel
+from field_app.viewmodels.case_step_form import CaseStepFormViewModel
 from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel
 from field_app.viewmodels.correction import CorrectionViewModel
 from field_app.viewmodels.home import HomeViewModel
@@ -33,6 +35,7 @@ from field_app.viewmodels.supervision_dashboard import DashboardViewModel
 from field_app.viewmodels.supervision_devices import DevicesViewModel
 from field_app.viewmodels.supervision_review import ReviewQueueViewModel
 from field_app.viewmodels.visits import CheckinViewModel, VisitFormViewModel
+from shared_models.domain.case_forms import CaseDocumentKind
 from shared_models.domain.visits import VisitKind
 
 
@@ -156,6 +159,19 @@ class AppViewModel(Observable):
             return CaseDetailViewModel(core, UUID(route.get("id")))
         if screen is Screen.CASE_NEW:
             return CaseIntakeViewModel(core)
+        if screen is Screen.CASE_EDIT:
+            return CaseEditViewModel(core, UUID(route.get("id")))
+        if screen is Screen.PARTY_EDIT:
+            party = route.get("party")
+            return PartyFormViewModel(core, UUID(route.get("case")), UUID(party) if party else None)
+        if screen is Screen.CASE_STEP:
+            party = route.get("party")
+            return CaseStepFormViewModel(
+                core,
+                UUID(route.get("case")),
+                CaseDocumentKind(route.get("kind")),
+                UUID(party) if party else None,
+            )
         if screen is Screen.VISIT_NEW:
             kind = VisitKind(route.get("kind", VisitKind.MEDIATION_SESSION.value))
             return VisitFormViewModel(core, UUID(route.get("case")), kind)

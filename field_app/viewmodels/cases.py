@@ -17,6 +17,7 @@ from field_app.services.photo_fetch import fetch_photos, missing_photos, preview
 from field_app.viewmodels.agreements import short_number
 from field_app.viewmodels.base import Observable, Saving, rejected_message, saves_once
 from field_app.viewmodels.case_file import CaseFileViewModel
+from field_app.viewmodels.case_progress import Progress, progress_of
 from shared_models.district_time import district_day
 from shared_models.domain import CaseRecord
 from shared_models.domain.cases import (
@@ -128,6 +129,7 @@ class TimelineItem:
 
 @dataclass(frozen=True)
 class PartyLine:
+    id: UUID
     role: Msg
     name: str
     phone: str
@@ -173,6 +175,9 @@ class CaseDetailViewModel(Saving):
         self.agreements: list[AgreementLine] = []
         self.reviews: list[ReviewLine] = []
         self.unsent = False
+        self.parties_locked = False
+        """The case is agreed, ended or closed: its parties are fixed."""
+        self.progress: Progress | None = None
         self.error: Msg | None = None
         self.case_file = CaseFileViewModel(core, case_id)
         self.load()
@@ -200,8 +205,15 @@ class CaseDetailViewModel(Saving):
         return bool(report.fetched)
 
     @property
+    def current_status(self) -> CaseStatus | None:
+        """The case's status with the steps recorded on this phone (before they sync)."""
+        if self.progress is not None:
+            return self.progress.status
+        return self.case.status if self.case else None
+
+    @property
     def is_open(self) -> bool:
-        return self.case is not None and self.case.status in OPEN_CASE_STATUSES
+        return self.current_status in OPEN_CASE_STATUSES
 
     @property
     def title(self) -> str:
@@ -209,7 +221,8 @@ class CaseDetailViewModel(Saving):
 
     @property
     def status(self) -> Msg | None:
-        return msg(f"case.status.{self.case.status.value}") if self.case else None
+        status = self.current_status
+        return msg(f"case.status.{status.value}") if status else None
 
     @property
     def category(self) -> Msg | None:
@@ -230,9 +243,11 @@ class CaseDetailViewModel(Saving):
         self.case = detail.case
         self.unsent = detail.case.id in unsent
         self.parties = [
-            PartyLine(msg(f"party.role.{p.role.value}"), p.name, p.phone or "")
+            PartyLine(p.id, msg(f"party.role.{p.role.value}"), p.name, p.phone or "")
             for p in detail.parties
         ]
+        self.progress = progress_of(self.core, self.case_id, detail.parties, unsent)
+        self.parties_locked = not self.progress.parties_editable
         photos_by_owner: dict[UUID, list[str]] = {}
         for attachment in detail.attachments:
             if attachment.mime.startswith("image/"):

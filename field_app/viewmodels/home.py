@@ -6,6 +6,7 @@ overwritten in a conflict — each with what to do about it."""
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from uuid import UUID
 
 from pydantic import JsonValue
@@ -26,6 +27,7 @@ from field_app.services.records import record_owner, stored_fields
 from field_app.services.subjects import list_subjects, subject_of
 from field_app.viewmodels.base import Saving, saves_once
 from field_app.viewmodels.cases import CaseRow, case_row
+from field_app.viewmodels.form_drafts import form_draft
 from field_app.viewmodels.intake import INTAKE_DRAFT
 from field_app.viewmodels.nav import Route, Screen
 from field_app.viewmodels.subjects import SubjectRow, subject_row
@@ -180,6 +182,8 @@ class HomeViewModel(Saving):
                         Route.to(Screen.AGREEMENT_EDIT, **params),
                     )
                 )
+            elif kind == "form" and (found := form_draft(draft.key, partial(case_title, store))):
+                items.append(DraftItem(draft.key, found[0], draft.updated_at, found[1]))
             elif kind == "checkin" and ident:
                 subject = subject_of(store, UUID(ident))
                 items.append(

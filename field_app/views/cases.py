@@ -4,10 +4,10 @@ import asyncio
 
 import flet as ft
 
-from field_app.i18n import msg
 from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel, StatusFilter
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.case_file import case_file_section
+from field_app.views.case_progress import number_line, progress_section
 from field_app.views.screen import ScreenView
 from field_app.views.theme import OVERDUE, PRIMARY, TEXT, UNSENT, WARNING, sz
 from field_app.views.widgets import (
@@ -140,25 +140,46 @@ class CaseDetailView(ScreenView):
 
         return open_agreement
 
-    def _new_agreement(self, _: ft.Event[ft.Control]) -> None:
-        self.ctx.go(Route.to(Screen.AGREEMENT_EDIT, case=str(self.vm.case_id)))
-
-    def _close(self, _: ft.Event[ft.Control]) -> None:
-        def close() -> None:
-            if self.vm.close():
-                self.ctx.toast(msg("case.closed_toast"))
-
-        self.ctx.confirm(
-            msg("case.close_title"),
-            msg("case.close_body", title=self.vm.title),
-            [(msg("case.close"), close, False)],
-        )
-
     def _thumbs(self, hashes: list[str]) -> ft.Control:
         return thumbnails(
             self.vm.previews(hashes),
             photo_label=lambda n: self.ctx.t("photo.n", n=n),
         )
+
+    def _go(self, route: Route):  # type: ignore[no-untyped-def]
+        def go(_: ft.Event[ft.Control]) -> None:
+            self.ctx.go(route)
+
+        return go
+
+    def _parties(self) -> list[ft.Control]:
+        """The parties; each opens its form until the agreement is sealed."""
+        t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
+        case = str(vm.case_id)
+        parts: list[ft.Control] = [heading(t("case.parties", count=len(vm.parties)))]
+        for index, p in enumerate(vm.parties):
+            row = list_row(
+                p.name,
+                f"{tr(p.role)}{' · ' + p.phone if p.phone else ''}",
+                on_click=None
+                if vm.parties_locked
+                else self._go(Route.to(Screen.PARTY_EDIT, case=case, party=str(p.id))),
+            )
+            parts.append(row if vm.parties_locked else tid(f"party-edit-{index}", row))
+        if not vm.parties:
+            parts.append(label(t("case.no_parties")))
+        if vm.parties_locked:
+            parts.append(label(t("case.parties_sealed")))
+        elif vm.is_open:
+            parts.append(
+                secondary_button(
+                    t("case.party_add"),
+                    self._go(Route.to(Screen.PARTY_EDIT, case=case)),
+                    ft.Icons.PERSON_ADD,
+                    "party-add",
+                )
+            )
+        return parts
 
     def content(self) -> list[ft.Control]:
         t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
@@ -173,45 +194,18 @@ class CaseDetailView(ScreenView):
         ]
         if vm.unsent:
             badges.append(badge(t("record.unsent"), UNSENT))
+        progress = vm.progress
         parts: list[ft.Control] = [
+            *(number_line(self.ctx, progress) if progress else []),
             ft.Row(badges, wrap=True, spacing=6),
             label(f"{t('field.source')}: {tr(vm.source)} · {t('cases.opened_on', day=opened)}"),
         ]
         if case.description:
             parts.append(ft.Text(case.description, size=sz(TEXT)))
-        if case.follow_up_due:
-            parts.append(label(t("case.follow_up_on", day=case.follow_up_due)))
         parts.append(error_line(tr(vm.error)))
-        if vm.is_open:
-            parts.append(
-                ft.Row(
-                    [
-                        primary_button(
-                            t("visit.new"),
-                            self._visit(VisitKind.MEDIATION_SESSION),
-                            ft.Icons.ADD,
-                            "visit-new",
-                        ),
-                        secondary_button(
-                            t("visit.follow_up"),
-                            self._visit(VisitKind.FOLLOW_UP),
-                            ft.Icons.EVENT_REPEAT,
-                            "follow-up-new",
-                        ),
-                        secondary_button(
-                            t("case.close"), self._close, ft.Icons.TASK_ALT, "case-close"
-                        ),
-                    ],
-                    wrap=True,
-                    spacing=8,
-                    run_spacing=8,
-                )
-            )
-        parts.append(heading(t("case.parties", count=len(vm.parties))))
-        parts += [
-            list_row(p.name, f"{tr(p.role)}{' · ' + p.phone if p.phone else ''}")
-            for p in vm.parties
-        ] or [label(t("case.no_parties"))]
+        if progress is not None:
+            parts += progress_section(self.ctx, progress, self._go)
+        parts += self._parties()
         parts.append(heading(t("case.timeline", count=len(vm.timeline))))
         if not vm.timeline:
             parts.append(label(t("case.no_visits")))
@@ -261,8 +255,24 @@ class CaseDetailView(ScreenView):
             )
         if vm.is_open:
             parts.append(
-                secondary_button(
-                    t("agreement.new"), self._new_agreement, ft.Icons.HANDSHAKE, "agreement-new"
+                ft.Row(
+                    [
+                        secondary_button(
+                            t("visit.new"),
+                            self._visit(VisitKind.MEDIATION_SESSION),
+                            ft.Icons.ADD,
+                            "visit-new",
+                        ),
+                        secondary_button(
+                            t("case.edit"),
+                            self._go(Route.to(Screen.CASE_EDIT, id=str(vm.case_id))),
+                            ft.Icons.EDIT,
+                            "case-edit",
+                        ),
+                    ],
+                    wrap=True,
+                    spacing=8,
+                    run_spacing=8,
                 )
             )
         if vm.reviews:

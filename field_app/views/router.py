@@ -14,6 +14,7 @@ from field_app.views.intake import IntakeView
 from field_app.views.screen import ScreenView
 from field_app.views.settings import SettingsView
 from field_app.views.signature_pad import SignatureView
+from field_app.views.step_form import StepFormView
 from field_app.views.subjects import SubjectDetailView, SubjectListView
 from field_app.views.supervision_conflicts import ConflictsView
 from field_app.views.supervision_dashboard import DashboardView
@@ -26,6 +27,9 @@ _VIEWS: dict[Screen, type[ScreenView]] = {
     Screen.CASES: CaseListView,
     Screen.CASE: CaseDetailView,
     Screen.CASE_NEW: IntakeView,
+    Screen.CASE_EDIT: StepFormView,
+    Screen.PARTY_EDIT: StepFormView,
+    Screen.CASE_STEP: StepFormView,
     Screen.VISIT_NEW: VisitView,
     Screen.AGREEMENT_EDIT: AgreementFormView,
     Screen.AGREEMENT: AgreementView,

@@ -8,6 +8,9 @@ fixed footer, not in the scrolling body, so a downward stroke writes
 instead of scrolling the page.
 """
 
+from collections.abc import Callable
+from typing import Protocol
+
 import flet as ft
 import flet.canvas as cv
 
@@ -47,10 +50,21 @@ def _path(points: list[Point]) -> cv.Path:
     )
 
 
+class Ink(Protocol):
+    """Where the pad's strokes go: an agreement's signer, or a form's signature step."""
+
+    @property
+    def strokes(self) -> list[list[Point]]: ...
+
+    def begin(self, x: float, y: float) -> None: ...
+
+    def extend(self, x: float, y: float) -> None: ...
+
+
 class SignaturePad:
     """The canvas and its gestures, drawing into ``vm``'s strokes."""
 
-    def __init__(self, vm: SignatureViewModel) -> None:
+    def __init__(self, vm: Ink, on_end: Callable[[], None] | None = None) -> None:
         self.vm = vm
         self.canvas = cv.Canvas(
             shapes=[_path(stroke) for stroke in vm.strokes], width=PAD_WIDTH, height=PAD_HEIGHT
@@ -69,6 +83,7 @@ class SignaturePad:
                 content=box,
                 on_pan_start=self._start,
                 on_pan_update=self._move,
+                on_pan_end=(lambda _: on_end()) if on_end else None,
                 drag_interval=DRAG_INTERVAL_MS,
                 mouse_cursor=ft.MouseCursor.PRECISE,
             ),

@@ -59,11 +59,14 @@ NAVIGATION = (
     "nav-",
     "case-new",
     "visit-new",
-    "follow-up-new",
     "agreement-new",
     "signature-sign-",
     "checkin-start",
     "attention-correct",
+    "case-edit",
+    "party-add",
+    "party-edit-",
+    "step-",
 )
 """The identifiers of taps that only move between screens: the only taps
 these tests repeat (``navigate``). Every other tap writes, sends or chooses
