@@ -11,12 +11,24 @@ from tests.blob_stores import S3Server, new_bucket
 from tests.blob_stores import s3_server as s3_server
 from tests.sync_server import test_blobs as on_the_folder
 
-test_missing_lists_each_blob_not_stored_once = on_the_folder.test_missing_lists_each_blob_not_stored_once
-test_upload_resumes_where_a_dropped_chunk_stopped = on_the_folder.test_upload_resumes_where_a_dropped_chunk_stopped
-test_wrong_offset_is_409_with_the_right_one = on_the_folder.test_wrong_offset_is_409_with_the_right_one
-test_content_not_matching_its_hash_is_422_and_discarded = on_the_folder.test_content_not_matching_its_hash_is_422_and_discarded
-test_download_only_through_an_attachment_in_jurisdiction = on_the_folder.test_download_only_through_an_attachment_in_jurisdiction
-test_completion_is_audited_once_without_personal_data = on_the_folder.test_completion_is_audited_once_without_personal_data
+test_missing_lists_each_blob_not_stored_once = (
+    on_the_folder.test_missing_lists_each_blob_not_stored_once
+)
+test_upload_resumes_where_a_dropped_chunk_stopped = (
+    on_the_folder.test_upload_resumes_where_a_dropped_chunk_stopped
+)
+test_wrong_offset_is_409_with_the_right_one = (
+    on_the_folder.test_wrong_offset_is_409_with_the_right_one
+)
+test_content_not_matching_its_hash_is_422_and_discarded = (
+    on_the_folder.test_content_not_matching_its_hash_is_422_and_discarded
+)
+test_download_only_through_an_attachment_in_jurisdiction = (
+    on_the_folder.test_download_only_through_an_attachment_in_jurisdiction
+)
+test_completion_is_audited_once_without_personal_data = (
+    on_the_folder.test_completion_is_audited_once_without_personal_data
+)
 
 
 @pytest.fixture
