@@ -58,7 +58,8 @@ def _counts(report: MoveReport) -> str:
 @blobs_admin.command("move")
 def move_command(
     source: Annotated[
-        str, typer.Option("--from", help="a folder, or s3://bucket/prefix/ (endpoint and keys: env)")
+        str,
+        typer.Option("--from", help="a folder, or s3://bucket/prefix/ (endpoint and keys: env)"),
     ],
     target: Annotated[str, typer.Option("--to", help="a folder, or s3://bucket/prefix/")],
     max_blobs: Annotated[
