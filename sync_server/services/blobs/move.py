@@ -44,7 +44,7 @@ class MoveReport:
     """The run stopped at its limit: run it again."""
 
 
-def _served_hash(store: BlobStore, sha256: str) -> str | None:
+def served_hash(store: BlobStore, sha256: str) -> str | None:
     """The SHA-256 of the bytes ``store`` serves under ``sha256`` (``None``: none)."""
     content = store.open(sha256)
     if content is None:
@@ -97,14 +97,14 @@ def move_blobs(
     (at most ``limit`` copies this run) and verify each one."""
     report = MoveReport()
     for blob in source.blobs():
-        if _served_hash(target, blob.sha256) == blob.sha256:
+        if served_hash(target, blob.sha256) == blob.sha256:
             report.present += 1
             continue
         if limit is not None and report.copied + len(report.failed) >= limit:
             report.unfinished = True
             break
         problem = _copy(source, target, blob)
-        if problem is None and _served_hash(target, blob.sha256) != blob.sha256:
+        if problem is None and served_hash(target, blob.sha256) != blob.sha256:
             problem = "the target serves other bytes under this name"
         if problem is None:
             report.copied += 1
