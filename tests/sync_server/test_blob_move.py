@@ -53,9 +53,7 @@ def s3_env(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 
 def move(source: str, target: str, *more: str) -> Any:
-    return runner.invoke(
-        app, ["admin", "blobs", "move", "--from", source, "--to", target, *more]
-    )
+    return runner.invoke(app, ["admin", "blobs", "move", "--from", source, "--to", target, *more])
 
 
 def test_move_copies_verifies_resumes_and_reports(s3_env: S3BlobStore, tmp_path: Path) -> None:
