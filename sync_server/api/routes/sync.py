@@ -42,6 +42,7 @@ _PULL_REFUSALS = {ErrorCode.CURSOR_INVALID: 400, ErrorCode.RESYNC_REQUIRED: 410}
     response_model=PushResponse,
     responses={
         401: {"model": ErrorEnvelope},
+        410: {"model": ErrorEnvelope, "description": "restored since: re-send, pull afresh"},
         413: {"model": ErrorEnvelope, "description": "batch over the stated limits"},
         422: {"model": ErrorEnvelope},
         426: {"model": ErrorEnvelope, "description": "protocol version not served"},
