@@ -2,16 +2,25 @@
 (``FileBlobStore``) and a bucket of a real S3-protocol server
 (``S3BlobStore``; ``tests/blob_stores.py``)."""
 
+import logging
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from sync_server.blobs.files import FileBlobStore
-from sync_server.blobs.store import ChunkOverrunError, HashMismatchError, UploadOffsetError
-from tests.blob_stores import StoreUnderTest
+from sync_server.blobs.open import open_blob_store
+from sync_server.blobs.store import (
+    BlobStoreError,
+    ChunkOverrunError,
+    HashMismatchError,
+    UploadOffsetError,
+)
+from sync_server.core.config import ServerSettings
+from tests.blob_stores import S3_KEY_ID, S3_SECRET, S3Server, StoreUnderTest, new_bucket
 from tests.blob_stores import s3_server as s3_server
 from tests.blob_stores import store_under_test as store_under_test
 from tests.sync_server.test_blobs import content, sha
@@ -271,3 +280,33 @@ def test_store_deletes_a_blob_only_when_old_and_unclaimed(store_under_test: Stor
 
 def test_store_is_ready_when_reachable(store_under_test: StoreUnderTest) -> None:
     store_under_test.store.ready()
+
+
+def test_object_store_settings_are_checked_and_keep_their_secret(
+    s3_server: S3Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A misconfigured store stops the server at start; the credentials show
+    in no repr, no error and no log line of a whole upload."""
+    with pytest.raises(ValidationError, match="s3_bucket"):
+        ServerSettings(blob_store="s3")
+    for field, value in (
+        ("s3_prefix", "../other-district/"),
+        ("s3_prefix", "no-slash"),
+        ("s3_bucket", "Bucket_Name"),
+        ("s3_endpoint", "ftp://minio"),
+        ("s3_endpoint", "https://user:pw@minio"),
+    ):
+        with pytest.raises(ValidationError, match=field):
+            ServerSettings(blob_store="s3", **{"s3_bucket": "lastmile", field: value})
+    settings = s3_server.settings(new_bucket())
+    store = open_blob_store(settings)
+    caplog.set_level(logging.INFO)
+    upload = store.begin(OWNER, sha(b"x" * 10), 0, 10)
+    upload.write(b"x" * 10)
+    assert upload.finish().complete
+    missing = open_blob_store(settings.model_copy(update={"s3_bucket": "lastmile-nowhere"}))
+    with pytest.raises(BlobStoreError) as unreachable:
+        missing.ready()
+    shown = repr(settings) + repr(store) + str(unreachable.value) + caplog.text
+    assert S3_SECRET not in shown
+    assert S3_KEY_ID not in shown
