@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from sync_server.blobs.files import FileBlobStore
-from sync_server.blobs.open import open_blob_store
+from sync_server.blobs.open import open_blob_store, s3_client
 from sync_server.blobs.s3 import S3BlobStore
 from sync_server.blobs.store import BlobStore
 from sync_server.core.config import ServerSettings
@@ -26,9 +26,10 @@ S3_SECRET = "lastmile-test-secret-canary"
 """Moto accepts any credentials; this one is searched for in what the code prints."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class S3Server:
     endpoint: str
+    _admin: Any = None
 
     def settings(self, bucket: str, **values: Any) -> ServerSettings:
         """Server settings for a new bucket of this server."""
@@ -41,9 +42,9 @@ class S3Server:
             s3_secret_access_key=S3_SECRET,
             **values,
         )
-        store = open_blob_store(settings)
-        assert isinstance(store, S3BlobStore)
-        store.client.create_bucket(
+        if self._admin is None:  # one client for the run: making one takes a while
+            self._admin = s3_client(settings)
+        self._admin.create_bucket(
             Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": S3_REGION}
         )
         return settings
