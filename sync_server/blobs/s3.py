@@ -72,6 +72,7 @@ _SPOOL_BYTES = 4 * 1024 * 1024
 _READ_BYTES = 1024 * 1024
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _CONDITION_FAILED = frozenset({"412", "PreconditionFailed", "ConditionalRequestConflict"})
+_UNSUPPORTED = frozenset({"501", "NotImplemented"})
 
 
 def _code(error: ClientError) -> str:
@@ -207,6 +208,11 @@ class S3BlobStore:
         try:
             return str(self._put(key, uuid.uuid4().bytes, IfNoneMatch="*")["ETag"])
         except ClientError as error:
+            if _code(error) in _UNSUPPORTED:
+                raise BlobStoreError(
+                    "the object store refuses conditional writes: set s3_upload_locks "
+                    "to false (docs/backup.md)"
+                ) from None
             if _code(error) not in _CONDITION_FAILED:
                 raise
         current = self._head(key)
@@ -226,7 +232,11 @@ class S3BlobStore:
         try:
             self.client.delete_object(Bucket=self.bucket, Key=key, IfMatch=lock)
         except ClientError as error:
-            if _code(error) not in _CONDITION_FAILED | _MISSING:
+            if _code(error) in _UNSUPPORTED:
+                # A store with conditional writes but not conditional deletes:
+                # the lock is this upload's unless it outlived its lease.
+                self.client.delete_object(Bucket=self.bucket, Key=key)
+            elif _code(error) not in _CONDITION_FAILED | _MISSING:
                 raise
 
     def _put(self, key: str, body: Any, **conditions: str) -> dict[str, Any]:

@@ -310,3 +310,23 @@ def test_object_store_settings_are_checked_and_keep_their_secret(
     shown = repr(settings) + repr(store) + str(unreachable.value) + caplog.text
     assert S3_SECRET not in shown
     assert S3_KEY_ID not in shown
+
+
+def test_without_conditional_writes_uploads_stay_verified(s3_server: S3Server) -> None:
+    """``s3_upload_locks = false``: two requests for one upload are not told
+    "busy", and still only bytes that hash to the name are published."""
+    store = open_blob_store(s3_server.settings(new_bucket(), s3_upload_locks=False))
+    data = content(3000)
+    one = store.begin(OWNER, sha(data), 0, 3000)
+    two = store.begin(OWNER, sha(data), 0, 3000)
+    one.write(data[:1000])
+    two.write(b"\0" * 1000)  # the same offset, other bytes
+    two.abandon(keep=True)
+    one.write(data[1000:])
+    with pytest.raises(HashMismatchError):
+        one.finish()
+    assert store.stored_size(sha(data)) is None
+    again = store.begin(OWNER, sha(data), 0, 3000)
+    again.write(data)
+    assert again.finish().complete
+    assert [blob.sha256 for blob in store.blobs()] == [sha(data)]
