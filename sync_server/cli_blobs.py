@@ -2,7 +2,7 @@
 server`` shares (credentials only from the environment: a command line is
 visible to every account on the machine)."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
@@ -34,13 +34,10 @@ def blob_store_values(
     s3_prefix: str | None,
 ) -> dict[str, object]:
     """The blob-store options given on a command line, as settings."""
-    store: Literal["files", "s3"] | None = None
-    if blob_store is not None:
-        if blob_store not in ("files", "s3"):
-            raise typer.BadParameter("files or s3", param_hint="--blob-store")
-        store = "s3" if blob_store == "s3" else "files"
+    if blob_store not in (None, "files", "s3"):
+        raise typer.BadParameter("files or s3", param_hint="--blob-store")
     return {
-        "blob_store": store,
+        "blob_store": blob_store,
         "s3_endpoint": s3_endpoint,
         "s3_bucket": s3_bucket,
         "s3_region": s3_region,
