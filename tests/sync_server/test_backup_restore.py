@@ -4,6 +4,8 @@ hash and the audit log verified; a non-empty target and a changed backup
 refused; the restored server has a new sync epoch."""
 
 import json
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -223,3 +225,44 @@ def test_object_storage_blobs_are_listed_and_verified_at_restore(
     assert "1 blobs verified" in restored.output
     assert kept not in restored.output
     assert S3_SECRET not in taken.output + restored.output
+
+
+def test_a_backup_taken_while_writes_go_on_is_one_moment(
+    client: TestClient,
+    device_for: Any,
+    district: District,
+    db_url: str,
+    engine: Engine,
+    keys: Path,
+    empty_target: str,
+    tmp_path: Path,
+) -> None:
+    """Pushes keep landing while the backup runs: the manifest's counts are
+    those of the copy itself (one snapshot), so the restore matches them."""
+    a_days_work(client, device_for, district)
+    device = device_for("mediator.baijia")
+    stop = threading.Event()
+    pushed: list[int] = []
+
+    def keep_pushing() -> None:
+        while not stop.is_set() and len(pushed) < 400:
+            fields = case_fields(district.baijia_committee.id)
+            device.push([mutation("cases", uuid.uuid4(), fields)])
+            pushed.append(1)
+
+    writer = threading.Thread(target=keep_pushing)
+    writer.start()
+    try:
+        while len(pushed) < 3:
+            time.sleep(0.01)
+        taken = run("admin", "backup", str(tmp_path / "busy"), "--db", db_url)
+    finally:
+        stop.set()
+        writer.join(timeout=60)
+    assert taken.exit_code == 0, taken.output
+    manifest = json.loads((tmp_path / "busy" / "manifest.json").read_text())
+    restored = run("admin", "restore", str(tmp_path / "busy"), "--db", empty_target)
+    assert restored.exit_code == 0, restored.output
+    after = counts(empty_target)
+    assert {**after, "audit_log": after["audit_log"] - 1} == manifest["records"]
+    assert counts(db_url)["cases"] >= manifest["records"]["cases"]
