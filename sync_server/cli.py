@@ -363,12 +363,12 @@ def collect_blobs_command(
 ) -> None:
     """Remove uploads left unfinished and blobs no record needs (after the
     grace period); audited. Safe to run while the server runs, e.g. nightly."""
-    from sync_server.blobs.store import FileBlobStore
+    from sync_server.blobs.open import open_blob_store
     from sync_server.services.blobs.collection import collect_blobs
 
     settings = settings_for(db, blobs=blobs)
     with database(settings.db) as engine:
-        done = collect_blobs(engine, FileBlobStore(settings.blobs), settings, datetime.now(UTC))
+        done = collect_blobs(engine, open_blob_store(settings), settings, datetime.now(UTC))
     typer.echo(
         f"expired {done.expired_uploads} unfinished uploads ({done.expired_bytes} bytes), "
         f"released {done.released_claims} claims, deleted {len(done.deleted)} blobs "

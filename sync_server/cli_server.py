@@ -9,6 +9,14 @@ import typer
 import uvicorn
 
 from sync_server.cli import DbOption, database, prepare_database, settings_for
+from sync_server.cli_blobs import (
+    BlobStoreOption,
+    S3BucketOption,
+    S3EndpointOption,
+    S3PrefixOption,
+    S3RegionOption,
+    blob_store_values,
+)
 from sync_server.core.config import ServerSettings, hand_to_workers
 from sync_server.core.db import read_session
 from sync_server.core.runtime import tune_garbage_collection
@@ -24,11 +32,17 @@ def server(
     port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
     blobs: Annotated[Path | None, typer.Option(help="folder of the blob store")] = None,
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    blob_store: BlobStoreOption = None,
+    s3_endpoint: S3EndpointOption = None,
+    s3_bucket: S3BucketOption = None,
+    s3_region: S3RegionOption = None,
+    s3_prefix: S3PrefixOption = None,
 ) -> None:
     """Run the sync server. Pending migrations are applied first, so a new
     release starts on an up-to-date schema (``lastmile admin migrate`` does
     the same without starting)."""
-    settings = settings_for(db, host=host, port=port, blobs=blobs)
+    store = blob_store_values(blob_store, s3_endpoint, s3_bucket, s3_region, s3_prefix)
+    settings = settings_for(db, host=host, port=port, blobs=blobs, **store)
     prepare_database(settings.db)
     try:
         with database(settings.db, settings) as engine, read_session(engine) as session:

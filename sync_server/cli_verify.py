@@ -66,7 +66,7 @@ def _from_server(target: UUID | Path, server: str, token: str | None) -> VerifyR
 def _from_database(target: UUID | Path, db: str | None) -> VerifyReport:
     # Imported here: PDF validation loads a lot, and every other command
     # of ``lastmile`` would pay for it at start-up.
-    from sync_server.blobs.store import FileBlobStore
+    from sync_server.blobs.open import open_blob_store
     from sync_server.core.district_key import SigningKeyError, existing_district_key
     from sync_server.services.agreements.verification import AgreementVerifier
 
@@ -78,7 +78,7 @@ def _from_database(target: UUID | Path, db: str | None) -> VerifyReport:
         raise typer.Exit(code=2) from None
     with database(settings.db) as engine, read_session(engine) as session:
         verifier = AgreementVerifier(
-            session=session, scope=None, key=key, blobs=FileBlobStore(settings.blobs)
+            session=session, scope=None, key=key, blobs=open_blob_store(settings)
         )
         if isinstance(target, UUID):
             return verifier.verify_id(target)

@@ -23,6 +23,7 @@ from field_app.errors import SaveRejectedError
 from field_app.security.cipher import FieldCipher
 from field_app.storage.db import transaction
 from field_app.storage.search_index import IN_CHUNK
+from field_app.storage.sent_journal import SentJournal
 from field_app.storage.tables import LOCAL_TABLES, OutboxEntry
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.push import MutationResult, MutationStatus
@@ -59,10 +60,17 @@ class OutboxItem:
 class Outbox:
     """The ``outbox`` table: entries queued by saves, sent and answered by sync."""
 
-    def __init__(self, engine: Engine, cipher: FieldCipher, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        cipher: FieldCipher,
+        now: Callable[[], datetime],
+        journal: SentJournal | None = None,
+    ) -> None:
         self.engine = engine
         self.cipher = cipher
         self.now = now
+        self.journal = journal or SentJournal(engine, now)
 
     # -- for the sync engine and the screens -------------------------------------
 
@@ -86,9 +94,10 @@ class Outbox:
             )
 
     def apply_results(self, results: Sequence[MutationResult]) -> None:
-        """Record the server's answers: acknowledged entries leave the outbox,
-        rejected ones stay with the reason."""
+        """Record the server's answers: acknowledged entries leave the outbox
+        for the sent journal, rejected ones stay with the reason."""
         with transaction(self.engine) as session:
+            self.journal.prune(session)
             for result in results:
                 entry = session.scalars(
                     select(OutboxEntry).where(col(OutboxEntry.mutation_id) == result.mutation_id)
@@ -203,6 +212,7 @@ class Outbox:
             session.delete(row)
 
     def _acknowledge(self, session: Session, entry: OutboxEntry, result: MutationResult) -> None:
+        self.journal.keep(session, entry)
         session.delete(entry)
         row = session.get(LOCAL_TABLES[entry.table_name], entry.record_id)
         # A create repeated after its answer was lost comes back "duplicate";

@@ -5,7 +5,8 @@ and hands out one object per thing held, each in its own module:
 ``records`` (the synced records and the user's saves, ``records.py``),
 ``outbox`` (unacknowledged changes, ``outbox.py``), ``pulled`` (the server's
 pages and the resync, ``pulled.py``), ``search_index`` (``search_index.py``)
-``device`` (the device's state row, ``device_state.py``) and ``sync_log``
+``device`` (the device's state row, ``device_state.py``), ``sent_journal``
+(acknowledged changes kept for a restored server, ``sent_journal.py``) and ``sync_log``
 (what each sync round did, ``sync_log.py``). A part that
 writes with another shares its transaction (a save writes the record, its
 outbox entry and its search entry in one); ``transaction`` opens one for
@@ -27,6 +28,7 @@ from field_app.storage.outbox import Outbox
 from field_app.storage.pulled import PulledChanges
 from field_app.storage.records import Records
 from field_app.storage.search_index import SearchIndex
+from field_app.storage.sent_journal import SentJournal
 from field_app.storage.sync_log import SyncLog
 
 
@@ -46,7 +48,8 @@ class LocalStore:
         self.now = now
         self.device = DeviceStateRow(engine)
         self.search_index = SearchIndex(engine, cipher, self.codec)
-        self.outbox = Outbox(engine, cipher, now)
+        self.sent_journal = SentJournal(engine, now)
+        self.outbox = Outbox(engine, cipher, now, self.sent_journal)
         self.records = Records(engine, self.codec, self.outbox, self.search_index)
         self.pulled = PulledChanges(
             engine, self.codec, self.outbox, self.search_index, self.device, now

@@ -124,6 +124,24 @@ class OutboxEntry(LocalTable, table=True):
     error_field: str | None = None
 
 
+class SentEntry(LocalTable, table=True):
+    """An outbox entry the server acknowledged, kept for ``JOURNAL_DAYS`` so it
+    can be sent again if the server is restored from an older backup
+    (``storage/sent_journal.py``). ``fields`` stays sealed as in the outbox."""
+
+    __tablename__ = "sent_journal"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    mutation_id: UUID = Field(unique=True)
+    table_name: str = Field(max_length=40)
+    record_id: UUID
+    op: str = Field(max_length=10)
+    base_version: int | None = None
+    fields: str = Field(sa_type=Text)
+    client_time: datetime = Field(sa_type=DateTime(timezone=True))
+    acknowledged_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+
+
 class BlobUpload(LocalTable, table=True):
     """A blob (encrypted on disk) that the server does not have yet."""
 
@@ -160,6 +178,8 @@ class DeviceState(LocalTable, table=True):
     cursor: str | None = None
     last_sync_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     needs_login: bool = False
+    server_epoch: str | None = Field(default=None, max_length=64)
+    """The sync epoch the server last answered (``sent_journal.py``)."""
 
 
 class SyncLogEntry(LocalTable, table=True):

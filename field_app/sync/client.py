@@ -41,6 +41,7 @@ from shared_models.protocol.blobs import (
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
 from shared_models.protocol.pull import PullPage
 from shared_models.protocol.push import PushRequest, PushResponse
+from shared_models.protocol.version import SYNC_EPOCH_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,10 @@ class SyncClient:
     def __init__(self, http: httpx.Client, token_provider: TokenProvider) -> None:
         self.http = http
         self.token_provider = token_provider
+        self.epoch: str | None = None
+        """The server's sync epoch as the device knows it, sent with each push."""
+        self.seen_epoch: str | None = None
+        """The sync epoch of the server's last answer that named one."""
 
     # -- calls ----------------------------------------------------------------
 
@@ -97,13 +102,12 @@ class SyncClient:
         return self.push_encoded(encode_push(request))
 
     def push_encoded(self, body: bytes) -> PushResponse:
-        """Push a body ``encode_push`` made."""
-        response = self._send(
-            "POST",
-            "/sync/push",
-            content=body,
-            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
-        )
+        """Push a body ``encode_push`` made, from the sync epoch ``epoch``: a
+        server restored since refuses it (``ResyncRequired``) unapplied."""
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        if self.epoch:
+            headers[SYNC_EPOCH_HEADER] = self.epoch
+        response = self._send("POST", "/sync/push", content=body, headers=headers)
         return _parse(response, PushResponse)
 
     def pull(self, cursor: str | None, limit: int, *, token: str | None = None) -> PullPage:
@@ -186,6 +190,9 @@ class SyncClient:
             log.info("%s %s: no answer (%s)", method, path, type(error).__name__)
             raise Offline(f"{method} {path}: {type(error).__name__}") from None
         log.debug("%s %s -> %s", method, path, response.status_code)
+        epoch = response.headers.get(SYNC_EPOCH_HEADER)
+        if epoch and len(epoch) <= 64:
+            self.seen_epoch = epoch
         if response.status_code in expected:
             return response
         raise _failure(response)

@@ -16,7 +16,8 @@ One round (``sync_once``):
    transaction, and records with unsynced local edits keep them on top
    (``PulledChanges.apply_page``); the next page is fetched while one is
    written. A cursor the server no longer serves means a full resync that
-   keeps every unsynced change.
+   keeps every unsynced change. A server restored from a backup (a new sync
+   epoch) first gets back what it lost from the sent journal (``restore.py``).
 4. Index what large pages stored unindexed (``SearchIndex.index_pending``),
    after the round's status is published: a first sync's records are
    usable before their search entries exist.
@@ -55,6 +56,7 @@ from field_app.sync.backoff import Backoff
 from field_app.sync.blobs import CHUNK_BYTES, BlobSource, upload_blobs
 from field_app.sync.client import SyncClient
 from field_app.sync.mutations import encode_batch, refused_as_too_large
+from field_app.sync.restore import server_restored
 from field_app.sync.status import SyncPhase, SyncState, SyncStatus, count_attention
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.pull import PullPage
@@ -75,6 +77,8 @@ class SyncResult:
     uploaded: int = 0
     pulled: int = 0
     resynced: bool = False
+    resent: int = 0
+    """Acknowledged changes sent again to a server restored from a backup."""
     error: str = ""
 
     @property
@@ -188,9 +192,20 @@ class SyncEngine:
                 return result
             self._publish(SyncState.SYNCING)
             try:
-                self._push(result, device.device_id)
+                self.client.epoch = device.server_epoch
+                try:
+                    self._push(result, device.device_id)
+                except ResyncRequired:
+                    if not self._after_restore(result):
+                        raise
+                    self._push(result, device.device_id)
+                self._after_restore(result)
                 self._upload(result)
-                self._pull(result, device.cursor)
+                resent = result.resent
+                self._pull(result, None if result.resynced else device.cursor)
+                if result.resent > resent:  # noticed by the pull: send it now
+                    self._push(result, device.device_id)
+                    self._upload(result)
             except AuthRevoked:
                 self.store.device.update(needs_login=True)
                 result.outcome, result.error = SyncState.NEEDS_LOGIN, "sign-in revoked"
@@ -218,6 +233,16 @@ class SyncEngine:
             # and a search before this is done completes the index itself.
             self.store.search_index.index_pending()
             return result
+
+    def _after_restore(self, result: SyncResult) -> bool:
+        """Whether the server's answers named a new sync epoch: its journal
+        is then queued again and the device pulls afresh (``restore.py``)."""
+        resent = server_restored(self.store, self.client)
+        if resent is None:
+            return False
+        log.info("the server was restored from a backup; %d changes are sent again", resent)
+        result.resynced, result.resent = True, result.resent + resent
+        return True
 
     def _count_change(self, result: SyncResult) -> None:
         """A round that changed something moves ``SyncStatus.data_version``
@@ -324,7 +349,8 @@ class SyncEngine:
                     if not _needs_resync(refused) or cursor is None or result.resynced:
                         raise
                     log.info("the server asks for a full resync; unsynced changes are kept")
-                    self.store.pulled.forget_synced_records()
+                    if not self._after_restore(result):
+                        self.store.pulled.forget_synced_records()
                     cursor, result.resynced, ahead = None, True, None
                     continue
                 cursor, ahead = page.cursor, None

@@ -4,8 +4,9 @@ import json
 import os
 from ipaddress import ip_network
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
@@ -27,6 +28,35 @@ class ServerSettings(BaseSettings):
         "postgresql+psycopg://postgres@127.0.0.1:5432/lastmile",
     )
     blobs: Path = Field(default=Path("./var/blobs"), description="folder of the blob store")
+    # Object storage instead of the folder (sync_server/blobs/s3.py, docs/backup.md).
+    # The credentials come from here (LASTMILE_S3_ACCESS_KEY_ID / _SECRET_ACCESS_KEY)
+    # or boto3's own chain (AWS_* variables, ~/.aws); never from a command line.
+    blob_store: Literal["files", "s3"] = Field(
+        default="files", description="files: the folder `blobs`; s3: S3-compatible object storage"
+    )
+    s3_endpoint: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/?#@]+(/[^\s?#@]*)?$",
+        description="URL of the object store (MinIO, a government cloud's S3 endpoint); "
+        "unset: the provider's default for the region",
+    )
+    s3_region: str = Field(default="us-east-1", pattern=r"^[a-z0-9-]{1,40}$")
+    s3_bucket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    s3_prefix: str = Field(
+        default="",
+        pattern=r"^([A-Za-z0-9_-][A-Za-z0-9._-]*/)*$",
+        description="key prefix of every object (ends with /), to share a bucket",
+    )
+    s3_addressing_style: Literal["path", "virtual"] = Field(
+        default="path", description="path: http://endpoint/bucket/key (MinIO, most private clouds)"
+    )
+    s3_access_key_id: str | None = Field(default=None, repr=False)
+    s3_secret_access_key: str | None = Field(default=None, repr=False)
+    s3_upload_locks: bool = Field(
+        default=True,
+        description="lock uploads with conditional writes (If-None-Match); false for a store "
+        "without them (uploads stay verified, concurrent ones of one blob are not told 'busy')",
+    )
     host: str = "127.0.0.1"
     port: int = 8700
     max_push_mutations: int = Field(default=MAX_MUTATIONS_PER_PUSH, ge=1)
@@ -109,6 +139,13 @@ class ServerSettings(BaseSettings):
         description="what an XLSX's parts may declare uncompressed, in all (a zip bomb's "
         "declared size is refused before anything is inflated)",
     )
+
+    @model_validator(mode="after")
+    def _object_store_named(self) -> "ServerSettings":
+        """An object store without a bucket must stop the server at start."""
+        if self.blob_store == "s3" and not self.s3_bucket:
+            raise ValueError("blob_store s3 needs s3_bucket (LASTMILE_S3_BUCKET)")
+        return self
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -32,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlmodel import Session
 
 from sync_server.tables import SyncState
@@ -102,7 +102,8 @@ _SHARED_DRAW, _ALONE_DRAW = (
 )
 _MORE = text("SELECT nextval('sync_versions') FROM generate_series(1, CAST(:count AS integer))")
 _HANDED_OUT = text(
-    "SELECT s.epoch, s.purged_through, (SELECT last_value FROM sync_versions) "
+    "SELECT coalesce(s.sync_epoch, s.epoch), s.purged_through, "
+    "(SELECT last_value FROM sync_versions) "
     "FROM sync_state AS s WHERE s.id = 1"
 )
 _LOWEST_GUARD = text(
@@ -156,14 +157,17 @@ class SyncMark:
     """What a pull checks its cursor against."""
 
     epoch: uuid.UUID
+    """The sync epoch: the database's, or the last restore's (``SyncState``)."""
     purged_through: int
     handed_out: int
     """The highest version drawn so far (committed or not, on PostgreSQL)."""
 
 
-_MARK = select(_STATE.c.epoch, _STATE.c.purged_through, _STATE.c.last_version).where(
-    _STATE.c.id == 1
-)
+_MARK = select(
+    func.coalesce(_STATE.c.sync_epoch, _STATE.c.epoch),
+    _STATE.c.purged_through,
+    _STATE.c.last_version,
+).where(_STATE.c.id == 1)
 
 
 def sync_mark(session: Session) -> SyncMark:

@@ -17,7 +17,9 @@ class SyncState(SQLModel, table=True):
     a cursor below it cannot resume without a gap. ``audit_seq``/``audit_head``
     name the newest audit entry, and ``audit_head_mac`` keys that pair with
     the audit key, so a truncated log is detected too (NULL until the first
-    keyed entry)."""
+    keyed entry). ``sync_epoch`` is set by each restore from a backup: the
+    epoch of cursors and devices from then on (``epoch`` stays the one the
+    audit key file anchors); NULL: never restored, the sync epoch is ``epoch``."""
 
     __tablename__ = "sync_state"
 
@@ -25,6 +27,7 @@ class SyncState(SQLModel, table=True):
     last_version: int = 0
     purged_through: int = 0
     epoch: UUID
+    sync_epoch: UUID | None = None
     audit_seq: int = 0
     audit_head: str = Field(default="0" * 64, max_length=64)
     audit_head_key_id: str | None = Field(default=None, max_length=16)

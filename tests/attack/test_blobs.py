@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from shared_models.domain.agreements import AgreementFields, SignatureRef
 from shared_models.domain.attachments import MAX_BLOB_BYTES
 from shared_models.sealing import seal_agreement
-from sync_server.blobs.store import FileBlobStore
+from sync_server.blobs.files import FileBlobStore
 from sync_server.core.audit import verify_audit
 from sync_server.core.config import ServerSettings
 from sync_server.main import create_app

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from lastmile_cli import app
-from sync_server.blobs.store import FileBlobStore
+from sync_server.blobs.files import FileBlobStore
 from sync_server.core.config import ServerSettings
 from sync_server.main import create_app
 from sync_server.services.blobs.collection import collect_blobs

@@ -1,15 +1,12 @@
 """Blobs: resumable content-addressed uploads and jurisdiction-scoped
-downloads through the HTTP API (both databases), and the file store itself."""
+downloads through the HTTP API (both databases); the stores themselves are
+tested in ``test_blob_stores.py``."""
 
 import hashlib
 import os
 import random
-import subprocess
-import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -20,21 +17,13 @@ from sqlmodel import Session, select
 
 from shared_models.domain.attachments import MAX_BLOB_BYTES
 from sync_server.api.routes.blobs import MAX_CHUNK_BYTES
-from sync_server.blobs.store import (
-    ChunkOverrunError,
-    FileBlobStore,
-    HashMismatchError,
-    UploadOffsetError,
-)
+from sync_server.blobs.files import FileBlobStore
 from sync_server.core.audit import verify_audit
 from sync_server.core.config import ServerSettings
 from sync_server.tables import AuditEntry
 from tests.factories import District, case_fields, mutation
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CHUNK_TYPE = "application/offset+octet-stream"
-OWNER = "0123456789abcdef0123456789abcdef"
-"""An upload owner of the store tests (the API uses the user's id)."""
 
 
 def content(size: int, seed: int = 1) -> bytes:
@@ -400,227 +389,3 @@ def test_an_upload_in_progress_elsewhere_gets_409(
 
     assert elsewhere.finish().offset == 1000
     assert send_chunk(client, device, sha256, 1000, 6000, data[1000:]).status_code == 201
-
-
-# --- the file store itself -----------------------------------------------
-
-
-def test_store_publishes_under_fanned_out_name(tmp_path: Path) -> None:
-    store = FileBlobStore(tmp_path)
-    data = content(10_000)
-    sha256 = sha(data)
-    upload = store.begin(OWNER, sha256, 0, len(data))
-    upload.write(data[:4000])
-    assert store.held(OWNER, sha256) == 4000
-    assert store.stored_size(sha256) is None
-    upload.write(data[4000:])
-    progress = upload.finish()
-    assert (progress.offset, progress.complete) == (len(data), True)
-
-    assert (tmp_path / sha256[:2] / sha256[2:4] / sha256).read_bytes() == data
-    assert list((tmp_path / "partial" / OWNER).iterdir()) == []
-    assert store.stored_size(sha256) == len(data)
-    assert store.held(OWNER, sha256) == 0
-    opened = store.open(sha256)
-    assert opened is not None
-    with opened.stream:
-        assert (opened.size, opened.stream.read()) == (len(data), data)
-    # The same bytes sent again (by anyone) are received whole, verified,
-    # and kept once: the store never answers "I have these already".
-    again = store.begin("f" * 32, sha256, 0, len(data))
-    again.write(data)
-    assert again.finish().complete
-    assert list((tmp_path / "partial" / ("f" * 32)).iterdir()) == []
-    assert store.stored_size(sha256) == len(data)
-
-
-def test_store_keeps_or_rolls_back_an_unfinished_chunk(tmp_path: Path) -> None:
-    store = FileBlobStore(tmp_path)
-    data = content(1000)
-    sha256 = sha(data)
-    first = store.begin(OWNER, sha256, 0, 1000)
-    first.write(data[:300])
-    progress = first.finish()
-    assert (progress.offset, progress.complete) == (300, False)
-
-    dropped = store.begin(OWNER, sha256, 300, 1000)
-    dropped.write(data[300:500])
-    dropped.abandon(keep=True)
-    dropped.abandon(keep=False)  # already ended: changes nothing
-    assert store.held(OWNER, sha256) == 500
-
-    refused = store.begin(OWNER, sha256, 500, 1000)
-    refused.write(data[500:900])
-    refused.abandon(keep=False)
-    assert store.held(OWNER, sha256) == 500
-
-    with pytest.raises(UploadOffsetError) as wrong:
-        store.begin(OWNER, sha256, 0, 1000)
-    assert (wrong.value.held, wrong.value.busy) == (500, False)
-
-    last = store.begin(OWNER, sha256, 500, 1000)
-    with pytest.raises(ChunkOverrunError):
-        last.write(data[500:] + b"!")
-    last.write(data[500:])
-    assert last.finish().complete
-
-
-def test_store_forgets_an_upload_rolled_back_to_nothing(tmp_path: Path) -> None:
-    store = FileBlobStore(tmp_path)
-    sha256 = sha(b"abc")
-    upload = store.begin(OWNER, sha256, 0, 3)
-    upload.write(b"ab")
-    upload.abandon(keep=False)
-    assert list((tmp_path / "partial" / OWNER).iterdir()) == []
-    with pytest.raises(UploadOffsetError):
-        store.begin(OWNER, sha256, 2, 3)
-    assert list((tmp_path / "partial" / OWNER).iterdir()) == []
-
-
-def test_store_discards_content_that_does_not_match(tmp_path: Path) -> None:
-    store = FileBlobStore(tmp_path)
-    sha256 = sha(b"expected")
-    upload = store.begin(OWNER, sha256, 0, 8)
-    upload.write(b"received")
-    with pytest.raises(HashMismatchError):
-        upload.finish()
-    assert store.held(OWNER, sha256) == 0
-    assert store.stored_size(sha256) is None
-    assert list((tmp_path / "partial" / OWNER).iterdir()) == []
-
-
-def test_store_survives_a_crash_before_the_rename(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = FileBlobStore(tmp_path)
-    data = content(3000)
-    sha256 = sha(data)
-    upload = store.begin(OWNER, sha256, 0, 3000)
-    upload.write(data)
-
-    def power_cut(_src: object, _dst: object) -> None:
-        raise OSError("simulated crash")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(os, "replace", power_cut)
-        with pytest.raises(OSError, match="simulated crash"):
-            upload.finish()
-    assert store.stored_size(sha256) is None
-    assert store.open(sha256) is None
-    assert store.held(OWNER, sha256) == 3000
-
-    retry = store.begin(OWNER, sha256, 3000, 3000)  # the lock was released
-    assert retry.finish().complete
-    assert store.stored_size(sha256) == 3000
-
-
-def test_two_stores_on_one_folder_take_turns(tmp_path: Path) -> None:
-    one, two = FileBlobStore(tmp_path), FileBlobStore(tmp_path)
-    data = content(100)
-    sha256 = sha(data)
-    upload = one.begin(OWNER, sha256, 0, 100)
-    upload.write(data[:40])
-    with pytest.raises(UploadOffsetError) as busy:
-        two.begin(OWNER, sha256, 0, 100)
-    assert busy.value.busy
-    upload.write(data[40:])
-    assert upload.finish().complete
-
-
-HOLDER = """
-import sys
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from sync_server.blobs.store import FileBlobStore
-
-upload = FileBlobStore(Path(sys.argv[1])).begin(sys.argv[2], sys.argv[3], 0, 10)
-upload.write(b"01234")
-print("holding", flush=True)
-sys.stdin.readline()
-upload.finish()
-"""
-
-
-def test_an_upload_held_by_another_process_is_busy(tmp_path: Path) -> None:
-    store = FileBlobStore(tmp_path)
-    sha256 = sha(b"0123456789")
-    with subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(tmp_path), OWNER, sha256],
-        cwd=REPO_ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    ) as holder:
-        assert holder.stdout is not None
-        assert holder.stdin is not None
-        try:
-            assert holder.stdout.readline().strip() == "holding"
-            with pytest.raises(UploadOffsetError) as busy:
-                store.begin(OWNER, sha256, 5, 10)
-            assert (busy.value.held, busy.value.busy) == (5, True)
-            holder.stdin.write("\n")
-            holder.stdin.flush()
-            assert holder.wait(timeout=30) == 0
-        finally:
-            if holder.poll() is None:
-                holder.kill()
-    upload = store.begin(OWNER, sha256, 5, 10)
-    upload.write(b"56789")
-    assert upload.finish().complete
-
-
-def test_store_refuses_names_that_are_not_hashes(tmp_path: Path) -> None:
-    store = FileBlobStore(tmp_path)
-    for name in ("../../etc/passwd", "A" * 64, "a" * 63):
-        with pytest.raises(ValueError, match="64 lowercase hex"):
-            store.stored_size(name)
-        with pytest.raises(ValueError, match="64 lowercase hex"):
-            store.begin(OWNER, name, 0, 1)
-    for owner in ("../../etc", "A" * 32, "a" * 31):
-        with pytest.raises(ValueError, match="32 lowercase hex"):
-            store.begin(owner, sha(b"1"), 0, 1)
-
-
-def test_store_expires_idle_uploads_of_any_owner_and_of_the_old_layout(tmp_path: Path) -> None:
-    store = FileBlobStore(tmp_path)
-    old_layout = tmp_path / "partial" / sha(b"old")
-    old_layout.write_bytes(b"ol")
-    idle = store.begin(OWNER, sha(b"idle"), 0, 4)
-    idle.write(b"id")
-    idle.finish()
-    busy = store.begin("f" * 32, sha(b"busy"), 0, 4)
-    busy.write(b"bu")
-    past = datetime.now(UTC) + timedelta(days=3)
-    found = {(held.owner, held.sha256, held.size) for held in store.partials()}
-    assert found == {("", sha(b"old"), 2), (OWNER, sha(b"idle"), 2), ("f" * 32, sha(b"busy"), 2)}
-    recently = datetime.now(UTC) - timedelta(days=1)
-    assert store.expire_partial(OWNER, sha(b"idle"), recently) is None  # written since
-    assert store.expire_partial("", sha(b"old"), past) == 2
-    assert store.expire_partial(OWNER, sha(b"idle"), past) == 2
-    assert store.expire_partial("f" * 32, sha(b"busy"), past) is None  # being written
-    assert store.expire_partial(OWNER, sha(b"idle"), past) is None  # gone already
-    assert [held.sha256 for held in store.partials()] == [sha(b"busy")]
-    busy.abandon(keep=True)
-
-
-def test_store_deletes_a_blob_only_when_old_and_unclaimed(tmp_path: Path) -> None:
-    store = FileBlobStore(tmp_path)
-    data = content(500)
-    upload = store.begin(OWNER, sha(data), 0, len(data))
-    upload.write(data)
-    assert upload.finish().complete
-    later = datetime.now(UTC) + timedelta(days=1)
-    asked: list[str] = []
-
-    def unclaimed() -> bool:
-        """An upload of the same bytes claimed them just now."""
-        asked.append("unclaimed?")
-        return False
-
-    assert [blob.sha256 for blob in store.blobs()] == [sha(data)]
-    assert store.delete_blob(sha(data), datetime.now(UTC) - timedelta(days=1), lambda: True) == 0
-    assert store.delete_blob(sha(data), later, unclaimed) == 0
-    assert asked == ["unclaimed?"]  # asked at the last moment, under the lock
-    assert store.delete_blob(sha(data), later, lambda: True) == len(data)
-    assert store.stored_size(sha(data)) is None
-    assert store.delete_blob(sha(data), later, lambda: True) == 0

@@ -30,10 +30,10 @@ from shared_models.protocol.blobs import (
 )
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
 from sync_server.api.deps import CallerDep, EngineDep, SessionDep, SettingsDep
+from sync_server.blobs.open import open_blob_store
 from sync_server.blobs.store import (
     BlobStore,
     BlobUpload,
-    FileBlobStore,
     HashMismatchError,
     UploadOffsetError,
     UploadProgress,
@@ -64,10 +64,11 @@ _NOT_FOUND = "no such blob, or not one of your records' attachments"
 
 
 def get_blob_store(request: Request, settings: SettingsDep) -> BlobStore:
-    """The app's store; a deployment (or a test) may put another one on ``app.state``."""
+    """The app's store (the settings' ``blob_store``); a test may put another
+    one on ``app.state``."""
     store: BlobStore | None = getattr(request.app.state, "blob_store", None)
     if store is None:
-        store = FileBlobStore(settings.blobs)
+        store = open_blob_store(settings)
         request.app.state.blob_store = store
     return store
 

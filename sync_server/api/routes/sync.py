@@ -3,14 +3,15 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import JsonValue
+from sqlmodel import Session
 
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
 from shared_models.protocol.pull import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT, PullPage
 from shared_models.protocol.push import PushRequest, PushResponse
-from shared_models.protocol.version import SUPPORTED_PROTOCOLS
+from shared_models.protocol.version import SUPPORTED_PROTOCOLS, SYNC_EPOCH_HEADER
 from sync_server.api.deps import (
     CallerDep,
     EngineDep,
@@ -26,6 +27,7 @@ from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, retrying_races, write_session
 from sync_server.core.district_key import district_key
 from sync_server.core.errors import ApiError
+from sync_server.core.versions import sync_mark
 from sync_server.services.accounts.tokens import Caller, find_caller, touch_token
 from sync_server.services.sync.pull import PullRefusedError, pull_page
 from sync_server.services.sync.push import apply_push
@@ -40,6 +42,7 @@ _PULL_REFUSALS = {ErrorCode.CURSOR_INVALID: 400, ErrorCode.RESYNC_REQUIRED: 410}
     response_model=PushResponse,
     responses={
         401: {"model": ErrorEnvelope},
+        410: {"model": ErrorEnvelope, "description": "restored since: re-send, pull afresh"},
         413: {"model": ErrorEnvelope, "description": "batch over the stated limits"},
         422: {"model": ErrorEnvelope},
         426: {"model": ErrorEnvelope, "description": "protocol version not served"},
@@ -51,6 +54,7 @@ def push(
     scopes: ScopeCacheDep,
     engine: EngineDep,
     settings: SettingsDep,
+    device_epoch: Annotated[str | None, Header(alias=SYNC_EPOCH_HEADER, max_length=64)] = None,
 ) -> Response:
     """Apply a device's mutations in order, one result each, in one transaction.
 
@@ -64,12 +68,16 @@ def push(
         # A device with nothing to send still pushes first; that writes nothing.
         with read_session(engine) as session:
             caller = read_caller(session, digest, scopes, engine, settings)
+            epoch = _check_epoch(session, device_epoch)
         _check_push(body, caller, settings)
-        return _json(PushResponse(results=[], server_time=datetime.now(UTC)))
+        return _json(PushResponse(results=[], server_time=datetime.now(UTC)), epoch)
+
+    epochs: list[str] = []
 
     def transaction() -> PushResponse:
         with write_session(engine) as session:
             caller, stale = find_caller(session, digest, scopes, settings)
+            epochs.append(_check_epoch(session, device_epoch))
             _check_push(body, caller, settings)
             if stale:
                 touch_token(session, caller.token_hash)
@@ -95,7 +103,25 @@ def push(
 
     # Pushes run side by side; one that raced another over the same records
     # runs again, and then finds the other's results (duplicates) or rows.
-    return _json(retrying_races(transaction))
+    response = retrying_races(transaction)
+    return _json(response, epochs[-1])
+
+
+def _check_epoch(session: Session, device_epoch: str | None) -> str:
+    """The server's sync epoch; a push from a device that knows another one
+    (the server was restored from a backup since) is refused before anything
+    is applied: the device re-queues what it sent since and pulls afresh."""
+    epoch = str(sync_mark(session).epoch)
+    if device_epoch is not None and device_epoch != epoch:
+        raise ApiError(
+            410,
+            ErrorCode.RESYNC_REQUIRED,
+            "the server was restored from a backup: send again what you sent since, "
+            "then pull without a cursor",
+            {"epoch": epoch},
+            headers={SYNC_EPOCH_HEADER: epoch},
+        )
+    return epoch
 
 
 def _check_push(body: PushRequest, caller: Caller, settings: ServerSettings) -> None:
@@ -124,9 +150,9 @@ def _check_push(body: PushRequest, caller: Caller, settings: ServerSettings) -> 
         )
 
 
-def _json(response: PushResponse) -> Response:
+def _json(response: PushResponse, epoch: str) -> Response:
     body = PushResponse.__pydantic_serializer__.to_json(response)  # model_dump_json, as bytes
-    return Response(body, media_type="application/json")
+    return Response(body, media_type="application/json", headers={SYNC_EPOCH_HEADER: epoch})
 
 
 @router.get(
@@ -148,7 +174,11 @@ def pull(
     try:
         page = pull_page(session, caller.scope, cursor, limit)
     except PullRefusedError as refused:
-        raise ApiError(_PULL_REFUSALS[refused.code], refused.code, refused.message) from None
+        epoch = {SYNC_EPOCH_HEADER: str(sync_mark(session).epoch)}
+        raise ApiError(
+            _PULL_REFUSALS[refused.code], refused.code, refused.message, headers=epoch
+        ) from None
+    headers = {SYNC_EPOCH_HEADER: page.epoch}
     if page.streamed:
-        return StreamingResponse(page.chunks(), media_type="application/json")
-    return Response(page.to_json(), media_type="application/json")
+        return StreamingResponse(page.chunks(), media_type="application/json", headers=headers)
+    return Response(page.to_json(), media_type="application/json", headers=headers)

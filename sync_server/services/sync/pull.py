@@ -115,6 +115,11 @@ class EncodedPage:
         self._jurisdiction = jurisdiction
         self.streamed = streamed
 
+    @property
+    def epoch(self) -> str:
+        """The sync epoch the page's cursor carries (a header of the answer)."""
+        return self._epoch
+
     def chunks(self) -> Iterator[bytes]:
         head, limit, pending = b'{"changes":[', self._limit, list[bytes]()
         taken, sent, more, next_version = 0, False, False, self._high

@@ -1,0 +1,1 @@
+"""Backups of a district that restore (docs/backup.md)."""
