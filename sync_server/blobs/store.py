@@ -164,6 +164,11 @@ class BlobStore(Protocol):
         needs it; the bytes freed (0 if kept)."""
         ...
 
+    def ready(self) -> None:
+        """Raise ``BlobStoreError`` unless the store can be used now (``/readyz``):
+        a cheap reachability check, never a scan."""
+        ...
+
 
 def check_sha256(sha256: str) -> str:
     """Refuse anything but a lowercase hex SHA-256: it becomes a file name."""
@@ -213,6 +218,10 @@ class FileBlobStore:
             return self.blob_path(sha256).stat().st_size
         except FileNotFoundError:
             return None
+
+    def ready(self) -> None:
+        if not (self.partial_dir.is_dir() and os.access(self.root, os.W_OK | os.X_OK)):
+            raise BlobStoreError(f"the blob folder {self.root} is missing or not writable")
 
     def held(self, owner: str, sha256: str) -> int:
         try:

@@ -4,6 +4,7 @@ import json
 import os
 from ipaddress import ip_network
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,30 @@ class ServerSettings(BaseSettings):
         description="addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For "
         "is believed; empty: the socket's peer is the client (JSON list in the environment)",
     )
+    tls_cert: Path | None = Field(
+        default=None, description="PEM certificate (with its chain) to serve HTTPS with"
+    )
+    tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert")
+    insecure_http: bool = Field(
+        default=False,
+        description="serve plain HTTP on a non-loopback address with neither TLS nor a "
+        "trusted proxy: bearer tokens cross the network in clear (a closed test network only)",
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=16,
+        repr=False,
+        description="bearer token Prometheus sends to GET /metrics; unset: /metrics is off",
+    )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description="prometheus_client's multi-process folder, shared by the workers of one "
+        "`lastmile server --workers N` (emptied at start; unset: a fresh temporary one)",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one object a line (docs/operations.md); text: for people"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     token_idle_days: int = Field(
         default=30, ge=1, description="a token unused this long no longer works"
     )
