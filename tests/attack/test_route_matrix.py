@@ -106,7 +106,9 @@ def _metrics(s: Scenario, username: str, attack: Attack) -> None:
     """Off unless a metrics token is configured; a device's token never opens
     it (tests/attack/test_operations_routes.py covers it switched on)."""
     headers = s.device(username).headers
-    _status(attack, username, "/metrics", s.client.get("/metrics", headers=headers), "404 NOT_FOUND")
+    _status(
+        attack, username, "/metrics", s.client.get("/metrics", headers=headers), "404 NOT_FOUND"
+    )
 
 
 @expects("POST", "/api/v1/auth/login")
