@@ -109,6 +109,12 @@ class ServerSettings(BaseSettings):
         ge=1,
         description="a blob no record names (or whose record was deleted) is kept this long",
     )
+    key_dir: Path | None = Field(
+        default=None,
+        description="folder (0700) of the district's keys, outside the database: the "
+        "signing key, its retired predecessors and the audit MAC keys (docs/operations.md); "
+        "`lastmile admin keys create` fills it",
+    )
     signing_key: Path | None = Field(
         default=None,
         description="PEM file of the district's Ed25519 signing key (countersignatures, "

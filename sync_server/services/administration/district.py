@@ -158,8 +158,13 @@ def serving_settings(session: Session, settings: ServerSettings) -> ServerSettin
         if not path.exists():
             raise DistrictNotReadyError(
                 f"no district signing key at {path}: restore it from your backup (or point "
-                "LASTMILE_SIGNING_KEY at it). A real district's server never makes a new one: "
+                "LASTMILE_KEY_DIR or LASTMILE_SIGNING_KEY at it; `lastmile admin keys create` "
+                "makes a district's first). A real district's server never makes a new one: "
                 "every agreement countersigned so far would stop verifying"
+            )
+        if path.stat().st_mode & 0o077:
+            raise DistrictNotReadyError(
+                f"the district signing key {path} is readable by others: `chmod 600 {path}`"
             )
         try:
             load_district_key(path)
