@@ -9,7 +9,10 @@ reads it, so the mistake shows at once instead of working insecurely. The
 proxy says how the client came with ``X-Forwarded-Proto``, believed from
 the trusted proxy only (``client_address.client_scheme``). A peer on this
 machine that is not the proxy (an operator's ``curl``) is let through, as
-are the probes, which carry nothing secret. Not installed when the server
+are the probes, which carry nothing secret, and Prometheus's scrape of
+``/metrics``, which goes to each process directly: its token opens nothing
+but counts that name no one (``routes/metrics.py``), so it may cross the
+bureau's private network in clear. Not installed when the server
 speaks TLS itself, listens on loopback only, or was started with
 ``--insecure-http``.
 """
@@ -24,7 +27,7 @@ from sync_server.api.client_address import client_scheme, from_loopback, from_tr
 from sync_server.core.config import ServerSettings
 from sync_server.core.errors import error_response
 
-PROBES: Final = frozenset({"/healthz", "/readyz"})
+UNGUARDED: Final = frozenset({"/healthz", "/readyz", "/metrics"})
 REFUSAL: Final = (
     "this server takes HTTPS only, through its reverse proxy; use the https:// address "
     "(the proxy must send X-Forwarded-Proto)"
@@ -44,7 +47,7 @@ class PlainHttpGuard:
         self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in PROBES:
+        if scope["type"] == "http" and scope["path"] not in UNGUARDED:
             request = Request(scope)
             proxied = from_trusted_proxy(request, self.settings)
             local = from_loopback(request) and not proxied

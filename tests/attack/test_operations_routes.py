@@ -149,6 +149,8 @@ def test_behind_a_proxy_only_what_reached_it_over_https_is_served(
             if expected == 403:
                 probe = client.get("/healthz").status_code
                 attack.check(probe == 200, f"{what}: the probe answered {probe}")
+                scrape = client.get("/metrics").status_code  # off here: 404, not refused
+                attack.check(scrape == 404, f"{what}: the scrape answered {scrape}")
 
 
 def test_without_a_proxy_forwarded_headers_change_nothing(
