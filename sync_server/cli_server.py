@@ -19,9 +19,9 @@ from typing import Annotated, NoReturn
 import typer
 import uvicorn
 
-from sync_server.cli import DbOption, database, prepare_database, settings_for
+from sync_server.cli import DbOption, prepare_database, settings_for
 from sync_server.core.config import ServerSettings, hand_to_workers
-from sync_server.core.db import read_session
+from sync_server.core.db import make_engine, read_session
 from sync_server.core.logs import logging_config
 from sync_server.core.metrics import MULTIPROCESS_ENV
 from sync_server.core.runtime import tune_garbage_collection
@@ -76,12 +76,17 @@ def server(
     if settings.insecure_http and not _loopback(settings.host):
         typer.secho(INSECURE_WARNING.format(host=settings.host), err=True, fg="red", bold=True)
     prepare_database(settings.db)
+    # A plain engine: checking writes nothing, so it binds no audit key,
+    # which would generate a missing one before the check could refuse.
+    engine = make_engine(settings.db)
     try:
-        with database(settings.db, settings) as engine, read_session(engine) as session:
+        with read_session(engine) as session:
             settings = serving_settings(session, settings)
     except DistrictNotReadyError as refused:
         typer.echo(f"the server does not start: {refused}", err=True)
         raise typer.Exit(code=1) from None
+    finally:
+        engine.dispose()
     settings.blobs.mkdir(parents=True, exist_ok=True)
     # uvicorn believes X-Forwarded-For from any local peer by default, which
     # would let a local client pick its address for the sign-in throttle; the

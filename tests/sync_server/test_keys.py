@@ -76,6 +76,11 @@ def test_a_real_districts_server_refuses_a_missing_or_loose_key(
     with read_session(engine) as session:
         serving = serving_settings(session, configured)
     assert serving.signing_key == (folder / GENERATED_KEY_FILE).resolve()
+    assert serving.audit_key == (folder / "audit-mac-keys.json").resolve()
+    (folder / "audit-mac-keys.json").rename(folder / "elsewhere.json")
+    with read_session(engine) as session, pytest.raises(DistrictNotReadyError, match="audit key"):
+        serving_settings(session, configured)
+    (folder / "elsewhere.json").rename(folder / "audit-mac-keys.json")
     (folder / GENERATED_KEY_FILE).chmod(0o640)
     with read_session(engine) as session, pytest.raises(DistrictNotReadyError, match="chmod 600"):
         serving_settings(session, configured)
