@@ -30,6 +30,9 @@ REQUEST_ID_HEADER: Final = "x-request-id"
 UNMATCHED: Final = "<unmatched>"
 """The route label of a request no route took: a 404 for any path is one
 series, not one per path a scanner tried."""
+METHODS: Final = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Method labels; any other a client makes up is counted as ``OTHER`` (each
+label value is a series Prometheus keeps: a client must not add them)."""
 QUIET_ROUTES: Final = frozenset({"/healthz", "/readyz", "/metrics"})
 """Probes and scrapes come every few seconds: their access lines are DEBUG."""
 
@@ -78,6 +81,7 @@ class ObserveMiddleware:
 def _record(scope: Scope, status: int, elapsed: float, received: int, sent: int) -> None:
     route = getattr(scope.get("route"), "path", None) or UNMATCHED
     method = scope.get("method", "")
+    method = method if method in METHODS else "OTHER"
     REQUESTS.labels(route, method, str(status)).inc()
     REQUEST_SECONDS.labels(route, method).observe(elapsed)
     kind = SYNC_ROUTES.get(route)

@@ -95,6 +95,7 @@ def test_a_scrape_counts_routes_mutations_blob_bytes_and_devices(
     photo = b"\x89PNG" + bytes(range(256)) * 40
     upload_blob(watched, mediator, photo)
     watched.get(f"/api/v1/cases/{uuid.uuid4()}/nothing-here")
+    watched.request("BREW", "/healthz")  # a made-up method adds no series of its own
     after = scrape(watched)
 
     def grew(name: str, **labels: str) -> float:
@@ -108,6 +109,8 @@ def test_a_scrape_counts_routes_mutations_blob_bytes_and_devices(
     assert grew("lastmile_blob_bytes_total", direction="in") == len(photo)
     unmatched = {"route": "<unmatched>", "method": "GET", "status": "404"}
     assert grew("lastmile_http_requests_total", **unmatched) == 1
+    assert not any(dict(labels).get("method") == "BREW" for (_, labels) in after)
+    assert grew("lastmile_http_requests_total", route="/healthz", method="OTHER", status="405")
     assert value(after, "lastmile_active_devices", window="1h") >= 1
     assert value(after, "lastmile_stored_blob_bytes") >= len(photo)
     assert value(after, "lastmile_open_conflicts") == 0
