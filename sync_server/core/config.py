@@ -56,7 +56,8 @@ class ServerSettings(BaseSettings):
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For "
-        "is believed; empty: the socket's peer is the client (JSON list in the environment)",
+        "and X-Forwarded-Proto are believed, and through which alone (over HTTPS) requests "
+        "are served; empty: the socket's peer is the client (JSON list in the environment)",
     )
     tls_cert: Path | None = Field(
         default=None, description="PEM certificate (with its chain) to serve HTTPS with"
