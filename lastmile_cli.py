@@ -12,6 +12,7 @@ import typer
 from lastmile_demo import COMMANDS, Demo, DemoFailedError, Service, stop_on_signals
 from sync_server import cli_backup, cli_blobs, cli_district
 from sync_server.cli import admin
+from sync_server.cli_keys import keys
 from sync_server.cli_server import server
 from sync_server.cli_verify import verify
 from sync_server.core.audit_key import DEFAULT_FILE as AUDIT_KEY_FILE
@@ -34,6 +35,7 @@ app.command(help="Run the sync server (applies pending migrations first).")(serv
 cli_district.register(admin)
 cli_blobs.register(admin)
 cli_backup.register(admin)
+admin.add_typer(keys, name="keys")
 app.add_typer(admin, name="admin")
 app.command()(verify)
 
@@ -113,6 +115,7 @@ def demo(
         )
     base = f"http://127.0.0.1:{port}"
     server_command = [*cli, "server", "--db", db_url, "--host", "127.0.0.1", "--port", str(port)]
+    server_command += ["--log-format", "text"]  # a person reads the demo's terminal
     phones = [
         ("phone 1", phone_dir / "1", app_port, "mediator.baijia"),
         ("phone 2", phone_dir / "2", app_port + 1, "officer.baijia"),

@@ -22,6 +22,16 @@ class AppSettings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir)
     server_url: str = "http://127.0.0.1:8700"
+    # How the device reaches the district (field_app/sync/transport.py): set
+    # by whoever provisions the device, never on its screens.
+    allow_plain_http: bool = False
+    """Allow plain HTTP to any address, not only loopback and private networks
+    (a closed test network): the password and token then cross it in clear."""
+    server_pins: list[str] = Field(default_factory=list)
+    """SHA-256 pins (hex) of the district server's certificate or of its public
+    key; with any, the server's certificate must match one of them."""
+    server_ca_bundle: Path | None = None
+    """The district's own CA certificates (PEM), instead of the system's."""
     idle_lock_seconds: int = Field(default=300, ge=30)
     max_pin_attempts: int = Field(default=10, ge=3)
     pin_warning_after: int = Field(default=5, ge=1)

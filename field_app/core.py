@@ -33,6 +33,7 @@ from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from field_app.sync.engine import SyncEngine
 from field_app.sync.status import SyncState, SyncStatus, count_attention
+from field_app.sync.transport import InsecureServerUrlError, district_http, server_url_refusal
 from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
 from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.domain.org import Role
@@ -102,8 +103,11 @@ class FieldAppCore:
         self.prefs = UiPrefs(settings.data_dir / PREFS_FILE)
         self.wall_clock = wall_clock
         self.background_sync = background_sync
-        self.http = httpx.Client(
-            base_url=self.prefs.get("server_url") or settings.server_url,
+        self.http = district_http(
+            self.prefs.get("server_url") or settings.server_url,
+            allow_plain_http=settings.allow_plain_http,
+            pins=settings.server_pins,
+            ca_bundle=settings.server_ca_bundle,
             transport=transport,
             timeout=httpx.Timeout(20.0, connect=5.0),
         )
@@ -218,10 +222,18 @@ class FieldAppCore:
 
     # -- settings ------------------------------------------------------------------------
 
+    def server_url_allowed(self, url: str) -> bool:
+        """Whether this device may send a password and a token to ``url`` (plain
+        HTTP only to loopback or a private network, unless allowed)."""
+        return server_url_refusal(url, self.settings.allow_plain_http) is None
+
     def set_server_url(self, url: str) -> None:
         url = url.strip().rstrip("/")
         if not valid_server_url(url):
             raise ValueError("not an http(s) address")
+        refusal = server_url_refusal(url, self.settings.allow_plain_http)
+        if refusal is not None:
+            raise InsecureServerUrlError(refusal)
         self.http.base_url = httpx.URL(url)
         self.prefs.set("server_url", url)
         if not self.session.locked:

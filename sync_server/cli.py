@@ -27,7 +27,7 @@ from sync_server.core.audit_key import (
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.core.errors import ApiError
-from sync_server.core.migrate import upgrade
+from sync_server.core.migrate import downgrade, upgrade
 from sync_server.repositories.scope import scope_for
 from sync_server.services.accounts.actions import Actor, reset_password, set_active
 from sync_server.services.accounts.devices import UnknownDeviceError, revoke_device
@@ -76,9 +76,19 @@ def prepare_database(url: str) -> None:
 
 
 @admin.command()
-def migrate(db: DbOption = None) -> None:
-    """Apply pending schema migrations."""
+def migrate(
+    db: DbOption = None,
+    down_to: Annotated[
+        str | None,
+        typer.Option(help="undo the migrations after this revision (rolling back; docs/deploy.md)"),
+    ] = None,
+) -> None:
+    """Apply pending schema migrations (or, with --down-to, undo the newest)."""
     settings = settings_for(db)
+    if down_to is not None:
+        downgrade(settings.db, down_to)
+        typer.echo(f"database is at revision {down_to}: start the release that expects it")
+        return
     prepare_database(settings.db)
     typer.echo(f"database is up to date: {settings.db}")
 

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from shared_models.district_time import district_zone
 from shared_models.protocol.version import PROTOCOL_VERSION
 from sync_server.api.body_limits import BodyLimitMiddleware, document_body_errors
+from sync_server.api.observe import ObserveMiddleware
 from sync_server.api.routes import (
     accounts,
     admin,
@@ -17,6 +18,7 @@ from sync_server.api.routes import (
     case_files,
     export,
     health,
+    metrics,
     review,
     sheets,
     staff,
@@ -25,6 +27,7 @@ from sync_server.api.routes import (
     sync,
     transfers,
 )
+from sync_server.api.transport_guard import PlainHttpGuard, guards
 from sync_server.core.audit import bind_audit_keyring
 from sync_server.core.audit_key import audit_keyring
 from sync_server.core.config import ServerSettings, worker_settings
@@ -57,6 +60,7 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
     install_error_handlers(app)
     for module in (
         health,
+        metrics,
         auth,
         sync,
         blobs,
@@ -82,7 +86,10 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
         max_bytes=settings.max_push_bytes,
         streamed=STREAMED_BODIES,
     )
-    app.add_middleware(LastResortMiddleware)  # the outermost of ours: it sees every failure
+    if guards(settings):
+        app.add_middleware(PlainHttpGuard, settings=settings)  # before anything reads a token
+    app.add_middleware(LastResortMiddleware)  # it sees every failure of the routes
+    app.add_middleware(ObserveMiddleware)  # the outermost: every answer, the 500s too
     document_body_errors(app, STREAMED_BODIES)
     return app
 

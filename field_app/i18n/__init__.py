@@ -28,6 +28,8 @@ from field_app.i18n import (
     mediation_zh_cn,
     supervision_en,
     supervision_zh_cn,
+    transport_en,
+    transport_zh_cn,
     zh_cn,
 )
 from shared_models.district_time import DEFAULT_ZONE, district_day, wall_clock
@@ -40,6 +42,7 @@ TABLES: dict[str, Mapping[str, str]] = {
         **lifecycle_zh_cn.STRINGS,
         **casefile_zh_cn.STRINGS,
         **mediation_zh_cn.STRINGS,
+        **transport_zh_cn.STRINGS,
     },
     "en": {
         **en.STRINGS,
@@ -48,6 +51,7 @@ TABLES: dict[str, Mapping[str, str]] = {
         **lifecycle_en.STRINGS,
         **casefile_en.STRINGS,
         **mediation_en.STRINGS,
+        **transport_en.STRINGS,
     },
 }
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}

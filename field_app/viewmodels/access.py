@@ -53,6 +53,8 @@ class LoginForm(Saving):
         errors: dict[str, Msg] = {}
         if not valid_server_url(self.server_url):
             errors["server"] = msg("login.error.server_format")
+        elif not self.core.server_url_allowed(self.server_url):
+            errors["server"] = msg("transport.error.plain_http")
         if not self.username.strip():
             errors["username"] = msg("login.error.username_empty")
         if not self.password:

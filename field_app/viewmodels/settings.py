@@ -73,9 +73,12 @@ class SettingsViewModel(Saving):
     @saves_once
     def save_server(self) -> bool:
         url = self.server_url.strip()
-        if not valid_server_url(url):
+        if not valid_server_url(url) or not self.core.server_url_allowed(url):
             self.server_ok = False
-            self.server_message = msg("login.error.server_format")
+            plain = valid_server_url(url)
+            self.server_message = msg(
+                "transport.error.plain_http" if plain else "login.error.server_format"
+            )
             self.notify()
             return False
         self.core.set_server_url(url)

@@ -11,6 +11,7 @@ from shared_models.protocol.errors import ErrorCode
 from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, write_session
 from sync_server.core.errors import ApiError
+from sync_server.core.logs import note_user
 from sync_server.core.security import token_digest
 from sync_server.services.accounts.tokens import Caller, ScopeCache, find_caller, touch_token
 
@@ -100,6 +101,7 @@ def read_caller(
     """``find_caller`` in a read session; the last-seen time, when due, is
     written in a short write transaction of its own."""
     caller, stale = find_caller(session, digest, scopes, settings, password_change=password_change)
+    note_user(caller.user.id)
     if stale:
         with write_session(engine) as writer:
             touch_token(writer, caller.token_hash)

@@ -87,8 +87,33 @@ class ServerSettings(BaseSettings):
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For "
-        "is believed; empty: the socket's peer is the client (JSON list in the environment)",
+        "and X-Forwarded-Proto are believed, and through which alone (over HTTPS) requests "
+        "are served; empty: the socket's peer is the client (JSON list in the environment)",
     )
+    tls_cert: Path | None = Field(
+        default=None, description="PEM certificate (with its chain) to serve HTTPS with"
+    )
+    tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert")
+    insecure_http: bool = Field(
+        default=False,
+        description="serve plain HTTP on a non-loopback address with neither TLS nor a "
+        "trusted proxy: bearer tokens cross the network in clear (a closed test network only)",
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=16,
+        repr=False,
+        description="bearer token Prometheus sends to GET /metrics; unset: /metrics is off",
+    )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description="prometheus_client's multi-process folder, shared by the workers of one "
+        "`lastmile server --workers N` (emptied at start; unset: a fresh temporary one)",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one object a line (docs/operations.md); text: for people"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     token_idle_days: int = Field(
         default=30, ge=1, description="a token unused this long no longer works"
     )
@@ -115,6 +140,12 @@ class ServerSettings(BaseSettings):
         default=14,
         ge=1,
         description="a blob no record names (or whose record was deleted) is kept this long",
+    )
+    key_dir: Path | None = Field(
+        default=None,
+        description="folder (0700) of the district's keys, outside the database: the "
+        "signing key, its retired predecessors and the audit MAC keys (docs/operations.md); "
+        "`lastmile admin keys create` fills it",
     )
     signing_key: Path | None = Field(
         default=None,

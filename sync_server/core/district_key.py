@@ -14,11 +14,20 @@ RFC 6979), so one secret is all there is to keep and back up. A district
 whose PDF certificate is issued by a CA puts that EC private key and its
 certificate into the same PEM file instead.
 
+The key lives at ``LASTMILE_SIGNING_KEY``, or in the key folder
+``LASTMILE_KEY_DIR`` as ``district-signing-key.pem``. Rotating it
+(``lastmile admin keys rotate``, ``cli_keys.py``) moves the old key into
+``retired-signing-keys/<key id>.pem`` beside it and writes a new one: every
+countersignature names its key id and every signed PDF carries its
+certificate, so what a retired key signed keeps verifying
+(``DistrictKey.known``), while only the current key signs.
+
 With no key configured (the demo, tests) a key is generated once into the
 data folder beside the blob store; a configured key file that is missing is
 an error, never silently replaced. A real district's key is written by
-``lastmile admin init`` (``write_new_key_file``), and its server refuses to
-start without it (``services/administration/district.serving_settings``).
+``lastmile admin init`` or ``lastmile admin keys create``
+(``write_new_key_file``), and its server refuses to start without it
+(``services/administration/district.serving_settings``).
 """
 
 import hashlib
@@ -26,7 +35,7 @@ import logging
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -44,6 +53,7 @@ from sync_server.core.config import ServerSettings
 log = logging.getLogger(__name__)
 
 GENERATED_KEY_FILE: Final = "district-signing-key.pem"
+RETIRED_DIR: Final = "retired-signing-keys"
 _PDF_KEY_INFO: Final = b"lastmile district pdf signing key v1"
 _P256_ORDER: Final = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _CERT_NOT_BEFORE: Final = datetime(2020, 1, 1, tzinfo=UTC)
@@ -62,6 +72,25 @@ class DistrictKey:
     private_key: Ed25519PrivateKey
     pdf_key: ec.EllipticCurvePrivateKey
     pdf_certificate: x509.Certificate
+    retired: tuple["DistrictKey", ...] = ()
+    """Earlier keys of the district: they verify what they signed, never sign."""
+
+    @property
+    def known(self) -> tuple["DistrictKey", ...]:
+        """This key and the retired ones, newest first."""
+        return (self, *self.retired)
+
+    def by_id(self, key_id: str) -> "DistrictKey | None":
+        """The district key (current or retired) with this id."""
+        return next((key for key in self.known if key.key_id == key_id), None)
+
+    def by_certificate(self, der: bytes) -> "DistrictKey | None":
+        """The district key whose PDF certificate this is (DER)."""
+        encoding = serialization.Encoding.DER
+        return next(
+            (key for key in self.known if key.pdf_certificate.public_bytes(encoding) == der),
+            None,
+        )
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -212,22 +241,34 @@ def write_new_key_file(path: Path) -> bool:
 
 @cache
 def load_district_key(path: Path, *, generate: bool = False) -> DistrictKey:
-    """The key in ``path`` (generated first when ``generate`` and missing)."""
+    """The key in ``path`` (generated first when ``generate`` and missing),
+    with the retired keys beside it."""
     if generate and not path.exists():
         write_new_key_file(path)
-    return parse_key_file(path)
+    retired = tuple(parse_key_file(old) for old in retired_key_files(path))
+    return replace(parse_key_file(path), retired=retired)
+
+
+def retired_key_files(path: Path) -> list[Path]:
+    """The retired keys of the key at ``path``, newest first."""
+    folder = path.parent / RETIRED_DIR
+    found = folder.glob("*.pem") if folder.is_dir() else iter(())
+    return sorted(found, key=lambda old: old.stat().st_mtime, reverse=True)
 
 
 def key_path(settings: ServerSettings) -> Path:
     """Where the district key of these settings is (or will be generated)."""
     if settings.signing_key is not None:
         return settings.signing_key.resolve()
+    if settings.key_dir is not None:
+        return (settings.key_dir / GENERATED_KEY_FILE).resolve()
     return (settings.blobs.parent / GENERATED_KEY_FILE).resolve()
 
 
 def district_key(settings: ServerSettings) -> DistrictKey:
     """The district key for these settings (see the module's description)."""
-    return load_district_key(key_path(settings), generate=settings.signing_key is None)
+    configured = settings.signing_key is not None or settings.key_dir is not None
+    return load_district_key(key_path(settings), generate=not configured)
 
 
 def existing_district_key(settings: ServerSettings) -> DistrictKey:

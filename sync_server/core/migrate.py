@@ -18,3 +18,9 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str) -> None:
     """Bring the database at ``url`` to the newest schema."""
     command.upgrade(alembic_config(url), "head")
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Undo the migrations after ``revision`` (rolling back a release: run
+    with the newer release, whose migrations know how to undo themselves)."""
+    command.downgrade(alembic_config(url), revision)

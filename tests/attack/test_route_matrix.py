@@ -101,6 +101,16 @@ def _health(s: Scenario, username: str, attack: Attack) -> None:
         _status(attack, username, path, s.client.get(path), "200")
 
 
+@expects("GET", "/metrics")
+def _metrics(s: Scenario, username: str, attack: Attack) -> None:
+    """Off unless a metrics token is configured; a device's token never opens
+    it (tests/attack/test_operations_routes.py covers it switched on)."""
+    headers = s.device(username).headers
+    _status(
+        attack, username, "/metrics", s.client.get("/metrics", headers=headers), "404 NOT_FOUND"
+    )
+
+
 @expects("POST", "/api/v1/auth/login")
 def _login(s: Scenario, username: str, attack: Attack) -> None:
     """A password guess: refused (or throttled), never a sign-in. The name is

@@ -57,7 +57,7 @@ def test_the_model_comes_from_what_the_client_says_it_is() -> None:
 
 def test_sign_in_sends_the_user_and_model_as_the_device_name(phones: Phones) -> None:
     core = FieldAppCore(
-        AppSettings(data_dir=phones.folder / "named", server_url=BASE_URL),
+        AppSettings(data_dir=phones.folder / "named", server_url=BASE_URL, allow_plain_http=True),
         transport=phones.link,
         kdf=CHEAP_KDF,
         background_sync=False,

@@ -37,6 +37,7 @@ class Phones:
         options: dict[str, Any] = {
             "data_dir": self.folder / name,
             "server_url": BASE_URL,
+            "allow_plain_http": True,  # the in-process server is "http://testserver"
             "max_pin_attempts": 4,
             "pin_warning_after": 2,
         }

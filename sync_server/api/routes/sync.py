@@ -1,5 +1,6 @@
 """Push and pull: the heart of the protocol (docs/protocol.md)."""
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -27,6 +28,8 @@ from sync_server.core.config import ServerSettings
 from sync_server.core.db import read_session, retrying_races, write_session
 from sync_server.core.district_key import district_key
 from sync_server.core.errors import ApiError
+from sync_server.core.logs import note_user
+from sync_server.core.metrics import MUTATIONS
 from sync_server.core.versions import sync_mark
 from sync_server.services.accounts.tokens import Caller, find_caller, touch_token
 from sync_server.services.sync.pull import PullRefusedError, pull_page
@@ -77,6 +80,7 @@ def push(
     def transaction() -> PushResponse:
         with write_session(engine) as session:
             caller, stale = find_caller(session, digest, scopes, settings)
+            note_user(caller.user.id)
             epochs.append(_check_epoch(session, device_epoch))
             _check_push(body, caller, settings)
             if stale:
@@ -104,6 +108,8 @@ def push(
     # Pushes run side by side; one that raced another over the same records
     # runs again, and then finds the other's results (duplicates) or rows.
     response = retrying_races(transaction)
+    for outcome, count in Counter(result.status for result in response.results).items():
+        MUTATIONS.labels(outcome.value).inc(count)
     return _json(response, epochs[-1])
 
 

@@ -27,6 +27,7 @@ from shared_models.protocol.administration import DistrictInfo
 from shared_models.protocol.errors import ErrorCode
 from shared_models.protocol.tables import TableName
 from sync_server.core.audit import append_audit
+from sync_server.core.audit_key import audit_key_path
 from sync_server.core.config import ServerSettings
 from sync_server.core.district_key import (
     SigningKeyError,
@@ -137,8 +138,9 @@ def mark_demo(session: Session, time_zone: str, now: datetime) -> None:
 def serving_settings(session: Session, settings: ServerSettings) -> ServerSettings:
     """The settings to serve this database with, or ``DistrictNotReadyError``.
 
-    A real district's key path becomes explicit, so nothing later generates
-    a key in its place; its clock is the one ``init`` recorded.
+    A real district's key paths (signing and audit) become explicit, so
+    nothing later generates a key in their place; its clock is the one
+    ``init`` recorded.
     """
     district = session.get(DistrictRow, 1)
     if district is None:
@@ -158,14 +160,27 @@ def serving_settings(session: Session, settings: ServerSettings) -> ServerSettin
         if not path.exists():
             raise DistrictNotReadyError(
                 f"no district signing key at {path}: restore it from your backup (or point "
-                "LASTMILE_SIGNING_KEY at it). A real district's server never makes a new one: "
+                "LASTMILE_KEY_DIR or LASTMILE_SIGNING_KEY at it; `lastmile admin keys create` "
+                "makes a district's first). A real district's server never makes a new one: "
                 "every agreement countersigned so far would stop verifying"
+            )
+        if path.stat().st_mode & 0o077:
+            raise DistrictNotReadyError(
+                f"the district signing key {path} is readable by others: `chmod 600 {path}`"
             )
         try:
             load_district_key(path)
         except SigningKeyError as error:
             raise DistrictNotReadyError(str(error)) from None
+        audit = audit_key_path(settings)
+        if not audit.exists():
+            raise DistrictNotReadyError(
+                f"no audit key file at {audit}: restore it from your backup with the signing "
+                "key (or point LASTMILE_AUDIT_KEY at it). A new one would leave every audit "
+                "entry keyed so far unverifiable"
+            )
         update["signing_key"] = path
+        update["audit_key"] = audit
     return settings.model_copy(update=update)
 
 

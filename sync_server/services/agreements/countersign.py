@@ -63,11 +63,12 @@ def countersignature_problem(
         signature = base64.b64decode(encoded, validate=True)
     except ValueError:
         return "the countersignature is malformed"
-    if key_id != key.key_id:
-        return f"countersigned with key {key_id}, not the district's key {key.key_id}"
+    signer = key.by_id(key_id)  # the current key or a retired one (district_key.py)
+    if signer is None:
+        return f"countersigned with key {key_id}, not one of the district's keys ({key.key_id})"
     try:
         message = countersignature_message(agreement_id, agreement, key_id)
-        key.public_key.verify(signature, message)
+        signer.public_key.verify(signature, message)
     except (InvalidSignature, ValueError):
         return "the countersignature does not verify against the recorded hash"
     return None

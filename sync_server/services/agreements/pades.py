@@ -166,6 +166,8 @@ def _unaltered(pdf: bytes, reader: Any, key: DistrictKey) -> VerifyCheck:
     if len(signatures) != 1:
         return failed(f"the PDF carries {len(signatures)} signatures; an issued one carries one")
     signature = signatures[0]
+    # Signed by a retired key: checked against that key (district_key.py, "rotating").
+    key = key.by_certificate(signature.signer_cert.dump()) or key
     certificate = _asn1_certificate(key)
     context = ValidationContext(trust_roots=[certificate])
     status = _outside_event_loop(lambda: validate_pdf_signature(signature, context))

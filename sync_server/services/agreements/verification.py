@@ -133,11 +133,12 @@ class AgreementVerifier:
             return checks, values
         checks.append(self._content_hash(fields))
         problem = countersignature_problem(row.id, fields, row.countersignature, self.key)
+        signer = (row.countersignature or "").partition(":")[0]  # current or retired
         checks.append(
             _check(
                 CheckName.COUNTERSIGNATURE,
                 [] if problem is None else [problem],
-                f"countersigned by the district key {self.key.key_id}",
+                f"countersigned by the district key {signer}",
             )
         )
         checks.append(self._signature_images(row.id, fields.signatures))

@@ -1,0 +1,1 @@
+"""What an operator watches: figures about the district server itself, never about people."""
