@@ -44,7 +44,8 @@ def test_a_ten_day_leave_goes_office_then_district_and_reaches_the_phone(
     assert waiting["request"]["id"] == str(request_id)
     assert (waiting["waiting_for"], waiting["leave_days"]) == ("office", 10)
     assert waiting["subject_name"] == "王某"
-    assert _waiting(client, bureau) == [] and _waiting(client, head_elsewhere) == []
+    assert _waiting(client, bureau) == []
+    assert _waiting(client, head_elsewhere) == []
     # Another office's head does not even learn the request exists; the
     # district is not asked before the office has given its opinion.
     assert _decide(client, head_elsewhere, request_id, "approved").status_code == 404
@@ -134,11 +135,7 @@ def test_a_level_change_is_requested_and_the_approval_sets_the_level(
     officer.pull()
     version = officer.records[("subjects", str(subject_id))]["version"]
     [direct] = officer.push(
-        [
-            mutation(
-                "subjects", subject_id, {"supervision_level": "normal"}, base_version=version
-            )
-        ]
+        [mutation("subjects", subject_id, {"supervision_level": "normal"}, base_version=version)]
     )
     assert (direct["error"]["code"], direct["error"]["field"]) == (
         "APPROVAL_REQUIRED",
