@@ -33,13 +33,31 @@ from shared_models.domain.visits import CheckinMethod, VisitKind
 
 @dataclass(frozen=True)
 class EventFacts:
-    """What the rules read of one live (not deleted) event."""
+    """What the rules read of one live (not deleted) event. ``content`` is
+    ``None`` where the reader did not decrypt it because no rule here
+    reads it for that kind (``CONTENT_READ``): the phone's due list decrypts
+    only what it needs."""
 
     id: UUID
     kind: EventKind
     occurred_on: date
     request_id: UUID | None
-    content: EventContent
+    content: EventContent | None
+
+
+CONTENT_READ: frozenset[EventKind] = frozenset(
+    {
+        EventKind.LEAVE_REQUEST,
+        EventKind.LEVEL_CHANGE,
+        EventKind.RESIDENCE_CHANGE,
+        EventKind.REWARD_SANCTION,
+        EventKind.HEALTH_REPORT,
+        EventKind.DECISION,
+    }
+)
+"""The kinds whose content the rules of this module read (requests and
+their decisions, warnings, health reports); every other kind counts by
+its kind and day alone."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,8 @@ def request_states(
     decisions = decisions_by_request(events)
     states: dict[UUID, ApprovalState] = {}
     for event in events:
+        if event.content is None:
+            continue
         levels = required_levels(event.content, settings)
         if levels:
             states[event.id] = approval_state(levels, decisions.get(event.id, []))

@@ -25,6 +25,7 @@ from shared_models.domain.event_content import (
     LeaveRequest,
     LevelChange,
     ResidenceChange,
+    RewardSanction,
     parse_content,
 )
 from shared_models.domain.org import OrgUnitKind
@@ -52,6 +53,19 @@ def event_facts(row: Any) -> EventFacts:
         occurred_on=row.occurred_on,
         request_id=row.request_id,
         content=parse_content(row.content),
+    )
+
+
+def _acknowledged_only(row: Any, record: SubjectEventFields) -> bool:
+    """Whether the change of a decided event is only the subject's
+    acknowledgement of a reward or sanction (which comes after the decision)."""
+    before = parse_content(row.content)
+    after = record.content
+    if not isinstance(before, RewardSanction) or not isinstance(after, RewardSanction):
+        return False
+    unchanged = (row.occurred_on, row.request_id) == (record.occurred_on, record.request_id)
+    return (
+        unchanged and before.model_copy(update={"acknowledged_on": after.acknowledged_on}) == after
     )
 
 
@@ -127,7 +141,8 @@ class CorrectionRules:
                 "subject_id",
             )
         events = self.events_of(record.subject_id)
-        if row is not None and decisions_by_request(events).get(record_id):
+        decided = row is not None and decisions_by_request(events).get(record_id)
+        if decided and not _acknowledged_only(row, record):
             return (
                 ErrorCode.ALREADY_DECIDED,
                 "this request has a decision; file a new request instead",
