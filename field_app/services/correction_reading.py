@@ -21,6 +21,7 @@ from field_app.services.records import live, read_rows
 from field_app.services.subjects import subject_of
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import LocalSubject, LocalSubjectEvent, LocalVisit
+from field_app.sync.correction_settings import stored_settings
 from shared_models.correction.approvals import ApprovalState
 from shared_models.correction.due import DueItem, due_items
 from shared_models.correction.history import (
@@ -42,6 +43,12 @@ from shared_models.domain.visits import CheckinMethod, VisitKind
 from shared_models.protocol.tables import TableName
 
 _EVENTS = TableName.SUBJECT_EVENTS
+
+
+def district_settings(store: LocalStore) -> CorrectionSettings:
+    """The district's correction settings as the phone last fetched them
+    (the defaults before the first sync): what the screens pass on."""
+    return stored_settings(store)
 
 
 def subject_event_records(store: LocalStore, subject_id: UUID) -> list[SubjectEventRecord]:
