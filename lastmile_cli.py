@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from lastmile_demo import COMMANDS, Demo, DemoFailedError, Service, stop_on_signals
-from sync_server import cli_backup, cli_blobs, cli_district
+from sync_server import cli_backup, cli_blobs, cli_correction, cli_district
 from sync_server.cli import admin
 from sync_server.cli_keys import keys
 from sync_server.cli_server import server
@@ -36,6 +36,7 @@ cli_district.register(admin)
 cli_blobs.register(admin)
 cli_backup.register(admin)
 admin.add_typer(keys, name="keys")
+cli_correction.register(admin)
 app.add_typer(admin, name="admin")
 app.command()(verify)
 

@@ -128,6 +128,7 @@ def seed_demo(
                 (TableName.SUBJECTS, demo.subjects),
                 (TableName.VISITS, demo.visits),
                 (TableName.CASE_DOCUMENTS, demo.case_documents),
+                (TableName.SUBJECT_EVENTS, demo.subject_events),
             ]
             for table, records in tables:
                 load_records(session, table, records)

@@ -16,6 +16,7 @@ from sync_server.api.routes import (
     auth,
     blobs,
     case_files,
+    correction,
     export,
     health,
     metrics,
@@ -76,6 +77,7 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
         transfers,
         case_files,
         statistics,
+        correction,
     ):
         app.include_router(module.router)
     # Level 3 compresses a pull page to within a few percent of level 5 in

@@ -27,6 +27,7 @@ from shared_models.domain import (
     UserProfileFields,
     VisitFields,
 )
+from shared_models.domain.subject_events import SubjectEventFields
 
 LOCAL_REGISTRY = registry()
 """The device's tables live in their own metadata: the same process (tests,
@@ -68,6 +69,8 @@ class LocalSubject(RecordMeta, SubjectFields, LocalColumns, table=True):
     term_start: str = Field(sa_type=Text)  # type: ignore[assignment]
     term_end: str = Field(sa_type=Text)  # type: ignore[assignment]
     key_person: str = Field(sa_type=Text)  # type: ignore[assignment]
+    decided_on: str | None = Field(default=None, sa_type=Text)  # type: ignore[assignment]
+    team: str = Field(default="", sa_type=Text)  # type: ignore[assignment]
 
 
 class LocalVisit(RecordMeta, VisitFields, LocalColumns, table=True):
@@ -180,6 +183,9 @@ class DeviceState(LocalTable, table=True):
     needs_login: bool = False
     server_epoch: str | None = Field(default=None, max_length=64)
     """The sync epoch the server last answered (``sent_journal.py``)."""
+    correction_settings: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    """The district's correction settings as last fetched (``None``: the defaults)."""
+    correction_settings_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class SyncLogEntry(LocalTable, table=True):
@@ -191,6 +197,13 @@ class SyncLogEntry(LocalTable, table=True):
     at: datetime = Field(sa_type=DateTime(timezone=True))
     event: str = Field(max_length=40)
     detail: str = ""
+
+
+class LocalSubjectEvent(RecordMeta, SubjectEventFields, LocalColumns, table=True):
+    __tablename__ = "subject_events"
+
+    # Ciphertext (personal.py): what happened to a person is personal.
+    content: str = Field(sa_type=Text)  # type: ignore[assignment]
 
 
 LOCAL_TABLES: dict[str, type[SQLModel]] = {
@@ -205,4 +218,5 @@ LOCAL_TABLES: dict[str, type[SQLModel]] = {
     "reviews": LocalReview,
     "conflicts": LocalConflict,
     "case_documents": LocalCaseDocument,
+    "subject_events": LocalSubjectEvent,
 }

@@ -31,6 +31,7 @@ class AttachmentOwner(StrEnum):
     VISITS = "visits"
     AGREEMENTS = "agreements"
     CASE_DOCUMENTS = "case_documents"
+    SUBJECT_EVENTS = "subject_events"
 
 
 ALLOWED_MIME_TYPES: frozenset[str] = frozenset(

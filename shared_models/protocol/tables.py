@@ -29,6 +29,7 @@ from shared_models.domain import (
     VisitFields,
     VisitRecord,
 )
+from shared_models.domain.subject_events import SubjectEventFields, SubjectEventRecord
 
 
 class TableName(StrEnum):
@@ -43,6 +44,7 @@ class TableName(StrEnum):
     REVIEWS = "reviews"
     CONFLICTS = "conflicts"
     CASE_DOCUMENTS = "case_documents"
+    SUBJECT_EVENTS = "subject_events"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,9 @@ TABLES: dict[TableName, TableSpec] = {
         TableSpec(TableName.CONFLICTS, ConflictFields, ConflictRecord, device_writable=False),
         TableSpec(
             TableName.CASE_DOCUMENTS, CaseDocumentFields, CaseDocumentRecord, device_writable=True
+        ),
+        TableSpec(
+            TableName.SUBJECT_EVENTS, SubjectEventFields, SubjectEventRecord, device_writable=True
         ),
     )
 }

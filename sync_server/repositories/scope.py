@@ -94,6 +94,7 @@ TABLE_WORK: dict[TableName, Work | None] = {
     TableName.REVIEWS: None,
     TableName.CONFLICTS: None,
     TableName.CASE_DOCUMENTS: Work.MEDIATION,
+    TableName.SUBJECT_EVENTS: Work.CORRECTION,
 }
 """The work every row of a table belongs to; ``None``: each row says
 (``scope_work``), or, for org units and users, the table is of no line of
@@ -127,7 +128,9 @@ WRITABLE_BY_ROLE: dict[Role, frozenset[TableName]] = {
             TableName.CASE_DOCUMENTS,
         }
     ),
-    Role.OFFICER: frozenset({TableName.SUBJECTS, TableName.VISITS, TableName.ATTACHMENTS}),
+    Role.OFFICER: frozenset(
+        {TableName.SUBJECTS, TableName.VISITS, TableName.ATTACHMENTS, TableName.SUBJECT_EVENTS}
+    ),
     Role.SUPERVISOR: frozenset(
         {
             TableName.CASES,
@@ -138,6 +141,7 @@ WRITABLE_BY_ROLE: dict[Role, frozenset[TableName]] = {
             TableName.AGREEMENTS,
             TableName.CASE_DOCUMENTS,
             TableName.REVIEWS,
+            TableName.SUBJECT_EVENTS,
         }
     ),
     Role.ADMIN: frozenset(
@@ -150,6 +154,7 @@ WRITABLE_BY_ROLE: dict[Role, frozenset[TableName]] = {
             TableName.AGREEMENTS,
             TableName.CASE_DOCUMENTS,
             TableName.REVIEWS,
+            TableName.SUBJECT_EVENTS,
         }
     ),
 }

@@ -10,6 +10,7 @@ from sync_server.tables.bookkeeping import (
     ScopeExit,
     SyncState,
 )
+from sync_server.tables.correction import SubjectEventRow
 from sync_server.tables.district import DistrictRow
 from sync_server.tables.mediation import CaseDocumentRow, CaseNumberCounter
 from sync_server.tables.synced import (
@@ -44,6 +45,7 @@ __all__ = [
     "PendingAuditEntry",
     "ReviewRow",
     "ScopeExit",
+    "SubjectEventRow",
     "SubjectRow",
     "SyncColumns",
     "SyncState",

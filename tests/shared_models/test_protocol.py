@@ -153,6 +153,7 @@ def test_tables_named_in_the_protocol_document() -> None:
         "reviews",
         "conflicts",
         "case_documents",
+        "subject_events",
     }
     assert {t.value for t in TableName} == documented
 

@@ -47,10 +47,13 @@ _TEXT_FIELD = {
 
 
 def _edit(table: TableName, tag: str) -> dict[str, Any]:
-    """A change of ``table``'s record that moves nothing: its text field, or
-    for a case document the registrar its form names."""
+    """A change of ``table``'s record that moves nothing: its text field, for
+    a case document the registrar its form names, for a subject event a
+    talk's summary."""
     if table is TableName.CASE_DOCUMENTS:
         return {"content": acceptance(registrar=tag)}
+    if table is TableName.SUBJECT_EVENTS:
+        return {"content": {"kind": "conversation", "summary": tag}}
     return {_TEXT_FIELD[table]: tag}
 
 

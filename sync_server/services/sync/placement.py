@@ -32,6 +32,7 @@ PLACING_FIELDS: dict[TableName, tuple[str, ...]] = {
     TableName.ATTACHMENTS: ("owner_table", "owner_id"),
     TableName.REVIEWS: ("target_table", "target_id"),
     TableName.CASE_DOCUMENTS: ("case_id",),
+    TableName.SUBJECT_EVENTS: ("subject_id",),
 }
 """The fields that decide where a record of each table belongs."""
 

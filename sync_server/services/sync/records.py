@@ -20,6 +20,7 @@ from sync_server.tables import (
     OrgUnitRow,
     PartyRow,
     ReviewRow,
+    SubjectEventRow,
     SubjectRow,
     UserRow,
     VisitRow,
@@ -38,6 +39,7 @@ ROWS: Final[dict[TableName, type[SQLModel]]] = {
     TableName.REVIEWS: ReviewRow,
     TableName.CONFLICTS: ConflictRow,
     TableName.CASE_DOCUMENTS: CaseDocumentRow,
+    TableName.SUBJECT_EVENTS: SubjectEventRow,
 }
 
 WIRE_FIELDS: Final[dict[TableName, tuple[str, ...]]] = {
