@@ -16,12 +16,26 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
-from field_app.i18n import admin_en, admin_zh_cn, en, supervision_en, supervision_zh_cn, zh_cn
+from field_app.i18n import (
+    admin_en,
+    admin_zh_cn,
+    correction_en,
+    correction_zh_cn,
+    en,
+    supervision_en,
+    supervision_zh_cn,
+    zh_cn,
+)
 from shared_models.district_time import DEFAULT_ZONE, district_day, wall_clock
 
 TABLES: dict[str, Mapping[str, str]] = {
-    "zh_CN": {**zh_cn.STRINGS, **supervision_zh_cn.STRINGS, **admin_zh_cn.STRINGS},
-    "en": {**en.STRINGS, **supervision_en.STRINGS, **admin_en.STRINGS},
+    "zh_CN": {
+        **zh_cn.STRINGS,
+        **supervision_zh_cn.STRINGS,
+        **admin_zh_cn.STRINGS,
+        **correction_zh_cn.STRINGS,
+    },
+    "en": {**en.STRINGS, **supervision_en.STRINGS, **admin_en.STRINGS, **correction_en.STRINGS},
 }
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}
 """Language code → its own name (a language is always offered in itself)."""
