@@ -26,6 +26,12 @@ PERSONAL_FIELDS: Final[dict[str, frozenset[str]]] = {
             "term_start",
             "term_end",
             "key_person",
+            "offence",
+            "sentence",
+            "court",
+            "judgment_number",
+            "decided_on",
+            "team",
         }
     ),
     "cases": frozenset({"title", "description"}),
@@ -36,14 +42,16 @@ PERSONAL_FIELDS: Final[dict[str, frozenset[str]]] = {
     ),
     "reviews": frozenset({"comment"}),
     "conflicts": frozenset({"overwritten_value", "current_value"}),
+    "subject_events": frozenset({"content"}),
 }
 """Per table, the fields stored as ciphertext."""
 
 JSON_PERSONAL: Final[dict[str, frozenset[str]]] = {
-    "subjects": frozenset({"key_person"}),
+    "subjects": frozenset({"key_person", "team"}),
     "visits": frozenset({"lat", "lon", "obligation_checks"}),
     "agreements": frozenset({"parties", "obligations", "signatures"}),
     "conflicts": frozenset({"overwritten_value", "current_value"}),
+    "subject_events": frozenset({"content"}),
 }
 """Encrypted fields whose wire value is not text (numbers, flags, lists, any
 JSON value): their plaintext is the value's JSON. Text fields are encrypted

@@ -26,6 +26,7 @@ from shared_models.domain import (
     UserProfileFields,
     VisitFields,
 )
+from shared_models.domain.subject_events import SubjectEventFields
 
 LOCAL_REGISTRY = registry()
 """The device's tables live in their own metadata: the same process (tests,
@@ -67,6 +68,8 @@ class LocalSubject(RecordMeta, SubjectFields, LocalColumns, table=True):
     term_start: str = Field(sa_type=Text)  # type: ignore[assignment]
     term_end: str = Field(sa_type=Text)  # type: ignore[assignment]
     key_person: str = Field(sa_type=Text)  # type: ignore[assignment]
+    decided_on: str | None = Field(default=None, sa_type=Text)  # type: ignore[assignment]
+    team: str = Field(default="", sa_type=Text)  # type: ignore[assignment]
 
 
 class LocalVisit(RecordMeta, VisitFields, LocalColumns, table=True):
@@ -168,6 +171,13 @@ class SyncLogEntry(LocalTable, table=True):
     detail: str = ""
 
 
+class LocalSubjectEvent(RecordMeta, SubjectEventFields, LocalColumns, table=True):
+    __tablename__ = "subject_events"
+
+    # Ciphertext (personal.py): what happened to a person is personal.
+    content: str = Field(sa_type=Text)  # type: ignore[assignment]
+
+
 LOCAL_TABLES: dict[str, type[SQLModel]] = {
     "org_units": LocalOrgUnit,
     "users": LocalUser,
@@ -179,4 +189,5 @@ LOCAL_TABLES: dict[str, type[SQLModel]] = {
     "agreements": LocalAgreement,
     "reviews": LocalReview,
     "conflicts": LocalConflict,
+    "subject_events": LocalSubjectEvent,
 }

@@ -30,6 +30,7 @@ class AttachmentOwner(StrEnum):
     SUBJECTS = "subjects"
     VISITS = "visits"
     AGREEMENTS = "agreements"
+    SUBJECT_EVENTS = "subject_events"
 
 
 ALLOWED_MIME_TYPES: frozenset[str] = frozenset(

@@ -27,6 +27,7 @@ from shared_models.domain import (
     VisitFields,
     VisitRecord,
 )
+from shared_models.domain.subject_events import SubjectEventFields, SubjectEventRecord
 
 
 class TableName(StrEnum):
@@ -40,6 +41,7 @@ class TableName(StrEnum):
     AGREEMENTS = "agreements"
     REVIEWS = "reviews"
     CONFLICTS = "conflicts"
+    SUBJECT_EVENTS = "subject_events"
 
 
 @dataclass(frozen=True)
@@ -65,5 +67,8 @@ TABLES: dict[TableName, TableSpec] = {
         TableSpec(TableName.AGREEMENTS, AgreementFields, AgreementRecord, device_writable=True),
         TableSpec(TableName.REVIEWS, ReviewFields, ReviewRecord, device_writable=True),
         TableSpec(TableName.CONFLICTS, ConflictFields, ConflictRecord, device_writable=False),
+        TableSpec(
+            TableName.SUBJECT_EVENTS, SubjectEventFields, SubjectEventRecord, device_writable=True
+        ),
     )
 }

@@ -93,6 +93,7 @@ TABLE_WORK: dict[TableName, Work | None] = {
     TableName.ATTACHMENTS: None,
     TableName.REVIEWS: None,
     TableName.CONFLICTS: None,
+    TableName.SUBJECT_EVENTS: Work.CORRECTION,
 }
 """The work every row of a table belongs to; ``None``: each row says
 (``scope_work``), or, for org units and users, the table is of no line of
@@ -125,7 +126,9 @@ WRITABLE_BY_ROLE: dict[Role, frozenset[TableName]] = {
             TableName.AGREEMENTS,
         }
     ),
-    Role.OFFICER: frozenset({TableName.SUBJECTS, TableName.VISITS, TableName.ATTACHMENTS}),
+    Role.OFFICER: frozenset(
+        {TableName.SUBJECTS, TableName.VISITS, TableName.ATTACHMENTS, TableName.SUBJECT_EVENTS}
+    ),
     Role.SUPERVISOR: frozenset(
         {
             TableName.CASES,
@@ -135,6 +138,7 @@ WRITABLE_BY_ROLE: dict[Role, frozenset[TableName]] = {
             TableName.ATTACHMENTS,
             TableName.AGREEMENTS,
             TableName.REVIEWS,
+            TableName.SUBJECT_EVENTS,
         }
     ),
     Role.ADMIN: frozenset(
@@ -146,6 +150,7 @@ WRITABLE_BY_ROLE: dict[Role, frozenset[TableName]] = {
             TableName.ATTACHMENTS,
             TableName.AGREEMENTS,
             TableName.REVIEWS,
+            TableName.SUBJECT_EVENTS,
         }
     ),
 }

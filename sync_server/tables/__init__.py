@@ -9,6 +9,7 @@ from sync_server.tables.bookkeeping import (
     ScopeExit,
     SyncState,
 )
+from sync_server.tables.correction import SubjectEventRow
 from sync_server.tables.district import DistrictRow
 from sync_server.tables.synced import (
     AgreementRow,
@@ -39,6 +40,7 @@ __all__ = [
     "PartyRow",
     "ReviewRow",
     "ScopeExit",
+    "SubjectEventRow",
     "SubjectRow",
     "SyncColumns",
     "SyncState",

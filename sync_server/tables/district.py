@@ -2,9 +2,10 @@
 demo's seeding), read at every start-up."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import DateTime
+from sqlalchemy import JSON, DateTime
 from sqlmodel import Field, SQLModel
 
 
@@ -24,3 +25,6 @@ class DistrictRow(SQLModel, table=True):
     time_zone: str = Field(max_length=64)
     demo: bool = False
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    correction_settings: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    """The district's settings of community correction
+    (``shared_models/correction/settings.py``); ``None``: the defaults."""

@@ -31,6 +31,7 @@ PLACING_FIELDS: dict[TableName, tuple[str, ...]] = {
     TableName.VISITS: ("case_id", "subject_id"),
     TableName.ATTACHMENTS: ("owner_table", "owner_id"),
     TableName.REVIEWS: ("target_table", "target_id"),
+    TableName.SUBJECT_EVENTS: ("subject_id",),
 }
 """The fields that decide where a record of each table belongs."""
 

@@ -20,6 +20,7 @@ from sync_server.tables import (
     OrgUnitRow,
     PartyRow,
     ReviewRow,
+    SubjectEventRow,
     SubjectRow,
     UserRow,
     VisitRow,
@@ -36,6 +37,7 @@ ROWS: Final[dict[TableName, type[SQLModel]]] = {
     TableName.AGREEMENTS: AgreementRow,
     TableName.REVIEWS: ReviewRow,
     TableName.CONFLICTS: ConflictRow,
+    TableName.SUBJECT_EVENTS: SubjectEventRow,
 }
 
 WIRE_FIELDS: Final[dict[TableName, tuple[str, ...]]] = {

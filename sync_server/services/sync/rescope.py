@@ -30,7 +30,10 @@ _OWNED_BY: dict[TableName, list[tuple[TableName, str]]] = {
         (TableName.VISITS, "case_id"),
         (TableName.AGREEMENTS, "case_id"),
     ],
-    TableName.SUBJECTS: [(TableName.VISITS, "subject_id")],
+    TableName.SUBJECTS: [
+        (TableName.VISITS, "subject_id"),
+        (TableName.SUBJECT_EVENTS, "subject_id"),
+    ],
 }
 
 
@@ -69,6 +72,9 @@ def owner_scope(workspace: Workspace, table: TableName, record: Any) -> Scope:
     if table is TableName.ATTACHMENTS:
         owner_table = TableName(record.owner_table)
         return _scope_of(_live(workspace, owner_table, record.owner_id, "owner_id"))
+    if table is TableName.SUBJECT_EVENTS:
+        _live(workspace, TableName.SUBJECT_EVENTS, record.request_id, "request_id")
+        return _scope_of(_live(workspace, TableName.SUBJECTS, record.subject_id, "subject_id"))
     if table is TableName.REVIEWS:
         target_table = TableName(record.target_table)
         return _scope_of(_live(workspace, target_table, record.target_id, "target_id"))

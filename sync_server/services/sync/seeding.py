@@ -55,6 +55,9 @@ def _scopes(session: Session, table: TableName, records: Sequence[SQLModel]) -> 
             session, TableName.SUBJECTS, (r.subject_id for r in items if r.subject_id)
         )
         return [cases[r.case_id] if r.case_id else subjects[r.subject_id] for r in items]
+    if table is TableName.SUBJECT_EVENTS:
+        subjects = _scope_lookup(session, TableName.SUBJECTS, (r.subject_id for r in items))
+        return [subjects[r.subject_id] for r in items]
     raise ValueError(f"{table} is not loaded in bulk")
 
 

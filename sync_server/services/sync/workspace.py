@@ -46,6 +46,7 @@ REFERENCE_FIELDS: dict[str, TableName] = {
     "mediator_id": TableName.USERS,
     "officer_id": TableName.USERS,
     "supersedes_id": TableName.AGREEMENTS,
+    "request_id": TableName.SUBJECT_EVENTS,
 }
 """Fields that name a record of another table (polymorphic ones are handled apart)."""
 
