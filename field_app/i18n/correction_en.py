@@ -93,6 +93,7 @@ STRINGS: dict[str, str] = {
     "corr.approvals.opinion": "Office's opinion",
     "corr.approvals.days": "{count} days",
     "corr.approvals.open_timeline": "Timeline",
+    "corr.pending_requests": "Requests waiting",
     "corr.warnings": "Warnings: {count}",
     "corr.timeline.title": "Records ({count})",
     "corr.timeline.none": "Nothing recorded yet.",

@@ -93,6 +93,7 @@ STRINGS: dict[str, str] = {
     "corr.approvals.opinion": "司法所意见",
     "corr.approvals.days": "{count}天",
     "corr.approvals.open_timeline": "矫正记录",
+    "corr.pending_requests": "待审批申请",
     "corr.warnings": "警告：{count}次",
     "corr.timeline.title": "矫正记录（{count}）",
     "corr.timeline.none": "暂无记录。",

@@ -10,9 +10,11 @@ from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
 from field_app.services.attention import unsent_ids
 from field_app.services.photo_fetch import previews
+from field_app.services.subject_list import ListedSubject, subject_listing
 from field_app.services.subjects import SubjectDue, list_subjects, subject_of, subject_visits
 from field_app.viewmodels.base import Observable
 from field_app.viewmodels.cases import location_text
+from shared_models.correction.settings import DEFAULT_SETTINGS
 from shared_models.domain import SubjectRecord, VisitRecord
 from shared_models.domain.visits import VisitKind
 
@@ -27,6 +29,12 @@ class SubjectRow:
     overdue: bool
     key_person: bool
     last_checkin: datetime | None
+    due_what: Msg | None = None
+    """What is due next (a check-in, a talk, back from leave…); ``None``: a check-in."""
+    level: Msg | None = None
+    leave: Msg | None = None
+    """On leave, or not back from leave in time."""
+    leave_overdue: bool = False
 
 
 def due_text(due_on: date, today: date) -> Msg:
@@ -53,6 +61,30 @@ def subject_row(item: SubjectDue, today: date) -> SubjectRow:
     )
 
 
+def listed_row(item: ListedSubject, today: date) -> SubjectRow:
+    """A row of the list: the subject and the first thing due (overdue first)."""
+    due = next((d for d in item.due if d.overdue), item.next_due)
+    leave = None
+    if item.leave_overdue:
+        leave = msg("corr.leave_overdue")
+    elif item.on_leave:
+        leave = msg("corr.on_leave")
+    return SubjectRow(
+        id=item.id,
+        name=item.name,
+        correction_type=msg(f"subject.type.{item.correction_type.value}"),
+        due=due_text(due.due_on, today) if due else msg("corr.due.none"),
+        due_on=due.due_on if due else date.max,
+        overdue=item.overdue,
+        key_person=item.key_person,
+        last_checkin=item.last_checkin_at,
+        due_what=msg(f"corr.due.{due.kind.value}") if due else None,
+        level=msg(f"corr.level.{item.level.value}"),
+        leave=leave,
+        leave_overdue=item.leave_overdue,
+    )
+
+
 class SubjectListViewModel(Observable):
     def __init__(self, core: FieldAppCore, now: datetime | None = None) -> None:
         super().__init__()
@@ -65,7 +97,8 @@ class SubjectListViewModel(Observable):
     def load(self) -> None:
         now = self.core.now() if self.now is None else self.now.astimezone(self.core.zone)
         today = now.date()
-        self.all_rows = [subject_row(item, today) for item in list_subjects(self.core.store, now)]
+        listed = subject_listing(self.core.store, now, DEFAULT_SETTINGS)
+        self.all_rows = [listed_row(item, today) for item in listed]
         self.notify()
 
     @property

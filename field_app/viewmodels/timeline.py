@@ -19,6 +19,7 @@ from field_app.viewmodels.event_forms import PRINTED_KINDS, SIGNED_KINDS
 from field_app.viewmodels.subjects import due_text
 from shared_models.correction.approvals import ApprovalState, ApprovalStatus
 from shared_models.correction.due import DueItem, DueKind
+from shared_models.district_time import district_day
 from shared_models.domain.event_content import (
     CommunityService,
     Conversation,
@@ -39,7 +40,6 @@ from shared_models.domain.event_content import (
     ResidenceChange,
     RewardSanction,
 )
-from shared_models.district_time import district_day
 from shared_models.domain.subject_events import SubjectEventRecord
 from shared_models.domain.visits import VisitKind, VisitRecord
 
@@ -104,7 +104,10 @@ def event_summary(content: object) -> tuple[tuple[Part, ...], str]:
         case PlanReview():
             return (), content.assessment + (f"\n{content.changes}" if content.changes else "")
         case Conversation():
-            return (msg(f"corr.conversation.{content.method.value}"), content.topic), content.summary
+            return (
+                msg(f"corr.conversation.{content.method.value}"),
+                content.topic,
+            ), content.summary
         case HealthReport():
             return (msg(f"corr.health.{content.report_type.value}"), content.hospital), (
                 content.findings
@@ -262,7 +265,9 @@ def due_lines(items: Iterable[DueItem], today: date) -> list[DueLine]:
     ]
 
 
-def warnings_given(events: Iterable[SubjectEventRecord], states: Mapping[UUID, ApprovalState]) -> int:
+def warnings_given(
+    events: Iterable[SubjectEventRecord], states: Mapping[UUID, ApprovalState]
+) -> int:
     """Warnings recorded and not refused (a third warning is grounds to
     propose revocation: the desk watches this number)."""
     return sum(
