@@ -14,7 +14,7 @@ from field_app.services.subject_list import ListedSubject, subject_listing
 from field_app.services.subjects import SubjectDue, list_subjects, subject_of, subject_visits
 from field_app.viewmodels.base import Observable
 from field_app.viewmodels.cases import location_text
-from shared_models.correction.settings import DEFAULT_SETTINGS
+from shared_models.correction.settings import DEFAULT_SETTINGS, CorrectionSettings
 from shared_models.domain import SubjectRecord, VisitRecord
 from shared_models.domain.visits import VisitKind
 
@@ -61,6 +61,11 @@ def subject_row(item: SubjectDue, today: date) -> SubjectRow:
     )
 
 
+def correction_settings(core: FieldAppCore) -> CorrectionSettings:
+    """The district's correction settings as this device knows them."""
+    return DEFAULT_SETTINGS
+
+
 def listed_row(item: ListedSubject, today: date) -> SubjectRow:
     """A row of the list: the subject and the first thing due (overdue first)."""
     due = next((d for d in item.due if d.overdue), item.next_due)
@@ -97,7 +102,7 @@ class SubjectListViewModel(Observable):
     def load(self) -> None:
         now = self.core.now() if self.now is None else self.now.astimezone(self.core.zone)
         today = now.date()
-        listed = subject_listing(self.core.store, now, DEFAULT_SETTINGS)
+        listed = subject_listing(self.core.store, now, correction_settings(self.core))
         self.all_rows = [listed_row(item, today) for item in listed]
         self.notify()
 
