@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from lastmile_demo import COMMANDS, Demo, DemoFailedError, Service, stop_on_signals
-from sync_server import cli_district
+from sync_server import cli_correction, cli_district
 from sync_server.cli import admin
 from sync_server.cli_server import server
 from sync_server.cli_verify import verify
@@ -32,6 +32,7 @@ app = typer.Typer(
 )
 app.command(help="Run the sync server (applies pending migrations first).")(server)
 cli_district.register(admin)
+cli_correction.register(admin)
 app.add_typer(admin, name="admin")
 app.command()(verify)
 

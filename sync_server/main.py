@@ -14,6 +14,7 @@ from sync_server.api.routes import (
     agreements,
     auth,
     blobs,
+    correction,
     export,
     health,
     review,
@@ -68,6 +69,7 @@ def create_app(settings: ServerSettings | None = None, engine: Engine | None = N
         supervision,
         agreements,
         transfers,
+        correction,
     ):
         app.include_router(module.router)
     # Level 3 compresses a pull page to within a few percent of level 5 in

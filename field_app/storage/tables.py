@@ -158,6 +158,9 @@ class DeviceState(LocalTable, table=True):
     cursor: str | None = None
     last_sync_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     needs_login: bool = False
+    correction_settings: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    """The district's correction settings as last fetched (``None``: the defaults)."""
+    correction_settings_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class SyncLogEntry(LocalTable, table=True):

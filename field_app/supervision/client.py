@@ -9,14 +9,13 @@ says "needs the network" the same way the sync status does.
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
 from uuid import UUID
 
-import httpx
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
-from field_app.errors import Offline
-from field_app.sync.client import API, SyncClient
+from field_app.supervision.answers import read_answer as read_answer
+from field_app.supervision.correction import CorrectionCalls
+from field_app.sync.client import API
 from shared_models.domain.review import (
     ConflictKeep,
     ConflictRecord,
@@ -34,19 +33,8 @@ from shared_models.protocol.supervision import (
     ReviewQueuePage,
 )
 
-T = TypeVar("T")
 _CONFLICTS = TypeAdapter(list[ConflictRecord])
 _DEVICES = TypeAdapter(list[DeviceInfo])
-
-
-def read_answer(response: httpx.Response, shape: type[T] | TypeAdapter[T]) -> T:
-    """The answer as ``shape``; an unreadable one is no answer (``Offline``),
-    as for the sync calls."""
-    adapter = shape if isinstance(shape, TypeAdapter) else TypeAdapter(shape)
-    try:
-        return adapter.validate_json(response.content)
-    except ValidationError:
-        raise Offline(f"unreadable {response.status_code} answer") from None
 
 
 @dataclass(frozen=True)
@@ -90,7 +78,7 @@ class ExportWindow:
         return values
 
 
-class SupervisionClient(SyncClient):
+class SupervisionClient(CorrectionCalls):
     """The workspace's calls; blocking, so screens run them off the UI loop."""
 
     def review_queue(self, query: QueueQuery) -> ReviewQueuePage:

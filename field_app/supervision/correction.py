@@ -1,37 +1,39 @@
 """The desk's community-correction calls (``/api/v1/correction/…``): the
-requests waiting for this supervisor's decision, the decision itself, and a
-subject's timeline as the server holds it.
-
-Like the rest of the workspace the desk asks the server and keeps nothing:
-a decision is a ``subject_events`` record the server writes, and the
-officer's phone pulls it like any other.
-"""
+requests waiting for this supervisor's decision, the decision, a
+subject's timeline, the district's settings. Online, like the rest of the
+desk; ``SupervisionClient`` has them all."""
 
 from uuid import UUID
 
-from field_app.supervision.client import SupervisionClient, read_answer
+from field_app.supervision.answers import read_answer
+from field_app.sync.client import SyncClient
+from shared_models.correction.settings import CorrectionSettings
 from shared_models.domain.event_content import DecisionOutcome
 from shared_models.protocol.correction import DecisionCreate, DecisionDone, Timeline, WaitingList
 
 
-class CorrectionClient(SupervisionClient):
-    """The correction calls of the desk; blocking, run off the UI loop."""
+class CorrectionCalls(SyncClient):
+    def waiting_requests(self, office_id: UUID | None = None) -> WaitingList:
+        """Requests (leave, level changes, residence, rewards and sanctions)
+        waiting for the caller's level, oldest first."""
+        params = {} if office_id is None else {"office_id": str(office_id)}
+        response = self._send("GET", "/correction/requests/waiting", params=params)
+        return read_answer(response, WaitingList)
 
-    def waiting_requests(self) -> WaitingList:
-        """Leave, level changes, residence changes and sanctions waiting for
-        the caller (an office head: their office's; the district: those the
-        office approved), oldest first."""
-        return read_answer(self._send("GET", "/correction/requests/waiting"), WaitingList)
-
-    def decide(self, request_id: UUID, outcome: DecisionOutcome, comment: str) -> DecisionDone:
-        """Approve or refuse ``request_id`` at the level it waits for (a
-        refusal says why: the contract refuses one without a comment)."""
+    def decide(self, request_id: UUID, outcome: DecisionOutcome, comment: str = "") -> DecisionDone:
+        """Approve or refuse (a refusal gives its reason) at the caller's level."""
         body = DecisionCreate(outcome=outcome, comment=comment).model_dump(mode="json")
         response = self._send(
-            "POST", f"/correction/requests/{request_id}/decision", json=body, expected=(200, 201)
+            "POST", f"/correction/requests/{request_id}/decision", json=body, expected=(201,)
         )
         return read_answer(response, DecisionDone)
 
     def subject_timeline(self, subject_id: UUID) -> Timeline:
         response = self._send("GET", f"/correction/subjects/{subject_id}/timeline")
         return read_answer(response, Timeline)
+
+    def put_correction_settings(self, settings: CorrectionSettings) -> CorrectionSettings:
+        """Change the district's settings (admins and district supervisors)."""
+        body = settings.model_dump(mode="json")
+        response = self._send("PUT", "/correction/settings", json=body)
+        return read_answer(response, CorrectionSettings)

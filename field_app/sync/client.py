@@ -31,6 +31,7 @@ from field_app.errors import (
     ServerError,
     SyncError,
 )
+from shared_models.correction.settings import CorrectionSettings
 from shared_models.protocol.auth import LoginRequest, LoginResponse, Me, PasswordChange
 from shared_models.protocol.blobs import (
     UPLOAD_LENGTH,
@@ -115,6 +116,10 @@ class SyncClient:
         if cursor:
             params["cursor"] = cursor
         return _parse(self._send("GET", "/sync/pull", params=params, token=token), PullPage)
+
+    def correction_settings(self) -> CorrectionSettings:
+        """The district's community-correction settings (limits, intervals)."""
+        return _parse(self._send("GET", "/correction/settings"), CorrectionSettings)
 
     def blobs_missing(self, sha256s: list[str]) -> list[str]:
         body = MissingBlobsRequest(sha256=sha256s).model_dump(mode="json")

@@ -54,6 +54,7 @@ from field_app.storage.store import LocalStore
 from field_app.sync.backoff import Backoff
 from field_app.sync.blobs import CHUNK_BYTES, BlobSource, upload_blobs
 from field_app.sync.client import SyncClient
+from field_app.sync.correction_settings import refresh_settings
 from field_app.sync.mutations import encode_batch, refused_as_too_large
 from field_app.sync.status import SyncPhase, SyncState, SyncStatus, count_attention
 from shared_models.protocol.errors import ErrorCode
@@ -191,6 +192,7 @@ class SyncEngine:
                 self._push(result, device.device_id)
                 self._upload(result)
                 self._pull(result, device.cursor)
+                refresh_settings(self.client, self.store, self.clock())
             except AuthRevoked:
                 self.store.device.update(needs_login=True)
                 result.outcome, result.error = SyncState.NEEDS_LOGIN, "sign-in revoked"

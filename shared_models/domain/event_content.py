@@ -12,7 +12,7 @@ attachments of kind ``signature`` owned by the event.
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Discriminator, Field, model_validator
+from pydantic import BaseModel, Discriminator, Field, TypeAdapter, model_validator
 
 from shared_models.domain.people import Phone
 from shared_models.domain.subjects import SupervisionLevel
@@ -324,3 +324,10 @@ ANSWERED_KIND: dict[EventKind, frozenset[EventKind]] = {
     ),
 }
 """What the ``request_id`` of each answering kind may name."""
+
+_CONTENT: TypeAdapter[EventContent] = TypeAdapter(EventContent)
+
+
+def parse_content(value: object) -> EventContent:
+    """The content model of a stored or pulled event's ``content`` (its JSON)."""
+    return _CONTENT.validate_python(value)

@@ -38,6 +38,7 @@ from sync_server.core.district_key import DistrictKey
 from sync_server.core.versions import VersionBlock
 from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.agreements.countersign import countersign_pushed
+from sync_server.services.correction.push_rules import CorrectionRules
 from sync_server.services.supervision.follow_ups import follow_up_problem
 from sync_server.services.sync.bulk_insert import insert_rows
 from sync_server.services.sync.mutation_fields import (
@@ -190,6 +191,7 @@ class _Applier:
         self.now = now
         self._writable: set[TableName] = set()
         """Tables this push has been allowed to write (checked once each)."""
+        self.correction = CorrectionRules(workspace, scope)
 
     def apply(self, mutation: Mutation, own: Mapping[str, int]) -> MutationResult:
         """``own``: fields this device wrote earlier in the push, with the
@@ -271,6 +273,9 @@ class _Applier:
                 raise MutationRejectedError(ErrorCode.VALIDATION_FAILED, problem[1], problem[0])
         if table is TableName.AGREEMENTS:
             self._check_seal(validated)
+        refusal = self._correction_refusal(table, mutation.record_id, validated, row)
+        if refusal is not None:
+            raise MutationRejectedError(*refusal)
         version = self.versions.next()
         if row is None:
             # A new record: merge_upsert(None, ...) applies every field, no conflict.
@@ -304,6 +309,10 @@ class _Applier:
             return MutationResult(
                 mutation_id=mutation.mutation_id, status=MutationStatus.APPLIED, version=row.version
             )
+        if mutation.table is TableName.SUBJECT_EVENTS:
+            refusal = self.correction.delete_refusal(row)
+            if refusal is not None:
+                raise MutationRejectedError(*refusal)
         known = _known_to_device(row.field_versions, own)
         outcome = merge_delete(_writable_values(mutation.table, row), known, mutation.base_version)
         version = self.versions.next()
@@ -318,6 +327,16 @@ class _Applier:
             version=version,
             conflict_id=conflict_id,
         )
+
+    def _correction_refusal(
+        self, table: TableName, record_id: UUID, validated: Any, row: Any
+    ) -> tuple[ErrorCode, str, str] | None:
+        """The rules of community correction (``services/correction/push_rules.py``)."""
+        if table is TableName.SUBJECT_EVENTS:
+            return self.correction.event_refusal(record_id, validated, row)
+        if table is TableName.SUBJECTS:
+            return self.correction.subject_refusal(validated, row)
+        return None
 
     def _resolve_references(self, table: TableName, validated: SQLModel) -> Scope:
         """Check every referenced record exists (and is visible); return the

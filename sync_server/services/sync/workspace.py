@@ -165,6 +165,20 @@ class Workspace:
             row = self._rows[table][record_id]
         return row
 
+    def rows_of(self, table: TableName, column: str, value: UUID) -> list[Any]:
+        """Every row of ``table`` whose ``column`` is ``value`` as this push
+        sees it: stored rows (with this push's changes) and rows it created."""
+        model: Any = ROWS[table]
+        stored = self.session.scalars(select(model.id).where(getattr(model, column) == value))
+        ids = list(stored)
+        self.load(table, ids)
+        known = self._rows[table]
+        found = {record_id: known[record_id] for record_id in ids if known.get(record_id)}
+        for row in known.values():
+            if row is not None and getattr(row, column, None) == value:
+                found[row.id] = row
+        return list(found.values())
+
     def create(self, table: TableName, values: dict[str, Any]) -> NewRow:
         """A row created in this push, written by ``insert_new`` (or streamed
         at once when no other mutation of the batch names it); visible to

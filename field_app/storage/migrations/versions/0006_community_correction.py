@@ -9,7 +9,8 @@ court's particulars (offence, sentence, court, judgment number and day:
 ciphertext), the correction team (ciphertext of its JSON), the supervision
 level and the days of the entry and release announcements (plain: the due
 lists select by them); ``subject_events`` holds each event, its content
-ciphertext. Subjects already on the device get the empty values the server
+ciphertext; the device's state keeps the district's correction settings as
+last fetched. Subjects already on the device get the empty values the server
 gives them, sealed with the data key the app passes
 (``config.attributes["cipher"]``), as revision 0004 does.
 """
@@ -96,9 +97,17 @@ def upgrade() -> None:
         batch.create_index("ix_subject_events_subject_id", ["subject_id"])
         batch.create_index("ix_subject_events_request_id", ["request_id"])
         batch.create_index("ix_subject_events_version", ["version"])
+    with op.batch_alter_table("device_state") as batch:
+        batch.add_column(sa.Column("correction_settings", sa.JSON(), nullable=True))
+        batch.add_column(
+            sa.Column("correction_settings_at", sa.DateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("device_state") as batch:
+        batch.drop_column("correction_settings_at")
+        batch.drop_column("correction_settings")
     op.drop_table("subject_events")
     with op.batch_alter_table("subjects") as batch:
         for name in (

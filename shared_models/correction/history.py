@@ -1,0 +1,184 @@
+"""A subject's events read together: where each request stands, the due
+list's ``History``, the warnings given, the hours done per month. The
+phone (from its local tables) and the desk (from the district database)
+both read a subject through these, so they agree on every list.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from shared_models.correction.approvals import (
+    ApprovalState,
+    ApprovalStatus,
+    approval_state,
+    required_levels,
+)
+from shared_models.correction.due import History, LeaveOut
+from shared_models.correction.settings import CorrectionSettings
+from shared_models.domain.event_content import (
+    Decision,
+    EventContent,
+    EventKind,
+    HealthReport,
+    HealthReportType,
+    LeaveRequest,
+    Measure,
+    RewardSanction,
+)
+from shared_models.domain.subjects import SubjectFields
+from shared_models.domain.visits import CheckinMethod, VisitKind
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What the rules read of one live (not deleted) event. ``content`` is
+    ``None`` where the reader did not decrypt it because no rule here
+    reads it for that kind (``CONTENT_READ``): the phone's due list decrypts
+    only what it needs."""
+
+    id: UUID
+    kind: EventKind
+    occurred_on: date
+    request_id: UUID | None
+    content: EventContent | None
+
+
+CONTENT_READ: frozenset[EventKind] = frozenset(
+    {
+        EventKind.LEAVE_REQUEST,
+        EventKind.LEVEL_CHANGE,
+        EventKind.RESIDENCE_CHANGE,
+        EventKind.REWARD_SANCTION,
+        EventKind.HEALTH_REPORT,
+        EventKind.DECISION,
+    }
+)
+"""The kinds whose content the rules of this module read (requests and
+their decisions, warnings, health reports); every other kind counts by
+its kind and day alone."""
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    """A check-in or visit of the subject, on the district's calendar."""
+
+    kind: VisitKind
+    method: CheckinMethod | None
+    day: date
+
+
+def decisions_by_request(events: Iterable[EventFacts]) -> dict[UUID, list[Decision]]:
+    """Each request's decisions, in the order given."""
+    found: dict[UUID, list[Decision]] = {}
+    for event in events:
+        if isinstance(event.content, Decision) and event.request_id is not None:
+            found.setdefault(event.request_id, []).append(event.content)
+    return found
+
+
+def request_states(
+    events: Sequence[EventFacts], settings: CorrectionSettings
+) -> dict[UUID, ApprovalState]:
+    """Where every request among ``events`` stands (events needing no
+    approval are left out)."""
+    decisions = decisions_by_request(events)
+    states: dict[UUID, ApprovalState] = {}
+    for event in events:
+        if event.content is None:
+            continue
+        levels = required_levels(event.content, settings)
+        if levels:
+            states[event.id] = approval_state(levels, decisions.get(event.id, []))
+    return states
+
+
+def live_leaves(
+    events: Sequence[EventFacts], settings: CorrectionSettings, leaving_out: UUID | None = None
+) -> list[tuple[EventFacts, LeaveRequest]]:
+    """The subject's leave requests that are not refused (pending or
+    approved): what the limits count; ``leaving_out`` one being changed."""
+    states = request_states(events, settings)
+    found = []
+    for event in events:
+        if not isinstance(event.content, LeaveRequest) or event.id == leaving_out:
+            continue
+        if states[event.id].status is not ApprovalStatus.REFUSED:
+            found.append((event, event.content))
+    return found
+
+
+def warning_count(events: Sequence[EventFacts], settings: CorrectionSettings) -> int:
+    """Warnings (警告) given: recorded and not refused."""
+    states = request_states(events, settings)
+    return sum(
+        1
+        for event in events
+        if isinstance(event.content, RewardSanction)
+        and event.content.measure is Measure.WARNING
+        and states[event.id].status is not ApprovalStatus.REFUSED
+    )
+
+
+def hours_by_month(events: Iterable[EventFacts], kind: EventKind) -> dict[tuple[int, int], float]:
+    """Hours of education or community service per (year, month)."""
+    totals: dict[tuple[int, int], float] = {}
+    for event in events:
+        hours = getattr(event.content, "hours", None)
+        if event.kind is kind and hours is not None:
+            month = (event.occurred_on.year, event.occurred_on.month)
+            totals[month] = totals.get(month, 0.0) + hours
+    return totals
+
+
+def _latest(days: Iterable[date]) -> date | None:
+    return max(days, default=None)
+
+
+def history_of(
+    subject: SubjectFields,
+    events: Sequence[EventFacts],
+    visits: Iterable[VisitFacts],
+    settings: CorrectionSettings,
+) -> History:
+    """The due list's ``History`` of ``subject``: a check-in is a visit of
+    kind ``checkin``; a home visit, or a check-in made at home, counts as a
+    visit."""
+    seen = list(visits)
+    states = request_states(events, settings)
+    departed = {e.request_id for e in events if e.kind is EventKind.LEAVE_DEPARTURE}
+    returned = {e.request_id for e in events if e.kind is EventKind.LEAVE_RETURN}
+    leaves = tuple(
+        LeaveOut(event.id, event.content.end, event.id in departed, event.id in returned)
+        for event in events
+        if isinstance(event.content, LeaveRequest)
+        and states[event.id].status is ApprovalStatus.APPROVED
+    )
+    health = [e for e in events if isinstance(e.content, HealthReport)]
+    return History(
+        level=subject.supervision_level,
+        correction_type=subject.correction_type,
+        status=subject.status,
+        term_start=subject.term_start,
+        term_end=subject.term_end,
+        enrolled_on=subject.enrolled_on,
+        last_checkin=_latest(v.day for v in seen if v.kind is VisitKind.CHECKIN),
+        last_visit=_latest(
+            v.day
+            for v in seen
+            if v.kind is VisitKind.HOME_VISIT or v.method is CheckinMethod.HOME_VISIT
+        ),
+        last_conversation=_latest(
+            e.occurred_on for e in events if e.kind is EventKind.CONVERSATION
+        ),
+        # A check-up is also that month's report.
+        last_health_report=_latest(e.occurred_on for e in health),
+        last_checkup=_latest(
+            e.occurred_on
+            for e in health
+            if isinstance(e.content, HealthReport)
+            and e.content.report_type is HealthReportType.CHECKUP
+        ),
+        leaves=leaves,
+    )
