@@ -34,6 +34,7 @@ from shared_documents.record_layout import (
 )
 from shared_models.agreement_text import chinese_date
 from shared_models.district_time import wall_clock
+from shared_models.domain.event_content import AnnouncementItem
 from shared_models.domain.people import Gender
 from shared_models.domain.subjects import CorrectionType
 
@@ -50,14 +51,18 @@ TITLES: Final = {
     AnnouncementKind.RELEASE: "解除社区矫正宣告记录",
 }
 
-ENTRY_ITEMS: Final = (
-    "判决书、裁定书、决定书、执行通知书等有关法律文书的主要内容",
-    "社区矫正期限",
-    "社区矫正对象应当遵守的规定、被剥夺或者限制行使的权利、被禁止的事项以及违反规定的法律后果",
-    "社区矫正对象依法享有的权利",
-    "矫正小组人员组成及职责",
-)
-"""What an entry announcement reads (社区矫正法实施办法, art. 16)."""
+_ITEM_WORDS: Final = {
+    AnnouncementItem.JUDGMENT: "判决书、裁定书、决定书、执行通知书等有关法律文书的主要内容",
+    AnnouncementItem.TERM: "社区矫正期限",
+    AnnouncementItem.RULES: "社区矫正对象应当遵守的规定、被剥夺或者限制行使的权利、被禁止的事项",
+    AnnouncementItem.RIGHTS: "社区矫正对象依法享有的权利",
+    AnnouncementItem.TEAM: "矫正小组人员组成及职责",
+    AnnouncementItem.CONSEQUENCES: "违反规定的法律后果",
+    AnnouncementItem.ASSESSMENT: "宣读对社区矫正对象的鉴定意见",
+    AnnouncementItem.CERTIFICATE: "宣布社区矫正期限届满，依法解除社区矫正，发放解除社区矫正证明书",
+}
+"""The words of each item read out (社区矫正法实施办法, art. 16 for the
+entry, art. 54 for the release)."""
 
 _RELEASE_EFFECT: Final = {
     CorrectionType.CONTROL: "宣布管制执行期满，解除管制",
@@ -67,14 +72,15 @@ _RELEASE_EFFECT: Final = {
 }
 
 
-def release_items(correction_type: CorrectionType) -> tuple[str, ...]:
-    """What a release announcement reads (art. 54): the assessment, the end
-    of the term, and what the end means for this kind of correction."""
-    return (
-        "宣读对社区矫正对象的鉴定意见",
-        "宣布社区矫正期限届满，依法解除社区矫正",
-        _RELEASE_EFFECT[correction_type],
-    )
+def items_read(
+    items: Sequence[AnnouncementItem], correction_type: CorrectionType
+) -> tuple[str, ...]:
+    """The items as the record prints them; the end of the correction is
+    said with what it means for this kind of correction (art. 54)."""
+    words = [_ITEM_WORDS[item] for item in items]
+    if AnnouncementItem.CERTIFICATE in items:
+        words.append(_RELEASE_EFFECT[correction_type])
+    return tuple(words)
 
 
 STATEMENTS: Final = {
@@ -84,14 +90,6 @@ STATEMENTS: Final = {
     AnnouncementKind.RELEASE: "以上宣告内容我已听清楚。",
 }
 """What the subject's signature confirms, printed above it."""
-
-
-@dataclass(frozen=True)
-class PresentPerson:
-    """Someone at the announcement: 社区矫正工作人员, 矫正小组成员, 家属, …"""
-
-    role: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -112,8 +110,10 @@ class AnnouncementRecord:
     place: str
     announcer: str
     office: str
-    present: Sequence[PresentPerson]
+    present: Sequence[str]
+    """Who was present, as the officer wrote each (社区矫正工作人员 刘志强)."""
     items_read: Sequence[str]
+    """The items read, in words (``items_read``)."""
     signature: SignedImage | None
     signed_at: datetime | None = None
     number: str = ""
@@ -147,7 +147,7 @@ def _head(record: AnnouncementRecord, zone: tzinfo) -> list[tuple[str, str]]:
 
 
 def _present_text(record: AnnouncementRecord) -> str:
-    return "；".join(f"{person.role}：{person.name}" for person in record.present) or "（无）"
+    return "；".join(record.present) or "（无）"
 
 
 def _signing(record: AnnouncementRecord, styles: RecordStyles, zone: tzinfo) -> Table:

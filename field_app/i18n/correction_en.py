@@ -129,6 +129,7 @@ STRINGS: dict[str, str] = {
     "corr.event.file": "File the request",
     "corr.event.sign_next": "Next: the subject signs on the screen.",
     "corr.event.leave_check": "{days} days · decided by {level}",
+    "corr.event.leave_outlook": "{check}. {limits}",
     "corr.event.leave_limits": "Limits: {trip} days a trip, {year} a year; {left} days left this year",
     "corr.event.one_per_line": "One per line",
     "corr.event.signed": "Signature saved",

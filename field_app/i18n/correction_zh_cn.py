@@ -129,6 +129,7 @@ STRINGS: dict[str, str] = {
     "corr.event.file": "提交申请",
     "corr.event.sign_next": "下一步：矫正对象在屏幕上签名。",
     "corr.event.leave_check": "共{days}天 · 由{level}审批",
+    "corr.event.leave_outlook": "{check}。{limits}",
     "corr.event.leave_limits": "限制：单次不超过{trip}天，全年不超过{year}天；本年还可请{left}天",
     "corr.event.one_per_line": "每行一项",
     "corr.event.signed": "签名已保存",

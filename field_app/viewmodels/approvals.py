@@ -15,14 +15,9 @@ from uuid import UUID
 
 from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
-from field_app.supervision.correction import CorrectionClient
+from field_app.supervision.client import SupervisionClient
 from field_app.viewmodels.base import saves_once
-from field_app.viewmodels.supervision import (
-    Directory,
-    WorkspaceModel,
-    read_directory,
-    supervision_client,
-)
+from field_app.viewmodels.supervision import Directory, WorkspaceModel, read_directory
 from field_app.viewmodels.timeline import (
     DueLine,
     Part,
@@ -34,11 +29,6 @@ from field_app.viewmodels.timeline import (
 from shared_models.correction.approvals import ApprovalState, ApprovalStatus
 from shared_models.domain.event_content import DecisionOutcome
 from shared_models.protocol.correction import Timeline, WaitingRequest
-
-
-def correction_client(core: FieldAppCore) -> CorrectionClient:
-    base = supervision_client(core)
-    return CorrectionClient(base.http, base.token_provider)
 
 
 @dataclass(frozen=True)
@@ -58,10 +48,8 @@ class WaitingRow:
 
 
 class ApprovalsViewModel(WorkspaceModel):
-    client: CorrectionClient
-
-    def __init__(self, core: FieldAppCore, client: CorrectionClient | None = None) -> None:
-        super().__init__(core, client or correction_client(core))
+    def __init__(self, core: FieldAppCore, client: SupervisionClient | None = None) -> None:
+        super().__init__(core, client)
         self.directory: Directory = read_directory(core)
         self.rows: list[WaitingRow] = []
         self.selected: UUID | None = None
@@ -139,12 +127,10 @@ class DeskTimelineViewModel(WorkspaceModel):
     """A subject's timeline on the desk, from the server (``GET …/timeline``):
     the same lines as the officer's page, what is due, the warnings given."""
 
-    client: CorrectionClient
-
     def __init__(
-        self, core: FieldAppCore, subject_id: UUID, client: CorrectionClient | None = None
+        self, core: FieldAppCore, subject_id: UUID, client: SupervisionClient | None = None
     ) -> None:
-        super().__init__(core, client or correction_client(core))
+        super().__init__(core, client)
         self.subject_id = subject_id
         self.timeline: Timeline | None = None
 

@@ -24,7 +24,7 @@ from field_app.services.signature_strokes import BlankSignatureError, Point, cla
 from field_app.services.subjects import subject_of
 from field_app.viewmodels.base import Saving, field_name, saves_once
 from field_app.viewmodels.event_forms import FORMS, SIGNED_KINDS, FieldType, FormField
-from field_app.viewmodels.event_save import EventPlan, leave_outlook, save_event
+from field_app.viewmodels.event_save import leave_outlook, leave_problem, save_event
 from field_app.viewmodels.event_values import FormValue, content_of, empty_value
 from shared_models.domain import SubjectRecord
 from shared_models.domain.event_content import EventContent, EventKind, LeaveRequest
@@ -154,7 +154,7 @@ class EventFormViewModel(Saving):
             self._fail(field_name(where) or "", msg("error.check_form", detail=message))
             return None
         if isinstance(content, LeaveRequest):
-            refusal = EventPlan(self.core, self.subject_id).leave_refusal(content)
+            refusal = leave_problem(self.core, self.subject_id, content)
             if refusal is not None:
                 self._fail(refusal.field, msg("error.check_form", detail=refusal.message))
                 return None

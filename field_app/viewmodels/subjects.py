@@ -9,12 +9,13 @@ from uuid import UUID
 from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
 from field_app.services.attention import unsent_ids
+from field_app.services.correction_settings import district_settings
 from field_app.services.photo_fetch import previews
 from field_app.services.subject_list import ListedSubject, subject_listing
 from field_app.services.subjects import SubjectDue, list_subjects, subject_of, subject_visits
 from field_app.viewmodels.base import Observable
 from field_app.viewmodels.cases import location_text
-from shared_models.correction.settings import DEFAULT_SETTINGS, CorrectionSettings
+from shared_models.correction.settings import CorrectionSettings
 from shared_models.domain import SubjectRecord, VisitRecord
 from shared_models.domain.visits import VisitKind
 
@@ -62,8 +63,8 @@ def subject_row(item: SubjectDue, today: date) -> SubjectRow:
 
 
 def correction_settings(core: FieldAppCore) -> CorrectionSettings:
-    """The district's correction settings as this device knows them."""
-    return DEFAULT_SETTINGS
+    """The district's correction settings as this device last fetched them."""
+    return district_settings(core.store)
 
 
 def listed_row(item: ListedSubject, today: date) -> SubjectRow:

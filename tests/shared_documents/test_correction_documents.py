@@ -16,12 +16,10 @@ from PIL import Image, ImageDraw
 
 from shared_documents.agreement_pdf import SignatureImageError
 from shared_documents.announcement_pdf import (
-    ENTRY_ITEMS,
     AnnouncementKind,
     AnnouncementRecord,
-    PresentPerson,
     announcement_reference,
-    release_items,
+    items_read,
     render_announcement_pdf,
 )
 from shared_documents.cjk_font import FONT_NAME
@@ -33,9 +31,19 @@ from shared_documents.release_certificate_pdf import (
     render_release_certificate_pdf,
 )
 from shared_models.district_time import DEFAULT_ZONE
+from shared_models.domain.event_content import AnnouncementItem
 from shared_models.domain.people import Gender
 from shared_models.domain.subjects import CorrectionType
 
+ENTRY = (
+    AnnouncementItem.JUDGMENT,
+    AnnouncementItem.TERM,
+    AnnouncementItem.RULES,
+    AnnouncementItem.RIGHTS,
+    AnnouncementItem.TEAM,
+    AnnouncementItem.CONSEQUENCES,
+)
+RELEASE = (AnnouncementItem.ASSESSMENT, AnnouncementItem.CERTIFICATE)
 RECORD = uuid.UUID("0c9a3f52-7d1e-4b8a-9f0e-3a1d2c4b5e61")
 _KEYWORDS = re.compile(rb"/Keywords \(([^)]*)\)")
 _PAGE_COUNT = re.compile(rb"/Count (\d+)")
@@ -67,12 +75,8 @@ def entry_record(**changes: object) -> AnnouncementRecord:
         place="百家司法所宣告室",
         announcer="刘志强",
         office="复兴区司法局百家司法所",
-        present=(
-            PresentPerson("社区矫正工作人员", "刘志强"),
-            PresentPerson("矫正小组成员（村委会）", "王桂兰"),
-            PresentPerson("家庭成员", "赵丽"),
-        ),
-        items_read=ENTRY_ITEMS,
+        present=("社区矫正工作人员 刘志强", "矫正小组成员（村委会）王桂兰", "家属 赵丽"),
+        items_read=items_read(ENTRY, CorrectionType.SUSPENDED_SENTENCE),
         signature=signature(),
         signed_at=datetime(2026, 12, 7, 2, 45, tzinfo=UTC),
         number="（2026）复司矫宣字第12号",
@@ -142,13 +146,14 @@ def test_an_unsigned_record_prints_a_space_to_sign_by_hand() -> None:
 
 
 def test_a_release_announcement_reads_what_the_end_means_for_the_kind_of_correction() -> None:
-    parole = release_items(CorrectionType.PAROLE)
+    parole = items_read(RELEASE, CorrectionType.PAROLE)
     record = entry_record(kind=AnnouncementKind.RELEASE, items_read=parole)
 
     pdf = render_announcement_pdf(record, DEFAULT_ZONE)
 
     assert "假释考验期满" in parole[-1]
-    assert release_items(CorrectionType.CONTROL)[-1].endswith("解除管制")
+    assert items_read(RELEASE, CorrectionType.CONTROL)[-1].endswith("解除管制")
+    assert len(items_read(ENTRY, CorrectionType.CONTROL)) == len(ENTRY)
     assert page_count(pdf) == 1
 
 
