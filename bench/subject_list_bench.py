@@ -248,7 +248,8 @@ def measure(subjects: int, days: int, repeat: int) -> tuple[list[Row], list[str]
     from field_app.core import FieldAppCore
     from field_app.security.aead import DataKeyCipher
     from field_app.services.session import open_local_data
-    from field_app.viewmodels.subjects import SubjectDetailViewModel, SubjectListViewModel
+    from field_app.viewmodels.subject_page import SubjectDetailViewModel
+    from field_app.viewmodels.subjects import SubjectListViewModel
 
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="lastmile-phone-") as scratch:

@@ -106,7 +106,7 @@ class AnnouncementRecord:
     term_end: date
     decided_by: str
     """The deciding body (the court, or the prison administration)."""
-    held_at: datetime
+    held_on: date
     place: str
     announcer: str
     office: str
@@ -139,7 +139,7 @@ def _head(record: AnnouncementRecord, zone: tzinfo) -> list[tuple[str, str]]:
         ("矫正类别", CORRECTION_TYPE_WORDS[record.correction_type]),
         ("矫正期限", term),
         ("决定机关", record.decided_by),
-        ("宣告时间", _time_text(record.held_at, zone)),
+        ("宣告日期", chinese_date(record.held_on)),
         ("宣告地点", record.place),
         ("宣告人", record.announcer),
         ("宣告单位", record.office),
@@ -164,7 +164,7 @@ def _signing(record: AnnouncementRecord, styles: RecordStyles, zone: tzinfo) -> 
         paragraph(f"宣告人：{record.announcer}", styles.cell),
         Spacer(1, SIGNATURE_BOX[1] - 6 * mm),
         paragraph(f"{record.office}（印）", styles.right),
-        paragraph(chinese_date(wall_clock(record.held_at, zone).date()), styles.right),
+        paragraph(chinese_date(record.held_on), styles.right),
     ]
     half = TEXT_WIDTH / 2
     table = Table([[left, right]], colWidths=[half, half])
@@ -217,7 +217,7 @@ def _all_text(record: AnnouncementRecord, zone: tzinfo) -> str:
         _present_text(record),
         *(f"{label}{value}" for label, value in _head(record, zone)),
         *record.items_read,
-        chinese_date(wall_clock(record.held_at, zone).date()),
+        chinese_date(record.held_on),
         _time_text(record.signed_at, zone) if record.signed_at else "",
     ]
     return "".join(parts)

@@ -121,6 +121,7 @@ STRINGS: dict[str, str] = {
     "corr.enrol.documents": "Documents photographed ({count})",
     "corr.enrol.add_document": "Photograph a document",
     "corr.enrol.id_ok": "ID number checked",
+    "corr.enrol.member_needs_name": "Write the member's name first.",
     "corr.enrol.team_member_name": "Member's name",
     "corr.enrol.female": "Woman",
     "corr.enrol.male": "Man",

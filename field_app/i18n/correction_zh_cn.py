@@ -121,6 +121,7 @@ STRINGS: dict[str, str] = {
     "corr.enrol.documents": "法律文书照片（{count}）",
     "corr.enrol.add_document": "拍摄法律文书",
     "corr.enrol.id_ok": "身份证号码校验通过",
+    "corr.enrol.member_needs_name": "请先填写成员姓名。",
     "corr.enrol.team_member_name": "成员姓名",
     "corr.enrol.female": "女",
     "corr.enrol.male": "男",

@@ -25,7 +25,6 @@ class Screen(StrEnum):
     CHECKIN = "checkin"
     ENROL = "enrol"
     EVENT_NEW = "event_new"
-    EVENT_SIGN = "event_sign"
     SETTINGS = "settings"
     CORRECTION = "correction"
     REVIEW = "review"

@@ -76,6 +76,8 @@ class TimelineLine:
     printable: bool = False
     may_depart: bool = False
     may_return: bool = False
+    photos: tuple[str, ...] = ()
+    """A visit's photos (SHA-256), shown as thumbnails."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,7 @@ def timeline_lines(
     unsent: set[UUID],
     today: date,
     zone: tzinfo,
+    photos: Mapping[UUID, list[str]] | None = None,
 ) -> list[TimelineLine]:
     """Every event (decisions folded into their requests) and every visit,
     newest first. ``signed``: the events whose subject has signed (``None``
@@ -240,6 +243,7 @@ def timeline_lines(
                 summary=(msg("format.when", when=visit.started_at),),
                 detail=visit.notes,
                 unsent=visit.id in unsent,
+                photos=tuple((photos or {}).get(visit.id, ())),
             )
         )
     lines.sort(key=lambda line: line.day, reverse=True)

@@ -8,6 +8,8 @@ fixed footer, not in the scrolling body, so a downward stroke writes
 instead of scrolling the page.
 """
 
+from typing import Protocol
+
 import flet as ft
 import flet.canvas as cv
 
@@ -47,10 +49,20 @@ def _path(points: list[Point]) -> cv.Path:
     )
 
 
+class Strokes(Protocol):
+    """What the pad draws into: an agreement's signer, a correction event's subject."""
+
+    strokes: list[list[Point]]
+
+    def begin(self, x: float, y: float) -> None: ...
+
+    def extend(self, x: float, y: float) -> None: ...
+
+
 class SignaturePad:
     """The canvas and its gestures, drawing into ``vm``'s strokes."""
 
-    def __init__(self, vm: SignatureViewModel) -> None:
+    def __init__(self, vm: Strokes) -> None:
         self.vm = vm
         self.canvas = cv.Canvas(
             shapes=[_path(stroke) for stroke in vm.strokes], width=PAD_WIDTH, height=PAD_HEIGHT

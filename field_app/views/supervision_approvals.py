@@ -176,5 +176,5 @@ class DeskSubjectView(WorkspaceView):
         )
         parts: list[ft.Control] = [*self.problem(), label(facts), figures]
         parts += due_block(self.ctx, vm.due)
-        parts += timeline_block(self.ctx, vm.lines)
+        parts += timeline_block(self.ctx, vm.lines, len(vm.lines))
         return [tid("desk-subject", ft.Column(parts, spacing=12))]

@@ -10,7 +10,7 @@ import flet as ft
 from field_app.viewmodels.timeline import DueLine, TimelineLine, Tone
 from field_app.views.context import ViewContext
 from field_app.views.theme import OVERDUE, TEXT, UNSENT, WARNING, sz
-from field_app.views.widgets import badge, card, heading, label, tid
+from field_app.views.widgets import badge, card, heading, label, thumbnails, tid
 
 TONES = {
     Tone.DONE: ft.Colors.GREEN_800,
@@ -45,6 +45,7 @@ def timeline_card(
     ctx: ViewContext,
     line: TimelineLine,
     actions: Callable[[TimelineLine], list[ft.Control]] | None = None,
+    previews: Callable[[list[str]], list[bytes | None]] | None = None,
 ) -> ft.Control:
     t, tr = ctx.t, ctx.tr
     head: list[ft.Control] = [
@@ -65,6 +66,10 @@ def timeline_card(
     if line.detail:
         rows.append(ft.Text(line.detail, size=sz(TEXT)))
     rows += [label(tr(decision)) for decision in line.decisions]
+    if line.photos and previews is not None:
+        rows.append(
+            thumbnails(previews(list(line.photos)), photo_label=lambda n: t("photo.n", n=n))
+        )
     buttons = actions(line) if actions is not None else []
     if buttons:
         rows.append(ft.Row(buttons, wrap=True, spacing=8, run_spacing=8))
@@ -74,14 +79,14 @@ def timeline_card(
 def timeline_block(
     ctx: ViewContext,
     lines: list[TimelineLine],
+    count: int,
     actions: Callable[[TimelineLine], list[ft.Control]] | None = None,
-    limit: int | None = None,
+    previews: Callable[[list[str]], list[bytes | None]] | None = None,
 ) -> list[ft.Control]:
-    """The cards (the newest ``limit`` of them, when given)."""
+    """The cards of ``lines`` (the newest of ``count`` in all)."""
     t = ctx.t
-    parts: list[ft.Control] = [heading(t("corr.timeline.title", count=len(lines)))]
+    parts: list[ft.Control] = [heading(t("corr.timeline.title", count=count))]
     if not lines:
         parts.append(label(t("corr.timeline.none")))
-    shown = lines if limit is None else lines[:limit]
-    parts += [timeline_card(ctx, line, actions) for line in shown]
+    parts += [timeline_card(ctx, line, actions, previews) for line in lines]
     return [tid("timeline", ft.Column(parts, spacing=8))]

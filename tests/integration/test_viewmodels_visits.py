@@ -9,7 +9,8 @@ from field_app.i18n import msg
 from field_app.services.drafts import load_draft
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.nav import Screen
-from field_app.viewmodels.subjects import SubjectDetailViewModel, SubjectListViewModel
+from field_app.viewmodels.subject_page import SubjectDetailViewModel
+from field_app.viewmodels.subjects import SubjectListViewModel
 from field_app.viewmodels.visits import CheckinViewModel, VisitFormViewModel
 from shared_models.correction.due import DueItem, History, due_items
 from shared_models.correction.settings import DEFAULT_SETTINGS

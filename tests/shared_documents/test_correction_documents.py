@@ -71,7 +71,7 @@ def entry_record(**changes: object) -> AnnouncementRecord:
         term_start=date(2026, 12, 1),
         term_end=date(2028, 11, 30),
         decided_by="复兴区人民法院",
-        held_at=datetime(2026, 12, 7, 2, 30, tzinfo=UTC),
+        held_on=date(2026, 12, 7),
         place="百家司法所宣告室",
         announcer="刘志强",
         office="复兴区司法局百家司法所",
