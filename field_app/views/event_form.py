@@ -13,7 +13,7 @@ from field_app.viewmodels.event_values import FALSE, TRUE
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.screen import ScreenView
 from field_app.views.signature_pad import SignaturePad
-from field_app.views.theme import TEXT, TITLE, sz
+from field_app.views.theme import PRIMARY, TEXT, TITLE, sz
 from field_app.views.widgets import (
     choice_row,
     date_field,
@@ -59,6 +59,12 @@ class EventFormView(ScreenView):
             if field.type is FieldType.LINES:
                 self.inputs[field.name].hint_text = ctx.t("corr.event.one_per_line")
         self.day = text_field(ctx.t("corr.field.occurred_on"), vm.day, self._day)
+        # Kept, and changed in place while the dates are typed: re-rendering
+        # the form under a typing finger would take the field away from it.
+        self.outlook = ft.Text(size=sz(TEXT), color=PRIMARY, expand=True)
+        self.outlook_row = tid(
+            "leave-outlook", ft.Row([ft.Icon(ft.Icons.RULE, color=PRIMARY), self.outlook])
+        )
 
     def _label(self, field: FormField) -> str:
         text = self.ctx.t(field.label)
@@ -76,8 +82,8 @@ class EventFormView(ScreenView):
             self.ctx.app.core.touch()
             self.vm.set(name, e.control.value or "")
             if name in ("start", "end"):
-                self.render()
-                self.ctx.page.update()
+                self.outlook.value = self.ctx.tr(self.vm.leave_outlook)
+                self.outlook.update()
 
         return changed
 
@@ -176,7 +182,8 @@ class EventFormView(ScreenView):
         parts += [self._field(field) for field in vm.fields]
         outlook = vm.leave_outlook
         if outlook is not None:
-            parts.append(tid("leave-outlook", info_line(tr(outlook), ft.Icons.RULE)))
+            self.outlook.value = tr(outlook)
+            parts.append(self.outlook_row)
         if vm.signs:
             parts.append(label(t("corr.event.sign_next")))
         return [tid("event-form", ft.Column(parts, spacing=12))]
@@ -199,23 +206,19 @@ class EventFormView(ScreenView):
             )
             return parts
         pad = SignaturePad(vm)
-        buttons = ft.Row(
+        # Not one wrapping row with an expanding button: the web client
+        # draws a grey box for that (views/widgets.py, primary_button).
+        tools = ft.Row(
             [
                 secondary_button(t("common.back"), self._back, ft.Icons.ARROW_BACK, "event-back"),
                 secondary_button(
                     t("signature.clear"), self._clear, ft.Icons.CLEAR, "signature-clear"
                 ),
-                primary_button(
-                    t("corr.event.save"),
-                    self._save,
-                    ft.Icons.CHECK,
-                    "event-save",
-                    self.busy,
-                    expand=True,
-                ),
             ],
             spacing=8,
-            wrap=True,
         )
-        parts += [ft.Row([pad.control], alignment=ft.MainAxisAlignment.CENTER), buttons]
+        save = primary_button(
+            t("corr.event.save"), self._save, ft.Icons.CHECK, "event-save", self.busy
+        )
+        parts += [ft.Row([pad.control], alignment=ft.MainAxisAlignment.CENTER), tools, save]
         return parts

@@ -64,6 +64,10 @@ NAVIGATION = (
     "signature-sign-",
     "checkin-start",
     "attention-correct",
+    "enrol-new",
+    "record-",
+    "approval-item",
+    "approval-timeline",
 )
 """The identifiers of taps that only move between screens: the only taps
 these tests repeat (``navigate``). Every other tap writes, sends or chooses
