@@ -98,9 +98,12 @@ def body_paragraphs(certificate: ReleaseCertificate) -> tuple[str, ...]:
         decision += f"以{c.decision_number}"
     offence = _offence(c.offence)
     kind = CORRECTION_TYPE_WORDS[c.correction_type]
+    sentence = c.sentence.strip()
+    if sentence and not sentence.startswith(("判处", "判决", "裁定", "决定")):
+        sentence = f"判处{sentence}"
     return (
         "，".join(person) + "。",
-        f"该人因犯{offence}，经{decision}{c.sentence}，依法实行社区矫正（{kind}），"
+        f"该人因犯{offence}，经{decision}{sentence}，依法实行社区矫正（{kind}），"
         f"自{chinese_date(c.term_start)}起在{c.supervised_at}接受社区矫正，"
         f"社区矫正期限自{chinese_date(c.term_start)}起至{chinese_date(c.term_end)}止。",
         "现社区矫正期满，依法解除社区矫正。",

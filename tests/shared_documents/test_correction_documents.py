@@ -173,6 +173,7 @@ def test_the_certificate_says_who_what_when_and_that_the_correction_ends() -> No
     assert "2026年12月1日起至2028年11月30日止" in paragraphs[1]
     assert paragraphs[2] == "现社区矫正期满，依法解除社区矫正。"
     assert "因犯盗窃罪，" in body_paragraphs(certificate(offence="盗窃罪"))[1]
+    assert "判决书判处有期徒刑一年" in body_paragraphs(certificate(sentence="有期徒刑一年"))[1]
 
 
 def test_the_certificate_prints_the_same_bytes_on_one_page_with_its_stub() -> None:
