@@ -111,7 +111,7 @@ def history(subjects: int, days: int, seed: int = 7) -> Iterator[tuple[TableName
             moment += timedelta(days=7 if not home else 1, hours=rng.randrange(-3, 4))
 
 
-def _event(
+def event_record(
     rng: random.Random,
     subject: uuid.UUID,
     day: date,
@@ -139,19 +139,19 @@ def events(
     community service every month (health reports too on medical parole,
     a check-up every third month), leave twice a year (approved, left,
     back; one in ten is away now, some of them overdue)."""
-    yield _event(rng, subject, start, {"kind": "entry_announcement", "place": "司法所宣告室"})
+    yield event_record(rng, subject, start, {"kind": "entry_announcement", "place": "司法所宣告室"})
     month = start.replace(day=1)
     number = 0
     while month < TODAY:
         day = month + timedelta(days=rng.randrange(25))
         if day < TODAY:
-            yield _event(
+            yield event_record(
                 rng, subject, day, {"kind": "conversation", "summary": "思想稳定，按时报到"}
             )
-            yield _event(
+            yield event_record(
                 rng, subject, day, {"kind": "education", "hours": 2.0, "topic": "法治教育"}
             )
-            yield _event(
+            yield event_record(
                 rng,
                 subject,
                 day,
@@ -159,11 +159,13 @@ def events(
             )
             if correction_type == "temporary_outside":
                 report = "checkup" if number % 3 == 2 else "monthly"
-                yield _event(rng, subject, day, {"kind": "health_report", "report_type": report})
+                yield event_record(
+                    rng, subject, day, {"kind": "health_report", "report_type": report}
+                )
         if number % 6 == 3:
             leave = uuid.UUID(int=rng.getrandbits(128))
             end = day + timedelta(days=4)
-            yield _event(
+            yield event_record(
                 rng,
                 subject,
                 day,
@@ -183,10 +185,10 @@ def events(
                 "level": "office",
                 "decided_by": str(officer),
             }
-            yield _event(rng, subject, day, decision, request=leave)
-            yield _event(rng, subject, day, {"kind": "leave_departure"}, request=leave)
+            yield event_record(rng, subject, day, decision, request=leave)
+            yield event_record(rng, subject, day, {"kind": "leave_departure"}, request=leave)
             if end < TODAY - timedelta(days=20) or rng.random() > 0.1:
-                yield _event(rng, subject, end, {"kind": "leave_return"}, request=leave)
+                yield event_record(rng, subject, end, {"kind": "leave_return"}, request=leave)
         month = (month + timedelta(days=32)).replace(day=1)
         number += 1
 

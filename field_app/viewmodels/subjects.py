@@ -12,7 +12,8 @@ from field_app.i18n import Msg, msg
 from field_app.services.correction_settings import district_settings
 from field_app.services.subject_list import ListedSubject, subject_listing
 from field_app.viewmodels.base import Observable
-from field_app.viewmodels.nav import SUPERVISING, Screen
+from field_app.viewmodels.nav import SUPERVISING, Route, Screen
+from shared_models.correction.due import DueKind
 from shared_models.correction.settings import CorrectionSettings
 from shared_models.domain.org import Role
 
@@ -33,6 +34,15 @@ class SubjectRow:
     leave: Msg | None = None
     """On leave, or not back from leave in time."""
     leave_overdue: bool = False
+    due_kind: DueKind = DueKind.CHECKIN
+
+    @property
+    def route(self) -> Route:
+        """Where a tap on the row in Home's due list leads: the check-in form
+        when a check-in is due, else the subject's page."""
+        if self.due_kind is DueKind.CHECKIN:
+            return Route.to(Screen.CHECKIN, subject=str(self.id))
+        return Route.to(Screen.SUBJECT, id=str(self.id))
 
 
 def due_text(due_on: date, today: date) -> Msg:
@@ -72,6 +82,7 @@ def listed_row(item: ListedSubject, today: date) -> SubjectRow:
         level=msg(f"corr.level.{item.level.value}"),
         leave=leave,
         leave_overdue=item.leave_overdue,
+        due_kind=due.kind if due else DueKind.CHECKIN,
     )
 
 

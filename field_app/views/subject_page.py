@@ -152,6 +152,7 @@ class SubjectDetailView(ScreenView):
         if not vm.found or vm.subject is None:
             return [label(t("subject.not_found"), size=sz(TEXT))]
         parts = self._head()
+        parts += due_block(self.ctx, vm.due_items)
         if vm.open:
             parts.append(
                 primary_button(
@@ -161,6 +162,7 @@ class SubjectDetailView(ScreenView):
                     "checkin-new",
                 )
             )
+            parts.append(label(t("corr.event.location_note")))
             records: list[ft.Control] = [
                 tid(
                     f"record-{kind.value.replace('_', '-')}",
@@ -175,7 +177,6 @@ class SubjectDetailView(ScreenView):
             parts.append(label(t("corr.subject.record")))
             parts.append(ft.Row(records, wrap=True, spacing=8, run_spacing=8))
         parts.append(error_line(tr(vm.error)))
-        parts += due_block(self.ctx, vm.due_items)
         parts += timeline_block(self.ctx, vm.shown_lines, len(vm.lines), self._actions, vm.previews)
         if vm.older:
             parts.append(

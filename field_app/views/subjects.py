@@ -19,7 +19,7 @@ from field_app.views.widgets import (
 )
 
 
-def _badges(ctx: ViewContext, row: SubjectRow) -> list[ft.Control]:
+def subject_badges(ctx: ViewContext, row: SubjectRow) -> list[ft.Control]:
     due = ctx.tr(row.due)
     if row.due_what is not None:
         due = f"{ctx.tr(row.due_what)} · {due}"
@@ -94,7 +94,7 @@ class SubjectListView(ScreenView):
                         for p in (self.ctx.tr(row.correction_type), self.ctx.tr(row.level), last)
                         if p
                     ),
-                    _badges(self.ctx, row),
+                    subject_badges(self.ctx, row),
                     on_click=self._go(Route.to(vm.detail_screen, id=str(row.id))),
                     trailing=start if self.ctx.tablet else None,
                     below=None if self.ctx.tablet else start,

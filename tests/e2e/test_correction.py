@@ -23,6 +23,8 @@ from tests.e2e.district import ServerClient
 from tests.e2e.driver import (
     PHONE,
     Screenshots,
+    bring_into_view,
+    by_id,
     choose,
     click,
     navigate,
@@ -202,6 +204,8 @@ def test_enrolment_to_release_with_the_desk_in_chinese(
     wait_for_id_text(page, "subject-detail", "已批准", timeout_ms=90_000)
     wait_for_id_text(page, "subject-detail", "同意，请按时返回销假")
     shots.take("09-leave-approved", ("phone",))
+    bring_into_view(page, by_id(page, "timeline-item").first)
+    shots.take("09-timeline", ("phone",))
     record(page, "record-leave-departure")
     tap(page, "event-save", "subject-detail", timeout_ms=60_000)
     wait_for_id_text(page, "subject-detail", "请假外出中")
@@ -215,6 +219,7 @@ def test_enrolment_to_release_with_the_desk_in_chinese(
     type_into(page, "event-facts", "未按规定时间报到，经教育后认识到错误")
     sign_and_save(page)
     wait_for_id_text(page, "subject-detail", "警告")
+    bring_into_view(page, by_id(page, "timeline-item").first)
     shots.take("10-warning", ("phone",))
 
     # At term end: the release announcement, and the certificate printed here.
