@@ -73,6 +73,7 @@ STRINGS: dict[str, str] = {
     "corr.due.none": "Nothing due.",
     "corr.leave_overdue": "Not back from leave",
     "corr.on_leave": "On leave",
+    "corr.leave.dates": "{start} – {end}",
     "corr.approval.not_needed": "Recorded",
     "corr.approval.pending": "Waiting for {level}",
     "corr.approval.approved": "Approved",

@@ -121,7 +121,7 @@ def event_summary(content: object) -> tuple[tuple[Part, ...], str]:
         case LeaveRequest():
             return (
                 content.destination,
-                msg("subject.term", start=content.start, end=content.end),
+                msg("corr.leave.dates", start=content.start, end=content.end),
                 msg("corr.approvals.days", count=content.days),
                 msg(f"corr.leave_reason.{content.reason.value}"),
             ), content.reason_text
@@ -246,7 +246,9 @@ def timeline_lines(
                 photos=tuple((photos or {}).get(visit.id, ())),
             )
         )
-    lines.sort(key=lambda line: line.day, reverse=True)
+    # Newest first; on one day, the later recorded first (events come oldest first).
+    order = {id(line): index for index, line in enumerate(lines)}
+    lines.sort(key=lambda line: (line.day, order[id(line)]), reverse=True)
     return lines
 
 
