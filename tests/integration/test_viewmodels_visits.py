@@ -161,7 +161,9 @@ def test_a_checkin_with_photo_and_fix_saves_offline_and_syncs(phones: Phones) ->
     assert len(latest.photos) == 1
     assert [say(line.method) for line in page.checkins] == ["Home visit", "At the office"]
     assert page.due is not None
-    assert say(page.due.due) == "Due in 7 d"
+    # Checked in today: the next check-in is the level's interval away (普管: 15 days).
+    [checkin] = [item for item in page.due_items if item.kind.value == "checkin"]
+    assert (say(checkin.when), checkin.overdue) == ("Due in 15 d", False)
 
     phones.link.up = True
     core.sync_once()
