@@ -45,13 +45,26 @@ make_venv() {
     fi
 }
 
+ensure_uv() {
+    # uv installs the locks (seconds where pip took minutes: it downloads
+    # and unpacks in parallel). It comes from the full lock itself, hash
+    # checked by the pip every venv starts with, so nothing unpinned runs.
+    if [ ! -x "$VENV/bin/uv" ]; then
+        "$VENV/bin/python" -m pip install -q --require-hashes -r <(
+            awk '/^uv==/ {keep = 1; print; next} keep && /^ / {print; next} {keep = 0}' "$LOCK"
+        )
+    fi
+}
+
 install_locked() {
     # Every package, the installer and the build backend included, must
-    # match a hash in the lock; then the project itself, whose dependencies
-    # are all in place, built by the locked setuptools.
+    # match a hash in the lock, and nothing else stays installed; then the
+    # project itself, whose dependencies are all in place, built by the
+    # locked setuptools.
     local venv="$1" lock="$2"
-    "$venv/bin/python" -m pip install -q --require-hashes -r "$lock"
-    "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT"
+    ensure_uv
+    "$VENV/bin/uv" pip sync -q --require-hashes --python "$venv/bin/python" "$lock"
+    "$VENV/bin/uv" pip install -q --no-deps --no-build-isolation --python "$venv/bin/python" -e "$ROOT"
 }
 
 ensure_venv() {
@@ -80,7 +93,7 @@ ensure_side_venv() {
         make_venv "$venv"
         install_locked "$venv" "$lock"
     elif [ "$(sed -n 2p "$stamp")" != "$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)" ]; then
-        "$venv/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT"
+        "$VENV/bin/uv" pip install -q --no-deps --no-build-isolation --python "$venv/bin/python" -e "$ROOT"
     fi
     printf '%s\n%s\n' "$wanted" "$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)" >"$stamp"
 }
