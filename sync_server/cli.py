@@ -116,6 +116,7 @@ def seed_demo(
                 (TableName.PARTIES, demo.parties),
                 (TableName.SUBJECTS, demo.subjects),
                 (TableName.VISITS, demo.visits),
+                (TableName.SUBJECT_EVENTS, demo.subject_events),
             ]
             for table, records in tables:
                 load_records(session, table, records)

@@ -3,18 +3,21 @@ timeline (events and check-ins in time order, each request's state, what
 is due, warnings, hours against the plan) and the officer's due list.
 
 The due list opens with the subject list, for hundreds of subjects with
-years of history: it reads the events' plain columns (kind, day, the
-request answered) and decrypts the content only of the kinds the rules
-read (``history.CONTENT_READ``), and the check-ins' kind, method and time.
+years of history: it reads the latest day of each kind from plain columns
+(grouped in SQL, for events and visits alike) and decrypts only the few
+events whose content a rule reads (``history.history_of`` says which): the
+leaves still out, the latest check-up, the rewards and sanctions with their
+decisions.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from uuid import UUID
+from typing import Any
+from uuid import UUID, uuid4
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from field_app.services.records import live, read_rows
@@ -22,9 +25,8 @@ from field_app.services.subjects import subject_of
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import LocalSubject, LocalSubjectEvent, LocalVisit
 from shared_models.correction.approvals import ApprovalState
-from shared_models.correction.due import DueItem, due_items
+from shared_models.correction.due import DueItem, DueKind, due_items
 from shared_models.correction.history import (
-    CONTENT_READ,
     EventFacts,
     VisitFacts,
     history_of,
@@ -35,7 +37,14 @@ from shared_models.correction.history import (
 from shared_models.correction.settings import CorrectionSettings
 from shared_models.district_time import district_day
 from shared_models.domain import SubjectRecord, VisitRecord
-from shared_models.domain.event_content import CorrectionPlan, EventKind, parse_content
+from shared_models.domain.event_content import (
+    CorrectionPlan,
+    EventContent,
+    EventKind,
+    HealthReport,
+    HealthReportType,
+    parse_content,
+)
 from shared_models.domain.subject_events import SubjectEventRecord
 from shared_models.domain.subjects import SubjectStatus
 from shared_models.domain.visits import CheckinMethod, VisitKind
@@ -109,7 +118,7 @@ def subject_timeline(
         subject=subject,
         entries=entries,
         requests=request_states(facts, settings),
-        due=due_items(history_of(subject, facts, seen, settings), settings, now.date()),
+        due=due_items(history_of(subject, facts, seen), settings, now.date()),
         warnings=warning_count(facts, settings),
         education_hours=hours_by_month(facts, EventKind.EDUCATION),
         service_hours=hours_by_month(facts, EventKind.COMMUNITY_SERVICE),
@@ -137,7 +146,7 @@ class SubjectDueList:
 
     @property
     def out_on_leave(self) -> bool:
-        return any(item.kind.value == "leave_return" for item in self.due)
+        return any(item.kind is DueKind.LEAVE_RETURN for item in self.due)
 
 
 def due_list(
@@ -147,7 +156,8 @@ def due_list(
     officer_id: UUID | None = None,
 ) -> list[SubjectDueList]:
     """The subjects under supervision (the officer's, or all on the phone)
-    with what is due: most overdue first, then the soonest due."""
+    with what is due and the warnings given: most overdue first, then the
+    soonest due."""
     zone = _zone(now)
     query = live(TableName.SUBJECTS).where(
         col(LocalSubject.status) == SubjectStatus.UNDER_SUPERVISION.value
@@ -156,29 +166,12 @@ def due_list(
         query = query.where(col(LocalSubject.officer_id) == officer_id)
     with store.transaction() as session:
         subjects = read_rows(store, session, TableName.SUBJECTS, SubjectRecord, query)
-        events = _event_facts_by_subject(store, session)
-        visits: dict[UUID, list[VisitFacts]] = defaultdict(list)
-        for subject_id, kind, method, started_at in session.execute(
-            select(
-                col(LocalVisit.subject_id),
-                col(LocalVisit.kind),
-                col(LocalVisit.method),
-                col(LocalVisit.started_at),
-            ).where(
-                col(LocalVisit.subject_id).is_not(None),
-                col(LocalVisit.deleted).is_(False),
-                col(LocalVisit.kind).in_([VisitKind.CHECKIN.value, VisitKind.HOME_VISIT.value]),
-            )
-        ):
-            at = started_at if started_at.tzinfo else started_at.replace(tzinfo=UTC)
-            method_value = None if method is None else CheckinMethod(method)
-            visits[subject_id].append(
-                VisitFacts(VisitKind(kind), method_value, district_day(at, zone))
-            )
+        events = _history_events(store, session)
+        visits = _latest_visits(session, zone)
     rows = []
     for subject in subjects:
         facts = events.get(subject.id, [])
-        history = history_of(subject, facts, visits.get(subject.id, []), settings)
+        history = history_of(subject, facts, visits.get(subject.id, []))
         items = due_items(history, settings, now.date())
         rows.append(SubjectDueList(subject, items, warning_count(facts, settings)))
     rows.sort(key=_urgency)
@@ -191,28 +184,111 @@ def _urgency(row: SubjectDueList) -> tuple[int, date, str]:
     return (-len(overdue), first, row.subject.name)
 
 
-def _event_facts_by_subject(store: LocalStore, session: Session) -> dict[UUID, list[EventFacts]]:
-    """Every live event's facts, by subject; content decrypted only where
-    the rules read it."""
-    found: dict[UUID, list[EventFacts]] = defaultdict(list)
+_E = LocalSubjectEvent
+_LIVE_EVENT = col(_E.deleted).is_(False)
+
+
+def _latest_visits(session: Session, zone: tzinfo) -> dict[UUID, list[VisitFacts]]:
+    """Per subject, the latest check-in or home visit of each kind and method."""
+    found: dict[UUID, list[VisitFacts]] = defaultdict(list)
     statement = (
         select(
-            col(LocalSubjectEvent.id),
-            col(LocalSubjectEvent.subject_id),
-            col(LocalSubjectEvent.kind),
-            col(LocalSubjectEvent.occurred_on),
-            col(LocalSubjectEvent.request_id),
-            col(LocalSubjectEvent.content),
+            col(LocalVisit.subject_id),
+            col(LocalVisit.kind),
+            col(LocalVisit.method),
+            func.max(col(LocalVisit.started_at)),
         )
-        .where(col(LocalSubjectEvent.deleted).is_(False))
-        .order_by(col(LocalSubjectEvent.occurred_on))
+        .where(
+            col(LocalVisit.kind).in_([VisitKind.CHECKIN.value, VisitKind.HOME_VISIT.value]),
+            col(LocalVisit.deleted).is_(False),
+            col(LocalVisit.subject_id).is_not(None),
+        )
+        .group_by(col(LocalVisit.subject_id), col(LocalVisit.kind), col(LocalVisit.method))
     )
-    for event_id, subject_id, kind, day, request_id, sealed in session.execute(statement):
-        event_kind = EventKind(kind)
-        content = None
-        if event_kind in CONTENT_READ:
-            content = parse_content(store.codec.unseal(str(_EVENTS), "content", sealed, event_id))
-        found[subject_id].append(EventFacts(event_id, event_kind, day, request_id, content))
+    for subject_id, kind, method, started_at in session.execute(statement):
+        at = started_at if started_at.tzinfo else started_at.replace(tzinfo=UTC)
+        how = None if method is None else CheckinMethod(method)
+        found[subject_id].append(VisitFacts(VisitKind(kind), how, district_day(at, zone)))
+    return found
+
+
+def _history_events(store: LocalStore, session: Session) -> dict[UUID, list[EventFacts]]:
+    """Per subject, the events the due list's rules read, from plain columns
+    but for a few: the latest of each kind (no content), every departure and
+    return, the leaves still out and the latest check-up (decrypted), and
+    the rewards and sanctions with their decisions (decrypted, for the
+    warnings given). Each query walks an index on (kind, …)."""
+    found: dict[UUID, list[EventFacts]] = defaultdict(list)
+    latest = (
+        select(col(_E.subject_id), col(_E.kind), func.max(col(_E.occurred_on)))
+        .where(_LIVE_EVENT, col(_E.kind).in_([EventKind.CONVERSATION, EventKind.HEALTH_REPORT]))
+        .group_by(col(_E.subject_id), col(_E.kind))
+    )
+    for subject_id, kind, day in session.execute(latest):
+        found[subject_id].append(EventFacts(uuid4(), EventKind(kind), day, None, None))
+    leave_moves = select(
+        col(_E.id), col(_E.subject_id), col(_E.kind), col(_E.occurred_on), col(_E.request_id)
+    ).where(_LIVE_EVENT, col(_E.kind).in_([EventKind.LEAVE_DEPARTURE, EventKind.LEAVE_RETURN]))
+    departed: set[UUID] = set()
+    returned: set[UUID] = set()
+    for event_id, subject_id, kind, day, request_id in session.execute(leave_moves):
+        found[subject_id].append(EventFacts(event_id, EventKind(kind), day, request_id, None))
+        (departed if kind == EventKind.LEAVE_DEPARTURE else returned).add(request_id)
+    decrypted = _decrypted(store, session, col(_E.id).in_(sorted(departed - returned)))
+    decrypted += _decrypted(store, session, col(_E.kind) == EventKind.REWARD_SANCTION)
+    sanctions = [e.id for _, e in decrypted if e.kind is EventKind.REWARD_SANCTION]
+    if sanctions:
+        decrypted += _decrypted(store, session, col(_E.request_id).in_(sanctions))
+    decrypted += _latest_checkups(store, session)
+    for subject_id, event in decrypted:
+        found[subject_id].append(event)
+    return found
+
+
+def _decrypted(store: LocalStore, session: Session, where: Any) -> list[tuple[UUID, EventFacts]]:
+    statement = select(
+        col(_E.id),
+        col(_E.subject_id),
+        col(_E.kind),
+        col(_E.occurred_on),
+        col(_E.request_id),
+        col(_E.content),
+    ).where(_LIVE_EVENT, where)
+    return [
+        (
+            subject_id,
+            EventFacts(
+                event_id, EventKind(kind), day, request_id, _content(store, event_id, sealed)
+            ),
+        )
+        for event_id, subject_id, kind, day, request_id, sealed in session.execute(statement)
+    ]
+
+
+def _content(store: LocalStore, event_id: UUID, sealed: str) -> EventContent:
+    return parse_content(store.codec.unseal(_EVENTS.value, "content", sealed, event_id))
+
+
+def _latest_checkups(store: LocalStore, session: Session) -> list[tuple[UUID, EventFacts]]:
+    """Per subject on medical parole, the latest check-up: its health
+    reports, newest first, decrypted until one is a check-up (usually
+    within the last three)."""
+    statement = (
+        select(col(_E.id), col(_E.subject_id), col(_E.occurred_on), col(_E.content))
+        .where(_LIVE_EVENT, col(_E.kind) == EventKind.HEALTH_REPORT)
+        .order_by(col(_E.subject_id), col(_E.occurred_on).desc())
+    )
+    found: list[tuple[UUID, EventFacts]] = []
+    done: set[UUID] = set()
+    for event_id, subject_id, day, sealed in session.execute(statement):
+        if subject_id in done:
+            continue
+        content = _content(store, event_id, sealed)
+        if isinstance(content, HealthReport) and content.report_type is HealthReportType.CHECKUP:
+            done.add(subject_id)
+            found.append(
+                (subject_id, EventFacts(event_id, EventKind.HEALTH_REPORT, day, None, content))
+            )
     return found
 
 

@@ -33,31 +33,15 @@ from shared_models.domain.visits import CheckinMethod, VisitKind
 
 @dataclass(frozen=True)
 class EventFacts:
-    """What the rules read of one live (not deleted) event. ``content`` is
-    ``None`` where the reader did not decrypt it because no rule here
-    reads it for that kind (``CONTENT_READ``): the phone's due list decrypts
-    only what it needs."""
+    """What the rules read of one live (not deleted) event."""
 
     id: UUID
     kind: EventKind
     occurred_on: date
     request_id: UUID | None
     content: EventContent | None
-
-
-CONTENT_READ: frozenset[EventKind] = frozenset(
-    {
-        EventKind.LEAVE_REQUEST,
-        EventKind.LEVEL_CHANGE,
-        EventKind.RESIDENCE_CHANGE,
-        EventKind.REWARD_SANCTION,
-        EventKind.HEALTH_REPORT,
-        EventKind.DECISION,
-    }
-)
-"""The kinds whose content the rules of this module read (requests and
-their decisions, warnings, health reports); every other kind counts by
-its kind and day alone."""
+    """``None`` where the reader did not decrypt it: no rule here reads the
+    content of that event (``history_of`` says what it reads)."""
 
 
 @dataclass(frozen=True)
@@ -140,22 +124,26 @@ def history_of(
     subject: SubjectFields,
     events: Sequence[EventFacts],
     visits: Iterable[VisitFacts],
-    settings: CorrectionSettings,
 ) -> History:
     """The due list's ``History`` of ``subject``: a check-in is a visit of
     kind ``checkin``; a home visit, or a check-in made at home, counts as a
-    visit."""
+    visit; a subject is out on a leave they departed on (a departure is
+    only recorded on an approved leave) until the return is recorded.
+
+    What it reads (``HISTORY_READS``): the latest event of each kind and
+    visit of each kind and method, by day; the content only of check-ups
+    (a health report's type) and of leave requests departed on (their last
+    day). A reader may pass just those: the phone's due list does, so it
+    decrypts a handful of events per subject, not their whole history.
+    """
     seen = list(visits)
-    states = request_states(events, settings)
     departed = {e.request_id for e in events if e.kind is EventKind.LEAVE_DEPARTURE}
     returned = {e.request_id for e in events if e.kind is EventKind.LEAVE_RETURN}
     leaves = tuple(
-        LeaveOut(event.id, event.content.end, event.id in departed, event.id in returned)
+        LeaveOut(event.id, event.content.end, True, event.id in returned)
         for event in events
-        if isinstance(event.content, LeaveRequest)
-        and states[event.id].status is ApprovalStatus.APPROVED
+        if isinstance(event.content, LeaveRequest) and event.id in departed
     )
-    health = [e for e in events if isinstance(e.content, HealthReport)]
     return History(
         level=subject.supervision_level,
         correction_type=subject.correction_type,
@@ -169,16 +157,30 @@ def history_of(
             for v in seen
             if v.kind is VisitKind.HOME_VISIT or v.method is CheckinMethod.HOME_VISIT
         ),
-        last_conversation=_latest(
-            e.occurred_on for e in events if e.kind is EventKind.CONVERSATION
-        ),
+        last_conversation=_latest_of(events, EventKind.CONVERSATION),
         # A check-up is also that month's report.
-        last_health_report=_latest(e.occurred_on for e in health),
+        last_health_report=_latest_of(events, EventKind.HEALTH_REPORT),
         last_checkup=_latest(
             e.occurred_on
-            for e in health
+            for e in events
             if isinstance(e.content, HealthReport)
             and e.content.report_type is HealthReportType.CHECKUP
         ),
         leaves=leaves,
     )
+
+
+def _latest_of(events: Iterable[EventFacts], kind: EventKind) -> date | None:
+    return _latest(e.occurred_on for e in events if e.kind is kind)
+
+
+HISTORY_READS: frozenset[EventKind] = frozenset(
+    {
+        EventKind.CONVERSATION,
+        EventKind.HEALTH_REPORT,
+        EventKind.LEAVE_REQUEST,
+        EventKind.LEAVE_DEPARTURE,
+        EventKind.LEAVE_RETURN,
+    }
+)
+"""The kinds ``history_of`` reads (see there for how much of each)."""

@@ -10,13 +10,14 @@ attachments of kind ``signature`` owned by the event.
 """
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, Discriminator, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, Discriminator, Field, ValidationError, model_validator
 
 from shared_models.domain.people import Phone
 from shared_models.domain.subjects import SupervisionLevel
 from shared_models.domain.types import LAX, STRICT_CONFIG, Day, LongText, RecordId, ShortText
+from shared_models.problems import problem_message
 
 MAX_LIST = 50
 """Items of a list in an event (people present, measures, items read)."""
@@ -298,7 +299,9 @@ EventContent = Annotated[
     | Decision,
     Discriminator("kind"),
 ]
-"""An event's content, its model chosen by ``kind``."""
+"""An event's content, its model chosen by ``kind``. Validated through
+``parse_content`` (by ``kind``), so a problem is named ``content.<field>``
+as on every other record, not with the union's tag in the path."""
 
 ANSWERING_KINDS: frozenset[EventKind] = frozenset(
     {
@@ -325,9 +328,59 @@ ANSWERED_KIND: dict[EventKind, frozenset[EventKind]] = {
 }
 """What the ``request_id`` of each answering kind may name."""
 
-_CONTENT: TypeAdapter[EventContent] = TypeAdapter(EventContent)
+CONTENT_MODELS: dict[EventKind, type[_Content]] = {
+    model.model_fields["kind"].default: model
+    for model in (
+        EntryAnnouncement,
+        LevelChange,
+        CorrectionPlan,
+        PlanReview,
+        Conversation,
+        HealthReport,
+        Education,
+        CommunityService,
+        LeaveRequest,
+        LeaveDeparture,
+        LeaveReturn,
+        ResidenceChange,
+        ExitEntryFiling,
+        RewardSanction,
+        ReleaseAnnouncement,
+        Decision,
+    )
+}
+
+
+_KINDS = frozenset(EventKind)
 
 
 def parse_content(value: object) -> EventContent:
-    """The content model of a stored or pulled event's ``content`` (its JSON)."""
-    return _CONTENT.validate_python(value)
+    """The content model its ``kind`` names, validated (a stored or pulled
+    event's ``content``, or a form's). A ``ValidationError`` locates what is
+    wrong: ``kind`` when there is no such kind, else the field inside."""
+    if isinstance(value, _Content):
+        return cast("EventContent", value)  # every _Content is a member of the union
+    kind = value.get("kind") if isinstance(value, dict) else None
+    model = CONTENT_MODELS[EventKind(kind)] if isinstance(kind, str) and kind in _KINDS else None
+    if model is None:
+        known = ", ".join(CONTENT_MODELS)
+        problem = ValueError(f"{kind!r} is no kind of event; one of {known}")
+        item = {"type": "value_error", "loc": ("kind",), "input": kind, "ctx": {"error": problem}}
+        raise ValidationError.from_exception_data("EventContent", [item])  # type: ignore[list-item]
+    try:
+        return cast("EventContent", model.model_validate(value))
+    except ValidationError as error:
+        raise _located(error, model.__name__) from None
+
+
+def _located(error: ValidationError, title: str) -> ValidationError:
+    """``error`` with a model validator's ``"end: …"`` problems located at
+    their field (``content.end``), as a field's own problems are."""
+    items: list[Any] = []
+    for item in error.errors():
+        message = problem_message(item)
+        if not item["loc"] and item["type"] == "value_error" and ": " in message:
+            field, _, text = message.partition(": ")
+            item = {**item, "loc": (field,), "ctx": {"error": ValueError(text)}}
+        items.append(item)
+    return ValidationError.from_exception_data(title, items)

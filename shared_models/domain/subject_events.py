@@ -10,7 +10,9 @@ return name the leave request they belong to, a plan review its plan:
 ``request_id``.
 """
 
-from pydantic import model_validator
+from typing import Any
+
+from pydantic import ValidatorFunctionWrapHandler, field_validator, model_validator
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
@@ -20,6 +22,7 @@ from shared_models.domain.event_content import (
     ANSWERING_KINDS,
     EventContent,
     EventKind,
+    parse_content,
 )
 from shared_models.domain.types import STRICT_CONFIG, Day, RecordId, choice
 
@@ -33,6 +36,12 @@ class SubjectEventFields(SQLModel):
     request_id: RecordId | None = Field(default=None, index=True)
     """The earlier event of the same subject this one answers (see ``ANSWERED_KIND``)."""
     content: EventContent = Field(sa_type=JSON)
+
+    @field_validator("content", mode="wrap")
+    @classmethod
+    def _content_of_its_kind(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """By the content's ``kind``, not through the union (see ``parse_content``)."""
+        return parse_content(value)
 
     @model_validator(mode="after")
     def _is_consistent(self) -> "SubjectEventFields":

@@ -18,11 +18,19 @@ from datetime import date
 
 from shared_models.domain.cases import CaseRecord, PartyRecord
 from shared_models.domain.org import OrgUnitRecord
-from shared_models.domain.subjects import SubjectRecord
+from shared_models.domain.subject_events import SubjectEventRecord
+from shared_models.domain.subjects import SubjectRecord, SubjectStatus
 from shared_models.domain.visits import VisitRecord
 from sync_server.demo.casework import Casework
 from sync_server.demo.correction import Correction
-from sync_server.demo.structure import DEMO_NAMESPACE, DISTRICT_NAME, DemoUser, build_structure
+from sync_server.demo.correction_events import CorrectionRecords
+from sync_server.demo.structure import (
+    DEMO_NAMESPACE,
+    DISTRICT_NAME,
+    DemoUser,
+    build_structure,
+    stable_id,
+)
 from sync_server.demo.tables import seeded_rng
 
 __all__ = [
@@ -50,6 +58,9 @@ class DemoDistrict:
     parties: list[PartyRecord]
     subjects: list[SubjectRecord]
     visits: list[VisitRecord]
+    subject_events: list[SubjectEventRecord]
+    """Each subject's correction record beyond check-ins (``correction_events.py``):
+    not part of ``size``."""
 
     def record_count(self) -> int:
         """The synthetic records that ``size`` asked for (units and users not counted)."""
@@ -86,11 +97,19 @@ def _generate(size: int, seed: int, today: date) -> DemoDistrict:
     correction = Correction(seeded_rng(f"lastmile-demo:{seed}:correction"), structure, today)
     while correction.count < size - casework_budget:
         correction.add_subject()
+    records = CorrectionRecords(seeded_rng(f"lastmile-demo:{seed}:events"), structure, today)
+    subjects = [records.enrich(subject) for subject in correction.subjects]
+    # Leave waiting on the desk, for the demo's officer of 百家.
+    officer = stable_id("user", "officer.baijia")
+    supervised = SubjectStatus.UNDER_SUPERVISION
+    for subject in [s for s in subjects if s.officer_id == officer and s.status is supervised][:2]:
+        records.waiting_leave(subject)
     return DemoDistrict(
         org_units=structure.org_units,
         users=structure.users,
         cases=casework.cases,
         parties=casework.parties,
-        subjects=correction.subjects,
+        subjects=subjects,
         visits=casework.visits + correction.visits,
+        subject_events=records.events,
     )

@@ -103,6 +103,23 @@ def full_records(district: District, parents: Parents) -> dict[str, dict[str, An
             "org_unit_id": unit,
             "officer_id": str(officer.id),
             "status": "under_supervision",
+            "offence": "盗窃罪",
+            "sentence": "有期徒刑一年，缓刑一年",
+            "court": "复兴区人民法院",
+            "judgment_number": "（2025）冀0404刑初100号",
+            "decided_on": "2025-12-20",
+            "supervision_level": "normal",
+            "enrolled_on": "2026-01-03",
+            "released_on": "2027-12-31",
+            "team": [
+                {
+                    "name": "张某",
+                    "role": "community",
+                    "gender": "female",
+                    "phone": "13700137000",
+                    "user_id": str(officer.id),
+                }
+            ],
         },
         "visits": {
             "case_id": str(parents.case_id),
@@ -165,6 +182,22 @@ def full_records(district: District, parents: Parents) -> dict[str, dict[str, An
             "target_version": 1,
             "state": "approved",
             "comment": "材料齐全",
+        },
+        "subject_events": {
+            "subject_id": str(parents.subject_id),
+            "kind": "leave_request",
+            "occurred_on": "2026-11-20",
+            "request_id": None,
+            "content": {
+                "kind": "leave_request",
+                "start": "2026-12-01",
+                "end": "2026-12-05",
+                "destination": "石家庄市第一医院",
+                "reason": "medical",
+                "reason_text": "复查\n住院",
+                "guarantor": "王某某",
+                "guarantor_phone": "13600136000",
+            },
         },
     }
 

@@ -67,7 +67,14 @@ SECRET_COLUMNS: dict[str, tuple[str, ...]] = {
         "term_start",
         "term_end",
         "key_person",
+        "offence",
+        "sentence",
+        "court",
+        "judgment_number",
+        "decided_on",
+        "team",
     ),
+    "subject_events": ("content",),
     "cases": ("title", "description"),
     "visits": ("notes", "outcome", "lat", "lon", "obligation_checks"),
     "attachments": ("caption",),
@@ -289,7 +296,23 @@ def _fill_officer(core: FieldAppCore, canaries: Canaries) -> uuid.UUID:
             correction_type="parole",
             term_start=c.day("subject.term_start"),
             term_end="2099-12-31",
+            offence=c.text("subject.offence", "盗窃"),
+            sentence=c.text("subject.sentence", "缓刑"),
+            court=c.text("subject.court", "法院"),
+            judgment_number=c.text("subject.judgment_number", "刑初"),
+            decided_on=c.day("subject.decided_on"),
+            team=[{"name": c.text("team.name", "欧阳"), "role": "family"}],
         ),
+    )
+    store.records.save(
+        TableName.SUBJECT_EVENTS,
+        uuid.uuid4(),
+        {
+            "subject_id": str(subject_id),
+            "kind": "conversation",
+            "occurred_on": "2026-11-28",
+            "content": {"kind": "conversation", "summary": c.text("event.summary", "谈话")},
+        },
     )
     subjects.record_checkin(
         store,

@@ -34,6 +34,7 @@ from tests.sync_server.jurisdiction_scenario import (
     attachment_fields,
     png,
     scenario_on,
+    talk_fields,
 )
 
 
@@ -151,6 +152,7 @@ def test_tables_and_fields_a_role_may_not_write(
             "target_id": str(s.ids[own.case]),
             "state": "approved",
         },
+        TableName.SUBJECT_EVENTS: talk_fields(s.ids[own.subject]),
     }
     for table, fields in minimal.items():
         if table not in WRITES[username]:
@@ -185,6 +187,7 @@ def test_the_other_line_of_work(scenario: Scenario, username: str, attack: Attac
             ("create a subject", "subjects", _subject(own.office, None)),
             ("check in a subject", "visits", make_visit(subject_id=subject)),
             ("photo of a subject", "attachments", attachment_fields("subjects", subject, photo)),
+            ("a talk with a subject", "subject_events", talk_fields(subject)),
         ]
         if own.case == "case":
             checkin = s.ids["checkin"]

@@ -21,6 +21,7 @@ import pytest
 from shared_models.protocol.tables import TableName
 from sync_server.core.config import ServerSettings
 from sync_server.main import create_app
+from tests.attack.route_matrix_correction import CORRECTION_EXPECTATIONS
 from tests.attack.tally import Attack
 from tests.factories import PASSWORD, mutation
 from tests.sync_server.conftest import Device
@@ -742,6 +743,9 @@ def _routes() -> list[tuple[str, str]]:
 
 
 ROUTES = _routes()
+
+
+EXPECTATIONS.update(CORRECTION_EXPECTATIONS)
 
 
 def test_every_route_has_an_expectation(attack: Attack) -> None:

@@ -131,6 +131,19 @@ SAMPLES: dict[TableName, dict[str, Any]] = {
         "base_version": 4,
         "overwritten_version": 9,
     },
+    TableName.SUBJECT_EVENTS: {
+        "subject_id": CASE_ID,
+        "kind": "leave_request",
+        "occurred_on": "2026-11-28",
+        "content": {
+            "kind": "leave_request",
+            "start": "2026-12-05",
+            "end": "2026-12-14",
+            "destination": "石家庄",
+            "reason": "medical",
+            "guarantor": "王某某",
+        },
+    },
 }
 META = {"id": APPLICANT_ID, "version": 42, "updated_at": "2026-11-28T01:00:00Z", "deleted": False}
 

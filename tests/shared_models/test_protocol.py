@@ -152,6 +152,7 @@ def test_tables_named_in_the_protocol_document() -> None:
         "agreements",
         "reviews",
         "conflicts",
+        "subject_events",
     }
     assert {t.value for t in TableName} == documented
 

@@ -91,6 +91,8 @@ SEES: dict[str, frozenset[str]] = {
     "xiyuan_conflict": MEDIATION_XIYUAN,
     "xiyuan_agreement": MEDIATION_XIYUAN,
     "xiyuan_subject": CORRECTION_XIYUAN,
+    "subject_event": CORRECTION_BAIJIA,
+    "xiyuan_subject_event": CORRECTION_XIYUAN,
 }
 """Who pulls each record of the scenario: office and line of work."""
 
@@ -115,6 +117,8 @@ TABLE_OF: dict[str, TableName] = {
     "xiyuan_conflict": TableName.CONFLICTS,
     "xiyuan_agreement": TableName.AGREEMENTS,
     "xiyuan_subject": TableName.SUBJECTS,
+    "subject_event": TableName.SUBJECT_EVENTS,
+    "xiyuan_subject_event": TableName.SUBJECT_EVENTS,
 }
 
 _MEDIATOR = frozenset(
@@ -126,7 +130,9 @@ _MEDIATOR = frozenset(
         TableName.AGREEMENTS,
     }
 )
-_OFFICER = frozenset({TableName.SUBJECTS, TableName.VISITS, TableName.ATTACHMENTS})
+_OFFICER = frozenset(
+    {TableName.SUBJECTS, TableName.VISITS, TableName.ATTACHMENTS, TableName.SUBJECT_EVENTS}
+)
 _SUPERVISOR = _MEDIATOR | _OFFICER | {TableName.REVIEWS}
 WRITES: dict[str, frozenset[TableName]] = {
     "mediator.baijia": _MEDIATOR,
@@ -212,6 +218,16 @@ def attachment_fields(owner_table: str, owner_id: UUID, content: bytes) -> dict[
     }
 
 
+def talk_fields(subject_id: UUID) -> dict[str, Any]:
+    """A monthly conversation (个别谈话) with the subject."""
+    return {
+        "subject_id": str(subject_id),
+        "kind": "conversation",
+        "occurred_on": "2026-11-28",
+        "content": {"kind": "conversation", "summary": "近况良好"},
+    }
+
+
 def _load_legacy_assignment(s: Scenario) -> None:
     """A Baijia subject assigned to officer.xiyuan, with a check-in: loaded
     the way imports load records, since a push no longer assigns a subject
@@ -285,6 +301,7 @@ def build_scenario(client: TestClient, engine: Engine) -> Scenario:
                     ids["checkin_photo"],
                     attachment_fields("visits", ids["checkin"], s.blobs["checkin_photo"]),
                 ),
+                mutation("subject_events", ids["subject_event"], talk_fields(ids["subject"])),
             ],
         ),
         (
@@ -334,6 +351,11 @@ def build_scenario(client: TestClient, engine: Engine) -> Scenario:
                         name="钱某",
                         id_number=id_number(serial="321"),
                     ),
+                ),
+                mutation(
+                    "subject_events",
+                    ids["xiyuan_subject_event"],
+                    talk_fields(ids["xiyuan_subject"]),
                 ),
             ],
         ),

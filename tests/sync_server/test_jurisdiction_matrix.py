@@ -11,6 +11,7 @@ get fresh ids, and the records checked are never deleted or moved.
 import hashlib
 import uuid
 from collections.abc import Iterator
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -42,6 +43,13 @@ _TEXT_FIELD = {
     TableName.SUBJECTS: "name",
 }
 """The field each push of the matrix changes: text only, so no record moves."""
+
+
+def _edit(table: TableName, tag: str) -> dict[str, Any]:
+    """The text edit of a record of ``table`` (a talk's summary for an event)."""
+    if table is TableName.SUBJECT_EVENTS:
+        return {"content": {"kind": "conversation", "summary": tag}}
+    return {_TEXT_FIELD[table]: tag}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -88,7 +96,7 @@ def test_push_changes_only_what_the_role_may_write_in_scope(
         mutation(
             TABLE_OF[label],
             ids[label],
-            {_TEXT_FIELD[TABLE_OF[label]]: tag},
+            _edit(TABLE_OF[label], tag),
             base_version=versions[label],
         )
         for label in labels

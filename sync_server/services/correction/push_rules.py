@@ -198,7 +198,7 @@ class CorrectionRules:
             ]
             refusal = leave_refusal(LeaveSpan(content.start, content.end), others, self.settings)
             if refusal is not None:
-                field = f"content.leave_request.{refusal.field}"
+                field = f"content.{refusal.field}"
                 return (_LEAVE_CODES[refusal.problem], refusal.message, field)
         if (
             isinstance(content, LevelChange)
@@ -208,7 +208,7 @@ class CorrectionRules:
             return (
                 ErrorCode.VALIDATION_FAILED,
                 f"the subject's level is {subject.supervision_level}",
-                "content.level_change.from_level",
+                "content.from_level",
             )
         if isinstance(content, ResidenceChange):
             return self._residence_refusal(record, content, subject)
@@ -219,18 +219,18 @@ class CorrectionRules:
     ) -> Refusal | None:
         too_soon = residence_notice_problem(record.occurred_on, content.move_on)
         if too_soon is not None:
-            return (ErrorCode.VALIDATION_FAILED, too_soon, "content.residence_change.move_on")
+            return (ErrorCode.VALIDATION_FAILED, too_soon, "content.move_on")
         unit = self.workspace.get(TableName.ORG_UNITS, content.new_unit_id)
         if unit is None or unit.deleted or unit.kind != OrgUnitKind.OFFICE or unit.closed:
             return (
                 ErrorCode.VALIDATION_FAILED,
                 "new_unit_id names no open judicial office",
-                "content.residence_change.new_unit_id",
+                "content.new_unit_id",
             )
         if unit.id == subject.org_unit_id:
             return (
                 ErrorCode.VALIDATION_FAILED,
                 "the subject is supervised by this office already",
-                "content.residence_change.new_unit_id",
+                "content.new_unit_id",
             )
         return None

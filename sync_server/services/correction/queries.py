@@ -141,7 +141,6 @@ def timeline(
         subject,
         facts,
         [VisitFacts(v.kind, v.method, district_day(v.started_at, zone)) for v in visits],
-        settings,
     )
     return Timeline(
         subject=subject,

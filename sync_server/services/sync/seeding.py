@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from pydantic import BaseModel
 from sqlalchemy import insert, select
 from sqlmodel import Session, SQLModel
 
@@ -90,7 +91,8 @@ def load_records(
         version = versions.next()
         values = {name: getattr(record, name) for name in names}
         values = {
-            k: to_json_value(v) if isinstance(v, list | dict) else v for k, v in values.items()
+            k: to_json_value(v) if isinstance(v, list | dict | BaseModel) else v
+            for k, v in values.items()
         }
         values.update(
             version=version,
