@@ -101,6 +101,7 @@ STRINGS: dict[str, str] = {
     "corr.timeline.signed": "Signed",
     "corr.timeline.unsigned": "Not signed yet",
     "corr.timeline.sign": "Subject signs",
+    "corr.timeline.review": "Review the plan",
     "corr.timeline.print": "Print",
     "corr.timeline.certificate": "Release certificate",
     "corr.timeline.depart": "Left today",

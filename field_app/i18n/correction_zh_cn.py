@@ -101,6 +101,7 @@ STRINGS: dict[str, str] = {
     "corr.timeline.signed": "已签名",
     "corr.timeline.unsigned": "尚未签名",
     "corr.timeline.sign": "对象签名",
+    "corr.timeline.review": "评估调整",
     "corr.timeline.print": "打印",
     "corr.timeline.certificate": "解除证明书",
     "corr.timeline.depart": "登记离开",

@@ -19,6 +19,7 @@ from pydantic import JsonValue, TypeAdapter, ValidationError
 from field_app.core import FieldAppCore
 from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
+from field_app.services.directory import org_units
 from field_app.services.drafts import delete_draft, load_draft, save_draft
 from field_app.services.signature_strokes import BlankSignatureError, Point, clamp, signature_png
 from field_app.services.subjects import subject_of
@@ -28,6 +29,7 @@ from field_app.viewmodels.event_save import leave_outlook, leave_problem, save_e
 from field_app.viewmodels.event_values import FormValue, content_of, empty_value
 from shared_models.domain import SubjectRecord
 from shared_models.domain.event_content import EventContent, EventKind, LeaveRequest
+from shared_models.domain.org import OrgUnitKind
 from shared_models.problems import first_problem
 
 _CONTENT: TypeAdapter[EventContent] = TypeAdapter(EventContent)
@@ -85,6 +87,12 @@ class EventFormViewModel(Saving):
 
     def options(self, field: FormField) -> list[tuple[str, Msg]]:
         return [(value, msg(f"{field.option_key}.{value}")) for value in field.options]
+
+    def offices(self) -> list[tuple[str, str]]:
+        """The offices a record can move to (a change of residence), by name."""
+        current = self.subject.org_unit_id if self.subject else None
+        units = [u for u in org_units(self.core.store) if u.kind is OrgUnitKind.OFFICE]
+        return sorted(((str(u.id), u.name) for u in units if u.id != current), key=lambda o: o[1])
 
     def field_error(self, name: str) -> Msg | None:
         return self.error if self.error_field == name else None

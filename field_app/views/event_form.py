@@ -47,7 +47,7 @@ class EventFormView(ScreenView):
         # reset what is being typed.
         self.inputs: dict[str, ft.TextField] = {}
         for field in vm.fields:
-            if field.type in (FieldType.CHOICE, FieldType.ITEMS, FieldType.YES_NO):
+            if field.type in (FieldType.CHOICE, FieldType.ITEMS, FieldType.YES_NO, FieldType.UNIT):
                 continue
             self.inputs[field.name] = text_field(
                 self._label(field),
@@ -106,6 +106,12 @@ class EventFormView(ScreenView):
 
         return choose
 
+    def _unit(self, name: str):  # type: ignore[no-untyped-def]
+        def chosen(e: ft.Event[ft.Dropdown]) -> None:
+            self.vm.set(name, e.control.value or "")
+
+        return chosen
+
     def _toggle(self, name: str, option: str):  # type: ignore[no-untyped-def]
         def toggle(_: ft.Event[ft.Checkbox]) -> None:
             self.vm.toggle(name, option)
@@ -160,6 +166,16 @@ class EventFormView(ScreenView):
                 for value, text in vm.options(field)
             ]
             return ft.Column([label(self._label(field)), *boxes], spacing=2)
+        if field.type is FieldType.UNIT:
+            menu = ft.Dropdown(
+                label=self._label(field),
+                value=vm.text(field.name) or None,
+                options=[ft.DropdownOption(key=key, text=name) for key, name in vm.offices()],
+                on_select=self._unit(field.name),
+                error_text=tr(error) or None,
+                expand=True,
+            )
+            return tid(_id(field.name), menu)
         box = self.inputs[field.name]
         box.error = tr(error) or None
         if field.type is FieldType.DAY:

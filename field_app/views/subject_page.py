@@ -93,6 +93,15 @@ class SubjectDetailView(ScreenView):
                     "record-leave-return",
                 )
             )
+        if line.event_kind is EventKind.CORRECTION_PLAN and self.vm.open:
+            buttons.append(
+                secondary_button(
+                    t("corr.timeline.review"),
+                    self._record(EventKind.PLAN_REVIEW, str(line.id)),
+                    ft.Icons.RATE_REVIEW,
+                    "record-plan-review",
+                )
+            )
         if line.printable:
             buttons.append(
                 secondary_button(

@@ -181,3 +181,59 @@ def test_from_enrolment_to_release_on_the_phone_and_the_desk(phones: Phones) -> 
     assert desk_view.timeline is not None
     assert desk_view.timeline.subject.status.value == "released"
     assert ApprovalStatus.APPROVED in {s.status for s in desk_view.timeline.requests}
+
+
+def test_plan_hours_talks_filings_and_a_level_change(phones: Phones) -> None:
+    officer = phones.signed_in("officer.baijia")
+    form = enrol(officer)
+    assert form.save(), say(form.error)
+    subject_id = form.saved_id
+    assert subject_id is not None
+
+    plan = record(
+        officer,
+        subject_id,
+        EventKind.CORRECTION_PLAN,
+        text="每月参加法治教育，参加社区公益活动",
+        measures="法治教育\n公益活动",
+        education_hours_per_month="4",
+        service_hours_per_month="8",
+    )
+    record(officer, subject_id, EventKind.EDUCATION, topic="法治教育", hours="2.5")
+    record(officer, subject_id, EventKind.COMMUNITY_SERVICE, activity="社区清扫", hours="3")
+    record(officer, subject_id, EventKind.PLAN_REVIEW, plan.saved_id, assessment="执行良好")
+    record(officer, subject_id, EventKind.CONVERSATION, summary="思想稳定")
+    record(
+        officer, subject_id, EventKind.EXIT_ENTRY_FILING, filed_with="复兴区公安分局出入境管理大队"
+    )
+    bad = EventFormViewModel(officer, subject_id, EventKind.EDUCATION)
+    bad.set("topic", "法治教育")
+    bad.set("hours", "三小时")
+    assert not bad.save()
+    assert bad.error_field == "hours"
+
+    page = SubjectDetailViewModel(officer, subject_id)
+    hours = {say(line.what): (line.done, line.planned) for line in page.hours}
+    assert hours == {"Education": (2.5, 4.0), "Community service": (3.0, 8.0)}
+    plan_line = next(line for line in page.lines if line.id == plan.saved_id)
+    assert [say(part) for part in plan_line.summary] == ["法治教育", "公益活动"]
+    assert not any(d.kind.value == "conversation" and d.overdue for d in page.due_items)
+
+    residence = EventFormViewModel(officer, subject_id, EventKind.RESIDENCE_CHANGE)
+    offices = residence.offices()
+    assert offices
+    assert all(name for _, name in offices)
+
+    change = record(
+        officer, subject_id, EventKind.LEVEL_CHANGE, to_level="strict", reason="多次迟到"
+    )
+    officer.sync_once()
+    desk = ApprovalsViewModel(phones.signed_in("supervisor.baijia"))
+    desk.load()
+    [waiting] = [row for row in desk.rows if row.request_id == change.saved_id]
+    assert say(waiting.kind) == "Level change"
+    desk.set_comment("同意调整为严管")
+    assert desk.approve(waiting.request_id)
+    officer.sync_once()
+    page = SubjectDetailViewModel(officer, subject_id)
+    assert say(page.level) == "Level: Strict (严管)"
