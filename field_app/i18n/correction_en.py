@@ -127,6 +127,7 @@ STRINGS: dict[str, str] = {
     "corr.enrol.team_member_name": "Member's name",
     "corr.enrol.female": "Woman",
     "corr.enrol.male": "Man",
+    "corr.draft.event": "{what}: {name}",
     "corr.event.save": "Save",
     "corr.event.saved": "{what} saved",
     "corr.event.file": "File the request",

@@ -127,6 +127,7 @@ STRINGS: dict[str, str] = {
     "corr.enrol.team_member_name": "成员姓名",
     "corr.enrol.female": "女",
     "corr.enrol.male": "男",
+    "corr.draft.event": "{what}：{name}（未保存）",
     "corr.event.save": "保存",
     "corr.event.saved": "{what}已保存",
     "corr.event.file": "提交申请",

@@ -13,6 +13,7 @@ from field_app.core import FieldAppCore
 from field_app.viewmodels.approvals import ApprovalsViewModel, DeskTimelineViewModel
 from field_app.viewmodels.enrolment import EnrolmentViewModel
 from field_app.viewmodels.event_form import EventFormViewModel, Stage
+from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.subject_page import SubjectDetailViewModel
 from field_app.viewmodels.subjects import SubjectListViewModel
 from shared_models.correction.approvals import ApprovalStatus
@@ -218,6 +219,15 @@ def test_plan_hours_talks_filings_and_a_level_change(phones: Phones) -> None:
     plan_line = next(line for line in page.lines if line.id == plan.saved_id)
     assert [say(part) for part in plan_line.summary] == ["法治教育", "公益活动"]
     assert not any(d.kind.value == "conversation" and d.overdue for d in page.due_items)
+
+    unfinished = EventFormViewModel(officer, subject_id, EventKind.CONVERSATION)
+    unfinished.set("summary", "谈到一半")
+    # The refused education form above is unfinished too: nothing typed is lost.
+    drafts = {say(draft.text) for draft in HomeViewModel(officer).drafts}
+    assert drafts == {"Monthly talk: 赵某", "Education: 赵某"}
+    again = EventFormViewModel(officer, subject_id, EventKind.CONVERSATION)
+    assert again.resumed
+    assert again.text("summary") == "谈到一半"
 
     residence = EventFormViewModel(officer, subject_id, EventKind.RESIDENCE_CHANGE)
     offices = residence.offices()
