@@ -21,6 +21,8 @@ from field_app.i18n import (
     admin_zh_cn,
     casefile_en,
     casefile_zh_cn,
+    correction_en,
+    correction_zh_cn,
     en,
     lifecycle_en,
     lifecycle_zh_cn,
@@ -43,6 +45,7 @@ TABLES: dict[str, Mapping[str, str]] = {
         **casefile_zh_cn.STRINGS,
         **mediation_zh_cn.STRINGS,
         **transport_zh_cn.STRINGS,
+        **correction_zh_cn.STRINGS,
     },
     "en": {
         **en.STRINGS,
@@ -52,6 +55,7 @@ TABLES: dict[str, Mapping[str, str]] = {
         **casefile_en.STRINGS,
         **mediation_en.STRINGS,
         **transport_en.STRINGS,
+        **correction_en.STRINGS,
     },
 }
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}

@@ -18,17 +18,21 @@ from field_app.viewmodels.access import LoginForm, PasswordForm, PinForm, PinMod
 from field_app.viewmodels.admin_sections import admin_section_model
 from field_app.viewmodels.agreement_form import AgreementFormViewModel
 from field_app.viewmodels.agreements import AgreementViewModel, SignatureViewModel
+from field_app.viewmodels.approvals import ApprovalsViewModel, DeskTimelineViewModel
 from field_app.viewmodels.base import Observable
 from field_app.viewmodels.case_edit import CaseEditViewModel, PartyFormViewModel
 from field_app.viewmodels.case_step_form import CaseStepFormViewModel
 from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel
 from field_app.viewmodels.correction import CorrectionViewModel
+from field_app.viewmodels.enrolment import EnrolmentViewModel
+from field_app.viewmodels.event_form import EventFormViewModel
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.intake import CaseIntakeViewModel
 from field_app.viewmodels.nav import SUPERVISING, Navigator, Route, Screen, tabs_for
 from field_app.viewmodels.settings import SettingsViewModel
 from field_app.viewmodels.status import StatusLine, present_status
-from field_app.viewmodels.subjects import SubjectDetailViewModel, SubjectListViewModel
+from field_app.viewmodels.subject_page import SubjectDetailViewModel
+from field_app.viewmodels.subjects import SubjectListViewModel
 from field_app.viewmodels.supervision import sits_at_district
 from field_app.viewmodels.supervision_conflicts import ConflictsViewModel
 from field_app.viewmodels.supervision_dashboard import DashboardViewModel
@@ -36,6 +40,7 @@ from field_app.viewmodels.supervision_devices import DevicesViewModel
 from field_app.viewmodels.supervision_review import ReviewQueueViewModel
 from field_app.viewmodels.visits import CheckinViewModel, VisitFormViewModel
 from shared_models.domain.case_forms import CaseDocumentKind
+from shared_models.domain.event_content import EventKind
 from shared_models.domain.visits import VisitKind
 
 
@@ -193,6 +198,20 @@ class AppViewModel(Observable):
             return SubjectDetailViewModel(core, UUID(route.get("id")))
         if screen is Screen.CHECKIN:
             return CheckinViewModel(core, UUID(route.get("subject")))
+        if screen is Screen.ENROL:
+            return EnrolmentViewModel(core)
+        if screen is Screen.EVENT_NEW:
+            request = route.get("request")
+            return EventFormViewModel(
+                core,
+                UUID(route.get("subject")),
+                EventKind(route.get("kind")),
+                UUID(request) if request else None,
+            )
+        if screen is Screen.APPROVALS:
+            return ApprovalsViewModel(core)
+        if screen is Screen.DESK_SUBJECT:
+            return DeskTimelineViewModel(core, UUID(route.get("id")))
         if screen is Screen.CORRECTION:
             return CorrectionViewModel(core, UUID(route.get("mutation")))
         if screen is Screen.REVIEW:

@@ -24,13 +24,15 @@ from field_app.services.attention import (
 from field_app.services.cases import case_title, list_cases
 from field_app.services.drafts import list_drafts
 from field_app.services.records import record_owner, stored_fields
-from field_app.services.subjects import list_subjects, subject_of
+from field_app.services.subject_list import subject_listing
+from field_app.services.subjects import subject_of
 from field_app.viewmodels.base import Saving, saves_once
 from field_app.viewmodels.cases import CaseRow, case_row
 from field_app.viewmodels.form_drafts import form_draft
+from field_app.viewmodels.correction_drafts import correction_draft
 from field_app.viewmodels.intake import INTAKE_DRAFT
 from field_app.viewmodels.nav import Route, Screen
-from field_app.viewmodels.subjects import SubjectRow, subject_row
+from field_app.viewmodels.subjects import SubjectRow, correction_settings, listed_row
 from shared_models.domain.cases import OPEN_CASE_STATUSES
 from shared_models.domain.org import Role
 from shared_models.protocol.tables import TableName
@@ -128,9 +130,12 @@ class HomeViewModel(Saving):
         now = self.core.now() if self.now is None else self.now.astimezone(self.core.zone)
         today = now.date()
         if self.works_on_subjects:
-            due = [item for item in list_subjects(store, now) if item.due_on <= today]
-            self.overdue = sum(1 for item in due if item.overdue)
-            self.checkins_due = [subject_row(item, today) for item in due]
+            listed = subject_listing(store, now, correction_settings(self.core))
+            due = [
+                row for row in (listed_row(item, today) for item in listed) if row.due_on <= today
+            ]
+            self.overdue = sum(1 for row in due if row.overdue)
+            self.checkins_due = due
         if self.works_on_cases:
             unsent = unsent_ids(store)
             open_cases = list_cases(store, status=OPEN_CASE_STATUSES)
@@ -183,6 +188,8 @@ class HomeViewModel(Saving):
                     )
                 )
             elif kind == "form" and (found := form_draft(draft.key, partial(case_title, store))):
+                items.append(DraftItem(draft.key, found[0], draft.updated_at, found[1]))
+            elif (found := correction_draft(self.core, draft.key)) is not None:
                 items.append(DraftItem(draft.key, found[0], draft.updated_at, found[1]))
             elif kind == "checkin" and ident:
                 subject = subject_of(store, UUID(ident))

@@ -26,6 +26,8 @@ class Screen(StrEnum):
     SUBJECTS = "subjects"
     SUBJECT = "subject"
     CHECKIN = "checkin"
+    ENROL = "enrol"
+    EVENT_NEW = "event_new"
     SETTINGS = "settings"
     CORRECTION = "correction"
     REVIEW = "review"
@@ -33,6 +35,8 @@ class Screen(StrEnum):
     DASHBOARD = "dashboard"
     DEVICES = "devices"
     ADMIN = "admin"
+    APPROVALS = "approvals"
+    DESK_SUBJECT = "desk_subject"
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,20 @@ SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
 
 def tabs_for(role: Role | None, district: bool = False) -> list[Screen]:
     """Mediators work on cases, officers on subjects. Supervisors and admins
-    work at a desk: the review queue first, then conflicts, the dashboard and
-    both lists; admins and district supervisors also look after devices;
-    all of them have the admin section (people, the org tree, transfers,
-    imports: what each may do there is the section's business)."""
+    work at a desk: the review queue first, the correction requests waiting
+    for their decision, then conflicts, the dashboard and both lists;
+    admins and district supervisors also look after devices; all of them
+    have the admin section (people, the org tree, transfers, imports: what
+    each may do there is the section's business)."""
     if role in SUPERVISING:
-        desk = [Screen.REVIEW, Screen.CONFLICTS, Screen.DASHBOARD, Screen.CASES, Screen.SUBJECTS]
+        desk = [
+            Screen.REVIEW,
+            Screen.APPROVALS,
+            Screen.CONFLICTS,
+            Screen.DASHBOARD,
+            Screen.CASES,
+            Screen.SUBJECTS,
+        ]
         if role is Role.ADMIN or district:
             desk.append(Screen.DEVICES)
         return [*desk, Screen.ADMIN, Screen.SETTINGS]

@@ -6,7 +6,8 @@ from field_app.i18n import msg
 from field_app.viewmodels.home import AttentionItem, HomeViewModel
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.screen import ScreenView
-from field_app.views.theme import KEY_PERSON, OVERDUE, UNSENT, WARNING, sz
+from field_app.views.subjects import subject_badges
+from field_app.views.theme import OVERDUE, UNSENT, WARNING, sz
 from field_app.views.widgets import (
     badge,
     card,
@@ -60,15 +61,12 @@ class HomeView(ScreenView):
             if not vm.checkins_due:
                 parts.append(label(t("home.nothing_due")))
             for row in vm.checkins_due:
-                badges = [badge(tr(row.due), OVERDUE if row.overdue else ft.Colors.BLUE_800)]
-                if row.key_person:
-                    badges.append(badge(t("subject.key_person"), KEY_PERSON))
                 parts.append(
                     list_row(
                         row.name,
                         tr(row.correction_type),
-                        badges,
-                        on_click=self._go(Route.to(Screen.CHECKIN, subject=str(row.id))),
+                        subject_badges(self.ctx, row),
+                        on_click=self._go(row.route),
                     )
                 )
         if vm.works_on_cases:

@@ -9,13 +9,17 @@ from field_app.views.agreements import AgreementView
 from field_app.views.cases import CaseDetailView, CaseListView
 from field_app.views.context import ViewContext
 from field_app.views.correction import CorrectionView
+from field_app.views.enrolment import EnrolmentView
+from field_app.views.event_form import EventFormView
 from field_app.views.home import HomeView
 from field_app.views.intake import IntakeView
 from field_app.views.screen import ScreenView
 from field_app.views.settings import SettingsView
 from field_app.views.signature_pad import SignatureView
 from field_app.views.step_form import StepFormView
-from field_app.views.subjects import SubjectDetailView, SubjectListView
+from field_app.views.subject_page import SubjectDetailView
+from field_app.views.subjects import SubjectListView
+from field_app.views.supervision_approvals import ApprovalsView, DeskSubjectView
 from field_app.views.supervision_conflicts import ConflictsView
 from field_app.views.supervision_dashboard import DashboardView
 from field_app.views.supervision_devices import DevicesView
@@ -43,6 +47,10 @@ _VIEWS: dict[Screen, type[ScreenView]] = {
     Screen.DASHBOARD: DashboardView,
     Screen.DEVICES: DevicesView,
     Screen.CORRECTION: CorrectionView,
+    Screen.ENROL: EnrolmentView,
+    Screen.EVENT_NEW: EventFormView,
+    Screen.APPROVALS: ApprovalsView,
+    Screen.DESK_SUBJECT: DeskSubjectView,
 }
 
 

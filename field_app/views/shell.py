@@ -32,6 +32,7 @@ _NAV = {
     Screen.SUBJECTS: (ft.Icons.PEOPLE_OUTLINE, ft.Icons.PEOPLE, "nav.subjects"),
     Screen.SETTINGS: (ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS, "nav.settings"),
     Screen.REVIEW: (ft.Icons.FACT_CHECK_OUTLINED, ft.Icons.FACT_CHECK, "nav.review"),
+    Screen.APPROVALS: (ft.Icons.GAVEL_OUTLINED, ft.Icons.GAVEL, "nav.approvals"),
     Screen.CONFLICTS: (ft.Icons.CALL_SPLIT_OUTLINED, ft.Icons.CALL_SPLIT, "nav.conflicts"),
     Screen.DASHBOARD: (ft.Icons.INSERT_CHART_OUTLINED, ft.Icons.INSERT_CHART, "nav.dashboard"),
     Screen.DEVICES: (ft.Icons.DEVICES_OUTLINED, ft.Icons.DEVICES, "nav.devices"),

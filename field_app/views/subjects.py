@@ -1,28 +1,31 @@
-"""Subjects: who must check in next, and a subject's check-in history."""
+"""Subjects: who is due for what (overdue first), and enrolling a new one.
+A subject's own page is ``subject_page.py``."""
 
 import flet as ft
 
 from field_app.viewmodels.nav import Route, Screen
-from field_app.viewmodels.subjects import SubjectDetailViewModel, SubjectListViewModel, SubjectRow
+from field_app.viewmodels.subjects import SubjectListViewModel, SubjectRow
 from field_app.views.context import ViewContext
 from field_app.views.screen import ScreenView
-from field_app.views.theme import KEY_PERSON, OVERDUE, TEXT, UNSENT, sz
+from field_app.views.theme import KEY_PERSON, OVERDUE, TEXT, WARNING, sz
 from field_app.views.widgets import (
     badge,
-    card,
-    heading,
     info_line,
     label,
     list_row,
-    primary_button,
+    secondary_button,
     text_field,
-    thumbnails,
     tid,
 )
 
 
-def _badges(ctx: ViewContext, row: SubjectRow) -> list[ft.Control]:
-    badges = [badge(ctx.tr(row.due), OVERDUE if row.overdue else ft.Colors.BLUE_800)]
+def subject_badges(ctx: ViewContext, row: SubjectRow) -> list[ft.Control]:
+    due = ctx.tr(row.due)
+    if row.due_what is not None:
+        due = f"{ctx.tr(row.due_what)} · {due}"
+    badges = [badge(due, OVERDUE if row.overdue else ft.Colors.BLUE_800)]
+    if row.leave is not None:
+        badges.append(badge(ctx.tr(row.leave), OVERDUE if row.leave_overdue else WARNING))
     if row.key_person:
         badges.append(badge(ctx.t("subject.key_person"), KEY_PERSON))
     return badges
@@ -52,6 +55,15 @@ class SubjectListView(ScreenView):
     def content(self) -> list[ft.Control]:
         t, vm = self.ctx.t, self.vm
         parts: list[ft.Control] = [self.search]
+        if vm.may_enrol:
+            parts.append(
+                secondary_button(
+                    t("corr.enrol.new"),
+                    self._go(Route.to(Screen.ENROL)),
+                    ft.Icons.PERSON_ADD,
+                    "enrol-new",
+                )
+            )
         if vm.overdue_count:
             parts.append(
                 info_line(t("home.overdue", count=vm.overdue_count), ft.Icons.WARNING, OVERDUE)
@@ -77,9 +89,13 @@ class SubjectListView(ScreenView):
             parts.append(
                 list_row(
                     row.name,
-                    f"{self.ctx.tr(row.correction_type)} · {last}",
-                    _badges(self.ctx, row),
-                    on_click=self._go(Route.to(Screen.SUBJECT, id=str(row.id))),
+                    " · ".join(
+                        p
+                        for p in (self.ctx.tr(row.correction_type), self.ctx.tr(row.level), last)
+                        if p
+                    ),
+                    subject_badges(self.ctx, row),
+                    on_click=self._go(Route.to(vm.detail_screen, id=str(row.id))),
                     trailing=start if self.ctx.tablet else None,
                     below=None if self.ctx.tablet else start,
                     leading=ft.Icon(ft.Icons.PRIORITY_HIGH, color=KEY_PERSON)
@@ -88,63 +104,3 @@ class SubjectListView(ScreenView):
                 )
             )
         return parts
-
-
-class SubjectDetailView(ScreenView):
-    vm: SubjectDetailViewModel
-    keeps_ids = True
-
-    def title(self) -> str:
-        return self.vm.subject.name if self.vm.subject else self.ctx.t("screen.subject")
-
-    def _checkin(self, _: ft.Event[ft.Control]) -> None:
-        self.ctx.go(Route.to(Screen.CHECKIN, subject=str(self.vm.subject_id)))
-
-    def content(self) -> list[ft.Control]:
-        t, tr, vm = self.ctx.t, self.ctx.tr, self.vm
-        if not vm.found or vm.subject is None:
-            return [label(t("subject.not_found"), size=sz(TEXT))]
-        subject = vm.subject
-        parts: list[ft.Control] = []
-        if vm.due is not None:
-            parts.append(ft.Row(_badges(self.ctx, vm.due), wrap=True))
-        parts += [
-            label(f"{tr(vm.correction_type)} · {tr(vm.term)}"),
-            label(tr(vm.interval)),
-        ]
-        if subject.address:
-            parts.append(label(f"{t('field.address')}: {subject.address}"))
-        if subject.phone:
-            parts.append(label(f"{t('field.phone')}: {subject.phone}"))
-        parts.append(
-            primary_button(t("checkin.record"), self._checkin, ft.Icons.HOW_TO_REG, "checkin-new")
-        )
-        parts.append(heading(t("subject.history", count=len(vm.history))))
-        if not vm.history:
-            parts.append(label(t("subjects.never_checked_in")))
-        for line in vm.history:
-            head: list[ft.Control] = [
-                ft.Text(
-                    tr(line.method) if line.method else tr(line.kind),
-                    weight=ft.FontWeight.W_600,
-                    size=sz(TEXT),
-                ),
-                label(t("format.when", when=line.when)),
-            ]
-            if line.unsent:
-                head.append(badge(t("record.unsent"), UNSENT))
-            rows: list[ft.Control] = [ft.Row(head, wrap=True)]
-            if line.notes:
-                rows.append(ft.Text(line.notes, size=sz(TEXT)))
-            if line.location is not None:
-                rows.append(label(tr(line.location)))
-            if line.photos:
-                rows.append(
-                    thumbnails(
-                        vm.previews(line.photos),
-                        photo_label=lambda n: self.ctx.t("photo.n", n=n),
-                    )
-                )
-            parts.append(card(rows))
-        column = ft.Column(parts, spacing=10, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        return [tid("subject-detail", column)]

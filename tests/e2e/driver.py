@@ -67,6 +67,10 @@ NAVIGATION = (
     "party-add",
     "party-edit-",
     "step-",
+    "enrol-new",
+    "record-",
+    "approval-item",
+    "approval-timeline",
 )
 """The identifiers of taps that only move between screens: the only taps
 these tests repeat (``navigate``). Every other tap writes, sends or chooses

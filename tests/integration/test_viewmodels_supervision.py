@@ -37,6 +37,7 @@ def test_supervisors_work_at_a_desk_and_district_users_also_see_devices(
 ) -> None:
     assert tabs_for(Role.SUPERVISOR) == [
         Screen.REVIEW,
+        Screen.APPROVALS,
         Screen.CONFLICTS,
         Screen.DASHBOARD,
         Screen.CASES,

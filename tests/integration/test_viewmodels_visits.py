@@ -5,11 +5,16 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from field_app.core import FieldAppCore
+from field_app.i18n import msg
 from field_app.services.drafts import load_draft
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.nav import Screen
-from field_app.viewmodels.subjects import SubjectDetailViewModel, SubjectListViewModel
+from field_app.viewmodels.subject_page import SubjectDetailViewModel
+from field_app.viewmodels.subjects import SubjectListViewModel
 from field_app.viewmodels.visits import CheckinViewModel, VisitFormViewModel
+from shared_models.correction.due import DueItem, History, due_items
+from shared_models.correction.settings import DEFAULT_SETTINGS
+from shared_models.domain.subjects import CorrectionType, SubjectStatus, SupervisionLevel
 from shared_models.domain.visits import CheckinMethod, VisitKind
 from shared_models.protocol.tables import TableName
 from tests.factories import mutation, subject_fields
@@ -69,25 +74,61 @@ def add_subjects(phones: Phones, core: FieldAppCore) -> dict[str, uuid.UUID]:
     return ids
 
 
+def expected_due(start_days_ago: int, checked_in_days_ago: int | None) -> list[DueItem]:
+    """What the contract's due rule says for a subject of the default level
+    (普管) with that term start and last check-in, today."""
+    history = History(
+        level=SupervisionLevel.NORMAL,
+        correction_type=CorrectionType.SUSPENDED_SENTENCE,
+        status=SubjectStatus.UNDER_SUPERVISION,
+        term_start=TODAY - timedelta(days=start_days_ago),
+        term_end=TODAY + timedelta(days=365),
+        last_checkin=None
+        if checked_in_days_ago is None
+        else TODAY - timedelta(days=checked_in_days_ago),
+    )
+    return due_items(history, DEFAULT_SETTINGS, TODAY)
+
+
 def test_subjects_come_sorted_by_what_is_due(phones: Phones) -> None:
     core = phones.signed_in("officer.baijia")
     ids = add_subjects(phones, core)
     subjects = SubjectListViewModel(core)
-    rows = [(r.name, say(r.due), r.overdue, r.key_person) for r in subjects.rows]
-    assert rows == [
-        ("李四", "Overdue 3 d", True, True),
-        ("张三", "Overdue 3 d", True, False),
-        ("王五", "Due today", False, False),
-    ]
-    assert subjects.overdue_count == 2
+    due = {
+        "张三": expected_due(30, 10),
+        "李四": expected_due(3, None),
+        "王五": expected_due(0, None),
+    }
+    first = {
+        name: next((item for item in items if item.overdue), items[0])
+        for name, items in due.items()
+    }
+    rows = {r.name: (say(r.due_what), r.due_on, r.overdue, r.key_person) for r in subjects.rows}
+    assert rows == {
+        name: (
+            say(msg(f"corr.due.{first[name].kind.value}")),
+            first[name].due_on,
+            any(item.overdue for item in due[name]),
+            name == "李四",
+        )
+        for name in due
+    }
+    # 李四 never checked in since the term began three days ago: overdue,
+    # whatever else is; 王五 starts today: nothing is overdue yet.
+    assert rows["李四"][2]
+    assert not rows["王五"][2]
+    assert [r.name for r in subjects.rows][-1] == "王五"
+    assert subjects.overdue_count == sum(1 for row in rows.values() if row[2])
     subjects.set_search("王")
     assert [r.id for r in subjects.rows] == [ids["王五"]]
 
     home = HomeViewModel(core)
     assert home.works_on_subjects
     assert not home.works_on_cases
-    assert [r.name for r in home.checkins_due] == ["李四", "张三", "王五"]
-    assert home.overdue == 2
+    assert {r.name for r in home.checkins_due} == {"李四", "张三", "王五"} - {
+        name for name, item in first.items() if item.due_on > TODAY
+    }
+    assert home.overdue == subjects.overdue_count
 
 
 def test_a_checkin_with_photo_and_fix_saves_offline_and_syncs(phones: Phones) -> None:
@@ -120,7 +161,9 @@ def test_a_checkin_with_photo_and_fix_saves_offline_and_syncs(phones: Phones) ->
     assert len(latest.photos) == 1
     assert [say(line.method) for line in page.checkins] == ["Home visit", "At the office"]
     assert page.due is not None
-    assert say(page.due.due) == "Due in 7 d"
+    # Checked in today: the next check-in is the level's interval away (普管: 15 days).
+    [checkin] = [item for item in page.due_items if item.kind.value == "checkin"]
+    assert (say(checkin.when), checkin.overdue) == ("Due in 15 d", False)
 
     phones.link.up = True
     core.sync_once()
