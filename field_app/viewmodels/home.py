@@ -28,8 +28,8 @@ from field_app.services.subject_list import subject_listing
 from field_app.services.subjects import subject_of
 from field_app.viewmodels.base import Saving, saves_once
 from field_app.viewmodels.cases import CaseRow, case_row
-from field_app.viewmodels.form_drafts import form_draft
 from field_app.viewmodels.correction_drafts import correction_draft
+from field_app.viewmodels.form_drafts import form_draft
 from field_app.viewmodels.intake import INTAKE_DRAFT
 from field_app.viewmodels.nav import Route, Screen
 from field_app.viewmodels.subjects import SubjectRow, correction_settings, listed_row
@@ -187,9 +187,9 @@ class HomeViewModel(Saving):
                         Route.to(Screen.AGREEMENT_EDIT, **params),
                     )
                 )
-            elif kind == "form" and (found := form_draft(draft.key, partial(case_title, store))):
-                items.append(DraftItem(draft.key, found[0], draft.updated_at, found[1]))
-            elif (found := correction_draft(self.core, draft.key)) is not None:
+            elif (
+                kind == "form" and (found := form_draft(draft.key, partial(case_title, store)))
+            ) or (found := correction_draft(self.core, draft.key)) is not None:
                 items.append(DraftItem(draft.key, found[0], draft.updated_at, found[1]))
             elif kind == "checkin" and ident:
                 subject = subject_of(store, UUID(ident))
