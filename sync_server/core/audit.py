@@ -90,7 +90,7 @@ def _chain_as_it_commits(session: OrmSession) -> None:
         return
     keyring = keyring_of(engine_of(session))  # type: ignore[arg-type]
     connection = session.connection()
-    if chain_visible(connection, keyring, skip_locked=True, refused=set(), own=own) is None:
+    if chain_visible(connection, keyring, skip_locked=True, own=own) is None:
         connection.execute(INSERT_PENDING, [keyed_pending(keyring, entry) for entry in own])
         session.info[_PENDING_LEFT] = True
 
@@ -139,6 +139,10 @@ def check_audit(session: Session, keyring: AuditKeyring) -> AuditReport:
     waiting to be chained (``_check_pending``). Reads the counter row
     from the database, not the session's identity map, which
     ``append_audit``'s Core statements do not update."""
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        # One snapshot for the log, the head and the pending entries: a chain
+        # step committing between two of the reads must not look like a break.
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     report = AuditReport(anchor=keyring.anchor)
     problems = report.problems
     keyed_from = keyring.anchor.keyed_from if keyring.anchor else None

@@ -21,9 +21,10 @@ Before this, every push took the head with its audit entry and held it
 through its commit, and pushes queued there (docs/performance.md). SQLite
 has one writer at a time: the head is always free there.
 
-An entry therefore waits at most for one chain step between its write's
-commit and its place in the chain; a process that stops in between leaves
-it to the next write's step. ``check_audit`` verifies pending entries'
+An entry therefore waits between its write's commit and its place in the
+chain for the next write that finds the head free, or at most for the chain
+step's short wait (``CHAIN_WINDOW_S``) and one step; a process that stops in
+between leaves it to the next write's step. ``check_audit`` verifies pending entries'
 MACs and reports one older than ``CHAIN_LAG_LIMIT`` (docs/security.md).
 """
 
@@ -203,7 +204,6 @@ _MOVE = text(
     "UPDATE sync_state SET audit_seq = :seq, audit_head = :head, "
     "audit_head_key_id = :head_key_id, audit_head_mac = :head_mac WHERE id = 1"
 )
-_ANY_PENDING = "SELECT EXISTS (SELECT 1 FROM audit_pending WHERE NOT (id = ANY(%s::bigint[])))"
 
 
 def chain_visible(
@@ -211,15 +211,14 @@ def chain_visible(
     keyring: AuditKeyring,
     *,
     skip_locked: bool,
-    refused: set[int],
     own: Sequence[dict[str, Any]] = (),
 ) -> int | None:
     """Chain every pending entry this transaction sees (up to ``PASS_LIMIT``),
     in the order of their ids, then ``own``: entries of the caller's own
     transaction, never written pending (``append_audit``). The caller
     commits. None when ``skip_locked`` and another transaction holds the
-    head; ``own`` is then not written. Pending entries that may not be chained (``_genuine``) are
-    added to ``refused``.
+    head; ``own`` is then not written. Pending entries that may not be
+    chained (``_genuine``) stay where they are.
 
     The pending entries are read after the head is taken: each statement of
     a READ COMMITTED transaction sees what committed before it began, so
@@ -235,8 +234,6 @@ def chain_visible(
         if _genuine(pending, keyring):
             moved.append(pending["id"])
             entries.append(dict(pending))
-        else:
-            refused.add(pending["id"])
     entries.extend(own)
     if not entries:
         return 0
@@ -317,16 +314,16 @@ def _record_anchor(keyring: AuditKeyring, anchor: AuditAnchor) -> None:
 
 def chain_pending(connection: Connection, keyring: AuditKeyring) -> int:
     """Chain every pending entry, waiting for the head if a transaction holds
-    it; on ``connection``, not in a transaction. Run by a write that found the
-    head taken and left its entries pending, once it has committed: it waits
-    holding nothing, so nothing waits for it, and when it has the head it
-    sees its own entries (unless a chainer before it moved them). Also for
-    tests and commands that must see the chain complete. How many entries
-    were chained."""
-    total, refused = 0, set[int]()
+    it; on ``connection``, not in a transaction. Run by ``ChainStep`` for the
+    writes that found the head taken, after they committed: it waits holding
+    nothing, so nothing waits for it, and once it has the head it sees their
+    entries (unless a write before it chained them). Also for tests and
+    commands that must see the chain complete. How many entries were
+    chained."""
+    total = 0
     while True:
         with connection.begin():
-            chained = chain_visible(connection, keyring, skip_locked=False, refused=refused)
+            chained = chain_visible(connection, keyring, skip_locked=False)
         total += chained or 0
         if not chained or chained < PASS_LIMIT:
             return total
