@@ -33,7 +33,7 @@ from tests.e2e.test_sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-CASE_TITLE = "拖欠装修工钱"  # a demo case of the Baijia office (tests/e2e/district.py)
+CASE_TITLE = "老旧小区加装电梯意见不一"  # a Baijia case in mediation (tests/e2e/district.py)
 
 
 def draw_signature(page: Page, wave: int) -> None:

@@ -10,6 +10,8 @@ import field_app.viewmodels.case_step_form as step_form_module
 from field_app.core import FieldAppCore
 from field_app.viewmodels.case_step_form import CaseStepFormViewModel
 from field_app.viewmodels.cases import CaseDetailViewModel
+from field_app.viewmodels.home import HomeViewModel
+from field_app.viewmodels.nav import Route, Screen
 from shared_models.domain.case_forms import CaseDocumentKind as Kind
 from tests.integration.test_double_tap import (
     Held,
@@ -178,7 +180,11 @@ def test_a_failed_mediation_ends_with_the_remedies_told(phones: Phones) -> None:
     ended.toggle("remedies_told", "arbitration")
     ended.toggle("remedies_told", "arbitration")
     assert ended.value("remedies_told") == "litigation"
-    # Put away half-way: the draft keeps the step and the choices.
+    # Put away half-way: Home offers to continue it, and the draft keeps the
+    # step and the choices.
+    [draft] = HomeViewModel(core).drafts
+    assert say(draft.text) == "Mediation failed / ended: 工资纠纷"
+    assert draft.route == Route.to(Screen.CASE_STEP, case=str(case_id), kind="termination")
     again = CaseStepFormViewModel(core, case_id, Kind.TERMINATION)
     assert again.resumed
     assert again.step == 1
