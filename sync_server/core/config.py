@@ -4,10 +4,10 @@ import json
 import os
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
 from shared_models.protocol.push import MAX_MUTATIONS_PER_PUSH, MAX_PUSH_BYTES
@@ -53,11 +53,12 @@ class ServerSettings(BaseSettings):
     login_known_address_days: int = Field(
         default=30, ge=1, description="how long a successful sign-in makes its address known"
     )
-    trusted_proxies: list[str] = Field(
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For "
         "and X-Forwarded-Proto are believed, and through which alone (over HTTPS) requests "
-        "are served; empty: the socket's peer is the client (JSON list in the environment)",
+        "are served; empty: the socket's peer is the client (in the environment: "
+        "comma-separated, or a JSON list)",
     )
     tls_cert: Path | None = Field(
         default=None, description="PEM certificate (with its chain) to serve HTTPS with"
@@ -139,6 +140,18 @@ class ServerSettings(BaseSettings):
         description="what an XLSX's parts may declare uncompressed, in all (a zip bomb's "
         "declared size is refused before anything is inflated)",
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_from_text(cls, value: object) -> object:
+        """``10.0.0.5,10.0.0.6`` or ``["10.0.0.5"]``: an environment file is read
+        by systemd, a shell and ``docker --env-file`` with different quoting,
+        and a plain comma-separated list survives all three."""
+        if not isinstance(value, str):
+            return value
+        if value.strip().startswith("["):
+            return json.loads(value)
+        return [part.strip() for part in value.split(",") if part.strip()]
 
     @field_validator("trusted_proxies")
     @classmethod
