@@ -9,6 +9,7 @@ line per check and exits 0 only when every check passed, 1 when one failed,
 """
 
 import json
+import ssl
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -37,14 +38,25 @@ def _target(value: str) -> UUID | Path:
     return path
 
 
-def _from_server(target: UUID | Path, server: str, token: str | None) -> VerifyReport:
+def _client(headers: dict[str, str], ca_bundle: Path | None) -> httpx.Client:
+    """The client for ``--server``: the public CAs, or the district's own
+    (``--ca-bundle``, docs/deploy.md "TLS"), as the phones trust them."""
+    if ca_bundle is None:
+        return http_client(timeout=TIMEOUT_S, headers=headers)
+    trust = ssl.create_default_context(cafile=ca_bundle)
+    return http_client(timeout=TIMEOUT_S, headers=headers, verify=trust)
+
+
+def _from_server(
+    target: UUID | Path, server: str, token: str | None, ca_bundle: Path | None = None
+) -> VerifyReport:
     if not token:
         typer.echo("--server needs --token (or LASTMILE_TOKEN): sign in first", err=True)
         raise typer.Exit(code=2)
     headers = {"Authorization": f"Bearer {token}"}
     base = server.rstrip("/")
     try:
-        with http_client(timeout=TIMEOUT_S, headers=headers) as client:
+        with _client(headers, ca_bundle) as client:
             if isinstance(target, UUID):
                 response = client.get(f"{base}/api/v1/agreements/{target}/verify")
             else:
@@ -111,12 +123,15 @@ def verify(
     ] = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    ca_bundle: Annotated[
+        Path | None, typer.Option(help="the district's CA certificates (PEM) for --server")
+    ] = None,
 ) -> None:
     """Verify a mediation agreement: content hash, district countersignature,
     signature images, the chain of corrections and, for a PDF, that the
     district signed it and it is unchanged. Exit 0 verified, 1 not, 2 error."""
     found = _target(target)
-    report = _from_server(found, server, token) if server else _from_database(found, db)
+    report = _from_server(found, server, token, ca_bundle) if server else _from_database(found, db)
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:

@@ -54,11 +54,21 @@ def test_the_systemd_units_verify_without_a_warning(tmp_path: Path) -> None:
     assert checked.stderr.strip() == "", checked.stderr
 
 
-def test_the_example_environment_names_only_real_settings() -> None:
+def test_the_example_environment_is_a_valid_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every name is a setting, and the values read as the server reads them
+    (no quotes: systemd, a shell and ``docker --env-file`` agree on them)."""
     known = {f"LASTMILE_{name.upper()}" for name in ServerSettings.model_fields}
-    named = re.findall(r"^(LASTMILE_[A-Z_]+)=", (DEPLOY / "lastmile.env.example").read_text(), re.M)
-    assert named
-    assert set(named) <= known, set(named) - known
+    pairs = re.findall(
+        r"^(LASTMILE_[A-Z_]+)=(.*)$", (DEPLOY / "lastmile.env.example").read_text(), re.M
+    )
+    assert pairs
+    assert {name for name, _ in pairs} <= known, {name for name, _ in pairs} - known
+    for name, value in pairs:
+        assert not re.search(r"[\s'\"]", value), f"{name}: quotes or spaces read differently"
+        monkeypatch.setenv(name, value)
+    settings = ServerSettings()
+    assert settings.trusted_proxies == ["10.20.0.5"]
+    assert settings.key_dir == Path("/var/lib/lastmile/keys")
 
 
 def test_the_container_installs_the_servers_lock_by_hash() -> None:

@@ -4,10 +4,10 @@ import json
 import os
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
 from shared_models.domain.case_lifecycle import MediationSettings
@@ -84,11 +84,12 @@ class ServerSettings(BaseSettings):
     login_known_address_days: int = Field(
         default=30, ge=1, description="how long a successful sign-in makes its address known"
     )
-    trusted_proxies: list[str] = Field(
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For "
         "and X-Forwarded-Proto are believed, and through which alone (over HTTPS) requests "
-        "are served; empty: the socket's peer is the client (JSON list in the environment)",
+        "are served; empty: the socket's peer is the client (in the environment: "
+        "comma-separated, or a JSON list)",
     )
     tls_cert: Path | None = Field(
         default=None, description="PEM certificate (with its chain) to serve HTTPS with"
@@ -177,6 +178,18 @@ class ServerSettings(BaseSettings):
         if self.blob_store == "s3" and not self.s3_bucket:
             raise ValueError("blob_store s3 needs s3_bucket (LASTMILE_S3_BUCKET)")
         return self
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_from_text(cls, value: object) -> object:
+        """``10.0.0.5,10.0.0.6`` or ``["10.0.0.5"]``: an environment file is read
+        by systemd, a shell and ``docker --env-file`` with different quoting,
+        and a plain comma-separated list survives all three."""
+        if not isinstance(value, str):
+            return value
+        if value.strip().startswith("["):
+            return json.loads(value)
+        return [part.strip() for part in value.split(",") if part.strip()]
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -15,6 +15,7 @@ import ssl
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +25,14 @@ import pytest
 import trustme
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
 from field_app.config import AppSettings
 from field_app.core import FieldAppCore
 from field_app.errors import Offline
 from field_app.sync.status import SyncState
 from field_app.sync.transport import InsecureServerUrlError, certificate_pins
+from lastmile_cli import app as lastmile
 from sync_server.tables import DeviceToken
 from tests.factories import PASSWORD, load_district
 from tests.integration.test_session import CHEAP_KDF
@@ -144,6 +147,22 @@ def test_the_app_syncs_over_https_with_the_districts_ca_and_pin(
         and sample.labels["status"] == "200"
     )
     assert signed_in == 1  # counted by one of the two workers, reported by whichever answered
+
+
+def test_lastmile_verify_trusts_the_districts_ca_when_told(
+    https_server: District, tmp_path: Path
+) -> None:
+    with httpx.Client(base_url=https_server.url, verify=_trusting(https_server.ca_bundle)) as http:
+        body = {"username": "supervisor.baijia", "password": PASSWORD}
+        body |= {"device_id": "verify-desk-01", "device_name": "desk"}
+        token = http.post("/api/v1/auth/login", json=body).json()["token"]
+    command = ["verify", str(uuid.uuid4()), "--server", https_server.url, "--token", token]
+    unknown_ca = CliRunner().invoke(lastmile, command)
+    assert unknown_ca.exit_code == 2
+    assert "cannot reach" in unknown_ca.output
+    trusted = CliRunner().invoke(lastmile, [*command, "--ca-bundle", str(https_server.ca_bundle)])
+    assert "cannot reach" not in trusted.output
+    assert "the server answered 404" in trusted.output  # reached, over the district's TLS
 
 
 def test_a_wrong_pin_or_an_unknown_ca_reaches_nothing(
