@@ -174,7 +174,7 @@ class DeskSubjectView(WorkspaceView):
                 f"{subject.term_start.isoformat()} – {subject.term_end.isoformat()}",
             ]
         )
-        parts: list[ft.Control] = [*self.problem(), label(facts), figures]
+        parts: list[ft.Control] = [*self.problem(), heading(subject.name), label(facts), figures]
         parts += due_block(self.ctx, vm.due)
         parts += timeline_block(self.ctx, vm.lines, len(vm.lines))
         return [tid("desk-subject", ft.Column(parts, spacing=12))]

@@ -89,4 +89,5 @@ def timeline_block(
     if not lines:
         parts.append(label(t("corr.timeline.none")))
     parts += [timeline_card(ctx, line, actions, previews) for line in lines]
-    return [tid("timeline", ft.Column(parts, spacing=8))]
+    stretch = ft.CrossAxisAlignment.STRETCH
+    return [tid("timeline", ft.Column(parts, spacing=8, horizontal_alignment=stretch))]

@@ -197,6 +197,14 @@ def test_enrolment_to_release_with_the_desk_in_chinese(
     with desk(browser, server, tmp_path, "supervisor.baijia") as office:
         approve_on_desk(office, shots, "07-office-head-approves", "同意，请按时返回销假")
     with desk(browser, server, tmp_path, "supervisor.fuxing") as district:
+        navigate(district, "nav-approvals", "approval-list")
+        wait_for_id_text(district, "approval-list", SUBJECT, timeout_ms=60_000)
+        navigate(district, "approval-item", "approval-detail")
+        navigate(district, "approval-timeline", "desk-subject")
+        wait_for_id_text(district, "desk-subject", "入矫宣告", timeout_ms=60_000)
+        wait_for_id_text(district, "desk-subject", "待区社区矫正机构审批")
+        desk_shot(district, shots, "08-district-subject-timeline")
+        navigate(district, "nav-back", "approval-list")
         approve_on_desk(district, shots, "08-district-approves", "同意")
 
     # The phone hears the decision at its next sync.
