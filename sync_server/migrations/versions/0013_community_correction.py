@@ -1,7 +1,7 @@
 """community correction: enrolment particulars, subject events, the district's settings
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07 10:00:00
 
 Subjects gain what enrolment (入矫) copies from the court's decision (the
@@ -20,7 +20,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """audit entries are chained after their transaction commits
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-07 10:30:00
 
 A write no longer extends the audit chain inside its own transaction, where
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0011"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

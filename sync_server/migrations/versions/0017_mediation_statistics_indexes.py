@@ -1,7 +1,7 @@
 """indexes of the mediation statistics: cases by day opened, case documents by kind and day
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-07 10:30:00
 
 The statistics (``services/supervision/statistics.py``) read one period's
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0012"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

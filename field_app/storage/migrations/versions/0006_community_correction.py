@@ -1,7 +1,7 @@
 """community correction: enrolment particulars and subject events
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-07 10:00:00
 
 The same as the district database's revision 0013: subjects gain the
@@ -24,7 +24,7 @@ import sqlmodel
 from alembic import context, op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """the sent journal and the server's sync epoch
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-07 10:30:00
 
 A server restored from a backup has lost what devices sent after the
@@ -20,7 +20,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0004"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
