@@ -26,6 +26,7 @@ from field_app.services.drafts import list_drafts
 from field_app.services.records import record_owner, stored_fields
 from field_app.services.subjects import list_subjects, subject_of
 from field_app.viewmodels.base import Saving, saves_once
+from field_app.viewmodels.case_step_form import server_refusal
 from field_app.viewmodels.cases import CaseRow, case_row
 from field_app.viewmodels.form_drafts import form_draft
 from field_app.viewmodels.intake import INTAKE_DRAFT
@@ -57,6 +58,9 @@ class AttentionItem:
     mutation_id: UUID | None = None
     sha256: str | None = None
     """The refused photo or document, for ``upload_refused``."""
+    what_to_do: Msg | None = None
+    """A refusal of the case's lifecycle said in the user's language (the
+    server's own words stay in ``detail``)."""
 
 
 _LABEL_FIELDS = ("name", "title", "signer_name", "caption")
@@ -206,6 +210,7 @@ class HomeViewModel(Saving):
                 change.message or change.code or "",
                 _route(record_owner(store, change.table.value, change.record_id)),
                 change.mutation_id,
+                what_to_do=server_refusal(change.code, change.field),
             )
             for change in found.rejected
         ]
