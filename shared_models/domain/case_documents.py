@@ -10,8 +10,6 @@ step is the document's ``created_by`` (set by the server from the pusher),
 when it happened is ``recorded_at`` (and the form's own date).
 """
 
-from typing import Any
-
 from pydantic import model_validator
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
@@ -40,9 +38,3 @@ class CaseDocumentFields(SQLModel):
 
 class CaseDocumentRecord(RecordMeta, CaseDocumentFields):
     """A case document as pulled by devices."""
-
-
-def form_of(document: CaseDocumentFields, kind: type[Any]) -> Any:
-    """The document's form when it is of the model ``kind``, else ``None``:
-    lets a rule read a form's fields without an ``isinstance`` at each use."""
-    return document.content if isinstance(document.content, kind) else None

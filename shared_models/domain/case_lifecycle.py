@@ -88,7 +88,6 @@ ACTIVE = frozenset({_S.ACCEPTED, _S.INVESTIGATING, _S.MEDIATING})
 AFTER_AGREEMENT = frozenset({_S.AGREED, _S.JUDICIAL_CONFIRMATION, _S.FOLLOW_UP})
 ENDED = frozenset({_S.REFUSED, _S.FAILED, _S.REFERRED})
 """Resolved without agreement: only the closing report is left."""
-NOT_CLOSED = BEFORE_DECISION | ACTIVE | AFTER_AGREEMENT | ENDED
 PARTIES_EDITABLE = BEFORE_DECISION | ACTIVE
 """Parties are added and edited until the case is agreed (the agreement
 sealed or the oral one registered), ended or closed."""

@@ -28,6 +28,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.protocol.push import PushRequest
 from shared_models.protocol.version import PROTOCOL_VERSION
 from sync_server.api.routes import sync as sync_routes
@@ -163,8 +164,9 @@ def slow_for(devices: set[str], lingered: set[str]) -> Callable[..., Any]:
         request: PushRequest,
         now: datetime,
         signer: DistrictKey | None = None,
+        mediation: MediationSettings | None = None,
     ) -> Any:
-        outcome = apply_push(session, scope, device_id, request, now, signer)
+        outcome = apply_push(session, scope, device_id, request, now, signer, mediation)
         if device_id in devices:
             lingered.add(device_id)
             time.sleep(SLOW_COMMIT_S)

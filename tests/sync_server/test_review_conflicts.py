@@ -13,6 +13,7 @@ from shared_models.domain.agreements import AgreementFields
 from shared_models.integrity import agreement_hash
 from sync_server.core.audit import verify_audit
 from sync_server.tables import AuditEntry
+from tests.case_forms import to_mediation
 from tests.factories import District, case_fields, mutation, visit_fields
 
 SIG_SHA = "ab" * 32
@@ -360,6 +361,7 @@ def test_a_sealed_agreement_keeps_its_signed_text(device_for: Any, district: Dis
     first = device_for("mediator.baijia")
     second = device_for("mediator.baijia")
     case_id, _ = _case(first, district)
+    assert {r["status"] for r in first.push(to_mediation(case_id))} == {"applied"}
     agreement_id = uuid.uuid4()
     [draft] = first.push([mutation("agreements", agreement_id, {"case_id": str(case_id)})])
     base = draft["version"]
