@@ -10,6 +10,7 @@ STRINGS: dict[str, str] = {
     "draft.step": "{step}: {title}",
     "step.error.missing": "First record what this step needs ({detail}).",
     "step.error.not_allowed": "This step is not possible at this stage of the case.",
+    "step.error.archived": "The case is archived: its file is closed.",
     "step.missing.parties": "First record the parties.",
     "step.missing.rights_notice": "First every party acknowledges the rights and duties notice.",
     "step.missing.follow_up": "An agreed case is closed after a follow-up visit.",

@@ -10,6 +10,7 @@ STRINGS: dict[str, str] = {
     "draft.step": "{step}（未保存）：{title}",
     "step.error.missing": "请先完成这一步需要的前置步骤（{detail}）。",
     "step.error.not_allowed": "案件当前阶段不能进行这一步。",
+    "step.error.archived": "案件已归档，卷宗不能再修改。",
     "step.missing.parties": "请先登记当事人。",
     "step.missing.rights_notice": "请先让每位当事人签收权利义务告知书。",
     "step.missing.follow_up": "已达成协议的案件须先回访再结案。",

@@ -36,6 +36,7 @@ from shared_models.domain.attachments import AttachmentOwner
 from shared_models.domain.case_forms import CaseDocumentKind, CaseForm, OralAgreementForm
 from shared_models.domain.case_lifecycle import ProblemKind, StepProblem
 from shared_models.problems import first_problem
+from shared_models.protocol.errors import ErrorCode
 
 _FORM: TypeAdapter[CaseForm] = TypeAdapter(CaseForm)
 
@@ -75,6 +76,22 @@ def problem_message(problem: StepProblem) -> Msg:
     if problem.kind is ProblemKind.NOT_ALLOWED:
         return msg("step.error.not_allowed")
     return msg("error.check_form", detail=problem.message)
+
+
+_SERVER_CODES = {
+    ErrorCode.LIFECYCLE_STEP_NOT_ALLOWED.value: "step.error.not_allowed",
+    ErrorCode.CASE_PARTIES_FIXED.value: "form.error.parties_sealed",
+    ErrorCode.CASE_ARCHIVED.value: "step.error.archived",
+}
+
+
+def server_refusal(code: str | None, field: str | None) -> Msg | None:
+    """The server's lifecycle refusal of a pushed step, in the user's words
+    (``None`` for any other refusal: its own reason says it)."""
+    if code == ErrorCode.LIFECYCLE_STEP_MISSING.value:
+        return missing_message(field)
+    key = _SERVER_CODES.get(code or "")
+    return msg(key) if key else None
 
 
 def refusal_message(refused: SaveRejectedError) -> Msg:

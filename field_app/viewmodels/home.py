@@ -27,6 +27,7 @@ from field_app.services.records import record_owner, stored_fields
 from field_app.services.subject_list import subject_listing
 from field_app.services.subjects import subject_of
 from field_app.viewmodels.base import Saving, saves_once
+from field_app.viewmodels.case_step_form import server_refusal
 from field_app.viewmodels.cases import CaseRow, case_row
 from field_app.viewmodels.correction_drafts import correction_draft
 from field_app.viewmodels.form_drafts import form_draft
@@ -59,6 +60,9 @@ class AttentionItem:
     mutation_id: UUID | None = None
     sha256: str | None = None
     """The refused photo or document, for ``upload_refused``."""
+    what_to_do: Msg | None = None
+    """A refusal of the case's lifecycle said in the user's language (the
+    server's own words stay in ``detail``)."""
 
 
 _LABEL_FIELDS = ("name", "title", "signer_name", "caption")
@@ -213,6 +217,7 @@ class HomeViewModel(Saving):
                 change.message or change.code or "",
                 _route(record_owner(store, change.table.value, change.record_id)),
                 change.mutation_id,
+                what_to_do=server_refusal(change.code, change.field),
             )
             for change in found.rejected
         ]

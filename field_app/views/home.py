@@ -7,7 +7,7 @@ from field_app.viewmodels.home import AttentionItem, HomeViewModel
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.screen import ScreenView
 from field_app.views.subjects import subject_badges
-from field_app.views.theme import OVERDUE, UNSENT, WARNING, sz
+from field_app.views.theme import OVERDUE, TEXT, UNSENT, WARNING, sz
 from field_app.views.widgets import (
     badge,
     card,
@@ -118,6 +118,8 @@ class HomeView(ScreenView):
                 ]
             ),
         ]
+        if item.what_to_do is not None:
+            controls.append(ft.Text(self.ctx.tr(item.what_to_do), size=sz(TEXT)))
         if item.detail:
             controls.append(label(item.detail))
         controls.append(label(t(f"attention.what_to_do.{item.kind}")))

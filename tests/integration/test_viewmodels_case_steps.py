@@ -210,3 +210,26 @@ def test_a_step_form_saves_once_however_often_it_is_tapped(
     tap_twice_then_again(form, form.save, hold(step_form_module, "record_step"))
     assert form.error is None
     assert offered(core, case_id) == {"step-closing_report": True}
+
+
+def test_a_step_the_server_refuses_is_said_on_home_in_words(phones: Phones) -> None:
+    first = phones.signed_in("mediator.baijia", "first phone")
+    case_id = new_case(first, "两部手机")
+    first.sync_once()
+    second = phones.signed_in("mediator.baijia", "second phone")
+    ended = CaseStepFormViewModel(first, case_id, Kind.TERMINATION)
+    ended.choose("reason", "no_agreement")
+    ended.toggle("remedies_told", "litigation")
+    finish(ended)
+    first.sync_once()
+    # The second phone has not heard: an investigation still looks allowed there.
+    heard = CaseStepFormViewModel(second, case_id, Kind.INVESTIGATION)
+    assert heard.next()
+    heard.set("statements.0.name", "赵大爷")
+    heard.set("statements.0.statement", "听见争吵")
+    finish(heard)
+    second.sync_once()
+    [item] = [i for i in HomeViewModel(second).attention if i.kind == "rejected"]
+    assert item.what_to_do is not None
+    assert say(item.what_to_do) == "This step is not possible at this stage of the case."
+    assert "failed" in item.detail  # the server's own words stay beside it
