@@ -19,7 +19,14 @@ from shared_models.protocol.tables import TableName
 from sync_server.core.db import read_session
 from sync_server.services.sync.pull import _pg_page_statement
 from sync_server.services.sync.records import ROWS, row_to_wire
-from tests.factories import District, case_fields, mutation, party_fields, visit_fields
+from tests.factories import (
+    District,
+    case_fields,
+    mutation,
+    party_fields,
+    subject_fields,
+    visit_fields,
+)
 from tests.sync_server.agreement_data import push_signed
 from tests.sync_server.supervision_data import load_known_data
 
@@ -81,6 +88,26 @@ def test_every_table_is_pulled_as_its_stored_rows(
         ]
     )
     assert results[3]["status"] == "conflict"  # the notes edit: a conflicts row
+    officer = device_for("officer.baijia")
+    subject_id = uuid.uuid4()
+    leave = {
+        "kind": "leave_request",
+        "start": "2026-12-05",
+        "end": "2026-12-14",
+        "destination": '石家庄 "引号" \\ \u2028 \U0001f600',
+        "reason": "medical",
+        "reason_text": _AWKWARD_TEXT,
+        "guarantor": "王某某",
+    }
+    event = {"subject_id": str(subject_id), "kind": "leave_request", "occurred_on": "2026-12-01"}
+    officer_id = district.user("officer.baijia").id
+    done = officer.push(
+        [
+            mutation("subjects", subject_id, subject_fields(district.baijia.id, officer_id)),
+            mutation("subject_events", uuid.uuid4(), {**event, "content": leave}),
+        ]
+    )
+    assert [r["status"] for r in done] == ["applied", "applied"], done
     supervisor = device_for("supervisor.fuxing")
     review = supervisor.client.post(
         "/api/v1/reviews",

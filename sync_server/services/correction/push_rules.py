@@ -89,6 +89,17 @@ class CorrectionRules:
         rows = self.workspace.rows_of(TableName.SUBJECT_EVENTS, "subject_id", subject_id)
         return [event_facts(row) for row in rows if not row.deleted]
 
+    def refusal(
+        self, table: TableName, record_id: UUID, record: Any, row: Any | None
+    ) -> Refusal | None:
+        """Why a pushed record of ``table`` breaks a rule of correction (the
+        push asks of every upsert; other tables pass untouched)."""
+        if table is TableName.SUBJECT_EVENTS:
+            return self.event_refusal(record_id, record, row)
+        if table is TableName.SUBJECTS:
+            return self.subject_refusal(record, row)
+        return None
+
     def subject_refusal(self, record: SubjectFields, row: Any | None) -> Refusal | None:
         """A level is set at enrolment and changed by an approved request."""
         if row is None or self.scope.supervises:
@@ -102,7 +113,10 @@ class CorrectionRules:
             )
         return None
 
-    def delete_refusal(self, row: Any) -> Refusal | None:
+    def delete_refusal(self, table: TableName, row: Any) -> Refusal | None:
+        """A decision is never deleted, nor a request that has one."""
+        if table is not TableName.SUBJECT_EVENTS:
+            return None
         if row.kind == EventKind.DECISION:
             return (ErrorCode.APPROVAL_REQUIRED, "a decision is never deleted", "record_id")
         if decisions_by_request(self.events_of(row.subject_id)).get(row.id):

@@ -51,7 +51,7 @@ from sync_server.services.sync.mutation_fields import (
     validate,
 )
 from sync_server.services.sync.placement import check_placement
-from sync_server.services.sync.records import WRITABLE_FIELDS, row_to_wire
+from sync_server.services.sync.records import writable_values as _writable_values
 from sync_server.services.sync.rescope import Scope, owner_scope
 from sync_server.services.sync.workspace import Workspace, id_in
 from sync_server.tables import AppliedMutation, ConflictRow
@@ -286,7 +286,7 @@ class _Applier:
                 raise MutationRejectedError(ErrorCode.VALIDATION_FAILED, problem[1], problem[0])
         if table is TableName.AGREEMENTS:
             self._check_seal(validated)
-        refusal = self._correction_refusal(table, mutation.record_id, validated, row)
+        refusal = self.correction.refusal(table, mutation.record_id, validated, row)
         if refusal is not None:
             raise MutationRejectedError(*refusal)
         move = None
@@ -331,10 +331,9 @@ class _Applier:
             )
         if mutation.table in LIFECYCLE_TABLES:
             self.lifecycle.check_delete(mutation.table, row)
-        if mutation.table is TableName.SUBJECT_EVENTS:
-            refusal = self.correction.delete_refusal(row)
-            if refusal is not None:
-                raise MutationRejectedError(*refusal)
+        refusal = self.correction.delete_refusal(mutation.table, row)
+        if refusal is not None:
+            raise MutationRejectedError(*refusal)
         known = _known_to_device(row.field_versions, own)
         outcome = merge_delete(_writable_values(mutation.table, row), known, mutation.base_version)
         version = self.versions.next()
@@ -349,16 +348,6 @@ class _Applier:
             version=version,
             conflict_id=conflict_id,
         )
-
-    def _correction_refusal(
-        self, table: TableName, record_id: UUID, validated: Any, row: Any
-    ) -> tuple[ErrorCode, str, str] | None:
-        """The rules of community correction (``services/correction/push_rules.py``)."""
-        if table is TableName.SUBJECT_EVENTS:
-            return self.correction.event_refusal(record_id, validated, row)
-        if table is TableName.SUBJECTS:
-            return self.correction.subject_refusal(validated, row)
-        return None
 
     def _resolve_references(self, table: TableName, validated: SQLModel) -> Scope:
         """Check every referenced record exists (and is visible); return the
@@ -445,11 +434,6 @@ class _Applier:
                 )
             )
         return first
-
-
-def _writable_values(table: TableName, row: Any) -> dict[str, JsonValue]:
-    wire = row_to_wire(table, row)
-    return {name: wire[name] for name in WRITABLE_FIELDS[table]}
 
 
 def _known_to_device(field_versions: dict[str, int], own: Mapping[str, int]) -> dict[str, int]:

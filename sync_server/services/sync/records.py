@@ -110,3 +110,10 @@ def wire_record(table: TableName, values: tuple[Any, ...] | list[Any]) -> dict[s
 
 def row_to_wire(table: TableName, row: SQLModel) -> dict[str, JsonValue]:
     return wire_record(table, [getattr(row, name) for name in WIRE_FIELDS[table]])
+
+
+def writable_values(table: TableName, row: SQLModel) -> dict[str, JsonValue]:
+    """What a device may write of a stored row, as the wire carries it: the
+    current values a push's fields are merged with."""
+    wire = row_to_wire(table, row)
+    return {name: wire[name] for name in WRITABLE_FIELDS[table]}
