@@ -227,7 +227,9 @@ def test_forwarded_for_is_believed_only_from_a_configured_proxy(
     forwarded: str,
     counted_as: str,
 ) -> None:
-    configured = settings.model_copy(update={"trusted_proxies": proxies})
+    # Which address the throttle counts, apart from the HTTPS guard that
+    # refuses plain HTTP past a proxy (tests/attack/test_operations_routes.py).
+    configured = settings.model_copy(update={"trusted_proxies": proxies, "insecure_http": True})
     with TestClient(create_app(configured, engine), client=(peer, 50000)) as client:
         headers = {"X-Forwarded-For": forwarded} if forwarded else {}
         response = client.post(
