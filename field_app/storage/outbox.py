@@ -93,6 +93,31 @@ class Outbox:
                 .values(state="sent", attempts=OutboxEntry.attempts + 1)
             )
 
+    def take_for_push(self) -> tuple[list[OutboxItem], int | None]:
+        """Before a push leaves: the entries that may go out now are marked
+        ``sent`` (from now on re-sent unchanged), and every ``sent`` entry in
+        front of the first that must wait is returned, oldest first, with
+        the ``seq`` of that first waiting entry (``None``: nothing waits).
+
+        A change of a record made after its creation, before the device knew
+        any version of it, waits until the creation is acknowledged, and so
+        does everything queued after it (the server gets changes in the
+        order they were made). Sent along with the unanswered creation (frozen
+        once sent) it would name no base version, and the server would take
+        its fields for edits made by someone who never saw the record: a
+        conflict of the device with itself. Once the creation is
+        acknowledged (``_acknowledge``, also a repeated creation answered
+        ``duplicate``) it names the version the creation got."""
+        items = self.items(("pending", "sent"))
+        waiting = _first_waiting(items)
+        self.mark_sent(
+            [i for i in items if i.state == "pending" and (waiting is None or i.seq < waiting)]
+        )
+        # Read again after marking: an edit that folded into a pending entry
+        # just before it was marked goes out with it.
+        sent = self.items(("sent",))
+        return [i for i in sent if waiting is None or i.seq < waiting], waiting
+
     def apply_results(self, results: Sequence[MutationResult]) -> None:
         """Record the server's answers: acknowledged entries leave the outbox
         for the sent journal, rejected ones stay with the reason."""
@@ -271,6 +296,22 @@ class Outbox:
             ),
             error_field=entry.error_field,
         )
+
+
+def _first_waiting(items: Sequence[OutboxItem]) -> int | None:
+    """The ``seq`` of the first pending entry with no base version of a
+    record whose creation (an upsert with none either) is in front of it,
+    unacknowledged. An entry with a base version goes along: the server
+    counts the fields its earlier mutations in the push wrote as seen
+    (docs/protocol.md, "Push"), and its base is the device's to keep."""
+    creating: set[tuple[TableName, UUID]] = set()
+    for item in items:
+        key = (item.table, item.record_id)
+        if item.state == "pending" and item.base_version is None and key in creating:
+            return item.seq
+        if item.op == "upsert" and item.base_version is None:
+            creating.add(key)
+    return None
 
 
 def _server_never_had(entry: OutboxEntry, result: MutationResult) -> bool:

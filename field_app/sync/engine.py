@@ -8,8 +8,9 @@ One round (``sync_once``):
    costs a repeat that the server recognises (same ``mutation_id``), never a
    second row. A batch over the server's limits is split in half until it
    fits; a single change too large to send is kept as rejected with the
-   reason, so it never blocks the rest (invariant 8). While one batch is on
-   its way, the next is encoded and compressed.
+   reason, so it never blocks the rest (invariant 8). A record's edits made
+   before its creation was answered follow in a next push (``take_for_push``).
+   While one batch is on its way, the next is encoded and compressed.
 2. Upload blobs, resumably: ask the server how much it holds and continue
    from there, so a dropped connection costs at most one chunk.
 3. Pull pages until none is left; each page and its cursor land in one local
@@ -255,14 +256,16 @@ class SyncEngine:
     # -- push ---------------------------------------------------------------------
 
     def _push(self, result: SyncResult, device_id: str) -> None:
-        items = self.store.outbox.items(("pending", "sent"))
-        pending = [item for item in items if item.state == "pending"]
-        if pending:
-            self.store.outbox.mark_sent(pending)
-            # Read again after marking: an edit that folded into a pending
-            # entry just before it was marked goes out with it, and from now
-            # on these entries are frozen.
-            items = self.store.outbox.items(("sent",))
+        """Push what may go out, then what waited for those answers, until none waits anew."""
+        waited: int | None = None
+        while True:
+            items, waiting = self.store.outbox.take_for_push()
+            self._push_items(items, result, device_id)
+            if waiting is None or waiting == waited:
+                return
+            waited = waiting
+
+    def _push_items(self, items: list[OutboxItem], result: SyncResult, device_id: str) -> None:
         total = len(items)
         done = 0
         self._progress(SyncPhase.PUSH, 0, total)

@@ -3,18 +3,15 @@ edits must reach the server (found with the mediation lifecycle's browser
 test, where a written agreement drafted, signed and sealed offline arrived
 as a draft).
 
-What happens: the first push attempt marks the creation "sent" and
-freezes it; the signatures and the seal queue as later entries of the
-same record with no base version; the next push carries all of them, and
-the server applies the creation, then takes each later entry for an edit
-made without knowing it — a conflict, which it resolves by keeping its
-own value. The sealed agreement stays a draft on the server while the
-case moves on as agreed. Sending a record's later entries only after its
-earlier one is acknowledged (the outbox already rebases them then) would
-fix it; the sync engine is not this work's, so the test is kept as the
-record of the bug, strict, to pass the day it is fixed."""
-
-import pytest
+What happened: the first push attempt marked the creation "sent" and
+froze it; the signatures and the seal queued as later entries of the same
+record with no base version; the next push carried all of them, and the
+server applied the creation, then took each later entry for an edit made
+without knowing the record — a conflict, the sealed agreement's fields in
+conflict records. Now a record's later entries wait until its creation is
+acknowledged, and go out based on the version it got
+(``Outbox.take_for_push``; more cases in
+test_sync_engine_offline_creation.py)."""
 
 from field_app.services.attention import attention
 from field_app.viewmodels.agreement_form import AgreementFormViewModel
@@ -28,7 +25,6 @@ from tests.integration.viewmodel_fixtures import (
 )
 
 
-@pytest.mark.xfail(strict=True, reason="later edits of an unacknowledged creation conflict")
 def test_an_agreement_sealed_offline_after_a_failed_push_arrives_sealed(phones: Phones) -> None:
     core = phones.signed_in("mediator.baijia")
     case_id = new_case(core, "离线封存")
