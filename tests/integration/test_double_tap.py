@@ -39,10 +39,11 @@ from field_app.viewmodels.supervision_devices import DevicesViewModel
 from field_app.viewmodels.supervision_review import ReviewQueueViewModel
 from field_app.viewmodels.visits import CheckinViewModel, VisitFormViewModel
 from tests.factories import PASSWORD
+from tests.field_app.lifecycle_steps import to_mediation
 from tests.field_app.services_fixtures import camera_jpeg
 from tests.integration.test_agreements_viewmodels import fill, sign
 from tests.integration.test_viewmodels_access import _one_time_password
-from tests.integration.test_viewmodels_cases import new_case
+from tests.integration.test_viewmodels_cases import mediation_failed, new_case
 from tests.integration.test_viewmodels_correction import refused_party
 from tests.integration.test_viewmodels_visits import add_subjects
 from tests.integration.viewmodel_fixtures import (
@@ -142,7 +143,9 @@ def test_saving_a_checkin(phones: Phones, hold: Callable[[Any, str], Held]) -> N
 
 def test_closing_a_case(phones: Phones, hold: Callable[[Any, str], Held]) -> None:
     core = phones.signed_in("mediator.baijia")
-    page = CaseDetailViewModel(core, new_case(core, "噪音扰民"))
+    case_id = new_case(core, "噪音扰民")
+    mediation_failed(core, case_id)  # a case closes once its mediation has an end
+    page = CaseDetailViewModel(core, case_id)
     tap_twice_then_again(page, page.close, hold(cases_module, "close_case"))
     assert page.error is None
 
@@ -191,7 +194,9 @@ def test_giving_a_fingerprint(phones: Phones, hold: Callable[[Any, str], Held]) 
 
 def test_sealing_an_agreement(phones: Phones, hold: Callable[[Any, str], Held]) -> None:
     core = phones.signed_in("mediator.baijia")
-    agreement_id = _read_back(core, new_case(core, "煤棚损坏纠纷"))
+    case_id = new_case(core, "煤棚损坏纠纷")
+    to_mediation(core.data.store, case_id)  # a written agreement is signed in mediation
+    agreement_id = _read_back(core, case_id)
     for index in range(3):
         sign(core, agreement_id, index)
     page = AgreementViewModel(core, agreement_id)
