@@ -92,6 +92,7 @@ def load(engine: Engine, size: int) -> tuple[dict[str, str], dict[str, int]]:
             (TableName.PARTIES, demo.parties),
             (TableName.SUBJECTS, demo.subjects),
             (TableName.VISITS, demo.visits),
+            (TableName.CASE_DOCUMENTS, demo.case_documents),
         ):
             counts[table.value] = load_records(session, table, records)
         agreed = {CaseStatus.AGREED, CaseStatus.FOLLOW_UP}

@@ -17,7 +17,13 @@ from sqlmodel import Session, SQLModel, col
 
 from field_app.errors import SaveRejectedError
 from field_app.storage.store import LocalStore
-from field_app.storage.tables import LOCAL_TABLES, LocalOrgUnit, LocalParty, LocalVisit
+from field_app.storage.tables import (
+    LOCAL_TABLES,
+    LocalCaseDocument,
+    LocalOrgUnit,
+    LocalParty,
+    LocalVisit,
+)
 from shared_models.domain import org
 from shared_models.problems import first_problem
 from shared_models.protocol.tables import TABLES, TableName
@@ -58,14 +64,18 @@ def stored_fields(
 
 
 def record_owner(store: LocalStore, table: str, record_id: UUID) -> tuple[TableName, UUID] | None:
-    """Where a record is shown: a case, subject or agreement itself; a party
-    or visit its case (or a visit its subject); ``None`` for anything else."""
+    """Where a record is shown: a case, subject or agreement itself; a party,
+    a case document or a visit its case (or a visit its subject); ``None``
+    for anything else."""
     if table in (TableName.CASES, TableName.SUBJECTS, TableName.AGREEMENTS):
         return TableName(table), record_id
     with store.transaction() as session:
         if table == TableName.PARTIES:
             party = session.get(LocalParty, record_id)
             return (TableName.CASES, party.case_id) if party else None
+        if table == TableName.CASE_DOCUMENTS:
+            document = session.get(LocalCaseDocument, record_id)
+            return (TableName.CASES, document.case_id) if document else None
         if table == TableName.VISITS:
             visit = session.get(LocalVisit, record_id)
             if visit is not None and visit.case_id is not None:

@@ -31,6 +31,7 @@ from sync_server.core.config import ServerSettings
 from sync_server.main import create_app
 from sync_server.tables import AuditEntry
 from tests.attack.tally import Attack
+from tests.case_forms import to_mediation
 from tests.factories import District, case_fields, mutation, subject_fields
 from tests.sync_server.agreement_data import SIGNED_AT, draft_fields, push_signed
 from tests.sync_server.conftest import Device
@@ -429,6 +430,7 @@ def _forge_agreement(device: Device, district: District, refs: list[SignatureRef
     draft = draft_fields(case_id)
     mutations = [
         mutation("cases", case_id, case_fields(district.xiyuan_committee.id)),
+        *to_mediation(case_id),  # where a written agreement is sealed
         mutation("agreements", agreement_id, draft),
     ]
     signatures = []
@@ -445,7 +447,11 @@ def _forge_agreement(device: Device, district: District, refs: list[SignatureRef
     seal = sealed.model_dump(mode="json", include={"signatures", "status", "signed_at"})
     seal["content_hash"] = sealed.content_hash
     [signed] = device.push(
-        [mutation("agreements", agreement_id, seal, base_version=results[1]["version"])]
+        [
+            mutation(
+                "agreements", agreement_id, seal, base_version=results[-len(refs) - 1]["version"]
+            )
+        ]
     )
     assert signed["status"] == "applied", signed
     return agreement_id
