@@ -163,5 +163,5 @@ class WeakLink:
                 await sink.drain()
             if sink.can_write_eof():
                 sink.write_eof()
-        except (ConnectionError, RuntimeError):
-            pass
+        except (OSError, RuntimeError):
+            pass  # the other side hung up first (ENOTCONN at the end of a cut)
