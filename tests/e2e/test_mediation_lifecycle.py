@@ -2,18 +2,13 @@
 Chinese: taken in, then — the district's server down — the application
 signed on the screen, the acceptance registered (a provisional number),
 each party's rights notice acknowledged and signed, an investigation with
-an evidence photo and a mediation session; back online the case gets its
-final number, then the written agreement is drafted, signed and sealed,
+an evidence photo, a mediation session and the written agreement drafted,
+signed and sealed; back online the case gets its final number, then
 judicial confirmation applied for (its 30-day window shown) and ruled on
 (a photo of the ruling), the follow-up marks the obligation performed,
 and the closing report and the archive end it. The failed-mediation
 variant ends offline with the remedies the parties were told of. Each
-step is offered only when the lifecycle allows it.
-
-(The agreement is signed online: an agreement created offline and then
-edited after a failed push attempt loses its later edits to a conflict
-with its own creation on the server — a sync bug reported with this
-work, tests/integration/test_offline_edits_after_failed_push.py.)"""
+step is offered only when the lifecycle allows it."""
 
 import re
 import uuid
@@ -175,14 +170,6 @@ def test_a_case_from_application_to_archive_offline_in_the_middle(
     wait_for_id_text(page, "case-steps-done", "未上传")
     shots.take("08-case-offline-steps")
 
-    come_back(page, server)
-    page.wait_for_function(
-        """() => Array.from(document.querySelectorAll('[flt-semantics-identifier="case-number"] *'))
-            .some(n => /人调字第\\d+号/.test(n.textContent || ''))""",
-        timeout=60_000,
-    )
-    shots.take("09-case-numbered")
-
     navigate(page, "agreement-new", "agreement-facts")
     type_into(page, "agreement-facts", f"李建军砌墙越界 {marker}")
     type_into(page, "obligation-0-obligor", "李建军")
@@ -199,6 +186,14 @@ def test_a_case_from_application_to_archive_offline_in_the_middle(
     page.get_by_role("button", name="签署完成（封存）").last.click()
     wait_for_text(page, "已封存：本协议不能再修改。")
     navigate(page, "nav-back", "case-detail")
+
+    come_back(page, server)
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll('[flt-semantics-identifier="case-number"] *'))
+            .some(n => /人调字第\\d+号/.test(n.textContent || ''))""",
+        timeout=60_000,
+    )
+    shots.take("09-case-numbered")
 
     navigate(page, "step-judicial_application", "form-save")
     wait_for_text(page, "协议生效后 30 日内")
