@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import httpx
 import psycopg
@@ -201,28 +202,32 @@ class ByteCounter:
         return self.up, self.down
 
 
-class CountingProxy:
-    """A loopback TCP proxy on its own event loop thread."""
+class LoopbackProxy:
+    """A TCP proxy on 127.0.0.1 to ``target_port``, on its own event loop
+    thread; ``port`` is where to connect. A subclass says what it does with a
+    connection (``_accept``)."""
+
+    name = "loopback-proxy"
+    start_s = 10.0
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
-        self.counter = ByteCounter()
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="byte-proxy", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._server: asyncio.Server | None = None
 
-    def __enter__(self) -> "CountingProxy":
+    def __enter__(self) -> Self:
         self._thread.start()
-        if not self._ready.wait(timeout=10):
-            raise RuntimeError("the byte-counting proxy did not start")
+        if not self._ready.wait(timeout=self.start_s):
+            raise RuntimeError(f"the {self.name} did not start")
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=self.start_s)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=self.start_s)
 
     async def _shutdown(self) -> None:
         if self._server is not None:
@@ -241,6 +246,19 @@ class CountingProxy:
         self._ready.set()
         self._loop.run_forever()
         self._loop.close()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+
+class CountingProxy(LoopbackProxy):
+    """A loopback proxy that counts the bytes it carries each way."""
+
+    name = "byte-counting proxy"
+
+    def __init__(self, target_port: int) -> None:
+        super().__init__(target_port)
+        self.counter = ByteCounter()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)

@@ -18,9 +18,10 @@ on its own event loop thread, and every wait in it is bounded.
 
 import asyncio
 import random
-import threading
 from dataclasses import dataclass
 from typing import Any
+
+from bench.harness import LoopbackProxy
 
 
 @dataclass(frozen=True)
@@ -51,52 +52,21 @@ def _consume(future: "asyncio.Future[Any]") -> None:
         future.exception()
 
 
-class WeakLink:
+class WeakLink(LoopbackProxy):
     """The proxy to ``127.0.0.1:target_port``; ``port`` is where to connect."""
 
+    name = "weak-link proxy"
+    start_s = _START_S
+
     def __init__(self, target_port: int, shape: LinkShape | None = None) -> None:
-        self.target_port = target_port
+        super().__init__(target_port)
         self.shape = shape or LinkShape()
         self.stats = LinkStats()
-        self.port = 0
         self._rng = random.Random(self.shape.seed)
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="weak-link", daemon=True)
-        self._server: asyncio.Server | None = None
-
-    def __enter__(self) -> "WeakLink":
-        self._thread.start()
-        if not self._ready.wait(timeout=_START_S):
-            raise RuntimeError("the weak-link proxy did not start")
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=_START_S)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=_START_S)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    async def _shutdown(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-        for task in others:
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._server = self._loop.run_until_complete(
-            asyncio.start_server(self._accept, "127.0.0.1", 0)
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
-        self._ready.set()
-        self._loop.run_forever()
-        self._loop.close()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.stats.connections += 1
