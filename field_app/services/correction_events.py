@@ -28,8 +28,8 @@ from field_app.services.subjects import subject_of
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from shared_models.correction.approvals import ApprovalStatus
-from shared_models.correction.history import live_leaves, request_states
-from shared_models.correction.leave import LeaveSpan, leave_refusal
+from shared_models.correction.history import leave_days_left, leave_request_refusal, request_states
+from shared_models.correction.leave import LeaveRefusal
 from shared_models.correction.residence import residence_notice_problem
 from shared_models.correction.settings import CorrectionSettings
 from shared_models.domain import AttachmentRecord
@@ -134,19 +134,28 @@ def _check(
                     ErrorCode.APPROVAL_REQUIRED, "request_id", "this leave is not approved (yet)"
                 )
     if isinstance(content, LeaveRequest):
-        others = [LeaveSpan(leave.start, leave.end) for _, leave in live_leaves(events, settings)]
-        refusal = leave_refusal(LeaveSpan(content.start, content.end), others, settings)
+        refusal = leave_request_refusal(events, content, settings)
         if refusal is not None:
-            code = (
-                ErrorCode.LEAVE_OVERLAPS
-                if refusal.problem.value == "overlaps"
-                else ErrorCode.LEAVE_LIMIT_EXCEEDED
-            )
-            raise CorrectionRefusedError(code, f"content.{refusal.field}", refusal.message)
+            field = f"content.{refusal.field}"
+            raise CorrectionRefusedError(refusal.problem.code, field, refusal.message)
     if isinstance(content, ResidenceChange):
         too_soon = residence_notice_problem(occurred_on, content.move_on)
         if too_soon is not None:
             raise SaveRejectedError("content.move_on", too_soon)
+
+
+def leave_check(
+    store: LocalStore, subject_id: UUID, request: LeaveRequest, settings: CorrectionSettings
+) -> LeaveRefusal | None:
+    """Why ``request`` may not be filed for the subject (the district's
+    limits, another leave it overlaps): asked before the subject signs."""
+    events = event_facts(subject_event_records(store, subject_id))
+    return leave_request_refusal(events, request, settings)
+
+
+def leave_left(store: LocalStore, subject_id: UUID, settings: CorrectionSettings, year: int) -> int:
+    """Days of leave the subject may still ask for in ``year``."""
+    return leave_days_left(event_facts(subject_event_records(store, subject_id)), settings, year)
 
 
 def record_entry_announcement(

@@ -10,16 +10,16 @@ from field_app.core import FieldAppCore
 from field_app.i18n import Msg, msg
 from field_app.services.correction_events import (
     file_leave_request,
+    leave_check,
+    leave_left,
     record_departure,
     record_entry_announcement,
     record_event,
     record_release,
     record_return,
 )
-from field_app.services.correction_reading import event_facts, subject_event_records
 from field_app.services.correction_settings import district_settings
-from shared_models.correction.history import live_leaves
-from shared_models.correction.leave import LeaveRefusal, LeaveSpan, deciding_levels, leave_refusal
+from shared_models.correction.leave import LeaveRefusal, LeaveSpan, deciding_levels
 from shared_models.domain.event_content import (
     EntryAnnouncement,
     EventContent,
@@ -30,19 +30,12 @@ from shared_models.domain.event_content import (
 )
 
 
-def _others(core: FieldAppCore, subject_id: UUID) -> list[LeaveSpan]:
-    events = event_facts(subject_event_records(core.store, subject_id))
-    settings = district_settings(core.store)
-    return [LeaveSpan(leave.start, leave.end) for _, leave in live_leaves(events, settings)]
-
-
 def leave_problem(
     core: FieldAppCore, subject_id: UUID, request: LeaveRequest
 ) -> LeaveRefusal | None:
     """Why this leave may not be filed (the district's limits, another leave
     it overlaps), before the subject is asked to sign it."""
-    span = LeaveSpan(request.start, request.end)
-    return leave_refusal(span, _others(core, subject_id), district_settings(core.store))
+    return leave_check(core.store, subject_id, request, district_settings(core.store))
 
 
 def leave_outlook(core: FieldAppCore, subject_id: UUID, start: str, end: str) -> Msg | None:
@@ -54,12 +47,11 @@ def leave_outlook(core: FieldAppCore, subject_id: UUID, start: str, end: str) ->
     except ValueError:
         span = None
     year = (span.start if span else core.now().date()).year
-    taken = sum(other.days_in_year(year) for other in _others(core, subject_id))
     limits = msg(
         "corr.event.leave_limits",
         trip=settings.leave_trip_max_days,
         year=settings.leave_year_max_days,
-        left=max(0, settings.leave_year_max_days - taken),
+        left=leave_left(core.store, subject_id, settings, year),
     )
     if span is None or span.end < span.start:
         return limits

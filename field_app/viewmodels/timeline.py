@@ -34,7 +34,6 @@ from shared_models.domain.event_content import (
     LeaveRequest,
     LeaveReturn,
     LevelChange,
-    Measure,
     PlanReview,
     ReleaseAnnouncement,
     ResidenceChange,
@@ -270,17 +269,3 @@ def due_lines(items: Iterable[DueItem], today: date) -> list[DueLine]:
         for item in items
     ]
 
-
-def warnings_given(
-    events: Iterable[SubjectEventRecord], states: Mapping[UUID, ApprovalState]
-) -> int:
-    """Warnings recorded and not refused (a third warning is grounds to
-    propose revocation: the desk watches this number)."""
-    return sum(
-        1
-        for event in events
-        if isinstance(event.content, RewardSanction)
-        and event.content.measure is Measure.WARNING
-        and (state := states.get(event.id)) is not None
-        and state.status is not ApprovalStatus.REFUSED
-    )

@@ -1,5 +1,6 @@
-"""A subject's events read together: where each request stands, the due
-list's ``History``, the warnings given, the hours done per month. The
+"""A subject's events read together: where each request stands, whether a
+new leave request fits beside the others, the due list's ``History``, the
+warnings given, the hours done per month. The
 phone (from its local tables) and the desk (from the district database)
 both read a subject through these, so they agree on every list.
 """
@@ -16,6 +17,7 @@ from shared_models.correction.approvals import (
     required_levels,
 )
 from shared_models.correction.due import History, LeaveOut
+from shared_models.correction.leave import LeaveRefusal, LeaveSpan, leave_refusal
 from shared_models.correction.settings import CorrectionSettings
 from shared_models.domain.event_content import (
     Decision,
@@ -91,6 +93,33 @@ def live_leaves(
         if states[event.id].status is not ApprovalStatus.REFUSED:
             found.append((event, event.content))
     return found
+
+
+def leave_spans(
+    events: Sequence[EventFacts], settings: CorrectionSettings, leaving_out: UUID | None = None
+) -> list[LeaveSpan]:
+    """The days of the subject's leave that the limits count (``live_leaves``)."""
+    return [LeaveSpan(leave.start, leave.end) for _, leave in live_leaves(events, settings, leaving_out)]
+
+
+def leave_request_refusal(
+    events: Sequence[EventFacts],
+    request: LeaveRequest,
+    settings: CorrectionSettings,
+    leaving_out: UUID | None = None,
+) -> LeaveRefusal | None:
+    """Why the subject (with these ``events``) may not file ``request``: the
+    one leave check, made by the phone before the subject signs and by the
+    server on the push. ``leaving_out``: the request's own id when it is a
+    stored one being changed, so it is not counted against itself."""
+    others = leave_spans(events, settings, leaving_out)
+    return leave_refusal(LeaveSpan(request.start, request.end), others, settings)
+
+
+def leave_days_left(events: Sequence[EventFacts], settings: CorrectionSettings, year: int) -> int:
+    """Days of leave the subject may still ask for in ``year``."""
+    taken = sum(span.days_in_year(year) for span in leave_spans(events, settings))
+    return max(0, settings.leave_year_max_days - taken)
 
 
 def warning_count(events: Sequence[EventFacts], settings: CorrectionSettings) -> int:

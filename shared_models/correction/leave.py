@@ -1,5 +1,7 @@
 """Leave (请假外出): the limits, checked on the phone before a request is
-filed and by the server when it arrives, and who decides by length.
+filed and by the server when it arrives, and who decides by length. Both
+sides check a request through ``history.leave_request_refusal``, which
+finds the subject's requests that count and asks ``leave_refusal`` here.
 
 A trip's days count both ends (the 5th to the 14th is 10 days). A year is
 a calendar year of the district: a trip over New Year counts its days in
@@ -15,6 +17,7 @@ from enum import StrEnum
 
 from shared_models.correction.settings import CorrectionSettings
 from shared_models.domain.event_content import ApprovalLevel
+from shared_models.protocol.errors import ErrorCode
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,13 @@ class LeaveProblem(StrEnum):
     TRIP_TOO_LONG = "trip_too_long"
     YEAR_LIMIT = "year_limit"
     OVERLAPS = "overlaps"
+
+    @property
+    def code(self) -> ErrorCode:
+        """The push's error code for this problem (the phone says the same)."""
+        if self is LeaveProblem.OVERLAPS:
+            return ErrorCode.LEAVE_OVERLAPS
+        return ErrorCode.LEAVE_LIMIT_EXCEEDED
 
 
 @dataclass(frozen=True)

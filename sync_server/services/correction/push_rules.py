@@ -13,10 +13,9 @@ from shared_models.correction.approvals import ApprovalStatus
 from shared_models.correction.history import (
     EventFacts,
     decisions_by_request,
-    live_leaves,
+    leave_request_refusal,
     request_states,
 )
-from shared_models.correction.leave import LeaveProblem, LeaveSpan, leave_refusal
 from shared_models.correction.residence import residence_notice_problem
 from shared_models.correction.settings import CorrectionSettings
 from shared_models.domain.event_content import (
@@ -37,13 +36,6 @@ from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.correction.settings import district_settings
 from sync_server.services.sync.placement import Refusal
 from sync_server.services.sync.workspace import Workspace
-
-_LEAVE_CODES = {
-    LeaveProblem.TRIP_TOO_LONG: ErrorCode.LEAVE_LIMIT_EXCEEDED,
-    LeaveProblem.YEAR_LIMIT: ErrorCode.LEAVE_LIMIT_EXCEEDED,
-    LeaveProblem.OVERLAPS: ErrorCode.LEAVE_OVERLAPS,
-}
-
 
 def event_facts(row: Any) -> EventFacts:
     """The rules' view of a stored event row (or one created in this push)."""
@@ -206,14 +198,9 @@ class CorrectionRules:
     ) -> Refusal | None:
         content = record.content
         if isinstance(content, LeaveRequest):
-            others = [
-                LeaveSpan(leave.start, leave.end)
-                for _, leave in live_leaves(events, self.settings, leaving_out=record_id)
-            ]
-            refusal = leave_refusal(LeaveSpan(content.start, content.end), others, self.settings)
+            refusal = leave_request_refusal(events, content, self.settings, leaving_out=record_id)
             if refusal is not None:
-                field = f"content.{refusal.field}"
-                return (_LEAVE_CODES[refusal.problem], refusal.message, field)
+                return (refusal.problem.code, refusal.message, f"content.{refusal.field}")
         if (
             isinstance(content, LevelChange)
             and row is None
