@@ -34,6 +34,8 @@ def test_the_systemd_units_verify_without_a_warning(tmp_path: Path) -> None:
         "lastmile-server@.service",
         "lastmile-collect-blobs.service",
         "lastmile-collect-blobs.timer",
+        "lastmile-archive-released.service",
+        "lastmile-archive-released.timer",
     }
     for unit in units:
         text = unit.read_text("utf-8")

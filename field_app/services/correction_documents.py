@@ -1,7 +1,8 @@
 """The printed records of community correction, made on the phone offline:
 the entry or release announcement record (with the subject's signature as
 drawn) and the release certificate, from the records the phone holds
-(``shared_documents``: the same layout the district prints).
+(``shared_documents.correction_records`` fills them as the district's
+desk does, so both print the same pages).
 """
 
 from dataclasses import dataclass
@@ -15,21 +16,21 @@ from field_app.services.records import as_record
 from field_app.services.subjects import subject_of
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
-from shared_documents.announcement_pdf import (
-    AnnouncementKind,
-    AnnouncementRecord,
-    items_read,
-    render_announcement_pdf,
+from shared_documents.announcement_pdf import render_announcement_pdf
+from shared_documents.correction_records import (
+    NotPrintedError,
+    Supervisors,
+    announcement_file_name,
+    announcement_of,
+    announcement_record,
+    certificate_file_name,
+    release_certificate,
 )
 from shared_documents.record_layout import SignedImage
-from shared_documents.release_certificate_pdf import (
-    ReleaseCertificate,
-    render_release_certificate_pdf,
-)
+from shared_documents.release_certificate_pdf import render_release_certificate_pdf
 from shared_models.district_time import DEFAULT_ZONE
 from shared_models.domain import SubjectRecord
 from shared_models.domain.attachments import AttachmentKind
-from shared_models.domain.event_content import EntryAnnouncement, ReleaseAnnouncement
 from shared_models.domain.org import OrgUnitKind
 from shared_models.domain.subject_events import SubjectEventRecord
 from shared_models.protocol.tables import TableName
@@ -48,21 +49,23 @@ def _announcement(store: LocalStore, event_id: UUID) -> tuple[SubjectEventRecord
     if record is None:
         raise SaveRejectedError(None, "there is no such record on this phone")
     event = as_record(SubjectEventRecord, record)
-    if not isinstance(event.content, EntryAnnouncement | ReleaseAnnouncement):
-        raise SaveRejectedError("kind", "only an announcement has a printed record")
+    try:
+        announcement_of(event)
+    except NotPrintedError as refused:
+        raise SaveRejectedError(refused.field, str(refused)) from None
     subject = subject_of(store, event.subject_id)
     if subject is None:
         raise SaveRejectedError("subject_id", "there is no such subject on this phone")
     return event, subject
 
 
-def _names(store: LocalStore, subject: SubjectRecord) -> tuple[str, str, str]:
+def _names(store: LocalStore, subject: SubjectRecord) -> Supervisors:
     """The office, the supervising officer and the district's name."""
     units = org_units(store)
     office = next((u.name for u in units if u.id == subject.org_unit_id), "")
     district = next((u.name for u in units if u.kind is OrgUnitKind.DISTRICT), office)
     officer = next((p.display_name for p in people(store) if p.id == subject.officer_id), "")
-    return office, officer, district
+    return Supervisors(office=office, officer=officer, district=district)
 
 
 def _signature(
@@ -82,61 +85,18 @@ def announcement_pdf(
 ) -> Printed:
     """The record of an entry or release announcement, signed as drawn."""
     event, subject = _announcement(store, event_id)
-    content = event.content
-    assert isinstance(content, EntryAnnouncement | ReleaseAnnouncement)
-    office, officer, _ = _names(store, subject)
     signature, signed_at = _signature(store, blobs, event_id)
-    release = isinstance(content, ReleaseAnnouncement)
-    record = AnnouncementRecord(
-        kind=AnnouncementKind.RELEASE if release else AnnouncementKind.ENTRY,
-        record_id=event.id,
-        subject_name=subject.name,
-        gender=subject.gender,
-        id_number=subject.id_number,
-        correction_type=subject.correction_type,
-        term_start=subject.term_start,
-        term_end=subject.term_end,
-        decided_by=subject.court,
-        held_on=event.occurred_on,
-        place=content.place,
-        announcer=officer,
-        office=office,
-        present=list(content.present),
-        items_read=items_read(content.items_read, subject.correction_type),
-        signature=signature,
-        signed_at=signed_at,
-        number=content.certificate_number if isinstance(content, ReleaseAnnouncement) else "",
-    )
-    title = "解矫宣告记录" if release else "入矫宣告记录"
-    return Printed(f"{title}-{subject.name}.pdf", render_announcement_pdf(record, zone))
+    record = announcement_record(event, subject, _names(store, subject), signature, signed_at)
+    pdf = render_announcement_pdf(record, zone)
+    return Printed(announcement_file_name(event, subject.name), pdf)
 
 
 def release_certificate_pdf(store: LocalStore, event_id: UUID) -> Printed:
     """The release certificate (解除社区矫正证明书) of the release announcement ``event_id``."""
     event, subject = _announcement(store, event_id)
-    content = event.content
-    if not isinstance(content, ReleaseAnnouncement):
-        raise SaveRejectedError("kind", "the certificate is printed from the release announcement")
-    office, _, district = _names(store, subject)
-    certificate = ReleaseCertificate(
-        record_id=event.id,
-        number=content.certificate_number,
-        subject_name=subject.name,
-        gender=subject.gender,
-        birth_date=subject.birth_date,
-        id_number=subject.id_number,
-        residence=subject.address,
-        offence=subject.offence,
-        decided_by=subject.court,
-        decided_on=subject.decided_on,
-        decision_number=subject.judgment_number,
-        sentence=subject.sentence,
-        correction_type=subject.correction_type,
-        supervised_at=office,
-        term_start=subject.term_start,
-        term_end=subject.term_end,
-        issuer=district,
-        issued_on=event.occurred_on,
-    )
+    try:
+        certificate = release_certificate(event, subject, _names(store, subject))
+    except NotPrintedError as refused:
+        raise SaveRejectedError(refused.field, str(refused)) from None
     pdf = render_release_certificate_pdf(certificate)
-    return Printed(f"解除社区矫正证明书-{subject.name}.pdf", pdf)
+    return Printed(certificate_file_name(subject.name), pdf)

@@ -1,6 +1,6 @@
 """The desk's community-correction calls (``/api/v1/correction/…``): the
 requests waiting for this supervisor's decision, the decision, a
-subject's timeline, the district's settings. Online, like the rest of the
+subject's timeline and its printed records, the district's settings. Online, like the rest of the
 desk; ``SupervisionClient`` has them all."""
 
 from uuid import UUID
@@ -31,6 +31,14 @@ class CorrectionCalls(SyncClient):
     def subject_timeline(self, subject_id: UUID) -> Timeline:
         response = self._send("GET", f"/correction/subjects/{subject_id}/timeline")
         return read_answer(response, Timeline)
+
+    def announcement_pdf(self, event_id: UUID) -> bytes:
+        """The record of an entry or release announcement, printed by the server."""
+        return self._send("GET", f"/correction/events/{event_id}/record.pdf").content
+
+    def release_certificate_pdf(self, event_id: UUID) -> bytes:
+        """The release certificate of a release announcement, printed by the server."""
+        return self._send("GET", f"/correction/events/{event_id}/certificate.pdf").content
 
     def put_correction_settings(self, settings: CorrectionSettings) -> CorrectionSettings:
         """Change the district's settings (admins and district supervisors)."""

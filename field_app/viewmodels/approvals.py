@@ -6,9 +6,11 @@ refusal says why). The decision is written by the server and reaches the
 officer's phone at its next pull.
 
 A subject's timeline as the server holds it opens from here
-(``DeskTimelineViewModel``).
+(``DeskTimelineViewModel``), with the announcements' records and the
+release certificate printed by the server (the phone's pages).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -18,6 +20,7 @@ from field_app.i18n import Msg, msg
 from field_app.supervision.client import SupervisionClient
 from field_app.viewmodels.base import saves_once
 from field_app.viewmodels.supervision import Directory, WorkspaceModel, read_directory
+from shared_documents.correction_records import announcement_file_name, certificate_file_name
 from field_app.viewmodels.timeline import (
     DueLine,
     Part,
@@ -28,6 +31,7 @@ from field_app.viewmodels.timeline import (
 )
 from shared_models.correction.approvals import ApprovalState, ApprovalStatus
 from shared_models.domain.event_content import DecisionOutcome
+from shared_models.domain.subject_events import SubjectEventRecord
 from shared_models.protocol.correction import Timeline, WaitingRequest
 
 
@@ -159,6 +163,30 @@ class DeskTimelineViewModel(WorkspaceModel):
         if self.timeline is None:
             return []
         return due_lines(self.timeline.due, self.core.now().date())
+
+    def announcement(self, event_id: UUID) -> tuple[str, bytes] | None:
+        """The announcement's record as the server prints it, as ``(file name, bytes)``."""
+        event = self._event(event_id)
+        if event is None or self.timeline is None:
+            return None
+        name = announcement_file_name(event, self.timeline.subject.name)
+        return self._download(name, lambda: self.client.announcement_pdf(event_id))
+
+    def certificate(self, event_id: UUID) -> tuple[str, bytes] | None:
+        """The release certificate as the server prints it, as ``(file name, bytes)``."""
+        if self._event(event_id) is None or self.timeline is None:
+            return None
+        name = certificate_file_name(self.timeline.subject.name)
+        return self._download(name, lambda: self.client.release_certificate_pdf(event_id))
+
+    def _event(self, event_id: UUID) -> SubjectEventRecord | None:
+        events = self.timeline.events if self.timeline is not None else []
+        return next((event for event in events if event.id == event_id), None)
+
+    def _download(self, name: str, fetch: Callable[[], bytes]) -> tuple[str, bytes] | None:
+        ok, data = self._call(fetch)
+        self.notify()
+        return (name, data) if ok and data is not None else None
 
     @property
     def pending(self) -> int:

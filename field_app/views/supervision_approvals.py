@@ -1,8 +1,10 @@
 """The desk's approvals: what waits for this supervisor on the left, the
 opened request on the right (the subject, what is asked, the office's
 opinion) with the comment box and *Approve* / *Refuse*; and a subject's
-timeline as the server holds it."""
+timeline as the server holds it, where an announcement's record and the
+release certificate are printed (by the server, the phone's pages)."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +14,7 @@ from field_app.viewmodels.approvals import ApprovalsViewModel, DeskTimelineViewM
 from field_app.viewmodels.nav import Route, Screen
 from field_app.views.supervision_common import WorkspaceView, figure, panes
 from field_app.views.theme import TEXT, WARNING, sz
+from field_app.viewmodels.timeline import TimelineLine
 from field_app.views.timeline_cards import due_block, timeline_block
 from field_app.views.widgets import (
     badge,
@@ -24,6 +27,7 @@ from field_app.views.widgets import (
     text_field,
     tid,
 )
+from shared_models.domain.event_content import EventKind
 
 
 class ApprovalsView(WorkspaceView):
@@ -176,5 +180,37 @@ class DeskSubjectView(WorkspaceView):
         )
         parts: list[ft.Control] = [*self.problem(), heading(subject.name), label(facts), figures]
         parts += due_block(self.ctx, vm.due)
-        parts += timeline_block(self.ctx, vm.lines, len(vm.lines))
+        parts += timeline_block(self.ctx, vm.lines, len(vm.lines), self._actions)
         return [tid("desk-subject", ft.Column(parts, spacing=12))]
+
+    def _print(
+        self, make: Callable[[UUID], tuple[str, bytes] | None], event_id: UUID
+    ) -> Callable[[ft.Event[ft.Control]], Awaitable[None]]:
+        async def print_it(_: ft.Event[ft.Control]) -> None:
+            await self.download(await self._work(make, event_id))
+
+        return print_it
+
+    def _actions(self, line: TimelineLine) -> list[ft.Control]:
+        """*Print* on an announcement, *Release certificate* on the release."""
+        t = self.ctx.t
+        buttons: list[ft.Control] = []
+        if line.printable:
+            buttons.append(
+                secondary_button(
+                    t("corr.timeline.print"),
+                    self._print(self.vm.announcement, line.id),
+                    ft.Icons.PRINT,
+                    "desk-print-announcement",
+                )
+            )
+        if line.event_kind is EventKind.RELEASE_ANNOUNCEMENT:
+            buttons.append(
+                secondary_button(
+                    t("corr.timeline.certificate"),
+                    self._print(self.vm.certificate, line.id),
+                    ft.Icons.WORKSPACE_PREMIUM,
+                    "desk-print-certificate",
+                )
+            )
+        return buttons

@@ -13,6 +13,8 @@ from typing import Any
 from tests.attack.tally import Attack
 from tests.factories import mutation, subject_fields
 from tests.sync_server.jurisdiction_scenario import (
+    CORRECTION_BAIJIA,
+    CORRECTION_XIYUAN,
     DISTRICT_WIDE,
     SEES,
     Scenario,
@@ -127,10 +129,86 @@ def _timeline(s: Scenario, username: str, attack: Attack) -> None:
         attack.check(not leaked, f"timeline of {label} as {username}: leaks {leaked}")
 
 
+def _printable(s: Scenario, office: str) -> dict[str, uuid.UUID]:
+    """A subject of ``office`` with an entry announcement, a leave request
+    and a release announcement (none signed on the screen), made once per
+    scenario: their ids by kind."""
+    label = f"printable_{office}"
+    if f"{label}_entry" not in s.ids:
+        officer = s.device(f"officer.{office}")
+        unit = s.district.baijia if office == "baijia" else s.district.xiyuan
+        subject_id = uuid.uuid4()
+        year = next(_YEARS)
+        fields = subject_fields(unit.id, uuid.UUID(officer.user["id"]), name="打印")
+        contents = {
+            "entry": {"kind": "entry_announcement", "place": "司法所", "present": ["刘志强"]},
+            "leave": {
+                "kind": "leave_request",
+                "start": f"{year}-03-01",
+                "end": f"{year}-03-02",
+                "destination": "石家庄",
+                "reason": "family",
+                "guarantor": "王某某",
+            },
+            "release": {"kind": "release_announcement", "place": "司法所"},
+        }
+        ids = {kind: uuid.uuid4() for kind in contents}
+        events = [
+            mutation(
+                "subject_events",
+                ids[kind],
+                {
+                    "subject_id": str(subject_id),
+                    "kind": content["kind"],
+                    "occurred_on": f"{year}-02-01",
+                    "content": content,
+                },
+            )
+            for kind, content in contents.items()
+        ]
+        results = officer.push([mutation("subjects", subject_id, fields), *events])
+        assert {r["status"] for r in results} == {"applied"}, results
+        for kind, event_id in ids.items():
+            s.ids[f"{label}_{kind}"] = event_id
+    return {kind: s.ids[f"{label}_{kind}"] for kind in ("entry", "leave", "release")}
+
+
+def _printed(s: Scenario, username: str, attack: Attack, document: str) -> None:
+    """An office's records print for those who read its subjects; an event
+    with no such document is refused naming it; no one else learns of it."""
+    headers = s.device(username).headers
+    prints = {"record": ("entry", "release"), "certificate": ("release",)}[document]
+    for office, readers in (("baijia", CORRECTION_BAIJIA), ("xiyuan", CORRECTION_XIYUAN)):
+        ids = _printable(s, office)
+        for kind, event_id in ids.items():
+            response = s.client.get(
+                f"/api/v1/correction/events/{event_id}/{document}.pdf", headers=headers
+            )
+            if username not in readers:
+                allowed = "404 NOT_FOUND"
+            else:
+                allowed = "200" if kind in prints else "422 VALIDATION_FAILED"
+            _expect(attack, f"{document} of the {office} {kind} as {username}", response, {allowed})
+            if allowed == "200":
+                attack.check(
+                    response.content.startswith(b"%PDF-"), f"{document} as {username}: not a PDF"
+                )
+
+
+def _announcement_record(s: Scenario, username: str, attack: Attack) -> None:
+    _printed(s, username, attack, "record")
+
+
+def _certificate(s: Scenario, username: str, attack: Attack) -> None:
+    _printed(s, username, attack, "certificate")
+
+
 CORRECTION_EXPECTATIONS: dict[tuple[str, str], Check] = {
     ("GET", "/api/v1/correction/settings"): _settings,
     ("PUT", "/api/v1/correction/settings"): _settings,
     ("GET", "/api/v1/correction/requests/waiting"): _waiting,
     ("POST", "/api/v1/correction/requests/{request_id}/decision"): _decision,
     ("GET", "/api/v1/correction/subjects/{subject_id}/timeline"): _timeline,
+    ("GET", "/api/v1/correction/events/{event_id}/record.pdf"): _announcement_record,
+    ("GET", "/api/v1/correction/events/{event_id}/certificate.pdf"): _certificate,
 }

@@ -1,21 +1,33 @@
 """Community correction on the desk: the district's settings, the requests
-waiting for a supervisor's decision, the decision, a subject's timeline.
-The work is in ``services/correction/``; officers record events through
-the ordinary push, and pull the decisions like any record."""
+waiting for a supervisor's decision, the decision, a subject's timeline,
+and the printed records (an announcement's record, the release
+certificate). The work is in ``services/correction/``; officers record
+events through the ordinary push, and pull the decisions like any record."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from sqlalchemy import Engine
 
 from shared_models.correction.settings import CorrectionSettings
 from shared_models.protocol.correction import DecisionCreate, DecisionDone, Timeline, WaitingList
 from shared_models.protocol.errors import ErrorEnvelope
 from sync_server.api.deps import CallerDep, EngineDep, SessionDep
+from sync_server.api.routes.blobs import BlobStoreDep
+from sync_server.core.audit import append_audit
 from sync_server.core.db import write_session
 from sync_server.services.accounts.actions import Actor
+from sync_server.services.accounts.tokens import Caller
 from sync_server.services.correction.decisions import DecisionContext, decide
+from sync_server.services.correction.printing import (
+    PrintedRecord,
+    print_announcement,
+    print_release_certificate,
+)
 from sync_server.services.correction.queries import timeline, waiting_requests
 from sync_server.services.correction.settings import change_settings, district_settings
 from sync_server.services.supervision.district_calendar import district_today, district_tz
@@ -97,3 +109,55 @@ def get_timeline(subject_id: UUID, caller: CallerDep, session: SessionDep) -> Ti
         district_today(now),
         district_tz(),
     )
+
+
+_PRINTED: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}},
+    401: {"model": ErrorEnvelope},
+    404: {"model": ErrorEnvelope, "description": "no such record in your jurisdiction"},
+    409: {
+        "model": ErrorEnvelope,
+        "description": "UNKNOWN_REFERENCE: the subject's signature is not on the server yet",
+    },
+    422: {"model": ErrorEnvelope, "description": "the event has no such document"},
+}
+
+
+def _handed_out(
+    engine: Engine, caller: Caller, printed: PrintedRecord, what: str, event_id: UUID
+) -> Response:
+    """Audit the print (names, ID numbers, a signature leave the server) and
+    answer it as a download."""
+    with write_session(engine) as session:
+        append_audit(
+            session,
+            "print_correction_record",
+            datetime.now(UTC),
+            actor_id=caller.user.id,
+            device_id=caller.device_id,
+            detail={"document": what, "event_id": str(event_id), "subject_id": str(printed.subject_id)},
+        )
+    fallback = f"{what}-{event_id}.pdf"
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(printed.file_name)}"
+    return Response(
+        printed.pdf, media_type="application/pdf", headers={"Content-Disposition": disposition}
+    )
+
+
+@router.get("/events/{event_id}/record.pdf", response_class=Response, responses=_PRINTED)
+def get_announcement_pdf(
+    event_id: UUID, caller: CallerDep, session: SessionDep, engine: EngineDep, blobs: BlobStoreDep
+) -> Response:
+    """The record of an entry or release announcement (入矫 / 解矫宣告记录) with
+    the subject's signature: the pages the officer's phone prints."""
+    printed = print_announcement(session, caller.scope, blobs, event_id, district_tz())
+    return _handed_out(engine, caller, printed, "announcement", event_id)
+
+
+@router.get("/events/{event_id}/certificate.pdf", response_class=Response, responses=_PRINTED)
+def get_release_certificate_pdf(
+    event_id: UUID, caller: CallerDep, session: SessionDep, engine: EngineDep
+) -> Response:
+    """The release certificate (解除社区矫正证明书) of a release announcement."""
+    printed = print_release_certificate(session, caller.scope, event_id)
+    return _handed_out(engine, caller, printed, "release-certificate", event_id)
