@@ -280,6 +280,7 @@ class CheckinView(ContactFormView):
                 "checkin-method",
             ),
             *self._location(),
+            tid("checkin-location-note", label(t("corr.event.location_note"))),
             *self._photos(),
             self.notes,
             *self.after_form(),
