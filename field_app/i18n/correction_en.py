@@ -83,6 +83,7 @@ STRINGS: dict[str, str] = {
     "corr.outcome.approved": "Approved",
     "corr.outcome.refused": "Refused",
     "corr.decision.line": "{outcome} by {level} on {day}",
+    "corr.decision.level_named": "{level} ({name})",
     "corr.decision.with_comment": "{line}: {comment}",
     "corr.decision.comment": "Comment",
     "corr.approvals.none": "Nothing waits for your decision.",

@@ -83,6 +83,7 @@ STRINGS: dict[str, str] = {
     "corr.outcome.approved": "批准",
     "corr.outcome.refused": "不批准",
     "corr.decision.line": "{level}于{day}{outcome}",
+    "corr.decision.level_named": "{level}（{name}）",
     "corr.decision.with_comment": "{line}，意见：{comment}",
     "corr.decision.comment": "审批意见",
     "corr.approvals.none": "暂无待审批事项。",

@@ -72,7 +72,14 @@ class ApprovalsViewModel(WorkspaceModel):
     def _row(self, item: WaitingRequest) -> WaitingRow:
         summary, detail = event_summary(item.request.content)
         lines = timeline_lines(
-            [item.request, *item.decisions], [], {}, None, set(), date.min, self.core.zone
+            [item.request, *item.decisions],
+            [],
+            {},
+            None,
+            set(),
+            date.min,
+            self.core.zone,
+            names=self.directory.users,
         )
         opinions = lines[0].decisions if lines else ()
         return WaitingRow(
@@ -137,8 +144,10 @@ class DeskTimelineViewModel(WorkspaceModel):
         super().__init__(core, client)
         self.subject_id = subject_id
         self.timeline: Timeline | None = None
+        self.directory: Directory = read_directory(core)
 
     def load(self) -> None:
+        self.directory = read_directory(self.core)
         ok, answer = self._call(lambda: self.client.subject_timeline(self.subject_id))
         if ok:
             self.timeline = answer
@@ -155,7 +164,14 @@ class DeskTimelineViewModel(WorkspaceModel):
         }
         today = self.core.now().date()
         return timeline_lines(
-            timeline.events, timeline.visits, states, None, set(), today, self.core.zone
+            timeline.events,
+            timeline.visits,
+            states,
+            None,
+            set(),
+            today,
+            self.core.zone,
+            names=self.directory.users,
         )
 
     @property

@@ -23,6 +23,7 @@ from field_app.services.correction_documents import (
 )
 from field_app.services.correction_files import attachments_of
 from field_app.services.correction_reading import SubjectTimeline, subject_timeline
+from field_app.services.directory import people
 from field_app.services.photo_fetch import previews
 from field_app.services.subjects import subject_visits
 from field_app.viewmodels.base import Observable
@@ -110,6 +111,7 @@ class SubjectDetailViewModel(Observable):
             today,
             self.core.zone,
             {found.visit.id: found.photos for found in visits},
+            {person.id: person.display_name for person in people(store)},
         )
         first = next(
             (d for d in timeline.due if d.overdue), timeline.due[0] if timeline.due else None

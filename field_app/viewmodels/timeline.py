@@ -140,13 +140,19 @@ def _hours(hours: float) -> str:
     return f"{hours:g} h"
 
 
-def _decision_line(decision: SubjectEventRecord) -> Msg:
+def _decision_line(decision: SubjectEventRecord, names: Mapping[UUID, str]) -> Msg:
+    """Who decided (the level, and the approver's name where this device
+    knows it), what and when, with the comment."""
     content = decision.content
     assert isinstance(content, Decision)
+    level = msg(f"corr.approval_level.{content.level.value}")
+    name = names.get(content.decided_by)
+    if name:
+        level = msg("corr.decision.level_named", level=level, name=name)
     line = msg(
         "corr.decision.line",
         outcome=msg(f"corr.outcome.{content.outcome.value}"),
-        level=msg(f"corr.approval_level.{content.level.value}"),
+        level=level,
         day=decision.occurred_on,
     )
     if content.comment:
@@ -174,10 +180,12 @@ def timeline_lines(
     today: date,
     zone: tzinfo,
     photos: Mapping[UUID, list[str]] | None = None,
+    names: Mapping[UUID, str] | None = None,
 ) -> list[TimelineLine]:
     """Every event (decisions folded into their requests) and every visit,
     newest first. ``signed``: the events whose subject has signed (``None``
-    where signatures are not known: the desk)."""
+    where signatures are not known: the desk). ``names``: users' names by
+    id, to name the approver of each decision."""
     events = list(events)
     decisions: dict[UUID, list[SubjectEventRecord]] = {}
     departed: set[UUID] = set()
@@ -217,7 +225,8 @@ def timeline_lines(
                 status=status,
                 tone=tone,
                 decisions=tuple(
-                    _decision_line(d) for d in sorted(decisions.get(event.id, []), key=_day)
+                    _decision_line(d, names or {})
+                    for d in sorted(decisions.get(event.id, []), key=_day)
                 ),
                 event_kind=event.kind,
                 unsent=event.id in unsent,
