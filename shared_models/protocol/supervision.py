@@ -99,10 +99,12 @@ class OverdueCheckin(BaseModel):
     officer_name: str = ""
     key_person: bool
     checkin_interval_days: int
+    """The interval of the subject's supervision level (the district's settings)."""
     last_checkin_at: UtcDatetime | None = None
-    """``None``: no check-in since the term started."""
+    """``None``: no check-in since supervision started."""
     due: date
-    """The day the check-in was due (last check-in's day, or term start, plus the interval)."""
+    """The day the check-in was due: the last check-in's day plus the
+    interval, or the day supervision started when there was none."""
     days_overdue: int
 
 
@@ -144,9 +146,11 @@ class DashboardFigures(BaseModel):
     - ``follow_ups_due``: open cases whose ``follow_up_due`` is on or before today.
     - ``subjects_under_supervision``: subjects with status under_supervision.
     - ``checkins_overdue``: of those, the subjects whose latest check-in
-      (visit of kind checkin, not deleted) fell on a day that, plus
-      ``checkin_interval_days``, is before today; without any check-in,
-      ``term_start`` plus the interval is.
+      (visit of kind checkin, not deleted) fell on a day that, plus the
+      check-in interval of their supervision level (the district's
+      correction settings), is before today; without any check-in, whose
+      supervision started before today (``enrolled_on``, else
+      ``term_start``): the phone's due rule (``correction/due.py``).
     - devices: each (device, user) with a live sign-in, by the user's office.
     - ``case_files_closed``: cases closed or archived with ``closed_at`` in
       the month; ``case_files_complete``: of those, the ones whose case file

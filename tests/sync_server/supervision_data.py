@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from shared_models.domain.agreements import AgreementRecord, Obligation, PartySnapshot, SignatureRef
 from shared_models.domain.cases import CaseRecord, CaseStatus
-from shared_models.domain.subjects import SubjectRecord, SubjectStatus
+from shared_models.domain.subjects import SubjectRecord, SubjectStatus, SupervisionLevel
 from shared_models.domain.visits import VisitKind, VisitRecord
 from shared_models.integrity import agreement_hash
 from shared_models.protocol.tables import TableName
@@ -271,24 +271,35 @@ def load_known_data(engine: Engine, district: District) -> Known:
         s[key] = record.id
         return record
 
+    # Check-in intervals are the levels' (default settings): 严管 7 days,
+    # 普管 15, 宽管 30; the first check-in is due the day supervision starts.
+    strict, lenient = SupervisionLevel.STRICT, SupervisionLevel.LENIENT
     subjects = [
-        subject("b1", office, officer, "101"),
-        subject("b2", office, officer, "102"),
+        subject("b1", office, officer, "101", supervision_level=strict),
+        subject("b2", office, officer, "102", supervision_level=strict),
         subject(
             "b3",
             office,
             officer,
             "103",
             key_person=True,
-            checkin_interval_days=14,
             term_start=date(2026, 11, 1),
+            enrolled_on=date(2026, 11, 15),  # never checked in: due since the announcement
         ),
-        subject("b4", office, officer, "104", checkin_interval_days=30),
+        subject("b4", office, officer, "104", supervision_level=lenient),
         subject("b5", office, officer, "105", status=SubjectStatus.RELEASED),
         subject("b6", office, officer, "106", deleted=True),
         subject("b7", office, officer, "107"),
-        subject("x1", x_office, x_officer, "201", term_start=date(2026, 11, 25)),
-        subject("x2", x_office, x_officer, "202", checkin_interval_days=14),
+        # Enrolled today: the first check-in is due today, not overdue.
+        subject(
+            "x1",
+            x_office,
+            x_officer,
+            "201",
+            term_start=date(2026, 11, 25),
+            enrolled_on=date(2026, 11, 28),
+        ),
+        subject("x2", x_office, x_officer, "202"),
     ]
     visits += [
         _checkin(s["b1"], local(11, 13)),
@@ -300,7 +311,7 @@ def load_known_data(engine: Engine, district: District) -> Known:
         _checkin(s["b4"], local(11, 25), kind=VisitKind.HOME_VISIT),
         _checkin(s["b6"], local(9, 1)),
         _checkin(s["b7"], local(11, 27, 23, 30)),
-        _checkin(s["x2"], local(11, 1)),  # due 11-15: 13 days overdue
+        _checkin(s["x2"], local(11, 1)),  # due 11-16: 12 days overdue
     ]
     with write_session(engine) as session:
         load_records(session, TableName.CASES, [record for _, record in cases])
@@ -377,7 +388,7 @@ EXPECTED_XIYUAN: dict[str, Any] = {
     "devices": 1,
     "devices_silent": 1,
 }
-EXPECTED_XIYUAN_OVERDUE = [("x2", 13, date(2026, 11, 15))]
+EXPECTED_XIYUAN_OVERDUE = [("x2", 12, date(2026, 11, 16))]
 
 EXPECTED_DISTRICT_LEVEL: dict[str, Any] = {
     **dict.fromkeys(EXPECTED_BAIJIA, 0),

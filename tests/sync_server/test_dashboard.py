@@ -70,7 +70,7 @@ def test_overdue_checkins_most_overdue_first(
     assert _overdue(office, known) == EXPECTED_BAIJIA_OVERDUE
     b4, b3, b1 = office.overdue_checkins
     assert [b4.key_person, b3.key_person, b1.key_person] == [False, True, False]
-    assert b3.last_checkin_at is None  # never checked in: due from the term start
+    assert b3.last_checkin_at is None  # never checked in: due from the entry announcement
     assert b4.checkin_interval_days == 30
     assert b1.last_checkin_at is not None
     assert b1.last_checkin_at.isoformat() == "2026-11-20T01:00:00+00:00"

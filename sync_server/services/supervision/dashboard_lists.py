@@ -8,14 +8,16 @@ rows come back per dashboard group, for the dashboard to attach.
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, DateTime, and_, func, literal, or_, select
+from sqlalchemy import Date, DateTime, and_, case, func, literal, or_, select
 from sqlmodel import Session, col
 
-from shared_models.domain.subjects import SubjectStatus
+from shared_models.correction.settings import CorrectionSettings
+from shared_models.domain.subjects import SubjectStatus, SupervisionLevel
 from shared_models.domain.visits import VisitKind
 from shared_models.protocol.supervision import DeviceSync, OverdueCheckin
 from shared_models.protocol.tables import TableName
 from sync_server.repositories.scope import JurisdictionScope
+from sync_server.services.correction.settings import district_settings
 from sync_server.services.supervision.district_calendar import (
     day_start,
     days_after_before,
@@ -28,11 +30,27 @@ SILENT_AFTER = timedelta(days=3)
 """A device with no request for longer than this is flagged silent."""
 
 
+def _checkin_interval(subject: Any, settings: CorrectionSettings) -> Any:
+    """The subject's check-in interval in SQL: its supervision level's, from
+    the district's settings (``CorrectionSettings.intervals``)."""
+    return case(
+        *(
+            (subject.supervision_level == level.value, settings.intervals(level).checkin_days)
+            for level in (SupervisionLevel.STRICT, SupervisionLevel.LENIENT)
+        ),
+        else_=settings.intervals(SupervisionLevel.NORMAL).checkin_days,
+    )
+
+
 def overdue_checkins(
     session: Session, scope: JurisdictionScope, grouping: OfficeGrouping, today: date
 ) -> dict[int, list[OverdueCheckin]]:
-    """Subjects whose next check-in is past due: the latest check-in per
-    subject comes from one grouped subquery, the cut-off is compared in SQL."""
+    """Subjects whose next check-in is past due, by the rule of the phone's
+    due list (``shared_models.correction.due.checkin_due``): the level's
+    interval after the last check-in's day, or the day supervision started
+    (the entry announcement, else the term's start) when there was none.
+    The latest check-in per subject comes from one grouped subquery, the
+    cut-off is compared in SQL."""
     subject: Any = SubjectRow
     visit: Any = VisitRow
     officer: Any = UserRow
@@ -50,14 +68,12 @@ def overdue_checkins(
         .subquery()
     )
     last = latest.c.last_checkin
-    interval: Any = subject.checkin_interval_days
+    interval: Any = _checkin_interval(subject, district_settings(session))
+    start: Any = func.coalesce(subject.enrolled_on, subject.term_start)
     today_starts = literal(day_start(today), type_=DateTime(timezone=True))
     overdue = or_(
         and_(last.is_not(None), days_after_before(last, interval, today_starts)),
-        and_(
-            last.is_(None),
-            days_after_before(subject.term_start, interval, literal(today, type_=Date())),
-        ),
+        and_(last.is_(None), start < literal(today, type_=Date())),
     )
     statement = (
         select(
@@ -67,8 +83,8 @@ def overdue_checkins(
             subject.officer_id,
             officer.display_name,
             subject.key_person,
-            subject.checkin_interval_days,
-            subject.term_start,
+            interval,
+            start,
             last,
         )
         .outerjoin(latest, latest.c.subject_id == subject.id)
@@ -80,12 +96,13 @@ def overdue_checkins(
         )
     )
     found: dict[int, list[OverdueCheckin]] = {}
-    for group, subject_id, name, officer_id, officer_name, key, days, start, at in session.execute(
+    for group, subject_id, name, officer_id, officer_name, key, days, first, at in session.execute(
         statement
     ):
+        start_day = first if isinstance(first, date) else date.fromisoformat(str(first))
         if not 0 <= group < len(grouping.rows):
             continue
-        due = (start if at is None else district_day(at)) + timedelta(days=days)
+        due = start_day if at is None else district_day(at) + timedelta(days=days)
         found.setdefault(group, []).append(
             OverdueCheckin(
                 subject_id=subject_id,
