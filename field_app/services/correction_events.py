@@ -79,9 +79,17 @@ def record_event(
     request_id: UUID | None = None,
     signature: bytes | None = None,
 ) -> SavedEvent:
-    """Save one event of the subject (and the subject's signature on it)."""
+    """Save one event of the subject (and the subject's signature on it).
+    A reward or sanction the subject signs is acknowledged that day, unless
+    the form gave the day."""
     if signature is not None and blobs is None:
         raise ValueError("a signature needs a blob store")
+    if (
+        isinstance(content, RewardSanction)
+        and signature is not None
+        and content.acknowledged_on is None
+    ):
+        content = content.model_copy(update={"acknowledged_on": occurred_on})
     fields: dict[str, JsonValue] = {
         "subject_id": str(subject_id),
         "kind": content.kind.value,

@@ -1,6 +1,6 @@
 """Reading a subject's correction record on the phone: its events, the
 timeline (events and check-ins in time order, each request's state, what
-is due, warnings, hours against the plan) and the officer's due list.
+is due, warnings) and the officer's due list.
 
 The due list opens with the subject list, for hundreds of subjects with
 years of history: it reads the latest day of each kind from plain columns
@@ -30,7 +30,6 @@ from shared_models.correction.history import (
     EventFacts,
     VisitFacts,
     history_of,
-    hours_by_month,
     request_states,
     warning_count,
 )
@@ -38,7 +37,6 @@ from shared_models.correction.settings import CorrectionSettings
 from shared_models.district_time import district_day
 from shared_models.domain import SubjectRecord, VisitRecord
 from shared_models.domain.event_content import (
-    CorrectionPlan,
     EventContent,
     EventKind,
     HealthReport,
@@ -84,10 +82,6 @@ class SubjectTimeline:
     requests: dict[UUID, ApprovalState]
     due: list[DueItem]
     warnings: int
-    education_hours: dict[tuple[int, int], float]
-    service_hours: dict[tuple[int, int], float]
-    plan: CorrectionPlan | None
-    """The latest correction plan: its monthly targets of hours."""
 
 
 def subject_timeline(
@@ -113,16 +107,12 @@ def subject_timeline(
     entries = [TimelineEntry(e.occurred_on, event=e) for e in events]
     entries += [TimelineEntry(district_day(v.started_at, zone), visit=v) for v in visits]
     entries.sort(key=lambda entry: entry.day)
-    plans = [e.content for e in events if isinstance(e.content, CorrectionPlan)]
     return SubjectTimeline(
         subject=subject,
         entries=entries,
         requests=request_states(facts, settings),
         due=due_items(history_of(subject, facts, seen), settings, now.date()),
         warnings=warning_count(facts, settings),
-        education_hours=hours_by_month(facts, EventKind.EDUCATION),
-        service_hours=hours_by_month(facts, EventKind.COMMUNITY_SERVICE),
-        plan=plans[-1] if plans else None,
     )
 
 

@@ -23,10 +23,12 @@ from field_app.viewmodels.supervision import Directory, WorkspaceModel, read_dir
 from shared_documents.correction_records import announcement_file_name, certificate_file_name
 from field_app.viewmodels.timeline import (
     DueLine,
+    HoursLine,
     Part,
     TimelineLine,
     due_lines,
     event_summary,
+    hours_lines,
     timeline_lines,
 )
 from shared_models.correction.approvals import ApprovalState, ApprovalStatus
@@ -173,6 +175,14 @@ class DeskTimelineViewModel(WorkspaceModel):
             self.core.zone,
             names=self.directory.users,
         )
+
+    @property
+    def hours(self) -> list[HoursLine]:
+        """Education and community service this month against the plan, as on the phone."""
+        if self.timeline is None:
+            return []
+        now = self.core.now()
+        return hours_lines(self.timeline.events, (now.year, now.month))
 
     @property
     def due(self) -> list[DueLine]:

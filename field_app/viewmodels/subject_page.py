@@ -30,7 +30,14 @@ from field_app.viewmodels.base import Observable
 from field_app.viewmodels.cases import location_text
 from field_app.viewmodels.event_forms import RECORDED_ON_THE_PAGE
 from field_app.viewmodels.subjects import SubjectRow, correction_settings, due_text
-from field_app.viewmodels.timeline import DueLine, TimelineLine, due_lines, timeline_lines
+from field_app.viewmodels.timeline import (
+    DueLine,
+    HoursLine,
+    TimelineLine,
+    due_lines,
+    hours_lines,
+    timeline_lines,
+)
 from shared_models.correction.team import team_warnings
 from shared_models.domain import SubjectRecord, VisitRecord
 from shared_models.domain.attachments import AttachmentKind
@@ -52,13 +59,6 @@ class CheckinLine:
     location: Msg | None
     photos: list[str]
     unsent: bool
-
-
-@dataclass(frozen=True)
-class HoursLine:
-    what: Msg
-    done: float
-    planned: float | None
 
 
 class SubjectDetailViewModel(Observable):
@@ -191,20 +191,8 @@ class SubjectDetailViewModel(Observable):
         timeline = self.timeline
         if timeline is None:
             return []
-        month = (self._now().year, self._now().month)
-        plan = timeline.plan
-        return [
-            HoursLine(
-                msg("corr.kind.education"),
-                timeline.education_hours.get(month, 0.0),
-                plan.education_hours_per_month if plan else None,
-            ),
-            HoursLine(
-                msg("corr.kind.community_service"),
-                timeline.service_hours.get(month, 0.0),
-                plan.service_hours_per_month if plan else None,
-            ),
-        ]
+        events = [entry.event for entry in timeline.entries if entry.event is not None]
+        return hours_lines(events, (self._now().year, self._now().month))
 
     @property
     def can_record(self) -> list[EventKind]:

@@ -8,7 +8,7 @@ records to ``timeline_lines`` and ``due_lines``, so the two pages say the
 same thing in the same words.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from enum import StrEnum
@@ -19,6 +19,7 @@ from field_app.viewmodels.event_forms import PRINTED_KINDS, SIGNED_KINDS
 from field_app.viewmodels.subjects import due_text
 from shared_models.correction.approvals import ApprovalState, ApprovalStatus
 from shared_models.correction.due import DueItem, DueKind
+from shared_models.correction.history import EventFacts, hours_by_month
 from shared_models.district_time import district_day
 from shared_models.domain.event_content import (
     CommunityService,
@@ -77,6 +78,17 @@ class TimelineLine:
     may_return: bool = False
     photos: tuple[str, ...] = ()
     """A visit's photos (SHA-256), shown as thumbnails."""
+
+
+@dataclass(frozen=True)
+class HoursLine:
+    """Education or community service: this month's hours, the plan's
+    monthly target (``None`` without a plan) and the running total."""
+
+    what: Msg
+    done: float
+    planned: float | None
+    total: float
 
 
 @dataclass(frozen=True)
@@ -278,3 +290,26 @@ def due_lines(items: Iterable[DueItem], today: date) -> list[DueLine]:
         for item in items
     ]
 
+
+def hours_lines(events: Sequence[SubjectEventRecord], month: tuple[int, int]) -> list[HoursLine]:
+    """Education and community service in ``month`` (year, month) against
+    the latest plan's monthly targets, with the totals so far: the phone's
+    page and the desk's say the same."""
+    facts = [EventFacts(e.id, e.kind, e.occurred_on, e.request_id, e.content) for e in events]
+    plans = [e.content for e in events if isinstance(e.content, CorrectionPlan)]
+    plan = plans[-1] if plans else None
+    lines = []
+    for kind, planned in (
+        (EventKind.EDUCATION, plan.education_hours_per_month if plan else None),
+        (EventKind.COMMUNITY_SERVICE, plan.service_hours_per_month if plan else None),
+    ):
+        by_month = hours_by_month(facts, kind)
+        lines.append(
+            HoursLine(
+                msg(f"corr.kind.{kind.value}"),
+                by_month.get(month, 0.0),
+                planned or None,
+                sum(by_month.values()),
+            )
+        )
+    return lines

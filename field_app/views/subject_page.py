@@ -13,7 +13,7 @@ from field_app.viewmodels.subject_page import SubjectDetailViewModel
 from field_app.viewmodels.timeline import TimelineLine
 from field_app.views.screen import ScreenView
 from field_app.views.theme import KEY_PERSON, OVERDUE, TEXT, WARNING, sz
-from field_app.views.timeline_cards import due_block, timeline_block
+from field_app.views.timeline_cards import due_block, hours_block, timeline_block
 from field_app.views.widgets import (
     badge,
     error_line,
@@ -141,19 +141,7 @@ class SubjectDetailView(ScreenView):
             label(f"{tr(vm.level)} · {tr(vm.enrolment)}"),
         ]
         parts += [info_line(tr(w), ft.Icons.GROUP, WARNING) for w in vm.team_warnings]
-        for line in vm.hours:
-            if line.planned:
-                text = t(
-                    "corr.subject.hours",
-                    what=tr(line.what),
-                    done=f"{line.done:g}",
-                    planned=f"{line.planned:g}",
-                )
-                color = OVERDUE if line.done < line.planned else None
-            else:
-                text = t("corr.subject.hours_total", what=tr(line.what), done=f"{line.done:g}")
-                color = None
-            parts.append(label(text, color))
+        parts += hours_block(self.ctx, vm.hours)
         return parts
 
     def content(self) -> list[ft.Control]:

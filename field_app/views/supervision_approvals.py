@@ -15,7 +15,7 @@ from field_app.viewmodels.nav import Route, Screen
 from field_app.views.supervision_common import WorkspaceView, figure, panes
 from field_app.views.theme import TEXT, WARNING, sz
 from field_app.viewmodels.timeline import TimelineLine
-from field_app.views.timeline_cards import due_block, timeline_block
+from field_app.views.timeline_cards import due_block, hours_block, timeline_block
 from field_app.views.widgets import (
     badge,
     error_line,
@@ -179,6 +179,7 @@ class DeskSubjectView(WorkspaceView):
             ]
         )
         parts: list[ft.Control] = [*self.problem(), heading(subject.name), label(facts), figures]
+        parts += hours_block(self.ctx, vm.hours)
         parts += due_block(self.ctx, vm.due)
         parts += timeline_block(self.ctx, vm.lines, len(vm.lines), self._actions)
         return [tid("desk-subject", ft.Column(parts, spacing=12))]

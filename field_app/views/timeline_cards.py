@@ -1,5 +1,6 @@
-"""A subject's timeline drawn: what is due (overdue in red), then each
-record as a card, newest first. The officer's page and the desk's show the
+"""A subject's timeline drawn: what is due (overdue in red), the hours of
+education and community service against the plan, then each record as a
+card, newest first. The officer's page and the desk's show the
 same cards; the phone adds its actions (sign, print, left/back) through
 ``actions``."""
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 
 import flet as ft
 
-from field_app.viewmodels.timeline import DueLine, TimelineLine, Tone
+from field_app.viewmodels.timeline import DueLine, HoursLine, TimelineLine, Tone
 from field_app.views.context import ViewContext
 from field_app.views.theme import OVERDUE, TEXT, UNSENT, WARNING, sz
 from field_app.views.widgets import badge, card, heading, label, thumbnails, tid
@@ -39,6 +40,24 @@ def due_block(ctx: ViewContext, lines: list[DueLine]) -> list[ft.Control]:
             )
         )
     return [tid("due-list", ft.Column(rows, spacing=6))]
+
+
+def hours_block(ctx: ViewContext, lines: list[HoursLine]) -> list[ft.Control]:
+    """Education and community service: this month against the plan (red
+    when short of it), and the running total."""
+    t, tr = ctx.t, ctx.tr
+    parts: list[ft.Control] = []
+    for line in lines:
+        done, total = f"{line.done:g}", f"{line.total:g}"
+        if line.planned:
+            planned = f"{line.planned:g}"
+            text = t("corr.subject.hours", what=tr(line.what), done=done, planned=planned, total=total)
+            color = OVERDUE if line.done < line.planned else None
+        else:
+            text = t("corr.subject.hours_total", what=tr(line.what), done=done, total=total)
+            color = None
+        parts.append(tid("hours-line", label(text, color)))
+    return parts
 
 
 def timeline_card(

@@ -6,19 +6,24 @@ and enrolment warns about the team."""
 import random
 import uuid
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from field_app.errors import SaveRejectedError
+from field_app.security.aead import DataKeyCipher
 from field_app.services.correction_events import (
     CorrectionRefusedError,
+    leave_check,
+    leave_left,
     record_departure,
     record_event,
     record_return,
 )
 from field_app.services.correction_reading import due_list, subject_timeline
 from field_app.services.enrolment import enrol_subject, update_enrolment
+from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from shared_models.correction.settings import DEFAULT_SETTINGS
 from shared_models.correction.team import TeamWarning
@@ -44,6 +49,11 @@ from shared_models.protocol.tables import TableName
 from tests.factories import id_number
 
 UNIT, OFFICER, HEAD = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cf0000000301010018dd8db00000000049454e44ae426082"
+)
+"""A 1×1 PNG: the signature pad's image as stored."""
 NOW = datetime(2026, 6, 20, 10, tzinfo=DEFAULT_ZONE)
 
 
@@ -171,6 +181,11 @@ def test_refusals_before_saving(store: LocalStore) -> None:
             store, None, subject_id, _leave(date(2026, 9, 1), 1), date(2026, 8, 1), DEFAULT_SETTINGS
         )
     assert year.value.code is ErrorCode.LEAVE_LIMIT_EXCEEDED
+    # The form asks the same rule before the subject signs, and says what is left.
+    asked = leave_check(store, subject_id, _leave(date(2026, 9, 1), 1), DEFAULT_SETTINGS)
+    assert asked is not None and asked.problem.code is ErrorCode.LEAVE_LIMIT_EXCEEDED
+    assert leave_left(store, subject_id, DEFAULT_SETTINGS, 2026) == 0
+    assert leave_left(store, subject_id, DEFAULT_SETTINGS, 2027) == 60
     with pytest.raises(CorrectionRefusedError) as early:
         record_departure(store, first.id, date(2026, 3, 1), DEFAULT_SETTINGS)
     assert early.value.code is ErrorCode.APPROVAL_REQUIRED
@@ -230,3 +245,20 @@ def test_enrolment_warns_about_the_team_and_keeps_the_level(store: LocalStore) -
             settings=DEFAULT_SETTINGS,
         )
     assert wrong_id.value.field == "id_number"
+
+
+def test_a_signed_sanction_is_acknowledged_that_day(
+    store: LocalStore, cipher: DataKeyCipher, tmp_path: Path
+) -> None:
+    blobs = LocalBlobStore(tmp_path / "blobs", cipher, store)
+    subject_id = _enrol(store, "901")
+    warning = RewardSanction(measure=Measure.WARNING, facts="未按时报到")
+    signed = record_event(
+        store, blobs, subject_id, warning, date(2026, 3, 2), DEFAULT_SETTINGS, signature=PNG
+    )
+    assert isinstance(signed.event.content, RewardSanction)
+    assert signed.event.content.acknowledged_on == date(2026, 3, 2)
+    assert signed.signature is not None
+    unsigned = record_event(store, None, subject_id, warning, date(2026, 3, 3), DEFAULT_SETTINGS)
+    assert isinstance(unsigned.event.content, RewardSanction)
+    assert unsigned.event.content.acknowledged_on is None
