@@ -20,7 +20,6 @@ from field_app.i18n import Msg, msg
 from field_app.supervision.client import SupervisionClient
 from field_app.viewmodels.base import saves_once
 from field_app.viewmodels.supervision import Directory, WorkspaceModel, read_directory
-from shared_documents.correction_records import announcement_file_name, certificate_file_name
 from field_app.viewmodels.timeline import (
     DueLine,
     HoursLine,
@@ -31,6 +30,7 @@ from field_app.viewmodels.timeline import (
     hours_lines,
     timeline_lines,
 )
+from shared_documents.correction_records import announcement_file_name, certificate_file_name
 from shared_models.correction.approvals import ApprovalState, ApprovalStatus
 from shared_models.domain.event_content import DecisionOutcome
 from shared_models.domain.subject_events import SubjectEventRecord

@@ -12,9 +12,9 @@ import flet as ft
 
 from field_app.viewmodels.approvals import ApprovalsViewModel, DeskTimelineViewModel, WaitingRow
 from field_app.viewmodels.nav import Route, Screen
+from field_app.viewmodels.timeline import TimelineLine
 from field_app.views.supervision_common import WorkspaceView, figure, panes
 from field_app.views.theme import TEXT, WARNING, sz
-from field_app.viewmodels.timeline import TimelineLine
 from field_app.views.timeline_cards import due_block, hours_block, timeline_block
 from field_app.views.widgets import (
     badge,

@@ -51,7 +51,9 @@ def hours_block(ctx: ViewContext, lines: list[HoursLine]) -> list[ft.Control]:
         done, total = f"{line.done:g}", f"{line.total:g}"
         if line.planned:
             planned = f"{line.planned:g}"
-            text = t("corr.subject.hours", what=tr(line.what), done=done, planned=planned, total=total)
+            text = t(
+                "corr.subject.hours", what=tr(line.what), done=done, planned=planned, total=total
+            )
             color = OVERDUE if line.done < line.planned else None
         else:
             text = t("corr.subject.hours_total", what=tr(line.what), done=done, total=total)

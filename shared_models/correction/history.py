@@ -99,7 +99,9 @@ def leave_spans(
     events: Sequence[EventFacts], settings: CorrectionSettings, leaving_out: UUID | None = None
 ) -> list[LeaveSpan]:
     """The days of the subject's leave that the limits count (``live_leaves``)."""
-    return [LeaveSpan(leave.start, leave.end) for _, leave in live_leaves(events, settings, leaving_out)]
+    return [
+        LeaveSpan(leave.start, leave.end) for _, leave in live_leaves(events, settings, leaving_out)
+    ]
 
 
 def leave_request_refusal(

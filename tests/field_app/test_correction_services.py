@@ -183,7 +183,8 @@ def test_refusals_before_saving(store: LocalStore) -> None:
     assert year.value.code is ErrorCode.LEAVE_LIMIT_EXCEEDED
     # The form asks the same rule before the subject signs, and says what is left.
     asked = leave_check(store, subject_id, _leave(date(2026, 9, 1), 1), DEFAULT_SETTINGS)
-    assert asked is not None and asked.problem.code is ErrorCode.LEAVE_LIMIT_EXCEEDED
+    assert asked is not None
+    assert asked.problem.code is ErrorCode.LEAVE_LIMIT_EXCEEDED
     assert leave_left(store, subject_id, DEFAULT_SETTINGS, 2026) == 0
     assert leave_left(store, subject_id, DEFAULT_SETTINGS, 2027) == 60
     with pytest.raises(CorrectionRefusedError) as early:

@@ -135,10 +135,16 @@ def _handed_out(
             datetime.now(UTC),
             actor_id=caller.user.id,
             device_id=caller.device_id,
-            detail={"document": what, "event_id": str(event_id), "subject_id": str(printed.subject_id)},
+            detail={
+                "document": what,
+                "event_id": str(event_id),
+                "subject_id": str(printed.subject_id),
+            },
         )
     fallback = f"{what}-{event_id}.pdf"
-    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(printed.file_name)}"
+    disposition = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(printed.file_name)}"
+    )
     return Response(
         printed.pdf, media_type="application/pdf", headers={"Content-Disposition": disposition}
     )

@@ -126,9 +126,7 @@ def _signature(
 
 
 def _not_printed(refused: NotPrintedError) -> ApiError:
-    return ApiError(
-        422, ErrorCode.VALIDATION_FAILED, f"event_id: {refused}", {"field": "event_id"}
-    )
+    return ApiError(422, ErrorCode.VALIDATION_FAILED, f"event_id: {refused}", {"field": "event_id"})
 
 
 def print_announcement(

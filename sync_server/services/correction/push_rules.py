@@ -37,6 +37,7 @@ from sync_server.services.correction.settings import district_settings
 from sync_server.services.sync.placement import Refusal
 from sync_server.services.sync.workspace import Workspace
 
+
 def event_facts(row: Any) -> EventFacts:
     """The rules' view of a stored event row (or one created in this push)."""
     return EventFacts(
