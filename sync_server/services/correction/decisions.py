@@ -9,8 +9,9 @@ admin, never a mediator or officer) sitting at the level the request
 waits for, within whose jurisdiction the subject is: the subject's office
 (office level) or the district (district level). An approval that
 completes a change of level sets the subject's level and check-in
-interval; one that completes a change of residence transfers the record
-to the new office (``services/accounts/transfers.py``).
+interval; one that completes a change of residence records the new
+address and transfers the record to the new office
+(``services/accounts/transfers.py``).
 """
 
 import uuid
@@ -233,6 +234,11 @@ def _carry_out(
         changed = ("supervision_level", "checkin_interval_days")
         subject.field_versions = {**subject.field_versions, **dict.fromkeys(changed, version)}
     elif isinstance(content, ResidenceChange):
+        version = versions.next()
+        subject.address = content.new_address
+        subject.version = version
+        subject.updated_at = context.now
+        subject.field_versions = {**subject.field_versions, "address": version}
         transfer(
             session,
             scope,
