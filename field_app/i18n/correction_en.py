@@ -83,6 +83,8 @@ STRINGS: dict[str, str] = {
     "corr.outcome.approved": "Approved",
     "corr.outcome.refused": "Refused",
     "corr.decision.line": "{outcome} by {level} on {day}",
+    "corr.list.closed.released": "Released",
+    "corr.list.closed.revoked": "Revoked",
     "corr.decision.level_named": "{level} ({name})",
     "corr.decision.with_comment": "{line}: {comment}",
     "corr.decision.comment": "Comment",

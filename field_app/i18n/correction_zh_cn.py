@@ -83,6 +83,8 @@ STRINGS: dict[str, str] = {
     "corr.outcome.approved": "批准",
     "corr.outcome.refused": "不批准",
     "corr.decision.line": "{level}于{day}{outcome}",
+    "corr.list.closed.released": "已解矫",
+    "corr.list.closed.revoked": "已撤销社区矫正",
     "corr.decision.level_named": "{level}（{name}）",
     "corr.decision.with_comment": "{line}，意见：{comment}",
     "corr.decision.comment": "审批意见",

@@ -1,7 +1,9 @@
 """An officer's subjects: sorted by what is due (overdue first, key persons
 first within a day): a check-in, a visit, a monthly talk, a health report,
-the return from leave, the release (``services/subject_list.py``). A
-subject's own page is ``subject_page.py``."""
+the return from leave, the release (``services/subject_list.py``); then
+those released (or revoked) whose record is still on the device, so their
+page (and the release certificate) can be opened. A subject's own page is
+``subject_page.py``."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,6 +18,7 @@ from field_app.viewmodels.nav import SUPERVISING, Route, Screen
 from shared_models.correction.due import DueKind
 from shared_models.correction.settings import CorrectionSettings
 from shared_models.domain.org import Role
+from shared_models.domain.subjects import SubjectStatus
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class SubjectRow:
     """On leave, or not back from leave in time."""
     leave_overdue: bool = False
     due_kind: DueKind = DueKind.CHECKIN
+    open: bool = True
+    """Under supervision; a released or revoked subject is listed after the
+    others until the district's retention period takes the record away."""
 
     @property
     def route(self) -> Route:
@@ -62,7 +68,21 @@ def correction_settings(core: FieldAppCore) -> CorrectionSettings:
 
 
 def listed_row(item: ListedSubject, today: date) -> SubjectRow:
-    """A row of the list: the subject and the first thing due (overdue first)."""
+    """A row of the list: the subject and the first thing due (overdue
+    first), or that supervision has ended."""
+    if item.status is not SubjectStatus.UNDER_SUPERVISION:
+        return SubjectRow(
+            id=item.id,
+            name=item.name,
+            correction_type=msg(f"subject.type.{item.correction_type.value}"),
+            due=msg(f"corr.list.closed.{item.status.value}"),
+            due_on=date.max,
+            overdue=False,
+            key_person=item.key_person,
+            last_checkin=item.last_checkin_at,
+            level=msg(f"corr.level.{item.level.value}"),
+            open=False,
+        )
     due = next((d for d in item.due if d.overdue), item.next_due)
     leave = None
     if item.leave_overdue:
@@ -98,7 +118,8 @@ class SubjectListViewModel(Observable):
     def load(self) -> None:
         now = self.core.now() if self.now is None else self.now.astimezone(self.core.zone)
         today = now.date()
-        listed = subject_listing(self.core.store, now, correction_settings(self.core))
+        settings = correction_settings(self.core)
+        listed = subject_listing(self.core.store, now, settings, include_ended=True)
         self.all_rows = [listed_row(item, today) for item in listed]
         self.notify()
 

@@ -23,7 +23,8 @@ def subject_badges(ctx: ViewContext, row: SubjectRow) -> list[ft.Control]:
     due = ctx.tr(row.due)
     if row.due_what is not None:
         due = f"{ctx.tr(row.due_what)} · {due}"
-    badges = [badge(due, OVERDUE if row.overdue else ft.Colors.BLUE_800)]
+    tone = OVERDUE if row.overdue else ft.Colors.BLUE_800 if row.open else ft.Colors.GREY_700
+    badges = [badge(due, tone)]
     if row.leave is not None:
         badges.append(badge(ctx.tr(row.leave), OVERDUE if row.leave_overdue else WARNING))
     if row.key_person:
@@ -72,15 +73,17 @@ class SubjectListView(ScreenView):
         if not vm.rows:
             parts.append(ft.Container(label(t("subjects.none"), size=sz(TEXT)), padding=20))
         for row in vm.rows:
-            start = tid(
-                "checkin-start",
-                ft.FilledButton(
-                    content=t("checkin.start"),
-                    icon=ft.Icons.HOW_TO_REG,
-                    on_click=self._go(Route.to(Screen.CHECKIN, subject=str(row.id))),
-                    height=52,
-                ),
-            )
+            start: ft.Control | None = None
+            if row.open:
+                start = tid(
+                    "checkin-start",
+                    ft.FilledButton(
+                        content=t("checkin.start"),
+                        icon=ft.Icons.HOW_TO_REG,
+                        on_click=self._go(Route.to(Screen.CHECKIN, subject=str(row.id))),
+                        height=52,
+                    ),
+                )
             last = (
                 t("subjects.last_checkin", when=self.ctx.translator.day(row.last_checkin))
                 if row.last_checkin
