@@ -2,7 +2,8 @@
 it: an officer enrols a subject on the phone while the server is down and
 records the entry announcement with the subject's signature on the screen,
 files a 10-day leave request (signed); the office head approves it on the
-desk with a comment, then the district; the phone shows the decision after
+desk with a comment, then the district (who prints the entry announcement's
+record from the desk on the way); the phone shows the decision after
 its sync; the departure and the return are recorded, then a warning; at term
 end the release announcement, and the release certificate printed on the
 phone (its PDF rendered to an image for a person to look at)."""
@@ -16,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Download, Page
 
 from tests.e2e.conftest import DEMO_PASSWORD, FieldAppProcess, SyncServer, free_port
 from tests.e2e.district import ServerClient
@@ -88,6 +89,21 @@ def approve_on_desk(page: Page, shots: Screenshots, name: str, comment: str) -> 
     desk_shot(page, shots, name)
     click(page, "approval-approve")
     wait_for_text(page, "暂无待审批事项", timeout_ms=60_000)
+
+
+def render_pdf(download: Download, folder: Path, name: str) -> None:
+    """Save a downloaded PDF and render its first page for a person to look at."""
+    pdf = folder / f"{name}.pdf"
+    download.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm is not None, "pdftoppm (Debian: poppler-utils) renders the PDF"
+    subprocess.run(
+        [pdftoppm, "-png", "-r", "80", "-singlefile", str(pdf), str(folder / name)],
+        check=True,
+        timeout=60,
+    )
+    assert (folder / f"{name}.png").stat().st_size > 10_000
 
 
 def fill(page: Page, values: dict[str, str]) -> None:
@@ -204,6 +220,12 @@ def test_enrolment_to_release_with_the_desk_in_chinese(
         wait_for_id_text(district, "desk-subject", "入矫宣告", timeout_ms=60_000)
         wait_for_id_text(district, "desk-subject", "待区社区矫正机构审批")
         desk_shot(district, shots, "08-district-subject-timeline")
+        # The desk prints the entry announcement's record from the server.
+        printed = by_id(district, "desk-print-announcement").first
+        bring_into_view(district, printed)
+        with district.expect_download(timeout=60_000) as desk_download:
+            printed.click()
+        render_pdf(desk_download.value, shots.folder, "08-entry-announcement-from-desk")
         navigate(district, "nav-back", "approval-list")
         approve_on_desk(district, shots, "08-district-approves", "同意")
 
@@ -244,25 +266,7 @@ def test_enrolment_to_release_with_the_desk_in_chinese(
     shots.take("11-released", ("phone",))
     with page.expect_download(timeout=60_000) as download:
         click(page, "print-certificate")
-    pdf = shots.folder / "release-certificate.pdf"
-    download.value.save_as(pdf)
-    assert pdf.read_bytes().startswith(b"%PDF-")
-    pdftoppm = shutil.which("pdftoppm")
-    assert pdftoppm is not None, "pdftoppm (Debian: poppler-utils) renders the PDF"
-    subprocess.run(
-        [
-            pdftoppm,
-            "-png",
-            "-r",
-            "80",
-            "-singlefile",
-            str(pdf),
-            str(shots.folder / "12-certificate"),
-        ],
-        check=True,
-        timeout=60,
-    )
-    assert (shots.folder / "12-certificate.png").stat().st_size > 10_000
+    render_pdf(download.value, shots.folder, "12-certificate")
 
     click(page, "sync-now")
     wait_for_id_text(page, "sync-status", UP_TO_DATE, timeout_ms=90_000)
