@@ -10,8 +10,10 @@ only (the import contracts in pyproject.toml, ``[tool.importlinter]``, check
 that on every run).
 
 Today: the agreement (``agreement_pdf``), the mediation case file
-(``case_file_pdf``, which prints the agreement inside it the same way) and
-the font helper (``cjk_font``) with the bundled font itself
+(``case_file_pdf``, which prints the agreement inside it the same way), the
+records of community correction (``announcement_pdf``,
+``release_certificate_pdf``, filled from the synced records by
+``correction_records``) and the font helper (``cjk_font``) with the bundled font itself
 (``assets/fonts``, which the field app also serves to its screens as its
 assets folder). The certificates and the printed reports of the coming
 capabilities belong here too, each a module of its own; a document only one side prints (the monthly
