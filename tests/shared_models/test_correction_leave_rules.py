@@ -2,6 +2,7 @@
 and ``approvals.py``): the limits, who decides by length, overlapping
 requests, and where decisions leave a request."""
 
+import uuid
 from datetime import date, timedelta
 
 from hypothesis import assume, given
@@ -11,6 +12,11 @@ from shared_models.correction.approvals import (
     ApprovalStatus,
     approval_state,
     required_levels,
+)
+from shared_models.correction.history import (
+    EventFacts,
+    leave_days_left,
+    leave_request_refusal,
 )
 from shared_models.correction.leave import (
     LeaveProblem,
@@ -24,6 +30,7 @@ from shared_models.domain.event_content import (
     ApprovalLevel,
     Decision,
     DecisionOutcome,
+    EventKind,
     LeaveReason,
     LeaveRequest,
 )
@@ -171,3 +178,52 @@ def test_only_a_departed_subject_not_back_after_the_end_is_overdue(
     assert leave_overdue(end, departed, returned, today) == (
         departed and not returned and today > end
     )
+
+
+def _request(span: LeaveSpan) -> LeaveRequest:
+    return LeaveRequest(
+        start=span.start,
+        end=span.end,
+        destination="石家庄",
+        reason=LeaveReason.FAMILY,
+        guarantor="王某某",
+    )
+
+
+@given(spans(30), st.lists(st.tuples(spans(30), st.booleans()), max_size=6), settings())
+def test_a_subjects_refused_requests_do_not_count_nor_does_the_request_itself(
+    new: LeaveSpan, earlier: list[tuple[LeaveSpan, bool]], rules: CorrectionSettings
+) -> None:
+    """The one check both sides make of a subject's request
+    (``history.leave_request_refusal``): the limits against the subject's
+    requests that are not refused, the request's own stored copy left out."""
+    events: list[EventFacts] = []
+    for n, (span, refused) in enumerate(earlier):
+        request_id = uuid.UUID(int=n + 1)
+        events.append(
+            EventFacts(request_id, EventKind.LEAVE_REQUEST, span.start, None, _request(span))
+        )
+        if refused:
+            refusal = Decision(
+                outcome=DecisionOutcome.REFUSED,
+                level=ApprovalLevel.OFFICE,
+                comment="理由",
+                decided_by=DECIDER,
+            )
+            events.append(
+                EventFacts(
+                    uuid.UUID(int=1000 + n), EventKind.DECISION, span.start, request_id, refusal
+                )
+            )
+    counted = [span for span, refused in earlier if not refused]
+    expected = leave_refusal(new, counted, rules)
+    assert leave_request_refusal(events, _request(new), rules) == expected
+    own = uuid.UUID(int=999_999)
+    with_itself = [
+        *events,
+        EventFacts(own, EventKind.LEAVE_REQUEST, new.start, None, _request(new)),
+    ]
+    assert leave_request_refusal(with_itself, _request(new), rules, leaving_out=own) == expected
+    year = new.start.year
+    taken = sum(span.days_in_year(year) for span in counted)
+    assert leave_days_left(events, rules, year) == max(0, rules.leave_year_max_days - taken)
