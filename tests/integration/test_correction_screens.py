@@ -7,6 +7,7 @@ on the desk with a comment, the decision on the phone after its sync,
 departure and return, a warning and its count on the desk, the release and
 its certificate."""
 
+import uuid
 from datetime import datetime, timedelta
 
 from field_app.core import FieldAppCore
@@ -129,7 +130,7 @@ def test_from_enrolment_to_release_on_the_phone_and_the_desk(phones: Phones) -> 
     district.load()
     [waiting] = district.rows
     assert [say(o) for o in waiting.opinions] == [
-        f"Approved by the office head on {today.isoformat()}: 同意，按时返回"
+        f"Approved by the office head (supervisor.baijia) on {today.isoformat()}: 同意，按时返回"
     ]
     assert district.approve(waiting.request_id), say(district.error)
 
@@ -182,6 +183,19 @@ def test_from_enrolment_to_release_on_the_phone_and_the_desk(phones: Phones) -> 
     assert desk_view.timeline is not None
     assert desk_view.timeline.subject.status.value == "released"
     assert ApprovalStatus.APPROVED in {s.status for s in desk_view.timeline.requests}
+    # The desk prints what the phone prints, from the server.
+    printed = desk_view.certificate(release.saved_id)
+    assert printed is not None, say(desk_view.error)
+    assert printed[0] == "解除社区矫正证明书-赵某.pdf"
+    assert printed[1].startswith(b"%PDF-")
+    record_pdf = desk_view.announcement(release.saved_id)
+    assert record_pdf is not None, say(desk_view.error)
+    assert record_pdf[0] == "解矫宣告记录-赵某.pdf"
+    assert desk_view.announcement(uuid.uuid4()) is None
+    # Released, the subject is still listed (last, without a check-in) until retention.
+    [listed] = [row for row in SubjectListViewModel(officer).rows if row.id == subject_id]
+    assert not listed.open
+    assert say(listed.due) == "Released"
 
 
 def test_plan_hours_talks_filings_and_a_level_change(phones: Phones) -> None:

@@ -175,5 +175,8 @@ def test_an_approved_change_of_residence_hands_the_record_to_the_new_office(
     assert ("subjects", str(subject_id)) not in officer.records
     assert ("subjects", str(subject_id)) in new_office.records
     moved = new_office.records[("subjects", str(subject_id))]
-    assert (moved["address"], moved["org_unit_id"]) == ("西苑街道幸福路1号", str(district.xiyuan.id))
+    assert (moved["address"], moved["org_unit_id"]) == (
+        "西苑街道幸福路1号",
+        str(district.xiyuan.id),
+    )
     assert ("subject_events", str(request_id)) in new_office.records
