@@ -85,7 +85,7 @@ STRINGS: dict[str, str] = {
     "corr.decision.line": "{level}于{day}{outcome}",
     "corr.list.closed.released": "已解矫",
     "corr.list.closed.revoked": "已撤销社区矫正",
-    "corr.decision.level_named": "{level}（{name}）",
+    "corr.decision.level_named": "{level}（审批人：{name}）",
     "corr.decision.with_comment": "{line}，意见：{comment}",
     "corr.decision.comment": "审批意见",
     "corr.approvals.none": "暂无待审批事项。",
