@@ -1,7 +1,8 @@
 """The office dashboard: the office (or the whole district) and the month on
 top with the exports of exactly that, the figures, bar charts where a
 comparison is quicker to see than to read (open cases by age; per office
-in a roll-up), the overdue check-ins and the devices' last sync."""
+in a roll-up), the overdue check-ins, the subjects not back from leave and
+the devices' last sync."""
 
 from uuid import UUID
 
@@ -159,6 +160,8 @@ class DashboardView(WorkspaceView):
             parts.append(self._office_table(board))
         parts += statistics_section(self.ctx.t, self.vm.statistics, self._statistics)
         parts.append(self._overdue(board))
+        if board.total.leaves_overdue:
+            parts.append(self._leaves(board))
         parts.append(self._devices(board))
         return parts
 
@@ -189,6 +192,12 @@ class DashboardView(WorkspaceView):
                 str(total.checkins_overdue),
                 "figure-checkins-overdue",
                 warn=total.checkins_overdue > 0,
+            ),
+            figure(
+                t("dashboard.leaves_overdue"),
+                str(total.leaves_overdue),
+                "figure-leaves-overdue",
+                warn=total.leaves_overdue > 0,
             ),
             figure(
                 t("dashboard.devices_silent", total=total.devices),
@@ -343,6 +352,48 @@ class DashboardView(WorkspaceView):
                 )
             )
         return tid("dashboard-overdue", ft.Column(lines, spacing=2))
+
+    def _leaves(self, board: Dashboard) -> ft.Control:
+        """Subjects not back from leave, most overdue first."""
+        t = self.ctx.t
+        away = sorted(
+            (item for office in board.offices for item in office.overdue_leaves),
+            key=lambda item: item.days_overdue,
+            reverse=True,
+        )
+        lines: list[ft.Control] = [
+            ft.Text(
+                t("dashboard.leave_overdue_list", count=len(away)),
+                size=sz(TEXT),
+                weight=ft.FontWeight.W_600,
+            )
+        ]
+        for item in away:
+            days = badge(t("dashboard.days_overdue", days=item.days_overdue), ft.Colors.RED_800)
+            line = t(
+                "dashboard.leave_overdue_line", officer=item.officer_name or "—", end=item.leave_end
+            )
+            lines.append(
+                tid(
+                    "overdue-leave-item",
+                    ft.Container(
+                        ft.Row(
+                            [
+                                ft.Text(
+                                    item.name, size=sz(TEXT), weight=ft.FontWeight.W_600, width=160
+                                ),
+                                days,
+                                label(line),
+                            ],
+                            spacing=12,
+                            wrap=True,
+                        ),
+                        padding=ft.Padding.symmetric(vertical=6, horizontal=8),
+                        border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)),
+                    ),
+                )
+            )
+        return tid("dashboard-leaves-overdue", ft.Column(lines, spacing=2))
 
     def _devices(self, board: Dashboard) -> ft.Control:
         t = self.ctx.t

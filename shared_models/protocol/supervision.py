@@ -108,6 +108,23 @@ class OverdueCheckin(BaseModel):
     days_overdue: int
 
 
+class LeaveOverdue(BaseModel):
+    """A subject who left on approved leave and is not back by its last day
+    (no return recorded): overdue on the desk as on the officer's phone."""
+
+    model_config = _RESPONSE
+
+    subject_id: RecordId
+    name: str
+    office_id: RecordId
+    officer_id: RecordId | None = None
+    officer_name: str = ""
+    request_id: RecordId
+    """The leave request the subject left on."""
+    leave_end: date
+    days_overdue: int
+
+
 class DeviceSync(BaseModel):
     """A signed-in device (one per device and user) and when it last talked to the server."""
 
@@ -151,6 +168,9 @@ class DashboardFigures(BaseModel):
       correction settings), is before today; without any check-in, whose
       supervision started before today (``enrolled_on``, else
       ``term_start``): the phone's due rule (``correction/due.py``).
+    - ``leaves_overdue``: of those, the subjects with a departure on leave
+      (``subject_events`` of kind ``leave_departure``, not deleted) and no
+      return from it, whose leave ended before today.
     - devices: each (device, user) with a live sign-in, by the user's office.
     - ``case_files_closed``: cases closed or archived with ``closed_at`` in
       the month; ``case_files_complete``: of those, the ones whose case file
@@ -170,6 +190,7 @@ class DashboardFigures(BaseModel):
     follow_ups_due: int = 0
     subjects_under_supervision: int = 0
     checkins_overdue: int = 0
+    leaves_overdue: int = 0
     devices: int = 0
     devices_silent: int = 0
     case_files_closed: int = 0
@@ -177,7 +198,7 @@ class DashboardFigures(BaseModel):
 
 
 class OfficeDashboard(DashboardFigures):
-    """One office's figures with the lists behind two of them.
+    """One office's figures with the lists behind three of them.
 
     In a district roll-up, records and devices of the district level itself
     (no office above them) form a row of their own, the district unit, shown
@@ -188,6 +209,8 @@ class OfficeDashboard(DashboardFigures):
     office_name: str
     overdue_checkins: list[OverdueCheckin] = Field(default_factory=list)
     """Most overdue first."""
+    overdue_leaves: list[LeaveOverdue] = Field(default_factory=list)
+    """Not back from leave, most overdue first."""
     device_list: list[DeviceSync] = Field(default_factory=list)
     """Longest silent first."""
 

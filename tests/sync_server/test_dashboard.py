@@ -3,6 +3,8 @@ every office checked against a hand count (tests/sync_server/supervision_data.py
 the district roll-up, and the jurisdiction of each view."""
 
 import json
+import uuid
+from datetime import date
 from typing import Any
 
 import pytest
@@ -10,10 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from shared_models.domain.subject_events import SubjectEventRecord
 from shared_models.protocol.supervision import Dashboard
+from shared_models.protocol.tables import TableName
+from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
 from sync_server.repositories.scope import scope_for
 from sync_server.services.supervision.dashboard import DashboardQuery, dashboard
+from sync_server.services.sync.seeding import load_records
 from sync_server.tables import UserRow
 from tests.factories import District
 from tests.sync_server.conftest import Device
@@ -245,3 +251,64 @@ def test_district_roll_up_over_http(client: TestClient, district: District, know
     assert offices[:2] == [str(district.baijia.id), str(district.xiyuan.id)]
     assert body["total"]["subjects_under_supervision"] == 7
     assert body["total"]["open_cases_total"] == 8
+
+
+def _out_on_leave(
+    subject_id: Any, start: date, end: date, back: bool | None
+) -> list[SubjectEventRecord]:
+    """A leave the subject left on; ``back``: returned (``None``: the return
+    recorded and then deleted)."""
+    request_id = uuid.uuid4()
+
+    def event(kind: str, day: date, content: dict[str, Any], **extra: Any) -> SubjectEventRecord:
+        return SubjectEventRecord.model_validate(
+            {
+                "id": str(uuid.uuid4()),
+                "subject_id": str(subject_id),
+                "kind": kind,
+                "occurred_on": day.isoformat(),
+                "content": {"kind": kind, **content},
+                **extra,
+            }
+        )
+
+    leave = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "destination": "石家庄",
+        "reason": "family",
+        "guarantor": "王某某",
+    }
+    events = [
+        event("leave_request", start, leave, id=str(request_id)),
+        event("leave_departure", start, {}, request_id=str(request_id)),
+    ]
+    if back is not False:
+        events.append(event("leave_return", end, {}, request_id=str(request_id), deleted=not back))
+    return events
+
+
+def test_subjects_not_back_from_leave_are_overdue_on_the_dashboard(
+    engine: Engine, district: District, known: Known
+) -> None:
+    s = known.subjects
+    events = [
+        *_out_on_leave(s["b1"], date(2026, 11, 1), date(2026, 11, 3), None),  # return deleted
+        *_out_on_leave(s["b2"], date(2026, 11, 10), date(2026, 11, 20), False),
+        *_out_on_leave(s["b7"], date(2026, 11, 1), date(2026, 11, 5), True),  # back
+        *_out_on_leave(s["b5"], date(2026, 11, 1), date(2026, 11, 5), False),  # released
+        *_out_on_leave(s["x2"], date(2026, 11, 25), date(2026, 11, 28), False),  # ends today
+    ]
+    with write_session(engine) as session:
+        load_records(session, TableName.SUBJECT_EVENTS, events)
+    [office] = _dashboard(engine, district, "supervisor.baijia").offices
+    names = {subject_id: key for key, subject_id in s.items()}
+    assert office.leaves_overdue == 2
+    assert [(names[i.subject_id], i.days_overdue, i.leave_end) for i in office.overdue_leaves] == [
+        ("b1", 25, date(2026, 11, 3)),
+        ("b2", 8, date(2026, 11, 20)),
+    ]
+    assert office.overdue_leaves[0].officer_name == "officer.baijia"
+    board = _dashboard(engine, district, "supervisor.fuxing")
+    assert board.total.leaves_overdue == 2
+    assert not any(row.overdue_leaves for row in board.offices if row.office_id != office.office_id)

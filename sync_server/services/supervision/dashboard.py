@@ -27,6 +27,7 @@ from shared_models.protocol.supervision import (
     Dashboard,
     DashboardFigures,
     DeviceSync,
+    LeaveOverdue,
     OfficeDashboard,
     OpenCaseAges,
     OverdueCheckin,
@@ -37,6 +38,7 @@ from sync_server.services.supervision.case_file_figures import case_file_counts
 from sync_server.services.supervision.dashboard_lists import (
     SILENT_AFTER,
     overdue_checkins,
+    overdue_leaves,
     signed_in_devices,
 )
 from sync_server.services.supervision.district_calendar import Month, day_start
@@ -67,6 +69,7 @@ class DashboardQuery:
 class _Row:
     figures: dict[str, int] = field(default_factory=dict)
     overdue: list[OverdueCheckin] = field(default_factory=list)
+    leaves: list[LeaveOverdue] = field(default_factory=list)
     devices: list[DeviceSync] = field(default_factory=list)
 
 
@@ -91,6 +94,8 @@ def dashboard(session: Session, scope: JurisdictionScope, query: DashboardQuery)
         _subjects(session, scope, grouping, rows)
         for group, items in overdue_checkins(session, scope, grouping, query.today).items():
             rows[group].overdue = items
+        for group, away in overdue_leaves(session, scope, grouping, query.today).items():
+            rows[group].leaves = away
         for group, found in signed_in_devices(session, scope, grouping, query.now).items():
             rows[group].devices = found
     offices: list[OfficeDashboard] = []
@@ -106,6 +111,9 @@ def dashboard(session: Session, scope: JurisdictionScope, query: DashboardQuery)
                 office_id=unit.id,
                 office_name=unit.name,
                 overdue_checkins=sorted(row.overdue, key=_most_overdue_first),
+                overdue_leaves=sorted(
+                    row.leaves, key=lambda item: (-item.days_overdue, item.name, item.request_id)
+                ),
                 device_list=sorted(row.devices, key=lambda d: (d.last_seen_at, d.device_id)),
             )
         )
@@ -149,6 +157,7 @@ def _figures(row: _Row) -> DashboardFigures:
         follow_ups_due=counts.get("follow_ups_due", 0),
         subjects_under_supervision=counts.get("supervised", 0),
         checkins_overdue=len(row.overdue),
+        leaves_overdue=len(row.leaves),
         devices=len(row.devices),
         devices_silent=sum(1 for device in row.devices if device.silent),
         case_files_closed=counts.get("files_closed", 0),

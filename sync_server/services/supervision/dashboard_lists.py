@@ -1,4 +1,5 @@
-"""The two lists behind dashboard figures: overdue check-ins and devices.
+"""The lists behind dashboard figures: overdue check-ins, subjects not back
+from leave, and devices.
 
 Like the counts in ``services.dashboard``, each is one query grouped by
 office (``OfficeGrouping.group``) and scoped by ``JurisdictionScope``; the
@@ -8,13 +9,15 @@ rows come back per dashboard group, for the dashboard to attach.
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, DateTime, and_, case, func, literal, or_, select
+from sqlalchemy import Date, DateTime, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from shared_models.correction.settings import CorrectionSettings
+from shared_models.domain.event_content import EventKind, LeaveRequest, parse_content
 from shared_models.domain.subjects import SubjectStatus, SupervisionLevel
 from shared_models.domain.visits import VisitKind
-from shared_models.protocol.supervision import DeviceSync, OverdueCheckin
+from shared_models.protocol.supervision import DeviceSync, LeaveOverdue, OverdueCheckin
 from shared_models.protocol.tables import TableName
 from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.correction.settings import district_settings
@@ -24,7 +27,7 @@ from sync_server.services.supervision.district_calendar import (
     district_day,
 )
 from sync_server.services.supervision.offices import OfficeGrouping
-from sync_server.tables import DeviceToken, SubjectRow, UserRow, VisitRow
+from sync_server.tables import DeviceToken, SubjectEventRow, SubjectRow, UserRow, VisitRow
 
 SILENT_AFTER = timedelta(days=3)
 """A device with no request for longer than this is flagged silent."""
@@ -115,6 +118,71 @@ def overdue_checkins(
                 last_checkin_at=at,
                 due=due,
                 days_overdue=(today - due).days,
+            )
+        )
+    return found
+
+
+def overdue_leaves(
+    session: Session, scope: JurisdictionScope, grouping: OfficeGrouping, today: date
+) -> dict[int, list[LeaveOverdue]]:
+    """Subjects under supervision who left on leave and are not back by its
+    last day (``shared_models.correction.leave.leave_overdue``): a departure
+    with no return from the same request (a push admits a departure only
+    on an approved leave). The few out on leave are found in SQL; each
+    one's last day is read from its request."""
+    departure: Any = SubjectEventRow
+    request: Any = aliased(SubjectEventRow)
+    back: Any = aliased(SubjectEventRow)
+    subject: Any = SubjectRow
+    officer: Any = UserRow
+    returned = exists().where(
+        back.request_id == departure.request_id,
+        back.kind == EventKind.LEAVE_RETURN.value,
+        col(back.deleted).is_(False),
+    )
+    statement = (
+        select(
+            grouping.group(subject.scope_unit_id).label("grp"),
+            subject.id,
+            subject.name,
+            subject.officer_id,
+            officer.display_name,
+            request.id,
+            request.content,
+        )
+        .select_from(departure)
+        .join(request, request.id == departure.request_id)
+        .join(subject, subject.id == departure.subject_id)
+        .outerjoin(officer, officer.id == subject.officer_id)
+        .where(
+            *grouping.in_scope(scope, TableName.SUBJECTS, subject),
+            col(subject.status) == SubjectStatus.UNDER_SUPERVISION.value,
+            departure.kind == EventKind.LEAVE_DEPARTURE.value,
+            col(departure.deleted).is_(False),
+            col(request.deleted).is_(False),
+            ~returned,
+        )
+    )
+    found: dict[int, list[LeaveOverdue]] = {}
+    for group, subject_id, name, officer_id, officer_name, request_id, content in session.execute(
+        statement
+    ):
+        leave = parse_content(content)
+        if not 0 <= group < len(grouping.rows) or not isinstance(leave, LeaveRequest):
+            continue
+        if leave.end >= today:
+            continue
+        found.setdefault(group, []).append(
+            LeaveOverdue(
+                subject_id=subject_id,
+                name=name,
+                office_id=grouping.rows[group].id,
+                officer_id=officer_id,
+                officer_name=officer_name or "",
+                request_id=request_id,
+                leave_end=leave.end,
+                days_overdue=(today - leave.end).days,
             )
         )
     return found
