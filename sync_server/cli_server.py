@@ -19,6 +19,7 @@ from typing import Annotated, NoReturn
 import typer
 import uvicorn
 
+from sync_server.blobs.open import StoreUnusableError, open_blob_store, usable_store
 from sync_server.cli import DbOption, prepare_database, settings_for
 from sync_server.cli_blobs import (
     BlobStoreOption,
@@ -102,7 +103,11 @@ def server(
         raise typer.Exit(code=1) from None
     finally:
         engine.dispose()
-    settings.blobs.mkdir(parents=True, exist_ok=True)
+    try:
+        usable_store(lambda: open_blob_store(settings))
+    except StoreUnusableError as problem:
+        typer.echo(f"the server does not start: {problem}", err=True)
+        raise typer.Exit(code=1) from None
     # uvicorn believes X-Forwarded-For from any local peer by default, which
     # would let a local client pick its address for the sign-in throttle; the
     # app reads the header itself, from ``trusted_proxies`` only.

@@ -41,6 +41,12 @@ QUIET_LOGGERS: Final = {
     "sqlalchemy": logging.WARNING,  # at INFO it echoes statements, at DEBUG their rows
     "httpx": logging.WARNING,  # at INFO it logs every URL it fetches
     "uvicorn.access": logging.WARNING,  # paths with queries; our access line replaces it
+    # The object store's client: at DEBUG botocore logs every request's
+    # parameters (a photo's bytes) and signed headers; urllib3 every URL.
+    "botocore": logging.WARNING,
+    "boto3": logging.WARNING,
+    "s3transfer": logging.WARNING,
+    "urllib3": logging.WARNING,
 }
 
 
