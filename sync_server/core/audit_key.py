@@ -89,6 +89,7 @@ class AuditKeyring:
             keys, anchor = _parse(self.path, _read(self.path))
         except AuditKeyError as error:
             log.error("cannot read the audit key file now (%s); keeping the keys in hand", error)
+            self._stamp = stamp  # said once per change of the file, not on every entry
             return
         with self._lock:
             self._stamp, self._keys, self._anchor = stamp, keys, anchor

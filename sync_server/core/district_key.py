@@ -284,6 +284,8 @@ def load_district_key(path: Path, *, generate: bool = False) -> DistrictKey:
         log.error(
             "cannot read the district key now (%s); still using key %s", error, known[1].key_id
         )
+        with _loading:  # said once per change of the files, not on every use
+            _loaded[path] = (stamp, known[1])
         return known[1]
     with _loading:
         _loaded[path] = (stamp, key)
