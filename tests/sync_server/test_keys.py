@@ -166,8 +166,8 @@ def test_a_running_server_rotates_and_what_the_old_key_signed_still_verifies(
     # An outsider checks both with nothing but the published keys.
     old_signature = stored(engine, old).countersignature
     assert old_signature is not None
-    assert verifying_key_id(published, old.agreement_id, old.sealed, old_signature) == old_id
-    assert verifying_key_id(published, fresh.agreement_id, fresh.sealed, fresh_signature) == new_id
+    assert verifying_key_id(published, old.agreement_id, old.fields, old_signature) == old_id
+    assert verifying_key_id(published, fresh.agreement_id, fresh.fields, fresh_signature) == new_id
     assert _embedded_certificate(old_pdf.content) == _der(
         published["retired"][0]["certificate_pem"]
     )
