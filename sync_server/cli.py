@@ -24,7 +24,7 @@ from sync_server.core.audit_key import (
     create_key_file,
     load_keyring,
 )
-from sync_server.core.config import ServerSettings
+from sync_server.core.config import ServerSettings, settings_problems
 from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.core.errors import ApiError
 from sync_server.core.migrate import downgrade, upgrade
@@ -47,10 +47,17 @@ admin = typer.Typer(no_args_is_help=True, help="Administer the district database
 
 
 def settings_for(db: str | None, **overrides: object) -> ServerSettings:
+    """The settings of LASTMILE_* and the command's options; a wrong one
+    stops the command with a line naming it (exit 2), not a traceback."""
     values = {key: value for key, value in overrides.items() if value is not None}
     if db:
         values["db"] = db
-    return ServerSettings(**values)  # type: ignore[arg-type]
+    try:
+        return ServerSettings(**values)  # type: ignore[arg-type]
+    except ValidationError as wrong:
+        for line in settings_problems(wrong):
+            typer.echo(f"wrong setting: {line}", err=True)
+        raise typer.Exit(code=2) from None
 
 
 @contextmanager
@@ -328,13 +335,14 @@ def _describe(report: AuditReport, key_file: Path) -> list[str]:
 @admin.command("rotate-audit-key")
 def rotate_audit_key(db: DbOption = None) -> None:
     """Add a new audit MAC key (or create the key file): new entries are keyed
-    with it, older ones keep verifying with theirs. Restart the servers."""
+    with it (running servers take it up by themselves), older ones keep
+    verifying with theirs."""
     path = audit_key_path(settings_for(db))
     if create_key_file(path):
         typer.echo(f"created the audit key file {path}: back it up")
         return
     new_id = load_keyring(path).rotate()
-    typer.echo(f"new audit key {new_id} in {path}: back it up, then restart the servers")
+    typer.echo(f"new audit key {new_id} in {path}: back it up")
 
 
 @admin.command("purge-tombstones")

@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
-from sync_server.blobs.open import open_blob_store
+from sync_server.blobs.open import StoreUnusableError, open_blob_store, usable_store
+from sync_server.blobs.store import BlobStore
 from sync_server.cli import DbOption, settings_for
+from sync_server.core.config import ServerSettings
 from sync_server.core.db import make_engine
 from sync_server.services.backup.database import BackupError
 from sync_server.services.backup.run import restore_backup, take_backup
@@ -18,6 +20,15 @@ BlobsOption = Annotated[
 ]
 
 
+def _store(settings: ServerSettings, refusal: str) -> BlobStore:
+    """The configured blob store, or exit 1 with one line naming the setting to fix."""
+    try:
+        return usable_store(lambda: open_blob_store(settings))
+    except StoreUnusableError as problem:
+        typer.echo(f"{refusal}: {problem}", err=True)
+        raise typer.Exit(code=1) from None
+
+
 def backup_command(folder: FolderArgument, db: DbOption = None, blobs: BlobsOption = None) -> None:
     """Write a consistent backup into a new folder: the database (pg_dump in
     one snapshot, or SQLite's online backup), every blob's key, size and
@@ -25,9 +36,10 @@ def backup_command(folder: FolderArgument, db: DbOption = None, blobs: BlobsOpti
     while the servers run. Exit 1 if a blob was damaged (named; the backup is
     still written)."""
     settings = settings_for(db, blobs=blobs)
+    store = _store(settings, "no backup")
     engine = make_engine(settings.db)  # reads only: no audit key needed
     try:
-        manifest = take_backup(settings, engine, open_blob_store(settings), folder)
+        manifest = take_backup(settings, engine, store, folder)
     except BackupError as refused:
         typer.echo(f"no backup: {refused}", err=True)
         raise typer.Exit(code=1) from None
@@ -54,8 +66,9 @@ def restore_command(folder: FolderArgument, db: DbOption = None, blobs: BlobsOpt
     record counts, every blob's hash, the audit log. Devices that synced
     after the backup re-send what it lacks. Exit 1 on any problem."""
     settings = settings_for(db, blobs=blobs)
+    store = _store(settings, "not restored")
     try:
-        report = restore_backup(settings, open_blob_store(settings), folder)
+        report = restore_backup(settings, store, folder)
     except (BackupError, FileNotFoundError, ValueError) as refused:
         typer.echo(f"not restored: {refused}", err=True)
         raise typer.Exit(code=1) from None

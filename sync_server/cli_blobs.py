@@ -5,8 +5,10 @@ visible to every account on the machine)."""
 from typing import Annotated
 
 import typer
+from botocore.exceptions import BotoCoreError, ClientError
 
-from sync_server.blobs.open import store_at
+from sync_server.blobs.open import StoreUnusableError, store_at, usable_store
+from sync_server.blobs.s3_problems import error_code
 from sync_server.cli import DbOption, settings_for
 from sync_server.services.blobs.move import MoveReport, move_blobs
 
@@ -45,6 +47,10 @@ def blob_store_values(
     }
 
 
+def _failure(error: BotoCoreError | ClientError) -> str:
+    return error_code(error) if isinstance(error, ClientError) else type(error).__name__
+
+
 def _counts(report: MoveReport) -> str:
     return (
         f"{report.copied} copied ({report.copied_bytes} bytes), "
@@ -72,11 +78,23 @@ def move_command(
     if source.rstrip("/") == target.rstrip("/"):
         raise typer.BadParameter("the source and the target are the same store")
     try:
-        source_store, target_store = store_at(source, settings), store_at(target, settings)
+        source_store = usable_store(lambda: store_at(source, settings))
+        target_store = usable_store(lambda: store_at(target, settings))
     except ValueError as wrong:
         typer.echo(f"not a store location: {wrong}", err=True)
         raise typer.Exit(code=2) from None
-    report = move_blobs(source_store, target_store, max_blobs)
+    except StoreUnusableError as problem:
+        typer.echo(f"nothing moved: {problem}", err=True)
+        raise typer.Exit(code=1) from None
+    try:
+        report = move_blobs(source_store, target_store, max_blobs)
+    except (BotoCoreError, ClientError) as error:  # the store failed half-way
+        typer.echo(
+            f"the move stopped: the object store failed ({_failure(error)}); what was copied "
+            "is kept and verified: run the command again to continue",
+            err=True,
+        )
+        raise typer.Exit(code=1) from None
     for sha256, reason in sorted(report.failed.items()):
         typer.echo(f"FAILED {sha256}: {reason}", err=True)
     typer.echo(f"blobs: {_counts(report)}")

@@ -8,7 +8,8 @@ The folder is 0700 and every key file 0600, owned by the server's account;
 countersignature names its key id, every signed PDF carries its
 certificate) and adds a new audit MAC key to the audit key file (older ones
 stay, for the entries they keyed); the rotation is recorded in the audit
-log. Running servers sign with the key they loaded until restarted.
+log. Running servers sign with the new key from their next signature on,
+without a restart (``core/district_key.py``, ``core/audit_key.py``).
 docs/operations.md, "Keys", is the procedure around these commands.
 """
 
@@ -41,7 +42,10 @@ KeyDirOption = Annotated[
     Path | None,
     typer.Option("--key-dir", help="the key folder (default: $LASTMILE_KEY_DIR)"),
 ]
-BACKUP = "BACK UP the key folder now (docs/operations.md, 'Keys'), then restart the servers"
+BACKUP = (
+    "BACK UP the key folder now (docs/operations.md, 'Keys'); servers on this machine take "
+    "the new key up by themselves, other machines need a copy of the folder"
+)
 
 
 def _settings(db: str | None, key_dir: Path | None) -> ServerSettings:

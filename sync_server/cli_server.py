@@ -19,6 +19,7 @@ from typing import Annotated, NoReturn
 import typer
 import uvicorn
 
+from sync_server.blobs.open import StoreUnusableError, open_blob_store, usable_store
 from sync_server.cli import DbOption, prepare_database, settings_for
 from sync_server.cli_blobs import (
     BlobStoreOption,
@@ -90,6 +91,11 @@ def server(
         raise typer.Exit(code=1)
     if settings.insecure_http and not _loopback(settings.host):
         typer.secho(INSECURE_WARNING.format(host=settings.host), err=True, fg="red", bold=True)
+    try:  # before anything is changed: a wrong LASTMILE_S3_* is one line, not a traceback
+        usable_store(lambda: open_blob_store(settings))
+    except StoreUnusableError as problem:
+        typer.echo(f"the server does not start: {problem}", err=True)
+        raise typer.Exit(code=1) from None
     prepare_database(settings.db)
     # A plain engine: checking writes nothing, so it binds no audit key,
     # which would generate a missing one before the check could refuse.
@@ -102,7 +108,6 @@ def server(
         raise typer.Exit(code=1) from None
     finally:
         engine.dispose()
-    settings.blobs.mkdir(parents=True, exist_ok=True)
     # uvicorn believes X-Forwarded-For from any local peer by default, which
     # would let a local client pick its address for the sign-in throttle; the
     # app reads the header itself, from ``trusted_proxies`` only.

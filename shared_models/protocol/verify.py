@@ -49,7 +49,9 @@ class VerifyReport(BaseModel):
     content_hash: str | None = None
     """The hash the record (or, without a record, the PDF) states."""
     key_id: str | None = None
-    """The district key the countersignature and the PDF signature were checked with."""
+    """The district key the countersignature was made with (a retired one for
+    an agreement countersigned before a rotation); each check's detail names
+    the key it checked with (a PDF printed after a rotation carries the new one)."""
     checks: list[VerifyCheck]
     supersedes: list[UUID] = []
     """The agreements this one corrects, nearest first."""
@@ -63,6 +65,18 @@ class VerifyReport(BaseModel):
 
     def failed(self) -> list[CheckName]:
         return [check.name for check in self.checks if not check.ok]
+
+
+class RetiredDistrictKey(BaseModel):
+    """A key the district signed with before a rotation: it signs nothing
+    new, and checks what it signed (countersignatures name its ``key_id``,
+    PDFs carry its certificate)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key_id: str
+    public_key_pem: str
+    certificate_pem: str
 
 
 class DistrictKeyInfo(BaseModel):
@@ -80,3 +94,7 @@ class DistrictKeyInfo(BaseModel):
     from the district key; PDF readers check ECDSA, not Ed25519)."""
     countersigned_message: str
     """How the countersigned message is built (see shared_models.sealing)."""
+    retired: list[RetiredDistrictKey] = []
+    """The district's earlier keys, newest first: a countersignature or PDF
+    made before a rotation is checked with the one its key id or
+    certificate names."""

@@ -80,7 +80,10 @@ class FileBlobStore:
 
     def ready(self) -> None:
         if not (self.partial_dir.is_dir() and os.access(self.root, os.W_OK | os.X_OK)):
-            raise BlobStoreError(f"the blob folder {self.root} is missing or not writable")
+            raise BlobStoreError(
+                f"the blob folder {self.root} is missing or not writable by this account "
+                "(LASTMILE_BLOBS)"
+            )
 
     def held(self, owner: str, sha256: str) -> int:
         try:

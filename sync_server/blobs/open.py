@@ -1,12 +1,15 @@
 """The blob store the settings name (``blob_store``): the folder, or a bucket
-of S3-compatible object storage through boto3."""
+of S3-compatible object storage through boto3; and ``usable_store``, which
+the commands open it with, so that a wrong setting is one line naming it,
+never a traceback."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sync_server.blobs.files import FileBlobStore
 from sync_server.blobs.s3 import S3BlobStore
-from sync_server.blobs.store import BlobStore
+from sync_server.blobs.store import BlobStore, BlobStoreError
 from sync_server.core.config import ServerSettings
 
 S3_LOCATION = "s3://"
@@ -57,6 +60,26 @@ def open_blob_store(settings: ServerSettings) -> BlobStore:
     return FileBlobStore(settings.blobs)
 
 
+class StoreUnusableError(Exception):
+    """The store cannot be used; the message is one line naming the setting to fix."""
+
+
+def usable_store(store: Callable[[], BlobStore]) -> BlobStore:
+    """The store ``store`` opens, checked (``ready``): the bucket answers
+    with these credentials, the folder can be written. ``StoreUnusableError``
+    otherwise (``blobs/s3_problems.py`` words it)."""
+    try:
+        opened = store()
+        opened.ready()
+    except BlobStoreError as problem:
+        raise StoreUnusableError(str(problem)) from None
+    except OSError as error:  # a folder that cannot be made
+        raise StoreUnusableError(
+            f"the blob folder cannot be made: {error.strerror} ({error.filename}; LASTMILE_BLOBS)"
+        ) from None
+    return opened
+
+
 def store_at(location: str, settings: ServerSettings) -> BlobStore:
     """A store named on a command line: ``s3://bucket/prefix/`` (endpoint,
     region and credentials from the settings) or a folder."""
@@ -66,5 +89,8 @@ def store_at(location: str, settings: ServerSettings) -> BlobStore:
         named = type(settings).model_validate(
             {**named.model_dump(), "s3_bucket": bucket, "s3_prefix": prefix}
         )
-        return open_blob_store(named)
+        store = open_blob_store(named)
+        assert isinstance(store, S3BlobStore)
+        store.bucket_setting = f"the bucket of {location}"
+        return store
     return FileBlobStore(Path(location))

@@ -49,6 +49,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared_models.domain.attachments import MAX_BLOB_BYTES
+from sync_server.blobs.s3_problems import error_code, s3_problem
 from sync_server.blobs.store import (
     OWNER_NAME,
     SHA256_NAME,
@@ -73,10 +74,6 @@ _READ_BYTES = 1024 * 1024
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _CONDITION_FAILED = frozenset({"412", "PreconditionFailed", "ConditionalRequestConflict"})
 _UNSUPPORTED = frozenset({"501", "NotImplemented"})
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 @dataclass(frozen=True)
@@ -104,11 +101,21 @@ class S3BlobStore:
     settings); it is thread-safe, so one store serves every request.
     """
 
-    def __init__(self, client: Any, bucket: str, prefix: str = "", *, locks: bool = True) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        prefix: str = "",
+        *,
+        locks: bool = True,
+        bucket_setting: str = "LASTMILE_S3_BUCKET",
+    ) -> None:
         self.client = client
         self.bucket = bucket
         self.prefix = prefix
         self.locks = locks
+        self.bucket_setting = bucket_setting
+        """Where the bucket's name came from, for the operator's messages."""
 
     def __repr__(self) -> str:
         return f"S3BlobStore(bucket={self.bucket!r}, prefix={self.prefix!r})"
@@ -133,7 +140,7 @@ class S3BlobStore:
         try:
             head: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
-            if _code(error) in _MISSING:
+            if error_code(error) in _MISSING:
                 return None
             raise
         return head
@@ -146,22 +153,19 @@ class S3BlobStore:
         try:
             answer = self.client.get_object(Bucket=self.bucket, Key=self.blob_key(sha256))
         except ClientError as error:
-            if _code(error) in _MISSING:
+            if error_code(error) in _MISSING:
                 return None
             raise
         return BlobContent(stream=answer["Body"], size=int(answer["ContentLength"]))
 
     def ready(self) -> None:
+        """Whether the bucket can be used; else ``BlobStoreError`` with one
+        line that names the setting to fix (``s3_problem``)."""
         try:
             self.client.head_bucket(Bucket=self.bucket)
-        except ClientError as error:
+        except (ClientError, BotoCoreError) as error:
             raise BlobStoreError(
-                f"the object store bucket {self.bucket} answers {_code(error) or 'an error'}"
-            ) from None
-        except BotoCoreError as error:
-            raise BlobStoreError(
-                f"the object store of bucket {self.bucket} cannot be reached "
-                f"({type(error).__name__})"
+                s3_problem(error, self.client, self.bucket, self.bucket_setting)
             ) from None
 
     def _list(self, prefix: str) -> Iterator[dict[str, Any]]:
@@ -208,12 +212,12 @@ class S3BlobStore:
         try:
             return str(self._put(key, uuid.uuid4().bytes, IfNoneMatch="*")["ETag"])
         except ClientError as error:
-            if _code(error) in _UNSUPPORTED:
+            if error_code(error) in _UNSUPPORTED:
                 raise BlobStoreError(
                     "the object store refuses conditional writes: set s3_upload_locks "
                     "to false (docs/backup.md)"
                 ) from None
-            if _code(error) not in _CONDITION_FAILED:
+            if error_code(error) not in _CONDITION_FAILED:
                 raise
         current = self._head(key)
         if current is not None and _age(current) >= LOCK_LEASE:
@@ -221,7 +225,7 @@ class S3BlobStore:
                 taken = self._put(key, uuid.uuid4().bytes, IfMatch=current["ETag"])
                 return str(taken["ETag"])
             except ClientError as error:
-                if _code(error) not in _CONDITION_FAILED | _MISSING:
+                if error_code(error) not in _CONDITION_FAILED | _MISSING:
                     raise
         raise UploadOffsetError(self.held(owner, sha256), busy=True)
 
@@ -232,11 +236,11 @@ class S3BlobStore:
         try:
             self.client.delete_object(Bucket=self.bucket, Key=key, IfMatch=lock)
         except ClientError as error:
-            if _code(error) in _UNSUPPORTED:
+            if error_code(error) in _UNSUPPORTED:
                 # A store with conditional writes but not conditional deletes:
                 # the lock is this upload's unless it outlived its lease.
                 self.client.delete_object(Bucket=self.bucket, Key=key)
-            elif _code(error) not in _CONDITION_FAILED | _MISSING:
+            elif error_code(error) not in _CONDITION_FAILED | _MISSING:
                 raise
 
     def _put(self, key: str, body: Any, **conditions: str) -> dict[str, Any]:

@@ -20,7 +20,10 @@ district signing key, generated when missing). The file holds:
 
 The file is rewritten only under an exclusive lock on ``<file>.lock`` and
 replaced atomically, so servers starting at once, an anchoring append and a
-rotation never lose each other's change.
+rotation never lose each other's change. A running server reads the file
+again when it was replaced (each use compares its inode and modification
+time), so a rotation by ``lastmile admin keys rotate`` keys its next entry
+without a restart, and entries keyed by another process's new key verify.
 """
 
 import base64
@@ -70,21 +73,49 @@ class AuditKeyring:
 
     def __init__(self, path: Path, keys: dict[str, bytes], anchor: AuditAnchor | None) -> None:
         self.path = path
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None  # read again at first use: cheap, never stale
         self._keys = keys
         self._current = next(reversed(keys))
-        self.anchor = anchor
+        self._anchor = anchor
+
+    def _refresh(self) -> None:
+        """Read the file again if another process replaced it (a rotation, an
+        anchor); one that cannot be read leaves the keys in hand, logged."""
+        stamp = _file_stamp(self.path)
+        if stamp == self._stamp:
+            return
+        try:
+            keys, anchor = _parse(self.path, _read(self.path))
+        except AuditKeyError as error:
+            log.error("cannot read the audit key file now (%s); keeping the keys in hand", error)
+            self._stamp = stamp  # said once per change of the file, not on every entry
+            return
+        with self._lock:
+            self._stamp, self._keys, self._anchor = stamp, keys, anchor
+            self._current = next(reversed(keys))
 
     @property
     def current_id(self) -> str:
+        self._refresh()
         return self._current
+
+    @property
+    def anchor(self) -> AuditAnchor | None:
+        self._refresh()
+        return self._anchor
 
     def sign(self, message: bytes) -> tuple[str, str]:
         """The current key's id and its MAC of ``message``."""
-        return self._current, hmac.digest(self._keys[self._current], message, "sha256").hex()
+        self._refresh()
+        with self._lock:
+            key_id, secret = self._current, self._keys[self._current]
+        return key_id, hmac.digest(secret, message, "sha256").hex()
 
     def check(self, key_id: str | None, message: bytes, mac: str) -> bool | None:
         """Whether ``mac`` is key ``key_id``'s MAC of ``message``; None when
         the file does not hold that key."""
+        self._refresh()
         secret = self._keys.get(key_id or "")
         if secret is None:
             return None
@@ -111,7 +142,7 @@ class AuditKeyring:
                     anchor.keyed_from,
                 )
                 recorded = anchor
-        self.anchor = recorded
+            self._adopt(_parse(self.path, document))
         return recorded
 
     def rotate(self) -> str:
@@ -122,10 +153,24 @@ class AuditKeyring:
             new_id, entry = _new_key()
             document["keys"].append(entry)
             _write(self.path, document)
-            keys, anchor = _parse(self.path, document)
-        self._keys, self.anchor = keys, anchor
-        self._current = new_id
+            self._adopt(_parse(self.path, document))
         return new_id
+
+    def _adopt(self, parsed: tuple[dict[str, bytes], AuditAnchor | None]) -> None:
+        """Take the file's content just written or read under its lock."""
+        keys, anchor = parsed
+        with self._lock:
+            self._stamp, self._keys, self._anchor = _file_stamp(self.path), keys, anchor
+            self._current = next(reversed(keys))
+
+
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    """The file's identity: ``_write`` replaces it, so a new inode is a new content."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns
 
 
 def key_id_of(secret: bytes) -> str:

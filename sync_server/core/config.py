@@ -4,9 +4,9 @@ import json
 import os
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, district_zone
@@ -260,3 +260,26 @@ def worker_settings() -> ServerSettings:
         return ServerSettings()
     # Every field is given, so nothing is taken from LASTMILE_* in between.
     return ServerSettings(**json.loads(handed))
+
+
+_EXPECTED: Final = {
+    "s3_endpoint": "a URL such as https://oss.example.gov.cn or http://10.0.0.9:9000",
+    "s3_bucket": "a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
+    "s3_region": "a region such as cn-north-1",
+    "s3_prefix": "folders ending with /, such as lastmile/ (or nothing)",
+}
+"""What a setting whose pattern a value misses must look like (the pattern
+itself is no help to an operator)."""
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One line per wrong setting, naming its environment variable: what a
+    command prints instead of pydantic's traceback."""
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False):
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        if field in _EXPECTED and problem["type"] == "string_pattern_mismatch":
+            message = f"give {_EXPECTED[field]}"
+        lines.append(f"LASTMILE_{field.upper()}: {message}" if field else message)
+    return lines

@@ -20,7 +20,13 @@ The key lives at ``LASTMILE_SIGNING_KEY``, or in the key folder
 ``retired-signing-keys/<key id>.pem`` beside it and writes a new one: every
 countersignature names its key id and every signed PDF carries its
 certificate, so what a retired key signed keeps verifying
-(``DistrictKey.known``), while only the current key signs.
+(``DistrictKey.known``; ``GET /api/v1/keys/district`` publishes the
+retired keys beside the current one), while only the current key signs.
+Running servers take a rotation up without a restart: each use of the key
+looks at the key file and the retired folder (two ``stat`` calls) and reads
+them again when either changed (``load_district_key``). A key file that
+cannot be read any more leaves the key last read in use, with an error in
+the log: a server never stops signing because of a half-done copy.
 
 With no key configured (the demo, tests) a key is generated once into the
 data folder beside the blob store; a configured key file that is missing is
@@ -35,9 +41,9 @@ import logging
 import os
 import re
 import tempfile
+import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Final
 
@@ -239,14 +245,60 @@ def write_new_key_file(path: Path) -> bool:
         os.unlink(temporary)
 
 
-@cache
+_Stamp = tuple[tuple[int, int, int] | None, tuple[int, int, int] | None]
+_loaded: dict[Path, tuple[_Stamp, DistrictKey]] = {}
+_loading = threading.Lock()
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
+def _stamp(path: Path) -> _Stamp:
+    """What a rotation changes: the key file (replaced: a new inode) and the
+    retired folder (a key linked into it: a new modification time)."""
+    return _identity(path), _identity(path.parent / RETIRED_DIR)
+
+
 def load_district_key(path: Path, *, generate: bool = False) -> DistrictKey:
     """The key in ``path`` (generated first when ``generate`` and missing),
-    with the retired keys beside it."""
+    with the retired keys beside it; read again only when a rotation changed
+    them (see the module's description)."""
     if generate and not path.exists():
         write_new_key_file(path)
-    retired = tuple(parse_key_file(old) for old in retired_key_files(path))
-    return replace(parse_key_file(path), retired=retired)
+    stamp = _stamp(path)
+    with _loading:
+        known = _loaded.get(path)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    try:
+        retired = tuple(parse_key_file(old) for old in retired_key_files(path))
+        key = replace(parse_key_file(path), retired=retired)
+    except (SigningKeyError, OSError) as error:
+        if known is None:
+            raise SigningKeyError(str(error)) from None
+        log.error(
+            "cannot read the district key now (%s); still using key %s", error, known[1].key_id
+        )
+        with _loading:  # said once per change of the files, not on every use
+            _loaded[path] = (stamp, known[1])
+        return known[1]
+    with _loading:
+        _loaded[path] = (stamp, key)
+    if known is not None and known[1].key_id != key.key_id:
+        log.warning("district signing key %s replaces %s (rotated)", key.key_id, known[1].key_id)
+    return key
+
+
+def forget_loaded_keys() -> None:
+    """Drop this process's loaded keys (tests that replace a key file within
+    one file-system tick, which its stamp could not tell)."""
+    with _loading:
+        _loaded.clear()
 
 
 def retired_key_files(path: Path) -> list[Path]:

@@ -11,8 +11,9 @@ What goes into a message is the caller's care: the access line names the
 route template (``/api/v1/blobs/{sha256}``), never the path or its query,
 and no log call in the server formats a token, a password or a record
 (``tests/sync_server/test_log_canaries.py`` greps a whole day's operations
-for canaries). Written with the standard library: a formatter of forty lines
-needs no dependency (python-json-logger would add one for the same output).
+for canaries, ``tests/suite_logs.py`` the lines of every test). Written
+with the standard library: a formatter of forty lines needs no dependency
+(python-json-logger would add one for the same output).
 
 The request context is one mutable object per request in a context
 variable: FastAPI runs synchronous dependencies and routes in worker
@@ -41,6 +42,12 @@ QUIET_LOGGERS: Final = {
     "sqlalchemy": logging.WARNING,  # at INFO it echoes statements, at DEBUG their rows
     "httpx": logging.WARNING,  # at INFO it logs every URL it fetches
     "uvicorn.access": logging.WARNING,  # paths with queries; our access line replaces it
+    # The object store's client: at DEBUG botocore logs every request's
+    # parameters (a photo's bytes) and signed headers; urllib3 every URL.
+    "botocore": logging.WARNING,
+    "boto3": logging.WARNING,
+    "s3transfer": logging.WARNING,
+    "urllib3": logging.WARNING,
 }
 
 

@@ -25,7 +25,7 @@ from sync_server.core.district_key import (
     derived_certificate,
     district_key,
     existing_district_key,
-    load_district_key,
+    forget_loaded_keys,
 )
 from sync_server.services.supervision.follow_ups import follow_up_problem
 from sync_server.services.sync.workspace import Workspace
@@ -285,7 +285,7 @@ def test_a_generated_key_is_kept_and_reused(tmp_path: Path) -> None:
     settings = ServerSettings(db="sqlite://", blobs=tmp_path / "data" / "blobs")
 
     first = district_key(settings)
-    load_district_key.cache_clear()
+    forget_loaded_keys()
     second = district_key(settings)
 
     assert first.key_id == second.key_id
@@ -320,7 +320,7 @@ def test_the_pdf_certificate_derives_from_the_key_byte_for_byte(tmp_path: Path) 
     settings = ServerSettings(db="sqlite://", signing_key=path)
 
     first = district_key(settings)
-    load_district_key.cache_clear()
+    forget_loaded_keys()
     second = district_key(settings)
 
     assert first.certificate_pem() == second.certificate_pem()

@@ -143,6 +143,9 @@ def test_a_days_operations_log_no_secret_and_no_personal_data(
     pushes = [entry for entry in access if entry["route"] == "/api/v1/sync/push"]
     assert pushes
     assert all(entry.get("user_id") == str(district.user("mediator.baijia").id) for entry in pushes)
+    sign_ins = [entry for entry in access if entry["route"] == "/api/v1/auth/login"]
+    assert {entry.get("user_id") for entry in sign_ins if entry["status"] == 401} == {None}
+    assert str(district.user("mediator.baijia").id) in {entry.get("user_id") for entry in sign_ins}
     assert {entry["route"] for entry in access} >= {
         "/api/v1/auth/login",
         "/api/v1/sync/pull",

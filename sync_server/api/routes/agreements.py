@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from shared_documents.agreement_pdf import SignatureImageError
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
-from shared_models.protocol.verify import DistrictKeyInfo, VerifyReport
+from shared_models.protocol.verify import DistrictKeyInfo, RetiredDistrictKey, VerifyReport
 from shared_models.sealing import COUNTERSIGNATURE_ALGORITHM
 from sync_server.api.deps import CallerDep, EngineDep, SessionDep, SettingsDep
 from sync_server.api.routes.blobs import BlobStoreDep
@@ -62,13 +62,22 @@ _SCOPED: dict[int | str, dict[str, Any]] = {
 @router.get("/keys/district")
 def district_public_key(key: DistrictKeyDep) -> DistrictKeyInfo:
     """The district's public key and certificate: what countersignatures and
-    signed agreement PDFs are checked with."""
+    signed agreement PDFs are checked with; and its retired keys, for what
+    they signed before a rotation."""
     return DistrictKeyInfo(
         key_id=key.key_id,
         algorithm=COUNTERSIGNATURE_ALGORITHM,
         public_key_pem=key.public_key_pem(),
         certificate_pem=key.certificate_pem(),
         countersigned_message=_MESSAGE_DOC,
+        retired=[
+            RetiredDistrictKey(
+                key_id=old.key_id,
+                public_key_pem=old.public_key_pem(),
+                certificate_pem=old.certificate_pem(),
+            )
+            for old in key.retired
+        ],
     )
 
 

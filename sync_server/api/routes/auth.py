@@ -19,6 +19,7 @@ from sync_server.api.deps import (
 )
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
+from sync_server.core.logs import note_user
 from sync_server.services.accounts.sign_in import (
     SignedIn,
     SignInRefusal,
@@ -60,6 +61,7 @@ def login(
     with write_session(engine) as session:
         outcome = sign_in(session, settings, body, client, now)
     if isinstance(outcome, SignedIn):
+        note_user(outcome.user.id)  # the sign-in's access line names who signed in
         answer = LoginResponse(
             token=outcome.token,
             user=outcome.user,

@@ -78,7 +78,15 @@ class AgreementVerifier:
 
     def verify_id(self, agreement_id: UUID) -> VerifyReport:
         checks, values = self._record_checks(agreement_id)
-        return VerifyReport.of(checks, key_id=self.key.key_id, **values)
+        return VerifyReport.of(checks, key_id=self._signer_id(agreement_id), **values)
+
+    def _signer_id(self, agreement_id: UUID) -> str:
+        """The district key (current or retired) the agreement's
+        countersignature names; the current key when it names none of them."""
+        row = self.visible(agreement_id)
+        named = ((row.countersignature or "") if row is not None else "").partition(":")[0]
+        signer = self.key.by_id(named) if named else None
+        return (signer or self.key).key_id
 
     def verify_pdf(self, pdf: bytes) -> VerifyReport:
         inspection = inspect_pdf(pdf, self.key)
@@ -111,7 +119,7 @@ class AgreementVerifier:
         values.setdefault("content_hash", pdf_hash)
         return VerifyReport.of(
             [*checks, *record_checks],
-            key_id=self.key.key_id,
+            key_id=self._signer_id(agreement_id),
             **{"agreement_id": agreement_id, **values},
         )
 
