@@ -11,7 +11,6 @@ server holds it moved on by its own unsynced steps (``effective_cases``),
 so a step the server refuses leaves nothing to undo.
 """
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,8 +23,8 @@ from sqlalchemy import func, select, true
 from sqlmodel import Session, col
 
 from field_app.errors import SaveRejectedError, StepRefusedError
-from field_app.services.photos import prepare_photo
 from field_app.services.records import as_record, live, read_rows, validate_fields
+from field_app.services.signature_images import SignedBy, store_signature
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import (
@@ -43,13 +42,8 @@ from shared_models.domain import (
     CaseRecord,
     PartyRecord,
 )
-from shared_models.domain.agreements import (
-    AgreementStatus,
-    SignatureKind,
-    SignatureRef,
-    SignerRole,
-)
-from shared_models.domain.attachments import AttachmentFields, AttachmentKind, AttachmentOwner
+from shared_models.domain.agreements import AgreementStatus, SignatureKind, SignatureRef
+from shared_models.domain.attachments import AttachmentOwner
 from shared_models.domain.case_forms import AcceptanceForm, CaseDocumentKind, CaseForm
 from shared_models.domain.case_lifecycle import (
     CaseFacts,
@@ -292,70 +286,28 @@ def edit_document(
     return as_record(CaseDocumentRecord, record)
 
 
-@dataclass(frozen=True)
-class DocumentSigner:
-    """Who signs a document: a party (``party_id`` of the case's party) or
-    the mediator."""
-
-    role: SignerRole
-    name: str
-    party_id: UUID | None = None
-
-
 def add_document_signature(
     store: LocalStore,
     blobs: LocalBlobStore,
     document_id: UUID,
-    signer: DocumentSigner,
+    signer: SignedBy,
     image: bytes,
     kind: SignatureKind = SignatureKind.SIGNATURE,
     at: datetime | None = None,
 ) -> CaseDocumentRecord:
-    """A signature (a PNG from the pad) or fingerprint (a photo, re-encoded
-    like every photo) on a document: a party acknowledging the notice,
-    signing the application or a record. Signing again replaces that
-    signer's earlier image."""
+    """A signature or fingerprint (``signature_images``) on a document: a
+    party acknowledging the notice, signing the application or a record.
+    Signing again replaces that signer's earlier signature."""
     stored = store.records.get(TableName.CASE_DOCUMENTS, document_id)
     if stored is None:
         raise SaveRejectedError(None, "there is no such document")
     document = as_record(CaseDocumentRecord, stored)
-    if kind is SignatureKind.FINGERPRINT and signer.role is not SignerRole.PARTY:
-        raise SaveRejectedError("signatures", "the mediator signs; fingerprints are for parties")
-    if kind is SignatureKind.FINGERPRINT:
-        photo = prepare_photo(image)
-        data, mime, size = photo.jpeg, "image/jpeg", (photo.width, photo.height)
-    else:
-        data, mime, size = image, "image/png", None
-    sha256 = hashlib.sha256(data).hexdigest()
-    moment = at or store.now()
-    attachment: dict[str, JsonValue] = {
-        "owner_table": AttachmentOwner.CASE_DOCUMENTS.value,
-        "owner_id": str(document_id),
-        "kind": AttachmentKind(kind.value).value,
-        "sha256": sha256,
-        "size": len(data),
-        "mime": mime,
-        "width": size[0] if size else None,
-        "height": size[1] if size else None,
-        "taken_at": to_json_value(moment),
-    }
-    validate_fields(AttachmentFields, attachment)
-    blobs.put(data, mime)  # the bytes are on disk before the record naming them
-    attachment_id = uuid4()
-    store.records.save(TableName.ATTACHMENTS, attachment_id, attachment)
+    owner = AttachmentOwner.CASE_DOCUMENTS
+    signature = store_signature(store, blobs, owner, document_id, signer, image, kind, at)
     same = {(signer.party_id, signer.name, signer.role)}
     kept = [
         s for s in document.signatures if (s.party_id, s.signer_name, s.signer_role) not in same
     ]
-    signature = SignatureRef(
-        signer_role=signer.role,
-        signer_name=signer.name,
-        party_id=signer.party_id,
-        kind=kind,
-        attachment_id=attachment_id,
-        sha256=sha256,
-        signed_at=moment,
-    )
     return edit_document(store, document_id, signatures=[*kept, signature])
 
 

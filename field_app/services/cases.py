@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from field_app.errors import SaveRejectedError
-from field_app.services.case_steps import case_facts, effective_cases, record_step, unsynced_steps
+from field_app.services.case_steps import case_facts, effective_cases, unsynced_steps
 from field_app.services.records import as_record, live, read_rows, units_below, validate_fields
 from field_app.services.search import search_ids
 from field_app.storage.store import LocalStore
@@ -41,8 +41,7 @@ from shared_models.domain import (
     ReviewRecord,
     VisitRecord,
 )
-from shared_models.domain.case_forms import CaseResult, ClosingReportForm, Performance
-from shared_models.domain.case_lifecycle import PARTIES_EDITABLE, MediationSettings
+from shared_models.domain.case_lifecycle import PARTIES_EDITABLE
 from shared_models.domain.cases import (
     INITIAL_CASE_STATUSES,
     CaseCategory,
@@ -179,40 +178,6 @@ def update_case(store: LocalStore, case_id: UUID, changes: Mapping[str, JsonValu
         raise SaveRejectedError("case_id", "the case is archived: its file is closed")
     record = store.records.save(TableName.CASES, case_id, dict(changes))
     return as_record(CaseRecord, record)
-
-
-_RESULTS = {
-    CaseStatus.FAILED: CaseResult.FAILED,
-    CaseStatus.REFUSED: CaseResult.REFUSED,
-    CaseStatus.REFERRED: CaseResult.REFERRED,
-}
-
-
-def close_case(
-    store: LocalStore,
-    case_id: UUID,
-    settings: MediationSettings | None = None,
-    summary: str | None = None,
-    performance: Performance = Performance.NOT_APPLICABLE,
-    at: datetime | None = None,
-) -> CaseDocumentRecord:
-    """结案: the closing report, its result read from the case (agreed in
-    writing or by word, failed, refused, referred). ``summary`` is the
-    report's short account (the case's description or title when none is
-    given). Refused as the lifecycle says (e.g. before a due follow-up)."""
-    case, facts = case_facts(store, case_id)
-    result = _RESULTS.get(CaseStatus(case.status))
-    if result is None:
-        written = bool(facts.written_agreements)
-        result = CaseResult.AGREED_WRITTEN if written else CaseResult.AGREED_ORAL
-    moment = at or store.now()
-    form = ClosingReportForm(
-        closed_on=moment.date(),
-        result=result,
-        performance=performance,
-        summary=summary or case.description or case.title,
-    )
-    return record_step(store, case_id, form, settings or MediationSettings(), at=moment)
 
 
 def list_cases(

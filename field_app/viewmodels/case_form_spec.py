@@ -5,7 +5,7 @@ form (``shared_models/domain/case_forms.py``). The forms themselves are in
 ``case_forms_outcome.py`` (agreement, failure, court, follow-up, closing,
 archive, referral)."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -16,6 +16,7 @@ from pydantic import JsonValue
 from field_app.viewmodels.form_spec import FieldKind, FormField, FormInput, FormStep
 from shared_models.domain import CaseRecord, PartyRecord
 from shared_models.domain.agreements import Obligation
+from shared_models.domain.case_forms import CaseDocumentKind
 from shared_models.domain.cases import CaseStatus, PartyRole
 
 
@@ -63,16 +64,66 @@ class StepContext:
         return found or self.parties[:1]
 
 
-Content = Callable[[FormInput, StepContext], dict[str, JsonValue]]
+Extra = Callable[[FormInput, StepContext], dict[str, JsonValue]]
 
 
 @dataclass(frozen=True)
 class CaseFormSpec:
-    """One lifecycle form: its steps, where it starts, what it records."""
+    """One lifecycle form: its kind, its steps, where it starts, and what
+    it records beyond its fields (``extra``: the case's own ids, repeated
+    groups, per-party or per-obligation answers)."""
 
+    kind: CaseDocumentKind
     steps: list[FormStep]
-    initial: Mapping[str, str]
-    content: Content
+    initial: Mapping[str, str] = field(default_factory=dict)
+    extra: Extra | None = None
+
+    def content(self, form: FormInput, ctx: StepContext) -> dict[str, JsonValue]:
+        """The contract's form (wire JSON): every plain field of the steps
+        read by its kind (``field_values``), then ``extra``."""
+        found: dict[str, JsonValue] = {"kind": self.kind.value, **field_values(form, self.steps)}
+        if self.extra is not None:
+            found.update(self.extra(form, ctx))
+        return found
+
+
+def field_values(form: FormInput, steps: Sequence[FormStep]) -> dict[str, JsonValue]:
+    """The answers to the fields of ``steps`` as the contract writes them:
+    days and instants in ISO form (an empty day left out), names as lists,
+    yes/no as booleans. Repeated groups and per-item fields
+    (``parties.0.age``) are the form's ``extra``."""
+    found: dict[str, JsonValue] = {}
+    for step in steps:
+        if step.repeat:
+            continue
+        for item in step.fields:
+            if "." not in item.name:
+                found.update(_value(form, item))
+    return found
+
+
+def _value(form: FormInput, item: FormField) -> dict[str, JsonValue]:
+    name, kind = item.name, item.kind
+    if kind is FieldKind.DATE:
+        day = form.day(name)
+        return {} if day is None else {name: day.isoformat()}
+    value: JsonValue
+    if kind is FieldKind.DATETIME:
+        at = form.moment(name)
+        value = at.isoformat() if at else None
+    elif kind is FieldKind.YES_NO:
+        value = form.yes(name)
+    elif kind is FieldKind.NAMES:
+        value = list(form.names(name))
+    elif kind is FieldKind.MULTI:
+        value = list(form.chosen(name))
+    elif kind is FieldKind.NUMBER:
+        value = form.number(name)
+    elif kind is FieldKind.PHONE:
+        value = form.optional(name)
+    else:
+        value = form.text(name)
+    return {name: value}
 
 
 def day_field(name: str, label: str) -> FormField:
@@ -87,15 +138,6 @@ def choice_field(
     )
 
 
-def days(form: FormInput, *names: str) -> dict[str, JsonValue]:
-    """Date fields as the contract writes them (ISO days), empty ones left out."""
-    found: dict[str, JsonValue] = {}
-    for name in names:
-        day = form.day(name)
-        if day is not None:
-            found[name] = day.isoformat()
-    return found
-
-
-def names(form: FormInput, name: str) -> list[JsonValue]:
-    return list(form.names(name))
+def today_as(ctx: StepContext, name: str) -> dict[str, str]:
+    """A form that starts dated today (its ``name`` day field)."""
+    return {name: ctx.today.isoformat()}

@@ -14,7 +14,6 @@ from field_app.views.widgets import (
     badge,
     card,
     choice_row,
-    error_line,
     heading,
     label,
     list_row,
@@ -202,7 +201,6 @@ class CaseDetailView(ScreenView):
         ]
         if case.description:
             parts.append(ft.Text(case.description, size=sz(TEXT)))
-        parts.append(error_line(tr(vm.error)))
         if progress is not None:
             parts += progress_section(self.ctx, progress, self._go)
         parts += self._parties()

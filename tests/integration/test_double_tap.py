@@ -140,15 +140,6 @@ def test_saving_a_checkin(phones: Phones, hold: Callable[[Any, str], Held]) -> N
     tap_twice_then_again(form, form.save, hold(visits_module, "record_checkin"))
 
 
-def test_closing_a_case(phones: Phones, hold: Callable[[Any, str], Held]) -> None:
-    core = phones.signed_in("mediator.baijia")
-    case_id = new_case(core, "噪音扰民")
-    mediation_failed(core, case_id)  # a case closes once it is resolved
-    page = CaseDetailViewModel(core, case_id)
-    tap_twice_then_again(page, page.close, hold(cases_module, "close_case"))
-    assert page.error is None
-
-
 # -- agreements: draft, signatures, seal ----------------------------------------------------
 
 
