@@ -55,12 +55,12 @@ from shared_models.domain.case_lifecycle import (
     facts_of,
     follow_up_due,
     form_problem,
-    judicial_deadline,
     next_steps,
     status_after,
     step_of,
     step_problem,
 )
+from shared_models.domain.judicial_window import JudicialWindow, judicial_window
 from shared_models.domain.case_numbers import provisional_case_number, unit_short_name
 from shared_models.domain.cases import CaseStatus
 from shared_models.protocol.tables import TableName
@@ -337,7 +337,8 @@ class CaseProgress:
     provisional: bool
     done: list[StepDone]
     next: list[StepOption]
-    judicial_deadline: date | None
+    judicial: JudicialWindow | None
+    """The window for judicial confirmation of its written agreement."""
 
 
 def case_documents(store: LocalStore, case_id: UUID) -> list[CaseDocumentRecord]:
@@ -378,10 +379,8 @@ def case_progress(
     acceptance = next((d.content for d in documents if isinstance(d.content, AcceptanceForm)), None)
     if not number and acceptance is not None:
         number, provisional = _provisional(store, case, acceptance.accepted_on.year), True
-    deadline = None
-    if facts.written_agreements and facts.agreed_on is not None:
-        deadline = judicial_deadline(facts.agreed_on, settings)
-    return CaseProgress(case, number, provisional, done, next_steps(facts, settings), deadline)
+    judicial = judicial_window(facts, settings)
+    return CaseProgress(case, number, provisional, done, next_steps(facts, settings), judicial)
 
 
 def _provisional(store: LocalStore, case: CaseRecord, year: int) -> str:

@@ -18,6 +18,7 @@ from shared_models.domain import CaseRecord, PartyRecord
 from shared_models.domain.agreements import Obligation
 from shared_models.domain.case_forms import CaseDocumentKind
 from shared_models.domain.cases import CaseStatus, PartyRole
+from shared_models.domain.judicial_window import JudicialWindow
 
 
 def party_signer(party_id: UUID) -> str:
@@ -39,8 +40,8 @@ class StepContext:
     """The agreement a follow-up or the court checks: the sealed written
     one in effect, or the oral agreement's registration."""
     obligations: list[Obligation] = field(default_factory=list)
-    judicial_deadline: date | None = None
-    """The last day to apply for judicial confirmation (the district's window)."""
+    judicial: JudicialWindow | None = None
+    """The window for judicial confirmation of the written agreement."""
     status: CaseStatus | None = None
     """Where the case stands (its steps recorded on this phone included)."""
     oral: bool = False

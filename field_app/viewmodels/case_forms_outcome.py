@@ -7,7 +7,7 @@ its own screens (``viewmodels/agreement_form.py``)."""
 
 from pydantic import JsonValue
 
-from field_app.i18n import msg
+from field_app.i18n import Msg, msg
 from field_app.viewmodels.case_form_spec import (
     CaseFormSpec,
     StepContext,
@@ -125,7 +125,12 @@ def referral_out(ctx: StepContext) -> CaseFormSpec:
 
 def judicial_application(ctx: StepContext) -> CaseFormSpec:
     """司法确认申请: the parties apply jointly, within the district's window."""
-    window = msg("form.judicial.window", day=ctx.judicial_deadline) if ctx.judicial_deadline else ""
+    window = ctx.judicial
+    note: Msg | str = ""
+    if window is not None:
+        # Past the window the application is still recorded: the court decides.
+        key = "form.judicial.window_closed" if ctx.today > window.last_day else "form.judicial.window"
+        note = msg(key, day=window.last_day, days=window.days)
     steps = [
         FormStep(
             "form.judicial.apply",
@@ -134,7 +139,7 @@ def judicial_application(ctx: StepContext) -> CaseFormSpec:
                 FormField("court", "form.court", required=True),
                 FormField("applicants", "form.applicants", FieldKind.NAMES, True),
             ),
-            note=window,
+            note=note,
         )
     ]
     initial = {**today_as(ctx, "applied_on"), "applicants": ctx.party_names}

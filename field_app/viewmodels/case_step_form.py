@@ -151,7 +151,7 @@ class CaseStepFormViewModel(StepFormViewModel):
             party=party,
             agreement_id=agreement_id,
             obligations=obligations,
-            judicial_deadline=progress.judicial_deadline,
+            judicial=progress.judicial,
             status=progress.case.status,
             oral=oral,
         )
