@@ -174,7 +174,9 @@ class _Builder:
                     item=FileItem.RESULT,
                     title="人民调解协议书",
                     day=district_day(agreement.signed_at, self.zone),
-                    agreement=agreement_document(agreement_id, agreement, self.zone),
+                    agreement=agreement_document(
+                        agreement_id, agreement, self.zone, self.sources.case.case_number
+                    ),
                     photos=self.printable(agreement_id),
                 )
             )

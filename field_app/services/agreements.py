@@ -29,7 +29,7 @@ from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import LocalAgreement, LocalOrgUnit
 from shared_documents.agreement_pdf import render_agreement_pdf
-from shared_models.agreement_text import agreement_document
+from shared_models.agreement_text import AgreementDocument, agreement_document
 from shared_models.district_time import DEFAULT_ZONE
 from shared_models.domain import AgreementRecord
 from shared_models.domain.agreements import (
@@ -319,4 +319,15 @@ def agreement_pdf(
         raise SaveRejectedError(None, "there is no such agreement")
     fields = sealed_fields(record)
     images = {s.sha256: blobs.read(s.sha256) for s in fields.signatures if blobs.has(s.sha256)}
-    return render_agreement_pdf(agreement_document(agreement_id, fields, zone), images)
+    return render_agreement_pdf(printed_agreement(store, record, zone), images)
+
+
+def printed_agreement(
+    store: LocalStore, record: AgreementRecord, zone: tzinfo = DEFAULT_ZONE
+) -> AgreementDocument:
+    """What the agreement prints, numbered with its case's number once the
+    district gave it (``agreement_text.agreement_number``)."""
+    case = store.records.get(TableName.CASES, record.case_id) or {}
+    number = case.get("case_number")
+    case_number = number if isinstance(number, str) else None
+    return agreement_document(record.id, sealed_fields(record), zone, case_number)
