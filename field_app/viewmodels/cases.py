@@ -46,6 +46,8 @@ _FILTER_STATUSES: dict[StatusFilter, set[CaseStatus] | None] = {
 class CaseRow:
     id: UUID
     title: str
+    number: str
+    """The district's case number; empty until the acceptance has synced."""
     status: Msg
     category: Msg
     opened_on: date
@@ -60,6 +62,7 @@ def case_row(case: CaseRecord, today: date, unsent: set[UUID], zone: tzinfo) -> 
     return CaseRow(
         id=case.id,
         title=case.title,
+        number=case.case_number or "",
         status=msg(f"case.status.{case.status.value}"),
         category=msg(f"case.category.{case.category.value}"),
         opened_on=district_day(case.opened_at, zone),

@@ -66,7 +66,15 @@ class CaseListView(ScreenView):
             rows.append(
                 list_row(
                     row.title,
-                    f"{tr(row.category)} · {t('cases.opened_on', day=row.opened_on)}",
+                    " · ".join(
+                        part
+                        for part in (
+                            row.number,
+                            tr(row.category),
+                            t("cases.opened_on", day=row.opened_on),
+                        )
+                        if part
+                    ),
                     badges,
                     on_click=self._open(str(row.id)),
                 )
