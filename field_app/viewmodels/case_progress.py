@@ -16,6 +16,8 @@ from field_app.viewmodels.case_step_form import problem_message
 from field_app.viewmodels.nav import Route, Screen
 from shared_models.domain.case_forms import (
     MediationSessionForm,
+    ReferralInForm,
+    ReferralOutForm,
     RightsNoticeForm,
     TerminationForm,
 )
@@ -75,6 +77,11 @@ def _detail(document_content: object) -> Msg | str:
         return "、".join(document_content.present[:4])
     if isinstance(document_content, TerminationForm):
         return msg(f"form.termination_reason.{document_content.reason.value}")
+    # A case handed over keeps where it came from and where it went.
+    if isinstance(document_content, ReferralInForm):
+        return document_content.from_body
+    if isinstance(document_content, ReferralOutForm):
+        return document_content.receiving_body
     return ""
 
 
