@@ -218,9 +218,9 @@ def edit_unit(
         wanted["contact_phone"] = _phone(wanted["contact_phone"], "contact_phone")
     if "code" in wanted:
         check_code_free(session, wanted["code"], unit_id)
-    if "short_name" in wanted or "name" in wanted:
-        short_name = wanted.get("short_name", row.short_name)
-        check_prefix_free(session, short_name, wanted.get("name", row.name), unit_id)
+    new_short, new_name = wanted.get("short_name", row.short_name), wanted.get("name", row.name)
+    if unit_short_name(new_short, new_name) != unit_short_name(row.short_name, row.name):
+        check_prefix_free(session, new_short, new_name, unit_id)
     changed = [name for name, value in wanted.items() if getattr(row, name) != value]
     if changed:
         for name in changed:
