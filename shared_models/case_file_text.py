@@ -207,7 +207,6 @@ class _Builder:
             entries=tuple(FileEntry(label=k, value=v) for k, v in entries if v),
         )
 
-
     def judicial_note(self) -> str:
         """An application for judicial confirmation made after its window
         closed is filed as made (the court decides) and noted here."""

@@ -14,7 +14,7 @@ so a step the server refuses leaves nothing to undo.
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -60,9 +60,9 @@ from shared_models.domain.case_lifecycle import (
     step_of,
     step_problem,
 )
-from shared_models.domain.judicial_window import JudicialWindow, judicial_window
 from shared_models.domain.case_numbers import provisional_case_number, unit_short_name
 from shared_models.domain.cases import CaseStatus
+from shared_models.domain.judicial_window import JudicialWindow, judicial_window
 from shared_models.protocol.tables import TableName
 from shared_models.wire import to_json_value
 

@@ -33,7 +33,6 @@ from field_app.storage.tables import (
 from shared_models.domain import (
     AgreementRecord,
     AttachmentRecord,
-    CaseDocumentRecord,
     CaseFields,
     CaseRecord,
     PartyFields,

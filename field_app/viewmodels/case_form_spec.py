@@ -65,26 +65,26 @@ class StepContext:
         return found or self.parties[:1]
 
 
-Extra = Callable[[FormInput, StepContext], dict[str, JsonValue]]
+More = Callable[[FormInput, StepContext], dict[str, JsonValue]]
 
 
 @dataclass(frozen=True)
 class CaseFormSpec:
     """One lifecycle form: its kind, its steps, where it starts, and what
-    it records beyond its fields (``extra``: the case's own ids, repeated
+    it records beyond its fields (``more``: the case's own ids, repeated
     groups, per-party or per-obligation answers)."""
 
     kind: CaseDocumentKind
     steps: list[FormStep]
     initial: Mapping[str, str] = field(default_factory=dict)
-    extra: Extra | None = None
+    more: More | None = None
 
     def content(self, form: FormInput, ctx: StepContext) -> dict[str, JsonValue]:
         """The contract's form (wire JSON): every plain field of the steps
-        read by its kind (``field_values``), then ``extra``."""
+        read by its kind (``field_values``), then ``more``."""
         found: dict[str, JsonValue] = {"kind": self.kind.value, **field_values(form, self.steps)}
-        if self.extra is not None:
-            found.update(self.extra(form, ctx))
+        if self.more is not None:
+            found.update(self.more(form, ctx))
         return found
 
 
@@ -92,7 +92,7 @@ def field_values(form: FormInput, steps: Sequence[FormStep]) -> dict[str, JsonVa
     """The answers to the fields of ``steps`` as the contract writes them:
     days and instants in ISO form (an empty day left out), names as lists,
     yes/no as booleans. Repeated groups and per-item fields
-    (``parties.0.age``) are the form's ``extra``."""
+    (``parties.0.age``) are the form's ``more``."""
     found: dict[str, JsonValue] = {}
     for step in steps:
         if step.repeat:

@@ -129,7 +129,9 @@ def judicial_application(ctx: StepContext) -> CaseFormSpec:
     note: Msg | str = ""
     if window is not None:
         # Past the window the application is still recorded: the court decides.
-        key = "form.judicial.window_closed" if ctx.today > window.last_day else "form.judicial.window"
+        key = (
+            "form.judicial.window_closed" if ctx.today > window.last_day else "form.judicial.window"
+        )
         note = msg(key, day=window.last_day, days=window.days)
     steps = [
         FormStep(

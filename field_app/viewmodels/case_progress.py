@@ -1,8 +1,9 @@
 """Where a case stands in its life, for the case page: its number (the
 district's, or provisional until the acceptance has synced), the steps done
-(who, when), the window for judicial confirmation, and what may come next — each step the lifecycle rule allows
-now (``case_lifecycle.next_steps``: an illegal step is never offered), with
-what it still lacks when something earlier is missing."""
+(who, when), the window for judicial confirmation, and what may come next —
+each step the lifecycle rule allows now (``case_lifecycle.next_steps``: an
+illegal step is never offered), with what it still lacks when something
+earlier is missing."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -98,7 +99,9 @@ def judicial_line(
     if status not in AFTER_AGREEMENT:
         return None, False
     if window.open(today):
-        return msg("progress.judicial.open", day=window.last_day, left=window.days_left(today)), False
+        return msg(
+            "progress.judicial.open", day=window.last_day, left=window.days_left(today)
+        ), False
     if window.applied_on is None:
         return msg("progress.judicial.closed", day=window.last_day), False
     return None, False

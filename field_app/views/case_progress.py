@@ -60,8 +60,8 @@ def progress_section(
         )
     if progress.judicial is not None:
         color = WARNING if progress.judicial_late else PRIMARY
-        line = info_line(tr(progress.judicial), ft.Icons.GAVEL, color)
-        parts.append(tid("judicial-window", line))
+        window = info_line(tr(progress.judicial), ft.Icons.GAVEL, color)
+        parts.append(tid("judicial-window", window))
     parts.append(heading(t("progress.done", count=len(progress.done))))
     if not progress.done:
         parts.append(label(t("progress.none_done")))

@@ -401,4 +401,3 @@ def follow_up_due(facts: CaseFacts, settings: MediationSettings) -> date | None:
     if base is None:
         return None
     return base + timedelta(days=settings.follow_up_days_after_deadline)
-

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from field_app.errors import AgreementSealedError, SaveRejectedError
-from field_app.security.aead import DataKeyCipher
 from field_app.i18n import msg
+from field_app.security.aead import DataKeyCipher
 from field_app.services import agreements, case_steps, cases, visits
 from field_app.services.agreements import AgreementIncompleteError
 from field_app.services.photos import attach_photo
@@ -413,12 +413,16 @@ def test_the_case_page_counts_the_judicial_window_and_marks_a_late_application(
     closed = judicial_line(window, CaseStatus.AGREED, date(2026, 12, 29))
     assert closed == (msg("progress.judicial.closed", day=date(2026, 12, 28)), False)
     late = JudicialApplicationForm(
-        agreement_id=record.id, applied_on=date(2027, 1, 5), court="复兴区人民法院", applicants=["李四"]
+        agreement_id=record.id,
+        applied_on=date(2027, 1, 5),
+        court="复兴区人民法院",
+        applicants=["李四"],
     )
     case_steps.record_step(office, terms.case_id, late, rules)  # kept: the court decides
     progress = case_steps.case_progress(office, terms.case_id, rules)
     assert progress.case.status is CaseStatus.JUDICIAL_CONFIRMATION
-    assert progress.judicial is not None and progress.judicial.late
+    assert progress.judicial is not None
+    assert progress.judicial.late
     line, warning = judicial_line(progress.judicial, CaseStatus.CLOSED, date(2027, 3, 1))
     assert warning
     assert line == msg("progress.judicial.late", applied=date(2027, 1, 5), day=date(2026, 12, 28))

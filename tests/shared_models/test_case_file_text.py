@@ -77,7 +77,9 @@ def test_a_late_application_for_judicial_confirmation_is_noted_on_the_file() -> 
             document("judicial_application", {**applied, "applied_on": applied_on}, 5, 1),
             document("judicial_ruling", {**ruling, "ruled_on": "2027-01-20"}, 20, 1),
         ]
-        more = replace(records, documents=[*records.documents, *((uuid.uuid4(), p) for p in papers)])
+        more = replace(
+            records, documents=[*records.documents, *((uuid.uuid4(), p) for p in papers)]
+        )
         last = case_file(CASE, more.sources()).documents[-1]
         return {entry.label: entry.value for entry in last.entries}
 

@@ -51,7 +51,10 @@ def test_days_are_counted_until_someone_applies_or_the_window_closes() -> None:
 def test_a_late_application_is_recorded_and_marked_late() -> None:
     agreement = uuid.uuid4()
     late = JudicialApplicationForm(
-        agreement_id=agreement, applied_on=date(2027, 1, 5), court="复兴区人民法院", applicants=["李某"]
+        agreement_id=agreement,
+        applied_on=date(2027, 1, 5),
+        court="复兴区人民法院",
+        applicants=["李某"],
     )
     assert step_problem(CaseStep.JUDICIAL_APPLICATION, _agreed(agreement), RULE, late) is None
     applied = _agreed(agreement, date(2027, 1, 5))
