@@ -6,7 +6,7 @@ form (``shared_models/domain/case_forms.py``). The forms themselves are in
 archive, referral)."""
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
@@ -91,15 +91,24 @@ class CaseFormSpec:
 def field_values(form: FormInput, steps: Sequence[FormStep]) -> dict[str, JsonValue]:
     """The answers to the fields of ``steps`` as the contract writes them:
     days and instants in ISO form (an empty day left out), names as lists,
-    yes/no as booleans. Repeated groups and per-item fields
-    (``parties.0.age``) are the form's ``more``."""
+    yes/no as booleans; a repeated group as the list of its entries (each
+    read the same way). Per-item fields (``parties.0.age``) are the form's
+    ``more``."""
     found: dict[str, JsonValue] = {}
     for step in steps:
         if step.repeat:
-            continue
-        for item in step.fields:
-            if "." not in item.name:
-                found.update(_value(form, item))
+            entries = (replace(form, values=entry) for entry in form.group(step.repeat))
+            found[step.repeat] = [_values(entry, step.fields) for entry in entries]
+        else:
+            found.update(_values(form, step.fields))
+    return found
+
+
+def _values(form: FormInput, fields: Sequence[FormField]) -> dict[str, JsonValue]:
+    found: dict[str, JsonValue] = {}
+    for item in fields:
+        if "." not in item.name:
+            found.update(_value(form, item))
     return found
 
 

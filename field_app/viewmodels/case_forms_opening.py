@@ -229,18 +229,7 @@ def investigation(ctx: StepContext) -> CaseFormSpec:
     ]
     initial = {"investigated_at": ctx.now_text, "investigators": ctx.user_name}
 
-    def heard(form: FormInput, _: StepContext) -> dict[str, JsonValue]:
-        statements: list[JsonValue] = [
-            {
-                "name": s.get("name", ""),
-                "relation": s.get("relation", ""),
-                "statement": s.get("statement", ""),
-            }
-            for s in form.group("statements")
-        ]
-        return {"statements": statements}
-
-    return CaseFormSpec(CaseDocumentKind.INVESTIGATION, steps, initial, heard)
+    return CaseFormSpec(CaseDocumentKind.INVESTIGATION, steps, initial)
 
 
 def mediation_session(ctx: StepContext) -> CaseFormSpec:

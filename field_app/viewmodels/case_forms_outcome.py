@@ -63,19 +63,7 @@ def oral_agreement(ctx: StepContext) -> CaseFormSpec:
     ]
     initial = {**today_as(ctx, "agreed_on"), "present": ctx.party_names}
 
-    def obligations(form: FormInput, _: StepContext) -> dict[str, JsonValue]:
-        found: list[JsonValue] = [
-            {
-                "obligor": o.get("obligor", ""),
-                "action": o.get("action", ""),
-                "due": o.get("due") or None,
-                "method": o.get("method", ""),
-            }
-            for o in form.group("obligations")
-        ]
-        return {"obligations": found}
-
-    return CaseFormSpec(CaseDocumentKind.ORAL_AGREEMENT, steps, initial, obligations)
+    return CaseFormSpec(CaseDocumentKind.ORAL_AGREEMENT, steps, initial)
 
 
 def termination(ctx: StepContext) -> CaseFormSpec:
