@@ -150,14 +150,30 @@ def effective_cases(
 def _facts(
     store: LocalStore, session: Session, case_id: UUID, status: CaseStatus, zone: tzinfo
 ) -> CaseFacts:
-    parties = read_rows(
+    parties = case_parties(store, session, case_id)
+    agreements = _signed_agreements(store, session, case_id)
+    return facts_of(
+        status,
+        [(party.id, party.name) for party in parties],
+        [(document.id, document) for document in _documents(store, session, case_id)],
+        [(agreement.id, agreement) for agreement in agreements],
+        zone,
+    )
+
+
+def case_parties(store: LocalStore, session: Session, case_id: UUID) -> list[PartyRecord]:
+    """The case's live parties."""
+    return read_rows(
         store,
         session,
         TableName.PARTIES,
         PartyRecord,
         live(TableName.PARTIES).where(col(LocalParty.case_id) == case_id),
     )
-    agreements = read_rows(
+
+
+def _signed_agreements(store: LocalStore, session: Session, case_id: UUID) -> list[AgreementRecord]:
+    return read_rows(
         store,
         session,
         TableName.AGREEMENTS,
@@ -166,13 +182,6 @@ def _facts(
             col(LocalAgreement.case_id) == case_id,
             col(LocalAgreement.status) == AgreementStatus.SIGNED.value,
         ),
-    )
-    return facts_of(
-        status,
-        [(party.id, party.name) for party in parties],
-        [(document.id, document) for document in _documents(store, session, case_id)],
-        [(agreement.id, agreement) for agreement in agreements],
-        zone,
     )
 
 
@@ -356,16 +365,7 @@ def case_progress(
     case, facts = case_facts(store, case_id, zone)
     with store.transaction() as session:
         documents = _documents(store, session, case_id)
-        agreements = read_rows(
-            store,
-            session,
-            TableName.AGREEMENTS,
-            AgreementRecord,
-            live(TableName.AGREEMENTS).where(
-                col(LocalAgreement.case_id) == case_id,
-                col(LocalAgreement.status) == AgreementStatus.SIGNED.value,
-            ),
-        )
+        agreements = _signed_agreements(store, session, case_id)
     done = [
         StepDone(step_of(d.kind), d.id, d.recorded_at, d.created_by, d.version > 0)
         for d in documents

@@ -18,7 +18,12 @@ from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from field_app.errors import SaveRejectedError
-from field_app.services.case_steps import case_facts, effective_cases, unsynced_steps
+from field_app.services.case_steps import (
+    case_facts,
+    case_parties,
+    effective_cases,
+    unsynced_steps,
+)
 from field_app.services.records import as_record, live, read_rows, units_below, validate_fields
 from field_app.services.search import search_ids
 from field_app.storage.store import LocalStore
@@ -257,13 +262,7 @@ def case_detail(store: LocalStore, case_id: UUID) -> CaseDetail | None:
         if not found:
             return None
         [case] = effective_cases(store, session, found)
-        parties = read_rows(
-            store,
-            session,
-            TableName.PARTIES,
-            PartyRecord,
-            live(TableName.PARTIES).where(col(LocalParty.case_id) == case_id),
-        )
+        parties = case_parties(store, session, case_id)
         visits = read_rows(
             store,
             session,
