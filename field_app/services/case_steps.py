@@ -197,22 +197,30 @@ def _documents(store: LocalStore, session: Session, case_id: UUID) -> list[CaseD
     )
 
 
+def shown_case(
+    store: LocalStore, session: Session, case_id: UUID, zone: tzinfo = DEFAULT_ZONE
+) -> CaseRecord | None:
+    """The case as the user sees it (``effective_cases``), or ``None`` when
+    the device holds no such case."""
+    found = read_rows(
+        store,
+        session,
+        TableName.CASES,
+        CaseRecord,
+        live(TableName.CASES).where(col(LocalCase.id) == case_id),
+    )
+    return effective_cases(store, session, found, zone=zone)[0] if found else None
+
+
 def case_facts(
     store: LocalStore, case_id: UUID, zone: tzinfo = DEFAULT_ZONE
 ) -> tuple[CaseRecord, CaseFacts]:
     """The case as the user sees it and its facts (``SaveRejectedError``
     when the device holds no such case)."""
     with store.transaction() as session:
-        found = read_rows(
-            store,
-            session,
-            TableName.CASES,
-            CaseRecord,
-            live(TableName.CASES).where(col(LocalCase.id) == case_id),
-        )
-        if not found:
+        case = shown_case(store, session, case_id, zone)
+        if case is None:
             raise SaveRejectedError("case_id", "there is no such case on this device")
-        [case] = effective_cases(store, session, found, zone=zone)
         return case, _facts(store, session, case_id, CaseStatus(case.status), zone)
 
 

@@ -22,6 +22,7 @@ from field_app.services.case_steps import (
     case_facts,
     case_parties,
     effective_cases,
+    shown_case,
     unsynced_steps,
 )
 from field_app.services.records import as_record, live, read_rows, units_below, validate_fields
@@ -252,16 +253,9 @@ def case_title(store: LocalStore, case_id: UUID) -> str:
 def case_detail(store: LocalStore, case_id: UUID) -> CaseDetail | None:
     """The case with its parties, visit timeline, attachments, agreements and reviews."""
     with store.transaction() as session:
-        found = read_rows(
-            store,
-            session,
-            TableName.CASES,
-            CaseRecord,
-            live(TableName.CASES).where(col(LocalCase.id) == case_id),
-        )
-        if not found:
+        case = shown_case(store, session, case_id)
+        if case is None:
             return None
-        [case] = effective_cases(store, session, found)
         parties = case_parties(store, session, case_id)
         visits = read_rows(
             store,
