@@ -39,8 +39,9 @@ from uuid import UUID
 import httpx
 from sqlalchemy import Engine
 
+from bench.cpu_use import CpuUse, busy_rows, cpu_use
 from bench.harness import fresh_postgres, running_cli_server
-from bench.load_checks import Checks, LockSampler, check_server, cpu_busy_share
+from bench.load_checks import Checks, LockSampler, check_server
 from bench.load_fleet import PASSWORD, Fleet, Seat, build_fleet, found_district
 from bench.visits import visit_fields
 from field_app.config import AppSettings
@@ -162,7 +163,7 @@ class Step:
     times: list[float] = field(default_factory=list)
     wall_s: float = 0.0
     mutations: int = 0
-    cpu_busy: float = 0.0
+    cpu: CpuUse = field(default_factory=CpuUse)
     load: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     def percentile(self, share: float) -> float:
@@ -180,7 +181,7 @@ def run_rounds(
     step = Step(devices=len(devices), rounds=rounds)
     with ThreadPoolExecutor(max_workers=len(devices), thread_name_prefix="device") as pool:
         sampling: AbstractContextManager[object] = sampler.sampling() if sampler else nullcontext()
-        with cpu_busy_share() as busy, sampling:
+        with cpu_use() as step.cpu, sampling:
             started = time.perf_counter()
             for round_no in range(rounds):
                 futures = [pool.submit(device.sync_round, round_no) for device in devices]
@@ -193,7 +194,6 @@ def run_rounds(
                     else:
                         step.times.append(future.result())
             step.wall_s = time.perf_counter() - started
-        step.cpu_busy = busy()
     step.load = os.getloadavg()
     step.mutations = len(devices) * rounds * (VISITS_PER_ROUND + 1)
     return step
@@ -288,7 +288,7 @@ def report(step: Step, checks: Checks, sampler: LockSampler, args: argparse.Name
         ),
         ("sync round mean", f"{statistics.fmean(step.times or [0]):.2f} s", "", None),
         ("mutations/s", f"{step.mutations / step.wall_s:,.0f} ({step.wall_s:.1f} s)", "", None),
-        ("CPU busy (whole machine)", f"{step.cpu_busy:.0%}", "", None),
+        *((name, value, "", None) for name, value in busy_rows(step.cpu)),
         ("load average 1/5/15 min", " / ".join(f"{x:.1f}" for x in step.load), "", None),
         *checks.rows(),
         *sampler.rows(),

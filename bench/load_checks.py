@@ -9,14 +9,12 @@ or user of another office).
 
 ``LockSampler``: ``pg_stat_activity`` every 50 ms while the rounds run: how
 many backends are busy, how many of them wait for a lock, and on what.
-``cpu_busy_share``: how busy the machine's CPUs were (from /proc/stat).
 """
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -212,22 +210,3 @@ def _statement(query: str) -> str:
     """The first words of a statement, enough to tell which one waits."""
     words = " ".join(query.split())
     return words[:60] + ("…" if len(words) > 60 else "")
-
-
-@contextmanager
-def cpu_busy_share() -> Iterator[Callable[[], float]]:
-    """Yields a function giving the share of all CPUs' time that was not idle
-    between entering and leaving (the whole machine: anything else running
-    counts too)."""
-    before = _cpu_times()
-    result: list[float] = []
-    yield lambda: result[0]
-    after = _cpu_times()
-    total = sum(after) - sum(before)
-    idle = (after[3] + after[4]) - (before[3] + before[4])
-    result.append(1 - idle / total if total else 0.0)
-
-
-def _cpu_times() -> list[int]:
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    return [int(value) for value in fields[:8]]
