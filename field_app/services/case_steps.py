@@ -172,14 +172,16 @@ def case_parties(store: LocalStore, session: Session, case_id: UUID) -> list[Par
     )
 
 
-def _signed_agreements(store: LocalStore, session: Session, case_id: UUID) -> list[AgreementRecord]:
+def _signed_agreements(
+    store: LocalStore, session: Session, *case_ids: UUID
+) -> list[AgreementRecord]:
     return read_rows(
         store,
         session,
         TableName.AGREEMENTS,
         AgreementRecord,
         live(TableName.AGREEMENTS).where(
-            col(LocalAgreement.case_id) == case_id,
+            col(LocalAgreement.case_id).in_(case_ids),
             col(LocalAgreement.status) == AgreementStatus.SIGNED.value,
         ),
     )
@@ -389,6 +391,33 @@ def case_progress(
         number, provisional = _provisional(store, case, acceptance.accepted_on.year), True
     judicial = judicial_window(facts, settings)
     return CaseProgress(case, number, provisional, done, next_steps(facts, settings), judicial)
+
+
+def judicial_windows(
+    store: LocalStore,
+    cases: Sequence[CaseRecord],
+    settings: MediationSettings,
+    zone: tzinfo = DEFAULT_ZONE,
+) -> dict[UUID, JudicialWindow]:
+    """The judicial-confirmation windows of the agreed ``cases`` (as the
+    user sees them), by case: nobody has applied for them yet (an
+    application moves a case on), so their signed agreements say it all,
+    read for all of them at once (what Home lists)."""
+    agreed = [case.id for case in cases if case.status is CaseStatus.AGREED]
+    if not agreed:
+        return {}
+    with store.transaction() as session:
+        signed = _signed_agreements(store, session, *agreed)
+    by_case: dict[UUID, list[tuple[UUID, AgreementRecord]]] = defaultdict(list)
+    for agreement in signed:
+        by_case[agreement.case_id].append((agreement.id, agreement))
+    found = {}
+    for case_id, agreements in by_case.items():
+        facts = facts_of(CaseStatus.AGREED, [], [], agreements, zone)
+        window = judicial_window(facts, settings)
+        if window is not None:
+            found[case_id] = window
+    return found
 
 
 def _provisional(store: LocalStore, case: CaseRecord, year: int) -> str:

@@ -405,8 +405,10 @@ def test_the_case_page_counts_the_judicial_window_and_marks_a_late_application(
     record = signed_everyone(office, blobs, terms)
     agreements.seal(office, record.id, SIGNED_AT)
     rules = MediationSettings()
-    window = case_steps.case_progress(office, terms.case_id, rules).judicial
+    agreed = case_steps.case_progress(office, terms.case_id, rules)
+    window = agreed.judicial
     assert window is not None
+    assert case_steps.judicial_windows(office, [agreed.case], rules) == {terms.case_id: window}
     assert (window.last_day, window.applied_on) == (date(2026, 12, 28), None)
     shown = judicial_line(window, CaseStatus.AGREED, date(2026, 12, 20))
     assert shown == (msg("progress.judicial.open", day=date(2026, 12, 28), left=9), False)
@@ -421,6 +423,7 @@ def test_the_case_page_counts_the_judicial_window_and_marks_a_late_application(
     case_steps.record_step(office, terms.case_id, late, rules)  # kept: the court decides
     progress = case_steps.case_progress(office, terms.case_id, rules)
     assert progress.case.status is CaseStatus.JUDICIAL_CONFIRMATION
+    assert case_steps.judicial_windows(office, [progress.case], rules) == {}  # applied
     assert progress.judicial is not None
     assert progress.judicial.late
     line, warning = judicial_line(progress.judicial, CaseStatus.CLOSED, date(2027, 3, 1))
