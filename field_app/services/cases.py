@@ -1,4 +1,5 @@
-"""Dispute cases on the device: intake, edits, closing, lists and the case page.
+"""Dispute cases on the device: intake, edits, lists and the case page (its
+steps, closing included, are ``case_steps``).
 
 Every write goes through ``Records.save`` (record and outbox entry in one
 transaction). A new case and its parties are validated together before the
