@@ -26,6 +26,7 @@ from shared_models.domain.agreements import (
     SignatureRef,
     SignerRole,
 )
+from shared_models.domain.case_numbers import parse_case_number
 from shared_models.domain.cases import PartyKind, PartyRole
 
 TITLE: Final = "人民调解协议书"
@@ -72,6 +73,8 @@ class AgreementDocument(_Frozen):
 
     agreement_id: UUID
     title: str
+    number: str
+    """Its number (``agreement_number``), printed as ``number_line``."""
     number_line: str
     notices: tuple[str, ...]
     """Printed under the title: draft status, which agreement this one corrects."""
@@ -206,12 +209,26 @@ def _sections(agreement: AgreementFields) -> tuple[DocumentSection, ...]:
     )
 
 
+def agreement_number(agreement_id: UUID, case_number: str | None) -> str:
+    """The number an agreement is printed with (编号): its case's number
+    once the district gave it (``case_numbers``; a case has one agreement in
+    effect, and a correction names the record it supersedes), else — a case
+    not yet numbered, or one accepted offline — its id's first eight digits."""
+    if case_number is not None and parse_case_number(case_number) is not None:
+        return case_number
+    return str(agreement_id)[:8].upper()
+
+
 def agreement_document(
-    agreement_id: UUID, agreement: AgreementFields, zone: tzinfo = DEFAULT_ZONE
+    agreement_id: UUID,
+    agreement: AgreementFields,
+    zone: tzinfo = DEFAULT_ZONE,
+    case_number: str | None = None,
 ) -> AgreementDocument:
     """The agreement laid out for printing. A signed agreement carries its
     content hash (printed, and in the QR code); a draft says it is a draft.
-    Dates and times are on the district's clock ``zone``."""
+    Dates and times are on the district's clock ``zone``; ``case_number`` is
+    its case's (``agreement_number``)."""
     sealed = agreement.status is AgreementStatus.SIGNED and agreement.content_hash is not None
     notices: list[str] = []
     if agreement.status is AgreementStatus.DRAFT:
@@ -228,13 +245,15 @@ def agreement_document(
         else "________年_____月_____日"
     )
     content_hash = agreement.content_hash if sealed else None
+    number = agreement_number(agreement_id, case_number)
     seal_lines = [f"协议编号：{agreement_id}"]
     if content_hash is not None:
         seal_lines.append(f"内容哈希（SHA-256）：{content_hash}")
     return AgreementDocument(
         agreement_id=agreement_id,
         title=TITLE,
-        number_line=f"编号：{str(agreement_id)[:8].upper()}",
+        number=number,
+        number_line=f"编号：{number}",
         notices=tuple(notices),
         sections=_sections(agreement),
         closing=(

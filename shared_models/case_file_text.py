@@ -15,7 +15,12 @@ from datetime import date, tzinfo
 from typing import Final
 from uuid import UUID
 
-from shared_models.agreement_text import ROLE_LABELS, SignatureSlot, agreement_document
+from shared_models.agreement_text import (
+    ROLE_LABELS,
+    SignatureSlot,
+    agreement_document,
+    chinese_date,
+)
 from shared_models.case_file import (
     CaseFile,
     FileCover,
@@ -37,8 +42,9 @@ from shared_models.domain.agreements import (
 from shared_models.domain.attachments import AttachmentFields, AttachmentKind
 from shared_models.domain.case_documents import CaseDocumentFields
 from shared_models.domain.case_forms import AcceptanceForm, ArchivalForm
-from shared_models.domain.case_lifecycle import MediationSettings
+from shared_models.domain.case_lifecycle import MediationSettings, facts_of
 from shared_models.domain.cases import CaseFields, PartyFields
+from shared_models.domain.judicial_window import judicial_window
 from shared_models.domain.visits import VisitFields, VisitKind
 
 PRINTED_KINDS: Final = frozenset({AttachmentKind.PHOTO, AttachmentKind.DOCUMENT})
@@ -168,7 +174,9 @@ class _Builder:
                     item=FileItem.RESULT,
                     title="人民调解协议书",
                     day=district_day(agreement.signed_at, self.zone),
-                    agreement=agreement_document(agreement_id, agreement, self.zone),
+                    agreement=agreement_document(
+                        agreement_id, agreement, self.zone, self.sources.case.case_number
+                    ),
                     photos=self.printable(agreement_id),
                 )
             )
@@ -188,6 +196,7 @@ class _Builder:
         found = "；".join(gap_text(gap) for gap in gaps) if gaps else "本卷材料齐全。"
         entries = [
             ("本卷情况说明", found),
+            ("司法确认", self.judicial_note()),
             ("未打印的附件", "；".join(self.unprinted)),
             ("立卷人", filed_by),
         ]
@@ -196,6 +205,25 @@ class _Builder:
             title="卷内备考表",
             day=sources.today,
             entries=tuple(FileEntry(label=k, value=v) for k, v in entries if v),
+        )
+
+    def judicial_note(self) -> str:
+        """An application for judicial confirmation made after its window
+        closed is filed as made (the court decides) and noted here."""
+        sources = self.sources
+        facts = facts_of(
+            sources.case.status,
+            ((party_id, party.name) for party_id, party in sources.parties),
+            sources.documents,
+            sources.agreements,
+            sources.zone,
+        )
+        window = judicial_window(facts, sources.settings)
+        if window is None or not window.late or window.applied_on is None:
+            return ""
+        return (
+            f"于{chinese_date(window.applied_on)}申请，已过{chinese_date(window.last_day)}"
+            f"届满的申请期限（协议生效后{window.days}日内），是否受理由人民法院决定"
         )
 
 

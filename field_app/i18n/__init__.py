@@ -24,6 +24,8 @@ from field_app.i18n import (
     correction_en,
     correction_zh_cn,
     en,
+    judicial_en,
+    judicial_zh_cn,
     lifecycle_en,
     lifecycle_zh_cn,
     mediation_en,
@@ -46,6 +48,7 @@ TABLES: dict[str, Mapping[str, str]] = {
         **mediation_zh_cn.STRINGS,
         **transport_zh_cn.STRINGS,
         **correction_zh_cn.STRINGS,
+        **judicial_zh_cn.STRINGS,
     },
     "en": {
         **en.STRINGS,
@@ -56,6 +59,7 @@ TABLES: dict[str, Mapping[str, str]] = {
         **mediation_en.STRINGS,
         **transport_en.STRINGS,
         **correction_en.STRINGS,
+        **judicial_en.STRINGS,
     },
 }
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}

@@ -147,7 +147,7 @@ STRINGS: dict[str, str] = {
     "form.referred_on": "Handed over on",
     "form.receiving_kind": "Handed to",
     "form.receiving_body": "Name of the body",
-    "form.judicial.window": "Apply to the court by {day} (30 days after the agreement took effect).",
+    "form.judicial.window": "Apply to the court by {day} ({days} days after the agreement took effect).",
     "form.judicial.apply": "Application to the court",
     "form.court": "Court",
     "form.applicants": "Applicants",

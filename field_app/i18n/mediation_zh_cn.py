@@ -147,7 +147,7 @@ STRINGS: dict[str, str] = {
     "form.referred_on": "移交日期",
     "form.receiving_kind": "接收机关",
     "form.receiving_body": "机关名称",
-    "form.judicial.window": "请在 {day} 前向法院申请（协议生效后 30 日内）。",
+    "form.judicial.window": "请在 {day} 前向法院申请（协议生效后 {days} 日内）。",
     "form.judicial.apply": "向法院申请",
     "form.court": "法院",
     "form.applicants": "申请人",

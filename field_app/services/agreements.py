@@ -12,27 +12,24 @@ agreement changes (the local store refuses it); a correction is a new agreement
 whose ``supersedes_id`` names the sealed one.
 """
 
-import hashlib
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Final
 from uuid import UUID
 
-from pydantic import JsonValue
 from sqlmodel import col
 
 from field_app.errors import SaveRejectedError
 from field_app.services.case_steps import check_step
 from field_app.services.cases import case_detail
-from field_app.services.photos import prepare_photo
-from field_app.services.records import as_record, live, read_rows, validate_fields
+from field_app.services.records import as_record, live, read_rows
+from field_app.services.signature_images import SignedBy, store_signature
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import LocalAgreement, LocalOrgUnit
 from shared_documents.agreement_pdf import render_agreement_pdf
-from shared_models.agreement_text import agreement_document
+from shared_models.agreement_text import AgreementDocument, agreement_document
 from shared_models.district_time import DEFAULT_ZONE
 from shared_models.domain import AgreementRecord
 from shared_models.domain.agreements import (
@@ -44,7 +41,7 @@ from shared_models.domain.agreements import (
     SignerRole,
     signing_problems,
 )
-from shared_models.domain.attachments import AttachmentFields, AttachmentKind, AttachmentOwner
+from shared_models.domain.attachments import AttachmentOwner
 from shared_models.domain.case_lifecycle import CaseStep, MediationSettings
 from shared_models.integrity import SEALED_AGREEMENT_FIELDS
 from shared_models.protocol.auth import UserProfile
@@ -251,9 +248,9 @@ def add_signature(
     kind: SignatureKind = SignatureKind.SIGNATURE,
     at: datetime | None = None,
 ) -> AgreementRecord:
-    """Record signer ``signer_index``'s signature (a PNG from the pad) or
-    fingerprint (a photo, re-encoded like every photo). Signing again
-    replaces that signer's earlier image."""
+    """Record signer ``signer_index``'s signature or fingerprint
+    (``signature_images``). Signing again replaces that signer's earlier
+    image (a draft's images are its own: the replaced one is dropped)."""
     store.records.refuse_if_sealed(TableName.AGREEMENTS, agreement_id)
     record = agreement_record(store, agreement_id)
     if record is None:
@@ -266,41 +263,11 @@ def add_signature(
     if not 0 <= signer_index < len(people):
         raise SaveRejectedError("signatures", "no such signer in this agreement")
     signer = people[signer_index]
-    if kind is SignatureKind.FINGERPRINT and signer.role is not SignerRole.PARTY:
-        raise SaveRejectedError("signatures", "the mediator signs; fingerprints are for parties")
-    if kind is SignatureKind.FINGERPRINT:
-        photo = prepare_photo(image)
-        data, mime, size = photo.jpeg, "image/jpeg", (photo.width, photo.height)
-    else:
-        data, mime, size = image, "image/png", None
-    sha256 = hashlib.sha256(data).hexdigest()
-    attachment: dict[str, JsonValue] = {
-        "owner_table": AttachmentOwner.AGREEMENTS.value,
-        "owner_id": str(agreement_id),
-        "kind": AttachmentKind(kind.value).value,
-        "sha256": sha256,
-        "size": len(data),
-        "mime": mime,
-        "width": size[0] if size else None,
-        "height": size[1] if size else None,
-        "taken_at": to_json_value(at or store.now()),
-    }
-    validate_fields(AttachmentFields, attachment)
-    # The bytes are on disk before the record that points at them commits.
-    blobs.put(data, mime)
-    attachment_id = uuid.uuid4()
-    store.records.save(TableName.ATTACHMENTS, attachment_id, attachment)
+    who = SignedBy(signer.role, signer.name, signer.party_id)
+    owner = AttachmentOwner.AGREEMENTS
+    signature = store_signature(store, blobs, owner, agreement_id, who, image, kind, at)
     previous = assigned_signatures(fields)[signer_index]
     kept = [s for s in fields.signatures if s is not previous]
-    signature = SignatureRef(
-        signer_role=signer.role,
-        signer_name=signer.name,
-        party_id=signer.party_id,
-        kind=kind,
-        attachment_id=attachment_id,
-        sha256=sha256,
-        signed_at=at or store.now(),
-    )
     saved = store.records.save(
         TableName.AGREEMENTS,
         agreement_id,
@@ -352,4 +319,15 @@ def agreement_pdf(
         raise SaveRejectedError(None, "there is no such agreement")
     fields = sealed_fields(record)
     images = {s.sha256: blobs.read(s.sha256) for s in fields.signatures if blobs.has(s.sha256)}
-    return render_agreement_pdf(agreement_document(agreement_id, fields, zone), images)
+    return render_agreement_pdf(printed_agreement(store, record, zone), images)
+
+
+def printed_agreement(
+    store: LocalStore, record: AgreementRecord, zone: tzinfo = DEFAULT_ZONE
+) -> AgreementDocument:
+    """What the agreement prints, numbered with its case's number once the
+    district gave it (``agreement_text.agreement_number``)."""
+    case = store.records.get(TableName.CASES, record.case_id) or {}
+    number = case.get("case_number")
+    case_number = number if isinstance(number, str) else None
+    return agreement_document(record.id, sealed_fields(record), zone, case_number)

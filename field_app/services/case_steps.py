@@ -11,11 +11,10 @@ server holds it moved on by its own unsynced steps (``effective_cases``),
 so a step the server refuses leaves nothing to undo.
 """
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -24,8 +23,8 @@ from sqlalchemy import func, select, true
 from sqlmodel import Session, col
 
 from field_app.errors import SaveRejectedError, StepRefusedError
-from field_app.services.photos import prepare_photo
 from field_app.services.records import as_record, live, read_rows, validate_fields
+from field_app.services.signature_images import SignedBy, store_signature
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import (
@@ -43,13 +42,8 @@ from shared_models.domain import (
     CaseRecord,
     PartyRecord,
 )
-from shared_models.domain.agreements import (
-    AgreementStatus,
-    SignatureKind,
-    SignatureRef,
-    SignerRole,
-)
-from shared_models.domain.attachments import AttachmentFields, AttachmentKind, AttachmentOwner
+from shared_models.domain.agreements import AgreementStatus, SignatureKind, SignatureRef
+from shared_models.domain.attachments import AttachmentOwner
 from shared_models.domain.case_forms import AcceptanceForm, CaseDocumentKind, CaseForm
 from shared_models.domain.case_lifecycle import (
     CaseFacts,
@@ -61,7 +55,6 @@ from shared_models.domain.case_lifecycle import (
     facts_of,
     follow_up_due,
     form_problem,
-    judicial_deadline,
     next_steps,
     status_after,
     step_of,
@@ -69,6 +62,7 @@ from shared_models.domain.case_lifecycle import (
 )
 from shared_models.domain.case_numbers import provisional_case_number, unit_short_name
 from shared_models.domain.cases import CaseStatus
+from shared_models.domain.judicial_window import JudicialWindow, judicial_window
 from shared_models.protocol.tables import TableName
 from shared_models.wire import to_json_value
 
@@ -156,29 +150,40 @@ def effective_cases(
 def _facts(
     store: LocalStore, session: Session, case_id: UUID, status: CaseStatus, zone: tzinfo
 ) -> CaseFacts:
-    parties = read_rows(
-        store,
-        session,
-        TableName.PARTIES,
-        PartyRecord,
-        live(TableName.PARTIES).where(col(LocalParty.case_id) == case_id),
-    )
-    agreements = read_rows(
-        store,
-        session,
-        TableName.AGREEMENTS,
-        AgreementRecord,
-        live(TableName.AGREEMENTS).where(
-            col(LocalAgreement.case_id) == case_id,
-            col(LocalAgreement.status) == AgreementStatus.SIGNED.value,
-        ),
-    )
+    parties = case_parties(store, session, case_id)
+    agreements = _signed_agreements(store, session, case_id)
     return facts_of(
         status,
         [(party.id, party.name) for party in parties],
         [(document.id, document) for document in _documents(store, session, case_id)],
         [(agreement.id, agreement) for agreement in agreements],
         zone,
+    )
+
+
+def case_parties(store: LocalStore, session: Session, case_id: UUID) -> list[PartyRecord]:
+    """The case's live parties."""
+    return read_rows(
+        store,
+        session,
+        TableName.PARTIES,
+        PartyRecord,
+        live(TableName.PARTIES).where(col(LocalParty.case_id) == case_id),
+    )
+
+
+def _signed_agreements(
+    store: LocalStore, session: Session, *case_ids: UUID
+) -> list[AgreementRecord]:
+    return read_rows(
+        store,
+        session,
+        TableName.AGREEMENTS,
+        AgreementRecord,
+        live(TableName.AGREEMENTS).where(
+            col(LocalAgreement.case_id).in_(case_ids),
+            col(LocalAgreement.status) == AgreementStatus.SIGNED.value,
+        ),
     )
 
 
@@ -194,22 +199,30 @@ def _documents(store: LocalStore, session: Session, case_id: UUID) -> list[CaseD
     )
 
 
+def shown_case(
+    store: LocalStore, session: Session, case_id: UUID, zone: tzinfo = DEFAULT_ZONE
+) -> CaseRecord | None:
+    """The case as the user sees it (``effective_cases``), or ``None`` when
+    the device holds no such case."""
+    found = read_rows(
+        store,
+        session,
+        TableName.CASES,
+        CaseRecord,
+        live(TableName.CASES).where(col(LocalCase.id) == case_id),
+    )
+    return effective_cases(store, session, found, zone=zone)[0] if found else None
+
+
 def case_facts(
     store: LocalStore, case_id: UUID, zone: tzinfo = DEFAULT_ZONE
 ) -> tuple[CaseRecord, CaseFacts]:
     """The case as the user sees it and its facts (``SaveRejectedError``
     when the device holds no such case)."""
     with store.transaction() as session:
-        found = read_rows(
-            store,
-            session,
-            TableName.CASES,
-            CaseRecord,
-            live(TableName.CASES).where(col(LocalCase.id) == case_id),
-        )
-        if not found:
+        case = shown_case(store, session, case_id, zone)
+        if case is None:
             raise SaveRejectedError("case_id", "there is no such case on this device")
-        [case] = effective_cases(store, session, found, zone=zone)
         return case, _facts(store, session, case_id, CaseStatus(case.status), zone)
 
 
@@ -292,70 +305,28 @@ def edit_document(
     return as_record(CaseDocumentRecord, record)
 
 
-@dataclass(frozen=True)
-class DocumentSigner:
-    """Who signs a document: a party (``party_id`` of the case's party) or
-    the mediator."""
-
-    role: SignerRole
-    name: str
-    party_id: UUID | None = None
-
-
 def add_document_signature(
     store: LocalStore,
     blobs: LocalBlobStore,
     document_id: UUID,
-    signer: DocumentSigner,
+    signer: SignedBy,
     image: bytes,
     kind: SignatureKind = SignatureKind.SIGNATURE,
     at: datetime | None = None,
 ) -> CaseDocumentRecord:
-    """A signature (a PNG from the pad) or fingerprint (a photo, re-encoded
-    like every photo) on a document: a party acknowledging the notice,
-    signing the application or a record. Signing again replaces that
-    signer's earlier image."""
+    """A signature or fingerprint (``signature_images``) on a document: a
+    party acknowledging the notice, signing the application or a record.
+    Signing again replaces that signer's earlier signature."""
     stored = store.records.get(TableName.CASE_DOCUMENTS, document_id)
     if stored is None:
         raise SaveRejectedError(None, "there is no such document")
     document = as_record(CaseDocumentRecord, stored)
-    if kind is SignatureKind.FINGERPRINT and signer.role is not SignerRole.PARTY:
-        raise SaveRejectedError("signatures", "the mediator signs; fingerprints are for parties")
-    if kind is SignatureKind.FINGERPRINT:
-        photo = prepare_photo(image)
-        data, mime, size = photo.jpeg, "image/jpeg", (photo.width, photo.height)
-    else:
-        data, mime, size = image, "image/png", None
-    sha256 = hashlib.sha256(data).hexdigest()
-    moment = at or store.now()
-    attachment: dict[str, JsonValue] = {
-        "owner_table": AttachmentOwner.CASE_DOCUMENTS.value,
-        "owner_id": str(document_id),
-        "kind": AttachmentKind(kind.value).value,
-        "sha256": sha256,
-        "size": len(data),
-        "mime": mime,
-        "width": size[0] if size else None,
-        "height": size[1] if size else None,
-        "taken_at": to_json_value(moment),
-    }
-    validate_fields(AttachmentFields, attachment)
-    blobs.put(data, mime)  # the bytes are on disk before the record naming them
-    attachment_id = uuid4()
-    store.records.save(TableName.ATTACHMENTS, attachment_id, attachment)
+    owner = AttachmentOwner.CASE_DOCUMENTS
+    signature = store_signature(store, blobs, owner, document_id, signer, image, kind, at)
     same = {(signer.party_id, signer.name, signer.role)}
     kept = [
         s for s in document.signatures if (s.party_id, s.signer_name, s.signer_role) not in same
     ]
-    signature = SignatureRef(
-        signer_role=signer.role,
-        signer_name=signer.name,
-        party_id=signer.party_id,
-        kind=kind,
-        attachment_id=attachment_id,
-        sha256=sha256,
-        signed_at=moment,
-    )
     return edit_document(store, document_id, signatures=[*kept, signature])
 
 
@@ -385,7 +356,8 @@ class CaseProgress:
     provisional: bool
     done: list[StepDone]
     next: list[StepOption]
-    judicial_deadline: date | None
+    judicial: JudicialWindow | None
+    """The window for judicial confirmation of its written agreement."""
 
 
 def case_documents(store: LocalStore, case_id: UUID) -> list[CaseDocumentRecord]:
@@ -403,16 +375,7 @@ def case_progress(
     case, facts = case_facts(store, case_id, zone)
     with store.transaction() as session:
         documents = _documents(store, session, case_id)
-        agreements = read_rows(
-            store,
-            session,
-            TableName.AGREEMENTS,
-            AgreementRecord,
-            live(TableName.AGREEMENTS).where(
-                col(LocalAgreement.case_id) == case_id,
-                col(LocalAgreement.status) == AgreementStatus.SIGNED.value,
-            ),
-        )
+        agreements = _signed_agreements(store, session, case_id)
     done = [
         StepDone(step_of(d.kind), d.id, d.recorded_at, d.created_by, d.version > 0)
         for d in documents
@@ -426,10 +389,35 @@ def case_progress(
     acceptance = next((d.content for d in documents if isinstance(d.content, AcceptanceForm)), None)
     if not number and acceptance is not None:
         number, provisional = _provisional(store, case, acceptance.accepted_on.year), True
-    deadline = None
-    if facts.written_agreements and facts.agreed_on is not None:
-        deadline = judicial_deadline(facts.agreed_on, settings)
-    return CaseProgress(case, number, provisional, done, next_steps(facts, settings), deadline)
+    judicial = judicial_window(facts, settings)
+    return CaseProgress(case, number, provisional, done, next_steps(facts, settings), judicial)
+
+
+def judicial_windows(
+    store: LocalStore,
+    cases: Sequence[CaseRecord],
+    settings: MediationSettings,
+    zone: tzinfo = DEFAULT_ZONE,
+) -> dict[UUID, JudicialWindow]:
+    """The judicial-confirmation windows of the agreed ``cases`` (as the
+    user sees them), by case: nobody has applied for them yet (an
+    application moves a case on), so their signed agreements say it all,
+    read for all of them at once (what Home lists)."""
+    agreed = [case.id for case in cases if case.status is CaseStatus.AGREED]
+    if not agreed:
+        return {}
+    with store.transaction() as session:
+        signed = _signed_agreements(store, session, *agreed)
+    by_case: dict[UUID, list[tuple[UUID, AgreementRecord]]] = defaultdict(list)
+    for agreement in signed:
+        by_case[agreement.case_id].append((agreement.id, agreement))
+    found = {}
+    for case_id, agreements in by_case.items():
+        facts = facts_of(CaseStatus.AGREED, [], [], agreements, zone)
+        window = judicial_window(facts, settings)
+        if window is not None:
+            found[case_id] = window
+    return found
 
 
 def _provisional(store: LocalStore, case: CaseRecord, year: int) -> str:

@@ -1,4 +1,5 @@
-"""Dispute cases on the device: intake, edits, closing, lists and the case page.
+"""Dispute cases on the device: intake, edits, lists and the case page (its
+steps, closing included, are ``case_steps``).
 
 Every write goes through ``Records.save`` (record and outbox entry in one
 transaction). A new case and its parties are validated together before the
@@ -18,7 +19,13 @@ from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from field_app.errors import SaveRejectedError
-from field_app.services.case_steps import case_facts, effective_cases, record_step, unsynced_steps
+from field_app.services.case_steps import (
+    case_facts,
+    case_parties,
+    effective_cases,
+    shown_case,
+    unsynced_steps,
+)
 from field_app.services.records import as_record, live, read_rows, units_below, validate_fields
 from field_app.services.search import search_ids
 from field_app.storage.store import LocalStore
@@ -33,7 +40,6 @@ from field_app.storage.tables import (
 from shared_models.domain import (
     AgreementRecord,
     AttachmentRecord,
-    CaseDocumentRecord,
     CaseFields,
     CaseRecord,
     PartyFields,
@@ -41,8 +47,7 @@ from shared_models.domain import (
     ReviewRecord,
     VisitRecord,
 )
-from shared_models.domain.case_forms import CaseResult, ClosingReportForm, Performance
-from shared_models.domain.case_lifecycle import PARTIES_EDITABLE, MediationSettings
+from shared_models.domain.case_lifecycle import PARTIES_EDITABLE
 from shared_models.domain.cases import (
     INITIAL_CASE_STATUSES,
     CaseCategory,
@@ -181,40 +186,6 @@ def update_case(store: LocalStore, case_id: UUID, changes: Mapping[str, JsonValu
     return as_record(CaseRecord, record)
 
 
-_RESULTS = {
-    CaseStatus.FAILED: CaseResult.FAILED,
-    CaseStatus.REFUSED: CaseResult.REFUSED,
-    CaseStatus.REFERRED: CaseResult.REFERRED,
-}
-
-
-def close_case(
-    store: LocalStore,
-    case_id: UUID,
-    settings: MediationSettings | None = None,
-    summary: str | None = None,
-    performance: Performance = Performance.NOT_APPLICABLE,
-    at: datetime | None = None,
-) -> CaseDocumentRecord:
-    """结案: the closing report, its result read from the case (agreed in
-    writing or by word, failed, refused, referred). ``summary`` is the
-    report's short account (the case's description or title when none is
-    given). Refused as the lifecycle says (e.g. before a due follow-up)."""
-    case, facts = case_facts(store, case_id)
-    result = _RESULTS.get(CaseStatus(case.status))
-    if result is None:
-        written = bool(facts.written_agreements)
-        result = CaseResult.AGREED_WRITTEN if written else CaseResult.AGREED_ORAL
-    moment = at or store.now()
-    form = ClosingReportForm(
-        closed_on=moment.date(),
-        result=result,
-        performance=performance,
-        summary=summary or case.description or case.title,
-    )
-    return record_step(store, case_id, form, settings or MediationSettings(), at=moment)
-
-
 def list_cases(
     store: LocalStore,
     status: CaseStatus | Collection[CaseStatus] | None = None,
@@ -283,23 +254,10 @@ def case_title(store: LocalStore, case_id: UUID) -> str:
 def case_detail(store: LocalStore, case_id: UUID) -> CaseDetail | None:
     """The case with its parties, visit timeline, attachments, agreements and reviews."""
     with store.transaction() as session:
-        found = read_rows(
-            store,
-            session,
-            TableName.CASES,
-            CaseRecord,
-            live(TableName.CASES).where(col(LocalCase.id) == case_id),
-        )
-        if not found:
+        case = shown_case(store, session, case_id)
+        if case is None:
             return None
-        [case] = effective_cases(store, session, found)
-        parties = read_rows(
-            store,
-            session,
-            TableName.PARTIES,
-            PartyRecord,
-            live(TableName.PARTIES).where(col(LocalParty.case_id) == case_id),
-        )
+        parties = case_parties(store, session, case_id)
         visits = read_rows(
             store,
             session,

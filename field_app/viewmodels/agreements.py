@@ -19,6 +19,7 @@ from field_app.services.agreements import (
     assigned_signatures,
     case_agreements,
     content_problems,
+    printed_agreement,
     seal,
     sealed_fields,
     signers,
@@ -33,7 +34,7 @@ from field_app.services.signature_strokes import (
     signature_png,
 )
 from field_app.viewmodels.base import Saving, rejected_message, saves_once
-from shared_models.agreement_text import AgreementDocument, agreement_document
+from shared_models.agreement_text import AgreementDocument
 from shared_models.domain import AgreementRecord
 from shared_models.domain.agreements import AgreementStatus, SignatureKind, SignerRole
 from shared_models.sealing import parse_countersignature
@@ -69,7 +70,8 @@ def agreement_error(error: SaveRejectedError) -> Msg:
 
 
 def short_number(agreement_id: UUID) -> str:
-    """The number printed on the agreement (编号), its id's first eight digits."""
+    """A short name for one version of a case's agreements (its id's first
+    eight digits): what tells a correction from the agreement it corrects."""
     return str(agreement_id)[:8].upper()
 
 
@@ -142,9 +144,7 @@ class AgreementViewModel(Saving):
             self.notify()
             return
         self.case_title = case_title(store, self.record.case_id)
-        self.document = agreement_document(
-            self.agreement_id, sealed_fields(self.record), self.core.zone
-        )
+        self.document = printed_agreement(store, self.record, self.core.zone)
         self.signers = signer_lines(self.record)
         self.unsent = self.agreement_id in unsent_ids(store)
         self.chain = self._chain(case_agreements(store, self.record.case_id))
@@ -180,7 +180,8 @@ class AgreementViewModel(Saving):
 
     @property
     def number(self) -> str:
-        return short_number(self.agreement_id)
+        """As printed: the case's number once the district gave it."""
+        return self.document.number if self.document else ""
 
     @property
     def sealed(self) -> bool:

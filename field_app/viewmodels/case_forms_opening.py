@@ -11,12 +11,16 @@ from field_app.viewmodels.case_form_spec import (
     StepContext,
     choice_field,
     day_field,
-    days,
-    names,
     party_signer,
+    today_as,
 )
 from field_app.viewmodels.form_spec import FieldKind, FormField, FormInput, FormStep
-from shared_models.domain.case_forms import Body, RefusalReason, SessionResult
+from shared_models.domain.case_forms import (
+    Body,
+    CaseDocumentKind,
+    RefusalReason,
+    SessionResult,
+)
 from shared_models.domain.cases import CaseCategory, CaseSource
 from shared_models.domain.people import Gender
 
@@ -64,12 +68,12 @@ def application(ctx: StepContext) -> CaseFormSpec:
         )
         for party in ctx.applicants
     ]
-    initial = {"applied_on": ctx.today.isoformat(), "account": ctx.case.description}
+    initial = {**today_as(ctx, "applied_on"), "account": ctx.case.description}
     for i, party in enumerate(ctx.parties):
         initial[f"parties.{i}.phone"] = party.phone or ""
         initial[f"parties.{i}.address"] = party.address
 
-    def content(form: FormInput, ctx: StepContext) -> dict[str, JsonValue]:
+    def particulars(form: FormInput, ctx: StepContext) -> dict[str, JsonValue]:
         parties: list[JsonValue] = []
         for i, party in enumerate(ctx.parties):
             entry: dict[str, JsonValue] = {
@@ -86,15 +90,9 @@ def application(ctx: StepContext) -> CaseFormSpec:
             if form.text(f"parties.{i}.gender"):
                 entry["gender"] = form.text(f"parties.{i}.gender")
             parties.append(entry)
-        return {
-            "kind": "application",
-            **days(form, "applied_on"),
-            "parties": parties,
-            "account": form.text("account"),
-            "request": form.text("request"),
-        }
+        return {"parties": parties}
 
-    return CaseFormSpec(steps, initial, content)
+    return CaseFormSpec(CaseDocumentKind.APPLICATION, steps, initial, particulars)
 
 
 def acceptance(ctx: StepContext) -> CaseFormSpec:
@@ -124,26 +122,13 @@ def acceptance(ctx: StepContext) -> CaseFormSpec:
         ),
     ]
     initial = {
-        "accepted_on": ctx.today.isoformat(),
+        **today_as(ctx, "accepted_on"),
         "dispute_type": ctx.case.category.value,
         "source": ctx.case.source.value,
         "summary": ctx.case.description,
         "registrar": ctx.user_name,
     }
-
-    def content(form: FormInput, _: StepContext) -> dict[str, JsonValue]:
-        return {
-            "kind": "acceptance",
-            **days(form, "accepted_on"),
-            "dispute_type": form.text("dispute_type"),
-            "source": form.text("source"),
-            "source_detail": form.text("source_detail"),
-            "parties_consent": form.yes("parties_consent"),
-            "summary": form.text("summary"),
-            "registrar": form.text("registrar"),
-        }
-
-    return CaseFormSpec(steps, initial, content)
+    return CaseFormSpec(CaseDocumentKind.ACCEPTANCE, steps, initial)
 
 
 def refusal(ctx: StepContext) -> CaseFormSpec:
@@ -159,15 +144,7 @@ def refusal(ctx: StepContext) -> CaseFormSpec:
         )
     ]
 
-    def content(form: FormInput, _: StepContext) -> dict[str, JsonValue]:
-        return {
-            "kind": "refusal",
-            **days(form, "refused_on"),
-            "reason": form.text("reason"),
-            "explanation": form.text("explanation"),
-        }
-
-    return CaseFormSpec(steps, {"refused_on": ctx.today.isoformat()}, content)
+    return CaseFormSpec(CaseDocumentKind.REFUSAL, steps, today_as(ctx, "refused_on"))
 
 
 def referral_in(ctx: StepContext) -> CaseFormSpec:
@@ -185,17 +162,7 @@ def referral_in(ctx: StepContext) -> CaseFormSpec:
         )
     ]
 
-    def content(form: FormInput, _: StepContext) -> dict[str, JsonValue]:
-        return {
-            "kind": "referral_in",
-            **days(form, "received_on"),
-            "from_kind": form.text("from_kind"),
-            "from_body": form.text("from_body"),
-            "reference": form.text("reference"),
-            "reason": form.text("reason"),
-        }
-
-    return CaseFormSpec(steps, {"received_on": ctx.today.isoformat()}, content)
+    return CaseFormSpec(CaseDocumentKind.REFERRAL_IN, steps, today_as(ctx, "received_on"))
 
 
 def rights_notice(ctx: StepContext) -> CaseFormSpec:
@@ -223,17 +190,13 @@ def rights_notice(ctx: StepContext) -> CaseFormSpec:
         ),
     ]
 
-    def content(form: FormInput, ctx: StepContext) -> dict[str, JsonValue]:
+    def for_party(_: FormInput, ctx: StepContext) -> dict[str, JsonValue]:
         assert ctx.party is not None
-        return {
-            "kind": "rights_notice",
-            "party_id": str(ctx.party.id),
-            "party_name": ctx.party.name,
-            **days(form, "notified_on"),
-            "identity_checked": form.yes("identity_checked"),
-        }
+        return {"party_id": str(ctx.party.id), "party_name": ctx.party.name}
 
-    return CaseFormSpec(steps, {"notified_on": ctx.today.isoformat()}, content)
+    return CaseFormSpec(
+        CaseDocumentKind.RIGHTS_NOTICE, steps, today_as(ctx, "notified_on"), for_party
+    )
 
 
 def investigation(ctx: StepContext) -> CaseFormSpec:
@@ -266,26 +229,7 @@ def investigation(ctx: StepContext) -> CaseFormSpec:
     ]
     initial = {"investigated_at": ctx.now_text, "investigators": ctx.user_name}
 
-    def content(form: FormInput, _: StepContext) -> dict[str, JsonValue]:
-        at = form.moment("investigated_at")
-        statements: list[JsonValue] = [
-            {
-                "name": s.get("name", ""),
-                "relation": s.get("relation", ""),
-                "statement": s.get("statement", ""),
-            }
-            for s in form.group("statements")
-        ]
-        return {
-            "kind": "investigation",
-            "investigated_at": at.isoformat() if at else None,
-            "place": form.text("place"),
-            "investigators": names(form, "investigators"),
-            "statements": statements,
-            "findings": form.text("findings"),
-        }
-
-    return CaseFormSpec(steps, initial, content)
+    return CaseFormSpec(CaseDocumentKind.INVESTIGATION, steps, initial)
 
 
 def mediation_session(ctx: StepContext) -> CaseFormSpec:
@@ -314,17 +258,4 @@ def mediation_session(ctx: StepContext) -> CaseFormSpec:
     ]
     initial = {"held_at": ctx.now_text, "mediators": ctx.user_name, "present": ctx.party_names}
 
-    def content(form: FormInput, _: StepContext) -> dict[str, JsonValue]:
-        at = form.moment("held_at")
-        return {
-            "kind": "mediation_session",
-            "held_at": at.isoformat() if at else None,
-            "place": form.text("place"),
-            "mediators": names(form, "mediators"),
-            "present": names(form, "present"),
-            "account": form.text("account"),
-            "result": form.text("result"),
-            "result_note": form.text("result_note"),
-        }
-
-    return CaseFormSpec(steps, initial, content)
+    return CaseFormSpec(CaseDocumentKind.MEDIATION_SESSION, steps, initial)

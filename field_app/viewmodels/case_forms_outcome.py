@@ -7,18 +7,18 @@ its own screens (``viewmodels/agreement_form.py``)."""
 
 from pydantic import JsonValue
 
-from field_app.i18n import msg
+from field_app.i18n import Msg, msg
 from field_app.viewmodels.case_form_spec import (
     CaseFormSpec,
     StepContext,
     choice_field,
     day_field,
-    days,
-    names,
+    today_as,
 )
 from field_app.viewmodels.form_spec import NO, FieldKind, FormField, FormInput, FormStep
 from shared_models.domain.case_forms import (
     Body,
+    CaseDocumentKind,
     CaseResult,
     Performance,
     Remedy,
@@ -28,6 +28,11 @@ from shared_models.domain.case_forms import (
     TerminationReason,
 )
 from shared_models.domain.cases import CaseStatus
+
+
+def the_agreement(_: FormInput, ctx: StepContext) -> dict[str, JsonValue]:
+    """The agreement the court or a follow-up concerns (``StepContext.agreement_id``)."""
+    return {"agreement_id": str(ctx.agreement_id) if ctx.agreement_id else None}
 
 
 def oral_agreement(ctx: StepContext) -> CaseFormSpec:
@@ -56,27 +61,9 @@ def oral_agreement(ctx: StepContext) -> CaseFormSpec:
             (FormField("performance_deadline", "form.performance_deadline", FieldKind.DATE),),
         ),
     ]
-    initial = {"agreed_on": ctx.today.isoformat(), "present": ctx.party_names}
+    initial = {**today_as(ctx, "agreed_on"), "present": ctx.party_names}
 
-    def content(form: FormInput, _: StepContext) -> dict[str, JsonValue]:
-        obligations: list[JsonValue] = [
-            {
-                "obligor": o.get("obligor", ""),
-                "action": o.get("action", ""),
-                "due": o.get("due") or None,
-                "method": o.get("method", ""),
-            }
-            for o in form.group("obligations")
-        ]
-        return {
-            "kind": "oral_agreement",
-            **days(form, "agreed_on", "performance_deadline"),
-            "present": names(form, "present"),
-            "terms": form.text("terms"),
-            "obligations": obligations,
-        }
-
-    return CaseFormSpec(steps, initial, content)
+    return CaseFormSpec(CaseDocumentKind.ORAL_AGREEMENT, steps, initial)
 
 
 def termination(ctx: StepContext) -> CaseFormSpec:
@@ -105,17 +92,7 @@ def termination(ctx: StepContext) -> CaseFormSpec:
         ),
     ]
 
-    def content(form: FormInput, _: StepContext) -> dict[str, JsonValue]:
-        remedies: list[JsonValue] = list(form.chosen("remedies_told"))
-        return {
-            "kind": "termination",
-            **days(form, "ended_on"),
-            "reason": form.text("reason"),
-            "explanation": form.text("explanation"),
-            "remedies_told": remedies,
-        }
-
-    return CaseFormSpec(steps, {"ended_on": ctx.today.isoformat()}, content)
+    return CaseFormSpec(CaseDocumentKind.TERMINATION, steps, today_as(ctx, "ended_on"))
 
 
 def referral_out(ctx: StepContext) -> CaseFormSpec:
@@ -131,22 +108,19 @@ def referral_out(ctx: StepContext) -> CaseFormSpec:
             ),
         )
     ]
-
-    def content(form: FormInput, _: StepContext) -> dict[str, JsonValue]:
-        return {
-            "kind": "referral_out",
-            **days(form, "referred_on"),
-            "receiving_kind": form.text("receiving_kind"),
-            "receiving_body": form.text("receiving_body"),
-            "reason": form.text("reason"),
-        }
-
-    return CaseFormSpec(steps, {"referred_on": ctx.today.isoformat()}, content)
+    return CaseFormSpec(CaseDocumentKind.REFERRAL_OUT, steps, today_as(ctx, "referred_on"))
 
 
 def judicial_application(ctx: StepContext) -> CaseFormSpec:
     """司法确认申请: the parties apply jointly, within the district's window."""
-    window = msg("form.judicial.window", day=ctx.judicial_deadline) if ctx.judicial_deadline else ""
+    window = ctx.judicial
+    note: Msg | str = ""
+    if window is not None:
+        # Past the window the application is still recorded: the court decides.
+        key = (
+            "form.judicial.window_closed" if ctx.today > window.last_day else "form.judicial.window"
+        )
+        note = msg(key, day=window.last_day, days=window.days)
     steps = [
         FormStep(
             "form.judicial.apply",
@@ -155,21 +129,11 @@ def judicial_application(ctx: StepContext) -> CaseFormSpec:
                 FormField("court", "form.court", required=True),
                 FormField("applicants", "form.applicants", FieldKind.NAMES, True),
             ),
-            note=window,
+            note=note,
         )
     ]
-    initial = {"applied_on": ctx.today.isoformat(), "applicants": ctx.party_names}
-
-    def content(form: FormInput, ctx: StepContext) -> dict[str, JsonValue]:
-        return {
-            "kind": "judicial_application",
-            "agreement_id": str(ctx.agreement_id) if ctx.agreement_id else None,
-            **days(form, "applied_on"),
-            "court": form.text("court"),
-            "applicants": names(form, "applicants"),
-        }
-
-    return CaseFormSpec(steps, initial, content)
+    initial = {**today_as(ctx, "applied_on"), "applicants": ctx.party_names}
+    return CaseFormSpec(CaseDocumentKind.JUDICIAL_APPLICATION, steps, initial, the_agreement)
 
 
 def judicial_ruling(ctx: StepContext) -> CaseFormSpec:
@@ -186,18 +150,8 @@ def judicial_ruling(ctx: StepContext) -> CaseFormSpec:
         ),
         FormStep("form.judicial.photo", photos=4, photo_hint="form.ruling_photo_hint"),
     ]
-
-    def content(form: FormInput, ctx: StepContext) -> dict[str, JsonValue]:
-        return {
-            "kind": "judicial_ruling",
-            "agreement_id": str(ctx.agreement_id) if ctx.agreement_id else None,
-            **days(form, "ruled_on"),
-            "court": form.text("court"),
-            "ruling_number": form.text("ruling_number"),
-            "outcome": form.text("outcome"),
-        }
-
-    return CaseFormSpec(steps, {"ruled_on": ctx.today.isoformat()}, content)
+    initial = today_as(ctx, "ruled_on")
+    return CaseFormSpec(CaseDocumentKind.JUDICIAL_RULING, steps, initial, the_agreement)
 
 
 def follow_up(ctx: StepContext) -> CaseFormSpec:
@@ -235,30 +189,20 @@ def follow_up(ctx: StepContext) -> CaseFormSpec:
         ),
     ]
     initial = {
-        "visited_on": ctx.today.isoformat(),
+        **today_as(ctx, "visited_on"),
         "visitor": ctx.user_name,
         "visited": ctx.party_names,
         "flare_up": NO,
     }
 
-    def content(form: FormInput, ctx: StepContext) -> dict[str, JsonValue]:
-        marks: list[JsonValue] = [
+    def marks(form: FormInput, ctx: StepContext) -> dict[str, JsonValue]:
+        checks: list[JsonValue] = [
             {"obligation_index": index, "honoured": form.yes(f"checks.{index}")}
             for index in range(len(ctx.obligations))
         ]
-        return {
-            "kind": "follow_up",
-            **days(form, "visited_on", "next_follow_up"),
-            "agreement_id": str(ctx.agreement_id) if ctx.agreement_id else None,
-            "visitor": form.text("visitor"),
-            "visited": names(form, "visited"),
-            "obligation_checks": marks,
-            "satisfaction": form.text("satisfaction"),
-            "flare_up": form.yes("flare_up"),
-            "findings": form.text("findings"),
-        }
+        return {**the_agreement(form, ctx), "obligation_checks": checks}
 
-    return CaseFormSpec(steps, initial, content)
+    return CaseFormSpec(CaseDocumentKind.FOLLOW_UP, steps, initial, marks)
 
 
 _RESULTS = {
@@ -288,22 +232,12 @@ def closing_report(ctx: StepContext) -> CaseFormSpec:
     result = _RESULTS.get(ctx.status or ctx.case.status, agreed)
     performance = "performed" if ctx.obligations else "not_applicable"
     initial = {
-        "closed_on": ctx.today.isoformat(),
+        **today_as(ctx, "closed_on"),
         "result": result.value,
         "performance": performance,
         "summary": ctx.case.description,
     }
-
-    def content(form: FormInput, _: StepContext) -> dict[str, JsonValue]:
-        return {
-            "kind": "closing_report",
-            **days(form, "closed_on"),
-            "result": form.text("result"),
-            "performance": form.text("performance"),
-            "summary": form.text("summary"),
-        }
-
-    return CaseFormSpec(steps, initial, content)
+    return CaseFormSpec(CaseDocumentKind.CLOSING_REPORT, steps, initial)
 
 
 def archival(ctx: StepContext) -> CaseFormSpec:
@@ -321,19 +255,8 @@ def archival(ctx: StepContext) -> CaseFormSpec:
         )
     ]
     initial = {
-        "archived_on": ctx.today.isoformat(),
+        **today_as(ctx, "archived_on"),
         "filed_by": ctx.user_name,
         "retention": Retention.LONG.value,
     }
-
-    def content(form: FormInput, _: StepContext) -> dict[str, JsonValue]:
-        return {
-            "kind": "archival",
-            **days(form, "archived_on"),
-            "filed_by": form.text("filed_by"),
-            "retention": form.text("retention"),
-            "volume": form.text("volume"),
-            "location": form.text("location"),
-        }
-
-    return CaseFormSpec(steps, initial, content)
+    return CaseFormSpec(CaseDocumentKind.ARCHIVAL, steps, initial)

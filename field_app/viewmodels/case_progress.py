@@ -1,8 +1,9 @@
 """Where a case stands in its life, for the case page: its number (the
 district's, or provisional until the acceptance has synced), the steps done
-(who, when), and what may come next — each step the lifecycle rule allows
-now (``case_lifecycle.next_steps``: an illegal step is never offered), with
-what it still lacks when something earlier is missing."""
+(who, when), the window for judicial confirmation, and what may come next —
+each step the lifecycle rule allows now (``case_lifecycle.next_steps``: an
+illegal step is never offered), with what it still lacks when something
+earlier is missing."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,11 +17,14 @@ from field_app.viewmodels.case_step_form import problem_message
 from field_app.viewmodels.nav import Route, Screen
 from shared_models.domain.case_forms import (
     MediationSessionForm,
+    ReferralInForm,
+    ReferralOutForm,
     RightsNoticeForm,
     TerminationForm,
 )
-from shared_models.domain.case_lifecycle import PARTIES_EDITABLE, CaseStep
+from shared_models.domain.case_lifecycle import AFTER_AGREEMENT, PARTIES_EDITABLE, CaseStep
 from shared_models.domain.cases import CaseStatus, PartyRecord
+from shared_models.domain.judicial_window import JudicialWindow
 
 _SIDE_STEPS = frozenset(
     f"step-{step.value}" for step in (CaseStep.REFERRAL_IN, CaseStep.REFERRAL_OUT, CaseStep.REFUSAL)
@@ -60,6 +64,10 @@ class Progress:
     next: list[NextLine]
     follow_up_due: date | None
     parties_editable: bool
+    judicial: Msg | None = None
+    """Where the window for judicial confirmation stands, while it matters."""
+    judicial_late: bool = False
+    """The application came after the window closed (shown as a warning)."""
 
 
 def _detail(document_content: object) -> Msg | str:
@@ -70,7 +78,33 @@ def _detail(document_content: object) -> Msg | str:
         return "、".join(document_content.present[:4])
     if isinstance(document_content, TerminationForm):
         return msg(f"form.termination_reason.{document_content.reason.value}")
+    # A case handed over keeps where it came from and where it went.
+    if isinstance(document_content, ReferralInForm):
+        return document_content.from_body
+    if isinstance(document_content, ReferralOutForm):
+        return document_content.receiving_body
     return ""
+
+
+def judicial_line(
+    window: JudicialWindow | None, status: CaseStatus, today: date
+) -> tuple[Msg | None, bool]:
+    """What the case page says of the judicial-confirmation window, and
+    whether it is a warning: a late application always; while the case is
+    agreed and unresolved, the days left, or that the window closed."""
+    if window is None:
+        return None, False
+    if window.late:
+        return msg("progress.judicial.late", applied=window.applied_on, day=window.last_day), True
+    if status not in AFTER_AGREEMENT:
+        return None, False
+    if window.open(today):
+        return msg(
+            "progress.judicial.open", day=window.last_day, left=window.days_left(today)
+        ), False
+    if window.applied_on is None:
+        return msg("progress.judicial.closed", day=window.last_day), False
+    return None, False
 
 
 def progress_of(
@@ -125,6 +159,7 @@ def progress_of(
         lines.append(NextLine(identifier, msg(f"case.step.{step.value}"), shown, problem))
     status = progress.case.status
     lines.sort(key=lambda line: line.identifier in _SIDE_STEPS)
+    judicial, late = judicial_line(progress.judicial, status, core.now().date())
     return Progress(
         status=status,
         number=progress.number or None,
@@ -133,4 +168,6 @@ def progress_of(
         next=lines,
         follow_up_due=progress.case.follow_up_due,
         parties_editable=status in PARTIES_EDITABLE,
+        judicial=judicial,
+        judicial_late=late,
     )

@@ -17,7 +17,6 @@ from field_app.errors import SaveRejectedError, StepRefusedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import agreement_in_effect
 from field_app.services.case_steps import (
-    DocumentSigner,
     add_document_signature,
     case_documents,
     case_progress,
@@ -25,6 +24,7 @@ from field_app.services.case_steps import (
 )
 from field_app.services.cases import case_detail
 from field_app.services.photos import attach_photo
+from field_app.services.signature_images import SignedBy
 from field_app.viewmodels import case_forms_opening as opening
 from field_app.viewmodels import case_forms_outcome as outcome
 from field_app.viewmodels.base import rejected_message
@@ -151,7 +151,7 @@ class CaseStepFormViewModel(StepFormViewModel):
             party=party,
             agreement_id=agreement_id,
             obligations=obligations,
-            judicial_deadline=progress.judicial_deadline,
+            judicial=progress.judicial,
             status=progress.case.status,
             oral=oral,
         )
@@ -188,9 +188,9 @@ class CaseStepFormViewModel(StepFormViewModel):
             party = next((p for p in self.context.parties if f"party:{p.id}" == signer), None)
             # A signing step is a party's (``party_signer``); anything else is the mediator's.
             who = (
-                DocumentSigner(SignerRole.PARTY, party.name, party.id)
+                SignedBy(SignerRole.PARTY, party.name, party.id)
                 if party
-                else DocumentSigner(SignerRole.MEDIATOR, self.context.user_name)
+                else SignedBy(SignerRole.MEDIATOR, self.context.user_name)
             )
             kind = SignatureKind.FINGERPRINT if fingerprint else SignatureKind.SIGNATURE
             add_document_signature(store, blobs, document.id, who, image, kind)

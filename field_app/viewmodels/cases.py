@@ -1,6 +1,6 @@
 """A mediator's cases: the list (search, status and category filters) and
 the case page (parties, visit timeline, photos, agreements, reviews, and
-the actions on the case: record a visit, a follow-up, close it)."""
+the steps it may take next, each a form of its own)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -8,20 +8,18 @@ from enum import StrEnum
 from uuid import UUID
 
 from field_app.core import FieldAppCore
-from field_app.errors import SaveRejectedError
 from field_app.i18n import Msg, msg
 from field_app.services.agreements import case_agreements
 from field_app.services.attention import unsent_ids
-from field_app.services.cases import case_detail, close_case, list_cases
+from field_app.services.cases import case_detail, list_cases
 from field_app.services.photo_fetch import fetch_photos, missing_photos, previews
 from field_app.viewmodels.agreements import short_number
-from field_app.viewmodels.base import Observable, Saving, rejected_message, saves_once
+from field_app.viewmodels.base import Observable
 from field_app.viewmodels.case_file import CaseFileViewModel
 from field_app.viewmodels.case_progress import Progress, progress_of
 from shared_models.district_time import district_day
 from shared_models.domain import CaseRecord
 from shared_models.domain.cases import (
-    CLOSED_CASE_STATUSES,
     OPEN_CASE_STATUSES,
     CaseCategory,
     CaseStatus,
@@ -48,6 +46,8 @@ _FILTER_STATUSES: dict[StatusFilter, set[CaseStatus] | None] = {
 class CaseRow:
     id: UUID
     title: str
+    number: str
+    """The district's case number; empty until the acceptance has synced."""
     status: Msg
     category: Msg
     opened_on: date
@@ -62,6 +62,7 @@ def case_row(case: CaseRecord, today: date, unsent: set[UUID], zone: tzinfo) -> 
     return CaseRow(
         id=case.id,
         title=case.title,
+        number=case.case_number or "",
         status=msg(f"case.status.{case.status.value}"),
         category=msg(f"case.category.{case.category.value}"),
         opened_on=district_day(case.opened_at, zone),
@@ -162,7 +163,7 @@ def location_text(lat: float | None, lon: float | None, accuracy: float | None) 
     return msg("gps.fix_accuracy", lat=f"{lat:.5f}", lon=f"{lon:.5f}", accuracy=round(accuracy))
 
 
-class CaseDetailViewModel(Saving):
+class CaseDetailViewModel(Observable):
     def __init__(self, core: FieldAppCore, case_id: UUID) -> None:
         super().__init__()
         self.core = core
@@ -178,7 +179,6 @@ class CaseDetailViewModel(Saving):
         self.parties_locked = False
         """The case is agreed, ended or closed: its parties are fixed."""
         self.progress: Progress | None = None
-        self.error: Msg | None = None
         self.case_file = CaseFileViewModel(core, case_id)
         self.load()
 
@@ -290,19 +290,3 @@ class CaseDetailViewModel(Saving):
         ]
         self.case_file.load()
         self.notify()
-
-    @saves_once
-    def close(self) -> bool:
-        """结案: the closing report. The lifecycle decides when (after the
-        agreement's follow-up, or once mediation failed); a refusal says why."""
-        if self.case is None or self.case.status in CLOSED_CASE_STATUSES:
-            return False
-        try:
-            close_case(self.core.store, self.case_id, self.core.mediation)
-        except SaveRejectedError as refused:
-            self.error = rejected_message(refused)
-            self.notify()
-            return False
-        self.core.changed()
-        self.load()
-        return True

@@ -1,7 +1,8 @@
 """Today's work on one screen: check-ins due and overdue (officer), open
-cases and follow-ups due (mediator), unfinished forms, and what needs the
-user — changes the server refused, records a supervisor sent back, values
-overwritten in a conflict — each with what to do about it."""
+cases, follow-ups due and judicial-confirmation windows closing (mediator),
+unfinished forms, and what needs the user — changes the server refused,
+records a supervisor sent back, values overwritten in a conflict — each
+with what to do about it."""
 
 import re
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from field_app.services.attention import (
     retry_upload,
     unsent_ids,
 )
+from field_app.services.case_steps import judicial_windows
 from field_app.services.cases import case_title, list_cases
 from field_app.services.drafts import list_drafts
 from field_app.services.records import record_owner, stored_fields
@@ -34,12 +36,24 @@ from field_app.viewmodels.form_drafts import form_draft
 from field_app.viewmodels.intake import INTAKE_DRAFT
 from field_app.viewmodels.nav import Route, Screen
 from field_app.viewmodels.subjects import SubjectRow, correction_settings, listed_row
+from shared_models.domain import CaseRecord
 from shared_models.domain.cases import OPEN_CASE_STATUSES
 from shared_models.domain.org import Role
 from shared_models.protocol.tables import TableName
 
 HOME_LIST = 8
 """How many of each list the home screen shows before "see all"."""
+JUDICIAL_NOTICE_DAYS = 7
+"""Home lists an agreed case whose window for judicial confirmation closes
+within this many days and nobody has applied (the mediator reminds the
+parties; applying is theirs to decide)."""
+
+
+@dataclass(frozen=True)
+class JudicialDue:
+    row: CaseRow
+    line: Msg
+    """Until when the parties may apply, and the days left."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +159,7 @@ class HomeViewModel(Saving):
         self.overdue = 0
         self.open_cases = 0
         self.follow_ups: list[CaseRow] = []
+        self.judicial_closing: list[JudicialDue] = []
         self.recent_cases: list[CaseRow] = []
         self.drafts: list[DraftItem] = []
         self.attention: list[AttentionItem] = []
@@ -181,12 +196,28 @@ class HomeViewModel(Saving):
                 for case in open_cases
                 if case.follow_up_due is not None and case.follow_up_due <= today
             ]
+            self.judicial_closing = self._judicial_closing(open_cases, today, unsent)
             self.recent_cases = [
                 case_row(case, today, unsent, self.core.zone) for case in open_cases[:HOME_LIST]
             ]
         self.drafts = self._drafts()
         self.attention = self._attention()
         self.notify()
+
+    def _judicial_closing(
+        self, cases: list[CaseRecord], today: date, unsent: set[UUID]
+    ) -> list[JudicialDue]:
+        windows = judicial_windows(self.core.store, cases, self.core.mediation, self.core.zone)
+        due = []
+        for case in cases:
+            window = windows.get(case.id)
+            if window is None or not window.open(today):
+                continue
+            left = window.days_left(today)
+            if left <= JUDICIAL_NOTICE_DAYS:
+                line = msg("progress.judicial.open", day=window.last_day, left=left)
+                due.append(JudicialDue(case_row(case, today, unsent, self.core.zone), line))
+        return due
 
     def _drafts(self) -> list[DraftItem]:
         store = self.core.store

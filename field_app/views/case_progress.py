@@ -58,6 +58,10 @@ def progress_section(
         parts.append(
             info_line(t("progress.follow_up_due", day=progress.follow_up_due), ft.Icons.EVENT)
         )
+    if progress.judicial is not None:
+        color = WARNING if progress.judicial_late else PRIMARY
+        window = info_line(tr(progress.judicial), ft.Icons.GAVEL, color)
+        parts.append(tid("judicial-window", window))
     parts.append(heading(t("progress.done", count=len(progress.done))))
     if not progress.done:
         parts.append(label(t("progress.none_done")))

@@ -14,7 +14,6 @@ from field_app.views.widgets import (
     badge,
     card,
     choice_row,
-    error_line,
     heading,
     label,
     list_row,
@@ -67,7 +66,15 @@ class CaseListView(ScreenView):
             rows.append(
                 list_row(
                     row.title,
-                    f"{tr(row.category)} · {t('cases.opened_on', day=row.opened_on)}",
+                    " · ".join(
+                        part
+                        for part in (
+                            row.number,
+                            tr(row.category),
+                            t("cases.opened_on", day=row.opened_on),
+                        )
+                        if part
+                    ),
                     badges,
                     on_click=self._open(str(row.id)),
                 )
@@ -202,7 +209,6 @@ class CaseDetailView(ScreenView):
         ]
         if case.description:
             parts.append(ft.Text(case.description, size=sz(TEXT)))
-        parts.append(error_line(tr(vm.error)))
         if progress is not None:
             parts += progress_section(self.ctx, progress, self._go)
         parts += self._parties()

@@ -17,6 +17,7 @@ from field_app.views.widgets import (
     list_row,
     primary_button,
     secondary_button,
+    tid,
 )
 
 
@@ -85,6 +86,18 @@ class HomeView(ScreenView):
                         on_click=self._go(Route.to(Screen.CASE, id=str(row.id))),
                     )
                     for row in vm.follow_ups
+                ]
+            if vm.judicial_closing:
+                closing = t("home.judicial_closing", count=len(vm.judicial_closing))
+                parts.append(tid("home-judicial", info_line(closing, ft.Icons.GAVEL, WARNING)))
+                parts += [
+                    list_row(
+                        due.row.title,
+                        tr(due.line),
+                        [badge(tr(due.row.status), ft.Colors.BLUE_800)],
+                        on_click=self._go(Route.to(Screen.CASE, id=str(due.row.id))),
+                    )
+                    for due in vm.judicial_closing
                 ]
             parts.append(
                 primary_button(t("cases.new"), self._go(Route(Screen.CASE_NEW)), ft.Icons.ADD)

@@ -177,12 +177,20 @@ class CaseFacts:
     """Signed written agreements: id → number of obligations."""
     oral_agreements: dict[UUID, int] = field(default_factory=dict)
     """Oral agreement registrations: document id → number of obligations."""
-    judicial_applications: frozenset[UUID] = frozenset()
-    """Agreements whose judicial confirmation was applied for."""
+    written_on: dict[UUID, date] = field(default_factory=dict)
+    """Signed written agreements: id → the day it took effect (was sealed)."""
+    judicial_applied_on: dict[UUID, date] = field(default_factory=dict)
+    """Agreements whose judicial confirmation was applied for → the first
+    application's day (``judicial_window``)."""
     agreed_on: date | None = None
     performance_deadline: date | None = None
     follow_ups: tuple[tuple[date, date | None], ...] = ()
     """(visited_on, next_follow_up) of each follow-up record, in date order."""
+
+    @property
+    def judicial_applications(self) -> frozenset[UUID]:
+        """Agreements whose judicial confirmation was applied for."""
+        return frozenset(self.judicial_applied_on)
 
 
 def facts_of(
@@ -198,7 +206,7 @@ def facts_of(
     steps: Counter[CaseStep] = Counter()
     noticed: set[UUID] = set()
     oral: dict[UUID, int] = {}
-    applied: set[UUID] = set()
+    applied: dict[UUID, date] = {}
     follow_ups: list[tuple[date, date | None]] = []
     agreed_days: list[date] = []
     deadlines: list[date] = []
@@ -213,16 +221,19 @@ def facts_of(
             if form.performance_deadline is not None:
                 deadlines.append(form.performance_deadline)
         elif isinstance(form, JudicialApplicationForm):
-            applied.add(form.agreement_id)
+            first = applied.get(form.agreement_id, form.applied_on)
+            applied[form.agreement_id] = min(first, form.applied_on)
         elif isinstance(form, FollowUpForm):
             follow_ups.append((form.visited_on, form.next_follow_up))
     written: dict[UUID, int] = {}
+    written_on: dict[UUID, date] = {}
     for agreement_id, agreement in agreements:
         if agreement.status is not AgreementStatus.SIGNED or agreement.signed_at is None:
             continue
         steps[CaseStep.WRITTEN_AGREEMENT] += 1
         written[agreement_id] = len(agreement.obligations)
-        agreed_days.append(district_day(agreement.signed_at, zone))
+        written_on[agreement_id] = district_day(agreement.signed_at, zone)
+        agreed_days.append(written_on[agreement_id])
         if agreement.performance_deadline is not None:
             deadlines.append(agreement.performance_deadline)
     return CaseFacts(
@@ -232,7 +243,8 @@ def facts_of(
         steps=steps,
         written_agreements=written,
         oral_agreements=oral,
-        judicial_applications=frozenset(applied),
+        written_on=written_on,
+        judicial_applied_on=applied,
         agreed_on=min(agreed_days, default=None),
         performance_deadline=max(deadlines, default=None),
         follow_ups=tuple(sorted(follow_ups, key=lambda pair: pair[0])),
@@ -389,9 +401,3 @@ def follow_up_due(facts: CaseFacts, settings: MediationSettings) -> date | None:
     if base is None:
         return None
     return base + timedelta(days=settings.follow_up_days_after_deadline)
-
-
-def judicial_deadline(agreed_on: date, settings: MediationSettings) -> date:
-    """The last day the parties may apply for judicial confirmation of a
-    written agreement that took effect on ``agreed_on``."""
-    return agreed_on + timedelta(days=settings.judicial_window_days)

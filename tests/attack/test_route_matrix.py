@@ -566,12 +566,13 @@ def _district_only(username: str, allowed: str) -> str:
 
 def _throwaway_unit(s: Scenario, parent: str) -> str:
     """A committee of its own, created by the admin, for a test to change."""
+    code = uuid.uuid4().hex[:10]
     body = {
         "kind": "committee",
         "parent_id": parent,
         "name": "矩阵测试调委会",
-        "short_name": "矩阵",
-        "code": f"M-{uuid.uuid4().hex[:10]}",
+        "short_name": f"矩阵{code}",  # each unit's case numbers are its own
+        "code": f"M-{code}",
         "reason": "matrix",
     }
     response = s.client.post(
@@ -613,12 +614,13 @@ def _org_units(s: Scenario, username: str, attack: Attack) -> None:
 
 @expects("POST", "/api/v1/admin/org-units")
 def _create_org_unit(s: Scenario, username: str, attack: Attack) -> None:
+    code = uuid.uuid4().hex[:10]
     body = {
         "kind": "committee",
         "parent_id": str(s.district.baijia.id),
         "name": "新调委会",
-        "short_name": "新",
-        "code": f"N-{uuid.uuid4().hex[:10]}",
+        "short_name": f"新{code}",  # each unit's case numbers are its own
+        "code": f"N-{code}",
         "reason": "matrix",
     }
     response = s.client.post(

@@ -4,7 +4,8 @@ signed on the screen, the acceptance registered (a provisional number),
 each party's rights notice acknowledged and signed, an investigation with
 an evidence photo, a mediation session and the written agreement drafted,
 signed and sealed; back online the case gets its final number, then
-judicial confirmation applied for (its 30-day window shown) and ruled on
+judicial confirmation applied for (its 30-day window counted on the case
+page and shown on the form) and ruled on
 (a photo of the ruling), the follow-up marks the obligation performed,
 and the closing report and the archive end it. The failed-mediation
 variant ends offline with the remedies the parties were told of. Each
@@ -194,6 +195,7 @@ def test_a_case_from_application_to_archive_offline_in_the_middle(
         timeout=60_000,
     )
     shots.take("09-case-numbered")
+    wait_for_id_text(page, "judicial-window", "还有 31 天")  # sealed today: 30 days after
 
     navigate(page, "step-judicial_application", "form-save")
     wait_for_text(page, "协议生效后 30 日内")

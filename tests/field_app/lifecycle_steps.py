@@ -6,7 +6,14 @@ from uuid import UUID
 
 from field_app.services import case_steps, cases
 from field_app.storage.store import LocalStore
-from shared_models.domain.case_forms import MediationSessionForm, RightsNoticeForm, SessionResult
+from shared_models.domain import CaseDocumentRecord
+from shared_models.domain.case_forms import (
+    CaseResult,
+    ClosingReportForm,
+    MediationSessionForm,
+    RightsNoticeForm,
+    SessionResult,
+)
 from shared_models.domain.case_lifecycle import MediationSettings
 
 
@@ -28,3 +35,15 @@ def to_mediation(store: LocalStore, case_id: UUID) -> None:
         result=SessionResult.AGREED,
     )
     case_steps.record_step(store, case_id, held, settings)
+
+
+def close(
+    store: LocalStore,
+    case_id: UUID,
+    result: CaseResult,
+    settings: MediationSettings | None = None,
+    at: datetime | None = None,
+) -> CaseDocumentRecord:
+    """结案: the closing report, as the closing form records it."""
+    report = ClosingReportForm(closed_on=date(2026, 11, 28), result=result, summary="结案")
+    return case_steps.record_step(store, case_id, report, settings or MediationSettings(), at=at)

@@ -5,15 +5,16 @@ offline PDF, follow-up marks, and the signature PNG drawn from strokes."""
 
 import io
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from field_app.errors import AgreementSealedError, SaveRejectedError
+from field_app.i18n import msg
 from field_app.security.aead import DataKeyCipher
-from field_app.services import agreements, cases, visits
+from field_app.services import agreements, case_steps, cases, visits
 from field_app.services.agreements import AgreementIncompleteError
 from field_app.services.photos import attach_photo
 from field_app.services.signature_strokes import (
@@ -27,9 +28,13 @@ from field_app.services.signature_strokes import (
 )
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
+from field_app.viewmodels.case_progress import judicial_line
 from shared_models.agreement_text import agreement_reference
 from shared_models.domain import AgreementRecord
 from shared_models.domain.agreements import AgreementFields, AgreementStatus, SignatureKind
+from shared_models.domain.case_forms import JudicialApplicationForm
+from shared_models.domain.case_lifecycle import MediationSettings
+from shared_models.domain.cases import CaseStatus
 from shared_models.domain.visits import ObligationCheck, VisitKind
 from shared_models.integrity import agreement_hash, seal_is_intact
 from shared_models.protocol.auth import UserProfile
@@ -391,3 +396,36 @@ def test_the_signature_png_is_drawn_from_the_strokes_the_same_every_time() -> No
     with pytest.raises(BlankSignatureError):
         signature_png([])
     assert clamp(-5, PAD_HEIGHT + 50) == (0.0, float(PAD_HEIGHT))
+
+
+def test_the_case_page_counts_the_judicial_window_and_marks_a_late_application(
+    office: LocalStore, blobs: LocalBlobStore
+) -> None:
+    terms = complete_terms(office)
+    record = signed_everyone(office, blobs, terms)
+    agreements.seal(office, record.id, SIGNED_AT)
+    rules = MediationSettings()
+    agreed = case_steps.case_progress(office, terms.case_id, rules)
+    window = agreed.judicial
+    assert window is not None
+    assert case_steps.judicial_windows(office, [agreed.case], rules) == {terms.case_id: window}
+    assert (window.last_day, window.applied_on) == (date(2026, 12, 28), None)
+    shown = judicial_line(window, CaseStatus.AGREED, date(2026, 12, 20))
+    assert shown == (msg("progress.judicial.open", day=date(2026, 12, 28), left=9), False)
+    closed = judicial_line(window, CaseStatus.AGREED, date(2026, 12, 29))
+    assert closed == (msg("progress.judicial.closed", day=date(2026, 12, 28)), False)
+    late = JudicialApplicationForm(
+        agreement_id=record.id,
+        applied_on=date(2027, 1, 5),
+        court="复兴区人民法院",
+        applicants=["李四"],
+    )
+    case_steps.record_step(office, terms.case_id, late, rules)  # kept: the court decides
+    progress = case_steps.case_progress(office, terms.case_id, rules)
+    assert progress.case.status is CaseStatus.JUDICIAL_CONFIRMATION
+    assert case_steps.judicial_windows(office, [progress.case], rules) == {}  # applied
+    assert progress.judicial is not None
+    assert progress.judicial.late
+    line, warning = judicial_line(progress.judicial, CaseStatus.CLOSED, date(2027, 3, 1))
+    assert warning
+    assert line == msg("progress.judicial.late", applied=date(2027, 1, 5), day=date(2026, 12, 28))

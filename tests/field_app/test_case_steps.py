@@ -14,12 +14,14 @@ from PIL import Image
 from field_app.errors import SaveRejectedError, StepRefusedError
 from field_app.security.aead import DataKeyCipher
 from field_app.services import case_steps, cases
+from field_app.services.signature_images import SignedBy
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from shared_models.domain.agreements import SignerRole
 from shared_models.domain.case_forms import (
     AcceptanceForm,
     ArchivalForm,
+    CaseResult,
     OralAgreementForm,
     RefusalForm,
     RefusalReason,
@@ -31,7 +33,7 @@ from shared_models.domain.cases import CaseCategory, CaseSource, CaseStatus
 from shared_models.protocol.errors import ErrorCode, MutationError
 from shared_models.protocol.push import MutationResult, MutationStatus
 from shared_models.protocol.tables import TableName
-from tests.field_app.lifecycle_steps import to_mediation
+from tests.field_app.lifecycle_steps import close, to_mediation
 from tests.field_app.test_services import (
     APPLICANT,
     COMMITTEE,
@@ -143,9 +145,12 @@ def test_an_archived_case_is_closed_for_changes(office: LocalStore) -> None:
     to_mediation(office, case.id)
     case_steps.record_step(office, case.id, ORAL, RULES)
     with pytest.raises(StepRefusedError, match="follow"):
-        cases.close_case(office, case.id, RULES)
-    cases.close_case(
-        office, case.id, RULES.model_copy(update={"follow_up_required_to_close": False})
+        close(office, case.id, CaseResult.AGREED_ORAL, RULES)
+    close(
+        office,
+        case.id,
+        CaseResult.AGREED_ORAL,
+        RULES.model_copy(update={"follow_up_required_to_close": False}),
     )
     archive = ArchivalForm(
         archived_on=date(2026, 12, 30), filed_by="王桂兰", retention=Retention.LONG
@@ -170,7 +175,7 @@ def test_a_party_signs_their_notice_and_signing_again_replaces_it(
     party = detail.parties[0]
     notice = RightsNoticeForm(party_id=party.id, party_name=party.name, notified_on=date.today())
     document = case_steps.record_step(office, case.id, notice, RULES)
-    signer = case_steps.DocumentSigner(SignerRole.PARTY, party.name, party.id)
+    signer = SignedBy(SignerRole.PARTY, party.name, party.id)
     first = case_steps.add_document_signature(office, blobs, document.id, signer, _png(1))
     again = case_steps.add_document_signature(office, blobs, document.id, signer, _png(2))
     assert len(first.signatures) == 1

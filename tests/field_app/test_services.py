@@ -18,7 +18,12 @@ from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.db import DATABASE_FILE
 from field_app.storage.store import LocalStore
 from shared_models.domain import CaseRecord, PartyRecord, SubjectRecord, VisitRecord
-from shared_models.domain.case_forms import Remedy, TerminationForm, TerminationReason
+from shared_models.domain.case_forms import (
+    CaseResult,
+    Remedy,
+    TerminationForm,
+    TerminationReason,
+)
 from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.domain.cases import CaseCategory, CaseSource, CaseStatus, PartyRole
 from shared_models.domain.visits import CheckinMethod, VisitKind
@@ -28,6 +33,7 @@ from shared_models.protocol.push import MutationResult, MutationStatus
 from shared_models.protocol.tables import TABLES, TableName
 from shared_models.wire import to_json_value
 from tests.factories import id_number, subject_fields
+from tests.field_app.lifecycle_steps import close
 from tests.field_app.services_fixtures import camera_jpeg
 
 CHINA = timezone(timedelta(hours=8))
@@ -122,7 +128,7 @@ def test_a_bad_party_refuses_the_whole_intake_and_names_the_field(office: LocalS
     assert cases.list_cases(office) == []
 
 
-def test_close_case_records_the_closing_report_and_lists_filter_by_status(
+def test_a_closing_report_closes_the_case_and_lists_filter_by_status(
     office: LocalStore,
 ) -> None:
     open_one = cases.open_case(office, intake(title="噪音纠纷"), [])
@@ -135,16 +141,15 @@ def test_close_case_records_the_closing_report_and_lists_filter_by_status(
     case_steps.record_step(office, closing.id, ended, MediationSettings())
     assert [c.id for c in cases.list_cases(office, status=CaseStatus.FAILED)] == [closing.id]
     at = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
-    report = cases.close_case(office, closing.id, at=at)
+    report = close(office, closing.id, CaseResult.FAILED, at=at)
     assert report.kind == "closing_report"
-    assert report.content.result == "failed"  # type: ignore[union-attr]
     assert [c.id for c in cases.list_cases(office, status=CaseStatus.CLOSED)] == [closing.id]
     still_open = cases.list_cases(office, status=[CaseStatus.ACCEPTED, CaseStatus.MEDIATING])
     assert [c.id for c in still_open] == [open_one.id]
     with pytest.raises(SaveRejectedError, match="record the step"):
         cases.update_case(office, open_one.id, {"status": "closed"})
     with pytest.raises(StepRefusedError, match="closing_report"):
-        cases.close_case(office, open_one.id)
+        close(office, open_one.id, CaseResult.FAILED)
     updated = cases.update_case(office, open_one.id, {"title": "楼上噪音"})
     assert (updated.title, updated.status) == ("楼上噪音", CaseStatus.ACCEPTED)
 

@@ -4,6 +4,7 @@ signing on the pad, sealing, the district's countersignature coming back,
 refusals once sealed, the correction chain on the case page, and marking
 obligations at a follow-up visit."""
 
+from datetime import timedelta
 from uuid import UUID
 
 from field_app.core import FieldAppCore
@@ -187,3 +188,16 @@ def test_a_follow_up_visit_marks_each_obligation(phones: Phones) -> None:
     case_page = CaseDetailViewModel(core, case_id)
     assert [say(item.kind) for item in case_page.timeline] == ["Follow-up visit"]
     assert agreement_id in {a.id for a in case_page.agreements}
+
+
+def test_home_lists_an_agreement_whose_judicial_window_is_closing(phones: Phones) -> None:
+    core = phones.signed_in("mediator.baijia")
+    case_id = mediating_case(core, "煤棚损坏纠纷")
+    signed_agreement(core, case_id)
+    sealed_on = core.now()
+    assert HomeViewModel(core, now=sealed_on + timedelta(days=20)).judicial_closing == []
+    home = HomeViewModel(core, now=sealed_on + timedelta(days=25))
+    [due] = home.judicial_closing
+    assert due.row.id == case_id
+    assert say(due.line).endswith("(6 days left)")
+    assert HomeViewModel(core, now=sealed_on + timedelta(days=31)).judicial_closing == []

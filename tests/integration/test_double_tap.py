@@ -19,7 +19,6 @@ import pytest
 
 import field_app.viewmodels.agreement_form as agreement_form_module
 import field_app.viewmodels.agreements as agreements_module
-import field_app.viewmodels.cases as cases_module
 import field_app.viewmodels.correction as correction_module
 import field_app.viewmodels.home as home_module
 import field_app.viewmodels.intake as intake_module
@@ -29,7 +28,7 @@ from field_app.viewmodels.access import LoginForm, PasswordForm, PinForm, PinMod
 from field_app.viewmodels.agreement_form import AgreementFormViewModel
 from field_app.viewmodels.agreements import AgreementViewModel, SignatureViewModel
 from field_app.viewmodels.base import Saving
-from field_app.viewmodels.cases import CaseDetailViewModel, CaseListViewModel
+from field_app.viewmodels.cases import CaseListViewModel
 from field_app.viewmodels.correction import CorrectionViewModel
 from field_app.viewmodels.home import HomeViewModel
 from field_app.viewmodels.intake import CaseIntakeViewModel
@@ -42,7 +41,7 @@ from tests.factories import PASSWORD
 from tests.field_app.services_fixtures import camera_jpeg
 from tests.integration.test_agreements_viewmodels import fill, mediating_case, sign
 from tests.integration.test_viewmodels_access import _one_time_password
-from tests.integration.test_viewmodels_cases import mediation_failed, new_case
+from tests.integration.test_viewmodels_cases import new_case
 from tests.integration.test_viewmodels_correction import refused_party
 from tests.integration.test_viewmodels_visits import add_subjects
 from tests.integration.viewmodel_fixtures import (
@@ -138,15 +137,6 @@ def test_saving_a_checkin(phones: Phones, hold: Callable[[Any, str], Held]) -> N
     form = CheckinViewModel(core, add_subjects(phones, core)["张三"])
     form.set_notes("到所报到")
     tap_twice_then_again(form, form.save, hold(visits_module, "record_checkin"))
-
-
-def test_closing_a_case(phones: Phones, hold: Callable[[Any, str], Held]) -> None:
-    core = phones.signed_in("mediator.baijia")
-    case_id = new_case(core, "噪音扰民")
-    mediation_failed(core, case_id)  # a case closes once it is resolved
-    page = CaseDetailViewModel(core, case_id)
-    tap_twice_then_again(page, page.close, hold(cases_module, "close_case"))
-    assert page.error is None
 
 
 # -- agreements: draft, signatures, seal ----------------------------------------------------

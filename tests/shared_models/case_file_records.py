@@ -74,7 +74,7 @@ def _signature(images: dict[str, bytes], name: str, party: UUID | None, day: int
     }
 
 
-def _document(
+def document(
     kind: str, content: dict[str, Any], day: int, month: int = 11, signed: Any = ()
 ) -> CaseDocumentFields:
     return CaseDocumentFields.model_validate(
@@ -123,7 +123,7 @@ def closed_case(
     ]
     both = [sign("李某", APPLICANT, 20), sign("张某", RESPONDENT, 20)]
     documents = [
-        _document(
+        document(
             "application",
             {
                 "applied_on": "2026-11-03",
@@ -143,7 +143,7 @@ def closed_case(
             3,
             signed=[sign("李某", APPLICANT, 3)],
         ),
-        _document(
+        document(
             "acceptance",
             {
                 "accepted_on": "2026-11-03",
@@ -154,7 +154,7 @@ def closed_case(
             3,
         ),
         *(
-            _document(
+            document(
                 "rights_notice",
                 {
                     "party_id": str(pid),
@@ -167,7 +167,7 @@ def closed_case(
             )
             for pid, name in ((APPLICANT, "李某"), (RESPONDENT, "张某"))
         ),
-        _document(
+        document(
             "investigation",
             {
                 "investigated_at": at(5),
@@ -178,7 +178,7 @@ def closed_case(
             },
             5,
         ),
-        _document(
+        document(
             "mediation_session",
             {
                 "held_at": at(20),
@@ -190,7 +190,7 @@ def closed_case(
             20,
             signed=both,
         ),
-        _document(
+        document(
             "follow_up",
             {
                 "visited_on": "2027-01-30",
@@ -203,7 +203,7 @@ def closed_case(
             30,
             month=1,
         ),
-        _document(
+        document(
             "closing_report",
             {
                 "closed_on": "2027-01-30",

@@ -171,8 +171,12 @@ def test_a_signed_agreement_is_laid_out_in_the_customary_order() -> None:
     document = agreement_document(AGREEMENT, sealed)
 
     assert document.title == TITLE == "人民调解协议书"
-    assert document.number_line == "编号：5B0D3C1E"
+    assert document.number_line == "编号：5B0D3C1E"  # a case not numbered yet
     assert document.notices == ()
+    numbered = agreement_document(AGREEMENT, sealed, case_number="（2026）百家人调字第3号")
+    assert numbered.number_line == "编号：（2026）百家人调字第3号"
+    provisional = agreement_document(AGREEMENT, sealed, case_number="（2026）百家人调字第待定号")
+    assert provisional.number == "5B0D3C1E"
     assert [f"{s.number}、{s.heading}" for s in document.sections] == [
         "一、当事人基本情况",
         "二、纠纷主要事实、争议事项",

@@ -9,7 +9,7 @@ from datetime import date
 from shared_models.case_file import FILE_ORDER, FileItem, image_hashes
 from shared_models.case_file_text import case_file
 from shared_models.domain.attachments import AttachmentFields
-from tests.shared_models.case_file_records import CASE, closed_case
+from tests.shared_models.case_file_records import CASE, closed_case, document
 
 
 def test_the_cover_and_the_order_of_a_closed_case() -> None:
@@ -64,3 +64,26 @@ def test_the_notes_name_what_is_missing_and_what_could_not_be_printed() -> None:
     lines = {entry.label: entry.value for entry in notes.entries}
     assert lines["本卷情况说明"] == "缺少调解记录"
     assert lines["未打印的附件"].startswith("收据")
+
+
+def test_a_late_application_for_judicial_confirmation_is_noted_on_the_file() -> None:
+    agreement = str(uuid.UUID(int=7))  # sealed on 2026-11-28: the window closed on 12-28
+    applied = {"agreement_id": agreement, "court": "复兴区人民法院", "applicants": ["李某", "张某"]}
+    ruling = {"agreement_id": agreement, "court": "复兴区人民法院", "outcome": "confirmed"}
+    records = closed_case(photos=0)
+
+    def notes(applied_on: str) -> dict[str, str]:
+        papers = [
+            document("judicial_application", {**applied, "applied_on": applied_on}, 5, 1),
+            document("judicial_ruling", {**ruling, "ruled_on": "2027-01-20"}, 20, 1),
+        ]
+        more = replace(
+            records, documents=[*records.documents, *((uuid.uuid4(), p) for p in papers)]
+        )
+        last = case_file(CASE, more.sources()).documents[-1]
+        return {entry.label: entry.value for entry in last.entries}
+
+    assert "司法确认" not in notes("2026-12-28")
+    late = notes("2027-01-05")
+    assert late["本卷情况说明"] == "本卷材料齐全。"  # late is not missing: the court decided
+    assert late["司法确认"].startswith("于2027年1月5日申请，已过2026年12月28日届满的申请期限")

@@ -17,7 +17,6 @@ from shared_models.domain.case_lifecycle import (
     MediationSettings,
     ProblemKind,
     follow_up_due,
-    judicial_deadline,
     next_steps,
     status_after,
     step_problem,
@@ -95,7 +94,6 @@ def test_the_follow_up_falls_due_after_the_deadline_then_when_the_last_one_said(
     )
     assert follow_up_due(visited, RULE) == date(2027, 3, 1)
     assert follow_up_due(CaseFacts(CaseStatus.CLOSED), RULE) is None
-    assert judicial_deadline(date(2026, 11, 28), RULE) == date(2026, 12, 28)
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from sync_server.services.administration.district import (
     serving_settings,
 )
 from sync_server.tables import AuditEntry, UserRow
+from tests.case_forms import acceptance, document
 from tests.factories import PASSWORD, District, case_fields, mutation
 from tests.sync_server.conftest import Device
 
@@ -181,6 +182,51 @@ def test_org_tree_changes_reach_devices_and_closing_keeps_records(
     assert _post(client, admin, "users", staff).status_code == 422  # a closed unit takes nobody
     xiyuan_supervisor.pull()
     assert xiyuan_supervisor.records[("org_units", unit_id)]["closed"] is True
+
+
+def test_each_units_case_numbers_carry_a_short_name_of_its_own(
+    client: TestClient, district: District
+) -> None:
+    admin = Device(client, "admin", "admin-desk-1")
+    office = str(district.baijia.id)
+
+    def committee(short_name: str, code: str) -> Any:
+        body = {"kind": "committee", "parent_id": office, "name": f"{code}调委会",
+                "short_name": short_name, "code": code, "reason": "新设"}  # fmt: skip
+        return _post(client, admin, "org-units", body)
+
+    def rename(unit_id: object, short_name: str) -> Any:
+        body = {"short_name": short_name, "reason": "更名"}
+        return client.patch(f"/api/v1/admin/org-units/{unit_id}", json=body, headers=admin.headers)
+
+    def refused_field(response: Any) -> object:
+        assert response.status_code == 422, response.text
+        return response.json()["error"]["details"]["field"]
+
+    first = committee("甲村", "J1")
+    assert first.status_code == 201, first.text
+    assert refused_field(committee("甲村", "J2")) == "short_name"
+    # A unit without a short name numbers its cases with its name.
+    assert refused_field(committee("百家村调委会", "J3")) == "short_name"
+    assert refused_field(rename(first.json()["id"], "西苑社区调委会")) == "short_name"
+    # Numbers already given keep their prefix: renamed away, it stays taken.
+    mediator = Device(client, "mediator.baijia", "baijia-phone")
+    case_id = uuid.uuid4()
+    accepted = document(case_id, acceptance())
+    mediator.push(
+        [
+            mutation("cases", case_id, case_fields(district.baijia_committee.id)),
+            mutation("case_documents", uuid.uuid4(), accepted),
+        ]
+    )
+    mediator.pull()
+    number = mediator.records[("cases", str(case_id))]["case_number"]
+    assert number == "（2026）百家村调委会人调字第1号"
+    assert rename(district.baijia_committee.id, "百家村").status_code == 200
+    taken = committee("百家村调委会", "J4")
+    assert refused_field(taken) == "short_name"
+    assert number in taken.json()["error"]["message"]
+    assert rename(district.baijia_committee.id, "百家村调委会").status_code == 200
 
 
 def test_staff_are_listed_per_office_created_moved_and_resynced(

@@ -118,6 +118,23 @@ def test_a_bad_row_stops_the_whole_file_unless_only_valid_is_asked(
     assert count(engine, OrgUnitRow) == before + 2
 
 
+def test_imported_units_need_a_case_number_prefix_of_their_own(
+    client: TestClient, admin: Device
+) -> None:
+    rows = [
+        ["NEW2-C1", "东街村人民调解委员会", "东街", "调委会", "BJ", "", "", ""],
+        ["NEW2-C2", "东街社区人民调解委员会", "东街", "调委会", "BJ", "", "", ""],
+        ["NEW2-C3", "百家村第二调委会", "百家村调委会", "调委会", "BJ", "", "", ""],
+    ]
+    report = upload(client, admin, ORG, xlsx(rows))
+    assert not report["written"]
+    problems = {p["row"]: p for p in report["problems"]}
+    assert set(problems) == {3, 4}
+    assert all(p["column"] == "简称" for p in problems.values())
+    assert "第 2 行" in problems[3]["problem"]
+    assert "百家村调委会" in problems[4]["problem"]
+
+
 def test_a_dry_run_checks_and_writes_nothing(
     client: TestClient, admin: Device, engine: Engine
 ) -> None:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from shared_models.domain.case_numbers import unit_short_name
 from shared_models.domain.org import OrgUnitKind, OrgUnitRecord, Role, UserRecord
 from shared_models.domain.people import Gender
 from shared_models.domain.subjects import SubjectRecord
@@ -20,6 +21,7 @@ from sync_server.core.security import hash_password, new_one_time_password
 from sync_server.repositories.scope import RowScope, Work
 from sync_server.services.administration.import_cases import CaseImporter
 from sync_server.services.administration.import_rows import Cells, Importer
+from sync_server.services.administration.number_prefixes import prefix_holder
 from sync_server.services.administration.org_tree import PARENT_KIND
 from sync_server.services.administration.staff import WORKS_AT
 from sync_server.services.administration.values import (
@@ -53,6 +55,8 @@ class OrgUnitImporter(Importer):
         super().__init__(session, sheet, time_zone)
         self.known = units_by_code(session)
         self.planned: dict[str, tuple[int, OrgUnitRecord, str]] = {}
+        self.prefixes: dict[str, int] = {}
+        """The case-number prefix of each planned unit → its row."""
 
     def check(self, cells: Cells) -> None:
         code = cells.text("code", required=True, max_length=40)
@@ -79,7 +83,31 @@ class OrgUnitImporter(Importer):
         except ValidationError as error:
             cells.model_problem(error, {"name": "name", "short_name": "short_name"})
             return
+        if not self._prefix_free(cells, record):
+            return
         self.planned[code] = (cells.number, record, parent_code)
+
+    def _prefix_free(self, cells: Cells, record: OrgUnitRecord) -> bool:
+        """Each unit's case numbers carry a short name of their own
+        (``number_prefixes``): in the district and within the file."""
+        prefix = unit_short_name(record.short_name, record.name)
+        holder = prefix_holder(self.session, prefix)
+        first = self.prefixes.get(prefix)
+        if holder is None and first is None:
+            self.prefixes[prefix] = cells.number
+            return True
+        if holder is None:
+            taken = f"已是第 {first} 行单位的案号简称"
+        elif holder.unit_name:
+            taken = f"已是“{holder.unit_name}”的案号简称"
+        else:
+            taken = f"已用于案号“{holder.case_number}”"
+        cells.fail(
+            "short_name",
+            f"简称“{prefix}”{taken}",
+            "每个单位的案号要用自己的简称，换一个简称",
+        )
+        return False
 
     def finish(self) -> list[ImportProblem]:
         problems: list[ImportProblem] = []

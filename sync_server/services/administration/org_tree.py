@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from shared_models.domain import org
+from shared_models.domain.case_numbers import unit_short_name
 from shared_models.domain.org import OrgUnitKind, OrgUnitRecord
 from shared_models.protocol.administration import (
     OrgUnitAdmin,
@@ -37,6 +38,7 @@ from sync_server.services.administration.authority import (
     require_district,
     require_supervisory,
 )
+from sync_server.services.administration.number_prefixes import prefix_holder
 from sync_server.services.administration.values import CellValueError, read_phone
 from sync_server.services.sync.records import ROWS
 from sync_server.services.sync.seeding import load_records
@@ -132,6 +134,21 @@ def check_code_free(session: Session, code: str, unit_id: UUID | None = None) ->
         raise invalid("code", f"another unit already has the code {code!r}")
 
 
+def check_prefix_free(
+    session: Session, short_name: str, name: str, unit_id: UUID | None = None
+) -> None:
+    """A unit's case-number prefix is its own (``number_prefixes``)."""
+    prefix = unit_short_name(short_name, name)
+    holder = prefix_holder(session, prefix, unit_id)
+    if holder is not None:
+        taken = holder.unit_name or f"the case {holder.case_number}"
+        raise invalid(
+            "short_name" if short_name.strip() else "name",
+            f"{prefix!r} is already in the case numbers of {taken}: "
+            "each unit's case numbers need a short name of their own",
+        )
+
+
 def _check_parent(session: Session, kind: OrgUnitKind, parent_id: UUID) -> OrgUnitRow:
     parent = session.get(OrgUnitRow, parent_id)
     wanted = PARENT_KIND[kind]
@@ -153,6 +170,7 @@ def create_unit(
         raise invalid("kind", "a district is created by `lastmile admin init`, once")
     _check_parent(session, body.kind, body.parent_id)
     check_code_free(session, body.code)
+    check_prefix_free(session, body.short_name, body.name)
     record = OrgUnitRecord(
         id=uuid4(),
         kind=body.kind,
@@ -200,6 +218,9 @@ def edit_unit(
         wanted["contact_phone"] = _phone(wanted["contact_phone"], "contact_phone")
     if "code" in wanted:
         check_code_free(session, wanted["code"], unit_id)
+    new_short, new_name = wanted.get("short_name", row.short_name), wanted.get("name", row.name)
+    if unit_short_name(new_short, new_name) != unit_short_name(row.short_name, row.name):
+        check_prefix_free(session, new_short, new_name, unit_id)
     changed = [name for name, value in wanted.items() if getattr(row, name) != value]
     if changed:
         for name in changed:

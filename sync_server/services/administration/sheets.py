@@ -52,7 +52,7 @@ SPECS: Final[dict[SheetKind, SheetSpec]] = {
         (
             _c("code", "单位编码", "全区唯一，重复导入按它匹配", True),
             _c("name", "单位名称", "正式全称，如“百家镇司法所”", True),
-            _c("short_name", "简称", "用于案号，如“百家”", True),
+            _c("short_name", "简称", "用于案号，如“百家”；全区唯一（各单位案号不能相同）", True),
             _c("kind", "类型", "司法所 或 调委会", True),
             _c("parent_code", "上级单位编码", "司法所填区的编码，调委会填所属司法所的编码", True),
             _c("address", "地址", "办公地址"),

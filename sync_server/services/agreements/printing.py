@@ -17,7 +17,7 @@ from sync_server.services.agreements.countersign import agreement_fields
 from sync_server.services.agreements.pades import sign_pdf
 from sync_server.services.blobs.claims import signature_image_readable
 from sync_server.services.supervision.district_calendar import district_tz
-from sync_server.tables import AgreementRow
+from sync_server.tables import AgreementRow, CaseRow
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 """A signature image is a small PNG; a larger blob is not printed."""
@@ -71,7 +71,9 @@ def print_agreement(
     refused by the renderer (``SignatureImageError``)."""
     fields = agreement_fields(row)
     images = _images(blobs, session, fields.signatures)
-    document = agreement_document(row.id, fields, district_tz())
+    case = session.get(CaseRow, row.case_id)
+    number = case.case_number if case is not None else None
+    document = agreement_document(row.id, fields, district_tz(), number)
     pdf = render_agreement_pdf(document, images)
     sealed = fields.status is AgreementStatus.SIGNED and document.reference is not None
     if sealed:
