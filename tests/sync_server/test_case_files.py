@@ -106,6 +106,8 @@ def test_a_closed_case_file_is_complete_and_prints_every_document(
         assert title in contents
     whole = "".join(text)
     assert "本卷材料齐全" in whole
+    # The agreement is numbered with its case (案号), not with its id.
+    assert "编号：（2026）百家人调字第12号" in whole
     # The signatures were never uploaded: noted in their place, never guessed.
     signatures = len(records.images) - len(photos)
     assert whole.count("未打印") >= signatures > 0
