@@ -21,7 +21,9 @@ from operator import itemgetter
 from types import TracebackType
 from typing import Any
 
-from psycopg.types.json import set_json_dumps
+from psycopg import pq
+from psycopg.adapt import Dumper
+from psycopg.postgres import types as pg_types
 from pydantic_core import to_json
 from sqlalchemy import Connection, Table, event, insert
 from sqlmodel import Session
@@ -128,7 +130,8 @@ def _copy_in(connection: Connection, table: Table) -> Iterator[RowWriter]:
     layout = _copy_layout(table)
     with driver.cursor() as cursor:
         types = _column_types(cursor, table)
-        set_json_dumps(to_json, cursor)
+        cursor.adapters.register_dumper(None, _JsonCopyDumper)
+        cursor.adapters.register_dumper(None, _JsonbCopyDumper)
         with cursor.copy(layout.statement) as copy:
             copy.set_types(types)
             write_row, values = copy.write_row, layout.values
@@ -144,12 +147,35 @@ class _CopyLayout:
     per value, measured on this kind of machine: a zone-aware ``datetime``
     0.16 µs (text: 1.9 µs), a ``UUID`` 0.16 µs (``str``: 0.5 µs); JSON
     columns go through ``pydantic_core.to_json`` (``json.dumps`` of a
-    field-versions dict: 3.6 µs). A push of 10,000 visits writes about
+    field-versions dict: 3.6 µs), with no Python code around it
+    (``_JsonCopyDumper``). A push of 10,000 visits writes about
     200,000 values.
     """
 
     statement: str
     values: Callable[[dict[str, Any]], tuple[Any, ...]]
+
+
+class _JsonCopyDumper(Dumper):
+    """A JSON column's value in a binary COPY (which takes it as its text):
+    ``pydantic_core.to_json`` itself, called by psycopg's C row formatter
+    with no Python frame around it (a builtin does not bind as a method).
+    Registered by the type's oid only, on the COPY's own cursor."""
+
+    format = pq.Format.BINARY
+    oid = pg_types["json"].oid
+    dump = to_json  # type: ignore[assignment]
+
+
+class _JsonbCopyDumper(Dumper):
+    """The same for a ``jsonb`` column (none is copied into today): its
+    binary form is a version byte, then the text."""
+
+    format = pq.Format.BINARY
+    oid = pg_types["jsonb"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return b"\x01" + to_json(obj)
 
 
 _STORE_EACH_ROW = " WHERE random() >= 0"

@@ -13,12 +13,13 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlmodel import Session, SQLModel
 
 from shared_models.domain.agreements import AgreementStatus
@@ -53,7 +54,13 @@ from sync_server.services.sync.mutation_fields import (
 from sync_server.services.sync.placement import check_placement
 from sync_server.services.sync.records import writable_values as _writable_values
 from sync_server.services.sync.rescope import Scope, owner_scope
-from sync_server.services.sync.workspace import Workspace, id_in
+from sync_server.services.sync.workspace import (
+    ID_CHUNK,
+    RecordKey,
+    Workspace,
+    id_in,
+    ids_param,
+)
 from sync_server.tables import AppliedMutation, ConflictRow
 
 
@@ -64,9 +71,14 @@ class PushSummary:
     by_status: dict[str, int] = field(default_factory=dict)
     by_table: dict[str, int] = field(default_factory=dict)
 
-    def count(self, table: TableName, status: MutationStatus) -> None:
-        self.by_status[status] = self.by_status.get(status, 0) + 1
-        self.by_table[table] = self.by_table.get(table, 0) + 1
+    @classmethod
+    def of(cls, mutations: list[Mutation], results: list[MutationResult]) -> "PushSummary":
+        """Counted once the push is applied, in C (``Counter``), in the order
+        each status and table first appears."""
+        return cls(
+            by_status=dict(Counter([result.status for result in results])),
+            by_table=dict(Counter([mutation.table for mutation in mutations])),
+        )
 
 
 _STATUS = {
@@ -100,12 +112,11 @@ def apply_push(
     # Only now, with the named records locked: a delivery of the same
     # mutations racing this one has committed its results by the time the
     # lock is granted (a racing creation fails on the key and is retried).
-    earlier = _earlier_results([m.mutation_id for m in request.mutations], session)
+    earlier = _earlier_results([m.mutation_id for m in request.mutations], workspace)
     lifecycle = CaseLifecycle(
         workspace, versions, now, mediation or MediationSettings(), district_tz()
     )
     applier = _Applier(session, scope, workspace, versions, now, lifecycle)
-    summary = PushSummary()
     results: list[MutationResult] = []
     applied: list[dict[str, Any]] = []
     # Fields this push's earlier mutations wrote, and the version each got.
@@ -114,20 +125,22 @@ def apply_push(
     # the earlier one (lost, now a duplicate) and still names an older base.
     # Only those fields: other fields another device changed meanwhile stay
     # concurrent, so their values are never overwritten unnoticed.
-    own: dict[tuple[TableName, UUID], dict[str, int]] = {}
-    named = Counter((m.table, m.record_id) for m in request.mutations)
+    own: dict[RecordKey, dict[str, int]] = {}
+    named = Counter([(m.table, m.record_id.int) for m in request.mutations])
     # A case whose steps the push records changes after it is written: never final.
-    named.update((TableName.CASES, case_id) for case_id in stepped)
+    named.update([(TableName.CASES, case_id.int) for case_id in stepped])
     # New rows go out to the database while the rest are still being checked.
     with workspace.streaming(request.mutations, named):
         for mutation in request.mutations:
-            key = (mutation.table, mutation.record_id)
-            previous = earlier.get(mutation.mutation_id)
+            key = (mutation.table, mutation.record_id.int)
+            repeated = named[key] > 1  # only a record named again needs its written fields
+            mutation_key = mutation.mutation_id.int
+            previous = earlier.get(mutation_key)
             if previous is not None:
                 result = previous.model_copy(update={"status": MutationStatus.DUPLICATE})
             else:
                 result = applier.apply(mutation, own.get(key, _NONE_WRITTEN))
-                earlier[mutation.mutation_id] = result
+                earlier[mutation_key] = result
                 if result.status is not MutationStatus.REJECTED:
                     applied.append(
                         {
@@ -139,20 +152,20 @@ def apply_push(
                         }
                     )
             if (
-                named[key] > 1  # only a record named again needs its written fields
+                repeated
                 and result.version is not None
                 and result.status is not MutationStatus.REJECTED
             ):
                 written = own.setdefault(key, {})
                 for name in mutation.fields:
                     written[name] = result.version
-            summary.count(mutation.table, result.status)
             results.append(result)
     workspace.insert_new()
     if signer is not None:
         countersign_pushed(session, versions, signer, request.mutations, now)
     insert_rows(session, _APPLIED_TABLE, applied)
     session.flush()
+    summary = PushSummary.of(request.mutations, results)
     return PushResponse(results=results, server_time=now), summary
 
 
@@ -166,23 +179,34 @@ def stored_result(result: MutationResult) -> dict[str, JsonValue]:
     the row's key (``_earlier_results`` puts it back). Built directly: this
     runs once per mutation of every push."""
     return {
-        "status": result.status.value,
+        "status": _STATUS_TEXT[result.status],
         "version": result.version,
         "conflict_id": None if result.conflict_id is None else str(result.conflict_id),
         "error": None,
     }
 
 
-def _earlier_results(ids: list[UUID], session: Session) -> dict[UUID, MutationResult]:
-    found: dict[UUID, MutationResult] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        query = select(_APPLIED_TABLE.c.mutation_id, _APPLIED_TABLE.c.result).where(
-            id_in(session, _APPLIED_TABLE.c.mutation_id, chunk)
-        )
-        for mutation_id, result in session.execute(query):
+@cache
+def _earlier_statement(postgres: bool) -> Select[Any]:
+    columns = _APPLIED_TABLE.c
+    return select(columns.mutation_id, columns.result).where(id_in(columns.mutation_id, postgres))
+
+
+_STATUS_TEXT: dict[str, str] = {status: status.value for status in MutationStatus}
+"""Each status as plain text (an enum's ``.value`` is a Python property)."""
+
+
+def _earlier_results(ids: list[UUID], workspace: Workspace) -> dict[int, MutationResult]:
+    """The stored result of each of ``ids`` already applied, by the id's integer."""
+    found: dict[int, MutationResult] = {}
+    query = _earlier_statement(workspace.postgres)
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        for mutation_id, result in workspace.session.execute(
+            query, ids_param(workspace.postgres, chunk)
+        ):
             stored = {**result, "mutation_id": mutation_id}
-            found[mutation_id] = MutationResult.model_validate(stored)
+            found[mutation_id.int] = MutationResult.model_validate(stored)
     return found
 
 
