@@ -245,10 +245,9 @@ class _Applier:
                 error=rejection.error,
             )
 
-    def _check_table(self, mutation: Mutation) -> None:
-        table = mutation.table
-        if table in self._writable:
-            return
+    def _check_table(self, table: TableName) -> None:
+        """Refuse a table this caller may not write; once allowed, the
+        callers skip the check for the rest of the push (``_writable``)."""
         if not TABLES[table].device_writable:
             raise MutationRejectedError(
                 ErrorCode.READ_ONLY_TABLE, f"{table} is written by the server only", "table"
@@ -284,8 +283,9 @@ class _Applier:
         return False
 
     def _upsert(self, mutation: Mutation, own: Mapping[str, int]) -> MutationResult:
-        self._check_table(mutation)
         table = mutation.table
+        if table not in self._writable:
+            self._check_table(table)
         check_fields(table, mutation.fields)
         row = self._existing(mutation)
         if row is not None and row.deleted:
@@ -343,7 +343,8 @@ class _Applier:
         )
 
     def _delete(self, mutation: Mutation, own: Mapping[str, int]) -> MutationResult:
-        self._check_table(mutation)
+        if mutation.table not in self._writable:
+            self._check_table(mutation.table)
         row = self._existing(mutation)
         if row is None:
             raise MutationRejectedError(

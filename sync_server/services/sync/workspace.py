@@ -78,8 +78,14 @@ class NewRow:
 
     id: UUID
 
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
+    @classmethod
+    def holding(cls, values: dict[str, Any]) -> "NewRow":
+        """A row whose attributes are ``values``, the dict itself (not copied:
+        the caller hands over a dict of its own), without an ``__init__``
+        frame: a push makes one per new record."""
+        row = cls.__new__(cls)
+        row.__dict__ = values
+        return row
 
 
 @cache
@@ -195,9 +201,10 @@ class Workspace:
     def create(self, table: TableName, values: dict[str, Any]) -> NewRow:
         """A row created in this push, written by ``insert_new`` (or streamed
         at once when no other mutation of the batch names it); visible to
-        later mutations of the batch, which may still change it."""
+        later mutations of the batch, which may still change it. ``values``
+        becomes the row's own: the caller must not change it afterwards."""
         sa_table, defaults = _column_defaults(table)
-        row = NewRow(values if defaults.keys() <= values.keys() else {**defaults, **values})
+        row = NewRow.holding(values if defaults.keys() <= values.keys() else {**defaults, **values})
         key = row.id.int
         self._rows[table][key] = row
         stream = self._stream
