@@ -26,6 +26,7 @@ Out of the jurisdiction and missing are one answer, ``NotInScopeError``, which
 is ``404 NOT_FOUND``, so that a caller learns nothing about rows outside.
 """
 
+import dataclasses
 import hashlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -195,6 +196,12 @@ class JurisdictionScope:
     role: Role
     unit_id: UUID
     unit_ids: frozenset[UUID]
+    _unit_ints: frozenset[int] = dataclasses.field(init=False, repr=False, compare=False)
+    """``unit_ids`` as integers: ``covers`` runs for every record a push
+    writes, and a ``UUID``'s hash and equality are Python code."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_unit_ints", frozenset([unit.int for unit in self.unit_ids]))
 
     @classmethod
     def of_user(cls, user_id: UUID, role: Role, unit_id: UUID, edges: Edges) -> "JurisdictionScope":
@@ -228,11 +235,13 @@ class JurisdictionScope:
 
     def covers(self, where: RowScope) -> bool:
         """Whether a row with these scope columns is in this jurisdiction."""
-        if where.work is not None and where.work not in self.works:
+        work = where.work
+        if work is not None and work not in READS_BY_ROLE[self.role]:
             return False
-        return where.unit_id in self.unit_ids or (
-            self.officer_id is not None and where.officer_id == self.officer_id
-        )
+        unit = where.unit_id
+        if unit is not None and unit.int in self._unit_ints:
+            return True
+        return self.officer_id is not None and where.officer_id == self.officer_id
 
     def may_read(self, row: SyncColumns | Any) -> bool:
         """May this caller read this record (a row of any synced table)?

@@ -28,8 +28,11 @@ from pydantic_core import to_json
 from sqlalchemy import Connection, Table, event, insert
 from sqlmodel import Session
 
-RowWriter = Callable[[dict[str, Any]], None]
-"""Sends one row (a value for every column) into an open COPY."""
+RowWriter = tuple[Callable[[tuple[Any, ...]], None], Callable[[dict[str, Any]], tuple[Any, ...]]]
+"""An open COPY: the function that sends one row's values (in column order),
+and the one that picks them from a row (a value for every column). Two
+calls per row, not a function wrapping both: a push sends two rows per
+mutation."""
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -42,9 +45,9 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         columns = [column.name for column in table.columns]
         connection.execute(insert(table), [{name: row[name] for name in columns} for row in rows])
         return
-    with _copy_in(connection, table) as write:
+    with _copy_in(connection, table) as (write, values):
         for row in rows:
-            write(row)
+            write(values(row))
 
 
 class RowStream:
@@ -71,18 +74,19 @@ class RowStream:
         self._on_close = on_close
         self._copy: ExitStack | None = None
         self._connection: Connection | None = None
-        self._write: RowWriter | None = None
+        self._writer: RowWriter | None = None
         self._listening = False
 
     def write(self, row: dict[str, Any]) -> None:
-        if self._write is None:
+        if self._writer is None:
             connection = self._session.connection()
             copy = ExitStack()
-            self._write = copy.enter_context(_copy_in(connection, self.table))
+            self._writer = copy.enter_context(_copy_in(connection, self.table))
             self._copy, self._connection = copy, connection
             event.listen(connection, "before_cursor_execute", self._before_statement)
             self._listening = True
-        self._write(row)
+        write, values = self._writer
+        write(values(row))
 
     def _before_statement(self, *_statement: Any) -> None:
         # SQLAlchemy is running its listeners: this one cannot be removed now.
@@ -118,14 +122,14 @@ class RowStream:
             event.remove(self._connection, "before_cursor_execute", self._before_statement)
         if self._copy is not None:
             self._copy.__exit__(kind, error, trace)  # with an error: COPY cancelled
-        self._copy = self._connection = self._write = None
+        self._copy = self._connection = self._writer = None
         if kind is None:
             self._on_close()
 
 
 @contextmanager
 def _copy_in(connection: Connection, table: Table) -> Iterator[RowWriter]:
-    """A binary COPY into ``table``; yields the function that sends one row."""
+    """A binary COPY into ``table``; yields its ``RowWriter``."""
     driver: Any = connection.connection.driver_connection
     layout = _copy_layout(table)
     with driver.cursor() as cursor:
@@ -134,8 +138,7 @@ def _copy_in(connection: Connection, table: Table) -> Iterator[RowWriter]:
         cursor.adapters.register_dumper(None, _JsonbCopyDumper)
         with cursor.copy(layout.statement) as copy:
             copy.set_types(types)
-            write_row, values = copy.write_row, layout.values
-            yield lambda row: write_row(values(row))
+            yield copy.write_row, layout.values
 
 
 @dataclass(frozen=True)

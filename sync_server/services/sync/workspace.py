@@ -228,7 +228,7 @@ class Workspace:
         (``RowStream``). The stream ends with the block (cancelled
         if it fails) or at the first other statement; it is not reopened.
         Elsewhere this changes nothing."""
-        upserted = Counter(m.table for m in mutations if m.op == "upsert")
+        upserted = Counter([m.table for m in mutations if m.op == "upsert"])
         if not upserted or not self.postgres:
             yield
             return
