@@ -258,21 +258,19 @@ class _Applier:
             )
         self._writable.add(table)
 
-    def _existing(self, mutation: Mutation) -> Any:
-        row = self.workspace.get(mutation.table, mutation.record_id)
-        if row is None:
-            return None
+    def _check_existing(self, table: TableName, row: Any) -> None:
+        """Refuse changing a stored record outside the caller's jurisdiction,
+        or a sealed one."""
         if not self.scope.may_read(row):
             raise MutationRejectedError(
                 ErrorCode.OUT_OF_SCOPE, "this record is outside your jurisdiction", "record_id"
             )
-        if self._is_sealed(mutation.table, row):
+        if self._is_sealed(table, row):
             raise MutationRejectedError(
                 ErrorCode.RECORD_SEALED,
                 "a signed agreement is sealed; record a correction as a new agreement",
                 "record_id",
             )
-        return row
 
     def _is_sealed(self, table: TableName, row: Any) -> bool:
         if table is TableName.AGREEMENTS:
@@ -287,7 +285,9 @@ class _Applier:
         if table not in self._writable:
             self._check_table(table)
         check_fields(table, mutation.fields)
-        row = self._existing(mutation)
+        row = self.workspace.get(table, mutation.record_id)
+        if row is not None:
+            self._check_existing(table, row)
         if row is not None and row.deleted:
             raise MutationRejectedError(
                 ErrorCode.RECORD_DELETED,
@@ -304,7 +304,7 @@ class _Applier:
         )
         if placement is not None:
             raise MutationRejectedError(*placement)
-        if table is TableName.VISITS:
+        if table is TableName.VISITS and validated.agreement_id is not None:  # a follow-up
             problem = follow_up_problem(self.workspace, validated)
             if problem is not None:
                 raise MutationRejectedError(ErrorCode.VALIDATION_FAILED, problem[1], problem[0])
@@ -345,11 +345,12 @@ class _Applier:
     def _delete(self, mutation: Mutation, own: Mapping[str, int]) -> MutationResult:
         if mutation.table not in self._writable:
             self._check_table(mutation.table)
-        row = self._existing(mutation)
+        row = self.workspace.get(mutation.table, mutation.record_id)
         if row is None:
             raise MutationRejectedError(
                 ErrorCode.NOT_FOUND, "there is no such record to delete", "record_id"
             )
+        self._check_existing(mutation.table, row)
         if row.deleted:
             return MutationResult(
                 mutation_id=mutation.mutation_id, status=MutationStatus.APPLIED, version=row.version

@@ -126,15 +126,7 @@ class Workspace:
         table; ``lock_cases``: cases locked like named records (the cases
         whose lifecycle the push changes: ``lifecycle.py``)."""
         wanted: dict[TableName, dict[int, UUID]] = defaultdict(dict)
-        parsed: dict[str, UUID | None] = {}
-
-        def reference(value: Any) -> UUID | None:
-            """``value`` as an id; a batch names the same case again and again."""
-            if not isinstance(value, str):
-                return _as_uuid(value)
-            if value not in parsed:
-                parsed[value] = _as_uuid(value)
-            return parsed[value]
+        parsed: dict[str, UUID | None] = {}  # a batch names the same case again and again
 
         named: dict[TableName, dict[int, UUID]] = defaultdict(dict)
         named[TableName.CASES].update((case_id.int, case_id) for case_id in lock_cases)
@@ -148,8 +140,15 @@ class Workspace:
                 if polymorphic is not None:
                     table_value = mutation.fields.get(polymorphic)
                     target = TableName(table_value) if table_value in _TABLE_NAMES else None
-                ref = reference(value) if target is not None and value is not None else None
-                if target is not None and ref is not None:
+                if target is None or value is None:
+                    continue
+                if not isinstance(value, str):
+                    ref = _as_uuid(value)
+                elif value in parsed:
+                    ref = parsed[value]
+                else:
+                    ref = parsed[value] = _as_uuid(value)
+                if ref is not None:
                     wanted[target][ref.int] = ref
         # The named records are locked until commit (PostgreSQL, where pushes
         # run side by side): a concurrent push of the same record waits and
