@@ -13,13 +13,11 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
-from sqlalchemy import Select, select
 from sqlmodel import Session, SQLModel
 
 from shared_models.domain.agreements import AgreementStatus
@@ -54,14 +52,9 @@ from sync_server.services.sync.mutation_fields import (
 from sync_server.services.sync.placement import check_placement
 from sync_server.services.sync.records import writable_values as _writable_values
 from sync_server.services.sync.rescope import Scope, owner_scope
-from sync_server.services.sync.workspace import (
-    ID_CHUNK,
-    RecordKey,
-    Workspace,
-    id_in,
-    ids_param,
-)
-from sync_server.tables import AppliedMutation, ConflictRow
+from sync_server.services.sync.stored_results import APPLIED_TABLE, earlier_results, stored_result
+from sync_server.services.sync.workspace import RecordKey, Workspace
+from sync_server.tables import ConflictRow
 
 
 @dataclass
@@ -112,7 +105,7 @@ def apply_push(
     # Only now, with the named records locked: a delivery of the same
     # mutations racing this one has committed its results by the time the
     # lock is granted (a racing creation fails on the key and is retried).
-    earlier = _earlier_results([m.mutation_id for m in request.mutations], workspace)
+    earlier = earlier_results([m.mutation_id for m in request.mutations], workspace)
     lifecycle = CaseLifecycle(
         workspace, versions, now, mediation or MediationSettings(), district_tz()
     )
@@ -163,51 +156,13 @@ def apply_push(
     workspace.insert_new()
     if signer is not None:
         countersign_pushed(session, versions, signer, request.mutations, now)
-    insert_rows(session, _APPLIED_TABLE, applied)
+    insert_rows(session, APPLIED_TABLE, applied)
     session.flush()
     summary = PushSummary.of(request.mutations, results)
     return PushResponse(results=results, server_time=now), summary
 
 
-_APPLIED_TABLE = AppliedMutation.__table__  # type: ignore[attr-defined]
 _NONE_WRITTEN: Mapping[str, int] = MappingProxyType({})
-
-
-def stored_result(result: MutationResult) -> dict[str, JsonValue]:
-    """What ``applied_mutations`` keeps of an accepted result: what
-    ``result.model_dump(mode="json")`` holds but the mutation id, which is
-    the row's key (``_earlier_results`` puts it back). Built directly: this
-    runs once per mutation of every push."""
-    return {
-        "status": _STATUS_TEXT[result.status],
-        "version": result.version,
-        "conflict_id": None if result.conflict_id is None else str(result.conflict_id),
-        "error": None,
-    }
-
-
-@cache
-def _earlier_statement(postgres: bool) -> Select[Any]:
-    columns = _APPLIED_TABLE.c
-    return select(columns.mutation_id, columns.result).where(id_in(columns.mutation_id, postgres))
-
-
-_STATUS_TEXT: dict[str, str] = {status: status.value for status in MutationStatus}
-"""Each status as plain text (an enum's ``.value`` is a Python property)."""
-
-
-def _earlier_results(ids: list[UUID], workspace: Workspace) -> dict[int, MutationResult]:
-    """The stored result of each of ``ids`` already applied, by the id's integer."""
-    found: dict[int, MutationResult] = {}
-    query = _earlier_statement(workspace.postgres)
-    for start in range(0, len(ids), ID_CHUNK):
-        chunk = ids[start : start + ID_CHUNK]
-        for mutation_id, result in workspace.session.execute(
-            query, ids_param(workspace.postgres, chunk)
-        ):
-            stored = {**result, "mutation_id": mutation_id}
-            found[mutation_id.int] = MutationResult.model_validate(stored)
-    return found
 
 
 class _Applier:
