@@ -16,7 +16,7 @@ names is final at once and goes out through a ``RowStream`` instead.
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 from uuid import UUID
 
@@ -105,7 +105,6 @@ def _column_defaults(table: TableName) -> tuple[Table, dict[str, Any]]:
 class Workspace:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.postgres = session.connection().dialect.name == "postgresql"
         self._rows: dict[TableName, dict[int, Any]] = defaultdict(dict)
         """Per table, the rows by their id's integer (``RecordKey``)."""
         self._new: dict[TableName, list[NewRow]] = defaultdict(list)
@@ -113,6 +112,11 @@ class Workspace:
         self._final: set[RecordKey] = set()
         self._streamed: list[RecordKey] = []
         self._org_edges: list[tuple[UUID, UUID | None]] | None = None
+
+    @cached_property
+    def postgres(self) -> bool:
+        """Whether the session's database is PostgreSQL (asked once)."""
+        return self.session.connection().dialect.name == "postgresql"
 
     def org_edges(self) -> list[tuple[UUID, UUID | None]]:
         """(unit, parent) of every org unit, read once per workspace: the
