@@ -325,7 +325,7 @@ def report(lastmile: Side, peer: Side, args: argparse.Namespace) -> bool:
     ok = True
     for phase, label in (
         ("push", f"push {args.records:,}, {APP_BATCH} a batch"),
-        ("push as the app", f"  as the app ({APP.push_batch_size_good_link} a batch if quick)"),
+        ("push as the app", f"  as the app (to {APP.push_batch_size_good_link} a batch if quick)"),
         ("pull", f"pull {args.records:,} into a fresh client"),
         ("no-op sync", f"no-op sync (median of {args.noops})"),
     ):

@@ -4,7 +4,7 @@ The app's sync engine encodes each batch of its outbox with
 ``field_app.sync.client.encode_push`` (the request model, compact JSON,
 gzip level 6) while the previous batch is in flight, and sends it through
 ``SyncClient``, batches sized by ``AppSettings.next_push_batch`` (200, then
-500 while pushes are answered quickly). The bench does the same with the
+doubling up to 1000 while pushes are answered quickly). The bench does the same with the
 same code, so what it measures is the push the app makes, not a cheaper one.
 
 ``sweep`` then pushes batches of several sizes and fits the server's cost of
@@ -62,7 +62,7 @@ def push_like_the_app(
             started = time.monotonic()
             results = client.push_encoded(body).results
             if batch is None:
-                size = APP.next_push_batch(time.monotonic() - started)
+                size = APP.next_push_batch(time.monotonic() - started, size)
             done += len(current)
             for result in results:
                 yield result.status.value

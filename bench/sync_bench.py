@@ -508,8 +508,8 @@ def print_table(rows: list[Row], args: argparse.Namespace, elapsed: float) -> No
 def _app_batches() -> str:
     """The app's batch rule in words (``AppSettings.next_push_batch``)."""
     return (
-        f"{APP.push_batch_size}, {APP.push_batch_size_good_link} while pushes are"
-        f" answered within {APP.good_link_push_seconds:g} s"
+        f"{APP.push_batch_size}, doubling up to {APP.push_batch_size_good_link} while pushes"
+        f" are answered within {APP.good_link_push_seconds:g} s"
     )
 
 

@@ -305,7 +305,7 @@ class SyncEngine:
                 body = encode_batch(batch, device_id, self.app_version)
             started = time.monotonic()
             response = self.client.push_encoded(body)
-            self._batch = self.settings.next_push_batch(time.monotonic() - started)
+            self._batch = self.settings.next_push_batch(time.monotonic() - started, self._batch)
         except BatchTooLarge as too_large:
             if too_large.max_mutations:
                 self._max_batch = max(1, min(self._max_batch, too_large.max_mutations))

@@ -30,8 +30,6 @@ LATEST_DAY = date(2199, 12, 31)
 """Days and times outside these are refused: no record of this work lies
 there, and near the calendar's ends adding a term, an interval or the
 district's time zone would leave the calendar."""
-_EARLIEST = datetime(EARLIEST_DAY.year, 1, 1, tzinfo=UTC)
-_AFTER_LATEST = datetime(LATEST_DAY.year + 1, 1, 1, tzinfo=UTC)
 _OUT_OF_RANGE = "must lie between 1900-01-01 and 2199-12-31"
 
 MAX_SQL_INTEGER = 2**31 - 1
@@ -53,7 +51,9 @@ def _as_utc(value: datetime) -> datetime:
             value = value.astimezone(UTC)
         except OverflowError:  # 9999-12-31T23:59:59-12:00 is in year 10000 in UTC
             raise ValueError(_OUT_OF_RANGE) from None
-    if not _EARLIEST <= value < _AFTER_LATEST:
+    # At offset zero now, so its own year is its year in UTC: an int
+    # comparison, where comparing aware times asks both for their offsets.
+    if not EARLIEST_DAY.year <= value.year <= LATEST_DAY.year:
         raise ValueError(_OUT_OF_RANGE)
     return value
 

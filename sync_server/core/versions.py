@@ -146,7 +146,7 @@ class VersionBlock:
         if self._first:
             statement = _SHARED_DRAW if self._alongside else _ALONE_DRAW
         before = len(self._drawn)
-        self._drawn.extend(connection.execute(statement, {"count": count}).scalars())
+        self._drawn.extend(connection.execute(statement, {"count": count}).scalars().all())
         if len(self._drawn) - before != count:
             raise RuntimeError("the version guard was not granted")
         self._first = False

@@ -1,9 +1,9 @@
 """The app sends bigger batches while the link is good (AppSettings.next_push_batch).
 
 A push costs the server a fixed part on top of its mutations, and the phone
-a round trip (docs/performance.md, "The push the app makes"): after a push
-answered quickly the next one carries ``push_batch_size_good_link``; after a
-slow one, ``push_batch_size`` again.
+a round trip (docs/performance.md, "Sync at 8 a.m."): after a push answered
+quickly the next one carries twice as many, up to
+``push_batch_size_good_link``; after a slow one, ``push_batch_size`` again.
 """
 
 import gzip
@@ -32,10 +32,17 @@ SLOW_S = 2.0
 
 
 def test_the_rule_follows_the_last_answer() -> None:
-    settings = AppSettings(push_batch_size=200, push_batch_size_good_link=500)
-    assert settings.next_push_batch(0.3) == 500
-    assert settings.next_push_batch(settings.good_link_push_seconds) == 500
-    assert settings.next_push_batch(settings.good_link_push_seconds + 0.01) == 200
+    settings = AppSettings(push_batch_size=200, push_batch_size_good_link=1000)
+    quick, slow = settings.good_link_push_seconds, settings.good_link_push_seconds + 0.01
+    assert [settings.next_push_batch(0.3, last) for last in (200, 400, 800, 1000)] == [
+        400,
+        800,
+        1000,
+        1000,
+    ]
+    assert settings.next_push_batch(quick, 200) == 400
+    assert settings.next_push_batch(slow, 1000) == 200
+    assert settings.next_push_batch(0.3, 1) == 200  # never below the first batch
 
 
 @pytest.fixture
@@ -71,16 +78,16 @@ def test_batches_grow_after_a_quick_answer_and_shrink_after_a_slow_one(
         try:
             phone.login("mediator.baijia")
             unit = server.district.baijia.id
-            for n in range(20):
+            for n in range(30):
                 phone.save(TableName.CASES, case_fields(unit, title=f"第{n}件"))
             result = phone.sync()
         finally:
             phone.close()
     assert result.ok
-    assert result.acknowledged == 20
+    assert result.acknowledged == 30
     sizes = [
         len(json.loads(gzip.decompress(request.content))["mutations"])
         for request in link.calls("POST", "/api/v1/sync/push")
     ]
-    # quick 3 → 7 (slow) → 3 (quick) → 7: all 20, each once.
-    assert sizes == [3, 7, 3, 7]
+    # 3 (quick) → 6 (slow) → 3 (quick) → 6 → 7 (the most) → the last 5: each once.
+    assert sizes == [3, 6, 3, 6, 7, 5]

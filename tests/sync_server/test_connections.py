@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 
 from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.core.versions import VersionBlock
-from sync_server.services.sync.workspace import id_in
+from sync_server.services.sync.workspace import id_in, ids_param
 from sync_server.tables import VisitRow
 from tests.district_db import fresh_database_url
 
@@ -40,7 +40,8 @@ def test_a_key_look_up_is_never_prepared(pg_engine: Engine) -> None:
         assert plan == "force_generic_plan"
         for _ in range(10):
             session.execute(
-                VisitRow.__table__.select().where(id_in(session, VisitRow.id, ids))  # type: ignore[attr-defined]
+                VisitRow.__table__.select().where(id_in(VisitRow.id, postgres=True)),  # type: ignore[attr-defined]
+                ids_param(True, ids),
             ).all()
         prepared = session.execute(text("SELECT count(*) FROM pg_prepared_statements"))
         assert prepared.scalar_one() == 0

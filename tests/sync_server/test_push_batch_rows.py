@@ -17,8 +17,8 @@ from sqlalchemy import Engine, select, update
 from shared_models.protocol.push import MutationResult, MutationStatus
 from shared_models.protocol.tables import TableName
 from sync_server.core.db import read_session, write_session
-from sync_server.services.sync.push import stored_result
 from sync_server.services.sync.records import ROWS, row_to_wire
+from sync_server.services.sync.stored_results import stored_result
 from sync_server.tables import AppliedMutation
 from tests.factories import (
     District,

@@ -1,6 +1,5 @@
 """Push and pull: the heart of the protocol (docs/protocol.md)."""
 
-from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -33,7 +32,7 @@ from sync_server.core.metrics import MUTATIONS
 from sync_server.core.versions import sync_mark
 from sync_server.services.accounts.tokens import Caller, find_caller, touch_token
 from sync_server.services.sync.pull import PullRefusedError, pull_page
-from sync_server.services.sync.push import apply_push
+from sync_server.services.sync.push import PushSummary, apply_push
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"], route_class=ValidatedBodyRoute)
 
@@ -76,6 +75,7 @@ def push(
         return _json(PushResponse(results=[], server_time=datetime.now(UTC)), epoch)
 
     epochs: list[str] = []
+    summaries: list[PushSummary] = []
 
     def transaction() -> PushResponse:
         with write_session(engine) as session:
@@ -103,13 +103,14 @@ def push(
                 device_id=caller.device_id,
                 detail={"statuses": summary.by_status, "tables": summary.by_table},
             )
+        summaries.append(summary)
         return response
 
     # Pushes run side by side; one that raced another over the same records
     # runs again, and then finds the other's results (duplicates) or rows.
     response = retrying_races(transaction)
-    for outcome, count in Counter(result.status for result in response.results).items():
-        MUTATIONS.labels(outcome.value).inc(count)
+    for outcome, count in summaries[-1].by_status.items():
+        MUTATIONS.labels(outcome).inc(count)
     return _json(response, epochs[-1])
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from shared_models.protocol.errors import ErrorCode
@@ -86,6 +86,15 @@ def _utc(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
+_CALLER = (
+    select(DeviceToken, UserRow)
+    .join(UserRow, UserRow.id == DeviceToken.user_id)  # type: ignore[arg-type]
+    .where(DeviceToken.token_hash == bindparam("digest"))
+)
+"""The token and its user, built once: every request runs it, and building
+(and hashing) the statement anew cost a third of running it."""
+
+
 def find_caller(
     session: Session,
     digest: str,
@@ -106,11 +115,7 @@ def find_caller(
     unless ``password_change``, one whose user must change the password
     (``403 PASSWORD_CHANGE_REQUIRED``). This is the one place every
     authenticated route passes through."""
-    found = session.exec(
-        select(DeviceToken, UserRow)
-        .join(UserRow, UserRow.id == DeviceToken.user_id)  # type: ignore[arg-type]
-        .where(DeviceToken.token_hash == digest)
-    ).first()
+    found = session.exec(_CALLER, params={"digest": digest}).first()
     if found is None or found[0].revoked_at is not None or not found[1].active:
         raise _refused(
             ErrorCode.TOKEN_REVOKED,

@@ -73,7 +73,7 @@ def column_values(table: TableName, validated: SQLModel) -> dict[str, Any]:
     values = dict(validated.__dict__)
     for name in _JSON_FIELDS[table]:
         value = values[name]
-        if value is not None:
+        if value:  # None and an empty list are JSON already (most visits mark no obligations)
             values[name] = to_json_value(value)
     return values
 

@@ -18,7 +18,6 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import JsonValue
-from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
 from shared_models.domain.agreements import AgreementStatus
@@ -53,8 +52,9 @@ from sync_server.services.sync.mutation_fields import (
 from sync_server.services.sync.placement import check_placement
 from sync_server.services.sync.records import writable_values as _writable_values
 from sync_server.services.sync.rescope import Scope, owner_scope
-from sync_server.services.sync.workspace import Workspace, id_in
-from sync_server.tables import AppliedMutation, ConflictRow
+from sync_server.services.sync.stored_results import APPLIED_TABLE, earlier_results, stored_result
+from sync_server.services.sync.workspace import RecordKey, Workspace
+from sync_server.tables import ConflictRow
 
 
 @dataclass
@@ -64,9 +64,14 @@ class PushSummary:
     by_status: dict[str, int] = field(default_factory=dict)
     by_table: dict[str, int] = field(default_factory=dict)
 
-    def count(self, table: TableName, status: MutationStatus) -> None:
-        self.by_status[status] = self.by_status.get(status, 0) + 1
-        self.by_table[table] = self.by_table.get(table, 0) + 1
+    @classmethod
+    def of(cls, mutations: list[Mutation], results: list[MutationResult]) -> "PushSummary":
+        """Counted once the push is applied, in C (``Counter``), in the order
+        each status and table first appears."""
+        return cls(
+            by_status=dict(Counter([result.status for result in results])),
+            by_table=dict(Counter([mutation.table for mutation in mutations])),
+        )
 
 
 _STATUS = {
@@ -100,12 +105,11 @@ def apply_push(
     # Only now, with the named records locked: a delivery of the same
     # mutations racing this one has committed its results by the time the
     # lock is granted (a racing creation fails on the key and is retried).
-    earlier = _earlier_results([m.mutation_id for m in request.mutations], session)
+    earlier = earlier_results([m.mutation_id for m in request.mutations], workspace)
     lifecycle = CaseLifecycle(
         workspace, versions, now, mediation or MediationSettings(), district_tz()
     )
     applier = _Applier(session, scope, workspace, versions, now, lifecycle)
-    summary = PushSummary()
     results: list[MutationResult] = []
     applied: list[dict[str, Any]] = []
     # Fields this push's earlier mutations wrote, and the version each got.
@@ -114,20 +118,22 @@ def apply_push(
     # the earlier one (lost, now a duplicate) and still names an older base.
     # Only those fields: other fields another device changed meanwhile stay
     # concurrent, so their values are never overwritten unnoticed.
-    own: dict[tuple[TableName, UUID], dict[str, int]] = {}
-    named = Counter((m.table, m.record_id) for m in request.mutations)
+    own: dict[RecordKey, dict[str, int]] = {}
+    named = Counter([(m.table, m.record_id.int) for m in request.mutations])
     # A case whose steps the push records changes after it is written: never final.
-    named.update((TableName.CASES, case_id) for case_id in stepped)
+    named.update([(TableName.CASES, case_id.int) for case_id in stepped])
     # New rows go out to the database while the rest are still being checked.
     with workspace.streaming(request.mutations, named):
         for mutation in request.mutations:
-            key = (mutation.table, mutation.record_id)
-            previous = earlier.get(mutation.mutation_id)
+            key = (mutation.table, mutation.record_id.int)
+            repeated = named[key] > 1  # only a record named again needs its written fields
+            mutation_key = mutation.mutation_id.int
+            previous = earlier.get(mutation_key)
             if previous is not None:
                 result = previous.model_copy(update={"status": MutationStatus.DUPLICATE})
             else:
                 result = applier.apply(mutation, own.get(key, _NONE_WRITTEN))
-                earlier[mutation.mutation_id] = result
+                earlier[mutation_key] = result
                 if result.status is not MutationStatus.REJECTED:
                     applied.append(
                         {
@@ -139,51 +145,24 @@ def apply_push(
                         }
                     )
             if (
-                named[key] > 1  # only a record named again needs its written fields
+                repeated
                 and result.version is not None
                 and result.status is not MutationStatus.REJECTED
             ):
                 written = own.setdefault(key, {})
                 for name in mutation.fields:
                     written[name] = result.version
-            summary.count(mutation.table, result.status)
             results.append(result)
     workspace.insert_new()
     if signer is not None:
         countersign_pushed(session, versions, signer, request.mutations, now)
-    insert_rows(session, _APPLIED_TABLE, applied)
+    insert_rows(session, APPLIED_TABLE, applied)
     session.flush()
+    summary = PushSummary.of(request.mutations, results)
     return PushResponse(results=results, server_time=now), summary
 
 
-_APPLIED_TABLE = AppliedMutation.__table__  # type: ignore[attr-defined]
 _NONE_WRITTEN: Mapping[str, int] = MappingProxyType({})
-
-
-def stored_result(result: MutationResult) -> dict[str, JsonValue]:
-    """What ``applied_mutations`` keeps of an accepted result: what
-    ``result.model_dump(mode="json")`` holds but the mutation id, which is
-    the row's key (``_earlier_results`` puts it back). Built directly: this
-    runs once per mutation of every push."""
-    return {
-        "status": result.status.value,
-        "version": result.version,
-        "conflict_id": None if result.conflict_id is None else str(result.conflict_id),
-        "error": None,
-    }
-
-
-def _earlier_results(ids: list[UUID], session: Session) -> dict[UUID, MutationResult]:
-    found: dict[UUID, MutationResult] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        query = select(_APPLIED_TABLE.c.mutation_id, _APPLIED_TABLE.c.result).where(
-            id_in(session, _APPLIED_TABLE.c.mutation_id, chunk)
-        )
-        for mutation_id, result in session.execute(query):
-            stored = {**result, "mutation_id": mutation_id}
-            found[mutation_id] = MutationResult.model_validate(stored)
-    return found
 
 
 class _Applier:
@@ -221,10 +200,9 @@ class _Applier:
                 error=rejection.error,
             )
 
-    def _check_table(self, mutation: Mutation) -> None:
-        table = mutation.table
-        if table in self._writable:
-            return
+    def _check_table(self, table: TableName) -> None:
+        """Refuse a table this caller may not write; once allowed, the
+        callers skip the check for the rest of the push (``_writable``)."""
         if not TABLES[table].device_writable:
             raise MutationRejectedError(
                 ErrorCode.READ_ONLY_TABLE, f"{table} is written by the server only", "table"
@@ -235,21 +213,19 @@ class _Applier:
             )
         self._writable.add(table)
 
-    def _existing(self, mutation: Mutation) -> Any:
-        row = self.workspace.get(mutation.table, mutation.record_id)
-        if row is None:
-            return None
+    def _check_existing(self, table: TableName, row: Any) -> None:
+        """Refuse changing a stored record outside the caller's jurisdiction,
+        or a sealed one."""
         if not self.scope.may_read(row):
             raise MutationRejectedError(
                 ErrorCode.OUT_OF_SCOPE, "this record is outside your jurisdiction", "record_id"
             )
-        if self._is_sealed(mutation.table, row):
+        if self._is_sealed(table, row):
             raise MutationRejectedError(
                 ErrorCode.RECORD_SEALED,
                 "a signed agreement is sealed; record a correction as a new agreement",
                 "record_id",
             )
-        return row
 
     def _is_sealed(self, table: TableName, row: Any) -> bool:
         if table is TableName.AGREEMENTS:
@@ -260,10 +236,13 @@ class _Applier:
         return False
 
     def _upsert(self, mutation: Mutation, own: Mapping[str, int]) -> MutationResult:
-        self._check_table(mutation)
         table = mutation.table
+        if table not in self._writable:
+            self._check_table(table)
         check_fields(table, mutation.fields)
-        row = self._existing(mutation)
+        row = self.workspace.get(table, mutation.record_id)
+        if row is not None:
+            self._check_existing(table, row)
         if row is not None and row.deleted:
             raise MutationRejectedError(
                 ErrorCode.RECORD_DELETED,
@@ -280,7 +259,7 @@ class _Applier:
         )
         if placement is not None:
             raise MutationRejectedError(*placement)
-        if table is TableName.VISITS:
+        if table is TableName.VISITS and validated.agreement_id is not None:  # a follow-up
             problem = follow_up_problem(self.workspace, validated)
             if problem is not None:
                 raise MutationRejectedError(ErrorCode.VALIDATION_FAILED, problem[1], problem[0])
@@ -319,12 +298,14 @@ class _Applier:
         )
 
     def _delete(self, mutation: Mutation, own: Mapping[str, int]) -> MutationResult:
-        self._check_table(mutation)
-        row = self._existing(mutation)
+        if mutation.table not in self._writable:
+            self._check_table(mutation.table)
+        row = self.workspace.get(mutation.table, mutation.record_id)
         if row is None:
             raise MutationRejectedError(
                 ErrorCode.NOT_FOUND, "there is no such record to delete", "record_id"
             )
+        self._check_existing(mutation.table, row)
         if row.deleted:
             return MutationResult(
                 mutation_id=mutation.mutation_id, status=MutationStatus.APPLIED, version=row.version

@@ -47,10 +47,6 @@ def _live(workspace: Workspace, table: TableName, record_id: UUID | None, field:
     return row
 
 
-def _scope_of(row: Any) -> Scope:
-    return RowScope.of(row)
-
-
 def owner_scope(workspace: Workspace, table: TableName, record: Any) -> Scope:
     """The scope a validated record gets; ``LookupError(field)`` names a
     reference to a record that does not exist (or was deleted)."""
@@ -65,20 +61,20 @@ def owner_scope(workspace: Workspace, table: TableName, record: Any) -> Scope:
     if table in (TableName.PARTIES, TableName.AGREEMENTS, TableName.CASE_DOCUMENTS):
         if table is TableName.AGREEMENTS:
             _live(workspace, TableName.AGREEMENTS, record.supersedes_id, "supersedes_id")
-        return _scope_of(_live(workspace, TableName.CASES, record.case_id, "case_id"))
+        return RowScope.of(_live(workspace, TableName.CASES, record.case_id, "case_id"))
     if table is TableName.VISITS:
         if record.case_id is not None:
-            return _scope_of(_live(workspace, TableName.CASES, record.case_id, "case_id"))
-        return _scope_of(_live(workspace, TableName.SUBJECTS, record.subject_id, "subject_id"))
+            return RowScope.of(_live(workspace, TableName.CASES, record.case_id, "case_id"))
+        return RowScope.of(_live(workspace, TableName.SUBJECTS, record.subject_id, "subject_id"))
     if table is TableName.ATTACHMENTS:
         owner_table = TableName(record.owner_table)
-        return _scope_of(_live(workspace, owner_table, record.owner_id, "owner_id"))
+        return RowScope.of(_live(workspace, owner_table, record.owner_id, "owner_id"))
     if table is TableName.SUBJECT_EVENTS:
         _live(workspace, TableName.SUBJECT_EVENTS, record.request_id, "request_id")
-        return _scope_of(_live(workspace, TableName.SUBJECTS, record.subject_id, "subject_id"))
+        return RowScope.of(_live(workspace, TableName.SUBJECTS, record.subject_id, "subject_id"))
     if table is TableName.REVIEWS:
         target_table = TableName(record.target_table)
-        return _scope_of(_live(workspace, target_table, record.target_id, "target_id"))
+        return RowScope.of(_live(workspace, target_table, record.target_id, "target_id"))
     raise LookupError("table")
 
 
@@ -146,7 +142,7 @@ def rescope_dependents(
     while pending:
         owner_table, owner_id = pending.pop()
         for child_table, row in _dependents(workspace, owner_table, owner_id):
-            if _scope_of(row) == scope:
+            if RowScope.of(row) == scope:
                 continue
             version = versions.next()
             move_row(workspace.session, version, child_table, row, scope)

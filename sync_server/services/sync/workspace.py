@@ -16,14 +16,14 @@ names is final at once and goes out through a ``RowStream`` instead.
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from functools import cache
-from operator import attrgetter
+from functools import cache, cached_property
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    Select,
     Table,
     TypeDecorator,
     Uuid,
@@ -54,12 +54,16 @@ REFERENCE_FIELDS: dict[str, TableName] = {
 _POLYMORPHIC = {"owner_id": "owner_table", "target_id": "target_table"}
 _LINKS = frozenset(REFERENCE_FIELDS) | frozenset(_POLYMORPHIC)
 _TABLE_NAMES = frozenset(TableName)
-_CHUNK = 500
-_AS_INT = attrgetter("int")
-"""UUIDs in the database's order, compared as integers in C (``UUID.__lt__``
-is Python code, about 1,400 calls to sort a push of 200)."""
+ID_CHUNK = 1000
+"""Ids per look-up: a whole push on PostgreSQL (one array parameter), well
+within SQLite's limit on parameters."""
 _UNKNOWN = object()
 """Not loaded yet (``None`` is a row known not to exist)."""
+
+RecordKey = tuple[TableName, int]
+"""A record as a key of the sets and counts of a push: its table and its
+id's integer. A ``UUID``'s hash is Python code (``hash(self.int)``) and a
+push hashed ids about fifteen times per mutation; an ``int``'s is C."""
 
 
 def _as_uuid(value: Any) -> UUID | None:
@@ -74,8 +78,14 @@ class NewRow:
 
     id: UUID
 
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
+    @classmethod
+    def holding(cls, values: dict[str, Any]) -> "NewRow":
+        """A row whose attributes are ``values``, the dict itself (not copied:
+        the caller hands over a dict of its own), without an ``__init__``
+        frame: a push makes one per new record."""
+        row = cls.__new__(cls)
+        row.__dict__ = values
+        return row
 
 
 @cache
@@ -95,12 +105,18 @@ def _column_defaults(table: TableName) -> tuple[Table, dict[str, Any]]:
 class Workspace:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._rows: dict[TableName, dict[UUID, Any]] = defaultdict(dict)
+        self._rows: dict[TableName, dict[int, Any]] = defaultdict(dict)
+        """Per table, the rows by their id's integer (``RecordKey``)."""
         self._new: dict[TableName, list[NewRow]] = defaultdict(list)
         self._stream: RowStream | None = None
-        self._final: set[tuple[TableName, UUID]] = set()
-        self._streamed: list[tuple[TableName, UUID]] = []
+        self._final: set[RecordKey] = set()
+        self._streamed: list[RecordKey] = []
         self._org_edges: list[tuple[UUID, UUID | None]] | None = None
+
+    @cached_property
+    def postgres(self) -> bool:
+        """Whether the session's database is PostgreSQL (asked once)."""
+        return self.session.connection().dialect.name == "postgresql"
 
     def org_edges(self) -> list[tuple[UUID, UUID | None]]:
         """(unit, parent) of every org unit, read once per workspace: the
@@ -113,21 +129,13 @@ class Workspace:
         """Load every row the mutations name or refer to, in one query per
         table; ``lock_cases``: cases locked like named records (the cases
         whose lifecycle the push changes: ``lifecycle.py``)."""
-        wanted: dict[TableName, set[UUID]] = defaultdict(set)
-        parsed: dict[str, UUID | None] = {}
+        wanted: dict[TableName, dict[int, UUID]] = defaultdict(dict)
+        parsed: dict[str, UUID | None] = {}  # a batch names the same case again and again
 
-        def reference(value: Any) -> UUID | None:
-            """``value`` as an id; a batch names the same case again and again."""
-            if not isinstance(value, str):
-                return _as_uuid(value)
-            if value not in parsed:
-                parsed[value] = _as_uuid(value)
-            return parsed[value]
-
-        named: dict[TableName, set[UUID]] = defaultdict(set)
-        named[TableName.CASES].update(lock_cases)
+        named: dict[TableName, dict[int, UUID]] = defaultdict(dict)
+        named[TableName.CASES].update((case_id.int, case_id) for case_id in lock_cases)
         for mutation in mutations:
-            named[mutation.table].add(mutation.record_id)
+            named[mutation.table][mutation.record_id.int] = mutation.record_id
             fields = mutation.fields
             for name in _LINKS.intersection(fields):  # in C: most fields name nothing
                 value = fields[name]
@@ -136,40 +144,47 @@ class Workspace:
                 if polymorphic is not None:
                     table_value = mutation.fields.get(polymorphic)
                     target = TableName(table_value) if table_value in _TABLE_NAMES else None
-                ref = reference(value) if target is not None and value is not None else None
-                if target is not None and ref is not None:
-                    wanted[target].add(ref)
+                if target is None or value is None:
+                    continue
+                if not isinstance(value, str):
+                    ref = _as_uuid(value)
+                elif value in parsed:
+                    ref = parsed[value]
+                else:
+                    ref = parsed[value] = _as_uuid(value)
+                if ref is not None:
+                    wanted[target][ref.int] = ref
         # The named records are locked until commit (PostgreSQL, where pushes
         # run side by side): a concurrent push of the same record waits and
         # then reads what this one wrote, so no change is lost and conflicts
         # are seen. Always in the same order (tables, then ids), so two
-        # pushes never wait for each other both ways.
+        # pushes never wait for each other both ways. Ids sort as integers,
+        # in C, the database's order (``UUID.__lt__`` is Python code).
         for table in TableName:
-            if named.get(table):
-                self.load(table, sorted(named[table], key=_AS_INT), lock=True)
-        for table, ids in wanted.items():
-            self.load(table, ids)
+            ids = named.get(table)
+            if ids:
+                self.load(table, [ids[key] for key in sorted(ids)], lock=True)
+        for table, refs in wanted.items():
+            self.load(table, refs.values())
 
     def load(self, table: TableName, ids: Iterable[UUID], *, lock: bool = False) -> None:
         known = self._rows[table]
-        missing = [record_id for record_id in ids if record_id not in known]
-        model: Any = ROWS[table]
-        for start in range(0, len(missing), _CHUNK):
-            chunk = missing[start : start + _CHUNK]
-            query = select(model).where(id_in(self.session, model.id, chunk))
-            if lock:
-                query = query.order_by(model.id).with_for_update()
-            for row in self.session.scalars(query):
-                known[row.id] = row
+        missing = [record_id for record_id in ids if record_id.int not in known]
+        for start in range(0, len(missing), ID_CHUNK):
+            chunk = missing[start : start + ID_CHUNK]
+            query = _load_statement(table, self.postgres, lock)
+            for row in self.session.scalars(query, ids_param(self.postgres, chunk)):
+                known[row.id.int] = row
             for record_id in chunk:
-                known.setdefault(record_id, None)
+                known.setdefault(record_id.int, None)
 
     def get(self, table: TableName, record_id: UUID) -> Any:
         """The row, or ``None`` when the database has no such record."""
-        row = self._rows[table].get(record_id, _UNKNOWN)
+        key = record_id.int
+        row = self._rows[table].get(key, _UNKNOWN)
         if row is _UNKNOWN:
             self.load(table, [record_id])
-            row = self._rows[table][record_id]
+            row = self._rows[table][key]
         return row
 
     def rows_of(self, table: TableName, column: str, value: UUID) -> list[Any]:
@@ -180,44 +195,44 @@ class Workspace:
         ids = list(stored)
         self.load(table, ids)
         known = self._rows[table]
-        found = {record_id: known[record_id] for record_id in ids if known.get(record_id)}
-        for row in known.values():
+        found = {key: known[key] for key in (record_id.int for record_id in ids) if known.get(key)}
+        for key, row in known.items():
             if row is not None and getattr(row, column, None) == value:
-                found[row.id] = row
+                found[key] = row
         return list(found.values())
 
     def create(self, table: TableName, values: dict[str, Any]) -> NewRow:
         """A row created in this push, written by ``insert_new`` (or streamed
         at once when no other mutation of the batch names it); visible to
-        later mutations of the batch, which may still change it."""
+        later mutations of the batch, which may still change it. ``values``
+        becomes the row's own: the caller must not change it afterwards."""
         sa_table, defaults = _column_defaults(table)
-        row = NewRow(values if defaults.keys() <= values.keys() else {**defaults, **values})
-        self._rows[table][row.id] = row
+        row = NewRow.holding(values if defaults.keys() <= values.keys() else {**defaults, **values})
+        key = row.id.int
+        self._rows[table][key] = row
         stream = self._stream
         if (
             stream is not None
             and not stream.closed
             and stream.table is sa_table
-            and (table, row.id) in self._final
+            and (table, key) in self._final
         ):
             stream.write(row.__dict__)
-            self._streamed.append((table, row.id))
+            self._streamed.append((table, key))
         else:
             self._new[table].append(row)
         return row
 
     @contextmanager
-    def streaming(
-        self, mutations: list[Mutation], named: Counter[tuple[TableName, UUID]]
-    ) -> Iterator[None]:
+    def streaming(self, mutations: list[Mutation], named: Counter[RecordKey]) -> Iterator[None]:
         """While the block applies ``mutations``, send each new row of the
         table they write most, and that no other mutation names (``named``:
-        how many of them name each record), straight to PostgreSQL
+        how many of them name each record, by ``RecordKey``), straight to PostgreSQL
         (``RowStream``). The stream ends with the block (cancelled
         if it fails) or at the first other statement; it is not reopened.
         Elsewhere this changes nothing."""
-        upserted = Counter(m.table for m in mutations if m.op == "upsert")
-        if not upserted or self.session.connection().dialect.name != "postgresql":
+        upserted = Counter([m.table for m in mutations if m.op == "upsert"])
+        if not upserted or not self.postgres:
             yield
             return
         self._final = {key for key, count in named.items() if count == 1}
@@ -233,8 +248,8 @@ class Workspace:
 
     def _stream_closed(self) -> None:
         """The streamed rows are stored: like written rows, they leave the workspace."""
-        for table, record_id in self._streamed:
-            self._rows[table].pop(record_id, None)
+        for table, key in self._streamed:
+            self._rows[table].pop(key, None)
         self._streamed.clear()
 
     def insert_new(self) -> None:
@@ -252,23 +267,42 @@ class Workspace:
             insert_rows(self.session, sa_table, [vars(row) for row in rows])
             known = self._rows[table]
             for row in rows:
-                known.pop(row.id, None)
+                known.pop(row.id.int, None)
         self._new.clear()
 
 
-def id_in(session: Session, column: Any, ids: list[UUID]) -> ColumnElement[bool]:
-    """``column IN ids``. On PostgreSQL as ``= ANY(array)``: one parameter
-    instead of hundreds, so the statement text is the same for any count and
-    is neither re-rendered nor re-parsed per push. The array goes as its
-    text, typed ``uuid[]`` (``_UuidArrayText``): psycopg dumps a list of
-    ``UUID`` one element at a time in Python, about 0.9 ms for the 500 ids
-    of a push. Each id as 32 hex digits, which PostgreSQL reads as a uuid
-    too, at half the cost of ``str``."""
-    if session.connection().dialect.name == "postgresql":
-        written = "{" + ",".join([record_id.hex for record_id in ids]) + "}"
-        array = bindparam("ids", written, type_=_UuidArrayText())
-        return column == any_(array)  # type: ignore[no-any-return]
-    return column.in_(ids)  # type: ignore[no-any-return]
+def id_in(column: Any, postgres: bool) -> ColumnElement[bool]:
+    """``column IN :ids``, the ids given by ``ids_param``. On PostgreSQL as
+    ``= ANY(array)``: one parameter instead of hundreds, so the statement
+    text is the same for any count and is neither re-rendered nor re-parsed
+    per push. A statement using it is built once (``_load_statement``):
+    building and hashing a new one cost about as much as running it."""
+    if postgres:
+        return column == any_(bindparam("ids", type_=_UuidArrayText()))  # type: ignore[no-any-return]
+    return column.in_(bindparam("ids", expanding=True))  # type: ignore[no-any-return]
+
+
+def ids_param(postgres: bool, ids: list[UUID]) -> dict[str, Any]:
+    """The parameters of ``id_in`` for ``ids``. On PostgreSQL the array goes
+    as its text, typed ``uuid[]`` (``_UuidArrayText``): psycopg dumps a list
+    of ``UUID`` one element at a time in Python, about 0.9 ms for the 500
+    ids of a push. Each id as 32 hex digits, which PostgreSQL reads as a
+    uuid too, at half the cost of ``str`` (and formatted here, not by the
+    ``hex`` property, a Python call per id)."""
+    if postgres:
+        return {"ids": "{" + ",".join([f"{record_id.int:032x}" for record_id in ids]) + "}"}
+    return {"ids": ids}
+
+
+@cache
+def _load_statement(table: TableName, postgres: bool, lock: bool) -> Select[Any]:
+    """The rows of ``table`` with the ids of ``ids_param``; ``lock``: locked
+    until commit, in the ids' order."""
+    model: Any = ROWS[table]
+    query = select(model).where(id_in(model.id, postgres))
+    if lock:
+        query = query.order_by(model.id).with_for_update()
+    return query
 
 
 class _UuidArrayText(TypeDecorator[str]):
