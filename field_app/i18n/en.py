@@ -349,6 +349,7 @@ STRINGS: dict[str, str] = {
     "field.outcome": "Outcome",
     "field.location": "Location",
     "field.when": "Time",
+    "field.signatures": "Signatures",
     "error.check_field": "Check “{field}”: {detail}",
     "error.check_form": "Check the form: {detail}",
     "error.offline": "No connection to the server. Try again when you are online.",

@@ -341,6 +341,7 @@ STRINGS: dict[str, str] = {
     "field.outcome": "结果",
     "field.location": "位置",
     "field.when": "时间",
+    "field.signatures": "签名",
     "error.check_field": "请检查“{field}”：{detail}",
     "error.check_form": "请检查表单：{detail}",
     "error.offline": "连不上服务器，请在有网络时重试。",

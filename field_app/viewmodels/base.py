@@ -140,6 +140,7 @@ FIELD_LABELS: dict[str, str] = {
     "started_at": "field.when",
     "ended_at": "field.when",
     "closed_at": "field.when",
+    "signatures": "field.signatures",
 }
 
 

@@ -26,7 +26,7 @@ from field_app.services.drafts import list_drafts
 from field_app.services.records import record_owner, stored_fields
 from field_app.services.subject_list import subject_listing
 from field_app.services.subjects import subject_of
-from field_app.viewmodels.base import Saving, saves_once
+from field_app.viewmodels.base import FIELD_LABELS, Saving, field_name, saves_once
 from field_app.viewmodels.case_step_form import server_refusal
 from field_app.viewmodels.cases import CaseRow, case_row
 from field_app.viewmodels.correction_drafts import correction_draft
@@ -98,8 +98,40 @@ def _refused_title(change: RejectedChange, current: dict[str, JsonValue]) -> Msg
     return msg("attention.rejected", what=what)
 
 
+_VALUE_SHOWN = 80
+"""Characters of a conflicting value a card shows; the record's screen has it all."""
+
+
+def _field_label(field: str) -> Msg | str:
+    """The field's name in the user's language where the app has one."""
+    label = FIELD_LABELS.get(field_name(field) or "")
+    return field if label is None else msg(label)
+
+
 def _value_text(value: JsonValue) -> str:
-    return "—" if value in (None, "") else str(value)
+    """A conflicting value as a person reads it: a list of signatures or
+    parties by their names (never the raw structure, ids and hashes), long
+    text cut short."""
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, list):
+        text = "、".join(_item_text(item) for item in value)
+    else:
+        text = _item_text(value)
+    text = _NOT_SHOWN.sub("?", text)
+    return text if len(text) <= _VALUE_SHOWN else text[: _VALUE_SHOWN - 1] + "…"
+
+
+def _item_text(value: JsonValue) -> str:
+    if isinstance(value, dict):
+        for key in _LABEL_FIELDS:
+            label = value.get(key)
+            if isinstance(label, str) and label.strip():
+                return label.strip()
+        return "…"
+    if isinstance(value, list):
+        return f"[{len(value)}]"
+    return str(value)
 
 
 class HomeViewModel(Saving):
@@ -233,7 +265,7 @@ class HomeViewModel(Saving):
         items += [
             AttentionItem(
                 "conflict",
-                msg("attention.conflict", field=conflict.field),
+                msg("attention.conflict", field=_field_label(conflict.field)),
                 _value_text(conflict.overwritten_value)
                 + " → "
                 + _value_text(conflict.current_value),

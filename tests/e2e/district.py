@@ -50,7 +50,10 @@ class ServerClient:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def push(self, mutations: list[dict[str, Any]]) -> None:
+    def push(self, mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Push as a device would; every mutation must apply (a conflict here
+        is the set-up's own mistake, e.g. an edit without its base version,
+        and would show on the phones of the tests that follow)."""
         body = {
             "device_id": self.device_id,
             "protocol": 1,
@@ -61,8 +64,10 @@ class ServerClient:
             f"{self.base_url}{API}/sync/push", json=body, headers=self.headers, timeout=60
         )
         response.raise_for_status()
-        refused = [r for r in response.json()["results"] if r["status"] == "rejected"]
+        results: list[dict[str, Any]] = response.json()["results"]
+        refused = [r for r in results if r["status"] not in ("applied", "duplicate")]
         assert not refused, refused
+        return results
 
     def pull_all(self) -> dict[str, dict[str, dict[str, Any]]]:
         """Every record the user may see: ``{table: {id: record}}``."""

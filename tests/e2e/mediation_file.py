@@ -97,7 +97,7 @@ class _Pusher:
         ``None`` for the mediator, name)."""
         document_id = uuid.uuid4()
         fields = document(self.case_id, form, recorded_at=self.now.isoformat())
-        self.device.push([mutation("case_documents", document_id, fields)])
+        [created] = self.device.push([mutation("case_documents", document_id, fields)])
         signatures = []
         for party_id, name in signers:
             ref = self.attach(
@@ -117,7 +117,9 @@ class _Pusher:
                 }
             )
         if signatures:
-            self.device.push([mutation("case_documents", document_id, {"signatures": signatures})])
+            signed = {"signatures": signatures}
+            base = created["version"]
+            self.device.push([mutation("case_documents", document_id, signed, base_version=base)])
         return document_id
 
 
