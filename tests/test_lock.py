@@ -138,7 +138,8 @@ def test_the_install_uses_the_locks_with_hashes() -> None:
     assert 'LOCK="$ROOT/requirements/lock.txt"' in bootstrap
     assert 'lock="$ROOT/requirements/lock-$side.txt"' in bootstrap
     # uv itself comes hash-checked from the full lock; it installs every lock
-    # with the same checks.
+    # with the same checks (and compiles it to bytecode).
     assert "pip install -q --require-hashes -r <(" in bootstrap
-    assert 'uv" pip sync -q --require-hashes --python "$venv/bin/python" "$lock"' in bootstrap
+    sync = 'uv" pip sync -q --require-hashes --compile-bytecode --python "$venv/bin/python" "$lock"'
+    assert sync in bootstrap
     assert "--no-deps --no-build-isolation --python" in bootstrap

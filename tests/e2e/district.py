@@ -50,10 +50,13 @@ class ServerClient:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def push(self, mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Push as a device would; every mutation must apply (a conflict here
-        is the set-up's own mistake, e.g. an edit without its base version,
-        and would show on the phones of the tests that follow)."""
+    def push(
+        self, mutations: list[dict[str, Any]], expect: tuple[str, ...] = ("applied", "duplicate")
+    ) -> list[dict[str, Any]]:
+        """Push as a device would; every mutation must end as ``expect`` says:
+        applied, unless the test makes a conflict on purpose (an unintended
+        one is the set-up's own mistake, e.g. an edit without its base
+        version, and would show on the phones of the tests that follow)."""
         body = {
             "device_id": self.device_id,
             "protocol": 1,
@@ -65,7 +68,7 @@ class ServerClient:
         )
         response.raise_for_status()
         results: list[dict[str, Any]] = response.json()["results"]
-        refused = [r for r in results if r["status"] not in ("applied", "duplicate")]
+        refused = [r for r in results if r["status"] not in expect]
         assert not refused, refused
         return results
 

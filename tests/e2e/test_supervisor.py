@@ -84,7 +84,8 @@ def test_queue_send_back_and_conflict_restore(
         [mutation("cases", disputed, {"description": f"东墙外一米 {tag}"}, base_version=base)]
     )
     other.push(
-        [mutation("cases", disputed, {"description": f"东墙外两米 {tag}"}, base_version=base)]
+        [mutation("cases", disputed, {"description": f"东墙外两米 {tag}"}, base_version=base)],
+        expect=("conflict",),
     )
 
     sign_in_at_desk(page, field_app.url, "supervisor.baijia")

@@ -6,7 +6,8 @@ runs as the command an operator starts (two workers, ``--tls-cert`` and
 server's public key. A wrong pin connects to nothing (the server never
 sees the sign-in), and a plain-HTTP address that is not loopback or a
 private network is refused before any connection. The two workers' metrics
-add up behind the metrics token, over the same TLS.
+add up behind the metrics token, over the same TLS. One server per backend
+serves the module's tests, each with devices of its own.
 """
 
 import os
@@ -17,6 +18,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,9 +35,16 @@ from field_app.errors import Offline
 from field_app.sync.status import SyncState
 from field_app.sync.transport import InsecureServerUrlError, certificate_pins
 from lastmile_cli import app as lastmile
+from sync_server.core.audit import bind_audit_keyring
+from sync_server.core.audit_key import DEFAULT_FILE, load_keyring
+from sync_server.core.db import make_engine
 from sync_server.tables import DeviceToken
+from tests.district_db import fresh_database_url
 from tests.factories import PASSWORD, load_district
 from tests.integration.test_session import CHEAP_KDF
+
+# One worker runs the module, so each backend's server starts once (xdist).
+pytestmark = pytest.mark.xdist_group("tls")
 
 LASTMILE = Path(sys.executable).with_name("lastmile")
 METRICS_TOKEN = "tls-test-metrics-token-0123456789"
@@ -57,12 +66,33 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def https_server(db_url: str, engine: Engine, tmp_path: Path) -> Iterator[District]:
-    load_district(engine)
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def https_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[District]:
+    """One server per backend for the module's tests: starting two TLS
+    workers costs seconds of CPU, and each test brings a phone (or desk) of
+    its own, with names of its own, so none sees another's traces."""
+    folder = tmp_path_factory.mktemp("https-district")
+    database = contextmanager(fresh_database_url)(request, request.param, folder)
+    with database as db_url:
+        engine = make_engine(db_url)
+        # The server keys its audit entries with the key beside its blobs.
+        bind_audit_keyring(engine, load_keyring(folder / DEFAULT_FILE, generate=True))
+        try:
+            load_district(engine)
+            yield from _serve_https(db_url, engine, folder)
+        finally:
+            engine.dispose()
+
+
+def _serve_https(db_url: str, engine: Engine, folder: Path) -> Iterator[District]:
+    """``lastmile server`` over TLS (two workers), a throw-away CA behind it."""
     ca = trustme.CA()
     issued = ca.issue_cert("127.0.0.1", "localhost")
-    cert, key, bundle = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "district-ca.pem"
+    cert, key, bundle = folder / "cert.pem", folder / "key.pem", folder / "district-ca.pem"
     issued.cert_chain_pems[0].write_to_path(str(cert))
     issued.private_key_pem.write_to_path(str(key))
     ca.cert_pem.write_to_path(str(bundle))
@@ -72,8 +102,8 @@ def https_server(db_url: str, engine: Engine, tmp_path: Path) -> Iterator[Distri
     env = {name: value for name, value in os.environ.items() if not name.startswith("LASTMILE_")}
     env["LASTMILE_METRICS_TOKEN"] = METRICS_TOKEN
     command = [str(LASTMILE), "server", "--workers", "2", "--port", str(port), "--db", db_url]
-    command += ["--blobs", str(tmp_path / "blobs"), "--tls-cert", str(cert), "--tls-key", str(key)]
-    log = tmp_path / "server.log"
+    command += ["--blobs", str(folder / "blobs"), "--tls-cert", str(cert), "--tls-key", str(key)]
+    log = folder / "server.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(command, env=env, stdout=sink, stderr=sink)
     try:
@@ -119,6 +149,7 @@ def _device_names(engine: Engine) -> list[str]:
 def test_the_app_syncs_over_https_with_the_districts_ca_and_pin(
     https_server: District, tmp_path: Path
 ) -> None:
+    before = _sign_ins(https_server)
     core = _phone(
         tmp_path,
         "pinned",
@@ -134,11 +165,17 @@ def test_the_app_syncs_over_https_with_the_districts_ca_and_pin(
     finally:
         core.close()
     assert any("pinned" in name for name in _device_names(https_server.engine))
+    # Counted by one of the two workers, reported by whichever answered.
+    assert _sign_ins(https_server) == before + 1
 
-    with httpx.Client(base_url=https_server.url, verify=_trusting(https_server.ca_bundle)) as http:
+
+def _sign_ins(server: District) -> float:
+    """The successful sign-ins the server's metrics count (both workers'),
+    scraped over its TLS behind the metrics token."""
+    with httpx.Client(base_url=server.url, verify=_trusting(server.ca_bundle)) as http:
         scrape = http.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert scrape.status_code == 200, scrape.text
-    signed_in = sum(
+    return sum(
         sample.value
         for family in text_string_to_metric_families(scrape.text)
         for sample in family.samples
@@ -146,7 +183,6 @@ def test_the_app_syncs_over_https_with_the_districts_ca_and_pin(
         and sample.labels["route"] == "/api/v1/auth/login"
         and sample.labels["status"] == "200"
     )
-    assert signed_in == 1  # counted by one of the two workers, reported by whichever answered
 
 
 def test_lastmile_verify_trusts_the_districts_ca_when_told(

@@ -28,7 +28,8 @@ from sync_server.core.db import make_engine
 from tests.district_db import fresh_database_url
 from tests.factories import PASSWORD, District, case_fields, load_district, mutation
 
-pytestmark = pytest.mark.postgres
+# One worker runs the module, so its two server processes start once (xdist).
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("two-processes")]
 
 REPO = Path(__file__).resolve().parents[2]
 START_DEADLINE_S = 60.0
@@ -123,12 +124,17 @@ def _wait_ready(server: ServerProcess) -> bool:
     return False
 
 
-@pytest.fixture
-def pg_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from fresh_database_url(request, "postgres", tmp_path)
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("two-processes")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def pg_url(request: pytest.FixtureRequest, workdir: Path) -> Iterator[str]:
+    yield from fresh_database_url(request, "postgres", workdir)
+
+
+@pytest.fixture(scope="module")
 def district(pg_url: str) -> District:
     engine = make_engine(pg_url)
     try:
@@ -137,13 +143,15 @@ def district(pg_url: str) -> District:
         engine.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def servers(
-    pg_url: str, district: District, tmp_path: Path
+    pg_url: str, district: District, workdir: Path
 ) -> Iterator[tuple[httpx.Client, httpx.Client]]:
+    """The two processes, shared by the module's tests (starting them is most
+    of their time); each test signs in devices of its own."""
     started: list[ServerProcess] = []
     try:
-        _start_all(pg_url, tmp_path, ["a", "b"], started)
+        _start_all(pg_url, workdir, ["a", "b"], started)
         with (
             httpx.Client(base_url=started[0].base_url, timeout=30) as a,
             httpx.Client(base_url=started[1].base_url, timeout=30) as b,
