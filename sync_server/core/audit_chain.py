@@ -41,7 +41,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from pydantic import JsonValue
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, delete, event, insert, select, text, update
 from sqlmodel import Session
 
 from shared_models.integrity import content_hash
@@ -55,6 +55,8 @@ CHAIN_LAG_LIMIT = timedelta(minutes=1)
 write and the chain step (or chaining fails): ``check_audit`` reports it."""
 CHAIN_WINDOW_S = 0.2
 """How long a chain step waits before it runs (``ChainStep``)."""
+DISPOSE_WAIT_S = 10.0
+"""How long disposing of an engine waits for its running chain step."""
 PASS_LIMIT = 1000
 """Entries chained by one step at most (a backlog takes several)."""
 
@@ -338,13 +340,19 @@ class ChainStep:
     step starts after the write's commit and chains its entries (or finds
     them chained by a write that found the head free). One thread at most
     per engine and process, so at most one waits for the head per process:
-    writes never queue there, steps do not pile up."""
+    writes never queue there, steps do not pile up.
+
+    Disposing of the engine waits for a running step and then closes the
+    connection it used: a step that outlived its engine's pool would hold a
+    connection nobody closes (a server stopping, a test's database dropped)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = weakref.ref(engine)
         self._lock = threading.Lock()
         self._running = False
         self._again = False
+        self._thread: threading.Thread | None = None
+        event.listen(engine, "engine_disposed", self._after_dispose)
 
     @classmethod
     def of(cls, engine: Engine) -> "ChainStep":
@@ -360,7 +368,16 @@ class ChainStep:
                 self._again = True
                 return
             self._running = True
-        threading.Thread(target=self._run, name="audit-chain", daemon=True).start()
+            self._thread = threading.Thread(target=self._run, name="audit-chain", daemon=True)
+            self._thread.start()
+
+    def _after_dispose(self, engine: Engine) -> None:
+        """``Engine.dispose`` has replaced the pool: let a running step end,
+        then close what it checked back in to the new pool."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=DISPOSE_WAIT_S)
+        engine.pool.dispose()
 
     def _run(self) -> None:
         while True:

@@ -28,13 +28,14 @@ from sync_server.core.audit_chain import (
     LOG,
     PENDING,
     STATE,
+    ChainStep,
     chain_now,
     keyed_pending,
     new_entry,
 )
 from sync_server.core.audit_key import load_keyring
 from sync_server.core.config import ServerSettings
-from sync_server.core.db import read_session, write_session
+from sync_server.core.db import make_engine, read_session, write_session
 from sync_server.main import create_app
 from tests.factories import District
 from tests.sync_server.audit_waits import pending_count, wait_until_chained
@@ -232,3 +233,22 @@ def wait_until_only_refused_left(engine: Engine, refused: int) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.02)
     assert len(pending_rows(engine)) == refused
+
+
+def test_disposing_of_the_engine_waits_for_its_chain_step_and_leaves_no_connection_open(
+    db_url: str,
+) -> None:
+    """A step still waiting when a server stops (or a test drops its
+    database) would open a connection on the engine's new pool that nobody
+    closes."""
+    engine = make_engine(db_url)
+    step = ChainStep.of(engine)
+    step.request()
+    running = step._thread
+    assert running is not None
+    assert running.is_alive()
+
+    engine.dispose()
+
+    assert not running.is_alive()
+    assert engine.pool.checkedin() == 0  # type: ignore[attr-defined]
