@@ -10,13 +10,20 @@ from uuid import UUID
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
-from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE
+from shared_models.district_time import DEFAULT_DISTRICT_TIME_ZONE, DEFAULT_ZONE, district_day
 from shared_models.domain.org import OrgUnitKind, OrgUnitRecord, Role, UserRecord
 from shared_models.domain.people import resident_id_check_char
 from shared_models.protocol.tables import TableName
 
 PASSWORD = "demo-pass-2026"
 DEVICE = "device-0001"
+
+
+def district_today() -> date:
+    """Today on the district's calendar, the one phones, desk and server
+    count "due" and "today" in. ``date.today()`` is the host's day, which in
+    UTC is yesterday in Beijing for eight hours of every day."""
+    return district_day(datetime.now(UTC), DEFAULT_ZONE)
 
 
 def _unit(name: str, kind: OrgUnitKind, parent: OrgUnitRecord | None) -> OrgUnitRecord:

@@ -49,7 +49,7 @@ from shared_models.domain.visits import CheckinMethod, ObligationCheck, VisitKin
 from shared_models.protocol.pull import Change
 from shared_models.protocol.tables import TableName
 from tests.attack.tally import Attack
-from tests.factories import id_number, subject_fields
+from tests.factories import district_today, id_number, subject_fields
 from tests.field_app.services_fixtures import camera_jpeg
 from tests.integration.viewmodel_fixtures import Phones, phones_fixture
 
@@ -226,7 +226,7 @@ def _fill_mediator(core: FieldAppCore, canaries: Canaries) -> dict[str, Any]:
     assert detail is not None
     for party in detail.parties:
         notice = RightsNoticeForm(
-            party_id=party.id, party_name=party.name, notified_on=date.today()
+            party_id=party.id, party_name=party.name, notified_on=district_today()
         )
         record_step(store, case.id, notice, MediationSettings())
     session = MediationSessionForm(

@@ -9,13 +9,20 @@ yet due (one a key person), open cases with parties and a visit.
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from tests import case_forms as forms
-from tests.factories import case_fields, id_number, mutation, party_fields, subject_fields
+from tests.factories import (
+    case_fields,
+    district_today,
+    id_number,
+    mutation,
+    party_fields,
+    subject_fields,
+)
 
 API = "/api/v1"
 
@@ -126,7 +133,7 @@ def add_field_work(base_url: str, password: str) -> None:
     mutations = []
     for index, (name, started, last, key) in enumerate(SUBJECTS):
         subject_id = uuid.uuid4()
-        start = date.today() - timedelta(days=started)
+        start = district_today() - timedelta(days=started)
         mutations.append(
             mutation(
                 "subjects",
@@ -216,7 +223,7 @@ def add_field_work(base_url: str, password: str) -> None:
             )
         if age == 9:
             # Agreed by word; its first follow-up (30 days after the deadline) was due yesterday.
-            deadline = (date.today() - timedelta(days=31)).isoformat()
+            deadline = (district_today() - timedelta(days=31)).isoformat()
             agreed = forms.oral_agreement(performance_deadline=deadline)
             mutations.append(
                 mutation("case_documents", uuid.uuid4(), forms.document(case_id, agreed))

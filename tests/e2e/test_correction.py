@@ -38,7 +38,7 @@ from tests.e2e.driver import (
 )
 from tests.e2e.test_agreement import draw_signature
 from tests.e2e.test_sign_in import PIN
-from tests.factories import id_number
+from tests.factories import district_today, id_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
@@ -130,7 +130,7 @@ def test_enrolment_to_release_with_the_desk_in_chinese(
     shots: Screenshots,
     tmp_path: Path,
 ) -> None:
-    today = date.today()
+    today = district_today()
     leave_start, leave_end = today + timedelta(days=2), today + timedelta(days=11)
     # A woman's number (an even 17th digit), new on every run.
     serial = f"{random.randrange(10, 100)}{random.choice('02468')}"

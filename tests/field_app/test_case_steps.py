@@ -33,6 +33,7 @@ from shared_models.domain.cases import CaseCategory, CaseSource, CaseStatus
 from shared_models.protocol.errors import ErrorCode, MutationError
 from shared_models.protocol.push import MutationResult, MutationStatus
 from shared_models.protocol.tables import TableName
+from tests.factories import district_today
 from tests.field_app.lifecycle_steps import close, to_mediation
 from tests.field_app.test_services import (
     APPLICANT,
@@ -81,14 +82,18 @@ def test_a_step_is_checked_before_it_is_saved(office: LocalStore) -> None:
     detail = cases.case_detail(office, case.id)
     assert detail is not None
     first = detail.parties[0]
-    notice = RightsNoticeForm(party_id=first.id, party_name=first.name, notified_on=date.today())
+    notice = RightsNoticeForm(
+        party_id=first.id, party_name=first.name, notified_on=district_today()
+    )
     case_steps.record_step(office, case.id, notice, RULES)
     progress = case_steps.case_progress(office, case.id, RULES)
     session = next(o for o in progress.next if o.step is CaseStep.MEDIATION_SESSION)
     assert session.problem is not None
     assert session.problem.field == "rights_notice"
     assert "李四" in session.problem.message
-    stranger = RightsNoticeForm(party_id=uuid.uuid4(), party_name="王五", notified_on=date.today())
+    stranger = RightsNoticeForm(
+        party_id=uuid.uuid4(), party_name="王五", notified_on=district_today()
+    )
     with pytest.raises(SaveRejectedError) as invalid:
         case_steps.record_step(office, case.id, stranger, RULES)
     assert invalid.value.field == "content.party_id"
@@ -173,7 +178,9 @@ def test_a_party_signs_their_notice_and_signing_again_replaces_it(
     detail = cases.case_detail(office, case.id)
     assert detail is not None
     party = detail.parties[0]
-    notice = RightsNoticeForm(party_id=party.id, party_name=party.name, notified_on=date.today())
+    notice = RightsNoticeForm(
+        party_id=party.id, party_name=party.name, notified_on=district_today()
+    )
     document = case_steps.record_step(office, case.id, notice, RULES)
     signer = SignedBy(SignerRole.PARTY, party.name, party.id)
     first = case_steps.add_document_signature(office, blobs, document.id, signer, _png(1))

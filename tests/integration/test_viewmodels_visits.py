@@ -2,7 +2,7 @@
 drafts), and the officer's list sorted by what is due."""
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from field_app.core import FieldAppCore
 from field_app.i18n import msg
@@ -17,7 +17,7 @@ from shared_models.correction.settings import DEFAULT_SETTINGS
 from shared_models.domain.subjects import CorrectionType, SubjectStatus, SupervisionLevel
 from shared_models.domain.visits import CheckinMethod, VisitKind
 from shared_models.protocol.tables import TableName
-from tests.factories import mutation, subject_fields
+from tests.factories import district_today, mutation, subject_fields
 from tests.field_app.services_fixtures import camera_jpeg
 from tests.integration.test_viewmodels_cases import new_case
 from tests.integration.viewmodel_fixtures import (
@@ -26,7 +26,7 @@ from tests.integration.viewmodel_fixtures import (
     say,
 )
 
-TODAY = date.today()
+TODAY = district_today()
 
 
 def add_subjects(phones: Phones, core: FieldAppCore) -> dict[str, uuid.UUID]:
