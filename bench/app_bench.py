@@ -430,16 +430,22 @@ def list_rows(store: Any, repeat: int, notes: list[str]) -> list[Row]:
     (names, and whatever else is encrypted at rest), so these show what
     encryption costs a screen."""
     from field_app.services.cases import list_cases
-    from field_app.services.subjects import list_subjects
+    from field_app.services.subject_list import subject_listing
     from field_app.viewmodels.cases import LIST_LIMIT
+    from shared_models.correction.settings import DEFAULT_SETTINGS
+    from shared_models.district_time import DEFAULT_ZONE
     from shared_models.domain.cases import OPEN_CASE_STATUSES
+
+    now = datetime.now(DEFAULT_ZONE)
 
     lists = {
         "Home: every open case": lambda: list_cases(store, status=OPEN_CASE_STATUSES),
         f"Cases screen: the newest {LIST_LIMIT} open cases": lambda: list_cases(
             store, status=OPEN_CASE_STATUSES, limit=LIST_LIMIT
         ),
-        "Subjects screen: every subject under supervision": lambda: list_subjects(store),
+        "Subjects screen: every subject under supervision": lambda: subject_listing(
+            store, now, DEFAULT_SETTINGS
+        ),
     }
     rows: list[Row] = []
     for label, action in lists.items():

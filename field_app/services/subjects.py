@@ -1,39 +1,33 @@
 """Persons under community correction on the officer's device: who must
-check in next, recording a check-in, and the few edits an officer may make.
+check in next, and recording a check-in.
 
-A subject is due ``checkin_interval_days`` after their last check-in (or on
-the first day of their term if they never checked in); dates are the
-officer's local calendar days, so "due today" means what it says on the
+A subject's next check-in is due by the contract's rule
+(``shared_models.correction.due.checkin_due``): the interval of the
+subject's supervision level in the district's settings after the last
+check-in, or the day supervision started when there was none; dates are
+the district's calendar days, so "due today" means what it says on the
 phone. Overdue subjects come first, then by due date, key persons first.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from uuid import UUID
 
-from pydantic import JsonValue
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from field_app.errors import SaveRejectedError
-from field_app.services.records import as_record, live, read_rows
+from field_app.services.records import live, read_rows
 from field_app.services.visits import GpsFix, SavedVisit, record_visit
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import LocalAttachment, LocalSubject, LocalVisit
+from shared_models.correction.due import History, checkin_due
+from shared_models.correction.settings import CorrectionSettings
 from shared_models.district_time import district_day
 from shared_models.domain import AttachmentRecord, SubjectRecord, VisitRecord
 from shared_models.domain.subjects import SubjectStatus
 from shared_models.domain.visits import CheckinMethod, VisitKind
 from shared_models.protocol.tables import TableName
-
-OFFICER_EDITABLE: frozenset[str] = frozenset(
-    {"address", "phone", "key_person", "checkin_interval_days"}
-)
-"""What an officer may change on the device. Identity, sentence and term come
-from the court's documents, and the unit or officer from a reassignment: the
-district changes those, not the phone."""
 
 
 @dataclass(frozen=True)
@@ -53,13 +47,16 @@ class SubjectDue:
 def list_subjects(
     store: LocalStore,
     now: datetime,
+    settings: CorrectionSettings,
     officer_id: UUID | None = None,
     include_ended: bool = False,
 ) -> list[SubjectDue]:
     """Subjects sorted by when their next check-in is due (overdue first).
 
     ``now`` is on the district's clock (``FieldAppCore.now``): its zone is
-    the calendar that "today" and "due" are counted in."""
+    the calendar that "today" and "due" are counted in. ``settings`` are
+    the district's (``correction_settings.district_settings``): they give
+    each level's interval."""
     if now.tzinfo is None:
         raise ValueError("now must carry the district's time zone")
     zone = now.tzinfo
@@ -88,10 +85,16 @@ def list_subjects(
         last_at = last.get(subject.id)
         if last_at is not None and last_at.tzinfo is None:
             last_at = last_at.replace(tzinfo=UTC)
-        if last_at is None:
-            due = subject.term_start
-        else:
-            due = district_day(last_at, zone) + timedelta(days=subject.checkin_interval_days)
+        history = History(
+            level=subject.supervision_level,
+            correction_type=subject.correction_type,
+            status=subject.status,
+            term_start=subject.term_start,
+            term_end=subject.term_end,
+            enrolled_on=subject.enrolled_on,
+            last_checkin=district_day(last_at, zone) if last_at is not None else None,
+        )
+        due = checkin_due(history, settings)
         rows.append(SubjectDue(subject, last_at, due, overdue=due < today))
     rows.sort(key=lambda row: (not row.overdue, row.due_on, not row.key_person, row.subject.name))
     return rows
@@ -171,14 +174,3 @@ def record_checkin(
         outcome=outcome,
         photos=[photo] if photo is not None else [],
     )
-
-
-def update_subject(
-    store: LocalStore, subject_id: UUID, changes: Mapping[str, JsonValue]
-) -> SubjectRecord:
-    """Change what an officer may change (see ``OFFICER_EDITABLE``)."""
-    for name in changes:
-        if name not in OFFICER_EDITABLE:
-            raise SaveRejectedError(name, "this is changed by the district, not on the device")
-    record = store.records.save(TableName.SUBJECTS, subject_id, dict(changes))
-    return as_record(SubjectRecord, record)

@@ -16,6 +16,7 @@ from uuid import UUID
 from field_app.core import FieldAppCore
 from field_app.i18n import msg
 from field_app.services.cases import list_cases
+from field_app.services.correction_settings import district_settings
 from field_app.services.subjects import list_subjects
 from field_app.supervision.administration import AdministrationClient, StaffQuery
 from field_app.viewmodels.admin import AdminModel, Section
@@ -90,7 +91,8 @@ class TransfersViewModel(AdminModel):
             self.found = [Movable(c.id, c.title, c.org_unit_id, c.mediator_id) for c in cases]
             return
         found: list[Movable] = []
-        for due in list_subjects(store, self.core.now(), include_ended=False):
+        settings = district_settings(store)
+        for due in list_subjects(store, self.core.now(), settings, include_ended=False):
             subject = due.subject
             if text and text not in subject.name and not subject.id_number.endswith(text):
                 continue

@@ -17,7 +17,8 @@ from field_app.services.visits import GpsFix
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.db import DATABASE_FILE
 from field_app.storage.store import LocalStore
-from shared_models.domain import CaseRecord, PartyRecord, SubjectRecord, VisitRecord
+from shared_models.correction.settings import DEFAULT_SETTINGS, LevelIntervals
+from shared_models.domain import CaseRecord, PartyRecord, VisitRecord
 from shared_models.domain.case_forms import (
     CaseResult,
     Remedy,
@@ -242,32 +243,53 @@ def checkin(store: LocalStore, subject_id: UUID, days_ago: int) -> None:
 
 
 def test_subjects_are_sorted_by_checkin_due_with_overdue_first(office: LocalStore) -> None:
-    late = subject(office, "迟到者", checkin_interval_days=7)
-    checkin(office, late, days_ago=10)  # due 3 days ago
+    late = subject(office, "迟到者", supervision_level="strict")
+    checkin(office, late, days_ago=10)  # 严管: every 7 days, due 3 days ago
     never = subject(office, "新入矫", term_start="2026-11-26")  # due on the first day
-    soon = subject(office, "按时者", checkin_interval_days=7)
+    soon = subject(office, "按时者", supervision_level="strict")
     checkin(office, soon, days_ago=2)  # due in 5 days
-    key = subject(office, "重点对象", checkin_interval_days=7, key_person=True)
+    key = subject(office, "重点对象", supervision_level="strict", key_person=True)
     checkin(office, key, days_ago=2)  # same day as "soon", but a key person
     released = subject(office, "已解矫", status="released")
-    rows = subjects.list_subjects(office, now=NOW)
+    rows = subjects.list_subjects(office, now=NOW, settings=DEFAULT_SETTINGS)
     assert [row.subject.id for row in rows] == [late, never, key, soon]
     assert [row.overdue for row in rows] == [True, True, False, False]
     assert rows[0].due_on == date(2026, 11, 25)
     assert rows[2].key_person
     assert not rows[3].key_person
     assert rows[3].last_checkin_at == NOW - timedelta(days=2)
-    assert released in {
-        r.subject.id for r in subjects.list_subjects(office, now=NOW, include_ended=True)
-    }
+    listed = subjects.list_subjects(office, now=NOW, settings=DEFAULT_SETTINGS, include_ended=True)
+    assert released in {r.subject.id for r in listed}
+
+
+def test_the_checkin_interval_is_the_levels_in_the_district_settings(office: LocalStore) -> None:
+    """The stored ``checkin_interval_days`` is not the rule: the level's
+    interval in the district's settings is, as on the officer's list and the
+    desk (``shared_models.correction.due.checkin_due``); supervision starts
+    at the entry announcement."""
+    normal = subject(office, "普管", supervision_level="normal", checkin_interval_days=7)
+    checkin(office, normal, days_ago=10)
+    lenient = subject(office, "宽管", supervision_level="lenient", checkin_interval_days=7)
+    checkin(office, lenient, days_ago=10)
+    enrolled = subject(office, "已宣告", term_start="2026-11-20", enrolled_on="2026-11-30")
+    by_id = {r.subject.id: r for r in subjects.list_subjects(office, NOW, DEFAULT_SETTINGS)}
+    assert by_id[normal].due_on == date(2026, 12, 3)  # 18 November + 15 days
+    assert by_id[lenient].due_on == date(2026, 12, 18)  # + 30 days
+    assert by_id[enrolled].due_on == date(2026, 11, 30)
+    assert not any(row.overdue for row in by_id.values())
+    district = DEFAULT_SETTINGS.model_copy(
+        update={"normal": LevelIntervals(checkin_days=9, visit_days=60)}
+    )
+    [first, *_] = subjects.list_subjects(office, NOW, district)
+    assert (first.subject.id, first.due_on, first.overdue) == (normal, date(2026, 11, 27), True)
 
 
 def test_record_checkin_with_fix_and_photo_in_one_call(
     office: LocalStore, blobs: LocalBlobStore
 ) -> None:
     late = subject(office, "迟到者")
-    checkin(office, late, days_ago=10)
-    assert subjects.list_subjects(office, now=NOW)[0].overdue
+    checkin(office, late, days_ago=20)  # 普管: every 15 days
+    assert subjects.list_subjects(office, NOW, DEFAULT_SETTINGS)[0].overdue
     saved = subjects.record_checkin(
         office,
         blobs,
@@ -285,9 +307,9 @@ def test_record_checkin_with_fix_and_photo_in_one_call(
     attachment = office.records.get("attachments", photo.attachment_id)
     assert attachment is not None
     assert attachment["owner_id"] == str(saved.visit.id)
-    [row] = subjects.list_subjects(office, now=NOW)
+    [row] = subjects.list_subjects(office, NOW, DEFAULT_SETTINGS)
     assert not row.overdue
-    assert row.due_on == date(2026, 12, 5)
+    assert row.due_on == date(2026, 12, 13)  # 普管: every 15 days
 
 
 def test_checkin_without_a_fix_takes_the_photos_position(
@@ -299,17 +321,6 @@ def test_checkin_without_a_fix_takes_the_photos_position(
     )
     assert (saved.visit.lat, saved.visit.lon) == pytest.approx((36.605, 114.435))
     assert saved.visit.accuracy_m is None
-
-
-def test_officers_change_only_what_they_may(office: LocalStore) -> None:
-    someone = subject(office, "王某")
-    changed = subjects.update_subject(office, someone, {"phone": "13900139000", "key_person": True})
-    assert isinstance(changed, SubjectRecord)
-    assert (changed.phone, changed.key_person) == ("13900139000", True)
-    for field in ("name", "id_number", "term_end", "officer_id"):
-        with pytest.raises(SaveRejectedError) as refused:
-            subjects.update_subject(office, someone, {field: "x"})
-        assert refused.value.field == field
 
 
 # -- search ------------------------------------------------------------------------

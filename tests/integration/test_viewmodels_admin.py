@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 from field_app.core import FieldAppCore
 from field_app.services.cases import list_cases
+from field_app.services.correction_settings import district_settings
 from field_app.services.session import SessionState
 from field_app.services.subjects import list_subjects
 from field_app.viewmodels.admin import Section, rights_of, tree_order
@@ -44,7 +45,8 @@ def _member(staff: StaffViewModel, username: str) -> StaffMember:
 
 
 def _subjects(core: FieldAppCore) -> set[UUID]:
-    return {due.subject.id for due in list_subjects(core.store, core.now())}
+    listed = list_subjects(core.store, core.now(), district_settings(core.store))
+    return {due.subject.id for due in listed}
 
 
 def _cases(core: FieldAppCore) -> set[UUID]:
