@@ -19,13 +19,13 @@ from uuid import UUID
 from sqlmodel import col
 
 from field_app.errors import SaveRejectedError
+from field_app.services.case_steps import live_case
 from field_app.services.records import live, read_rows
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from field_app.storage.tables import (
     LocalAgreement,
     LocalAttachment,
-    LocalCase,
     LocalCaseDocument,
     LocalOrgUnit,
     LocalParty,
@@ -40,7 +40,6 @@ from shared_models.domain import (
     AgreementRecord,
     AttachmentRecord,
     CaseDocumentRecord,
-    CaseRecord,
     PartyRecord,
     VisitRecord,
 )
@@ -58,19 +57,13 @@ def _of_case(
 def case_file_sources(
     store: LocalStore, case_id: UUID, today: date, zone: tzinfo, settings: MediationSettings
 ) -> CaseFileSources:
-    """The case's records as this phone holds them (``SaveRejectedError`` if
-    it holds no such case)."""
+    """The case's records as this phone holds them, the case as the user
+    sees it (``case_steps.live_case``: a step not synced yet moves its
+    status); ``SaveRejectedError`` if it holds no such case."""
     with store.transaction() as session:
-        found = read_rows(
-            store,
-            session,
-            TableName.CASES,
-            CaseRecord,
-            live(TableName.CASES).where(col(LocalCase.id) == case_id),
-        )
-        if not found:
+        case = live_case(store, session, case_id, zone)
+        if case is None:
             raise SaveRejectedError(None, "there is no such case on this device")
-        case = found[0]
         parties = _of_case(store, session, TableName.PARTIES, PartyRecord, LocalParty, case_id)
         documents = _of_case(
             store, session, TableName.CASE_DOCUMENTS, CaseDocumentRecord, LocalCaseDocument, case_id

@@ -199,11 +199,13 @@ def _documents(store: LocalStore, session: Session, case_id: UUID) -> list[CaseD
     )
 
 
-def shown_case(
+def live_case(
     store: LocalStore, session: Session, case_id: UUID, zone: tzinfo = DEFAULT_ZONE
 ) -> CaseRecord | None:
-    """The case as the user sees it (``effective_cases``), or ``None`` when
-    the device holds no such case."""
+    """The one read of a live case on the device: as the user sees it
+    (``effective_cases``), or ``None`` when the device holds no such case
+    (or only its deletion). Every screen and document of one case starts
+    from it, so none shows a status the others do not."""
     found = read_rows(
         store,
         session,
@@ -220,7 +222,7 @@ def case_facts(
     """The case as the user sees it and its facts (``SaveRejectedError``
     when the device holds no such case)."""
     with store.transaction() as session:
-        case = shown_case(store, session, case_id, zone)
+        case = live_case(store, session, case_id, zone)
         if case is None:
             raise SaveRejectedError("case_id", "there is no such case on this device")
         return case, _facts(store, session, case_id, CaseStatus(case.status), zone)

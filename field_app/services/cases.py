@@ -23,7 +23,7 @@ from field_app.services.case_steps import (
     case_facts,
     case_parties,
     effective_cases,
-    shown_case,
+    live_case,
     unsynced_steps,
 )
 from field_app.services.records import as_record, live, read_rows, units_below, validate_fields
@@ -241,20 +241,14 @@ def list_cases(
 def case_title(store: LocalStore, case_id: UUID) -> str:
     """A live case's title; empty when the device holds no such case."""
     with store.transaction() as session:
-        found = read_rows(
-            store,
-            session,
-            TableName.CASES,
-            CaseRecord,
-            live(TableName.CASES).where(col(LocalCase.id) == case_id),
-        )
-    return found[0].title if found else ""
+        case = live_case(store, session, case_id)
+    return case.title if case is not None else ""
 
 
 def case_detail(store: LocalStore, case_id: UUID) -> CaseDetail | None:
     """The case with its parties, visit timeline, attachments, agreements and reviews."""
     with store.transaction() as session:
-        case = shown_case(store, session, case_id)
+        case = live_case(store, session, case_id)
         if case is None:
             return None
         parties = case_parties(store, session, case_id)

@@ -11,11 +11,15 @@ import pytest
 from field_app.errors import SaveRejectedError
 from field_app.security.aead import DataKeyCipher
 from field_app.services.case_file import case_file_gaps, case_file_pdf, case_file_sources
+from field_app.services.case_steps import record_step
+from field_app.services.cases import case_title
 from field_app.storage.blobs import LocalBlobStore
 from field_app.storage.store import LocalStore
 from shared_models.case_file_check import FileGap, GapKind
 from shared_models.district_time import DEFAULT_ZONE
+from shared_models.domain.case_forms import CaseResult, ClosingReportForm, Performance
 from shared_models.domain.case_lifecycle import MediationSettings
+from shared_models.domain.cases import CaseStatus
 from tests.field_app.case_file_device import on_phone
 from tests.shared_documents.test_case_file_pdf import pages_text
 from tests.shared_models.case_file_records import CASE, closed_case
@@ -59,3 +63,25 @@ def test_what_the_phone_lacks_is_named(store: LocalStore, blobs: LocalBlobStore)
 def test_a_case_the_phone_does_not_hold_is_refused(store: LocalStore) -> None:
     with pytest.raises(SaveRejectedError):
         case_file_sources(store, CASE, TODAY, DEFAULT_ZONE, MediationSettings())
+
+
+def test_the_file_shows_the_case_as_the_phone_shows_it(
+    store: LocalStore, blobs: LocalBlobStore
+) -> None:
+    """A closing report recorded offline closes the case on the phone: its
+    file is the closed case's (one read of a case, ``live_case``), not the
+    server's last status."""
+    records = closed_case(photos=0, status="follow_up").without("closing_report")
+    on_phone(store, blobs, records, "百家村调委会")
+    report = ClosingReportForm(
+        closed_on=date(2027, 1, 30),
+        result=CaseResult.AGREED_WRITTEN,
+        performance=Performance.PERFORMED,
+        summary="已履行。",
+    )
+    record_step(store, CASE, report, MediationSettings())
+
+    sources = case_file_sources(store, CASE, TODAY, DEFAULT_ZONE, MediationSettings())
+
+    assert sources.case.status == CaseStatus.CLOSED
+    assert case_title(store, CASE) == records.case.title
