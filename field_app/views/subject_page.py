@@ -13,7 +13,7 @@ from field_app.viewmodels.subject_page import SubjectDetailViewModel
 from field_app.viewmodels.timeline import TimelineLine
 from field_app.views.screen import ScreenView
 from field_app.views.theme import KEY_PERSON, OVERDUE, TEXT, WARNING, sz
-from field_app.views.timeline_cards import due_block, hours_block, timeline_block
+from field_app.views.timeline_cards import due_block, hours_block, print_buttons, timeline_block
 from field_app.views.widgets import (
     badge,
     error_line,
@@ -102,24 +102,12 @@ class SubjectDetailView(ScreenView):
                     "record-plan-review",
                 )
             )
-        if line.printable:
-            buttons.append(
-                secondary_button(
-                    t("corr.timeline.print"),
-                    self._print(self.vm.announcement, line.id),
-                    ft.Icons.PRINT,
-                    "print-announcement",
-                )
-            )
-        if line.event_kind is EventKind.RELEASE_ANNOUNCEMENT:
-            buttons.append(
-                secondary_button(
-                    t("corr.timeline.certificate"),
-                    self._print(self.vm.certificate, line.id),
-                    ft.Icons.WORKSPACE_PREMIUM,
-                    "print-certificate",
-                )
-            )
+        buttons += print_buttons(
+            self.ctx,
+            line,
+            self._print(self.vm.announcement, line.id),
+            self._print(self.vm.certificate, line.id),
+        )
         return buttons
 
     def _head(self) -> list[ft.Control]:

@@ -15,7 +15,7 @@ from field_app.viewmodels.nav import Route, Screen
 from field_app.viewmodels.timeline import TimelineLine
 from field_app.views.supervision_common import WorkspaceView, figure, panes
 from field_app.views.theme import TEXT, WARNING, sz
-from field_app.views.timeline_cards import due_block, hours_block, timeline_block
+from field_app.views.timeline_cards import due_block, hours_block, print_buttons, timeline_block
 from field_app.views.widgets import (
     badge,
     error_line,
@@ -27,7 +27,6 @@ from field_app.views.widgets import (
     text_field,
     tid,
 )
-from shared_models.domain.event_content import EventKind
 
 
 class ApprovalsView(WorkspaceView):
@@ -193,25 +192,10 @@ class DeskSubjectView(WorkspaceView):
         return print_it
 
     def _actions(self, line: TimelineLine) -> list[ft.Control]:
-        """*Print* on an announcement, *Release certificate* on the release."""
-        t = self.ctx.t
-        buttons: list[ft.Control] = []
-        if line.printable:
-            buttons.append(
-                secondary_button(
-                    t("corr.timeline.print"),
-                    self._print(self.vm.announcement, line.id),
-                    ft.Icons.PRINT,
-                    "desk-print-announcement",
-                )
-            )
-        if line.event_kind is EventKind.RELEASE_ANNOUNCEMENT:
-            buttons.append(
-                secondary_button(
-                    t("corr.timeline.certificate"),
-                    self._print(self.vm.certificate, line.id),
-                    ft.Icons.WORKSPACE_PREMIUM,
-                    "desk-print-certificate",
-                )
-            )
-        return buttons
+        return print_buttons(
+            self.ctx,
+            line,
+            self._print(self.vm.announcement, line.id),
+            self._print(self.vm.certificate, line.id),
+            prefix="desk-",
+        )

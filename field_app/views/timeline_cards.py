@@ -1,8 +1,8 @@
 """A subject's timeline drawn: what is due (overdue in red), the hours of
 education and community service against the plan, then each record as a
 card, newest first. The officer's page and the desk's show the
-same cards; the phone adds its actions (sign, print, left/back) through
-``actions``."""
+same cards; each adds its actions (sign, print, left/back) through
+``actions``, the print buttons being one component (``print_buttons``)."""
 
 from collections.abc import Callable
 
@@ -11,7 +11,17 @@ import flet as ft
 from field_app.viewmodels.timeline import DueLine, HoursLine, TimelineLine, Tone
 from field_app.views.context import ViewContext
 from field_app.views.theme import OVERDUE, TEXT, UNSENT, WARNING, sz
-from field_app.views.widgets import badge, card, heading, label, thumbnails, tid
+from field_app.views.widgets import (
+    Handler,
+    badge,
+    card,
+    heading,
+    label,
+    secondary_button,
+    thumbnails,
+    tid,
+)
+from shared_models.domain.event_content import EventKind
 
 TONES = {
     Tone.DONE: ft.Colors.GREEN_800,
@@ -60,6 +70,39 @@ def hours_block(ctx: ViewContext, lines: list[HoursLine]) -> list[ft.Control]:
             color = None
         parts.append(tid("hours-line", label(text, color)))
     return parts
+
+
+def print_buttons(
+    ctx: ViewContext,
+    line: TimelineLine,
+    announcement: Handler,
+    certificate: Handler,
+    prefix: str = "",
+) -> list[ft.Control]:
+    """*Print* on an announcement's record, *Release certificate* on the
+    release: the same buttons on the phone (printed there) and the desk
+    (printed by the server, test ids ``prefix``-ed ``desk-``)."""
+    t = ctx.t
+    buttons: list[ft.Control] = []
+    if line.printable:
+        buttons.append(
+            secondary_button(
+                t("corr.timeline.print"),
+                announcement,
+                ft.Icons.PRINT,
+                f"{prefix}print-announcement",
+            )
+        )
+    if line.event_kind is EventKind.RELEASE_ANNOUNCEMENT:
+        buttons.append(
+            secondary_button(
+                t("corr.timeline.certificate"),
+                certificate,
+                ft.Icons.WORKSPACE_PREMIUM,
+                f"{prefix}print-certificate",
+            )
+        )
+    return buttons
 
 
 def timeline_card(
