@@ -24,6 +24,7 @@ from sync_server import cli_verify
 from sync_server.core.config import ServerSettings
 from sync_server.core.district_key import district_key
 from sync_server.services.agreements.pades import inspect_pdf
+from sync_server.services.blobs.signature_prints import signatures_not_uploaded
 from tests.factories import District, mutation
 from tests.sync_server.agreement_data import (
     Signed,
@@ -212,9 +213,13 @@ def test_a_pdf_waits_for_its_signature_images(
 
     response = download(client, supervisor, sealed.agreement_id)
 
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "UNKNOWN_REFERENCE"
-    assert response.json()["error"]["details"]["missing_sha256"] == [missing]
+    answer = signatures_not_uploaded([missing])  # a correction record's answer too
+    assert response.status_code == answer.status == 409
+    assert response.json()["error"] == {
+        "code": answer.code.value,
+        "message": answer.message,
+        "details": answer.details,
+    }
 
 
 # --- lastmile verify ---------------------------------------------------------------

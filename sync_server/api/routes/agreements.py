@@ -13,7 +13,6 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import Response
 
-from shared_documents.agreement_pdf import SignatureImageError
 from shared_models.protocol.errors import ErrorCode, ErrorEnvelope
 from shared_models.protocol.verify import DistrictKeyInfo, RetiredDistrictKey, VerifyReport
 from shared_models.sealing import COUNTERSIGNATURE_ALGORITHM
@@ -23,7 +22,7 @@ from sync_server.core.audit import append_audit
 from sync_server.core.db import write_session
 from sync_server.core.district_key import DistrictKey, district_key
 from sync_server.core.errors import ApiError
-from sync_server.services.agreements.printing import MissingImagesError, print_agreement
+from sync_server.services.agreements.printing import print_agreement
 from sync_server.services.agreements.verification import AgreementVerifier
 
 router = APIRouter(prefix="/api/v1", tags=["agreements"])
@@ -130,22 +129,7 @@ def agreement_pdf(
             403, ErrorCode.FORBIDDEN, f"a {caller.scope.role} cannot download agreements"
         )
     row = verifier.reachable(agreement_id, live=True)
-    try:
-        printed = print_agreement(row, verifier.key, verifier.blobs, verifier.session)
-    except MissingImagesError as missing:
-        raise ApiError(
-            409,
-            ErrorCode.UNKNOWN_REFERENCE,
-            "signature images of this agreement have not reached the server yet",
-            {"missing_sha256": list(missing.sha256)},
-        ) from None
-    except SignatureImageError as wrong:
-        raise ApiError(
-            409,
-            ErrorCode.HASH_MISMATCH,
-            "a stored signature image is not the one sealed; verify the agreement",
-            {"sha256": list(wrong.sha256)},
-        ) from None
+    printed = print_agreement(row, verifier.key, verifier.blobs, verifier.session)
     now = datetime.now(UTC)
     with write_session(engine) as session:
         append_audit(

@@ -8,27 +8,20 @@ from uuid import UUID
 
 from sqlmodel import Session
 
-from shared_documents.agreement_pdf import render_agreement_pdf
+from shared_documents.agreement_pdf import SignatureImageError, render_agreement_pdf
 from shared_models.agreement_text import agreement_document
 from shared_models.domain.agreements import AgreementStatus, SignatureRef
 from sync_server.blobs.store import BlobStore
 from sync_server.core.district_key import DistrictKey
 from sync_server.services.agreements.countersign import agreement_fields
 from sync_server.services.agreements.pades import sign_pdf
-from sync_server.services.blobs.claims import signature_image_readable
+from sync_server.services.blobs.signature_prints import (
+    read_signature,
+    signatures_not_recorded,
+    signatures_not_uploaded,
+)
 from sync_server.services.supervision.district_calendar import district_tz
 from sync_server.tables import AgreementRow, CaseRow
-
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
-"""A signature image is a small PNG; a larger blob is not printed."""
-
-
-class MissingImagesError(Exception):
-    """Signature images the server does not hold (yet); ``sha256`` lists them."""
-
-    def __init__(self, sha256: list[str]) -> None:
-        super().__init__(f"{len(sha256)} signature images are not on the server")
-        self.sha256 = sha256
 
 
 @dataclass(frozen=True)
@@ -40,41 +33,33 @@ class PrintedAgreement:
 
 def _images(blobs: BlobStore, session: Session, signatures: list[SignatureRef]) -> dict[str, bytes]:
     """The signature images, each read only through its own attachment record
-    whose author sent it (``services/blobs/claims.py``)."""
+    whose author sent it (``services/blobs/signature_prints.py``)."""
     images: dict[str, bytes] = {}
-    missing: list[str] = []
-    readable = {
-        ref.sha256
-        for ref in signatures
-        if signature_image_readable(session, ref.attachment_id, ref.sha256)
-    }
-    for sha256 in dict.fromkeys(ref.sha256 for ref in signatures):
-        content = blobs.open(sha256) if sha256 in readable else None
-        if content is None or content.size > MAX_IMAGE_BYTES:
-            missing.append(sha256)
-            if content is not None:
-                content.stream.close()
-            continue
-        with content.stream as stream:
-            images[sha256] = stream.read()
+    for ref in signatures:
+        if ref.sha256 not in images:
+            data = read_signature(session, blobs, ref.attachment_id, ref.sha256)
+            if data is not None:
+                images[ref.sha256] = data
+    missing = [sha for sha in dict.fromkeys(ref.sha256 for ref in signatures) if sha not in images]
     if missing:
-        raise MissingImagesError(missing)
+        raise signatures_not_uploaded(missing)
     return images
 
 
 def print_agreement(
     row: AgreementRow, key: DistrictKey, blobs: BlobStore, session: Session
 ) -> PrintedAgreement:
-    """The agreement's PDF. Raises ``MissingImagesError`` while a signature
-    image has not been uploaded: a printed agreement without its signatures
-    would mislead. An image that does not hash to its sealed value is
-    refused by the renderer (``SignatureImageError``)."""
+    """The agreement's PDF; a 409 while a signature image has not been
+    uploaded, or is not the one sealed (``signature_prints``)."""
     fields = agreement_fields(row)
     images = _images(blobs, session, fields.signatures)
     case = session.get(CaseRow, row.case_id)
     number = case.case_number if case is not None else None
     document = agreement_document(row.id, fields, district_tz(), number)
-    pdf = render_agreement_pdf(document, images)
+    try:
+        pdf = render_agreement_pdf(document, images)
+    except SignatureImageError as wrong:
+        raise signatures_not_recorded(wrong.sha256) from None
     sealed = fields.status is AgreementStatus.SIGNED and document.reference is not None
     if sealed:
         pdf = sign_pdf(pdf, key, reason=f"sealed mediation agreement {document.reference}")

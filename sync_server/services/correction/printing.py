@@ -8,9 +8,9 @@ The event and its subject are read through the caller's
 officers and head) and the district, never mediators; anything else is
 404 as if it did not exist. The subject's signature is the latest
 signature attachment of the event in the caller's scope, read only when
-its author sent those bytes (``services/blobs/claims.py``). One not on
-the server yet refuses the print (409): a record printed without the
-signature it has would mislead. An announcement nobody signed on the
+its author sent those bytes; one not on the server yet refuses the print
+with the agreement's 409 (``services/blobs/signature_prints.py``): a
+record printed without the signature it has would mislead. An announcement nobody signed on the
 screen prints with the box empty, to sign on paper.
 """
 
@@ -40,7 +40,11 @@ from shared_models.protocol.tables import TableName
 from sync_server.blobs.store import BlobStore
 from sync_server.core.errors import ApiError
 from sync_server.repositories.scope import JurisdictionScope
-from sync_server.services.blobs.claims import signature_image_readable
+from sync_server.services.blobs.signature_prints import (
+    read_signature,
+    signatures_not_recorded,
+    signatures_not_uploaded,
+)
 from sync_server.services.correction.decisions import event_record
 from sync_server.services.sync.records import row_to_wire
 from sync_server.tables import (
@@ -51,9 +55,6 @@ from sync_server.tables import (
     SubjectRow,
     UserRow,
 )
-
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
-"""A signature is a small PNG; a larger blob is not printed."""
 
 
 @dataclass(frozen=True)
@@ -108,20 +109,9 @@ def _signature(
     if row is None:
         return None, None
     attachment = AttachmentRecord.model_validate(row_to_wire(TableName.ATTACHMENTS, row))
-    content = None
-    if signature_image_readable(session, attachment.id, attachment.sha256):
-        content = blobs.open(attachment.sha256)
-    if content is None or content.size > MAX_IMAGE_BYTES:
-        if content is not None:
-            content.stream.close()
-        raise ApiError(
-            409,
-            ErrorCode.UNKNOWN_REFERENCE,
-            "the subject's signature on this record has not reached the server yet",
-            {"missing_sha256": [attachment.sha256]},
-        )
-    with content.stream as stream:
-        data = stream.read()
+    data = read_signature(session, blobs, attachment.id, attachment.sha256)
+    if data is None:
+        raise signatures_not_uploaded([attachment.sha256])
     return SignedImage(attachment.sha256, data), attachment.taken_at
 
 
@@ -144,12 +134,7 @@ def print_announcement(
     try:
         pdf = render_announcement_pdf(record, zone)
     except SignatureImageError as wrong:
-        raise ApiError(
-            409,
-            ErrorCode.HASH_MISMATCH,
-            "the stored signature image is not the one recorded",
-            {"sha256": list(wrong.sha256)},
-        ) from None
+        raise signatures_not_recorded(wrong.sha256) from None
     return PrintedRecord(name, pdf, subject.id)
 
 
