@@ -1,11 +1,14 @@
 """The correction work of the demo district: community-correction subjects with
-their recent check-ins and home visits."""
+their recent check-ins and home visits, at the interval of each subject's
+supervision level in the district's settings (the defaults: the demo stores
+none)."""
 
 import random
 from datetime import date, timedelta
 
+from shared_models.correction.settings import DEFAULT_SETTINGS
 from shared_models.domain.people import Gender
-from shared_models.domain.subjects import SubjectRecord, SubjectStatus
+from shared_models.domain.subjects import SubjectRecord, SubjectStatus, SupervisionLevel
 from shared_models.domain.visits import CheckinMethod, VisitKind, VisitRecord
 from sync_server.demo import names
 from sync_server.demo.drawer import Drawer
@@ -13,7 +16,7 @@ from sync_server.demo.structure import Place, Structure
 from sync_server.demo.tables import (
     CHECKIN_METHODS,
     CORRECTION_TYPES,
-    INTERVALS,
+    LEVELS,
     SUBJECT_STATUSES,
     TERM_MONTHS,
 )
@@ -60,7 +63,7 @@ class Correction(Drawer):
             if status is SubjectStatus.REVOKED:
                 supervised_until = today - timedelta(days=self.between(1, elapsed - 14))
         key_person = self.random() < 0.1
-        interval = 7 if key_person else INTERVALS.pick(rng)
+        level = SupervisionLevel.STRICT if key_person else LEVELS.pick(rng)
         subject = SubjectRecord(
             id=self.new_id(),
             name=person.name,
@@ -73,7 +76,8 @@ class Correction(Drawer):
             term_start=term_start,
             term_end=term_end,
             key_person=key_person,
-            checkin_interval_days=interval,
+            supervision_level=level,
+            checkin_interval_days=DEFAULT_SETTINGS.intervals(level).checkin_days,
             org_unit_id=office.unit.id,
             officer_id=self.pick(office.officers),
             status=status,

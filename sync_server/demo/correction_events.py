@@ -1,10 +1,11 @@
 """The demo district's community-correction record beyond check-ins: each
-subject's enrolment particulars, supervision level and correction team, and
-its events at every stage — the entry announcement, the plan, monthly
-talks, health reports on medical parole, study and community service,
-leave decided and taken, warnings, the release announcement — plus leave
-requests still waiting on the desk (``officer.baijia``'s first subjects:
-one for the office head, one the office approved for the district).
+subject's enrolment particulars and correction team (its supervision level
+is drawn with the subject, ``correction.py``), and its events at every
+stage — the entry announcement, the plan, monthly talks, health reports
+on medical parole, study and community service, leave decided and taken,
+warnings, the release announcement — plus leave requests still waiting on
+the desk (``officer.baijia``'s first subjects: one for the office head,
+one the office approved for the district).
 
 Drawn from a stream of its own, after the subjects and check-ins, so the
 rest of the demo district is the same as without it.
@@ -42,14 +43,12 @@ from shared_models.domain.subjects import (
     CorrectionType,
     SubjectRecord,
     SubjectStatus,
-    SupervisionLevel,
     TeamMember,
     TeamRole,
 )
 from sync_server.demo.drawer import Drawer
 from sync_server.demo.structure import Structure, stable_id
 
-LEVEL_OF_INTERVAL = {7: SupervisionLevel.STRICT, 14: SupervisionLevel.NORMAL}
 OFFENCES = ("盗窃罪", "危险驾驶罪", "故意伤害罪", "诈骗罪", "交通肇事罪", "寻衅滋事罪", "赌博罪")
 COURT = "邯郸市复兴区人民法院"
 HISTORY_MONTHS = 4
@@ -82,7 +81,6 @@ class CorrectionRecords(Drawer):
 
     def enrich(self, subject: SubjectRecord) -> SubjectRecord:
         """The subject with its enrolment particulars, and its events drawn."""
-        level = LEVEL_OF_INTERVAL.get(subject.checkin_interval_days, SupervisionLevel.LENIENT)
         released = subject.status is SubjectStatus.RELEASED
         number = f"（{subject.term_start.year - 1}）冀0404刑初{self.between(10, 400)}号"
         enriched = subject.model_copy(
@@ -94,7 +92,6 @@ class CorrectionRecords(Drawer):
                 "court": COURT,
                 "judgment_number": number,
                 "decided_on": subject.term_start - timedelta(days=self.between(5, 20)),
-                "supervision_level": level,
                 "enrolled_on": subject.term_start,
                 "released_on": subject.term_end if released else None,
                 "team": self._team(subject),

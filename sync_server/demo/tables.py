@@ -12,7 +12,7 @@ from itertools import accumulate
 from typing import Generic, TypeVar
 
 from shared_models.domain.cases import CaseSource, PartyRole
-from shared_models.domain.subjects import CorrectionType, SubjectStatus
+from shared_models.domain.subjects import CorrectionType, SubjectStatus, SupervisionLevel
 from shared_models.domain.visits import CheckinMethod
 from sync_server.demo import names
 
@@ -71,7 +71,11 @@ SUBJECT_STATUSES = Weighted(
         (SubjectStatus.REVOKED, 3),
     ]
 )
-INTERVALS = Weighted([(7, 30), (14, 40), (30, 30)])
+LEVELS = Weighted(
+    [(SupervisionLevel.STRICT, 30), (SupervisionLevel.NORMAL, 40), (SupervisionLevel.LENIENT, 30)]
+)
+"""Supervision levels; a subject's check-in interval is its level's in the
+district's settings (the demo's are the defaults)."""
 CHECKIN_METHODS = Weighted(
     [
         (CheckinMethod.OFFICE, 55),

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from shared_models.correction.settings import DEFAULT_SETTINGS
 from tests import case_forms as forms
 from tests.factories import (
     case_fields,
@@ -107,7 +108,8 @@ class ServerClient:
 
 
 SUBJECTS = [
-    # name, days since term start, days since the last check-in (None: never), key person
+    # name, days since term start, days since the last check-in (None: never), key person;
+    # each 严管 (strict): a check-in every 7 days by the default settings
     ("张建国", 200, 12, True),
     ("李秀英", 90, 9, False),
     ("王志强", 150, 7, False),
@@ -146,7 +148,8 @@ def add_field_work(base_url: str, password: str) -> None:
                     term_start=start.isoformat(),
                     term_end=(start + timedelta(days=730)).isoformat(),
                     key_person=key,
-                    checkin_interval_days=7,
+                    supervision_level="strict",
+                    checkin_interval_days=DEFAULT_SETTINGS.strict.checkin_days,
                     address=f"百家街道{index + 3}号院",
                 ),
             )
