@@ -85,6 +85,7 @@ STRINGS: dict[str, str] = {
     "corr.decision.line": "{outcome} by {level} on {day}",
     "corr.list.closed.released": "Released",
     "corr.list.closed.revoked": "Revoked",
+    "dashboard.leaves_taken": "Leave taken this month",
     "dashboard.leaves_overdue": "Not back from leave",
     "dashboard.leave_overdue_list": "Not back from leave ({count}), most overdue first",
     "dashboard.leave_overdue_line": "officer {officer} · leave until {end}",

@@ -85,6 +85,7 @@ STRINGS: dict[str, str] = {
     "corr.decision.line": "{level}于{day}{outcome}",
     "corr.list.closed.released": "已解矫",
     "corr.list.closed.revoked": "已撤销社区矫正",
+    "dashboard.leaves_taken": "本月请假外出",
     "dashboard.leaves_overdue": "未按期销假",
     "dashboard.leave_overdue_list": "未按期销假（{count}），逾期最久的在前",
     "dashboard.leave_overdue_line": "矫正工作人员 {officer} · 假期至 {end}",

@@ -194,6 +194,11 @@ class DashboardView(WorkspaceView):
                 warn=total.checkins_overdue > 0,
             ),
             figure(
+                t("dashboard.leaves_taken"),
+                str(total.leaves_taken_this_month),
+                "figure-leaves-taken",
+            ),
+            figure(
                 t("dashboard.leaves_overdue"),
                 str(total.leaves_overdue),
                 "figure-leaves-overdue",

@@ -125,6 +125,28 @@ class LeaveOverdue(BaseModel):
     days_overdue: int
 
 
+class LeaveTaken(BaseModel):
+    """A leave (请假外出) a subject was away on during the dashboard's month:
+    departed on or before its last day, back on or after its first, or not
+    back yet. The monthly report lists them (the office's leave ledger)."""
+
+    model_config = _RESPONSE
+
+    subject_id: RecordId
+    name: str
+    office_id: RecordId
+    officer_id: RecordId | None = None
+    officer_name: str = ""
+    request_id: RecordId
+    start: date
+    end: date
+    days: int
+    """How many days the leave was approved for (``LeaveRequest.days``)."""
+    departed_on: date
+    returned_on: date | None = None
+    """``None``: no return recorded (yet)."""
+
+
 class DeviceSync(BaseModel):
     """A signed-in device (one per device and user) and when it last talked to the server."""
 
@@ -171,6 +193,9 @@ class DashboardFigures(BaseModel):
     - ``leaves_overdue``: of those, the subjects with a departure on leave
       (``subject_events`` of kind ``leave_departure``, not deleted) and no
       return from it, whose leave ended before today.
+    - ``leaves_taken_this_month``: leaves subjects were away on during the
+      month (``LeaveTaken``): a departure (not deleted) on or before the
+      month's last day, and its return on or after the first, or none.
     - devices: each (device, user) with a live sign-in, by the user's office.
     - ``case_files_closed``: cases closed or archived with ``closed_at`` in
       the month; ``case_files_complete``: of those, the ones whose case file
@@ -191,6 +216,7 @@ class DashboardFigures(BaseModel):
     subjects_under_supervision: int = 0
     checkins_overdue: int = 0
     leaves_overdue: int = 0
+    leaves_taken_this_month: int = 0
     devices: int = 0
     devices_silent: int = 0
     case_files_closed: int = 0
@@ -198,7 +224,7 @@ class DashboardFigures(BaseModel):
 
 
 class OfficeDashboard(DashboardFigures):
-    """One office's figures with the lists behind three of them.
+    """One office's figures with the lists behind four of them.
 
     In a district roll-up, records and devices of the district level itself
     (no office above them) form a row of their own, the district unit, shown
@@ -211,6 +237,8 @@ class OfficeDashboard(DashboardFigures):
     """Most overdue first."""
     overdue_leaves: list[LeaveOverdue] = Field(default_factory=list)
     """Not back from leave, most overdue first."""
+    leaves_taken: list[LeaveTaken] = Field(default_factory=list)
+    """Leave taken in the month, by departure day."""
     device_list: list[DeviceSync] = Field(default_factory=list)
     """Longest silent first."""
 

@@ -312,3 +312,46 @@ def test_subjects_not_back_from_leave_are_overdue_on_the_dashboard(
     board = _dashboard(engine, district, "supervisor.fuxing")
     assert board.total.leaves_overdue == 2
     assert not any(row.overdue_leaves for row in board.offices if row.office_id != office.office_id)
+
+
+def test_leave_taken_in_the_month_is_listed_whatever_the_subject_is_now(
+    engine: Engine, district: District, known: Known
+) -> None:
+    """Away during the month: departed by its last day, back on or after its
+    first or not back; a released subject's leave counts, a deleted return
+    does not, the other office's leave shows only in the roll-up."""
+    s = known.subjects
+    events = [
+        *_out_on_leave(s["b1"], date(2026, 11, 1), date(2026, 11, 3), None),  # return deleted
+        *_out_on_leave(s["b2"], date(2026, 11, 10), date(2026, 11, 20), False),
+        *_out_on_leave(s["b7"], date(2026, 11, 2), date(2026, 11, 5), True),  # back
+        *_out_on_leave(s["b5"], date(2026, 11, 4), date(2026, 11, 5), False),  # released
+        *_out_on_leave(s["b3"], date(2026, 10, 5), date(2026, 10, 8), True),  # October only
+        *_out_on_leave(s["b4"], date(2026, 10, 28), date(2026, 11, 1), True),  # both months
+        *_out_on_leave(s["x2"], date(2026, 11, 25), date(2026, 11, 28), False),
+    ]
+    with write_session(engine) as session:
+        load_records(session, TableName.SUBJECT_EVENTS, events)
+    names = {subject_id: key for key, subject_id in s.items()}
+
+    [office] = _dashboard(engine, district, "supervisor.baijia").offices
+
+    assert office.leaves_taken_this_month == 5
+    assert [
+        (names[i.subject_id], i.departed_on, i.returned_on, i.days) for i in office.leaves_taken
+    ] == [
+        ("b4", date(2026, 10, 28), date(2026, 11, 1), 5),
+        ("b1", date(2026, 11, 1), None, 3),
+        ("b7", date(2026, 11, 2), date(2026, 11, 5), 4),
+        ("b5", date(2026, 11, 4), None, 2),
+        ("b2", date(2026, 11, 10), None, 11),
+    ]
+    assert office.leaves_taken[0].officer_name == "officer.baijia"
+    board = _dashboard(engine, district, "supervisor.fuxing")
+    assert board.total.leaves_taken_this_month == 6
+    with Session(engine) as session:
+        user = session.get(UserRow, district.user("supervisor.baijia").id)
+        assert user is not None
+        october = DashboardQuery(MONTH.parse("2026-10"), TODAY, NOW)
+        [earlier] = dashboard(session, scope_for(session, user), october).offices
+    assert [names[i.subject_id] for i in earlier.leaves_taken] == ["b3", "b4"]

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from shared_models.protocol.supervision import (
     Dashboard,
     DashboardFigures,
+    LeaveTaken,
     OfficeDashboard,
     OverdueCheckin,
 )
@@ -50,7 +51,14 @@ def _objects(pdf: bytes) -> dict[int, bytes]:
 
 def _stream(body: bytes) -> bytes:
     head, _, rest = body.partition(b"stream")
-    data = rest.lstrip(b"\r\n").rsplit(b"endstream", 1)[0].rstrip(b"\r\n")
+    # The data is /Length bytes after the end of line: stripping line ends
+    # instead cut a compressed stream that happened to end in one.
+    rest = rest.removeprefix(b"\r\n") if rest.startswith(b"\r\n") else rest.removeprefix(b"\n")
+    length = re.search(rb"/Length (\d+)\b(?! 0 R)", head)
+    if length is not None:
+        data = rest[: int(length.group(1))]
+    else:
+        data = rest.rsplit(b"endstream", 1)[0].rstrip(b"\r\n")
     if b"/ASCII85Decode" in head:
         data = base64.a85decode(data.removesuffix(b"~>").strip(), adobe=False)
     if b"/FlateDecode" in head:
@@ -313,3 +321,54 @@ def test_report_over_http_is_scoped_and_audited(
     denied = client.get("/api/v1/reports/monthly.pdf", headers=mediator.headers)
     assert denied.status_code == 403
     assert denied.json()["error"]["code"] == "FORBIDDEN"
+
+
+def test_leave_taken_in_the_month_is_printed_with_who_is_not_back() -> None:
+    office_id = uuid.uuid4()
+
+    def leave(name: str, start: date, end: date, back: date | None) -> LeaveTaken:
+        days = (end - start).days + 1
+        return LeaveTaken(
+            subject_id=uuid.uuid4(),
+            name=name,
+            office_id=office_id,
+            officer_name="矫正干警",
+            request_id=uuid.uuid4(),
+            start=start,
+            end=end,
+            days=days,
+            departed_on=start,
+            returned_on=back,
+        )
+
+    taken = [
+        leave("周某", date(2026, 10, 30), date(2026, 11, 2), date(2026, 11, 2)),
+        leave("吴某", date(2026, 11, 10), date(2026, 11, 20), None),  # 8 days late
+        leave("郑某", date(2026, 11, 26), date(2026, 11, 30), None),  # away, not late
+    ]
+    office = OfficeDashboard(
+        office_id=office_id,
+        office_name="百家街道司法所",
+        leaves_overdue=1,
+        leaves_taken_this_month=3,
+        leaves_taken=taken,
+    )
+    board = Dashboard(
+        unit_id=office_id,
+        unit_name="百家街道司法所",
+        month="2026-11",
+        today=date(2026, 11, 28),
+        silent_after_days=3,
+        offices=[office],
+        total=DashboardFigures(leaves_overdue=1, leaves_taken_this_month=3),
+    )
+
+    report = PdfText(monthly_report_pdf(board, NOW))
+
+    text = report.text
+    _after(text, "逾期未报到", "0", "本月请假外出（人次）", "3", "未按期销假", "1")
+    _after(text, "本月请假外出（按离开日）", "对象", "准假期间", "天数", "离开日", "销假日")
+    _after(text, "周某", "百家街道司法所", "矫正干警", "2026-10-30 至 2026-11-02", "4")
+    _after(text, "2026-11-02", "吴某", "2026-11-10 至 2026-11-20", "11", "逾期未销假")
+    _after(text, "郑某", "2026-11-26 至 2026-11-30", "5", "2026-11-26", "外出中")
+    assert report.missing_glyphs == set()

@@ -28,6 +28,7 @@ from shared_models.protocol.supervision import (
     DashboardFigures,
     DeviceSync,
     LeaveOverdue,
+    LeaveTaken,
     OfficeDashboard,
     OpenCaseAges,
     OverdueCheckin,
@@ -37,6 +38,7 @@ from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.supervision.case_file_figures import case_file_counts
 from sync_server.services.supervision.dashboard_lists import (
     SILENT_AFTER,
+    leaves_taken,
     overdue_checkins,
     overdue_leaves,
     signed_in_devices,
@@ -70,6 +72,7 @@ class _Row:
     figures: dict[str, int] = field(default_factory=dict)
     overdue: list[OverdueCheckin] = field(default_factory=list)
     leaves: list[LeaveOverdue] = field(default_factory=list)
+    taken: list[LeaveTaken] = field(default_factory=list)
     devices: list[DeviceSync] = field(default_factory=list)
 
 
@@ -96,6 +99,8 @@ def dashboard(session: Session, scope: JurisdictionScope, query: DashboardQuery)
             rows[group].overdue = items
         for group, away in overdue_leaves(session, scope, grouping, query.today).items():
             rows[group].leaves = away
+        for group, taken in leaves_taken(session, scope, grouping, query.month).items():
+            rows[group].taken = taken
         for group, found in signed_in_devices(session, scope, grouping, query.now).items():
             rows[group].devices = found
     offices: list[OfficeDashboard] = []
@@ -113,6 +118,9 @@ def dashboard(session: Session, scope: JurisdictionScope, query: DashboardQuery)
                 overdue_checkins=sorted(row.overdue, key=_most_overdue_first),
                 overdue_leaves=sorted(
                     row.leaves, key=lambda item: (-item.days_overdue, item.name, item.request_id)
+                ),
+                leaves_taken=sorted(
+                    row.taken, key=lambda item: (item.departed_on, item.name, item.request_id)
                 ),
                 device_list=sorted(row.devices, key=lambda d: (d.last_seen_at, d.device_id)),
             )
@@ -158,6 +166,7 @@ def _figures(row: _Row) -> DashboardFigures:
         subjects_under_supervision=counts.get("supervised", 0),
         checkins_overdue=len(row.overdue),
         leaves_overdue=len(row.leaves),
+        leaves_taken_this_month=len(row.taken),
         devices=len(row.devices),
         devices_silent=sum(1 for device in row.devices if device.silent),
         case_files_closed=counts.get("files_closed", 0),

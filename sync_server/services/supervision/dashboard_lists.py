@@ -1,5 +1,5 @@
 """The lists behind dashboard figures: overdue check-ins, subjects not back
-from leave, and devices.
+from leave, leave taken in the month, and devices.
 
 Like the counts in ``services.dashboard``, each is one query grouped by
 office (``OfficeGrouping.group``) and scoped by ``JurisdictionScope``; the
@@ -17,11 +17,17 @@ from shared_models.correction.settings import CorrectionSettings
 from shared_models.domain.event_content import EventKind, LeaveRequest, parse_content
 from shared_models.domain.subjects import SubjectStatus, SupervisionLevel
 from shared_models.domain.visits import VisitKind
-from shared_models.protocol.supervision import DeviceSync, LeaveOverdue, OverdueCheckin
+from shared_models.protocol.supervision import (
+    DeviceSync,
+    LeaveOverdue,
+    LeaveTaken,
+    OverdueCheckin,
+)
 from shared_models.protocol.tables import TableName
 from sync_server.repositories.scope import JurisdictionScope
 from sync_server.services.correction.settings import district_settings
 from sync_server.services.supervision.district_calendar import (
+    Month,
     day_start,
     days_after_before,
     district_day,
@@ -183,6 +189,88 @@ def overdue_leaves(
                 request_id=request_id,
                 leave_end=leave.end,
                 days_overdue=(today - leave.end).days,
+            )
+        )
+    return found
+
+
+def _day(value: Any) -> date:
+    """A day column as read (SQLite hands back ISO text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def leaves_taken(
+    session: Session, scope: JurisdictionScope, grouping: OfficeGrouping, month: Month
+) -> dict[int, list[LeaveTaken]]:
+    """Leaves subjects were away on during ``month``: departed (a
+    ``leave_departure``, not deleted) on or before its last day, and back
+    on or after its first day or not back at all; whatever the subject's
+    status now (a subject released since took the leave all the same).
+    Each leave's days come from its request."""
+    departure: Any = SubjectEventRow
+    request: Any = aliased(SubjectEventRow)
+    back: Any = aliased(SubjectEventRow)
+    subject: Any = SubjectRow
+    officer: Any = UserRow
+    returns = (
+        select(
+            col(back.request_id).label("request_id"),
+            func.min(back.occurred_on).label("returned_on"),
+        )
+        .where(
+            back.kind == EventKind.LEAVE_RETURN.value,
+            col(back.deleted).is_(False),
+            col(back.request_id).is_not(None),
+        )
+        .group_by(back.request_id)
+        .subquery()
+    )
+    returned_on = returns.c.returned_on
+    statement = (
+        select(
+            grouping.group(subject.scope_unit_id).label("grp"),
+            subject.id,
+            subject.name,
+            subject.officer_id,
+            officer.display_name,
+            request.id,
+            request.content,
+            departure.occurred_on,
+            returned_on,
+        )
+        .select_from(departure)
+        .join(request, request.id == departure.request_id)
+        .join(subject, subject.id == departure.subject_id)
+        .outerjoin(officer, officer.id == subject.officer_id)
+        .outerjoin(returns, returns.c.request_id == departure.request_id)
+        .where(
+            *grouping.in_scope(scope, TableName.SUBJECTS, subject),
+            departure.kind == EventKind.LEAVE_DEPARTURE.value,
+            col(departure.deleted).is_(False),
+            col(request.deleted).is_(False),
+            departure.occurred_on < literal(month.next_first, type_=Date()),
+            or_(returned_on.is_(None), returned_on >= literal(month.first, type_=Date())),
+        )
+    )
+    found: dict[int, list[LeaveTaken]] = {}
+    for row in session.execute(statement):
+        group, subject_id, name, officer_id, officer_name, request_id, content, left, came = row
+        leave = parse_content(content)
+        if not 0 <= group < len(grouping.rows) or not isinstance(leave, LeaveRequest):
+            continue
+        found.setdefault(group, []).append(
+            LeaveTaken(
+                subject_id=subject_id,
+                name=name,
+                office_id=grouping.rows[group].id,
+                officer_id=officer_id,
+                officer_name=officer_name or "",
+                request_id=request_id,
+                start=leave.start,
+                end=leave.end,
+                days=leave.days,
+                departed_on=_day(left),
+                returned_on=_day(came) if came is not None else None,
             )
         )
     return found
