@@ -20,6 +20,7 @@ STRINGS: dict[str, str] = {
     "casefile.gap.follow_up": "Agreed, but closed without a follow-up visit",
     "casefile.gap.judicial_ruling": "Judicial confirmation applied for; the court's ruling is not filed",
     "casefile.gap.closing_report": "No closing report",
+    "dashboard.judicial_late": "Late applications for judicial confirmation",
     "dashboard.case_files": "Complete case files / closed",
     "stats.heading": "Mediation statistics",
     "stats.period": "From {first} to {last}",

@@ -19,6 +19,7 @@ STRINGS: dict[str, str] = {
     "casefile.gap.follow_up": "达成协议的案件结案前未回访",
     "casefile.gap.judicial_ruling": "已申请司法确认，未归入法院裁定书",
     "casefile.gap.closing_report": "缺少结案报告表",
+    "dashboard.judicial_late": "逾期申请司法确认",
     "dashboard.case_files": "卷宗齐全 / 结案",
     "stats.heading": "人民调解统计",
     "stats.period": "{first} 至 {last}",

@@ -185,6 +185,12 @@ class DashboardView(WorkspaceView):
                 warn=total.case_files_complete < total.case_files_closed,
             ),
             figure(
+                t("dashboard.judicial_late"),
+                str(total.judicial_applications_late),
+                "figure-judicial-late",
+                warn=total.judicial_applications_late > 0,
+            ),
+            figure(
                 t("dashboard.subjects"), str(total.subjects_under_supervision), "figure-subjects"
             ),
             figure(

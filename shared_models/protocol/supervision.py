@@ -201,6 +201,10 @@ class DashboardFigures(BaseModel):
       the month; ``case_files_complete``: of those, the ones whose case file
       lacks nothing (``shared_models.case_file_check``): what inspectors
       score an office on ("complete files / closed cases").
+    - ``judicial_applications_late``: cases whose parties applied for
+      judicial confirmation (司法确认) in the month after the window had
+      closed: later than the district's days after the written agreement
+      took effect (``shared_models.domain.judicial_window``).
     """
 
     model_config = _RESPONSE
@@ -221,6 +225,7 @@ class DashboardFigures(BaseModel):
     devices_silent: int = 0
     case_files_closed: int = 0
     case_files_complete: int = 0
+    judicial_applications_late: int = 0
 
 
 class OfficeDashboard(DashboardFigures):

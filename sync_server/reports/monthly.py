@@ -18,7 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from shared_documents.cjk_font import document_font, markup
 from shared_models.correction.leave import leave_overdue
@@ -27,6 +27,9 @@ from sync_server.services.supervision.district_calendar import wall_clock_text
 
 MAX_LIST_ROWS = 60
 """Rows printed of the overdue and device lists; the rest is counted in a line."""
+
+HEADING_ROOM = 30 * mm
+"""Room a section's heading needs below it on a page: itself and a few rows."""
 
 _GRID = colors.HexColor("#9aa5b1")
 _HEADER = colors.HexColor("#e4e9ef")
@@ -70,6 +73,7 @@ def _key_figures(total: DashboardFigures, silent_days: int) -> list[list[str]]:
         ["本月签署调解协议", str(total.agreements_signed_this_month)],
         ["本月调解成功率", outcome],
         ["到期回访", str(total.follow_ups_due)],
+        ["本月逾期申请司法确认", str(total.judicial_applications_late)],
         ["在矫对象", str(total.subjects_under_supervision)],
         ["逾期未报到", str(total.checkins_overdue)],
         ["本月请假外出（人次）", str(total.leaves_taken_this_month)],
@@ -217,6 +221,9 @@ def monthly_report_pdf(board: Dashboard, generated_at: datetime) -> bytes:
             Paragraph(markup(subtitle), styles["subtitle"]),
         ]
         for section in sections:
+            # A heading never ends a page alone: with less room than a few
+            # rows, it starts the next page (a long table still starts here).
+            story.append(CondPageBreak(HEADING_ROOM))
             story.append(Paragraph(markup(section.heading), styles["heading"]))
             story.append(
                 section_table(section, font) if section.rows else _para(section.empty, styles)

@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from shared_models.domain.case_documents import CaseDocumentRecord
+from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.domain.subject_events import SubjectEventRecord
 from shared_models.protocol.supervision import Dashboard
 from shared_models.protocol.tables import TableName
@@ -21,6 +23,7 @@ from sync_server.repositories.scope import scope_for
 from sync_server.services.supervision.dashboard import DashboardQuery, dashboard
 from sync_server.services.sync.seeding import load_records
 from sync_server.tables import UserRow
+from tests import case_forms as forms
 from tests.factories import District
 from tests.sync_server.conftest import Device
 from tests.sync_server.supervision_data import (
@@ -355,3 +358,53 @@ def test_leave_taken_in_the_month_is_listed_whatever_the_subject_is_now(
         october = DashboardQuery(MONTH.parse("2026-10"), TODAY, NOW)
         [earlier] = dashboard(session, scope_for(session, user), october).offices
     assert [names[i.subject_id] for i in earlier.leaves_taken] == ["b3", "b4"]
+
+
+def _applied(case_id: Any, agreement_id: Any, on: date) -> CaseDocumentRecord:
+    """The parties' application for judicial confirmation, recorded the day it was made."""
+    form = {
+        "kind": "judicial_application",
+        "agreement_id": str(agreement_id),
+        "applied_on": on.isoformat(),
+        "court": "复兴区人民法院",
+        "applicants": ["李某", "张某"],
+    }
+    return CaseDocumentRecord.model_validate(
+        {
+            **forms.document(case_id, form, recorded_at=f"{on.isoformat()}T02:00:00Z"),
+            "id": str(uuid.uuid4()),
+        }
+    )
+
+
+def test_late_applications_for_judicial_confirmation_by_the_districts_window(
+    engine: Engine, district: District, known: Known
+) -> None:
+    """Applied in the month after the window closed: October's agreement
+    (took effect 10-25, window to 11-24) applied for on 11-26 is late; the
+    office's agreement of 11-06 applied for on 11-20 is not."""
+    c, a = known.cases, known.agreements
+    with write_session(engine) as session:
+        load_records(
+            session,
+            TableName.CASE_DOCUMENTS,
+            [
+                _applied(c["b_closed_signed"], a["b_october"], date(2026, 11, 26)),
+                _applied(c["b_office"], a["b_signed"], date(2026, 11, 20)),
+            ],
+        )
+
+    [office] = _dashboard(engine, district, "supervisor.baijia").offices
+    assert office.judicial_applications_late == 1
+    assert _dashboard(engine, district, "supervisor.fuxing").total.judicial_applications_late == 1
+    assert _dashboard(engine, district, "supervisor.xiyuan").total.judicial_applications_late == 0
+    with Session(engine) as session:
+        user = session.get(UserRow, district.user("supervisor.baijia").id)
+        assert user is not None
+        scope = scope_for(session, user)
+        october = DashboardQuery(MONTH.parse("2026-10"), TODAY, NOW)
+        assert dashboard(session, scope, october).total.judicial_applications_late == 0
+        longer = DashboardQuery(
+            MONTH, TODAY, NOW, mediation=MediationSettings(judicial_window_days=35)
+        )
+        assert dashboard(session, scope, longer).total.judicial_applications_late == 0

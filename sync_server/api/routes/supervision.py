@@ -17,7 +17,7 @@ from shared_models.protocol.supervision import (
     ReviewQueueKind,
     ReviewQueuePage,
 )
-from sync_server.api.deps import CallerDep, EngineDep, SessionDep
+from sync_server.api.deps import CallerDep, EngineDep, SessionDep, SettingsDep
 from sync_server.core.audit import append_audit
 from sync_server.core.db import write_session
 from sync_server.core.errors import ApiError
@@ -97,21 +97,30 @@ def get_review_detail(
 
 
 def _dashboard(
-    caller: CallerDep, session: SessionDep, office_id: UUID | None, month: str | None
+    caller: CallerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    office_id: UUID | None,
+    month: str | None,
 ) -> Dashboard:
     _supervisor(caller.scope)
     now = datetime.now(UTC)
     today = district_today(now)
     chosen = Month.of(today) if month is None else Month.parse(month)
-    return dashboard(session, caller.scope, DashboardQuery(chosen, today, now, office_id))
+    query = DashboardQuery(chosen, today, now, office_id, settings.mediation)
+    return dashboard(session, caller.scope, query)
 
 
 @router.get("/dashboard", responses=_RESPONSES)
 def get_dashboard(
-    caller: CallerDep, session: SessionDep, office_id: OfficeParam = None, month: MonthParam = None
+    caller: CallerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    office_id: OfficeParam = None,
+    month: MonthParam = None,
 ) -> Dashboard:
     """An office's figures, or the district roll-up (one row per office) for district users."""
-    return _dashboard(caller, session, office_id, month)
+    return _dashboard(caller, session, settings, office_id, month)
 
 
 @router.get(
@@ -126,6 +135,7 @@ def get_monthly_report(
     caller: CallerDep,
     session: SessionDep,
     engine: EngineDep,
+    settings: SettingsDep,
     office_id: OfficeParam = None,
     month: MonthParam = None,
 ) -> Response:
@@ -133,7 +143,7 @@ def get_monthly_report(
 
     The report lists subjects by name, so handing it out is audited like an export.
     """
-    board = _dashboard(caller, session, office_id, month)
+    board = _dashboard(caller, session, settings, office_id, month)
     now = datetime.now(UTC)
     pdf = monthly_report_pdf(board, now)
     with write_session(engine) as writer:

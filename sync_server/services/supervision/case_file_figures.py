@@ -31,9 +31,10 @@ _CHUNK = 500
 _CLOSED = sorted(status.value for status in CLOSED_CASE_STATUSES)
 
 
-def _by_case(
+def records_by_case(
     session: Session, table: TableName, model: Any, fields: Any, ids: list[UUID]
 ) -> dict[UUID, list[tuple[UUID, Any]]]:
+    """The live, valid records of ``table`` of the cases ``ids``, by case."""
     found: dict[UUID, list[tuple[UUID, Any]]] = defaultdict(list)
     rows = list(
         session.exec(
@@ -63,11 +64,13 @@ def case_file_counts(
     for start in range(0, len(closed), _CHUNK):
         chunk = closed[start : start + _CHUNK]
         ids = [row.id for row in chunk]
-        parties = _by_case(session, TableName.PARTIES, PartyRow, PartyFields, ids)
-        documents = _by_case(
+        parties = records_by_case(session, TableName.PARTIES, PartyRow, PartyFields, ids)
+        documents = records_by_case(
             session, TableName.CASE_DOCUMENTS, CaseDocumentRow, CaseDocumentFields, ids
         )
-        agreements = _by_case(session, TableName.AGREEMENTS, AgreementRow, AgreementFields, ids)
+        agreements = records_by_case(
+            session, TableName.AGREEMENTS, AgreementRow, AgreementFields, ids
+        )
         cases_valid = dict(valid_fields(TableName.CASES, chunk, CaseFields))
         for row in chunk:
             group = grouping.group_of.get(row.scope_unit_id, -1)

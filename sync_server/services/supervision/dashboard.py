@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 
 from shared_models.domain.agreements import AgreementStatus
 from shared_models.domain.case_forms import CaseDocumentKind
+from shared_models.domain.case_lifecycle import MediationSettings
 from shared_models.domain.cases import CLOSED_CASE_STATUSES, OPEN_CASE_STATUSES, CaseStatus
 from shared_models.domain.org import OrgUnitKind
 from shared_models.domain.subjects import SubjectStatus
@@ -44,6 +45,7 @@ from sync_server.services.supervision.dashboard_lists import (
     signed_in_devices,
 )
 from sync_server.services.supervision.district_calendar import Month, day_start
+from sync_server.services.supervision.judicial_figures import late_judicial_applications
 from sync_server.services.supervision.offices import OfficeGrouping, office_grouping
 from sync_server.tables import AgreementRow, CaseDocumentRow, CaseRow, SubjectRow, VisitRow
 
@@ -59,12 +61,14 @@ _CLOSED = sorted(status.value for status in CLOSED_CASE_STATUSES)
 
 @dataclass(frozen=True)
 class DashboardQuery:
-    """``today`` and ``now`` are injectable so tests pin the calendar."""
+    """``today`` and ``now`` are injectable so tests pin the calendar;
+    ``mediation`` is the server's (``ServerSettings.mediation``)."""
 
     month: Month
     today: date
     now: datetime
     unit_id: UUID | None = None
+    mediation: MediationSettings = field(default_factory=MediationSettings)
 
 
 @dataclass
@@ -94,6 +98,10 @@ def dashboard(session: Session, scope: JurisdictionScope, query: DashboardQuery)
         ).items():
             if 0 <= group < len(rows):
                 rows[group].figures.update(files_closed=closed, files_complete=complete)
+        late = late_judicial_applications(session, scope, grouping, query.month, query.mediation)
+        for group, count in late.items():
+            if 0 <= group < len(rows):
+                rows[group].figures["judicial_late"] = count
         _subjects(session, scope, grouping, rows)
         for group, items in overdue_checkins(session, scope, grouping, query.today).items():
             rows[group].overdue = items
@@ -171,6 +179,7 @@ def _figures(row: _Row) -> DashboardFigures:
         devices_silent=sum(1 for device in row.devices if device.silent),
         case_files_closed=counts.get("files_closed", 0),
         case_files_complete=counts.get("files_complete", 0),
+        judicial_applications_late=counts.get("judicial_late", 0),
     )
 
 
