@@ -46,6 +46,11 @@ class ImportsViewModel(AdminModel):
         return self.rights.import_sheets
 
     def set_kind(self, kind: SheetKind) -> None:
+        """Another kind of sheet: its report is gone. A tap on the kind already
+        chosen changes nothing, so nothing is redrawn (a redraw would drop
+        the next tap, docs/flet-notes.md "Dropped taps")."""
+        if kind == self.kind:
+            return
         self.kind = kind
         self.report = None
         self.notify()

@@ -333,6 +333,10 @@ def test_a_ledger_is_checked_then_its_valid_rows_go_in(phones: Phones) -> None:
     assert not imports.import_all()
     assert imports.report is not None
     assert not imports.report.written
+    shown, redraws = imports.report, []
+    imports.subscribe(lambda: redraws.append(1))
+    imports.set_kind(SheetKind.ORG_UNITS)  # the kind already chosen: nothing changes
+    assert (imports.report, redraws) == (shown, [])
     assert imports.import_valid(), say(imports.error)
     assert imports.report is not None
     assert (imports.report.created, imports.report.written) == (1, True)
