@@ -271,7 +271,11 @@ class SyncEngine:
         self._progress(SyncPhase.PUSH, 0, total)
         # While one batch is on its way and being applied, the next one is
         # encoded and compressed on a second thread (gzip lets go of the
-        # interpreter). Batches still go one at a time and in order.
+        # interpreter). Batches still go one at a time and in order. The next
+        # batch is encoded at the size it gets if this push is answered
+        # quickly (the batch grows while the link is good): encoded at this
+        # push's size, each growing batch was encoded twice, the second time
+        # while nothing was in flight.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lastmile-push") as encoder:
             ahead: tuple[int, Future[bytes]] | None = None
             while done < total:
@@ -279,9 +283,10 @@ class SyncEngine:
                 batch = items[done : done + size]
                 if ahead is not None and ahead[0] == len(batch):
                     body = ahead[1].result()
-                else:  # the first batch, or the link or the server changed the size
+                else:  # the first batch, or a slow answer or the server changed the size
                     body = encode_batch(batch, device_id, self.app_version)
-                following = items[done + len(batch) : done + len(batch) + size]
+                if_quick = min(self.settings.next_push_batch(0.0, size), self._max_batch)
+                following = items[done + len(batch) : done + len(batch) + if_quick]
                 ahead = None
                 if following:
                     ahead = (
