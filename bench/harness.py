@@ -8,8 +8,6 @@ in-process client would report.
 """
 
 import asyncio
-import ctypes
-import multiprocessing
 import os
 import socket
 import subprocess
@@ -21,7 +19,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Self
 
@@ -195,15 +192,14 @@ def wait_answering(server: ServerProcess, url: str, name: str, deadline_s: float
 
 
 class ByteCounter:
-    """Bytes the proxy carried upstream (client → server) and downstream,
-    counted by the proxy's own process in memory both processes share."""
+    """Bytes the proxy carried upstream (client → server) and downstream."""
 
-    def __init__(self, counts: "ctypes.Array[ctypes.c_uint64]") -> None:
-        self._counts = counts
+    def __init__(self) -> None:
+        self.up = 0
+        self.down = 0
 
     def snapshot(self) -> tuple[int, int]:
-        up, down = self._counts[0], self._counts[1]
-        return up, down
+        return self.up, self.down
 
 
 class LoopbackProxy:
@@ -264,68 +260,34 @@ class LoopbackProxy:
         raise NotImplementedError
 
 
-class CountingProxy:
-    """A loopback proxy to ``target_port`` that counts the bytes it carries
-    each way, in a process of its own; ``port`` is where to connect.
-
-    Not a thread of the bench: the client under test runs Python threads of
-    its own (the app encodes its next push while one is in flight), and a
-    proxy sharing their interpreter lock waited for it at every read and
-    write of a request: a phone's network is not in its app's process. The
-    child is forked and stopped with SIGTERM, so it never runs the bench's
-    clean-ups (its copies of the bench's database connections stay untouched).
-    """
+class CountingProxy(LoopbackProxy):
+    """A loopback proxy that counts the bytes it carries each way."""
 
     name = "byte-counting proxy"
-    start_s = 10.0
 
     def __init__(self, target_port: int) -> None:
-        context = multiprocessing.get_context("fork")
-        counts = context.Array("Q", 2, lock=False)
-        self.counter = ByteCounter(counts)
-        self.port = 0
-        self._ports, child_end = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_count_bytes, args=(target_port, counts, child_end), name=self.name, daemon=True
+        super().__init__(target_port)
+        self.counter = ByteCounter()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        await asyncio.gather(
+            self._pump(reader, up_writer, upstream=True),
+            self._pump(up_reader, writer, upstream=False),
         )
 
-    def __enter__(self) -> Self:
-        self._process.start()
-        if not self._ports.poll(self.start_s):
-            self._process.kill()
-            raise RuntimeError(f"the {self.name} did not start")
-        self.port = self._ports.recv()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._process.terminate()
-        self._process.join(timeout=self.start_s)
-        self._ports.close()
-
-
-def _count_bytes(
-    target_port: int, counts: "ctypes.Array[ctypes.c_uint64]", ports: Connection
-) -> None:
-    """The proxy process: serve until terminated; the port goes to ``ports``."""
-
-    async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter, way: int) -> None:
+    async def _pump(
+        self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, *, upstream: bool
+    ) -> None:
         try:
             while chunk := await source.read(65536):
-                counts[way] += len(chunk)
+                if upstream:
+                    self.counter.up += len(chunk)
+                else:
+                    self.counter.down += len(chunk)
                 sink.write(chunk)
                 await sink.drain()
         except ConnectionError:
             pass
         finally:
             sink.close()
-
-    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", target_port)
-        await asyncio.gather(pump(reader, up_writer, 0), pump(up_reader, writer, 1))
-
-    async def serve() -> None:
-        server = await asyncio.start_server(connection, "127.0.0.1", 0)
-        ports.send(server.sockets[0].getsockname()[1])
-        await server.serve_forever()
-
-    asyncio.run(serve())
