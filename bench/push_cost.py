@@ -47,18 +47,21 @@ def push_like_the_app(
     status: batches sized by the app's rule (``AppSettings.next_push_batch``:
     ``push_batch_size`` first, bigger after a quick answer), or all of
     ``batch`` when given; the next batch is encoded on a second thread while
-    one is in flight, and encoded again if the size changed meanwhile."""
+    one is in flight, at the size it gets if this push is answered quickly,
+    and encoded again if the answer was slow."""
     done = 0
     size = batch or APP.push_batch_size
     with ThreadPoolExecutor(max_workers=1) as encoder:
-        ahead = (size, encoder.submit(app_push_body, device_id, mutations[:size]))
+        first = mutations[:size]
+        ahead = (len(first), encoder.submit(app_push_body, device_id, first))
         while done < len(mutations):
             current = mutations[done : done + size]
             encoded, future = ahead
-            body = future.result() if encoded == size else app_push_body(device_id, current)
-            following = mutations[done + len(current) : done + len(current) + size]
+            body = future.result() if encoded == len(current) else app_push_body(device_id, current)
+            if_quick = size if batch is not None else APP.next_push_batch(0.0, size)
+            following = mutations[done + len(current) : done + len(current) + if_quick]
             if following:
-                ahead = (size, encoder.submit(app_push_body, device_id, following))
+                ahead = (len(following), encoder.submit(app_push_body, device_id, following))
             started = time.monotonic()
             results = client.push_encoded(body).results
             if batch is None:

@@ -40,6 +40,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 
 from field_app.config import AppSettings
 from field_app.errors import (
@@ -271,23 +272,22 @@ class SyncEngine:
         self._progress(SyncPhase.PUSH, 0, total)
         # While one batch is on its way and being applied, the next one is
         # encoded and compressed on a second thread (gzip lets go of the
-        # interpreter). Batches still go one at a time and in order.
+        # interpreter), at the size it gets if this push is answered quickly
+        # (else a growing batch is encoded twice, once with nothing in flight).
+        # Batches still go one at a time and in order.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lastmile-push") as encoder:
             ahead: tuple[int, Future[bytes]] | None = None
+            encode = partial(encode_batch, device_id=device_id, app_version=self.app_version)
             while done < total:
                 size = min(self._batch, self._max_batch)
                 batch = items[done : done + size]
                 if ahead is not None and ahead[0] == len(batch):
                     body = ahead[1].result()
-                else:  # the first batch, or the link or the server changed the size
-                    body = encode_batch(batch, device_id, self.app_version)
-                following = items[done + len(batch) : done + len(batch) + size]
-                ahead = None
-                if following:
-                    ahead = (
-                        len(following),
-                        encoder.submit(encode_batch, following, device_id, self.app_version),
-                    )
+                else:  # the first batch, or a slow answer or the server changed the size
+                    body = encode(batch)
+                quick = min(self.settings.next_push_batch(0.0, size), self._max_batch)
+                following = items[done + len(batch) : done + len(batch) + quick]
+                ahead = (len(following), encoder.submit(encode, following)) if following else None
                 self._push_batch(batch, device_id, result, body)
                 done += len(batch)
                 self._progress(SyncPhase.PUSH, done, total)
