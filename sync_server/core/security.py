@@ -7,12 +7,21 @@ database does not let anyone sign in as a device.
 
 import hashlib
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("lastmile-timing-equaliser")
+
+
+@cache
+def _dummy_hash() -> str:
+    """The hash an unknown user's password is checked against. Made at the
+    first check of any password, not at import: hashing costs 0.2 to 0.3 s
+    of CPU, and most processes that import this (every command of the CLI,
+    every test worker) never check a password."""
+    return _hasher.hash("lastmile-timing-equaliser")
 
 
 def hash_password(password: str) -> str:
@@ -21,9 +30,12 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password; with no hash (unknown user) do the same work and fail,
-    so the answer takes about as long whether or not the user exists."""
+    so the answer takes about as long whether or not the user exists. The
+    dummy hash is looked up either way, so the first sign-in of a process
+    pays for making it whether or not its user exists."""
+    dummy = _dummy_hash()
     try:
-        _hasher.verify(password_hash or _DUMMY_HASH, password)
+        _hasher.verify(password_hash or dummy, password)
     except (VerificationError, InvalidHashError):
         return False
     return password_hash is not None
