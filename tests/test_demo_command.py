@@ -45,6 +45,7 @@ def _free(port: int) -> bool:
     return True
 
 
+@pytest.mark.timeout(START_S + 180)  # a start, a stop and their waits; never a hung check
 def test_the_demo_starts_everything_and_prints_where_and_who(tmp_path: Path) -> None:
     server_port, *apps = free_ports(4)
     app_port = apps[0]
@@ -69,6 +70,7 @@ def test_the_demo_starts_everything_and_prints_where_and_who(tmp_path: Path) -> 
         stderr=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,  # its server and apps in one group, to end together
     )
     printed: list[str] = []
     reader: threading.Thread | None = None
@@ -115,12 +117,15 @@ def test_the_demo_starts_everything_and_prints_where_and_who(tmp_path: Path) -> 
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            process.kill()
+            # The whole group: a server or app left behind would hold the
+            # output open, and the reader (and this test) would wait forever.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
             raise
         finally:
-            if process.stdout is not None:
-                if reader is not None:
-                    reader.join(timeout=10)  # it ends at the end of the output
+            if reader is not None:
+                reader.join(timeout=10)  # it ends at the end of the output
+            if process.stdout is not None and not (reader and reader.is_alive()):
                 process.stdout.close()
     assert not _listening(server_port)
     assert not any(_listening(app_port + n) for n in range(3))
