@@ -5,7 +5,8 @@ loopback port, driven by Debian's Chromium through Playwright.
 The server is started once per session (seeding takes a few seconds) and
 can be stopped and started again on the same port and database — that is
 what "the server is down" means here. Every test gets its own app process
-and data folder: a fresh phone.
+and data folder: a fresh phone, started while the test before it runs
+(``AppsAhead``), so its start (about 4.5 s) is not waited for.
 """
 
 import os
@@ -156,7 +157,13 @@ class FieldAppProcess:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self) -> None:
+        self.launch()
+        self.wait_serving()
+
+    def launch(self) -> None:
+        """Start the process, not waiting for it to serve (``wait_serving``)."""
         env = {**os.environ, "LASTMILE_APP_SYNC_INTERVAL_SECONDS": "5"}
+        self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
                 [
@@ -174,6 +181,9 @@ class FieldAppProcess:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
+
+    def wait_serving(self) -> None:
+        assert self.process is not None, "launch() first"
         wait_http(self.url, self.process, 60)
 
     def stop(self) -> None:
@@ -230,11 +240,58 @@ def server(sync_server: SyncServer) -> Iterator[SyncServer]:
         sync_server.start()
 
 
-@pytest.fixture
-def field_app(server: SyncServer, tmp_path: Path) -> Iterator[FieldAppProcess]:
-    app = FieldAppProcess(free_port(), tmp_path / "phone", server.url, tmp_path / "app.log")
+class AppsAhead:
+    """Fresh phones, each launched when the one before it is taken.
+
+    An app takes about 4.5 s to start, mostly importing; started while the
+    previous test drives its own app (which mostly waits for the browser),
+    it is serving, or nearly, when its test begins. Each is still a fresh
+    process with a data folder of its own that no other test sees.
+    """
+
+    def __init__(self, folder: Path, server_url: str) -> None:
+        self._folder = folder
+        self._server_url = server_url
+        self._next: FieldAppProcess | None = None
+
+    def _launch(self) -> FieldAppProcess:
+        folder = self._folder / uuid.uuid4().hex[:12]
+        app = FieldAppProcess(free_port(), folder / "phone", self._server_url, folder / "app.log")
+        app.launch()
+        return app
+
+    def take(self) -> FieldAppProcess:
+        """A serving app of the caller's own; the caller stops it."""
+        app = self._next or self._launch()
+        self._next = self._launch()
+        try:
+            app.wait_serving()
+        except BaseException:
+            app.stop()
+            raise
+        return app
+
+    def close(self) -> None:
+        if self._next is not None:
+            self._next.stop()
+            self._next = None
+
+
+@pytest.fixture(scope="session")
+def apps_ahead(
+    sync_server: SyncServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppsAhead]:
+    apps = AppsAhead(tmp_path_factory.mktemp("phones"), sync_server.url)
     try:
-        app.start()
+        yield apps
+    finally:
+        apps.close()
+
+
+@pytest.fixture
+def field_app(server: SyncServer, apps_ahead: AppsAhead) -> Iterator[FieldAppProcess]:
+    app = apps_ahead.take()
+    try:
         yield app
     finally:
         app.stop()
