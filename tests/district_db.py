@@ -4,10 +4,6 @@ the server: a fresh, migrated database per test, on SQLite and on PostgreSQL.
 Migrations run once per test session into a template; each test then gets a
 copy (a file copy for SQLite, ``CREATE DATABASE … TEMPLATE`` for PostgreSQL)
 under a unique name, dropped afterwards. No test touches any other database.
-PostgreSQL's copies are made one test ahead and dropped behind, on a thread
-of their own (``PgDatabases``): creating one takes 0.3 to 0.8 s and dropping
-it 0.1 to 2.5 s, mostly the server writing and syncing files, which the
-test's own work then overlaps instead of waiting for.
 With ``CI=true`` a missing PostgreSQL fails the run instead of skipping.
 
 Not a ``conftest.py`` of its own: the app's tests run where neither the
@@ -20,7 +16,6 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -80,55 +75,6 @@ def pg_template() -> Iterator[str]:
         pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-class PgDatabases:
-    """Fresh copies of the template, each made before a test asks for it.
-
-    One thread does the creating and dropping, in order, so at most one copy
-    waits unused and the template is never copied twice at once. A failure
-    to create surfaces in the test that takes the copy; a failure to drop,
-    when the session ends.
-    """
-
-    def __init__(self, template: str) -> None:
-        self._template = template
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-databases")
-        self._drops: list[Future[None]] = []
-        self._next = self._thread.submit(self._create)
-
-    def _create(self) -> str:
-        name = f"lastmile_test_{uuid.uuid4().hex[:16]}"
-        pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
-        return name
-
-    def take(self) -> str:
-        """A fresh database of the test's own; ``drop`` it when done."""
-        name = self._next.result()
-        self._next = self._thread.submit(self._create)
-        return name
-
-    def drop(self, name: str) -> None:
-        self._drops.append(
-            self._thread.submit(pg_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        )
-
-    def close(self) -> None:
-        """Drop the copy nobody took and wait for every drop."""
-        if self._next.exception() is None:
-            self.drop(self._next.result())
-        self._thread.shutdown(wait=True)
-        for drop in self._drops:
-            drop.result()
-
-
-@pytest.fixture(scope="session")
-def pg_databases(pg_template: str) -> Iterator[PgDatabases]:
-    databases = PgDatabases(pg_template)
-    try:
-        yield databases
-    finally:
-        databases.close()
-
-
 def fresh_database_url(
     request: pytest.FixtureRequest, backend: str, tmp_path: Path
 ) -> Iterator[str]:
@@ -138,12 +84,13 @@ def fresh_database_url(
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    databases: PgDatabases = request.getfixturevalue("pg_databases")
-    name = databases.take()
+    template_name: str = request.getfixturevalue("pg_template")
+    name = f"lastmile_test_{uuid.uuid4().hex[:16]}"
+    pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
     try:
         yield sqlalchemy_url(name)
     finally:
-        databases.drop(name)
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -3,6 +3,5 @@
 
 from tests.district_db import db_url as db_url
 from tests.district_db import engine as engine
-from tests.district_db import pg_databases as pg_databases
 from tests.district_db import pg_template as pg_template
 from tests.district_db import sqlite_template as sqlite_template

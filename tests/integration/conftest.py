@@ -5,7 +5,6 @@ packages, so they run in the full environment only (``tests/sides.py``)."""
 
 from tests.district_db import db_url as db_url
 from tests.district_db import engine as engine
-from tests.district_db import pg_databases as pg_databases
 from tests.district_db import pg_template as pg_template
 from tests.district_db import sqlite_template as sqlite_template
 from tests.field_app.conftest import cipher as cipher

@@ -15,7 +15,6 @@ from sync_server.main import create_app
 from tests.district_db import db_url as db_url
 from tests.district_db import engine as engine
 from tests.district_db import pg_admin, sqlalchemy_url
-from tests.district_db import pg_databases as pg_databases
 from tests.district_db import pg_template as pg_template
 from tests.district_db import sqlite_template as sqlite_template
 from tests.factories import DEVICE, PASSWORD, District, load_district
